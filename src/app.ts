@@ -1,0 +1,122 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { Logger } from 'pino';
+import { Server as SocketServer } from 'socket.io';
+import type { Config } from './config';
+import { createLogger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { createStore, type Store } from './state';
+import { createStorage, type ObjectStorage } from './storage';
+import { requestLogging } from './http/request-logging';
+import { httpMetrics } from './http/http-metrics';
+import { errorHandler, notFound } from './http/errors';
+import { healthRoutes } from './http/health-routes';
+
+export interface ServerDeps {
+  logger?: Logger;
+  store?: Store;
+  storage?: ObjectStorage;
+}
+
+export interface CaptureServer {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly store: Store;
+  readonly storage: ObjectStorage;
+  readonly app: express.Express;
+  readonly io: SocketServer;
+  readonly httpServer: http.Server;
+  /** Starts listening; port 0 picks a free port. Resolves with the bound address. */
+  listen(port?: number, host?: string): Promise<AddressInfo>;
+  /** Base URL once listening, e.g. http://127.0.0.1:41234. */
+  url(): string;
+  /** Stops accepting, disconnects sockets, closes the store. Bounded by SHUTDOWN_TIMEOUT_MS. */
+  close(): Promise<void>;
+}
+
+/** JSON bodies are small control messages; recordings never travel as JSON. */
+const JSON_BODY_LIMIT = '200kb';
+
+/**
+ * Builds a complete server from a Config without touching the environment or
+ * process-wide state, so tests can run as many as they like on port 0.
+ */
+export function createServer(config: Config, deps: ServerDeps = {}): CaptureServer {
+  const logger = deps.logger ?? createLogger(config);
+  const metrics = createMetrics();
+  const store = deps.store ?? createStore(config, logger);
+  const storage = deps.storage ?? createStorage(config);
+  const startedAt = Date.now();
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.server.trustProxy);
+  app.use(requestLogging(logger));
+  app.use(httpMetrics(metrics));
+  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+  app.use(healthRoutes({ config, store, storage, metrics, startedAt }));
+  app.use(notFound);
+  app.use(errorHandler);
+
+  const httpServer = http.createServer(app);
+  const io = new SocketServer(httpServer, {
+    // Frames are JPEG: compression costs CPU and saves nothing.
+    perMessageDeflate: false,
+    // Room above the relay's own frame limit, so the relay (not the transport) drops oversized frames.
+    maxHttpBufferSize: config.limits.maxFrameBytes * 2 + 64 * 1024,
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= shutdown());
+
+  async function shutdown(): Promise<void> {
+    const log = logger.child({ component: 'shutdown' });
+    const forced = setTimeout(() => {
+      log.warn('shutdown timeout reached; closing remaining connections');
+      httpServer.closeAllConnections();
+    }, config.server.shutdownTimeoutMs);
+    forced.unref();
+    try {
+      // io.close() disconnects every socket and closes the HTTP server.
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+        httpServer.closeIdleConnections();
+      });
+    } catch (err) {
+      log.warn({ err }, 'error while closing the HTTP server');
+    }
+    await Promise.allSettled([store.close(), storage.close()]);
+    clearTimeout(forced);
+  }
+
+  return {
+    config,
+    logger,
+    metrics,
+    store,
+    storage,
+    app,
+    io,
+    httpServer,
+    listen(port = config.server.port, host = config.server.host) {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve(httpServer.address() as AddressInfo);
+        });
+      });
+    },
+    url() {
+      const address = httpServer.address() as AddressInfo | null;
+      if (!address) throw new Error('server is not listening');
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${address.port}`;
+    },
+    close,
+  };
+}

@@ -1,0 +1,72 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+import type { DeviceType } from './state/types';
+
+/** The spec's DeviceAuth: what a device token carries. */
+export interface DeviceAuth {
+  deviceId: string;
+  deviceType: DeviceType;
+  iat?: number;
+  exp?: number;
+}
+
+export const DEVICE_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+export const deviceIdSchema = z.string().regex(DEVICE_ID_PATTERN, {
+  message: 'deviceId must be 1-64 characters of a-z, A-Z, 0-9, _ or -',
+});
+export const deviceTypeSchema = z.enum(['headset', 'tablet', 'dashboard']);
+
+const claimsSchema = z.object({
+  deviceId: deviceIdSchema,
+  deviceType: deviceTypeSchema,
+  iat: z.number().optional(),
+  exp: z.number().optional(),
+});
+
+/** Compares secrets in constant time; hashing first hides length differences too. */
+export function secretsEqual(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export class TokenError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'missing' | 'expired' | 'invalid',
+  ) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+/** Issues and checks device JWTs: HS256 only, expiry always set and enforced. */
+export class TokenService {
+  constructor(
+    private readonly secret: string,
+    readonly expiresIn: string,
+  ) {}
+
+  sign(deviceId: string, deviceType: DeviceType): string {
+    return jwt.sign({ deviceId, deviceType }, this.secret, {
+      algorithm: 'HS256',
+      expiresIn: this.expiresIn as jwt.SignOptions['expiresIn'],
+    });
+  }
+
+  verify(token: string | undefined): DeviceAuth {
+    if (!token) throw new TokenError('no token', 'missing');
+    let payload: unknown;
+    try {
+      payload = jwt.verify(token, this.secret, { algorithms: ['HS256'] });
+    } catch (err) {
+      if (err instanceof jwt.TokenExpiredError) throw new TokenError('token expired', 'expired');
+      throw new TokenError('invalid token', 'invalid');
+    }
+    const claims = claimsSchema.safeParse(payload);
+    if (!claims.success) throw new TokenError('token claims are not a device identity', 'invalid');
+    if (claims.data.exp === undefined) throw new TokenError('token has no expiry', 'invalid');
+    return claims.data;
+  }
+}

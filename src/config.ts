@@ -1,0 +1,273 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Environment -> one typed, frozen Config. This is the only module that knows
+ * variable names; everything else receives a Config. Defaults are the embedded
+ * ones: no Redis, local storage, generated development secrets.
+ */
+
+const GiB = 1024 * 1024 * 1024;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ message: 'expected a number' })
+    .int({ message: 'expected a whole number' })
+    .min(min, { message: `expected at least ${min}` })
+    .max(max, { message: `expected at most ${max}` });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(3200),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  TRUST_PROXY: z.string().default('loopback'),
+
+  REDIS_URL: optionalString.pipe(
+    z.string().regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' }).optional(),
+  ),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_:.-]{0,64}$/, { message: 'expected up to 64 of a-z A-Z 0-9 _ : . -' })
+    .default(''),
+
+  DATA_DIR: z.string().min(1).default('./data'),
+  S3_BUCKET_NAME: optionalString,
+  S3_ENDPOINT: optionalString.pipe(z.url({ message: 'expected a URL' }).optional()),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  AWS_REGION: z.string().min(1).default('eu-west-1'),
+  AWS_ACCESS_KEY_ID: optionalString,
+  AWS_SECRET_ACCESS_KEY: optionalString,
+
+  JWT_SECRET: optionalString.pipe(
+    z.string().min(32, { message: 'expected at least 32 characters' }).optional(),
+  ),
+  ADMIN_API_KEY: optionalString.pipe(
+    z.string().min(24, { message: 'expected at least 24 characters' }).optional(),
+  ),
+  AUTH_REQUIRED: bool.default(true),
+  METRICS_TOKEN: optionalString,
+  DEVICE_TOKEN_EXPIRY: z
+    .string()
+    .regex(/^\d+[smhd]$/, { message: 'expected a duration like 24h' })
+    .default('24h'),
+
+  // The spec's constants, overridable for tests and for labs with other needs.
+  MAX_UPLOAD_BYTES: int(1, 5 * 1024 * GiB).default(100 * GiB),
+  MAX_FRAME_BYTES: int(1024, 16 * 1024 * 1024).default(1024 * 1024),
+  FRAME_BATCH_INTERVAL_MS: int(1, 10_000).default(33),
+  FRAME_THROTTLE_MS: int(0, 10_000).default(16),
+  MAX_FRAME_BATCH_SIZE: int(1, 1000).default(5),
+  SESSION_CLEANUP_INTERVAL_MS: int(100).default(60 * 60 * 1000),
+  SESSION_EXPIRY_MS: int(100).default(24 * 60 * 60 * 1000),
+  OFFLINE_DEVICE_EXPIRY_MS: int(100).default(7 * 24 * 60 * 60 * 1000),
+  DEVICE_STATE_TTL_SECONDS: int(1).default(24 * 3600),
+  LOCK_TTL_SECONDS: int(1).default(7200),
+  SESSION_TTL_SECONDS: int(1).default(7 * 24 * 3600),
+  TELEMETRY_TTL_SECONDS: int(1).default(300),
+  UPLOAD_TTL_SECONDS: int(1).default(7 * 24 * 3600),
+  LOCK_GRACE_MS: int(0).default(60_000),
+  DEVICE_STALE_MS: int(100).default(30_000),
+  RECORDING_ACK_TIMEOUT_MS: int(100).default(5_000),
+  SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+});
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  version: string;
+  server: { port: number; host: string; trustProxy: string; shutdownTimeoutMs: number };
+  log: { level: string; pretty: boolean };
+  redis: { url?: string; keyPrefix: string };
+  storage: {
+    dataDir: string;
+    s3?: {
+      bucket: string;
+      region: string;
+      endpoint?: string;
+      forcePathStyle: boolean;
+      credentials?: { accessKeyId: string; secretAccessKey: string };
+    };
+  };
+  auth: {
+    jwtSecret: string;
+    adminApiKey: string;
+    required: boolean;
+    metricsToken?: string;
+    deviceTokenExpiry: string;
+  };
+  limits: {
+    maxUploadBytes: number;
+    maxFrameBytes: number;
+    frameBatchIntervalMs: number;
+    frameThrottleMs: number;
+    maxFrameBatchSize: number;
+  };
+  ttl: {
+    deviceStateSeconds: number;
+    lockSeconds: number;
+    sessionSeconds: number;
+    telemetrySeconds: number;
+    uploadSeconds: number;
+  };
+  timing: {
+    sessionCleanupIntervalMs: number;
+    sessionExpiryMs: number;
+    offlineDeviceExpiryMs: number;
+    lockGraceMs: number;
+    deviceStaleMs: number;
+    recordingAckTimeoutMs: number;
+  };
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Secrets that were generated because none were configured (development only). */
+  generatedSecrets: Array<{ name: string; value: string }>;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const GENERATE_HINT =
+  'Generate them with:\n' +
+  '    JWT_SECRET=$(openssl rand -base64 48)\n' +
+  '    ADMIN_API_KEY=$(openssl rand -base64 32)';
+
+export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
+  const parsed = envSchema.safeParse(rawEnv);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const value = rawEnv[name];
+        const shown = value === undefined || isSecretName(name) ? '' : ` (got ${JSON.stringify(value)})`;
+        return `${name}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  if (production) {
+    const missing = (['JWT_SECRET', 'ADMIN_API_KEY'] as const).filter((k) => !e[k]);
+    if (missing.length > 0) {
+      throw new ConfigError([
+        `${missing.join(' and ')} must be set when NODE_ENV=production. ${GENERATE_HINT}`,
+      ]);
+    }
+    if (!e.AUTH_REQUIRED) {
+      throw new ConfigError(['AUTH_REQUIRED=false is for development only and is refused when NODE_ENV=production']);
+    }
+  }
+  if ((e.AWS_ACCESS_KEY_ID === undefined) !== (e.AWS_SECRET_ACCESS_KEY === undefined)) {
+    throw new ConfigError(['AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together']);
+  }
+
+  const generatedSecrets: LoadedConfig['generatedSecrets'] = [];
+  const secret = (name: 'JWT_SECRET' | 'ADMIN_API_KEY', bytes: number): string => {
+    const configured = e[name];
+    if (configured) return configured;
+    const value = randomBytes(bytes).toString('base64url');
+    generatedSecrets.push({ name, value });
+    return value;
+  };
+
+  const config: Config = {
+    env: e.NODE_ENV,
+    version,
+    server: {
+      port: e.PORT,
+      host: e.HOST,
+      trustProxy: e.TRUST_PROXY,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    log: {
+      level: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+      pretty: e.NODE_ENV === 'development',
+    },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    storage: {
+      dataDir: path.resolve(e.DATA_DIR),
+      s3: e.S3_BUCKET_NAME
+        ? {
+            bucket: e.S3_BUCKET_NAME,
+            region: e.AWS_REGION,
+            endpoint: e.S3_ENDPOINT,
+            forcePathStyle: e.S3_FORCE_PATH_STYLE,
+            credentials:
+              e.AWS_ACCESS_KEY_ID && e.AWS_SECRET_ACCESS_KEY
+                ? { accessKeyId: e.AWS_ACCESS_KEY_ID, secretAccessKey: e.AWS_SECRET_ACCESS_KEY }
+                : undefined,
+          }
+        : undefined,
+    },
+    auth: {
+      jwtSecret: secret('JWT_SECRET', 48),
+      adminApiKey: secret('ADMIN_API_KEY', 32),
+      required: e.AUTH_REQUIRED,
+      metricsToken: e.METRICS_TOKEN,
+      deviceTokenExpiry: e.DEVICE_TOKEN_EXPIRY,
+    },
+    limits: {
+      maxUploadBytes: e.MAX_UPLOAD_BYTES,
+      maxFrameBytes: e.MAX_FRAME_BYTES,
+      frameBatchIntervalMs: e.FRAME_BATCH_INTERVAL_MS,
+      frameThrottleMs: e.FRAME_THROTTLE_MS,
+      maxFrameBatchSize: e.MAX_FRAME_BATCH_SIZE,
+    },
+    ttl: {
+      deviceStateSeconds: e.DEVICE_STATE_TTL_SECONDS,
+      lockSeconds: e.LOCK_TTL_SECONDS,
+      sessionSeconds: e.SESSION_TTL_SECONDS,
+      telemetrySeconds: e.TELEMETRY_TTL_SECONDS,
+      uploadSeconds: e.UPLOAD_TTL_SECONDS,
+    },
+    timing: {
+      sessionCleanupIntervalMs: e.SESSION_CLEANUP_INTERVAL_MS,
+      sessionExpiryMs: e.SESSION_EXPIRY_MS,
+      offlineDeviceExpiryMs: e.OFFLINE_DEVICE_EXPIRY_MS,
+      lockGraceMs: e.LOCK_GRACE_MS,
+      deviceStaleMs: e.DEVICE_STALE_MS,
+      recordingAckTimeoutMs: e.RECORDING_ACK_TIMEOUT_MS,
+    },
+  };
+  return { config: deepFreeze(config), generatedSecrets };
+}
+
+/** A config for tests and tools: embedded defaults plus overrides, never secrets from the machine. */
+export function testConfig(overrides: Env = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    JWT_SECRET: 'test-jwt-secret-that-is-long-enough-0123456789',
+    ADMIN_API_KEY: 'test-admin-api-key-0123456789',
+    ...overrides,
+  }).config;
+}
+
+function isSecretName(name: string): boolean {
+  return /SECRET|KEY|TOKEN|PASSWORD/.test(name) || name === 'REDIS_URL';
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,49 @@
+import type { NextFunction, Request, Response } from 'express';
+
+/** An error with an HTTP status and a message safe to show the client. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export function notFound(req: Request, res: Response): void {
+  res.status(404).json({ ok: false, error: `no route for ${req.method} ${req.path}` });
+}
+
+/**
+ * Last middleware: client errors answer with their message, everything else
+ * with a generic 500. Stack traces go to the log, never into a response.
+ */
+export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const status = statusOf(err);
+  if (status >= 500) req.log?.error({ err }, 'request failed');
+  else req.log?.debug({ err: (err as Error)?.message }, 'request rejected');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body: Record<string, unknown> = { ok: false, error: status >= 500 ? 'internal error' : messageOf(err, status) };
+  if (err instanceof HttpError && err.details !== undefined) body.details = err.details;
+  res.status(status).json(body);
+}
+
+function statusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
+  // body-parser and other http-errors style errors carry a client status.
+  const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}
+
+function messageOf(err: unknown, status: number): string {
+  if (err instanceof HttpError) return err.message;
+  const type = (err as { type?: unknown })?.type;
+  if (type === 'entity.too.large') return 'request body too large';
+  if (type === 'entity.parse.failed') return 'request body is not valid JSON';
+  return status === 415 ? 'unsupported content type' : 'bad request';
+}

@@ -1,0 +1,67 @@
+import { Router } from 'express';
+import type { Config } from '../config';
+import type { Metrics } from '../metrics';
+import type { Store } from '../state';
+import type { ObjectStorage } from '../storage';
+import { secretsEqual } from '../auth';
+
+export interface HealthDeps {
+  config: Config;
+  store: Store;
+  storage: ObjectStorage;
+  metrics: Metrics;
+  startedAt: number;
+}
+
+const PROBE_TIMEOUT_MS = 2_000;
+
+async function probe(check: () => Promise<void>): Promise<{ reachable: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([check(), timeout]);
+    return { reachable: true };
+  } catch (err) {
+    return { reachable: false, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** /test (the spec's liveness check), /health (readiness with dependencies), /metrics. */
+export function healthRoutes({ config, store, storage, metrics, startedAt }: HealthDeps): Router {
+  const router = Router();
+
+  router.get('/test', (_req, res) => {
+    res.json({ ok: true, message: 'Capture backend is running', timestamp: new Date().toISOString() });
+  });
+
+  router.get('/health', async (_req, res) => {
+    const [storeHealth, storageHealth] = await Promise.all([probe(() => store.ping()), probe(() => storage.ping())]);
+    res.status(storeHealth.reachable ? 200 : 503).json({
+      ok: storeHealth.reachable,
+      version: config.version,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+      store: { kind: store.kind, ...storeHealth },
+      storage: { kind: storage.kind, location: storage.location, ...storageHealth },
+    });
+  });
+
+  router.get('/metrics', async (req, res) => {
+    const token = config.auth.metricsToken;
+    if (token) {
+      const header = req.headers.authorization ?? '';
+      const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+      if (!secretsEqual(given, token)) {
+        res.status(401).json({ ok: false, error: 'metrics require the METRICS_TOKEN bearer token' });
+        return;
+      }
+    }
+    res.setHeader('Content-Type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
+
+  return router;
+}

@@ -1,0 +1,18 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Metrics } from '../metrics';
+
+/**
+ * Records turing_http_request_duration_seconds. The route label is the
+ * matched route pattern (never the raw URL), so label cardinality stays bounded.
+ */
+export function httpMetrics(metrics: Metrics) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const end = metrics.httpRequestDuration.startTimer();
+    res.once('finish', () => {
+      const pattern = req.route?.path;
+      const route = typeof pattern === 'string' ? `${req.baseUrl}${pattern}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}

@@ -1,0 +1,40 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { Config } from './config';
+
+/**
+ * Paths pino blanks in every log line. Tokens and keys arrive in headers,
+ * handshake auth and a few bodies; none of them may reach a log.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'token',
+  '*.token',
+  'auth.token',
+  'apiKey',
+  '*.apiKey',
+  'secret',
+  '*.secret',
+  'jwtSecret',
+  'adminApiKey',
+];
+
+/** JSON logs; readable colourised lines in development. */
+export function createLogger(config: Config, destination?: DestinationStream): Logger {
+  const options = {
+    level: config.log.level,
+    base: { service: 'capture-backend', version: config.version },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+  };
+  if (destination) return pino(options, destination);
+  if (config.log.pretty) {
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } },
+    });
+  }
+  return pino(options);
+}

@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { createServer } from './app';
+
+/**
+ * The composition root and the only place that reads the environment or
+ * installs process handlers.
+ */
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Variables already in the environment win over the file, as with PM2 and systemd. */
+function loadEnvFile(): void {
+  const file = process.env.ENV_FILE ?? '.env';
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+async function main(): Promise<void> {
+  loadEnvFile();
+  let loaded;
+  try {
+    loaded = loadConfig(process.env, packageVersion());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`capture-backend: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { config, generatedSecrets } = loaded;
+  const logger = createLogger(config);
+
+  if (generatedSecrets.length > 0) {
+    // Printed once, to the terminal, not the log: these are live credentials.
+    process.stderr.write(
+      `\nWARNING: no ${generatedSecrets.map((s) => s.name).join(' or ')} configured; generated for this run only` +
+        ' (development). Tokens stop working when the server restarts. Set them in .env for anything real.\n' +
+        generatedSecrets.map((s) => `    ${s.name}=${s.value}\n`).join('') +
+        '\n',
+    );
+  }
+
+  const server = createServer(config, { logger });
+  const address = await server.listen();
+  logger.info(
+    {
+      port: address.port,
+      store: server.store.kind,
+      storage: `${server.storage.kind} ${server.storage.location}`,
+      env: config.env,
+    },
+    'capture backend listening',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const hardStop = setTimeout(() => {
+      logger.error('shutdown did not finish in time; exiting');
+      logger.flush();
+      process.exit(1);
+    }, config.server.shutdownTimeoutMs + 2_000);
+    hardStop.unref();
+    await server.close();
+    logger.info('shutdown complete');
+    logger.flush(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason }, 'unhandled promise rejection');
+  });
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`capture-backend failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,228 @@
+import type {
+  AcquireResult,
+  DevicePatch,
+  DeviceRecord,
+  DeviceStore,
+  LockInfo,
+  LockStore,
+  SessionPage,
+  SessionQuery,
+  SessionRecord,
+  SessionStore,
+  Store,
+  StoreTtls,
+  UploadRecord,
+  UploadStore,
+} from '../types';
+import { ExpiringMap } from './expiring-map';
+import { decodeSessionCursor, encodeSessionCursor, sessionMatches } from '../session-cursor';
+
+const SWEEP_INTERVAL_MS = 60_000;
+
+/** Records are copied in and out so callers can never mutate stored state by reference. */
+const copy = <T>(value: T): T => structuredClone(value);
+
+class MemoryDeviceStore implements DeviceStore {
+  private readonly devices = new ExpiringMap<string, DeviceRecord>();
+  private readonly telemetry = new ExpiringMap<string, object>();
+
+  constructor(private readonly ttls: StoreTtls) {}
+
+  async save(device: DeviceRecord): Promise<void> {
+    this.devices.set(device.deviceId, copy(device), this.ttls.deviceStateSeconds * 1000);
+  }
+
+  async get(deviceId: string): Promise<DeviceRecord | null> {
+    const device = this.devices.get(deviceId);
+    return device ? copy(device) : null;
+  }
+
+  async list(): Promise<DeviceRecord[]> {
+    return [...this.devices.values()].map(copy);
+  }
+
+  async update(deviceId: string, patch: DevicePatch): Promise<DeviceRecord | null> {
+    const device = this.devices.get(deviceId);
+    if (!device) return null;
+    const updated = { ...device, ...copy(patch), deviceId };
+    this.devices.set(deviceId, updated, this.ttls.deviceStateSeconds * 1000);
+    return copy(updated);
+  }
+
+  async markOffline(deviceId: string, socketId: string, at: Date): Promise<boolean> {
+    const device = this.devices.get(deviceId);
+    if (!device || device.socketId !== socketId) return false;
+    await this.update(deviceId, { isOnline: false, lastSeen: at });
+    return true;
+  }
+
+  async remove(deviceId: string): Promise<void> {
+    this.devices.delete(deviceId);
+    this.telemetry.delete(deviceId);
+  }
+
+  async saveTelemetry(deviceId: string, telemetry: object): Promise<void> {
+    this.telemetry.set(deviceId, copy(telemetry), this.ttls.telemetrySeconds * 1000);
+  }
+
+  async getTelemetry(deviceId: string): Promise<object | null> {
+    const telemetry = this.telemetry.get(deviceId);
+    return telemetry ? copy(telemetry) : null;
+  }
+
+  purgeExpired(): void {
+    this.devices.purgeExpired();
+    this.telemetry.purgeExpired();
+  }
+}
+
+class MemoryLockStore implements LockStore {
+  private readonly locks = new ExpiringMap<string, LockInfo>();
+
+  constructor(private readonly ttls: StoreTtls) {}
+
+  // Single-threaded JavaScript makes each method atomic: no await between read and write.
+  async acquire(deviceId: string, tabletId: string): Promise<AcquireResult> {
+    const current = this.locks.get(deviceId);
+    if (current && current.tabletId !== tabletId) return { outcome: 'held', holder: current.tabletId };
+    const lock: LockInfo = { deviceId, tabletId, lockedAt: new Date() };
+    this.locks.set(deviceId, lock, this.ttls.lockSeconds * 1000);
+    return { outcome: current ? 'refreshed' : 'acquired', lock: copy(lock) };
+  }
+
+  async release(deviceId: string, tabletId: string): Promise<boolean> {
+    const current = this.locks.get(deviceId);
+    if (!current || current.tabletId !== tabletId) return false;
+    this.locks.delete(deviceId);
+    return true;
+  }
+
+  async get(deviceId: string): Promise<LockInfo | null> {
+    const lock = this.locks.get(deviceId);
+    return lock ? copy(lock) : null;
+  }
+
+  async getMany(deviceIds: readonly string[]): Promise<Map<string, LockInfo>> {
+    const result = new Map<string, LockInfo>();
+    for (const id of deviceIds) {
+      const lock = this.locks.get(id);
+      if (lock) result.set(id, copy(lock));
+    }
+    return result;
+  }
+
+  async heldBy(tabletId: string): Promise<string[]> {
+    return [...this.locks.values()].filter((l) => l.tabletId === tabletId).map((l) => l.deviceId);
+  }
+
+  purgeExpired(): void {
+    this.locks.purgeExpired();
+  }
+}
+
+class MemorySessionStore implements SessionStore {
+  private readonly sessions = new ExpiringMap<string, SessionRecord>();
+
+  constructor(private readonly ttls: StoreTtls) {}
+
+  async save(session: SessionRecord): Promise<void> {
+    this.sessions.set(session.sessionId, copy(session), this.ttls.sessionSeconds * 1000);
+  }
+
+  async get(sessionId: string): Promise<SessionRecord | null> {
+    const session = this.sessions.get(sessionId);
+    return session ? copy(session) : null;
+  }
+
+  async list(query: SessionQuery): Promise<SessionPage> {
+    const after = query.cursor ? decodeSessionCursor(query.cursor) : undefined;
+    const ordered = [...this.sessions.values()]
+      .sort(newestFirst)
+      .filter((s) => !after || isBefore(s, after))
+      .filter((s) => sessionMatches(s, query));
+    const page = ordered.slice(0, query.limit).map(copy);
+    const last = page[page.length - 1];
+    return {
+      sessions: page,
+      nextCursor: ordered.length > query.limit && last ? encodeSessionCursor(last) : undefined,
+    };
+  }
+
+  async remove(sessionId: string): Promise<void> {
+    this.sessions.delete(sessionId);
+  }
+
+  purgeExpired(): void {
+    this.sessions.purgeExpired();
+  }
+}
+
+/** Same order as a Redis sorted set read in reverse: score, then member bytes. */
+function newestFirst(a: SessionRecord, b: SessionRecord): number {
+  const byTime = b.createdAt.getTime() - a.createdAt.getTime();
+  if (byTime !== 0) return byTime;
+  return a.sessionId < b.sessionId ? 1 : a.sessionId > b.sessionId ? -1 : 0;
+}
+
+function isBefore(s: SessionRecord, cursor: { createdAt: number; sessionId: string }): boolean {
+  const t = s.createdAt.getTime();
+  return t < cursor.createdAt || (t === cursor.createdAt && s.sessionId < cursor.sessionId);
+}
+
+class MemoryUploadStore implements UploadStore {
+  private readonly uploads = new ExpiringMap<string, UploadRecord>();
+
+  constructor(private readonly ttls: StoreTtls) {}
+
+  async save(upload: UploadRecord): Promise<void> {
+    this.uploads.set(upload.uploadId, copy(upload), this.ttls.uploadSeconds * 1000);
+  }
+
+  async get(uploadId: string): Promise<UploadRecord | null> {
+    const upload = this.uploads.get(uploadId);
+    return upload ? copy(upload) : null;
+  }
+
+  async list(): Promise<UploadRecord[]> {
+    return [...this.uploads.values()].map(copy);
+  }
+
+  async remove(uploadId: string): Promise<void> {
+    this.uploads.delete(uploadId);
+  }
+
+  purgeExpired(): void {
+    this.uploads.purgeExpired();
+  }
+}
+
+/** The embedded default: plain maps in this process, same TTL semantics as Redis. */
+export class MemoryStore implements Store {
+  readonly kind = 'memory' as const;
+  readonly devices: MemoryDeviceStore;
+  readonly locks: MemoryLockStore;
+  readonly sessions: MemorySessionStore;
+  readonly uploads: MemoryUploadStore;
+  private readonly sweep: NodeJS.Timeout;
+
+  constructor(ttls: StoreTtls) {
+    this.devices = new MemoryDeviceStore(ttls);
+    this.locks = new MemoryLockStore(ttls);
+    this.sessions = new MemorySessionStore(ttls);
+    this.uploads = new MemoryUploadStore(ttls);
+    this.sweep = setInterval(() => this.purgeExpired(), SWEEP_INTERVAL_MS).unref();
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    clearInterval(this.sweep);
+  }
+
+  private purgeExpired(): void {
+    this.devices.purgeExpired();
+    this.locks.purgeExpired();
+    this.sessions.purgeExpired();
+    this.uploads.purgeExpired();
+  }
+}

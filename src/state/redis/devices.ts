@@ -1,0 +1,120 @@
+import type Redis from 'ioredis';
+import type { DevicePatch, DeviceRecord, DeviceStore, StoreTtls } from '../types';
+import { pruneIndex } from './prune-index';
+import { decodeBool, decodeDate, decodeJson, encodeBool, encodeDate, hsetArgs, isEmpty, type Fields } from './codec';
+
+const deviceKey = (id: string) => `device:${id}`;
+const telemetryKey = (id: string) => `telemetry:${id}`;
+/** Set of known device IDs, so listing never SCANs the keyspace. Pruned on read. */
+const INDEX_KEY = 'devices';
+
+// HSET only when the hash exists: an update never resurrects an expired device.
+const UPDATE_IF_EXISTS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return redis.call('HGETALL', KEYS[1])`;
+
+const MARK_OFFLINE_IF_SOCKET = `
+if redis.call('HGET', KEYS[1], 'socketId') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'isOnline', '0', 'lastSeen', ARGV[2])
+return 1`;
+
+function encode(d: DevicePatch): Record<string, string | undefined> {
+  return {
+    socketId: d.socketId,
+    isOnline: d.isOnline === undefined ? undefined : encodeBool(d.isOnline),
+    lastSeen: d.lastSeen && encodeDate(d.lastSeen),
+    connectionTime: d.connectionTime && encodeDate(d.connectionTime),
+    isRecording: d.isRecording === undefined ? undefined : encodeBool(d.isRecording),
+  };
+}
+
+function decode(f: Fields): DeviceRecord | null {
+  const lastSeen = decodeDate(f.lastSeen);
+  const connectionTime = decodeDate(f.connectionTime);
+  if (!f.deviceId || !lastSeen || !connectionTime) return null;
+  return {
+    deviceId: f.deviceId,
+    socketId: f.socketId ?? '',
+    isOnline: decodeBool(f.isOnline),
+    lastSeen,
+    connectionTime,
+    isRecording: decodeBool(f.isRecording),
+  };
+}
+
+function pairsToFields(pairs: string[]): Fields {
+  const fields: Fields = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) fields[pairs[i]!] = pairs[i + 1]!;
+  return fields;
+}
+
+export class RedisDeviceStore implements DeviceStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttls: StoreTtls,
+  ) {}
+
+  async save(device: DeviceRecord): Promise<void> {
+    const key = deviceKey(device.deviceId);
+    await this.redis
+      .multi()
+      .del(key)
+      .hset(key, ...hsetArgs({ deviceId: device.deviceId, ...encode(device) }))
+      .expire(key, this.ttls.deviceStateSeconds)
+      .sadd(INDEX_KEY, device.deviceId)
+      .exec();
+  }
+
+  async get(deviceId: string): Promise<DeviceRecord | null> {
+    return decode(await this.redis.hgetall(deviceKey(deviceId)));
+  }
+
+  async list(): Promise<DeviceRecord[]> {
+    const ids = await this.redis.smembers(INDEX_KEY);
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(deviceKey(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const devices: DeviceRecord[] = [];
+    const gone: string[] = [];
+    replies.forEach(([err, fields], i) => {
+      const device = !err && !isEmpty(fields as Fields) ? decode(fields as Fields) : null;
+      if (device) devices.push(device);
+      else if (!err) gone.push(ids[i]!);
+    });
+    await pruneIndex(this.redis, { key: INDEX_KEY, type: 'set' }, deviceKey(''), gone);
+    return devices;
+  }
+
+  async update(deviceId: string, patch: DevicePatch): Promise<DeviceRecord | null> {
+    const args = hsetArgs(encode(patch));
+    if (args.length === 0) return this.get(deviceId);
+    const pairs = (await this.redis.eval(
+      UPDATE_IF_EXISTS,
+      1,
+      deviceKey(deviceId),
+      String(this.ttls.deviceStateSeconds),
+      ...args,
+    )) as string[] | null;
+    return pairs ? decode(pairsToFields(pairs)) : null;
+  }
+
+  async markOffline(deviceId: string, socketId: string, at: Date): Promise<boolean> {
+    const changed = await this.redis.eval(MARK_OFFLINE_IF_SOCKET, 1, deviceKey(deviceId), socketId, encodeDate(at));
+    return changed === 1;
+  }
+
+  async remove(deviceId: string): Promise<void> {
+    await this.redis.multi().del(deviceKey(deviceId), telemetryKey(deviceId)).srem(INDEX_KEY, deviceId).exec();
+  }
+
+  async saveTelemetry(deviceId: string, telemetry: object): Promise<void> {
+    await this.redis.set(telemetryKey(deviceId), JSON.stringify(telemetry), 'EX', this.ttls.telemetrySeconds);
+  }
+
+  async getTelemetry(deviceId: string): Promise<object | null> {
+    return decodeJson<object>((await this.redis.get(telemetryKey(deviceId))) ?? undefined) ?? null;
+  }
+}

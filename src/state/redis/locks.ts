@@ -1,0 +1,101 @@
+import type Redis from 'ioredis';
+import type { AcquireResult, LockInfo, LockStore, StoreTtls } from '../types';
+
+const lockKey = (deviceId: string) => `lock:${deviceId}`;
+const tabletLocksKey = (tabletId: string) => `tablet_locks:${tabletId}`;
+
+// SET NX PX decides the winner atomically; the owner re-locking refreshes the TTL.
+// Returns {outcome, holder}: 1 acquired, 2 refreshed, 0 held by someone else.
+const ACQUIRE = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('SADD', KEYS[2], ARGV[3])
+  return {1, ARGV[1]}
+end
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('SADD', KEYS[2], ARGV[3])
+  return {2, holder}
+end
+return {0, holder}`;
+
+// Compare-and-delete: only the owner releases.
+const RELEASE = `
+redis.call('SREM', KEYS[2], ARGV[2])
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0`;
+
+// Reads a tablet's set and drops members whose lock expired or changed hands,
+// atomically, so a concurrent re-lock cannot be pruned by mistake.
+// Lock keys are built here from the set key's prefix (KEYS[2] = prefixed 'lock:').
+const HELD_BY = `
+local held = {}
+for _, deviceId in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('GET', KEYS[2] .. deviceId) == ARGV[1] then
+    held[#held + 1] = deviceId
+  else
+    redis.call('SREM', KEYS[1], deviceId)
+  end
+end
+return held`;
+
+export class RedisLockStore implements LockStore {
+  private readonly ttlMs: number;
+
+  constructor(
+    private readonly redis: Redis,
+    ttls: StoreTtls,
+  ) {
+    this.ttlMs = ttls.lockSeconds * 1000;
+  }
+
+  async acquire(deviceId: string, tabletId: string): Promise<AcquireResult> {
+    const [code, holder] = (await this.redis.eval(
+      ACQUIRE,
+      2,
+      lockKey(deviceId),
+      tabletLocksKey(tabletId),
+      tabletId,
+      String(this.ttlMs),
+      deviceId,
+    )) as [number, string];
+    if (code === 0) return { outcome: 'held', holder };
+    const lock: LockInfo = { deviceId, tabletId, lockedAt: new Date() };
+    return { outcome: code === 1 ? 'acquired' : 'refreshed', lock };
+  }
+
+  async release(deviceId: string, tabletId: string): Promise<boolean> {
+    const released = await this.redis.eval(RELEASE, 2, lockKey(deviceId), tabletLocksKey(tabletId), tabletId, deviceId);
+    return released === 1;
+  }
+
+  async get(deviceId: string): Promise<LockInfo | null> {
+    return (await this.getMany([deviceId])).get(deviceId) ?? null;
+  }
+
+  async getMany(deviceIds: readonly string[]): Promise<Map<string, LockInfo>> {
+    const result = new Map<string, LockInfo>();
+    if (deviceIds.length === 0) return result;
+    const pipeline = this.redis.pipeline();
+    for (const id of deviceIds) pipeline.get(lockKey(id)).pttl(lockKey(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const now = Date.now();
+    deviceIds.forEach((deviceId, i) => {
+      const [getErr, tabletId] = replies[2 * i] ?? [];
+      const [ttlErr, pttl] = replies[2 * i + 1] ?? [];
+      if (getErr || ttlErr || typeof tabletId !== 'string') return;
+      // The lock's age is derived from its TTL, so lockedAt needs no extra key.
+      const remaining = typeof pttl === 'number' && pttl > 0 ? pttl : this.ttlMs;
+      result.set(deviceId, { deviceId, tabletId, lockedAt: new Date(now - (this.ttlMs - remaining)) });
+    });
+    return result;
+  }
+
+  async heldBy(tabletId: string): Promise<string[]> {
+    // ioredis prefixes KEYS, so passing lockKey('') yields the prefixed 'lock:' stem.
+    return (await this.redis.eval(HELD_BY, 2, tabletLocksKey(tabletId), lockKey(''), tabletId)) as string[];
+  }
+}

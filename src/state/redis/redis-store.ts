@@ -1,0 +1,68 @@
+import Redis, { type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Store, StoreTtls } from '../types';
+import { RedisDeviceStore } from './devices';
+import { RedisLockStore } from './locks';
+import { RedisSessionStore } from './sessions';
+import { RedisUploadStore } from './uploads';
+
+export interface RedisStoreOptions {
+  url: string;
+  keyPrefix: string;
+  ttls: StoreTtls;
+  logger: Logger;
+  /** Extra ioredis options (Sentinel, TLS, timeouts). */
+  redisOptions?: RedisOptions;
+}
+
+/**
+ * The production store. Commands fail fast while Redis is away (one retry,
+ * bounded timeout) so callers answer with an error instead of hanging, and
+ * ioredis reconnects on its own when Redis returns.
+ */
+export class RedisStore implements Store {
+  readonly kind = 'redis' as const;
+  readonly devices: RedisDeviceStore;
+  readonly locks: RedisLockStore;
+  readonly sessions: RedisSessionStore;
+  readonly uploads: RedisUploadStore;
+  readonly client: Redis;
+
+  constructor(options: RedisStoreOptions) {
+    const log = options.logger.child({ component: 'redis-store' });
+    this.client = new Redis(options.url, {
+      keyPrefix: options.keyPrefix,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 5_000,
+      connectTimeout: 5_000,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      ...options.redisOptions,
+    });
+    let down = false;
+    // Without an error listener ioredis would raise unhandled 'error' events.
+    this.client.on('error', (err: Error) => {
+      if (!down) log.error({ err: err.message }, 'redis connection error; retrying');
+      down = true;
+    });
+    this.client.on('ready', () => {
+      if (down) log.info('redis connection restored');
+      down = false;
+    });
+    this.devices = new RedisDeviceStore(this.client, options.ttls);
+    this.locks = new RedisLockStore(this.client, options.ttls);
+    this.sessions = new RedisSessionStore(this.client, options.ttls);
+    this.uploads = new RedisUploadStore(this.client, options.ttls);
+  }
+
+  async ping(): Promise<void> {
+    await this.client.ping();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+}

@@ -1,0 +1,12 @@
+import type { Config } from '../config';
+import { LocalStorage } from './local-storage';
+import { S3Storage } from './s3-storage';
+import type { ObjectStorage } from './types';
+
+export type { ObjectStorage } from './types';
+export { LocalStorage, S3Storage };
+
+/** S3 when S3_BUCKET_NAME is configured, otherwise local disk under DATA_DIR. */
+export function createStorage(config: Config): ObjectStorage {
+  return config.storage.s3 ? new S3Storage(config.storage.s3) : new LocalStorage(config.storage.dataDir);
+}

@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/redis-server';
+
+/**
+ * The real entry point (src/server.ts) as a child process with a bare
+ * environment: what `npm start` does on a fresh machine.
+ */
+const ROOT = path.resolve(__dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+interface Run {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function run(env: Record<string, string>): Run {
+  const child = spawn(TSX, ['src/server.ts'], {
+    cwd: ROOT,
+    // Only PATH and HOME from this machine: no REDIS_URL, no AWS, no .env.
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ENV_FILE: '/nonexistent/.env', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(url: string, timeoutMs = 20_000): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fetch(url);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+describe('entry point', () => {
+  it('starts with no configuration, serves /test and /metrics, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'capture-entry-'));
+    const server = run({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir });
+    try {
+      const test = await waitFor(`http://127.0.0.1:${port}/test`);
+      expect(test.status).toBe(200);
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(await metrics.text()).toContain('turing_http_request_duration_seconds');
+      const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+      expect(health).toMatchObject({ store: { kind: 'memory' }, storage: { kind: 'local', location: dataDir } });
+      expect(server.output()).toContain('WARNING: no JWT_SECRET or ADMIN_API_KEY configured');
+      expect(server.output()).toMatch(/JWT_SECRET=\S{32,}/);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(server.output()).toContain('shutdown complete');
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses to start in production without secrets, saying which and how to make them', async () => {
+    const server = run({ NODE_ENV: 'production' });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toContain('JWT_SECRET and ADMIN_API_KEY must be set when NODE_ENV=production');
+    expect(server.output()).toContain('openssl rand -base64 48');
+  });
+
+  it('reads a .env file, with the environment taking precedence', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'capture-envfile-'));
+    const file = path.join(dir, '.env');
+    writeFileSync(file, 'NODE_ENV=production\nPORT=not-a-port\n');
+    const fromFile = run({ ENV_FILE: file });
+    expect(await fromFile.exited).toBe(1);
+    expect(fromFile.output()).toContain('PORT: expected a number (got "not-a-port")');
+    const overridden = run({ ENV_FILE: file, PORT: 'from-env' });
+    expect(await overridden.exited).toBe(1);
+    expect(overridden.output()).toContain('PORT: expected a number (got "from-env")');
+  });
+
+  it('refuses a malformed PORT, naming it', async () => {
+    const server = run({ PORT: 'abc' });
+    expect(await server.exited).toBe(1);
+    expect(server.output()).toContain('PORT: expected a number (got "abc")');
+  });
+});

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { RedisStore } from '../../src/state';
+import { startTestRedis, type TestRedis } from '../helpers/redis-server';
+import { defaultTtls, device, storeContract } from './store.contract';
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startTestRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const logger = pino({ level: 'silent' });
+const makeStore = (prefix = redis.uniquePrefix(), ttls = defaultTtls) =>
+  new RedisStore({ url: redis.url, keyPrefix: prefix, ttls, logger });
+
+storeContract('redis', async (ttls) => makeStore(undefined, ttls));
+
+describe('redis store specifics', () => {
+  it('uses the spec key layout under the configured prefix', async () => {
+    const prefix = redis.uniquePrefix();
+    const store = makeStore(prefix);
+    try {
+      await store.devices.save(device('QUEST_001'));
+      await store.devices.saveTelemetry('QUEST_001', { batteryLevel: 1 });
+      await store.locks.acquire('QUEST_001', 'TABLET_1');
+      const raw = store.client;
+      const fields = await raw.hgetall('device:QUEST_001');
+      expect(fields).toMatchObject({ deviceId: 'QUEST_001', isOnline: '1', lastSeen: '2026-02-06T14:30:52.000Z' });
+      expect(await raw.ttl('device:QUEST_001')).toBeGreaterThan(defaultTtls.deviceStateSeconds - 10);
+      expect(await raw.get('lock:QUEST_001')).toBe('TABLET_1');
+      expect(await raw.smembers('tablet_locks:TABLET_1')).toEqual(['QUEST_001']);
+      expect(JSON.parse((await raw.get('telemetry:QUEST_001'))!)).toEqual({ batteryLevel: 1 });
+      expect(await raw.ttl('telemetry:QUEST_001')).toBeLessThanOrEqual(defaultTtls.telemetrySeconds);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps two prefixes apart', async () => {
+    const a = makeStore();
+    const b = makeStore();
+    try {
+      await a.devices.save(device('H1'));
+      expect(await b.devices.get('H1')).toBeNull();
+      expect((await a.locks.acquire('H1', 'T1')).outcome).toBe('acquired');
+      expect((await b.locks.acquire('H1', 'T2')).outcome).toBe('acquired');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('reads a corrupt record as absent instead of throwing', async () => {
+    const store = makeStore();
+    try {
+      await store.client.hset('session:bad', 'sessionId', 'bad', 'status', 'nonsense');
+      await store.client.set('upload:bad', '{not json');
+      expect(await store.sessions.get('bad')).toBeNull();
+      expect(await store.uploads.get('bad')).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects commands instead of hanging when Redis is unreachable, and never throws an unhandled error', async () => {
+    const store = new RedisStore({
+      url: 'redis://127.0.0.1:1',
+      keyPrefix: '',
+      ttls: defaultTtls,
+      logger,
+      redisOptions: { retryStrategy: () => 50, connectTimeout: 200 },
+    });
+    try {
+      await expect(store.ping()).rejects.toThrow();
+      await expect(store.devices.get('H1')).rejects.toThrow();
+    } finally {
+      await store.close();
+    }
+  });
+});

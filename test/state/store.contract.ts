@@ -1,0 +1,307 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeviceRecord, SessionRecord, Store, StoreTtls, UploadRecord } from '../../src/state';
+
+/**
+ * One behaviour, two stores: every test here runs unchanged against the memory
+ * store and the Redis store (test/state/*.test.ts).
+ */
+export type StoreFactory = (ttls: StoreTtls) => Promise<Store>;
+
+export const defaultTtls: StoreTtls = {
+  deviceStateSeconds: 3600,
+  lockSeconds: 3600,
+  sessionSeconds: 3600,
+  telemetrySeconds: 300,
+  uploadSeconds: 3600,
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(50);
+  }
+}
+
+export function device(id: string, overrides: Partial<DeviceRecord> = {}): DeviceRecord {
+  return {
+    deviceId: id,
+    socketId: `sock-${id}`,
+    isOnline: true,
+    lastSeen: new Date('2026-02-06T14:30:52.000Z'),
+    connectionTime: new Date('2026-02-06T14:00:00.000Z'),
+    isRecording: false,
+    ...overrides,
+  };
+}
+
+export function session(id: string, createdAt: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    sessionId: id,
+    tabletId: 'TABLET_1',
+    deviceIds: ['H1', 'H2'],
+    status: 'pending',
+    createdAt: new Date(createdAt),
+    deviceStatuses: {
+      H1: { isRecording: false, frameCount: 0, uploadProgress: 0, uploadStatus: 'pending' },
+    },
+    ...overrides,
+  };
+}
+
+export function storeContract(name: string, factory: StoreFactory): void {
+  describe(`${name} store contract`, () => {
+    let store: Store;
+    const open: Store[] = [];
+    const make = async (ttls: Partial<StoreTtls> = {}) => {
+      const s = await factory({ ...defaultTtls, ...ttls });
+      open.push(s);
+      return s;
+    };
+
+    beforeEach(async () => {
+      store = await make();
+    });
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((s) => s.close()));
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    describe('devices', () => {
+      it('saves, reads back and lists devices with dates intact', async () => {
+        await store.devices.save(device('H1'));
+        await store.devices.save(device('H2', { isOnline: false, isRecording: true }));
+        expect(await store.devices.get('H1')).toEqual(device('H1'));
+        expect(await store.devices.get('nope')).toBeNull();
+        const ids = (await store.devices.list()).map((d) => d.deviceId).sort();
+        expect(ids).toEqual(['H1', 'H2']);
+        expect((await store.devices.get('H2'))!.isRecording).toBe(true);
+      });
+
+      it('updates only existing devices', async () => {
+        expect(await store.devices.update('ghost', { isOnline: false })).toBeNull();
+        expect(await store.devices.get('ghost')).toBeNull();
+        await store.devices.save(device('H1'));
+        const seen = new Date('2026-02-07T00:00:00.000Z');
+        const updated = await store.devices.update('H1', { lastSeen: seen, isRecording: true });
+        expect(updated).toEqual(device('H1', { lastSeen: seen, isRecording: true }));
+        expect(await store.devices.get('H1')).toEqual(updated);
+      });
+
+      it('marks offline only while the socket still matches', async () => {
+        await store.devices.save(device('H1', { socketId: 'new-socket' }));
+        const at = new Date('2026-02-07T00:00:00.000Z');
+        expect(await store.devices.markOffline('H1', 'old-socket', at)).toBe(false);
+        expect((await store.devices.get('H1'))!.isOnline).toBe(true);
+        expect(await store.devices.markOffline('H1', 'new-socket', at)).toBe(true);
+        expect(await store.devices.get('H1')).toMatchObject({ isOnline: false, lastSeen: at });
+        expect(await store.devices.markOffline('unknown', 'x', at)).toBe(false);
+      });
+
+      it('removes a device and its telemetry', async () => {
+        await store.devices.save(device('H1'));
+        await store.devices.saveTelemetry('H1', { batteryLevel: 0.5 });
+        await store.devices.remove('H1');
+        expect(await store.devices.get('H1')).toBeNull();
+        expect(await store.devices.getTelemetry('H1')).toBeNull();
+        expect(await store.devices.list()).toEqual([]);
+      });
+
+      it('caches telemetry and expires it with its TTL', async () => {
+        const s = await make({ telemetrySeconds: 1 });
+        await s.devices.saveTelemetry('H1', { batteryLevel: 0.42, wifiSSID: 'lab' });
+        expect(await s.devices.getTelemetry('H1')).toEqual({ batteryLevel: 0.42, wifiSSID: 'lab' });
+        await eventually(async () => (await s.devices.getTelemetry('H1')) === null);
+      });
+
+      it('expires device records with their TTL and drops them from the list', async () => {
+        const s = await make({ deviceStateSeconds: 1 });
+        await s.devices.save(device('H1'));
+        expect(await s.devices.list()).toHaveLength(1);
+        await eventually(async () => (await s.devices.list()).length === 0);
+        expect(await s.devices.get('H1')).toBeNull();
+      });
+
+      it('returns copies, so callers cannot change stored state by reference', async () => {
+        await store.devices.save(device('H1'));
+        const read = (await store.devices.get('H1'))!;
+        read.isOnline = false;
+        expect((await store.devices.get('H1'))!.isOnline).toBe(true);
+      });
+    });
+
+    describe('locks', () => {
+      it('gives a free lock to exactly one of 50 concurrent acquirers', async () => {
+        const tablets = Array.from({ length: 50 }, (_, i) => `T${i}`);
+        const results = await Promise.all(tablets.map((t) => store.locks.acquire('H1', t)));
+        const winners = results.filter((r) => r.outcome === 'acquired');
+        expect(winners).toHaveLength(1);
+        const winner = winners[0]!.outcome === 'acquired' ? winners[0]!.lock.tabletId : '';
+        for (const r of results) if (r.outcome === 'held') expect(r.holder).toBe(winner);
+        expect((await store.locks.get('H1'))!.tabletId).toBe(winner);
+        expect(await store.locks.heldBy(winner)).toEqual(['H1']);
+      });
+
+      it('lets the owner refresh and only the owner release', async () => {
+        expect((await store.locks.acquire('H1', 'A')).outcome).toBe('acquired');
+        expect((await store.locks.acquire('H1', 'A')).outcome).toBe('refreshed');
+        expect(await store.locks.acquire('H1', 'B')).toEqual({ outcome: 'held', holder: 'A' });
+        expect(await store.locks.release('H1', 'B')).toBe(false);
+        expect((await store.locks.get('H1'))!.tabletId).toBe('A');
+        expect(await store.locks.release('H1', 'A')).toBe(true);
+        expect(await store.locks.get('H1')).toBeNull();
+        expect(await store.locks.heldBy('A')).toEqual([]);
+        expect((await store.locks.acquire('H1', 'B')).outcome).toBe('acquired');
+      });
+
+      it('expires a lock with its TTL, after which another tablet can take it', async () => {
+        const s = await make({ lockSeconds: 1 });
+        await s.locks.acquire('H1', 'A');
+        expect(await s.locks.heldBy('A')).toEqual(['H1']);
+        await eventually(async () => (await s.locks.get('H1')) === null);
+        expect(await s.locks.heldBy('A')).toEqual([]);
+        expect((await s.locks.acquire('H1', 'B')).outcome).toBe('acquired');
+      });
+
+      it('refreshing extends the TTL', async () => {
+        const s = await make({ lockSeconds: 1 });
+        await s.locks.acquire('H1', 'A');
+        await sleep(600);
+        expect((await s.locks.acquire('H1', 'A')).outcome).toBe('refreshed');
+        await sleep(600);
+        // 1.2 s after the first acquire: alive only because the refresh moved the expiry.
+        expect((await s.locks.get('H1'))?.tabletId).toBe('A');
+      });
+
+      it('reports locks for many devices and what a tablet holds', async () => {
+        await store.locks.acquire('H1', 'A');
+        await store.locks.acquire('H2', 'A');
+        await store.locks.acquire('H3', 'B');
+        const locks = await store.locks.getMany(['H1', 'H2', 'H3', 'H4']);
+        expect([...locks.keys()].sort()).toEqual(['H1', 'H2', 'H3']);
+        expect(locks.get('H3')!.tabletId).toBe('B');
+        expect(locks.get('H1')!.lockedAt).toBeInstanceOf(Date);
+        expect(Math.abs(locks.get('H1')!.lockedAt.getTime() - Date.now())).toBeLessThan(60_000);
+        expect((await store.locks.heldBy('A')).sort()).toEqual(['H1', 'H2']);
+        expect(await store.locks.getMany([])).toEqual(new Map());
+      });
+    });
+
+    describe('sessions', () => {
+      it('round-trips a session with optional fields', async () => {
+        const full = session('s1', 1_000, {
+          status: 'completed',
+          startedAt: new Date(2_000),
+          endedAt: new Date(3_000),
+          endReason: 'expired',
+          metadata: { participant: 'P7', nested: { a: [1, 2] } },
+        });
+        await store.sessions.save(full);
+        expect(await store.sessions.get('s1')).toEqual(full);
+        const minimal = session('s2', 1_000);
+        await store.sessions.save(minimal);
+        expect(await store.sessions.get('s2')).toEqual(minimal);
+        expect(await store.sessions.get('nope')).toBeNull();
+      });
+
+      it('replaces a session on save, dropping fields no longer set', async () => {
+        await store.sessions.save(session('s1', 1_000, { endReason: 'x', status: 'completed' }));
+        await store.sessions.save(session('s1', 1_000, { status: 'recording' }));
+        const read = await store.sessions.get('s1');
+        expect(read!.status).toBe('recording');
+        expect(read).not.toHaveProperty('endReason');
+      });
+
+      it('lists newest first with filters and cursor paging', async () => {
+        const now = Date.now();
+        for (let i = 0; i < 7; i++) {
+          await store.sessions.save(
+            session(`s${i}`, now - (7 - i) * 1000, {
+              status: i % 2 === 0 ? 'completed' : 'recording',
+              tabletId: i < 4 ? 'A' : 'B',
+            }),
+          );
+        }
+        const first = await store.sessions.list({ limit: 3 });
+        expect(first.sessions.map((s) => s.sessionId)).toEqual(['s6', 's5', 's4']);
+        expect(first.nextCursor).toBeDefined();
+        const second = await store.sessions.list({ limit: 3, cursor: first.nextCursor });
+        expect(second.sessions.map((s) => s.sessionId)).toEqual(['s3', 's2', 's1']);
+        const third = await store.sessions.list({ limit: 3, cursor: second.nextCursor });
+        expect(third.sessions.map((s) => s.sessionId)).toEqual(['s0']);
+        expect(third.nextCursor).toBeUndefined();
+
+        const completed = await store.sessions.list({ limit: 10, status: 'completed' });
+        expect(completed.sessions.map((s) => s.sessionId)).toEqual(['s6', 's4', 's2', 's0']);
+        const tabletA = await store.sessions.list({ limit: 10, tabletId: 'A', status: 'recording' });
+        expect(tabletA.sessions.map((s) => s.sessionId)).toEqual(['s3', 's1']);
+      });
+
+      it('pages through sessions created in the same millisecond without loss or repeats', async () => {
+        const at = Date.now();
+        const ids = ['a', 'b', 'c', 'd', 'e'];
+        for (const id of ids) await store.sessions.save(session(id, at));
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.sessions.list({ limit: 2, cursor });
+          seen.push(...page.sessions.map((s) => s.sessionId));
+          cursor = page.nextCursor;
+        } while (cursor);
+        expect(seen).toEqual(['e', 'd', 'c', 'b', 'a']);
+      });
+
+      it('expires sessions with their TTL', async () => {
+        const s = await make({ sessionSeconds: 1 });
+        await s.sessions.save(session('s1', Date.now()));
+        await eventually(async () => (await s.sessions.get('s1')) === null);
+        expect((await s.sessions.list({ limit: 10 })).sessions).toEqual([]);
+      });
+
+      it('removes a session', async () => {
+        await store.sessions.save(session('s1', Date.now()));
+        await store.sessions.remove('s1');
+        expect(await store.sessions.get('s1')).toBeNull();
+        expect((await store.sessions.list({ limit: 10 })).sessions).toEqual([]);
+      });
+    });
+
+    describe('uploads', () => {
+      const upload = (id: string, overrides: Partial<UploadRecord> = {}): UploadRecord => ({
+        uploadId: id,
+        key: 'sessions/20260206_143052/recording.mp4',
+        fileType: 'video',
+        fileSize: 25 * 1024 * 1024,
+        partSize: 10 * 1024 * 1024,
+        totalParts: 3,
+        deviceId: 'H1',
+        startedAt: new Date('2026-02-06T14:30:52.000Z'),
+        status: 'in-progress',
+        ...overrides,
+      });
+
+      it('saves, reads, lists and removes upload records', async () => {
+        await store.uploads.save(upload('u1'));
+        const done = upload('u2', { status: 'completed', completedAt: new Date(5_000), etag: '"abc-3"' });
+        await store.uploads.save(done);
+        expect(await store.uploads.get('u1')).toEqual(upload('u1'));
+        expect(await store.uploads.get('u2')).toEqual(done);
+        expect((await store.uploads.list()).map((u) => u.uploadId).sort()).toEqual(['u1', 'u2']);
+        await store.uploads.remove('u1');
+        expect(await store.uploads.get('u1')).toBeNull();
+        expect((await store.uploads.list()).map((u) => u.uploadId)).toEqual(['u2']);
+      });
+
+      it('expires upload records with their TTL', async () => {
+        const s = await make({ uploadSeconds: 1 });
+        await s.uploads.save(upload('u1'));
+        await eventually(async () => (await s.uploads.list()).length === 0);
+      });
+    });
+  });
+}
