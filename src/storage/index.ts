@@ -3,7 +3,9 @@ import { LocalStorage } from './local-storage';
 import { S3Storage } from './s3-storage';
 import type { ObjectStorage } from './types';
 
-export type { ObjectStorage } from './types';
+export type { ObjectStorage, StoredObject } from './types';
+export { ObjectNotFoundError } from './types';
+export * from './keys';
 export { LocalStorage, S3Storage };
 
 /** S3 when S3_BUCKET_NAME is configured, otherwise local disk under DATA_DIR. */

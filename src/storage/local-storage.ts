@@ -1,8 +1,16 @@
-import { constants } from 'node:fs';
-import { access, mkdir } from 'node:fs/promises';
-import type { ObjectStorage } from './types';
+import { createHash } from 'node:crypto';
+import { constants, createReadStream, type Stats } from 'node:fs';
+import { access, mkdir, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { assertSafeKey } from './keys';
+import { ObjectNotFoundError, type ObjectStorage, type StoredObject } from './types';
 
-/** Recordings on local disk under DATA_DIR, keyed exactly like the bucket. */
+/**
+ * Recordings on local disk under DATA_DIR, keyed exactly like the bucket.
+ * Names starting with '.' are the driver's own working files (for example
+ * in-progress multipart parts) and are never listed as objects.
+ */
 export class LocalStorage implements ObjectStorage {
   readonly kind = 'local' as const;
 
@@ -17,5 +25,75 @@ export class LocalStorage implements ObjectStorage {
     await access(this.root, constants.W_OK);
   }
 
+  /** The file path of a key; the key is checked so the path cannot leave the root. */
+  pathOf(key: string): string {
+    const full = path.resolve(this.root, assertSafeKey(key));
+    if (!full.startsWith(this.root + path.sep)) throw new ObjectNotFoundError(key);
+    return full;
+  }
+
+  async *listObjects(prefix = ''): AsyncIterable<StoredObject> {
+    yield* this.walk('', prefix);
+  }
+
+  async headObject(key: string): Promise<StoredObject | null> {
+    try {
+      const info = await stat(this.pathOf(key));
+      return info.isFile() ? toObject(key, info) : null;
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async readObject(key: string): Promise<Readable> {
+    const file = this.pathOf(key);
+    const info = await stat(file).catch((err: unknown) => {
+      if (isMissing(err)) throw new ObjectNotFoundError(key);
+      throw err;
+    });
+    if (!info.isFile()) throw new ObjectNotFoundError(key);
+    return createReadStream(file);
+  }
+
   async close(): Promise<void> {}
+
+  private async *walk(dirKey: string, prefix: string): AsyncIterable<StoredObject> {
+    let entries;
+    try {
+      entries = await readdir(path.join(this.root, dirKey), { withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    // S3 lists in key order; sorting names by their key form keeps the same order.
+    const named = entries
+      .filter((e) => !e.name.startsWith('.'))
+      .map((e) => ({ entry: e, key: dirKey ? `${dirKey}/${e.name}` : e.name }))
+      .sort((a, b) => compareKeys(a.entry.isDirectory() ? `${a.key}/` : a.key, b.entry.isDirectory() ? `${b.key}/` : b.key));
+    for (const { entry, key } of named) {
+      if (entry.isDirectory()) {
+        // Only descend where the prefix can still match.
+        if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.walk(key, prefix);
+      } else if (entry.isFile() && key.startsWith(prefix)) {
+        const info = await stat(path.join(this.root, key)).catch(() => null);
+        if (info?.isFile()) yield toObject(key, info);
+      }
+    }
+  }
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toObject(key: string, info: Stats): StoredObject {
+  // A content stamp, not an MD5: cheap to compute and changes whenever the file is replaced.
+  const stamp = createHash('sha1').update(`${info.size}:${info.mtimeMs}:${info.ino}`).digest('hex');
+  return { key, size: info.size, lastModified: info.mtime, etag: `"${stamp}"` };
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -1,5 +1,13 @@
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import type { ObjectStorage } from './types';
+import {
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  S3Client,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
+import { assertSafeKey } from './keys';
+import { ObjectNotFoundError, type ObjectStorage, type StoredObject } from './types';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -13,8 +21,10 @@ export interface S3StorageOptions {
 export class S3Storage implements ObjectStorage {
   readonly kind = 's3' as const;
   readonly client: S3Client;
+  readonly bucket: string;
 
   constructor(readonly options: S3StorageOptions) {
+    this.bucket = options.bucket;
     this.client = new S3Client({
       region: options.region,
       endpoint: options.endpoint,
@@ -24,16 +34,61 @@ export class S3Storage implements ObjectStorage {
   }
 
   get location(): string {
-    return `s3://${this.options.bucket}`;
+    return `s3://${this.bucket}`;
   }
 
   async ping(): Promise<void> {
-    await this.client.send(new HeadBucketCommand({ Bucket: this.options.bucket }), {
+    await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), {
       abortSignal: AbortSignal.timeout(5_000),
     });
+  }
+
+  async *listObjects(prefix = ''): AsyncIterable<StoredObject> {
+    const pages = paginateListObjectsV2({ client: this.client, pageSize: 1000 }, { Bucket: this.bucket, Prefix: prefix });
+    for await (const page of pages) {
+      for (const item of page.Contents ?? []) {
+        if (!item.Key) continue;
+        yield {
+          key: item.Key,
+          size: item.Size ?? 0,
+          lastModified: item.LastModified ?? new Date(0),
+          etag: item.ETag ?? '',
+        };
+      }
+    }
+  }
+
+  async headObject(key: string): Promise<StoredObject | null> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: assertSafeKey(key) }));
+      return {
+        key,
+        size: head.ContentLength ?? 0,
+        lastModified: head.LastModified ?? new Date(0),
+        etag: head.ETag ?? '',
+      };
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  async readObject(key: string): Promise<Readable> {
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: assertSafeKey(key) }));
+      return object.Body as Readable;
+    } catch (err) {
+      if (isNotFound(err)) throw new ObjectNotFoundError(key);
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
     this.client.destroy();
   }
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
 }

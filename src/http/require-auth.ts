@@ -1,0 +1,49 @@
+import type { NextFunction, Request, Response } from 'express';
+import { secretsEqual, TokenError, type TokenService } from '../auth';
+import type { DeviceType } from '../state/types';
+import { HttpError } from './errors';
+
+/** Who made a REST request: an operator with the admin key, or a device with its token. */
+export type Caller = { kind: 'admin' } | { kind: 'device'; deviceId: string; deviceType: DeviceType };
+
+export interface RestAuthDeps {
+  tokens: TokenService;
+  adminApiKey: string;
+}
+
+/** Reads the caller set by requireAuth. */
+export function callerOf(res: Response): Caller {
+  const caller = res.locals.caller as Caller | undefined;
+  if (!caller) throw new Error('callerOf used on a route without requireAuth');
+  return caller;
+}
+
+/**
+ * Admits the admin API key (x-api-key) or a device JWT (Authorization: Bearer)
+ * whose deviceType is one of `deviceTypes`; anything else is a 401.
+ */
+export function requireAuth({ tokens, adminApiKey }: RestAuthDeps, deviceTypes: readonly DeviceType[]) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const apiKey = req.headers['x-api-key'];
+    if (typeof apiKey === 'string' && apiKey.length > 0) {
+      if (!secretsEqual(apiKey, adminApiKey)) return next(new HttpError(401, 'invalid API key'));
+      res.locals.caller = { kind: 'admin' } satisfies Caller;
+      return next();
+    }
+    const header = req.headers.authorization;
+    if (!header || !header.startsWith('Bearer ')) {
+      return next(new HttpError(401, `authentication required: x-api-key or a Bearer token of a ${deviceTypes.join('/')}`));
+    }
+    try {
+      const auth = tokens.verify(header.slice('Bearer '.length).trim());
+      if (!deviceTypes.includes(auth.deviceType)) {
+        return next(new HttpError(401, `a ${auth.deviceType} token cannot use this endpoint`));
+      }
+      res.locals.caller = { kind: 'device', deviceId: auth.deviceId, deviceType: auth.deviceType } satisfies Caller;
+      return next();
+    } catch (err) {
+      if (err instanceof TokenError) return next(new HttpError(401, err.message));
+      return next(err);
+    }
+  };
+}

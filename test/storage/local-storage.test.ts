@@ -1,0 +1,75 @@
+import os from 'node:os';
+import path from 'node:path';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { text } from 'node:stream/consumers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LocalStorage, ObjectNotFoundError, isSafeKey, recordingKey } from '../../src/storage';
+
+describe('local storage driver (read side)', () => {
+  let root: string;
+  let storage: LocalStorage;
+
+  const put = (key: string, body: string) => {
+    mkdirSync(path.dirname(path.join(root, key)), { recursive: true });
+    writeFileSync(path.join(root, key), body);
+  };
+
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'capture-local-'));
+    storage = new LocalStorage(root);
+  });
+
+  it('lists objects in key order like S3, skipping its own dot-files', async () => {
+    put('sessions/20260206_143052/recording.mp4', 'video');
+    put('sessions/20260206_143052/session_data.npz', 'npz');
+    put('sessions/20260206_151230/recording.mp4', 'v2');
+    put('client_output/out.zip', 'zip');
+    put('a-b', 'x');
+    put('a/b', 'y');
+    put('.multipart/upload-1/part-1', 'partial');
+    const keys: string[] = [];
+    for await (const o of storage.listObjects()) keys.push(o.key);
+    expect(keys).toEqual([
+      'a-b',
+      'a/b',
+      'client_output/out.zip',
+      'sessions/20260206_143052/recording.mp4',
+      'sessions/20260206_143052/session_data.npz',
+      'sessions/20260206_151230/recording.mp4',
+    ]);
+    const sessions: string[] = [];
+    for await (const o of storage.listObjects('sessions/20260206_14')) sessions.push(o.key);
+    expect(sessions).toHaveLength(2);
+  });
+
+  it('heads and reads objects, and reports missing ones', async () => {
+    put('sessions/20260206_143052/recording.mp4', 'hello');
+    const head = await storage.headObject('sessions/20260206_143052/recording.mp4');
+    expect(head).toMatchObject({ key: 'sessions/20260206_143052/recording.mp4', size: 5 });
+    expect(head!.etag).toMatch(/^"[0-9a-f]{40}"$/);
+    expect(await text(await storage.readObject('sessions/20260206_143052/recording.mp4'))).toBe('hello');
+    expect(await storage.headObject('sessions/none')).toBeNull();
+    await expect(storage.readObject('sessions/none')).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('changes the ETag when the content changes', async () => {
+    put('k', 'one');
+    const before = (await storage.headObject('k'))!.etag;
+    await new Promise((r) => setTimeout(r, 20));
+    put('k', 'two!');
+    expect((await storage.headObject('k'))!.etag).not.toBe(before);
+  });
+
+  it('refuses keys that could leave the data directory', async () => {
+    for (const key of ['../etc/passwd', '/etc/passwd', 'sessions/../../x', 'a//b', 'a/./b', '', '.hidden', 'a\\b']) {
+      expect(isSafeKey(key)).toBe(false);
+      await expect(storage.readObject(key)).rejects.toThrow();
+    }
+  });
+
+  it('builds recording keys only from valid timestamps', () => {
+    expect(recordingKey('20260206_143052', 'video')).toBe('sessions/20260206_143052/recording.mp4');
+    expect(recordingKey('20260206_143052', 'data')).toBe('sessions/20260206_143052/session_data.npz');
+    expect(() => recordingKey('../20260206', 'video')).toThrow();
+  });
+});
