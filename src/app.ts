@@ -12,6 +12,14 @@ import { requestLogging } from './http/request-logging';
 import { httpMetrics } from './http/http-metrics';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './http/health-routes';
+import { authRoutes } from './http/auth-routes';
+import { fleetRoutes } from './http/fleet-routes';
+import { TokenService } from './auth';
+import { DeviceService } from './fleet/device-service';
+import { fleetGaugeSource } from './fleet/fleet-gauges';
+import { attachRealtime, type Realtime } from './realtime';
+import { rooms } from './realtime/rooms';
+import type { CaptureIo } from './realtime/types';
 
 export interface ServerDeps {
   logger?: Logger;
@@ -26,7 +34,10 @@ export interface CaptureServer {
   readonly store: Store;
   readonly storage: ObjectStorage;
   readonly app: express.Express;
-  readonly io: SocketServer;
+  readonly io: CaptureIo;
+  readonly tokens: TokenService;
+  readonly devices: DeviceService;
+  readonly realtime: Realtime;
   readonly httpServer: http.Server;
   /** Starts listening; port 0 picks a free port. Resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
@@ -46,8 +57,11 @@ const JSON_BODY_LIMIT = '200kb';
 export function createServer(config: Config, deps: ServerDeps = {}): CaptureServer {
   const logger = deps.logger ?? createLogger(config);
   const metrics = createMetrics();
+  const tokens = new TokenService(config.auth.jwtSecret, config.auth.deviceTokenExpiry);
   const store = deps.store ?? createStore(config, logger);
   const storage = deps.storage ?? createStorage(config);
+  const devices = new DeviceService(store, { staleMs: config.timing.deviceStaleMs });
+  const restAuth = { tokens, adminApiKey: config.auth.adminApiKey };
   const startedAt = Date.now();
 
   const app = express();
@@ -57,11 +71,13 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(httpMetrics(metrics));
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
   app.use(healthRoutes({ config, store, storage, metrics, startedAt }));
+  app.use(authRoutes({ ...restAuth, requestsPerMinute: config.auth.tokenRequestsPerMinute }));
+  app.use(fleetRoutes(restAuth, devices));
   app.use(notFound);
   app.use(errorHandler);
 
   const httpServer = http.createServer(app);
-  const io = new SocketServer(httpServer, {
+  const io: CaptureIo = new SocketServer(httpServer, {
     // Frames are JPEG: compression costs CPU and saves nothing.
     perMessageDeflate: false,
     // Room above the relay's own frame limit, so the relay (not the transport) drops oversized frames.
@@ -69,6 +85,23 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     pingInterval: 25_000,
     pingTimeout: 20_000,
   });
+
+  const realtime = attachRealtime({
+    io,
+    tokens,
+    devices,
+    metrics,
+    logger,
+    authRequired: config.auth.required,
+    rateLimit: { perSecond: config.limits.socketEventsPerSecond, burst: config.limits.socketEventBurst },
+    presence: {
+      checkIntervalMs: Math.max(250, Math.min(5_000, Math.floor(config.timing.deviceStaleMs / 3))),
+      cleanupIntervalMs: config.timing.sessionCleanupIntervalMs,
+      offlineExpiryMs: config.timing.offlineDeviceExpiryMs,
+    },
+  });
+  metrics.sources.fleet = fleetGaugeSource(devices);
+  metrics.sources.dashboardSubscribers = () => io.of('/').adapter.rooms.get(rooms.dashboards)?.size ?? 0;
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown());
@@ -80,6 +113,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
       httpServer.closeAllConnections();
     }, config.server.shutdownTimeoutMs);
     forced.unref();
+    realtime.stop();
     try {
       // io.close() disconnects every socket and closes the HTTP server.
       await new Promise<void>((resolve) => {
@@ -101,6 +135,9 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     storage,
     app,
     io,
+    tokens,
+    devices,
+    realtime,
     httpServer,
     listen(port = config.server.port, host = config.server.host) {
       return new Promise((resolve, reject) => {

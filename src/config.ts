@@ -62,6 +62,10 @@ const envSchema = z.object({
     .regex(/^\d+[smhd]$/, { message: 'expected a duration like 24h' })
     .default('24h'),
 
+  SOCKET_EVENTS_PER_SECOND: int(1, 10_000).default(20),
+  SOCKET_EVENT_BURST: int(1, 10_000).default(40),
+  TOKEN_REQUESTS_PER_MINUTE: int(1, 100_000).default(20),
+
   // The spec's constants, overridable for tests and for labs with other needs.
   MAX_UPLOAD_BYTES: int(1, 5 * 1024 * GiB).default(100 * GiB),
   MAX_FRAME_BYTES: int(1024, 16 * 1024 * 1024).default(1024 * 1024),
@@ -106,6 +110,7 @@ export interface Config {
     required: boolean;
     metricsToken?: string;
     deviceTokenExpiry: string;
+    tokenRequestsPerMinute: number;
   };
   limits: {
     maxUploadBytes: number;
@@ -113,6 +118,8 @@ export interface Config {
     frameBatchIntervalMs: number;
     frameThrottleMs: number;
     maxFrameBatchSize: number;
+    socketEventsPerSecond: number;
+    socketEventBurst: number;
   };
   ttl: {
     deviceStateSeconds: number;
@@ -223,6 +230,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       required: e.AUTH_REQUIRED,
       metricsToken: e.METRICS_TOKEN,
       deviceTokenExpiry: e.DEVICE_TOKEN_EXPIRY,
+      tokenRequestsPerMinute: e.TOKEN_REQUESTS_PER_MINUTE,
     },
     limits: {
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
@@ -230,6 +238,8 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       frameBatchIntervalMs: e.FRAME_BATCH_INTERVAL_MS,
       frameThrottleMs: e.FRAME_THROTTLE_MS,
       maxFrameBatchSize: e.MAX_FRAME_BATCH_SIZE,
+      socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
+      socketEventBurst: e.SOCKET_EVENT_BURST,
     },
     ttl: {
       deviceStateSeconds: e.DEVICE_STATE_TTL_SECONDS,

@@ -6,13 +6,37 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  * several servers in one process). Domain modules receive this object and
  * update what they own.
  */
+/** Fleet-wide values read from the store when Prometheus scrapes. */
+export interface FleetGaugeValues {
+  locked: number;
+  recording: number;
+  lowBattery: number;
+  batteries: Array<{ deviceId: string; level: number }>;
+}
+
+/**
+ * Sources the server plugs in after building its domain. Fleet gauges are
+ * computed at scrape time from the store (the shared truth when several
+ * processes run), not incremented by handlers that could drift.
+ */
+export interface MetricSources {
+  fleet?: () => Promise<FleetGaugeValues>;
+  dashboardSubscribers?: () => number;
+}
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const sources: MetricSources = {};
+  const fleetValue = async (pick: (v: FleetGaugeValues) => number, gauge: Gauge) => {
+    const values = await sources.fleet?.().catch(() => undefined);
+    if (values) gauge.set(pick(values));
+  };
 
   const metrics = {
     registry,
+    sources,
 
     httpRequestDuration: new Histogram({
       name: 'turing_http_request_duration_seconds',
@@ -29,8 +53,22 @@ export function createMetrics() {
       labelNames: ['type'] as const,
       registers,
     }),
-    lockedDevices: new Gauge({ name: 'turing_locked_devices_total', help: 'Locked devices', registers }),
-    recordingDevices: new Gauge({ name: 'turing_recording_devices_total', help: 'Recording devices', registers }),
+    lockedDevices: new Gauge({
+      name: 'turing_locked_devices_total',
+      help: 'Locked devices',
+      registers,
+      async collect() {
+        await fleetValue((v) => v.locked, this);
+      },
+    }),
+    recordingDevices: new Gauge({
+      name: 'turing_recording_devices_total',
+      help: 'Recording devices',
+      registers,
+      async collect() {
+        await fleetValue((v) => v.recording, this);
+      },
+    }),
     deviceConnections: new Counter({
       name: 'turing_device_connections_total',
       help: 'Device connection events by type and event',
@@ -96,6 +134,12 @@ export function createMetrics() {
       labelNames: ['event'] as const,
       registers,
     }),
+    socketEventsRejected: new Counter({
+      name: 'turing_socket_events_rejected_total',
+      help: 'Socket events refused, by event and reason (role, invalid, rate_limited, unknown_event, error)',
+      labelNames: ['event', 'reason'] as const,
+      registers,
+    }),
     frameBatchSize: new Histogram({
       name: 'turing_frame_batch_size',
       help: 'Frames per relay flush',
@@ -115,16 +159,29 @@ export function createMetrics() {
       help: 'Battery level per device (0-1)',
       labelNames: ['device_id'] as const,
       registers,
+      async collect() {
+        const values = await sources.fleet?.().catch(() => undefined);
+        if (!values) return;
+        // Reset first, so devices that left the fleet stop being reported.
+        this.reset();
+        for (const { deviceId, level } of values.batteries) this.set({ device_id: deviceId }, level);
+      },
     }),
     lowBatteryDevices: new Gauge({
       name: 'turing_low_battery_devices_total',
       help: 'Devices with battery below 25%',
       registers,
+      async collect() {
+        await fleetValue((v) => v.lowBattery, this);
+      },
     }),
     dashboardSubscribers: new Gauge({
       name: 'turing_dashboard_subscribers_total',
-      help: 'Dashboard subscribers',
+      help: 'Dashboard subscribers on this process',
       registers,
+      collect() {
+        if (sources.dashboardSubscribers) this.set(sources.dashboardSubscribers());
+      },
     }),
   };
   return metrics;

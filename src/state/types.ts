@@ -37,6 +37,8 @@ export interface DeviceStore {
   remove(deviceId: string): Promise<void>;
   saveTelemetry(deviceId: string, telemetry: object): Promise<void>;
   getTelemetry(deviceId: string): Promise<object | null>;
+  /** Cached telemetry of the given devices that still have one. */
+  getTelemetryMany(deviceIds: readonly string[]): Promise<Map<string, object>>;
 }
 
 export interface LockInfo {

@@ -30,6 +30,8 @@ describe('loadConfig', () => {
       frameBatchIntervalMs: 33,
       frameThrottleMs: 16,
       maxFrameBatchSize: 5,
+      socketEventsPerSecond: 20,
+      socketEventBurst: 40,
     });
     expect(config.ttl).toEqual({
       deviceStateSeconds: 86_400,

@@ -112,6 +112,17 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.devices.list()).toEqual([]);
       });
 
+      it('reads the telemetry of many devices at once', async () => {
+        await store.devices.saveTelemetry('H1', { batteryLevel: 0.1 });
+        await store.devices.saveTelemetry('H3', { batteryLevel: 0.3 });
+        const many = await store.devices.getTelemetryMany(['H1', 'H2', 'H3']);
+        expect([...many.entries()].sort()).toEqual([
+          ['H1', { batteryLevel: 0.1 }],
+          ['H3', { batteryLevel: 0.3 }],
+        ]);
+        expect(await store.devices.getTelemetryMany([])).toEqual(new Map());
+      });
+
       it('caches telemetry and expires it with its TTL', async () => {
         const s = await make({ telemetrySeconds: 1 });
         await s.devices.saveTelemetry('H1', { batteryLevel: 0.42, wifiSSID: 'lab' });

@@ -70,6 +70,15 @@ class MemoryDeviceStore implements DeviceStore {
     return telemetry ? copy(telemetry) : null;
   }
 
+  async getTelemetryMany(deviceIds: readonly string[]): Promise<Map<string, object>> {
+    const result = new Map<string, object>();
+    for (const id of deviceIds) {
+      const telemetry = this.telemetry.get(id);
+      if (telemetry) result.set(id, copy(telemetry));
+    }
+    return result;
+  }
+
   purgeExpired(): void {
     this.devices.purgeExpired();
     this.telemetry.purgeExpired();

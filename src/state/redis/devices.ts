@@ -117,4 +117,15 @@ export class RedisDeviceStore implements DeviceStore {
   async getTelemetry(deviceId: string): Promise<object | null> {
     return decodeJson<object>((await this.redis.get(telemetryKey(deviceId))) ?? undefined) ?? null;
   }
+
+  async getTelemetryMany(deviceIds: readonly string[]): Promise<Map<string, object>> {
+    const result = new Map<string, object>();
+    if (deviceIds.length === 0) return result;
+    const raws = await this.redis.mget(deviceIds.map(telemetryKey));
+    raws.forEach((raw, i) => {
+      const telemetry = decodeJson<object>(raw ?? undefined);
+      if (telemetry) result.set(deviceIds[i]!, telemetry);
+    });
+    return result;
+  }
 }

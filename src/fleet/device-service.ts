@@ -1,0 +1,120 @@
+import type { DeviceTelemetry } from '../protocol';
+import type { DeviceRecord, Store } from '../state/types';
+import { deviceStateView, fleetSummary, headsetListInfo, presenceOf, type DeviceSnapshot } from './views';
+
+export interface DeviceServiceOptions {
+  staleMs: number;
+  now?: () => number;
+}
+
+/**
+ * Headset presence and telemetry over the store. Knows nothing of sockets:
+ * callers pass the socket ID as an opaque connection identifier.
+ */
+export class DeviceService {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: DeviceServiceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get staleMs(): number {
+    return this.options.staleMs;
+  }
+
+  /** Registers a headset connection; a reconnect keeps the device's recording flag. */
+  async identify(deviceId: string, connectionId: string): Promise<DeviceRecord> {
+    const existing = await this.store.devices.get(deviceId);
+    const at = new Date(this.now());
+    const record: DeviceRecord = {
+      deviceId,
+      socketId: connectionId,
+      isOnline: true,
+      lastSeen: at,
+      connectionTime: at,
+      isRecording: existing?.isRecording ?? false,
+    };
+    await this.store.devices.save(record);
+    return record;
+  }
+
+  /** Caches telemetry and marks the device seen; null when the device is not registered. */
+  async recordTelemetry(telemetry: DeviceTelemetry): Promise<DeviceSnapshot | null> {
+    const record = await this.store.devices.update(telemetry.deviceId, { lastSeen: new Date(this.now()), isOnline: true });
+    if (!record) return null;
+    await this.store.devices.saveTelemetry(telemetry.deviceId, telemetry);
+    const lock = await this.store.locks.get(telemetry.deviceId);
+    return { record, telemetry, lock };
+  }
+
+  /** Any sign of life from the device. */
+  async touch(deviceId: string): Promise<void> {
+    await this.store.devices.update(deviceId, { lastSeen: new Date(this.now()) });
+  }
+
+  async setRecording(deviceId: string, isRecording: boolean): Promise<DeviceRecord | null> {
+    return this.store.devices.update(deviceId, { isRecording, lastSeen: new Date(this.now()) });
+  }
+
+  /** Marks the device offline unless it has already reconnected on another connection. */
+  async disconnect(deviceId: string, connectionId: string): Promise<boolean> {
+    return this.store.devices.markOffline(deviceId, connectionId, new Date(this.now()));
+  }
+
+  async snapshot(deviceId: string): Promise<DeviceSnapshot | null> {
+    const record = await this.store.devices.get(deviceId);
+    if (!record) return null;
+    const [telemetry, lock] = await Promise.all([
+      this.store.devices.getTelemetry(deviceId),
+      this.store.locks.get(deviceId),
+    ]);
+    return { record, telemetry: telemetry as DeviceTelemetry | null, lock };
+  }
+
+  /** Every known device with its telemetry and lock, in three store round trips. */
+  async snapshots(): Promise<DeviceSnapshot[]> {
+    const records = await this.store.devices.list();
+    const ids = records.map((r) => r.deviceId);
+    const [telemetry, locks] = await Promise.all([
+      this.store.devices.getTelemetryMany(ids),
+      this.store.locks.getMany(ids),
+    ]);
+    return records
+      .sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0))
+      .map((record) => ({
+        record,
+        telemetry: (telemetry.get(record.deviceId) as DeviceTelemetry | undefined) ?? null,
+        lock: locks.get(record.deviceId) ?? null,
+      }));
+  }
+
+  async deviceStates() {
+    const now = this.now();
+    return (await this.snapshots()).map((s) => deviceStateView(s, now, this.options.staleMs));
+  }
+
+  async summary() {
+    return fleetSummary(await this.snapshots(), this.now(), this.options.staleMs);
+  }
+
+  /** Online headsets for the spec's headset-list broadcasts. */
+  async headsetLists() {
+    const online = (await this.snapshots()).filter((s) => s.record.isOnline);
+    return { onlineIds: online.map((s) => s.record.deviceId), headsets: online.map(headsetListInfo) };
+  }
+
+  /** Removes devices offline for longer than `maxOfflineMs`; returns their IDs. */
+  async expireOffline(maxOfflineMs: number): Promise<string[]> {
+    const cutoff = this.now() - maxOfflineMs;
+    const expired = (await this.store.devices.list()).filter((d) => !d.isOnline && d.lastSeen.getTime() < cutoff);
+    for (const d of expired) await this.store.devices.remove(d.deviceId);
+    return expired.map((d) => d.deviceId);
+  }
+
+  presenceOf(record: DeviceRecord) {
+    return presenceOf(record, this.now(), this.options.staleMs);
+  }
+}

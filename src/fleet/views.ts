@@ -1,0 +1,96 @@
+import type { DeviceStateView, DeviceTelemetry, HeadsetListInfo, PresenceStatus, TelemetryUpdate } from '../protocol';
+import type { DeviceRecord, LockInfo } from '../state/types';
+
+/** Everything known about one device at one moment: the input of every view. */
+export interface DeviceSnapshot {
+  record: DeviceRecord;
+  telemetry: DeviceTelemetry | null;
+  lock: LockInfo | null;
+}
+
+export const LOW_BATTERY_THRESHOLD = 0.25;
+
+export function presenceOf(record: DeviceRecord, now: number, staleMs: number): PresenceStatus {
+  if (!record.isOnline) return 'offline';
+  return now - record.lastSeen.getTime() > staleMs ? 'stale' : 'online';
+}
+
+export function isRecording(s: DeviceSnapshot): boolean {
+  return s.record.isRecording || s.telemetry?.isRecording === true;
+}
+
+export function deviceStateView(s: DeviceSnapshot, now: number, staleMs: number): DeviceStateView {
+  const status = presenceOf(s.record, now, staleMs);
+  return {
+    deviceId: s.record.deviceId,
+    socketId: s.record.socketId,
+    isOnline: s.record.isOnline,
+    isStale: status === 'stale',
+    status,
+    lastSeen: s.record.lastSeen.toISOString(),
+    telemetry: s.telemetry,
+    connectionTime: s.record.connectionTime.toISOString(),
+    isRecording: isRecording(s),
+    isLocked: s.lock !== null,
+    ...(s.lock ? { lockedByTabletId: s.lock.tabletId, lockedAt: s.lock.lockedAt.toISOString() } : {}),
+  };
+}
+
+export function telemetryUpdate(s: DeviceSnapshot, now: number, staleMs: number): TelemetryUpdate {
+  const status = presenceOf(s.record, now, staleMs);
+  return {
+    deviceId: s.record.deviceId,
+    isOnline: s.record.isOnline,
+    isStale: status === 'stale',
+    lastSeen: s.record.lastSeen.toISOString(),
+    telemetry: s.telemetry,
+    isLocked: s.lock !== null,
+    ...(s.lock ? { lockedByTabletId: s.lock.tabletId } : {}),
+  };
+}
+
+export function headsetListInfo(s: DeviceSnapshot): HeadsetListInfo {
+  return {
+    deviceId: s.record.deviceId,
+    isLocked: s.lock !== null,
+    ...(s.lock ? { lockedByTabletId: s.lock.tabletId } : {}),
+    customName: s.telemetry?.customName ?? s.telemetry?.deviceName ?? s.record.deviceId,
+  };
+}
+
+/** The spec's FleetSummary, plus stale devices. */
+export interface FleetSummary {
+  totalDevices: number;
+  onlineDevices: number;
+  offlineDevices: number;
+  staleDevices: number;
+  recordingDevices: number;
+  lowBatteryDevices: number;
+  lockedDevices: number;
+  avgBatteryLevel: number;
+  totalProductiveTime: number;
+  appVersions: string[];
+}
+
+export function fleetSummary(snapshots: DeviceSnapshot[], now: number, staleMs: number): FleetSummary {
+  const batteries = snapshots.flatMap((s) => (s.telemetry?.batteryLevel === undefined ? [] : [s.telemetry.batteryLevel]));
+  const presence = snapshots.map((s) => presenceOf(s.record, now, staleMs));
+  const versions = new Set(snapshots.flatMap((s) => (s.telemetry?.appVersion ? [s.telemetry.appVersion] : [])));
+  return {
+    totalDevices: snapshots.length,
+    onlineDevices: presence.filter((p) => p !== 'offline').length,
+    offlineDevices: presence.filter((p) => p === 'offline').length,
+    staleDevices: presence.filter((p) => p === 'stale').length,
+    recordingDevices: snapshots.filter(isRecording).length,
+    lowBatteryDevices: batteries.filter((b) => b < LOW_BATTERY_THRESHOLD).length,
+    lockedDevices: snapshots.filter((s) => s.lock !== null).length,
+    avgBatteryLevel: batteries.length === 0 ? 0 : round(batteries.reduce((a, b) => a + b, 0) / batteries.length, 4),
+    totalProductiveTime: snapshots.reduce((sum, s) => sum + (s.telemetry?.productiveTime ?? 0), 0),
+    appVersions: [...versions].sort(),
+  };
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

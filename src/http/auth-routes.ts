@@ -1,0 +1,37 @@
+import { Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import { deviceIdSchema, deviceTypeSchema, type TokenService } from '../auth';
+import { requireAuth } from './require-auth';
+import { parseOr400 } from './validate';
+
+const tokenRequestSchema = z.strictObject({ deviceId: deviceIdSchema, deviceType: deviceTypeSchema });
+
+export interface AuthRoutesDeps {
+  tokens: TokenService;
+  adminApiKey: string;
+  requestsPerMinute: number;
+}
+
+/**
+ * POST /auth/device-token: operators provision devices with the admin API key.
+ * Rate-limited per client address, so the key cannot be brute-forced.
+ */
+export function authRoutes({ tokens, adminApiKey, requestsPerMinute }: AuthRoutesDeps): Router {
+  const router = Router();
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit: requestsPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    message: { ok: false, error: 'too many token requests; try again in a minute' },
+  });
+  // Only the admin key may mint; device tokens are refused here (an empty type list).
+  const adminOnly = requireAuth({ tokens, adminApiKey }, []);
+
+  router.post('/auth/device-token', limiter, adminOnly, (req, res) => {
+    const { deviceId, deviceType } = parseOr400(tokenRequestSchema, req.body, 'token request');
+    res.json({ ok: true, token: tokens.sign(deviceId, deviceType), deviceId, deviceType, expiresIn: tokens.expiresIn });
+  });
+  return router;
+}

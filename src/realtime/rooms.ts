@@ -1,0 +1,16 @@
+/**
+ * Room names. Every emit to a client goes through a room, so it reaches the
+ * client on whichever server process holds its socket.
+ */
+export const rooms = {
+  /** The headset's own socket(s): commands to the headset. */
+  device: (deviceId: string) => `device:${deviceId}`,
+  /** Whoever watches a headset: its lock holder, connected tablets, watching dashboards. */
+  viewers: (deviceId: string) => `viewers:${deviceId}`,
+  /** Every socket of one tablet identity, across reconnects. */
+  tablet: (tabletId: string) => `tablet:${tabletId}`,
+  /** All tablets: headset lists and lock updates. */
+  tablets: 'tablets',
+  /** Dashboards that sent dashboard-subscribe: fleet updates. */
+  dashboards: 'dashboards',
+} as const;

@@ -1,0 +1,24 @@
+import { deviceIdSchema } from '../auth';
+import { one, type EventRouter } from './event-router';
+import { rooms } from './rooms';
+import type { CaptureSocket } from './types';
+
+/**
+ * Joining and leaving a headset's viewers room: the legacy tablet events and
+ * the dashboard's watch events. Viewers receive the headset's status, logs
+ * notices, telemetry and live frames.
+ */
+export function registerViewerHandlers(router: EventRouter, socket: CaptureSocket): void {
+  const join = async (deviceId: string) => {
+    await socket.join(rooms.viewers(deviceId));
+    return { ok: true as const, deviceId };
+  };
+  const leave = async (deviceId: string) => {
+    await socket.leave(rooms.viewers(deviceId));
+    return { ok: true as const, deviceId };
+  };
+  router.on('tablet-connect-headset', { roles: ['tablet'], args: one(deviceIdSchema) }, join);
+  router.on('tablet-disconnect-headset', { roles: ['tablet'], args: one(deviceIdSchema) }, leave);
+  router.on('dashboard-watch-device', { roles: ['dashboard', 'tablet'], args: one(deviceIdSchema) }, join);
+  router.on('dashboard-unwatch-device', { roles: ['dashboard', 'tablet'], args: one(deviceIdSchema) }, leave);
+}

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import jwt from 'jsonwebtoken';
+import type { CaptureServer } from '../../src/app';
+import { startServer } from '../helpers/test-server';
+
+const servers: CaptureServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+const start = async (env = {}) => {
+  const s = await startServer({ env });
+  servers.push(s);
+  return s;
+};
+
+function requestToken(server: CaptureServer, body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${server.url()}/auth/device-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+describe('POST /auth/device-token', () => {
+  it('mints a 24 h HS256 device token for the admin key', async () => {
+    const server = await start();
+    const res = await requestToken(server, { deviceId: 'QUEST_001', deviceType: 'headset' }, { 'x-api-key': server.config.auth.adminApiKey });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { ok: boolean; token: string; deviceId: string; deviceType: string; expiresIn: string };
+    expect(body).toMatchObject({ ok: true, deviceId: 'QUEST_001', deviceType: 'headset', expiresIn: '24h' });
+    const decoded = jwt.decode(body.token, { complete: true })!;
+    expect(decoded.header.alg).toBe('HS256');
+    const payload = decoded.payload as { deviceId: string; deviceType: string; iat: number; exp: number };
+    expect(payload.exp - payload.iat).toBe(24 * 3600);
+    expect(server.tokens.verify(body.token)).toMatchObject({ deviceId: 'QUEST_001', deviceType: 'headset' });
+  });
+
+  it('accepts short IDs such as H1 (DESIGN: the 8-64 note is not used)', async () => {
+    const server = await start();
+    const res = await requestToken(server, { deviceId: 'H1', deviceType: 'tablet' }, { 'x-api-key': server.config.auth.adminApiKey });
+    expect(res.status).toBe(200);
+  });
+
+  it.each([
+    ['no key', {}],
+    ['a wrong key', { 'x-api-key': 'wrong-key' }],
+  ])('refuses %s with 401', async (_name, headers) => {
+    const server = await start();
+    const res = await requestToken(server, { deviceId: 'QUEST_001', deviceType: 'headset' }, headers);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ ok: false });
+  });
+
+  it('refuses a device token: devices cannot mint tokens', async () => {
+    const server = await start();
+    const dashboard = server.tokens.sign('DASH_1', 'dashboard');
+    const res = await requestToken(server, { deviceId: 'X1', deviceType: 'headset' }, { authorization: `Bearer ${dashboard}` });
+    expect(res.status).toBe(401);
+  });
+
+  it.each([
+    [{ deviceId: '../etc', deviceType: 'headset' }, /deviceId/],
+    [{ deviceId: 'a'.repeat(65), deviceType: 'headset' }, /deviceId/],
+    [{ deviceId: 'QUEST_001', deviceType: 'robot' }, /deviceType/],
+    [{ deviceId: 'QUEST_001' }, /deviceType/],
+    [{ deviceId: 'QUEST_001', deviceType: 'headset', admin: true }, /admin/],
+    [[1, 2], /invalid token request/],
+  ])('answers 400 with a clear message for %j', async (body, message) => {
+    const server = await start();
+    const res = await requestToken(server, body, { 'x-api-key': server.config.auth.adminApiKey });
+    expect(res.status).toBe(400);
+    const answer = (await res.json()) as { ok: boolean; error: string };
+    expect(answer.ok).toBe(false);
+    expect(answer.error).toMatch(message);
+  });
+
+  it('rate-limits requests per client, also for wrong keys (brute force)', async () => {
+    const server = await start({ TOKEN_REQUESTS_PER_MINUTE: '3' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await requestToken(server, { deviceId: 'Q1', deviceType: 'headset' }, { 'x-api-key': `guess-${i}` })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const withKey = await requestToken(server, { deviceId: 'Q1', deviceType: 'headset' }, { 'x-api-key': server.config.auth.adminApiKey });
+    expect(withKey.status).toBe(429);
+  });
+});

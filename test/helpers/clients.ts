@@ -1,0 +1,112 @@
+import { io as connect, type Socket } from 'socket.io-client';
+import type { CaptureServer } from '../../src/app';
+import type { ClientToServerEvents, DeviceType, ServerToClientEvents } from '../../src/protocol';
+
+export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Collects every event a client receives, so tests can wait for or assert on them. */
+export interface TestClient {
+  socket: Client;
+  received: Array<{ event: string; args: unknown[] }>;
+  /** Resolves with the arguments of the next (or an already received unconsumed) matching event. */
+  next<E extends keyof ServerToClientEvents>(event: E, match?: (...args: Parameters<ServerToClientEvents[E]>) => boolean, timeoutMs?: number): Promise<Parameters<ServerToClientEvents[E]>>;
+  count(event: keyof ServerToClientEvents): number;
+  /** Emits and waits for the server's ack. */
+  ask(event: keyof ClientToServerEvents, ...args: unknown[]): Promise<{ ok: boolean; error?: string; [k: string]: unknown }>;
+  close(): void;
+}
+
+const openClients = new Set<Client>();
+
+export function tokenFor(server: CaptureServer, deviceId: string, deviceType: DeviceType): string {
+  return server.tokens.sign(deviceId, deviceType);
+}
+
+export async function connectClient(
+  server: CaptureServer,
+  auth: { token?: string } | { deviceId: string; deviceType: DeviceType },
+  options: { headers?: Record<string, string>; query?: Record<string, string> } = {},
+): Promise<TestClient> {
+  const token = 'deviceId' in auth ? tokenFor(server, auth.deviceId, auth.deviceType) : auth.token;
+  const socket: Client = connect(server.url(), {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    auth: token ? { token } : {},
+    extraHeaders: options.headers,
+    query: options.query,
+  });
+  openClients.add(socket);
+  const received: TestClient['received'] = [];
+  const consumed = new WeakSet<object>();
+  socket.onAny((event: string, ...args: unknown[]) => received.push({ event, args }));
+
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (err) => reject(err));
+  });
+
+  const client: TestClient = {
+    socket,
+    received,
+    next(event, match, timeoutMs = 5_000) {
+      const find = () =>
+        received.find((r) => r.event === event && !consumed.has(r) && (!match || (match as (...a: unknown[]) => boolean)(...r.args)));
+      return new Promise((resolve, reject) => {
+        const started = Date.now();
+        const poll = () => {
+          const hit = find();
+          if (hit) {
+            consumed.add(hit);
+            return resolve(hit.args as never);
+          }
+          if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${event}`));
+          setTimeout(poll, 10);
+        };
+        poll();
+      });
+    },
+    count: (event) => received.filter((r) => r.event === event).length,
+    ask: (event, ...args) => (socket.timeout(5_000) as unknown as { emitWithAck: (e: string, ...a: unknown[]) => Promise<never> }).emitWithAck(event, ...args),
+    close() {
+      socket.close();
+      openClients.delete(socket);
+    },
+  };
+  return client;
+}
+
+/** Connection attempt expected to be refused: resolves with the connect_error message. */
+export async function refusedConnection(server: CaptureServer, opts: Parameters<typeof connect>[1]): Promise<string> {
+  const socket = connect(server.url(), { transports: ['websocket'], reconnection: false, forceNew: true, ...opts });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      socket.once('connect', () => reject(new Error('connection was accepted')));
+      socket.once('connect_error', (err) => resolve(err.message));
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+export function closeAllClients(): void {
+  for (const socket of openClients) socket.close();
+  openClients.clear();
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until the check passes (for effects that arrive asynchronously). */
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw lastError;
+    await sleep(25);
+  }
+}

@@ -1,0 +1,32 @@
+/** Realistic payloads for tests. */
+
+/** A complete, valid DeviceTelemetry for `deviceId`. */
+export const telemetry = (deviceId: string, overrides: Record<string, unknown> = {}) => ({
+  deviceId,
+  deviceName: 'Quest 3',
+  customName: `Rig ${deviceId}`,
+  timestamp: Date.now(),
+  batteryLevel: 0.8,
+  batteryState: 2,
+  storageUsedBytes: 10e9,
+  storageTotalBytes: 128e9,
+  wifiSignalLevel: -55,
+  wifiSSID: 'capture-lab',
+  appVersion: '2.3.0',
+  osVersion: 'v62',
+  sdkVersion: '62.0',
+  leftHandTracked: true,
+  rightHandTracked: true,
+  bodyTracked: false,
+  trackingConfidence: 0.93,
+  isRecording: false,
+  sessionDuration: 0,
+  productiveTime: 120,
+  frameCount: 0,
+  droppedFrames: 0,
+  cpuTemperature: 41.5,
+  gpuTemperature: 43,
+  memoryUsedMB: 3500,
+  memoryTotalMB: 8000,
+  ...overrides,
+});
