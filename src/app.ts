@@ -16,6 +16,7 @@ import { authRoutes } from './http/auth-routes';
 import { fleetRoutes } from './http/fleet-routes';
 import { TokenService } from './auth';
 import { DeviceService } from './fleet/device-service';
+import { LockService } from './fleet/lock-service';
 import { fleetGaugeSource } from './fleet/fleet-gauges';
 import { attachRealtime, type Realtime } from './realtime';
 import { rooms } from './realtime/rooms';
@@ -37,6 +38,7 @@ export interface CaptureServer {
   readonly io: CaptureIo;
   readonly tokens: TokenService;
   readonly devices: DeviceService;
+  readonly locks: LockService;
   readonly realtime: Realtime;
   readonly httpServer: http.Server;
   /** Starts listening; port 0 picks a free port. Resolves with the bound address. */
@@ -61,6 +63,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const store = deps.store ?? createStore(config, logger);
   const storage = deps.storage ?? createStorage(config);
   const devices = new DeviceService(store, { staleMs: config.timing.deviceStaleMs });
+  const locks = new LockService(store);
   const restAuth = { tokens, adminApiKey: config.auth.adminApiKey };
   const startedAt = Date.now();
 
@@ -90,6 +93,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     io,
     tokens,
     devices,
+    locks,
     metrics,
     logger,
     authRequired: config.auth.required,
@@ -98,6 +102,11 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
       checkIntervalMs: Math.max(250, Math.min(5_000, Math.floor(config.timing.deviceStaleMs / 3))),
       cleanupIntervalMs: config.timing.sessionCleanupIntervalMs,
       offlineExpiryMs: config.timing.offlineDeviceExpiryMs,
+    },
+    tablets: {
+      lockGraceMs: config.timing.lockGraceMs,
+      lockRefreshIntervalMs: Math.max(1_000, Math.floor((config.ttl.lockSeconds * 1000) / 4)),
+      recordingAckTimeoutMs: config.timing.recordingAckTimeoutMs,
     },
   });
   metrics.sources.fleet = fleetGaugeSource(devices);
@@ -137,6 +146,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     io,
     tokens,
     devices,
+    locks,
     realtime,
     httpServer,
     listen(port = config.server.port, host = config.server.host) {

@@ -175,7 +175,8 @@ export interface ServerToClientEvents {
   'on-device-locked': (payload: { deviceId: string }) => void;
   'on-device-lock-failed': (payload: { deviceId: string; reason: string }) => void;
   'on-device-unlocked': (payload: { deviceId: string }) => void;
-  'on-devices-locked': (payload: { locked: string[]; failed: Array<string | { deviceId: string; reason: string }> }) => void;
+  /** `failed` lists IDs as the spec says; `reasons` (beyond the spec) says why each failed. */
+  'on-devices-locked': (payload: { locked: string[]; failed: string[]; reasons: Record<string, string> }) => void;
   'on-all-devices-unlocked': (payload: { unlocked: string[] }) => void;
   'on-device-disconnected': (payload: { deviceId: string }) => void;
 

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { DeviceService } from '../fleet/device-service';
 import type { PresenceMonitor } from '../fleet/presence-monitor';
+import type { LockService } from '../fleet/lock-service';
+import type { RecordingCommands } from '../fleet/recording-commands';
 import type { Metrics } from '../metrics';
 import type { FleetNotifier } from './fleet-notifier';
 
@@ -9,8 +11,10 @@ export interface RealtimeContext {
   devices: DeviceService;
   notifier: FleetNotifier;
   presence: PresenceMonitor;
+  locks: LockService;
+  commands: RecordingCommands;
   metrics: Metrics;
   logger: Logger;
-  /** Called after a headset went offline (the lock domain tells its tablet). */
-  onHeadsetOffline?: (deviceId: string) => Promise<void>;
+  /** Domains that follow a headset's reported recording state (sessions). */
+  recordingStateListeners: Array<(deviceId: string, isRecording: boolean) => Promise<void>>;
 }

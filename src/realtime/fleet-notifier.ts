@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { DeviceService } from '../fleet/device-service';
+import type { LockService } from '../fleet/lock-service';
 import type { PresenceListener } from '../fleet/presence-monitor';
 import { telemetryUpdate, type DeviceSnapshot } from '../fleet/views';
 import type { Metrics } from '../metrics';
 import type { PresenceStatus, ServerToClientEvents } from '../protocol';
-import { rooms } from './rooms';
+import { rooms, watchersOf } from './rooms';
 import type { CaptureIo } from './types';
 
 /** Coalesces bursts (a lab's headsets reconnecting at once) into one list broadcast. */
@@ -16,10 +17,12 @@ const LIST_BROADCAST_DELAY_MS = 50;
  */
 export class FleetNotifier implements PresenceListener {
   private listTimer?: NodeJS.Timeout;
+  private locksTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly io: CaptureIo,
     private readonly devices: DeviceService,
+    private readonly locks: LockService,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
   ) {}
@@ -53,9 +56,27 @@ export class FleetNotifier implements PresenceListener {
     }
   }
 
+  /** Schedules on-device-locks-updated and the headset lists (which carry lock status). */
+  locksChanged(): void {
+    this.headsetListsChanged();
+    if (this.locksTimer) return;
+    this.locksTimer = setTimeout(() => {
+      this.locksTimer = undefined;
+      void this.broadcastLocks();
+    }, LIST_BROADCAST_DELAY_MS);
+  }
+
+  async broadcastLocks(): Promise<void> {
+    try {
+      this.emit([rooms.tablets, rooms.dashboards], 'on-device-locks-updated', await this.locks.statuses());
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'could not broadcast lock statuses');
+    }
+  }
+
   telemetryUpdated(snapshot: DeviceSnapshot): void {
     const update = telemetryUpdate(snapshot, Date.now(), this.devices.staleMs);
-    this.emit([rooms.dashboards, rooms.viewers(snapshot.record.deviceId)], 'on-device-telemetry-updated', update);
+    this.emit([rooms.dashboards, ...watchersOf(snapshot.record.deviceId)], 'on-device-telemetry-updated', update);
   }
 
   presenceChanged(deviceId: string, status: PresenceStatus, lastSeen: Date): void {
@@ -69,5 +90,6 @@ export class FleetNotifier implements PresenceListener {
 
   stop(): void {
     clearTimeout(this.listTimer);
+    clearTimeout(this.locksTimer);
   }
 }

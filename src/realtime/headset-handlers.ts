@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { deviceIdSchema } from '../auth';
 import { telemetryPayloadSchema } from '../fleet/telemetry';
 import { EventRejection, none, one, type EventRouter } from './event-router';
-import { rooms } from './rooms';
+import { rooms, watchersOf } from './rooms';
 import type { RealtimeContext } from './context';
 import type { CaptureSocket } from './types';
 
@@ -48,7 +48,7 @@ export function registerHeadsetHandlers(router: EventRouter, socket: CaptureSock
     { roles: headset, args: one(z.string().max(MAX_STATUS_BYTES, { message: `status over ${MAX_STATUS_BYTES} bytes` })) },
     async (data) => {
       const deviceId = identifiedDevice(socket);
-      notifier.emit(rooms.viewers(deviceId), 'on-headset-status-updated', data, deviceId);
+      notifier.emit(watchersOf(deviceId), 'on-headset-status-updated', data, deviceId);
       await devices.touch(deviceId);
     },
   );
@@ -65,7 +65,7 @@ export function registerHeadsetHandlers(router: EventRouter, socket: CaptureSock
 
   router.on('headset-logs-processed', { roles: headset, args: none }, async () => {
     const deviceId = identifiedDevice(socket);
-    notifier.emit(rooms.viewers(deviceId), 'on-headset-logs-processed', deviceId);
+    notifier.emit(watchersOf(deviceId), 'on-headset-logs-processed', deviceId);
   });
 }
 
@@ -78,5 +78,7 @@ export async function headsetDisconnected(socket: CaptureSocket, ctx: RealtimeCo
   ctx.presence.note(deviceId, 'offline');
   ctx.notifier.presenceChanged(deviceId, 'offline', new Date());
   ctx.notifier.headsetListsChanged();
-  await ctx.onHeadsetOffline?.(deviceId);
+  // The tablet holding it is told, so the operator knows why the preview stopped.
+  const holder = await ctx.locks.holderOf(deviceId);
+  if (holder) ctx.notifier.emit(rooms.tablet(holder), 'on-device-disconnected', { deviceId });
 }

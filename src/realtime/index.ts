@@ -2,6 +2,12 @@ import type { Logger } from 'pino';
 import type { TokenService } from '../auth';
 import type { DeviceService } from '../fleet/device-service';
 import { PresenceMonitor } from '../fleet/presence-monitor';
+import { LockService } from '../fleet/lock-service';
+import { RecordingCommands } from '../fleet/recording-commands';
+import { registerLockHandlers } from './lock-handlers';
+import { registerRecordingHandlers } from './recording-handlers';
+import { TabletPresence } from './tablet-presence';
+import { tabletIdOf } from './tablet-identity';
 import type { Metrics } from '../metrics';
 import type { DeviceType } from '../protocol';
 import type { RealtimeContext } from './context';
@@ -18,11 +24,13 @@ export interface RealtimeOptions {
   io: CaptureIo;
   tokens: TokenService;
   devices: DeviceService;
+  locks: LockService;
   metrics: Metrics;
   logger: Logger;
   authRequired: boolean;
   rateLimit: { perSecond: number; burst: number };
   presence: { checkIntervalMs: number; cleanupIntervalMs: number; offlineExpiryMs: number };
+  tablets: { lockGraceMs: number; lockRefreshIntervalMs: number; recordingAckTimeoutMs: number };
 }
 
 export interface Realtime {
@@ -36,11 +44,29 @@ export interface Realtime {
 
 /** Wires authentication, per-socket event routing and fleet broadcasts onto Socket.IO. */
 export function attachRealtime(options: RealtimeOptions): Realtime {
-  const { io, devices, metrics, logger } = options;
+  const { io, devices, locks, metrics, logger } = options;
   const log = logger.child({ component: 'realtime' });
-  const notifier = new FleetNotifier(io, devices, metrics, log);
+  const notifier = new FleetNotifier(io, devices, locks, metrics, log);
   const presence = new PresenceMonitor(devices, notifier, options.presence, log);
-  const context: RealtimeContext = { devices, notifier, presence, metrics, logger: log };
+  const commands = new RecordingCommands(options.tablets.recordingAckTimeoutMs, (deviceId, tabletId, command) =>
+    notifier.emit(rooms.tablet(tabletId), 'on-recording-command-timeout', { deviceId, command }),
+  );
+  const context: RealtimeContext = {
+    devices,
+    locks,
+    commands,
+    notifier,
+    presence,
+    metrics,
+    logger: log,
+    recordingStateListeners: [],
+  };
+  const tablets = new TabletPresence(
+    io,
+    context,
+    { graceMs: options.tablets.lockGraceMs, refreshIntervalMs: options.tablets.lockRefreshIntervalMs },
+    log,
+  );
   const registrations: Array<(router: EventRouter, socket: CaptureSocket) => void> = [];
   const disconnectHandlers: Array<(socket: CaptureSocket) => Promise<void>> = [];
 
@@ -51,13 +77,18 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     metrics.connectedDevices.inc({ type });
     metrics.deviceConnections.inc({ type, event: 'connect' });
     // Tablets (and unauthenticated legacy clients, who may be tablets) hear headset lists.
-    if (type === 'tablet' || type === 'unknown') void socket.join(rooms.tablets);
-    if (type === 'tablet' && socket.data.deviceId) void socket.join(rooms.tablet(socket.data.deviceId));
+    const mayBeTablet = type === 'tablet' || type === 'unknown';
+    if (mayBeTablet) {
+      void socket.join([rooms.tablets, rooms.tablet(tabletIdOf(socket))]);
+      tablets.connected(socket).catch((err: Error) => log.warn({ err: err.message }, 'tablet reconnect handling failed'));
+    }
 
     const router = new EventRouter(socket, { metrics, logger: log, rateLimit: options.rateLimit });
     registerHeadsetHandlers(router, socket, context);
     registerDashboardHandlers(router, socket, context);
     registerViewerHandlers(router, socket);
+    registerLockHandlers(router, socket, context, io);
+    registerRecordingHandlers(router, socket, context);
     for (const register of registrations) register(router, socket);
 
     socket.on('disconnect', async () => {
@@ -65,6 +96,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
       metrics.deviceConnections.inc({ type, event: 'disconnect' });
       try {
         await headsetDisconnected(socket, context);
+        if (mayBeTablet) await tablets.disconnected(socket);
         for (const handler of disconnectHandlers) await handler(socket);
       } catch (err) {
         log.warn({ err: (err as Error).message, socketId: socket.id }, 'disconnect handling failed');
@@ -80,6 +112,8 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     stop() {
       presence.stop();
       notifier.stop();
+      tablets.stop();
+      commands.stop();
     },
   };
 }

@@ -7,6 +7,8 @@ export const rooms = {
   device: (deviceId: string) => `device:${deviceId}`,
   /** Whoever watches a headset: its lock holder, connected tablets, watching dashboards. */
   viewers: (deviceId: string) => `viewers:${deviceId}`,
+  /** The sockets of the tablet holding the headset's lock. */
+  holder: (deviceId: string) => `holder:${deviceId}`,
   /** Every socket of one tablet identity, across reconnects. */
   tablet: (tabletId: string) => `tablet:${tabletId}`,
   /** All tablets: headset lists and lock updates. */
@@ -14,3 +16,6 @@ export const rooms = {
   /** Dashboards that sent dashboard-subscribe: fleet updates. */
   dashboards: 'dashboards',
 } as const;
+
+/** Everyone who sees a headset's status, telemetry and frames: its viewers and its lock holder. */
+export const watchersOf = (deviceId: string): string[] => [rooms.viewers(deviceId), rooms.holder(deviceId)];

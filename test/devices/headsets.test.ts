@@ -1,32 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
-import { startServer, STORE_KINDS, type StoreKind } from '../helpers/test-server';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server';
-import { closeAllClients, connectClient, eventually, sleep } from '../helpers/clients';
+import { serverFactory, STORE_KINDS, useTestRedis, type StoreKind } from '../helpers/test-server';
+import { connectClient, eventually, sleep } from '../helpers/clients';
 import { telemetry } from '../helpers/fixtures';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await startTestRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
+const redis = useTestRedis();
 
 
 describe.each(STORE_KINDS)('headsets and dashboards on the %s store', (kind: StoreKind) => {
-  const servers: CaptureServer[] = [];
-  const start = async (env: Record<string, string> = {}) => {
-    const storeEnv: Record<string, string> =
-      kind === 'redis' ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.uniquePrefix() } : {};
-    const server = await startServer({ env: { ...storeEnv, ...env } });
-    servers.push(server);
-    return server;
-  };
-  afterEach(async () => {
-    closeAllClients();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
+  const start = serverFactory(kind, redis);
 
   const headset = (server: CaptureServer, id: string) => connectClient(server, { deviceId: id, deviceType: 'headset' });
   const adminGet = (server: CaptureServer, path: string) =>

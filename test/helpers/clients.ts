@@ -89,6 +89,18 @@ export async function refusedConnection(server: CaptureServer, opts: Parameters<
   }
 }
 
+/** A headset client that has already identified itself. */
+export async function identifiedHeadset(server: CaptureServer, deviceId: string): Promise<TestClient> {
+  const client = await connectClient(server, { deviceId, deviceType: 'headset' });
+  const answer = await client.ask('headset-identify', deviceId);
+  if (!answer.ok) throw new Error(`identify failed: ${answer.error}`);
+  return client;
+}
+
+export function tabletClient(server: CaptureServer, tabletId: string): Promise<TestClient> {
+  return connectClient(server, { deviceId: tabletId, deviceType: 'tablet' });
+}
+
 export function closeAllClients(): void {
   for (const socket of openClients) socket.close();
   openClients.clear();

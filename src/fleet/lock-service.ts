@@ -1,0 +1,79 @@
+import type { DeviceLockStatus } from '../protocol';
+import type { Store } from '../state/types';
+
+export const MAX_LOCK_BATCH = 50;
+
+export type LockOutcome =
+  | { ok: true; deviceId: string; refreshed: boolean }
+  | { ok: false; deviceId: string; reason: string };
+
+/**
+ * Exclusive control of headsets by tablets. A lock belongs to the tablet's
+ * device ID (not a socket), so a tablet that reconnects keeps it; the store
+ * makes acquire and release atomic across processes.
+ */
+export class LockService {
+  constructor(private readonly store: Store) {}
+
+  /** Locks a known, online device for the tablet; the owner re-locking refreshes the TTL. */
+  async lock(tabletId: string, deviceId: string): Promise<LockOutcome> {
+    const device = await this.store.devices.get(deviceId);
+    if (!device) return { ok: false, deviceId, reason: `device ${deviceId} is unknown (it has never connected)` };
+    if (!device.isOnline) return { ok: false, deviceId, reason: `device ${deviceId} is offline` };
+    const result = await this.store.locks.acquire(deviceId, tabletId);
+    if (result.outcome === 'held') {
+      return { ok: false, deviceId, reason: `device ${deviceId} is locked by another tablet (${result.holder})` };
+    }
+    return { ok: true, deviceId, refreshed: result.outcome === 'refreshed' };
+  }
+
+  async lockMany(tabletId: string, deviceIds: readonly string[]): Promise<LockOutcome[]> {
+    const unique = [...new Set(deviceIds)];
+    return Promise.all(unique.map((id) => this.lock(tabletId, id)));
+  }
+
+  /** Releases only the tablet's own lock. */
+  async unlock(tabletId: string, deviceId: string): Promise<LockOutcome> {
+    if (await this.store.locks.release(deviceId, tabletId)) return { ok: true, deviceId, refreshed: false };
+    const holder = await this.store.locks.get(deviceId);
+    const reason = holder
+      ? `device ${deviceId} is locked by another tablet (${holder.tabletId})`
+      : `device ${deviceId} is not locked`;
+    return { ok: false, deviceId, reason };
+  }
+
+  async unlockAll(tabletId: string): Promise<string[]> {
+    const held = await this.store.locks.heldBy(tabletId);
+    const released = await Promise.all(held.map(async (id) => ((await this.store.locks.release(id, tabletId)) ? id : null)));
+    return released.filter((id): id is string => id !== null);
+  }
+
+  /** Re-acquires every lock the tablet holds, pushing their expiry out by a full TTL. */
+  async refreshAll(tabletId: string): Promise<string[]> {
+    const held = await this.store.locks.heldBy(tabletId);
+    const results = await Promise.all(held.map((id) => this.store.locks.acquire(id, tabletId)));
+    return held.filter((_, i) => results[i]!.outcome !== 'held');
+  }
+
+  heldBy(tabletId: string): Promise<string[]> {
+    return this.store.locks.heldBy(tabletId);
+  }
+
+  async holderOf(deviceId: string): Promise<string | null> {
+    return (await this.store.locks.get(deviceId))?.tabletId ?? null;
+  }
+
+  async isHeldBy(tabletId: string, deviceId: string): Promise<boolean> {
+    return (await this.holderOf(deviceId)) === tabletId;
+  }
+
+  /** The spec's DeviceLockStatus for every known device. */
+  async statuses(): Promise<DeviceLockStatus[]> {
+    const ids = (await this.store.devices.list()).map((d) => d.deviceId).sort();
+    const locks = await this.store.locks.getMany(ids);
+    return ids.map((deviceId) => {
+      const lock = locks.get(deviceId);
+      return lock ? { deviceId, isLocked: true, lockedByTabletId: lock.tabletId } : { deviceId, isLocked: false };
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import type { Logger } from 'pino';
+import { LockGrace } from '../fleet/lock-grace';
+import type { RealtimeContext } from './context';
+import { rooms } from './rooms';
+import { tabletIdOf } from './tablet-identity';
+import type { CaptureIo, CaptureSocket } from './types';
+
+export interface TabletPresenceOptions {
+  graceMs: number;
+  /** Locks of connected tablets are refreshed this often, so a long session never loses them. */
+  refreshIntervalMs: number;
+}
+
+/**
+ * Keeps locks tied to tablets being around: refreshed while a tablet is
+ * connected, kept through a short disconnect, released when it stays away
+ * longer than the grace period.
+ */
+export class TabletPresence {
+  private readonly grace: LockGrace;
+  private readonly refresher: NodeJS.Timeout;
+
+  constructor(
+    private readonly io: CaptureIo,
+    private readonly ctx: RealtimeContext,
+    options: TabletPresenceOptions,
+    private readonly logger: Logger,
+  ) {
+    this.grace = new LockGrace(
+      ctx.locks,
+      {
+        graceMs: options.graceMs,
+        isTabletConnected: async (tabletId) => (await io.in(rooms.tablet(tabletId)).fetchSockets()).length > 0,
+        onReleased: (tabletId, deviceIds) => {
+          ctx.metrics.lockOperations.inc({ operation: 'grace_expired', success: 'true' });
+          for (const id of deviceIds) io.in(rooms.tablet(tabletId)).socketsLeave(rooms.holder(id));
+          ctx.notifier.emit(rooms.tablet(tabletId), 'on-all-devices-unlocked', { unlocked: deviceIds });
+          ctx.notifier.locksChanged();
+          logger.info({ tabletId, released: deviceIds.length }, 'tablet did not return within the grace period; locks released');
+        },
+      },
+      logger,
+    );
+    this.refresher = setInterval(() => void this.refreshConnectedTablets(), options.refreshIntervalMs);
+    this.refresher.unref();
+  }
+
+  async connected(socket: CaptureSocket): Promise<void> {
+    const tabletId = tabletIdOf(socket);
+    this.grace.tabletReturned(tabletId);
+    // A returning tablet sees its headsets again without re-locking.
+    const held = await this.ctx.locks.heldBy(tabletId);
+    await Promise.all(held.map((id) => socket.join(rooms.holder(id))));
+  }
+
+  async disconnected(socket: CaptureSocket): Promise<void> {
+    const tabletId = tabletIdOf(socket);
+    const remaining = await this.io.in(rooms.tablet(tabletId)).fetchSockets();
+    if (remaining.length === 0) this.grace.tabletLeft(tabletId);
+  }
+
+  stop(): void {
+    clearInterval(this.refresher);
+    this.grace.stop();
+  }
+
+  private async refreshConnectedTablets(): Promise<void> {
+    const tablets = new Set<string>();
+    for (const socket of this.io.of('/').sockets.values()) {
+      if (socket.data.deviceType === 'tablet' || !socket.data.authenticated) tablets.add(tabletIdOf(socket));
+    }
+    for (const tabletId of tablets) {
+      try {
+        await this.ctx.locks.refreshAll(tabletId);
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message, tabletId }, 'could not refresh tablet locks');
+      }
+    }
+  }
+}
