@@ -17,6 +17,8 @@ import { fleetRoutes } from './http/fleet-routes';
 import { TokenService } from './auth';
 import { DeviceService } from './fleet/device-service';
 import { LockService } from './fleet/lock-service';
+import { SessionService } from './sessions/session-service';
+import { sessionRoutes } from './http/session-routes';
 import { fleetGaugeSource } from './fleet/fleet-gauges';
 import { attachRealtime, type Realtime } from './realtime';
 import { rooms } from './realtime/rooms';
@@ -39,6 +41,7 @@ export interface CaptureServer {
   readonly tokens: TokenService;
   readonly devices: DeviceService;
   readonly locks: LockService;
+  readonly sessions: SessionService;
   readonly realtime: Realtime;
   readonly httpServer: http.Server;
   /** Starts listening; port 0 picks a free port. Resolves with the bound address. */
@@ -64,6 +67,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const storage = deps.storage ?? createStorage(config);
   const devices = new DeviceService(store, { staleMs: config.timing.deviceStaleMs });
   const locks = new LockService(store);
+  const sessions = new SessionService(store, locks, { expiryMs: config.timing.sessionExpiryMs });
   const restAuth = { tokens, adminApiKey: config.auth.adminApiKey };
   const startedAt = Date.now();
 
@@ -76,6 +80,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(healthRoutes({ config, store, storage, metrics, startedAt }));
   app.use(authRoutes({ ...restAuth, requestsPerMinute: config.auth.tokenRequestsPerMinute }));
   app.use(fleetRoutes(restAuth, devices));
+  app.use(sessionRoutes(restAuth, sessions, store));
   app.use(notFound);
   app.use(errorHandler);
 
@@ -94,6 +99,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     tokens,
     devices,
     locks,
+    sessions,
     metrics,
     logger,
     authRequired: config.auth.required,
@@ -108,8 +114,10 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
       lockRefreshIntervalMs: Math.max(1_000, Math.floor((config.ttl.lockSeconds * 1000) / 4)),
       recordingAckTimeoutMs: config.timing.recordingAckTimeoutMs,
     },
+    sessionCleanupIntervalMs: config.timing.sessionCleanupIntervalMs,
   });
   metrics.sources.fleet = fleetGaugeSource(devices);
+  metrics.sources.activeSessions = () => sessions.countActive();
   metrics.sources.dashboardSubscribers = () => io.of('/').adapter.rooms.get(rooms.dashboards)?.size ?? 0;
 
   let closing: Promise<void> | undefined;
@@ -147,6 +155,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     tokens,
     devices,
     locks,
+    sessions,
     realtime,
     httpServer,
     listen(port = config.server.port, host = config.server.host) {

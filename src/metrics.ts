@@ -22,6 +22,7 @@ export interface FleetGaugeValues {
 export interface MetricSources {
   fleet?: () => Promise<FleetGaugeValues>;
   dashboardSubscribers?: () => number;
+  activeSessions?: () => Promise<number>;
 }
 
 export function createMetrics() {
@@ -83,7 +84,15 @@ export function createMetrics() {
     }),
 
     // Sessions
-    sessionsActive: new Gauge({ name: 'turing_sessions_active_total', help: 'Active sessions', registers }),
+    sessionsActive: new Gauge({
+      name: 'turing_sessions_active_total',
+      help: 'Sessions not yet completed (pending, recording, paused)',
+      registers,
+      async collect() {
+        const count = await sources.activeSessions?.().catch(() => undefined);
+        if (count !== undefined) this.set(count);
+      },
+    }),
     sessionsCreated: new Counter({ name: 'turing_sessions_created_total', help: 'Sessions created', registers }),
     sessionDuration: new Histogram({
       name: 'turing_session_duration_seconds',

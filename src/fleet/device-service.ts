@@ -25,7 +25,7 @@ export class DeviceService {
     return this.options.staleMs;
   }
 
-  /** Registers a headset connection; a reconnect keeps the device's recording flag. */
+  /** Registers a headset connection; a reconnect keeps the device's recording flag and session. */
   async identify(deviceId: string, connectionId: string): Promise<DeviceRecord> {
     const existing = await this.store.devices.get(deviceId);
     const at = new Date(this.now());
@@ -36,6 +36,7 @@ export class DeviceService {
       lastSeen: at,
       connectionTime: at,
       isRecording: existing?.isRecording ?? false,
+      ...(existing?.activeSessionId ? { activeSessionId: existing.activeSessionId } : {}),
     };
     await this.store.devices.save(record);
     return record;

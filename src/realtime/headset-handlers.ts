@@ -61,6 +61,7 @@ export function registerHeadsetHandlers(router: EventRouter, socket: CaptureSock
     const snapshot = await devices.recordTelemetry(telemetry);
     if (!snapshot) throw new EventRejection('device is not registered; send headset-identify again', 'not_identified');
     notifier.telemetryUpdated(snapshot);
+    for (const listener of ctx.telemetryListeners) await listener(snapshot);
   });
 
   router.on('headset-logs-processed', { roles: headset, args: none }, async () => {

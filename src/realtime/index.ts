@@ -7,6 +7,9 @@ import { RecordingCommands } from '../fleet/recording-commands';
 import { registerLockHandlers } from './lock-handlers';
 import { registerRecordingHandlers } from './recording-handlers';
 import { TabletPresence } from './tablet-presence';
+import { registerSessionHandlers, trackSessionDevices } from './session-handlers';
+import type { SessionService } from '../sessions/session-service';
+import { PeriodicTask } from '../util/periodic-task';
 import { tabletIdOf } from './tablet-identity';
 import type { Metrics } from '../metrics';
 import type { DeviceType } from '../protocol';
@@ -25,12 +28,14 @@ export interface RealtimeOptions {
   tokens: TokenService;
   devices: DeviceService;
   locks: LockService;
+  sessions: SessionService;
   metrics: Metrics;
   logger: Logger;
   authRequired: boolean;
   rateLimit: { perSecond: number; burst: number };
   presence: { checkIntervalMs: number; cleanupIntervalMs: number; offlineExpiryMs: number };
   tablets: { lockGraceMs: number; lockRefreshIntervalMs: number; recordingAckTimeoutMs: number };
+  sessionCleanupIntervalMs: number;
 }
 
 export interface Realtime {
@@ -44,7 +49,7 @@ export interface Realtime {
 
 /** Wires authentication, per-socket event routing and fleet broadcasts onto Socket.IO. */
 export function attachRealtime(options: RealtimeOptions): Realtime {
-  const { io, devices, locks, metrics, logger } = options;
+  const { io, devices, locks, sessions, metrics, logger } = options;
   const log = logger.child({ component: 'realtime' });
   const notifier = new FleetNotifier(io, devices, locks, metrics, log);
   const presence = new PresenceMonitor(devices, notifier, options.presence, log);
@@ -55,12 +60,29 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     devices,
     locks,
     commands,
+    sessions,
     notifier,
     presence,
     metrics,
     logger: log,
     recordingStateListeners: [],
+    telemetryListeners: [],
   };
+  trackSessionDevices(context);
+  // Sessions left running for longer than SESSION_EXPIRY_MS are ended; their tablet is told.
+  const sessionCleanup = new PeriodicTask(
+    'session-cleanup',
+    options.sessionCleanupIntervalMs,
+    async () => {
+      for (const s of await sessions.expireStale()) {
+        const to = [rooms.tablet(s.tabletId), rooms.dashboards, ...s.deviceIds.map(rooms.device)];
+        const ended = { sessionId: s.sessionId, endedAt: s.endedAt!.toISOString(), duration: sessions.durationSeconds(s) };
+        notifier.emit(to, 'on-session-ended', { ...ended, reason: 'expired' });
+        log.info({ sessionId: s.sessionId }, 'expired session ended');
+      }
+    },
+    log,
+  ).start();
   const tablets = new TabletPresence(
     io,
     context,
@@ -89,6 +111,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     registerViewerHandlers(router, socket);
     registerLockHandlers(router, socket, context, io);
     registerRecordingHandlers(router, socket, context);
+    registerSessionHandlers(router, socket, context);
     for (const register of registrations) register(router, socket);
 
     socket.on('disconnect', async () => {
@@ -113,6 +136,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
       presence.stop();
       notifier.stop();
       tablets.stop();
+      sessionCleanup.stop();
       commands.stop();
     },
   };

@@ -1,57 +1,26 @@
 import { z } from 'zod';
 import { deviceIdSchema } from '../auth';
 import type { RecordingCommand } from '../fleet/recording-commands';
-import type { ServerToClientEvents } from '../protocol';
 import type { RealtimeContext } from './context';
 import { EventRejection, none, one, type EventRouter } from './event-router';
 import { identifiedDevice } from './headset-handlers';
+import { sendRecordingCommand, sendRecordingCommands } from './recording-control';
 import { rooms, watchersOf } from './rooms';
 import { tabletIdOf } from './tablet-identity';
 import type { CaptureSocket } from './types';
 
 const MAX_METADATA_BYTES = 100 * 1024;
 
-const COMMAND_EVENTS: Record<RecordingCommand, keyof ServerToClientEvents> = {
-  start: 'on-tablet-start-recording',
-  stop: 'on-tablet-stop-recording',
-  toggle: 'on-tablet-recording-toggled',
-};
-
 export function registerRecordingHandlers(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext): void {
   const { locks, devices, notifier, commands } = ctx;
   const tablet = ['tablet'] as const;
   const tabletId = tabletIdOf(socket);
-  const toTablet = rooms.tablet(tabletId);
 
-  /**
-   * Sends a command to a headset this tablet holds. Anything else is denied
-   * with the spec's denial event and nothing reaches the headset.
-   */
-  const command = async (deviceId: string, kind: RecordingCommand) => {
-    const denial = kind === 'toggle' ? 'on-recording-toggle-denied' : 'on-recording-denied';
-    const deny = (reason: string) => {
-      notifier.emit(toTablet, denial, { deviceId, reason });
-      return { ok: false as const, error: reason };
-    };
-    if (!(await locks.isHeldBy(tabletId, deviceId))) return deny(`device ${deviceId} is not locked by this tablet`);
-    const device = await devices.snapshot(deviceId);
-    if (!device?.record.isOnline) return deny(`device ${deviceId} is offline`);
-    const expected = kind === 'start' ? true : kind === 'stop' ? false : !device.record.isRecording;
-    notifier.emit(rooms.device(deviceId), COMMAND_EVENTS[kind] as 'on-tablet-start-recording');
-    commands.sent(deviceId, tabletId, kind, expected);
-    return { ok: true as const, deviceId, command: kind };
-  };
-
-  /** A command to every headset the tablet holds; each answered like the single form. */
-  const commandAll = async (kind: RecordingCommand) => {
-    const held = await locks.heldBy(tabletId);
-    const results = await Promise.all(held.map((id) => command(id, kind)));
-    return {
-      ok: true as const,
-      sent: results.flatMap((r) => (r.ok ? [r.deviceId] : [])),
-      denied: results.flatMap((r, i) => (r.ok ? [] : [{ deviceId: held[i]!, reason: r.error }])),
-    };
-  };
+  const command = (deviceId: string, kind: RecordingCommand) => sendRecordingCommand(ctx, tabletId, deviceId, kind);
+  const commandAll = async (kind: RecordingCommand) => ({
+    ok: true as const,
+    ...(await sendRecordingCommands(ctx, tabletId, await locks.heldBy(tabletId), kind)),
+  });
 
   router.on('tablet-start-recording', { roles: tablet, args: one(deviceIdSchema) }, (id) => command(id, 'start'));
   router.on('tablet-stop-recording', { roles: tablet, args: one(deviceIdSchema) }, (id) => command(id, 'stop'));

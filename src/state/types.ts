@@ -18,9 +18,12 @@ export interface DeviceRecord {
   lastSeen: Date;
   connectionTime: Date;
   isRecording: boolean;
+  /** The capture session the device is part of while that session is active. */
+  activeSessionId?: string;
 }
 
-export type DevicePatch = Partial<Omit<DeviceRecord, 'deviceId'>>;
+/** Fields to change; `activeSessionId: null` clears it. */
+export type DevicePatch = Partial<Omit<DeviceRecord, 'deviceId' | 'activeSessionId'>> & { activeSessionId?: string | null };
 
 export interface DeviceStore {
   /** Creates or replaces the record and refreshes its TTL. */
@@ -81,6 +84,13 @@ export interface DeviceSessionStatus {
   uploadStatus: 'pending' | 'uploading' | 'completed' | 'failed';
 }
 
+export const EMPTY_DEVICE_STATUS: DeviceSessionStatus = Object.freeze({
+  isRecording: false,
+  frameCount: 0,
+  uploadProgress: 0,
+  uploadStatus: 'pending',
+});
+
 /** The spec's CaptureSession, with deviceStatuses as a plain record so it serialises. */
 export interface SessionRecord {
   sessionId: string;
@@ -109,10 +119,27 @@ export interface SessionPage {
   nextCursor?: string;
 }
 
+/** What a status transition may set besides the status. */
+export type SessionTransition = Pick<Partial<SessionRecord>, 'startedAt' | 'endedAt' | 'endReason'> & {
+  status: SessionStatus;
+};
+
+export type TransitionResult =
+  | { outcome: 'done'; session: SessionRecord }
+  | { outcome: 'not-found' }
+  | { outcome: 'conflict'; status: SessionStatus };
+
 export interface SessionStore {
   /** Creates or replaces the session and refreshes its TTL. */
   save(session: SessionRecord): Promise<void>;
   get(sessionId: string): Promise<SessionRecord | null>;
+  /**
+   * Atomically moves the session to a new status if its current status is one
+   * of `from`; concurrent transitions (two processes, two tablet sockets) cannot both win.
+   */
+  transition(sessionId: string, from: readonly SessionStatus[], change: SessionTransition): Promise<TransitionResult>;
+  /** Atomically merges one device's status; other devices' statuses are untouched. Null if no such session. */
+  updateDeviceStatus(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Promise<SessionRecord | null>;
   /** Newest first. */
   list(query: SessionQuery): Promise<SessionPage>;
   remove(sessionId: string): Promise<void>;

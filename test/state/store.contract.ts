@@ -93,6 +93,18 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.devices.get('H1')).toEqual(updated);
       });
 
+      it('sets and clears the active session of a device', async () => {
+        await store.devices.save(device('H1'));
+        expect(await store.devices.update('H1', { activeSessionId: 'session_1' })).toMatchObject({ activeSessionId: 'session_1' });
+        expect((await store.devices.get('H1'))!.activeSessionId).toBe('session_1');
+        // Patching other fields keeps it.
+        await store.devices.update('H1', { isRecording: true });
+        expect((await store.devices.get('H1'))!.activeSessionId).toBe('session_1');
+        const cleared = await store.devices.update('H1', { activeSessionId: null });
+        expect(cleared).not.toHaveProperty('activeSessionId');
+        expect(await store.devices.get('H1')).toEqual(device('H1', { isRecording: true }));
+      });
+
       it('marks offline only while the socket still matches', async () => {
         await store.devices.save(device('H1', { socketId: 'new-socket' }));
         const at = new Date('2026-02-07T00:00:00.000Z');
@@ -265,6 +277,57 @@ export function storeContract(name: string, factory: StoreFactory): void {
           cursor = page.nextCursor;
         } while (cursor);
         expect(seen).toEqual(['e', 'd', 'c', 'b', 'a']);
+      });
+
+      it('transitions status only from the allowed statuses', async () => {
+        await store.sessions.save(session('s1', 1_000));
+        expect(await store.sessions.transition('nope', ['pending'], { status: 'recording' })).toEqual({ outcome: 'not-found' });
+        expect(await store.sessions.transition('s1', ['recording'], { status: 'paused' })).toEqual({
+          outcome: 'conflict',
+          status: 'pending',
+        });
+        const started = await store.sessions.transition('s1', ['pending', 'paused'], {
+          status: 'recording',
+          startedAt: new Date(2_000),
+        });
+        expect(started).toEqual({ outcome: 'done', session: session('s1', 1_000, { status: 'recording', startedAt: new Date(2_000) }) });
+        const ended = await store.sessions.transition('s1', ['recording'], {
+          status: 'completed',
+          endedAt: new Date(3_000),
+          endReason: 'expired',
+        });
+        expect(ended.outcome === 'done' && ended.session).toMatchObject({ status: 'completed', endReason: 'expired' });
+        expect(await store.sessions.get('s1')).toEqual(
+          session('s1', 1_000, { status: 'completed', startedAt: new Date(2_000), endedAt: new Date(3_000), endReason: 'expired' }),
+        );
+        // Clearing an optional field.
+        const cleared = await store.sessions.transition('s1', ['completed'], { status: 'uploading', endReason: undefined });
+        expect(cleared.outcome === 'done' && cleared.session).not.toHaveProperty('endReason');
+      });
+
+      it('lets exactly one of many concurrent transitions win', async () => {
+        await store.sessions.save(session('s1', 1_000, { status: 'recording' }));
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.sessions.transition('s1', ['recording'], { status: i % 2 ? 'paused' : 'completed' }),
+          ),
+        );
+        expect(results.filter((r) => r.outcome === 'done')).toHaveLength(1);
+      });
+
+      it('merges one device status without touching the others', async () => {
+        await store.sessions.save(session('s1', 1_000));
+        expect(await store.sessions.updateDeviceStatus('nope', 'H1', { frameCount: 1 })).toBeNull();
+        await Promise.all([
+          store.sessions.updateDeviceStatus('s1', 'H1', { isRecording: true }),
+          store.sessions.updateDeviceStatus('s1', 'H2', { frameCount: 42 }),
+        ]);
+        const updated = await store.sessions.updateDeviceStatus('s1', 'H1', { uploadStatus: 'uploading', uploadProgress: 50 });
+        expect(updated!.deviceStatuses).toEqual({
+          H1: { isRecording: true, frameCount: 0, uploadProgress: 50, uploadStatus: 'uploading' },
+          H2: { isRecording: false, frameCount: 42, uploadProgress: 0, uploadStatus: 'pending' },
+        });
+        expect((await store.sessions.get('s1'))!.deviceStatuses).toEqual(updated!.deviceStatuses);
       });
 
       it('expires sessions with their TTL', async () => {

@@ -1,5 +1,10 @@
+import { EMPTY_DEVICE_STATUS } from '../types';
 import type {
   AcquireResult,
+  DeviceSessionStatus,
+  SessionStatus,
+  SessionTransition,
+  TransitionResult,
   DevicePatch,
   DeviceRecord,
   DeviceStore,
@@ -44,7 +49,10 @@ class MemoryDeviceStore implements DeviceStore {
   async update(deviceId: string, patch: DevicePatch): Promise<DeviceRecord | null> {
     const device = this.devices.get(deviceId);
     if (!device) return null;
-    const updated = { ...device, ...copy(patch), deviceId };
+    const { activeSessionId, ...rest } = copy(patch);
+    const updated: DeviceRecord = { ...device, ...rest, deviceId };
+    if (activeSessionId === null) delete updated.activeSessionId;
+    else if (activeSessionId !== undefined) updated.activeSessionId = activeSessionId;
     this.devices.set(deviceId, updated, this.ttls.deviceStateSeconds * 1000);
     return copy(updated);
   }
@@ -141,6 +149,29 @@ class MemorySessionStore implements SessionStore {
   async get(sessionId: string): Promise<SessionRecord | null> {
     const session = this.sessions.get(sessionId);
     return session ? copy(session) : null;
+  }
+
+  async transition(sessionId: string, from: readonly SessionStatus[], change: SessionTransition): Promise<TransitionResult> {
+    const session = this.sessions.get(sessionId);
+    if (!session) return { outcome: 'not-found' };
+    if (!from.includes(session.status)) return { outcome: 'conflict', status: session.status };
+    const updated = { ...session, ...copy(change) };
+    for (const k of ['startedAt', 'endedAt', 'endReason'] as const) if (updated[k] === undefined) delete updated[k];
+    this.sessions.set(sessionId, updated, this.ttls.sessionSeconds * 1000);
+    return { outcome: 'done', session: copy(updated) };
+  }
+
+  async updateDeviceStatus(
+    sessionId: string,
+    deviceId: string,
+    patch: Partial<DeviceSessionStatus>,
+  ): Promise<SessionRecord | null> {
+    const session = this.sessions.get(sessionId);
+    if (!session) return null;
+    const current = session.deviceStatuses[deviceId] ?? EMPTY_DEVICE_STATUS;
+    const updated = { ...session, deviceStatuses: { ...session.deviceStatuses, [deviceId]: { ...current, ...copy(patch) } } };
+    this.sessions.set(sessionId, updated, this.ttls.sessionSeconds * 1000);
+    return copy(updated);
   }
 
   async list(query: SessionQuery): Promise<SessionPage> {

@@ -27,6 +27,8 @@ function encode(d: DevicePatch): Record<string, string | undefined> {
     lastSeen: d.lastSeen && encodeDate(d.lastSeen),
     connectionTime: d.connectionTime && encodeDate(d.connectionTime),
     isRecording: d.isRecording === undefined ? undefined : encodeBool(d.isRecording),
+    // null clears: stored as an empty string, read back as absent.
+    activeSessionId: d.activeSessionId === null ? '' : d.activeSessionId,
   };
 }
 
@@ -41,6 +43,7 @@ function decode(f: Fields): DeviceRecord | null {
     lastSeen,
     connectionTime,
     isRecording: decodeBool(f.isRecording),
+    ...(f.activeSessionId ? { activeSessionId: f.activeSessionId } : {}),
   };
 }
 

@@ -1,6 +1,16 @@
 import type Redis from 'ioredis';
-import type { SessionPage, SessionQuery, SessionRecord, SessionStatus, SessionStore, StoreTtls } from '../types';
-import { SESSION_STATUSES } from '../types';
+import type {
+  DeviceSessionStatus,
+  SessionPage,
+  SessionQuery,
+  SessionRecord,
+  SessionStatus,
+  SessionStore,
+  SessionTransition,
+  StoreTtls,
+  TransitionResult,
+} from '../types';
+import { EMPTY_DEVICE_STATUS, SESSION_STATUSES } from '../types';
 import { decodeSessionCursor, encodeSessionCursor, sessionMatches } from '../session-cursor';
 import { pruneIndex } from './prune-index';
 import { decodeDate, decodeJson, encodeDate, hsetArgs, isEmpty, type Fields } from './codec';
@@ -9,6 +19,32 @@ const sessionKey = (id: string) => `session:${id}`;
 /** Sorted set of session IDs scored by createdAt (ms): the listing index. */
 const INDEX_KEY = 'sessions:by_created';
 const SCAN_BATCH = 200;
+/** Each device's status is its own hash field, so devices never overwrite each other. */
+const DEVICE_STATUS_FIELD = 'ds:';
+
+// Compare-and-set on the status field. ARGV: allowed statuses (comma-joined), TTL, then HSET pairs.
+const TRANSITION = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {0} end
+if not string.find(',' .. ARGV[1] .. ',', ',' .. status .. ',', 1, true) then return {2, status} end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return {1, redis.call('HGETALL', KEYS[1])}`;
+
+// Merges a JSON patch into one device's status field. ARGV: field, patch, default.
+const UPDATE_DEVICE_STATUS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+local current = cjson.decode(raw or ARGV[3])
+for k, v in pairs(cjson.decode(ARGV[2])) do current[k] = v end
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(current))
+return redis.call('HGETALL', KEYS[1])`;
+
+function pairsToFields(pairs: string[]): Fields {
+  const fields: Fields = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) fields[pairs[i]!] = pairs[i + 1]!;
+  return fields;
+}
 
 function encode(s: SessionRecord): Record<string, string | undefined> {
   return {
@@ -21,8 +57,20 @@ function encode(s: SessionRecord): Record<string, string | undefined> {
     endedAt: s.endedAt && encodeDate(s.endedAt),
     endReason: s.endReason,
     metadata: s.metadata && JSON.stringify(s.metadata),
-    deviceStatuses: JSON.stringify(s.deviceStatuses),
+    ...Object.fromEntries(
+      Object.entries(s.deviceStatuses).map(([deviceId, status]) => [DEVICE_STATUS_FIELD + deviceId, JSON.stringify(status)]),
+    ),
   };
+}
+
+function decodeDeviceStatuses(f: Fields): SessionRecord['deviceStatuses'] {
+  const statuses: SessionRecord['deviceStatuses'] = {};
+  for (const [field, value] of Object.entries(f)) {
+    if (!field.startsWith(DEVICE_STATUS_FIELD)) continue;
+    const status = decodeJson<DeviceSessionStatus>(value);
+    if (status) statuses[field.slice(DEVICE_STATUS_FIELD.length)] = { ...EMPTY_DEVICE_STATUS, ...status };
+  }
+  return statuses;
 }
 
 function decode(f: Fields): SessionRecord | null {
@@ -40,7 +88,17 @@ function decode(f: Fields): SessionRecord | null {
     endedAt: decodeDate(f.endedAt),
     endReason: f.endReason || undefined,
     metadata: decodeJson<Record<string, unknown>>(f.metadata),
-    deviceStatuses: decodeJson<SessionRecord['deviceStatuses']>(f.deviceStatuses) ?? {},
+    deviceStatuses: decodeDeviceStatuses(f),
+  };
+}
+
+/** A transition's fields; an optional field set to undefined is cleared (stored empty). */
+function encodeChange(change: SessionTransition): Record<string, string> {
+  return {
+    status: change.status,
+    ...('startedAt' in change ? { startedAt: change.startedAt ? encodeDate(change.startedAt) : '' } : {}),
+    ...('endedAt' in change ? { endedAt: change.endedAt ? encodeDate(change.endedAt) : '' } : {}),
+    ...('endReason' in change ? { endReason: change.endReason ?? '' } : {}),
   };
 }
 
@@ -68,6 +126,42 @@ export class RedisSessionStore implements SessionStore {
       // Index entries older than the session TTL point at expired hashes.
       .zremrangebyscore(INDEX_KEY, '-inf', `(${oldest}`)
       .exec();
+  }
+
+  async transition(sessionId: string, from: readonly SessionStatus[], change: SessionTransition): Promise<TransitionResult> {
+    const fields = encodeChange(change);
+    const reply = (await this.redis.eval(
+      TRANSITION,
+      1,
+      sessionKey(sessionId),
+      from.join(','),
+      String(this.ttls.sessionSeconds),
+      ...hsetArgs(fields),
+    )) as [number, string[] | string];
+    const [code, value] = reply;
+    if (code === 0) return { outcome: 'not-found' };
+    if (code === 2) return { outcome: 'conflict', status: value as SessionStatus };
+    const session = decode(pairsToFields(value as string[]));
+    if (!session) return { outcome: 'not-found' };
+    // Fields the transition cleared are stored empty; drop them from the record.
+    return { outcome: 'done', session: compact(session) };
+  }
+
+  async updateDeviceStatus(
+    sessionId: string,
+    deviceId: string,
+    patch: Partial<DeviceSessionStatus>,
+  ): Promise<SessionRecord | null> {
+    const pairs = (await this.redis.eval(
+      UPDATE_DEVICE_STATUS,
+      1,
+      sessionKey(sessionId),
+      DEVICE_STATUS_FIELD + deviceId,
+      JSON.stringify(patch),
+      JSON.stringify(EMPTY_DEVICE_STATUS),
+    )) as string[] | null;
+    const session = pairs ? decode(pairsToFields(pairs)) : null;
+    return session && compact(session);
   }
 
   async list(query: SessionQuery): Promise<SessionPage> {

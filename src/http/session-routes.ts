@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { InvalidCursorError } from '../state/session-cursor';
+import { SESSION_STATUSES, type Store } from '../state/types';
+import type { SessionService } from '../sessions/session-service';
+import { HttpError } from './errors';
+import { requireAuth, type RestAuthDeps } from './require-auth';
+import { parseOr400 } from './validate';
+
+const listQuery = z.strictObject({
+  status: z.enum(SESSION_STATUSES as [string, ...string[]]).optional(),
+  tabletId: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, { message: 'invalid tablet ID' }).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+const sessionIdParam = z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/, { message: 'invalid session ID' });
+
+/** GET /api/sessions (newest first, filtered, paged) and GET /api/sessions/:id. */
+export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, store: Store): Router {
+  const router = Router();
+  const dashboardOrTablet = requireAuth(auth, ['dashboard', 'tablet']);
+
+  router.get('/api/sessions', dashboardOrTablet, async (req, res) => {
+    const query = parseOr400(listQuery, req.query, 'query');
+    let page;
+    try {
+      page = await store.sessions.list({ ...query, status: query.status as (typeof SESSION_STATUSES)[number] | undefined });
+    } catch (err) {
+      if (err instanceof InvalidCursorError) throw new HttpError(400, 'invalid query: cursor: not a cursor from this API');
+      throw err;
+    }
+    const views = await sessions.views(page.sessions);
+    res.json({ ok: true, count: views.length, sessions: views, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+  });
+
+  router.get('/api/sessions/:sessionId', dashboardOrTablet, async (req, res) => {
+    const sessionId = parseOr400(sessionIdParam, req.params.sessionId, 'session ID');
+    const session = await store.sessions.get(sessionId);
+    if (!session) throw new HttpError(404, `session ${sessionId} not found`);
+    const [view] = await sessions.views([session]);
+    res.json({ ok: true, session: view });
+  });
+  return router;
+}

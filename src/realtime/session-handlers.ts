@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { deviceIdSchema } from '../auth';
+import { MAX_SESSION_DEVICES, type SessionResult } from '../sessions/session-service';
+import type { SessionRecord } from '../state/types';
+import type { RealtimeContext } from './context';
+import { none, one, type EventRouter } from './event-router';
+import { sendRecordingCommands } from './recording-control';
+import { rooms } from './rooms';
+import { tabletIdOf } from './tablet-identity';
+import type { CaptureSocket } from './types';
+
+const MAX_METADATA_BYTES = 100 * 1024;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** True when no object inside has a key that could pollute prototypes when merged. */
+function hasOnlySafeKeys(value: unknown): boolean {
+  if (Array.isArray(value)) return value.every(hasOnlySafeKeys);
+  if (value && typeof value === 'object') {
+    return Object.keys(value).every((k) => !FORBIDDEN_KEYS.has(k) && hasOnlySafeKeys((value as Record<string, unknown>)[k]));
+  }
+  return true;
+}
+
+const metadataSchema = z
+  .record(z.string(), z.unknown())
+  .refine(hasOnlySafeKeys, { message: 'metadata may not use __proto__, constructor or prototype as keys' })
+  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_METADATA_BYTES, {
+    message: `metadata over ${MAX_METADATA_BYTES} bytes`,
+  });
+
+const createSchema = z.strictObject({
+  deviceIds: z.array(deviceIdSchema).min(1).max(MAX_SESSION_DEVICES),
+  metadata: metadataSchema.optional(),
+});
+
+const sessionIdSchema = z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/, { message: 'invalid session ID' });
+
+export function registerSessionHandlers(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext): void {
+  const { sessions, notifier, metrics } = ctx;
+  const tablet = ['tablet'] as const;
+  const tabletId = tabletIdOf(socket);
+
+  /** Lifecycle news goes to the tablet, the session's headsets and dashboards. */
+  const audience = (s: SessionRecord) => [rooms.tablet(tabletId), rooms.dashboards, ...s.deviceIds.map(rooms.device)];
+
+  const fail = (result: Extract<SessionResult, { ok: false }>, sessionId?: string) => {
+    socket.emit('on-session-error', {
+      error: result.error,
+      ...(sessionId ? { sessionId } : {}),
+      ...(result.unavailable ? { unavailable: result.unavailable } : {}),
+    });
+    return { ok: false as const, error: result.error };
+  };
+
+  router.on('tablet-create-session', { roles: tablet, args: one(createSchema) }, async ({ deviceIds, metadata }) => {
+    const result = await sessions.create(tabletId, socket.id, deviceIds, metadata);
+    if (!result.ok) return fail(result);
+    const { session, unavailable } = result;
+    metrics.sessionsCreated.inc();
+    const payload = {
+      sessionId: session.sessionId,
+      deviceIds: session.deviceIds,
+      ...(unavailable.length > 0 ? { unavailable } : {}),
+    };
+    notifier.emit(audience(session), 'on-session-created', payload);
+    return { ok: true, ...payload };
+  });
+
+  router.on('tablet-start-session', { roles: tablet, args: one(sessionIdSchema) }, async (sessionId) => {
+    const result = await sessions.start(tabletId, sessionId);
+    if (!result.ok) return fail(result, sessionId);
+    const startedAt = result.session.startedAt!.toISOString();
+    const commands = await sendRecordingCommands(ctx, tabletId, result.session.deviceIds, 'start');
+    notifier.emit(audience(result.session), 'on-session-started', { sessionId, startedAt });
+    return { ok: true, sessionId, startedAt, ...commands };
+  });
+
+  router.on('tablet-pause-session', { roles: tablet, args: one(sessionIdSchema) }, async (sessionId) => {
+    const result = await sessions.pause(tabletId, sessionId);
+    if (!result.ok) return fail(result, sessionId);
+    const commands = await sendRecordingCommands(ctx, tabletId, result.session.deviceIds, 'stop');
+    notifier.emit(audience(result.session), 'on-session-paused', { sessionId });
+    return { ok: true, sessionId, ...commands };
+  });
+
+  router.on('tablet-end-session', { roles: tablet, args: one(sessionIdSchema) }, async (sessionId) => {
+    const before = await sessions.get(tabletId, sessionId);
+    const result = await sessions.end(tabletId, sessionId);
+    if (!result.ok) return fail(result, sessionId);
+    const duration = sessions.durationSeconds(result.session);
+    metrics.sessionDuration.observe(duration);
+    // Only a running session has headsets to stop.
+    const commands =
+      before.ok && before.session.status === 'recording'
+        ? await sendRecordingCommands(ctx, tabletId, result.session.deviceIds, 'stop')
+        : { sent: [], denied: [] };
+    const endedAt = result.session.endedAt!.toISOString();
+    notifier.emit(audience(result.session), 'on-session-ended', { sessionId, endedAt, duration });
+    return { ok: true, sessionId, endedAt, duration, ...commands };
+  });
+
+  router.on('tablet-get-session', { roles: tablet, args: one(sessionIdSchema) }, async (sessionId) => {
+    const result = await sessions.get(tabletId, sessionId);
+    if (!result.ok) return fail(result, sessionId);
+    const [view] = await sessions.views([result.session]);
+    socket.emit('on-session-status', view!);
+    return { ok: true, session: view };
+  });
+
+  router.on('tablet-get-active-session', { roles: tablet, args: none }, async () => {
+    const active = await sessions.active(tabletId);
+    const view = active ? (await sessions.views([active]))[0]! : null;
+    socket.emit('on-active-session', view);
+    return { ok: true, session: view };
+  });
+}
+
+/** Keeps session device statuses in step with what headsets report. */
+export function trackSessionDevices(ctx: RealtimeContext): void {
+  ctx.recordingStateListeners.push(async (deviceId, isRecording) => {
+    await ctx.sessions.deviceRecordingChanged(deviceId, isRecording);
+  });
+  ctx.telemetryListeners.push(async ({ record, telemetry }) => {
+    if (record.activeSessionId && telemetry?.frameCount !== undefined) {
+      await ctx.sessions.deviceFrameCount(record.deviceId, record.activeSessionId, telemetry.frameCount);
+    }
+  });
+}
