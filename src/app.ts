@@ -12,11 +12,15 @@ import { requestLogging } from './http/request-logging';
 import { httpMetrics } from './http/http-metrics';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './http/health-routes';
+import { TokenService } from './auth';
+import { createUploads, type SessionUploadListener } from './uploads';
 
 export interface ServerDeps {
   logger?: Logger;
   store?: Store;
   storage?: ObjectStorage;
+  /** Told whenever an upload changes a capture session's device status. */
+  onSessionUploadChanged?: SessionUploadListener;
 }
 
 export interface CaptureServer {
@@ -46,21 +50,34 @@ const JSON_BODY_LIMIT = '200kb';
 export function createServer(config: Config, deps: ServerDeps = {}): CaptureServer {
   const logger = deps.logger ?? createLogger(config);
   const metrics = createMetrics();
+  const tokens = new TokenService(config.auth.jwtSecret, config.auth.deviceTokenExpiry);
   const store = deps.store ?? createStore(config, logger);
   const storage = deps.storage ?? createStorage(config);
   const startedAt = Date.now();
+  const uploads = createUploads({
+    config,
+    auth: { tokens, adminApiKey: config.auth.adminApiKey },
+    store,
+    storage,
+    metrics,
+    logger,
+    onSessionUploadChanged: deps.onSessionUploadChanged,
+  });
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trustProxy);
   app.use(requestLogging(logger));
   app.use(httpMetrics(metrics));
+  // Before the JSON parser: part bodies are raw bytes and a complete may exceed JSON_BODY_LIMIT.
+  app.use(uploads.router);
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
   app.use(healthRoutes({ config, store, storage, metrics, startedAt }));
   app.use(notFound);
   app.use(errorHandler);
 
   const httpServer = http.createServer(app);
+  uploads.sweeper.start();
   const io = new SocketServer(httpServer, {
     // Frames are JPEG: compression costs CPU and saves nothing.
     perMessageDeflate: false,
@@ -89,6 +106,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     } catch (err) {
       log.warn({ err }, 'error while closing the HTTP server');
     }
+    await uploads.sweeper.stop();
     await Promise.allSettled([store.close(), storage.close()]);
     clearTimeout(forced);
   }

@@ -1,10 +1,25 @@
-import { createHash } from 'node:crypto';
-import { constants, createReadStream, type Stats } from 'node:fs';
-import { access, mkdir, readdir, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, createReadStream, createWriteStream, type Stats } from 'node:fs';
+import { access, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { assertSafeKey } from './keys';
-import { ObjectNotFoundError, type ObjectStorage, type StoredObject } from './types';
+import { LocalMultipart } from './local-multipart';
+import { md5Meter } from './md5-meter';
+import { PartUrlSigner } from './part-url-signer';
+import {
+  ObjectNotFoundError,
+  type ObjectStorage,
+  type PendingMultipartUpload,
+  type StoredObject,
+  type StoredPart,
+} from './types';
+
+export interface LocalStorageOptions {
+  /** Signs part URLs; derive it from the server secret so URLs survive a restart. */
+  signingSecret?: string;
+}
 
 /**
  * Recordings on local disk under DATA_DIR, keyed exactly like the bucket.
@@ -14,7 +29,16 @@ import { ObjectNotFoundError, type ObjectStorage, type StoredObject } from './ty
 export class LocalStorage implements ObjectStorage {
   readonly kind = 'local' as const;
 
-  constructor(readonly root: string) {}
+  readonly signer: PartUrlSigner;
+  private readonly multipart: LocalMultipart;
+
+  constructor(
+    readonly root: string,
+    options: LocalStorageOptions = {},
+  ) {
+    this.signer = new PartUrlSigner(options.signingSecret);
+    this.multipart = new LocalMultipart(root, (key) => this.pathOf(key));
+  }
 
   get location(): string {
     return this.root;
@@ -57,6 +81,61 @@ export class LocalStorage implements ObjectStorage {
   }
 
   async close(): Promise<void> {}
+
+  createMultipartUpload(key: string, options: { contentType: string; partSize: number }): Promise<string> {
+    return this.multipart.create(key, options);
+  }
+
+  async presignPartUrl(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
+    const expires = Math.floor(Date.now() / 1000) + expiresInSeconds;
+    return this.signer.url({ uploadId, key: assertSafeKey(key), partNumber, expires });
+  }
+
+  /** Streams a part sent to a signed URL (the caller has checked the signature). */
+  writePart(key: string, uploadId: string, partNumber: number, body: Readable): Promise<StoredPart> {
+    return this.multipart.writePart(key, uploadId, partNumber, body);
+  }
+
+  listParts(key: string, uploadId: string): Promise<StoredPart[]> {
+    return this.multipart.listParts(key, uploadId);
+  }
+
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
+  ): Promise<{ etag: string }> {
+    return this.multipart.complete(key, uploadId, parts);
+  }
+
+  abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    return this.multipart.abort(key, uploadId);
+  }
+
+  listMultipartUploads(): AsyncIterable<PendingMultipartUpload> {
+    return this.multipart.list();
+  }
+
+  /** Removes what a create that broke off left behind (listed with an empty key). */
+  removeBrokenUpload(uploadId: string): Promise<void> {
+    return this.multipart.removeBroken(uploadId);
+  }
+
+  async putObjectStream(key: string, body: Readable, _contentType: string): Promise<{ etag: string; size: number }> {
+    const target = this.pathOf(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    // A dot-name beside the target: invisible to listObjects, and the rename stays on one file system.
+    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    const meter = md5Meter();
+    try {
+      await pipeline(body, meter.stream, createWriteStream(temp));
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    return { etag: meter.etag(), size: meter.size };
+  }
 
   private async *walk(dirKey: string, prefix: string): AsyncIterable<StoredObject> {
     let entries;

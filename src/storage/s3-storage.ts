@@ -7,7 +7,14 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { assertSafeKey } from './keys';
-import { ObjectNotFoundError, type ObjectStorage, type StoredObject } from './types';
+import { S3Multipart } from './s3-multipart';
+import {
+  ObjectNotFoundError,
+  type ObjectStorage,
+  type PendingMultipartUpload,
+  type StoredObject,
+  type StoredPart,
+} from './types';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -22,6 +29,7 @@ export class S3Storage implements ObjectStorage {
   readonly kind = 's3' as const;
   readonly client: S3Client;
   readonly bucket: string;
+  private readonly multipart: S3Multipart;
 
   constructor(readonly options: S3StorageOptions) {
     this.bucket = options.bucket;
@@ -30,7 +38,12 @@ export class S3Storage implements ObjectStorage {
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle,
       credentials: options.credentials,
+      // Presigned part URLs cannot carry a checksum of bytes the server never sees,
+      // and S3-compatible stores (s3rver, older MinIO) reject the SDK's default ones.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    this.multipart = new S3Multipart(this.client, this.bucket);
   }
 
   get location(): string {
@@ -85,6 +98,38 @@ export class S3Storage implements ObjectStorage {
 
   async close(): Promise<void> {
     this.client.destroy();
+  }
+
+  createMultipartUpload(key: string, options: { contentType: string; partSize: number }): Promise<string> {
+    return this.multipart.create(key, options.contentType);
+  }
+
+  presignPartUrl(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
+    return this.multipart.presignPart(key, uploadId, partNumber, expiresInSeconds);
+  }
+
+  listParts(key: string, uploadId: string): Promise<StoredPart[]> {
+    return this.multipart.listParts(key, uploadId);
+  }
+
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
+  ): Promise<{ etag: string }> {
+    return this.multipart.complete(key, uploadId, parts);
+  }
+
+  abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    return this.multipart.abort(key, uploadId);
+  }
+
+  listMultipartUploads(): AsyncIterable<PendingMultipartUpload> {
+    return this.multipart.list();
+  }
+
+  putObjectStream(key: string, body: Readable, contentType: string): Promise<{ etag: string; size: number }> {
+    return this.multipart.putStream(key, body, contentType);
   }
 }
 
