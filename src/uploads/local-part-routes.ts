@@ -28,6 +28,10 @@ export function localPartRoutes(storage: LocalStorage, metrics: Metrics): Router
   router.put(
     `${LOCAL_UPLOAD_PATH}/:uploadId/:partNumber`,
     handle(async (req, res) => {
+      // A refusal answers before the body is read: close the connection rather than drain megabytes nobody wants.
+      res.on('finish', () => {
+        if (!req.complete) req.destroy();
+      });
       const { uploadId, partNumber } = parseOr400(paramsSchema, req.params, 'part URL');
       const { key, expires, signature } = parseOr400(querySchema, req.query, 'part URL');
       const check = storage.signer.check({ uploadId, key, partNumber, expires }, signature);
@@ -48,8 +52,6 @@ export function localPartRoutes(storage: LocalStorage, metrics: Metrics): Router
         if (err instanceof UploadNotFoundError) throw new UploadError('not-found', 'not_found', 'no such upload (completed, aborted or expired)');
         if (err instanceof PartTooLargeError) {
           metrics.uploadErrors.inc({ error_type: 'part_too_large' });
-          // The rest of the body is not worth reading: answer and close.
-          res.setHeader('Connection', 'close');
           throw new UploadError('too-large', 'part_too_large', err.message);
         }
         if (req.destroyed || (err as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
