@@ -4,12 +4,15 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } f
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { assertSafeKey } from './keys';
 import { KeyedMutex } from './keyed-mutex';
 import { bareEtag, md5Meter } from './md5-meter';
+import type { PartUrlSigner } from './part-url-signer';
 import {
   InvalidPartError,
   PartTooLargeError,
   UploadNotFoundError,
+  type MultipartStorage,
   type PendingMultipartUpload,
   type StoredPart,
 } from './types';
@@ -38,19 +41,20 @@ interface UploadMeta {
   initiated: string;
 }
 
-export class LocalMultipart {
+export class LocalMultipart implements MultipartStorage {
   private readonly base: string;
   private readonly locks = new KeyedMutex();
 
   /** `pathOf` maps a checked key to its final file path. */
   constructor(
     root: string,
+    private readonly signer: PartUrlSigner,
     private readonly pathOf: (key: string) => string,
   ) {
     this.base = path.join(root, '.multipart');
   }
 
-  async create(key: string, options: { contentType: string; partSize: number }): Promise<string> {
+  async createMultipartUpload(key: string, options: { contentType: string; partSize: number }): Promise<string> {
     this.pathOf(key);
     const uploadId = randomBytes(16).toString('hex');
     const dir = this.dirOf(uploadId);
@@ -59,6 +63,11 @@ export class LocalMultipart {
     const meta: UploadMeta = { key, ...options, initiated: new Date().toISOString() };
     await writeFile(path.join(dir, 'meta.json'), JSON.stringify(meta));
     return uploadId;
+  }
+
+  async presignPartUrl(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
+    const expires = Math.floor(Date.now() / 1000) + expiresInSeconds;
+    return this.signer.url({ uploadId, key: assertSafeKey(key), partNumber, expires });
   }
 
   /** Streams one part into place; resolves with its quoted MD5 and size. */
@@ -98,7 +107,7 @@ export class LocalMultipart {
     return parts;
   }
 
-  async complete(
+  async completeMultipartUpload(
     key: string,
     uploadId: string,
     parts: ReadonlyArray<{ partNumber: number; etag: string }>,
@@ -143,14 +152,14 @@ export class LocalMultipart {
     }
   }
 
-  async abort(key: string, uploadId: string): Promise<void> {
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
     if (!UPLOAD_ID_PATTERN.test(uploadId)) return;
     const meta = await this.readMeta(uploadId);
     if (meta && meta.key !== key) return;
     await rm(this.dirOf(uploadId), { recursive: true, force: true });
   }
 
-  async *list(): AsyncIterable<PendingMultipartUpload> {
+  async *listMultipartUploads(): AsyncIterable<PendingMultipartUpload> {
     const ids = (await readdir(this.base).catch(missingAsEmpty)).filter((n) => UPLOAD_ID_PATTERN.test(n));
     for (const uploadId of ids) {
       const meta = await this.readMeta(uploadId);
@@ -164,7 +173,23 @@ export class LocalMultipart {
     }
   }
 
-  /** Removes a broken-off upload directory (no metadata); see list(). */
+  async putObjectStream(key: string, body: Readable, _contentType: string): Promise<{ etag: string; size: number }> {
+    const target = this.pathOf(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    // A dot-name beside the target: invisible to listObjects, and the rename stays on one file system.
+    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    const meter = md5Meter();
+    try {
+      await pipeline(body, meter.stream, createWriteStream(temp));
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    return { etag: meter.etag(), size: meter.size };
+  }
+
+  /** Removes a broken-off upload directory (no metadata); see listMultipartUploads(). */
   async removeBroken(uploadId: string): Promise<void> {
     if (!UPLOAD_ID_PATTERN.test(uploadId) || (await this.readMeta(uploadId))) return;
     await rm(this.dirOf(uploadId), { recursive: true, force: true });

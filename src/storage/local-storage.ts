@@ -1,20 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { constants, createReadStream, createWriteStream, type Stats } from 'node:fs';
-import { access, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { constants, createReadStream, type Stats } from 'node:fs';
+import { access, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { assertSafeKey } from './keys';
+import { ForwardsWrites } from './forward-writes';
 import { LocalMultipart } from './local-multipart';
-import { md5Meter } from './md5-meter';
 import { PartUrlSigner } from './part-url-signer';
-import {
-  ObjectNotFoundError,
-  type ObjectStorage,
-  type PendingMultipartUpload,
-  type StoredObject,
-  type StoredPart,
-} from './types';
+import { ObjectNotFoundError, type ObjectStorage, type StoredObject, type StoredPart } from './types';
 
 export interface LocalStorageOptions {
   /** Signs part URLs; derive it from the server secret so URLs survive a restart. */
@@ -26,18 +19,19 @@ export interface LocalStorageOptions {
  * Names starting with '.' are the driver's own working files (for example
  * in-progress multipart parts) and are never listed as objects.
  */
-export class LocalStorage implements ObjectStorage {
+export class LocalStorage extends ForwardsWrites implements ObjectStorage {
   readonly kind = 'local' as const;
 
   readonly signer: PartUrlSigner;
-  private readonly multipart: LocalMultipart;
+  protected readonly writes: LocalMultipart;
 
   constructor(
     readonly root: string,
     options: LocalStorageOptions = {},
   ) {
+    super();
     this.signer = new PartUrlSigner(options.signingSecret);
-    this.multipart = new LocalMultipart(root, (key) => this.pathOf(key));
+    this.writes = new LocalMultipart(root, this.signer, (key) => this.pathOf(key));
   }
 
   get location(): string {
@@ -82,59 +76,14 @@ export class LocalStorage implements ObjectStorage {
 
   async close(): Promise<void> {}
 
-  createMultipartUpload(key: string, options: { contentType: string; partSize: number }): Promise<string> {
-    return this.multipart.create(key, options);
-  }
-
-  async presignPartUrl(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
-    const expires = Math.floor(Date.now() / 1000) + expiresInSeconds;
-    return this.signer.url({ uploadId, key: assertSafeKey(key), partNumber, expires });
-  }
-
   /** Streams a part sent to a signed URL (the caller has checked the signature). */
   writePart(key: string, uploadId: string, partNumber: number, body: Readable): Promise<StoredPart> {
-    return this.multipart.writePart(key, uploadId, partNumber, body);
-  }
-
-  listParts(key: string, uploadId: string): Promise<StoredPart[]> {
-    return this.multipart.listParts(key, uploadId);
-  }
-
-  completeMultipartUpload(
-    key: string,
-    uploadId: string,
-    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
-  ): Promise<{ etag: string }> {
-    return this.multipart.complete(key, uploadId, parts);
-  }
-
-  abortMultipartUpload(key: string, uploadId: string): Promise<void> {
-    return this.multipart.abort(key, uploadId);
-  }
-
-  listMultipartUploads(): AsyncIterable<PendingMultipartUpload> {
-    return this.multipart.list();
+    return this.writes.writePart(key, uploadId, partNumber, body);
   }
 
   /** Removes what a create that broke off left behind (listed with an empty key). */
   removeBrokenUpload(uploadId: string): Promise<void> {
-    return this.multipart.removeBroken(uploadId);
-  }
-
-  async putObjectStream(key: string, body: Readable, _contentType: string): Promise<{ etag: string; size: number }> {
-    const target = this.pathOf(key);
-    await mkdir(path.dirname(target), { recursive: true });
-    // A dot-name beside the target: invisible to listObjects, and the rename stays on one file system.
-    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-    const meter = md5Meter();
-    try {
-      await pipeline(body, meter.stream, createWriteStream(temp));
-      await rename(temp, target);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
-    return { etag: meter.etag(), size: meter.size };
+    return this.writes.removeBroken(uploadId);
   }
 
   private async *walk(dirKey: string, prefix: string): AsyncIterable<StoredObject> {

@@ -11,19 +11,19 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
 import { assertSafeKey } from './keys';
-import { InvalidPartError, UploadNotFoundError, type PendingMultipartUpload, type StoredPart } from './types';
+import { InvalidPartError, UploadNotFoundError, type MultipartStorage, type PendingMultipartUpload, type StoredPart } from './types';
 
 /** SigV4 presigned URLs cannot outlive seven days. */
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
 /** The multipart half of the S3 driver, over one client and bucket. */
-export class S3Multipart {
+export class S3Multipart implements MultipartStorage {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
   ) {}
 
-  async create(key: string, contentType: string): Promise<string> {
+  async createMultipartUpload(key: string, { contentType }: { contentType: string }): Promise<string> {
     const out = await this.client.send(
       new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: assertSafeKey(key), ContentType: contentType }),
     );
@@ -31,7 +31,7 @@ export class S3Multipart {
     return out.UploadId;
   }
 
-  presignPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
+  presignPartUrl(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
     const command = new UploadPartCommand({ Bucket: this.bucket, Key: assertSafeKey(key), UploadId: uploadId, PartNumber: partNumber });
     return getSignedUrl(this.client, command, { expiresIn: Math.min(expiresInSeconds, MAX_PRESIGN_SECONDS) });
   }
@@ -52,7 +52,7 @@ export class S3Multipart {
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  async complete(key: string, uploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<{ etag: string }> {
+  async completeMultipartUpload(key: string, uploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<{ etag: string }> {
     try {
       const out = await this.client.send(
         new CompleteMultipartUploadCommand({
@@ -68,7 +68,7 @@ export class S3Multipart {
     }
   }
 
-  async abort(key: string, uploadId: string): Promise<void> {
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
     try {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: assertSafeKey(key), UploadId: uploadId }));
     } catch (err) {
@@ -77,7 +77,7 @@ export class S3Multipart {
     }
   }
 
-  async *list(): AsyncIterable<PendingMultipartUpload> {
+  async *listMultipartUploads(): AsyncIterable<PendingMultipartUpload> {
     // No SDK paginator for this call: follow the key and upload-ID markers by hand.
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
@@ -94,7 +94,7 @@ export class S3Multipart {
   }
 
   /** lib-storage's managed upload: small bodies go up in one PUT, large ones as a multipart upload it aborts on failure. */
-  async putStream(key: string, body: Readable, contentType: string): Promise<{ etag: string; size: number }> {
+  async putObjectStream(key: string, body: Readable, contentType: string): Promise<{ etag: string; size: number }> {
     let size = 0;
     body.on('data', (chunk: Buffer) => (size += chunk.length));
     const upload = new Upload({

@@ -8,13 +8,8 @@ import {
 import type { Readable } from 'node:stream';
 import { assertSafeKey } from './keys';
 import { S3Multipart } from './s3-multipart';
-import {
-  ObjectNotFoundError,
-  type ObjectStorage,
-  type PendingMultipartUpload,
-  type StoredObject,
-  type StoredPart,
-} from './types';
+import { ForwardsWrites } from './forward-writes';
+import { ObjectNotFoundError, type ObjectStorage, type StoredObject } from './types';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -25,13 +20,14 @@ export interface S3StorageOptions {
 }
 
 /** Recordings in an S3 bucket (or an S3-compatible store via endpoint + path style). */
-export class S3Storage implements ObjectStorage {
+export class S3Storage extends ForwardsWrites implements ObjectStorage {
   readonly kind = 's3' as const;
   readonly client: S3Client;
   readonly bucket: string;
-  private readonly multipart: S3Multipart;
+  protected readonly writes: S3Multipart;
 
   constructor(readonly options: S3StorageOptions) {
+    super();
     this.bucket = options.bucket;
     this.client = new S3Client({
       region: options.region,
@@ -43,7 +39,7 @@ export class S3Storage implements ObjectStorage {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
-    this.multipart = new S3Multipart(this.client, this.bucket);
+    this.writes = new S3Multipart(this.client, this.bucket);
   }
 
   get location(): string {
@@ -98,38 +94,6 @@ export class S3Storage implements ObjectStorage {
 
   async close(): Promise<void> {
     this.client.destroy();
-  }
-
-  createMultipartUpload(key: string, options: { contentType: string; partSize: number }): Promise<string> {
-    return this.multipart.create(key, options.contentType);
-  }
-
-  presignPartUrl(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
-    return this.multipart.presignPart(key, uploadId, partNumber, expiresInSeconds);
-  }
-
-  listParts(key: string, uploadId: string): Promise<StoredPart[]> {
-    return this.multipart.listParts(key, uploadId);
-  }
-
-  completeMultipartUpload(
-    key: string,
-    uploadId: string,
-    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
-  ): Promise<{ etag: string }> {
-    return this.multipart.complete(key, uploadId, parts);
-  }
-
-  abortMultipartUpload(key: string, uploadId: string): Promise<void> {
-    return this.multipart.abort(key, uploadId);
-  }
-
-  listMultipartUploads(): AsyncIterable<PendingMultipartUpload> {
-    return this.multipart.list();
-  }
-
-  putObjectStream(key: string, body: Readable, contentType: string): Promise<{ etag: string; size: number }> {
-    return this.multipart.putStream(key, body, contentType);
   }
 }
 

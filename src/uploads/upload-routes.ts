@@ -1,9 +1,10 @@
-import express, { Router } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
 import type { RestAuthDeps } from '../http/require-auth';
 import { requireAuth } from '../http/require-auth';
 import { baseUrlOf, handle, uploaderOf } from './http';
 import { completeSchema, signPartsSchema, startSchema, uploadRefSchema } from './schemas';
-import type { UploadService } from './upload-service';
+import type { Uploader, UploadService } from './upload-service';
 import { parseOr400 } from './validate';
 
 export interface ChunkedRouteOptions {
@@ -21,40 +22,36 @@ export function chunkedUploadRoutes({ auth, service, maxUploadBytes, publicBaseU
   const router = Router();
   const json = express.json({ limit: UPLOAD_JSON_LIMIT });
   const headsets = requireAuth(auth, ['headset']);
-  const start = startSchema(maxUploadBytes);
+
+  /** One endpoint: headset or admin only, input (body, or query for GET) parsed with `schema`, then `run`. */
+  function endpoint<S extends z.ZodType>(
+    schema: S,
+    what: string,
+    run: (input: z.output<S>, uploader: Uploader, req: Request) => Promise<unknown>,
+  ): RequestHandler[] {
+    return [
+      headsets,
+      json,
+      handle((req: Request, res: Response) =>
+        run(parseOr400(schema, req.method === 'GET' ? req.query : req.body, what), uploaderOf(res), req),
+      ),
+    ];
+  }
 
   router.post(
     '/chunked-upload/start',
-    headsets,
-    json,
-    handle((req, res) =>
-      service.start(parseOr400(start, req.body, 'start request'), uploaderOf(res), baseUrlOf(req, publicBaseUrl)),
+    endpoint(startSchema(maxUploadBytes), 'start request', (input, uploader, req) =>
+      service.start(input, uploader, baseUrlOf(req, publicBaseUrl)),
     ),
   );
   router.post(
     '/chunked-upload/sign-parts',
-    headsets,
-    json,
-    handle((req, res) =>
-      service.signParts(parseOr400(signPartsSchema, req.body, 'sign-parts request'), uploaderOf(res), baseUrlOf(req, publicBaseUrl)),
+    endpoint(signPartsSchema, 'sign-parts request', (input, uploader, req) =>
+      service.signParts(input, uploader, baseUrlOf(req, publicBaseUrl)),
     ),
   );
-  router.get(
-    '/chunked-upload/parts',
-    headsets,
-    handle((req, res) => service.listParts(parseOr400(uploadRefSchema, req.query, 'query'), uploaderOf(res))),
-  );
-  router.post(
-    '/chunked-upload/complete',
-    headsets,
-    json,
-    handle((req, res) => service.complete(parseOr400(completeSchema, req.body, 'complete request'), uploaderOf(res))),
-  );
-  router.post(
-    '/chunked-upload/abort',
-    headsets,
-    json,
-    handle((req, res) => service.abort(parseOr400(uploadRefSchema, req.body, 'abort request'), uploaderOf(res))),
-  );
+  router.get('/chunked-upload/parts', endpoint(uploadRefSchema, 'query', (input, uploader) => service.listParts(input, uploader)));
+  router.post('/chunked-upload/complete', endpoint(completeSchema, 'complete request', (input, uploader) => service.complete(input, uploader)));
+  router.post('/chunked-upload/abort', endpoint(uploadRefSchema, 'abort request', (input, uploader) => service.abort(input, uploader)));
   return router;
 }
