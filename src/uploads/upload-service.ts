@@ -215,9 +215,13 @@ export class UploadService {
 
   private async sign(record: UploadRecord, partNumbers: readonly number[], baseUrl: string): Promise<PartUrl[]> {
     const urls: PartUrl[] = [];
-    for (const partNumber of partNumbers) {
-      const url = await this.o.storage.presignPartUrl(record.key, record.uploadId, partNumber, this.o.partUrlExpirySeconds);
-      urls.push({ partNumber, url: url.startsWith('/') ? `${baseUrl}${url}` : url });
+    try {
+      for (const partNumber of partNumbers) {
+        const url = await this.o.storage.presignPartUrl(record.key, record.uploadId, partNumber, this.o.partUrlExpirySeconds);
+        urls.push({ partNumber, url: url.startsWith('/') ? `${baseUrl}${url}` : url });
+      }
+    } catch (err) {
+      throw this.storageFailed(err);
     }
     return urls;
   }
