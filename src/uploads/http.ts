@@ -11,7 +11,14 @@ export function handle(fn: (req: Request, res: Response) => Promise<unknown>): R
       (body) => {
         if (body !== undefined && !res.headersSent) res.json(body);
       },
-      (err: unknown) => next(toHttpError(err)),
+      (err: unknown) => {
+        // The shared error handler hides every 5xx message; "storage is unavailable" is one a client should see.
+        if (err instanceof UploadError && err.kind === 'unavailable' && !res.headersSent) {
+          res.status(STATUS_OF_KIND.unavailable).json({ ok: false, error: err.message });
+          return;
+        }
+        next(toHttpError(err));
+      },
     );
   };
 }

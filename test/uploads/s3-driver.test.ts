@@ -186,6 +186,26 @@ describe('chunked and legacy upload over HTTP with S3 storage', () => {
     }
   });
 
+  it('answers 503 when S3 is unreachable, and keeps serving', async () => {
+    const { freePort } = await import('../helpers/redis-server');
+    const { S3Storage } = await import('../../src/storage');
+    const dead = new S3Storage({
+      bucket: 'nowhere',
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${await freePort()}`,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const { server, client } = await startUploadServer({}, { storage: dead });
+    try {
+      const res = await client.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: 100 });
+      expect(res).toEqual({ status: 503, body: { ok: false, error: 'storage is unavailable; retry later' } });
+      expect((await fetch(`${server.url()}/test`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('stores a legacy single-request upload in the bucket', async () => {
     const { server, client } = await startUploadServer({}, { storage: s3.storage });
     try {
