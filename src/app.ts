@@ -23,11 +23,14 @@ import { fleetGaugeSource } from './fleet/fleet-gauges';
 import { attachRealtime, type Realtime } from './realtime';
 import { rooms } from './realtime/rooms';
 import type { CaptureIo } from './realtime/types';
+import { createUploads, type SessionUploadListener } from './uploads';
 
 export interface ServerDeps {
   logger?: Logger;
   store?: Store;
   storage?: ObjectStorage;
+  /** Told whenever an upload changes a capture session's device status. */
+  onSessionUploadChanged?: SessionUploadListener;
 }
 
 export interface CaptureServer {
@@ -70,12 +73,27 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const sessions = new SessionService(store, locks, { expiryMs: config.timing.sessionExpiryMs });
   const restAuth = { tokens, adminApiKey: config.auth.adminApiKey };
   const startedAt = Date.now();
+  const uploads = createUploads({
+    config,
+    auth: { tokens, adminApiKey: config.auth.adminApiKey },
+    store,
+    storage,
+    metrics,
+    logger,
+    onSessionUploadChanged: (session) => {
+      deps.onSessionUploadChanged?.(session);
+      // Late-bound: realtime is built after the routes; uploads only report after start.
+      void realtime.sessionUploadChanged(session);
+    },
+  });
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trustProxy);
   app.use(requestLogging(logger));
   app.use(httpMetrics(metrics));
+  // Before the JSON parser: part bodies are raw bytes and a complete may exceed JSON_BODY_LIMIT.
+  app.use(uploads.router);
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
   app.use(healthRoutes({ config, store, storage, metrics, startedAt }));
   app.use(authRoutes({ ...restAuth, requestsPerMinute: config.auth.tokenRequestsPerMinute }));
@@ -85,6 +103,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(errorHandler);
 
   const httpServer = http.createServer(app);
+  uploads.sweeper.start();
   const io: CaptureIo = new SocketServer(httpServer, {
     // Frames are JPEG: compression costs CPU and saves nothing.
     perMessageDeflate: false,
@@ -140,6 +159,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     } catch (err) {
       log.warn({ err }, 'error while closing the HTTP server');
     }
+    await uploads.sweeper.stop();
     await Promise.allSettled([store.close(), storage.close()]);
     clearTimeout(forced);
   }

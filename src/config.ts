@@ -84,6 +84,12 @@ const envSchema = z.object({
   DEVICE_STALE_MS: int(100).default(30_000),
   RECORDING_ACK_TIMEOUT_MS: int(100).default(5_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+
+  // Uploads. 6 h of part-URL life covers 20 GB at 5 MB/s (about 67 min) with a wide margin; SigV4 caps it at 7 days.
+  UPLOAD_URL_EXPIRY_SECONDS: int(60, 7 * 24 * 3600).default(6 * 3600),
+  UPLOAD_EXPIRY_HOURS: int(1, 24 * 30).default(24),
+  UPLOAD_SWEEP_INTERVAL_MS: int(1000).default(15 * 60 * 1000),
+  PUBLIC_BASE_URL: optionalString.pipe(z.url({ message: 'expected a URL' }).optional()),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -127,6 +133,15 @@ export interface Config {
     sessionSeconds: number;
     telemetrySeconds: number;
     uploadSeconds: number;
+  };
+  uploads: {
+    /** Lifetime of presigned part URLs. */
+    partUrlExpirySeconds: number;
+    /** Multipart uploads older than this are aborted by the sweep. */
+    expiryHours: number;
+    sweepIntervalMs: number;
+    /** Where clients reach this server (local part URLs); unset: taken from each request. */
+    publicBaseUrl?: string;
   };
   timing: {
     sessionCleanupIntervalMs: number;
@@ -247,6 +262,12 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       sessionSeconds: e.SESSION_TTL_SECONDS,
       telemetrySeconds: e.TELEMETRY_TTL_SECONDS,
       uploadSeconds: e.UPLOAD_TTL_SECONDS,
+    },
+    uploads: {
+      partUrlExpirySeconds: e.UPLOAD_URL_EXPIRY_SECONDS,
+      expiryHours: e.UPLOAD_EXPIRY_HOURS,
+      sweepIntervalMs: e.UPLOAD_SWEEP_INTERVAL_MS,
+      publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     },
     timing: {
       sessionCleanupIntervalMs: e.SESSION_CLEANUP_INTERVAL_MS,

@@ -17,18 +17,21 @@ export function notFound(req: Request, res: Response): void {
 }
 
 /**
- * Last middleware: client errors answer with their message, everything else
- * with a generic 500. Stack traces go to the log, never into a response.
+ * Last middleware: an HttpError answers with its own (client-safe) message at
+ * any status, such as 503 "storage is unavailable"; anything unexpected with a
+ * generic 500. Stack traces go to the log, never into a response.
  */
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   const status = statusOf(err);
-  if (status >= 500) req.log?.error({ err }, 'request failed');
+  if (status >= 500 && !(err instanceof HttpError && status === 503)) req.log?.error({ err }, 'request failed');
+  else if (status === 503) req.log?.warn({ err: (err as Error).message }, 'dependency unavailable');
   else req.log?.debug({ err: (err as Error)?.message }, 'request rejected');
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body: Record<string, unknown> = { ok: false, error: status >= 500 ? 'internal error' : messageOf(err, status) };
+  const safe = err instanceof HttpError || status < 500;
+  const body: Record<string, unknown> = { ok: false, error: safe ? messageOf(err, status) : 'internal error' };
   if (err instanceof HttpError && err.details !== undefined) body.details = err.details;
   res.status(status).json(body);
 }

@@ -10,6 +10,7 @@ import { TabletPresence } from './tablet-presence';
 import { registerSessionHandlers, trackSessionDevices } from './session-handlers';
 import type { SessionService } from '../sessions/session-service';
 import { PeriodicTask } from '../util/periodic-task';
+import type { SessionRecord } from '../state/types';
 import { tabletIdOf } from './tablet-identity';
 import type { Metrics } from '../metrics';
 import type { DeviceType } from '../protocol';
@@ -44,6 +45,8 @@ export interface Realtime {
   onConnection(register: (router: EventRouter, socket: CaptureSocket) => void): void;
   /** Runs when a socket disconnects, after the built-in handling. */
   onDisconnect(handler: (socket: CaptureSocket) => Promise<void>): void;
+  /** Tells a session's tablet and dashboards that its upload status changed. */
+  sessionUploadChanged(session: SessionRecord): Promise<void>;
   stop(): void;
 }
 
@@ -132,6 +135,14 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     context,
     onConnection: (register) => registrations.push(register),
     onDisconnect: (handler) => disconnectHandlers.push(handler),
+    async sessionUploadChanged(session) {
+      try {
+        const [view] = await sessions.views([session]);
+        notifier.emit([rooms.tablet(session.tabletId), rooms.dashboards], 'on-session-upload-updated', view!);
+      } catch (err) {
+        log.warn({ err: (err as Error).message, sessionId: session.sessionId }, 'could not announce upload progress');
+      }
+    },
     stop() {
       presence.stop();
       notifier.stop();

@@ -4,17 +4,35 @@ import { access, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { assertSafeKey } from './keys';
-import { ObjectNotFoundError, type ObjectStorage, type StoredObject } from './types';
+import { ForwardsWrites } from './forward-writes';
+import { LocalMultipart } from './local-multipart';
+import { PartUrlSigner } from './part-url-signer';
+import { ObjectNotFoundError, type ObjectStorage, type StoredObject, type StoredPart } from './types';
+
+export interface LocalStorageOptions {
+  /** Signs part URLs; derive it from the server secret so URLs survive a restart. */
+  signingSecret?: string;
+}
 
 /**
  * Recordings on local disk under DATA_DIR, keyed exactly like the bucket.
  * Names starting with '.' are the driver's own working files (for example
  * in-progress multipart parts) and are never listed as objects.
  */
-export class LocalStorage implements ObjectStorage {
+export class LocalStorage extends ForwardsWrites implements ObjectStorage {
   readonly kind = 'local' as const;
 
-  constructor(readonly root: string) {}
+  readonly signer: PartUrlSigner;
+  protected readonly writes: LocalMultipart;
+
+  constructor(
+    readonly root: string,
+    options: LocalStorageOptions = {},
+  ) {
+    super();
+    this.signer = new PartUrlSigner(options.signingSecret);
+    this.writes = new LocalMultipart(root, this.signer, (key) => this.pathOf(key));
+  }
 
   get location(): string {
     return this.root;
@@ -57,6 +75,16 @@ export class LocalStorage implements ObjectStorage {
   }
 
   async close(): Promise<void> {}
+
+  /** Streams a part sent to a signed URL (the caller has checked the signature). */
+  writePart(key: string, uploadId: string, partNumber: number, body: Readable): Promise<StoredPart> {
+    return this.writes.writePart(key, uploadId, partNumber, body);
+  }
+
+  /** Removes what a create that broke off left behind (listed with an empty key). */
+  removeBrokenUpload(uploadId: string): Promise<void> {
+    return this.writes.removeBroken(uploadId);
+  }
 
   private async *walk(dirKey: string, prefix: string): AsyncIterable<StoredObject> {
     let entries;

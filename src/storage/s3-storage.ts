@@ -7,6 +7,8 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { assertSafeKey } from './keys';
+import { S3Multipart } from './s3-multipart';
+import { ForwardsWrites } from './forward-writes';
 import { ObjectNotFoundError, type ObjectStorage, type StoredObject } from './types';
 
 export interface S3StorageOptions {
@@ -18,19 +20,26 @@ export interface S3StorageOptions {
 }
 
 /** Recordings in an S3 bucket (or an S3-compatible store via endpoint + path style). */
-export class S3Storage implements ObjectStorage {
+export class S3Storage extends ForwardsWrites implements ObjectStorage {
   readonly kind = 's3' as const;
   readonly client: S3Client;
   readonly bucket: string;
+  protected readonly writes: S3Multipart;
 
   constructor(readonly options: S3StorageOptions) {
+    super();
     this.bucket = options.bucket;
     this.client = new S3Client({
       region: options.region,
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle,
       credentials: options.credentials,
+      // Presigned part URLs cannot carry a checksum of bytes the server never sees,
+      // and S3-compatible stores (s3rver, older MinIO) reject the SDK's default ones.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    this.writes = new S3Multipart(this.client, this.bucket);
   }
 
   get location(): string {

@@ -3,6 +3,7 @@ import type { CaptureServer } from '../../src/app';
 import { serverFactory, startServer, STORE_KINDS, useTestRedis } from '../helpers/test-server';
 import { connectClient, eventually, identifiedHeadset, sleep, tabletClient, type TestClient } from '../helpers/clients';
 import { telemetry } from '../helpers/fixtures';
+import { randomFile, UploadClient } from '../uploads/upload-client';
 
 const redis = useTestRedis();
 
@@ -215,6 +216,29 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
       expect(res.body.error).toMatch(/^invalid query/);
     }
     expect((await fetch(`${server.url()}/api/sessions`)).status).toBe(401);
+  });
+});
+
+describe('session upload progress', () => {
+  const start = serverFactory('memory', redis);
+
+  it('tells the tablet as a session headset uploads its recording', async () => {
+    const server = await start();
+    const h = await identifiedHeadset(server, 'H1');
+    const tablet = await tabletClient(server, 'TABLET_A');
+    await tablet.ask('tablet-lock-device', 'H1');
+    const sessionId = await createSession(tablet, { deviceIds: ['H1'] });
+    await tablet.ask('tablet-end-session', sessionId);
+
+    const uploader = new UploadClient(server, server.tokens.sign('H1', 'headset'));
+    const file = randomFile(1000);
+    const started = await uploader.start(file.length, { sessionId });
+    const [uploading] = await tablet.next('on-session-upload-updated');
+    expect(uploading).toMatchObject({ sessionId, status: 'uploading', deviceStatuses: { H1: { uploadStatus: 'uploading' } } });
+    expect((await uploader.complete(started, await uploader.putAll(started, file))).status).toBe(200);
+    const [done] = await tablet.next('on-session-upload-updated', (s) => s.deviceStatuses.H1?.uploadStatus === 'completed');
+    expect(done).toMatchObject({ status: 'completed', deviceStatuses: { H1: { uploadProgress: 100 } } });
+    h.close();
   });
 });
 

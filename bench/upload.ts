@@ -1,0 +1,172 @@
+/**
+ * npm run bench:upload [-- --size-mib 2048 --parallel 4]
+ *
+ * A chunked upload through the local driver, against writing the same bytes
+ * straight to the same disk in the same run. The server under test runs as its
+ * own process, so its resident memory is measured alone (VmHWM, the kernel's
+ * peak-RSS mark, from /proc). Both sides end with an fsync.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const MiB = 1024 * 1024;
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const SIZE = option('size-mib', 2048) * MiB;
+const PARALLEL = option('parallel', 4);
+const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
+
+/** One 10 MiB block of random bytes, reused: the disk and the MD5 see real data, the client holds little. */
+const block = randomBytes(10 * MiB);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+}
+
+async function rawWrite(dir: string): Promise<number> {
+  const file = path.join(dir, 'raw.bin');
+  const began = process.hrtime.bigint();
+  const handle = await open(file, 'w');
+  for (let written = 0; written < SIZE; written += block.length) {
+    await handle.write(block, 0, Math.min(block.length, SIZE - written));
+  }
+  await handle.sync();
+  await handle.close();
+  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  rmSync(file);
+  return seconds;
+}
+
+/** User + system CPU seconds a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+) kB`));
+  return match ? Number(match[1]) * 1024 : Number.NaN;
+}
+
+async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', path.join(__dirname, '..', 'src', 'server.ts')], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      JWT_SECRET: 'bench-jwt-secret-that-is-long-enough-0123456789',
+      ADMIN_API_KEY: ADMIN_KEY,
+      REDIS_URL: '',
+      S3_BUCKET_NAME: '',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/test`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill();
+  throw new Error('server did not start');
+}
+
+async function chunkedUpload(base: string): Promise<number> {
+  const headers = { 'x-api-key': ADMIN_KEY, 'content-type': 'application/json' };
+  const began = process.hrtime.bigint();
+  const start = (await (
+    await fetch(`${base}/chunked-upload/start`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ timestamp: '20260206_143052', fileType: 'video', fileSize: SIZE }),
+    })
+  ).json()) as { uploadId: string; s3Key: string; chunkSize: number; presignedUrls: Array<{ partNumber: number; url: string }> };
+  const queue = [...start.presignedUrls];
+  const parts: Array<{ partNumber: number; etag: string }> = [];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const size = Math.min(start.chunkSize, SIZE - (next.partNumber - 1) * start.chunkSize);
+      const res = await fetch(next.url, { method: 'PUT', body: block.subarray(0, size) });
+      if (!res.ok) throw new Error(`part ${next.partNumber}: HTTP ${res.status}`);
+      parts.push({ partNumber: next.partNumber, etag: res.headers.get('etag')! });
+    }
+  };
+  if (start.chunkSize !== block.length) throw new Error('the benchmark assumes 10 MiB parts');
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  parts.sort((a, b) => a.partNumber - b.partNumber);
+  const done = await fetch(`${base}/chunked-upload/complete`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ uploadId: start.uploadId, s3Key: start.s3Key, parts }),
+  });
+  if (!done.ok) throw new Error(`complete: HTTP ${done.status} ${await done.text()}`);
+  return Number(process.hrtime.bigint() - began) / 1e9;
+}
+
+async function main(): Promise<void> {
+  // Same disk for both: a directory under the OS temp dir.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'capture-bench-upload-'));
+  const dataDir = path.join(dir, 'data');
+  const port = await freePort();
+  const server = await startServer(dataDir, port);
+  try {
+    const rssBefore = procStatus(server.pid!, 'VmRSS');
+    // The raw write runs before and after the upload, so disk write-back from one
+    // phase weighs on both sides alike; the baseline is their mean.
+    const rawBefore = await rawWrite(dir);
+    const serverCpuBefore = cpuSeconds(server.pid!);
+    const clientCpuBefore = process.cpuUsage();
+    const uploadSeconds = await chunkedUpload(`http://127.0.0.1:${port}`);
+    const serverCpu = cpuSeconds(server.pid!) - serverCpuBefore;
+    const clientCpuUsage = process.cpuUsage(clientCpuBefore);
+    const clientCpu = (clientCpuUsage.user + clientCpuUsage.system) / 1e6;
+    const peak = procStatus(server.pid!, 'VmHWM');
+    const rawAfter = await rawWrite(dir);
+    const rawSeconds = (rawBefore + rawAfter) / 2;
+    const stored = statSync(path.join(dataDir, 'sessions/20260206_143052/recording.mp4')).size;
+    if (stored !== SIZE) throw new Error(`stored ${stored} bytes, expected ${SIZE}`);
+
+    const mbps = (seconds: number) => SIZE / 1e6 / seconds;
+    const rows = [
+      ['raw disk write, before the upload', `${rawBefore.toFixed(2)} s`, `${mbps(rawBefore).toFixed(0)} MB/s`],
+      ['raw disk write, after the upload', `${rawAfter.toFixed(2)} s`, `${mbps(rawAfter).toFixed(0)} MB/s`],
+      ['raw disk write, mean (baseline)', `${rawSeconds.toFixed(2)} s`, `${mbps(rawSeconds).toFixed(0)} MB/s`],
+      [`chunked upload, ${PARALLEL} parts in parallel`, `${uploadSeconds.toFixed(2)} s`, `${mbps(uploadSeconds).toFixed(0)} MB/s`],
+    ];
+    console.log(`\n${(SIZE / MiB).toFixed(0)} MiB through the local driver (${os.cpus().length} CPUs, node ${process.version})\n`);
+    console.log('| what | time | speed |\n| --- | --- | --- |');
+    for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+    console.log(`\nupload / raw: ${((mbps(uploadSeconds) / mbps(rawSeconds)) * 100).toFixed(0)} %`);
+    console.log(`CPU during the upload: server ${serverCpu.toFixed(1)} s, client ${clientCpu.toFixed(1)} s (load average ${os.loadavg()[0]!.toFixed(1)})`);
+    console.log(
+      `server RSS: ${(rssBefore / MiB).toFixed(0)} MiB before, ${(peak / MiB).toFixed(0)} MiB peak, growth ${((peak - rssBefore) / MiB).toFixed(0)} MiB`,
+    );
+  } finally {
+    server.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,113 @@
+import type { Request, Router } from 'express';
+import { Router as createRouter } from 'express';
+import multer, { MulterError, type StorageEngine } from 'multer';
+import { PassThrough } from 'node:stream';
+import type { RestAuthDeps } from '../http/require-auth';
+import { requireAuth } from '../http/require-auth';
+import { HttpError } from '../http/errors';
+import { recordingKey, type ObjectStorage } from '../storage';
+import { handle, uploaderOf } from './http';
+import { legacyFieldsSchema, timestampSchema } from './schemas';
+import type { SessionProgress } from './session-progress';
+import { CONTENT_TYPES, type UploadService } from './upload-service';
+import { parseOr400 } from '../http/validate';
+
+const FILE_FIELDS = { video: 'video', data: 'data' } as const;
+type FileField = keyof typeof FILE_FIELDS;
+
+interface StoredFile {
+  key: string;
+  size: number;
+  etag: string;
+}
+
+/**
+ * A multer storage engine over ObjectStorage.putObjectStream: each file streams
+ * straight to its final key (S3 through lib-storage's managed upload, local disk
+ * through a temporary file renamed into place), never whole in memory. The key
+ * comes from the `timestamp` field, so it must precede the files in the form.
+ */
+function storageEngine(storage: ObjectStorage): StorageEngine {
+  return {
+    _handleFile(req, file, callback) {
+      const timestamp = timestampSchema.safeParse((req.body as Record<string, unknown> | undefined)?.timestamp);
+      if (!timestamp.success) {
+        file.stream.resume();
+        return callback(new HttpError(400, 'the timestamp field (YYYYMMDD_HHMMSS) must come before the files in the form'));
+      }
+      const fileType = file.fieldname as FileField;
+      const key = recordingKey(timestamp.data, fileType);
+      // Busboy ends a file that hits the size limit as if it were complete; fail the copy instead, so nothing truncated is stored.
+      const body = new PassThrough();
+      file.stream.on('limit', () => body.destroy(new MulterError('LIMIT_FILE_SIZE', file.fieldname)));
+      file.stream.pipe(body);
+      storage.putObjectStream(key, body, CONTENT_TYPES[fileType]).then(
+        (stored) => callback(null, { path: key, size: stored.size, destination: stored.etag }),
+        (err: unknown) => callback(err as Error),
+      );
+    },
+    // Each stored file is whole; a later failure in the same request leaves it (a retry replaces it).
+    _removeFile(_req, _file, callback) {
+      callback(null);
+    },
+  };
+}
+
+export interface LegacyRouteOptions {
+  auth: RestAuthDeps;
+  storage: ObjectStorage;
+  service: UploadService;
+  sessions: SessionProgress;
+  maxUploadBytes: number;
+}
+
+/** POST /upload-session: the legacy single-request upload of `video` and/or `data`. */
+export function legacyUploadRoutes({ auth, storage, service, sessions, maxUploadBytes }: LegacyRouteOptions): Router {
+  const router = createRouter();
+  const upload = multer({
+    storage: storageEngine(storage),
+    limits: { fileSize: maxUploadBytes, files: 2, fields: 8, fieldSize: 1024, parts: 10 },
+  }).fields([
+    { name: FILE_FIELDS.video, maxCount: 1 },
+    { name: FILE_FIELDS.data, maxCount: 1 },
+  ]);
+
+  router.post(
+    '/upload-session',
+    requireAuth(auth, ['headset']),
+    (req, res, next) => {
+      res.locals.uploadStartedAt = Date.now();
+      upload(req, res, (err: unknown) => next(err ? multerError(err) : undefined));
+    },
+    handle(async (req, res) => {
+      const startedAt = res.locals.uploadStartedAt as number;
+      const fields = parseOr400(legacyFieldsSchema, req.body, 'form fields');
+      const uploaded = filesOf(req);
+      if (uploaded.length === 0) throw new HttpError(400, 'no file: send a `video` and/or a `data` file field');
+      const { deviceId } = uploaderOf(res);
+      const files: Record<string, StoredFile & { location: string }> = {};
+      for (const { field, file } of uploaded) {
+        files[field] = { key: file.path, size: file.size, etag: file.destination, location: `${storage.location}/${file.path}` };
+        service.recordFinished(field, file.size, (Date.now() - startedAt) / 1000);
+      }
+      await sessions.update(fields.sessionId, deviceId, { uploadStatus: 'completed', uploadProgress: 100 });
+      return { ok: true, timestamp: fields.timestamp, ...(fields.sessionId ? { sessionId: fields.sessionId } : {}), files };
+    }),
+  );
+  return router;
+}
+
+function filesOf(req: Request): Array<{ field: FileField; file: Express.Multer.File }> {
+  const byField = (req.files ?? {}) as Record<string, Express.Multer.File[] | undefined>;
+  return (Object.keys(FILE_FIELDS) as FileField[]).flatMap((field) => {
+    const file = byField[field]?.[0];
+    return file ? [{ field, file }] : [];
+  });
+}
+
+function multerError(err: unknown): unknown {
+  if (!(err instanceof MulterError)) return err;
+  if (err.code === 'LIMIT_FILE_SIZE') return new HttpError(413, `file ${err.field ?? ''} is larger than the limit`.replace('  ', ' '));
+  if (err.code === 'LIMIT_UNEXPECTED_FILE') return new HttpError(400, `unexpected file field ${JSON.stringify(err.field ?? '')}; expected video or data`);
+  return new HttpError(400, `malformed upload form: ${err.message}`);
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { SESSION_TIMESTAMP_PATTERN } from '../storage';
+import { MAX_PARTS } from './part-size';
+
+/** Request shapes of the upload endpoints. Everything a client sends passes through one of these. */
+
+export const timestampSchema = z
+  .string({ message: 'timestamp is required' })
+  .regex(SESSION_TIMESTAMP_PATTERN, { message: 'timestamp must be YYYYMMDD_HHMMSS, e.g. 20260206_143052' });
+
+export const fileTypeSchema = z.enum(['video', 'data'], { message: "fileType must be 'video' or 'data'" });
+
+export const sessionIdSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9_.-]{1,100}$/, { message: 'sessionId must be 1-100 characters of a-z, A-Z, 0-9, _, . or -' });
+
+/** Opaque IDs from S3 (or the local driver); the character set keeps them safe as Redis keys and in logs. */
+export const uploadIdSchema = z
+  .string({ message: 'uploadId is required' })
+  .regex(/^[A-Za-z0-9._~+=-]{1,1024}$/, { message: 'uploadId is not an upload ID this server issued' });
+
+/** Only keys this server derives: sessions/{timestamp}/recording.mp4 or session_data.npz. */
+export const s3KeySchema = z
+  .string({ message: 's3Key is required' })
+  .regex(/^sessions\/\d{8}_\d{6}\/(recording\.mp4|session_data\.npz)$/, {
+    message: 's3Key is not a key this server issued (sessions/{timestamp}/recording.mp4 or session_data.npz)',
+  });
+
+export const partNumberSchema = z.coerce
+  .number({ message: 'partNumber must be a number' })
+  .int({ message: 'partNumber must be a whole number' })
+  .min(1, { message: `partNumber must be between 1 and ${MAX_PARTS}` })
+  .max(MAX_PARTS, { message: `partNumber must be between 1 and ${MAX_PARTS}` });
+
+export function startSchema(maxUploadBytes: number) {
+  return z.object({
+    timestamp: timestampSchema,
+    fileType: fileTypeSchema,
+    fileSize: z
+      .number({ message: 'fileSize must be a number of bytes' })
+      .int({ message: 'fileSize must be a whole number of bytes' })
+      .positive({ message: 'fileSize must be greater than 0' })
+      .max(maxUploadBytes, { message: `fileSize exceeds the limit of ${maxUploadBytes} bytes` }),
+    fileName: z.string().max(255, { message: 'fileName is longer than 255 characters' }).optional(),
+    sessionId: sessionIdSchema.optional(),
+  });
+}
+
+const uploadRef = { uploadId: uploadIdSchema, s3Key: s3KeySchema };
+
+export const uploadRefSchema = z.object(uploadRef);
+
+export const signPartsSchema = z.object({
+  ...uploadRef,
+  partNumbers: z
+    .array(partNumberSchema, { message: 'partNumbers must be an array of part numbers' })
+    .min(1, { message: 'partNumbers is empty' })
+    .max(1000, { message: 'at most 1000 partNumbers per call' }),
+});
+
+export const completeSchema = z.object({
+  ...uploadRef,
+  parts: z
+    .array(
+      z.object({
+        partNumber: partNumberSchema,
+        etag: z
+          .string({ message: 'etag is required' })
+          .regex(/^[\x21-\x7e]{1,200}$/, { message: 'etag must be 1-200 printable characters' }),
+      }),
+      { message: 'parts must be an array of { partNumber, etag }' },
+    )
+    .min(1, { message: 'parts is empty' })
+    .max(MAX_PARTS, { message: `at most ${MAX_PARTS} parts` }),
+});
+
+export const legacyFieldsSchema = z.object({
+  timestamp: timestampSchema,
+  sessionId: sessionIdSchema.optional(),
+});
+
+export type StartRequest = z.output<ReturnType<typeof startSchema>>;
+export type SignPartsRequest = z.output<typeof signPartsSchema>;
+export type CompleteRequest = z.output<typeof completeSchema>;
+export type UploadRef = z.output<typeof uploadRefSchema>;

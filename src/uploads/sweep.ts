@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import type { Store } from '../state';
+import { LocalStorage, type ObjectStorage } from '../storage';
+import type { UploadService } from './upload-service';
+
+export interface SweepOptions {
+  store: Store;
+  storage: ObjectStorage;
+  service: UploadService;
+  logger: Logger;
+  expiryHours: number;
+  intervalMs: number;
+}
+
+export interface SweepResult {
+  /** Uploads with a record in the store, aborted because they were too old. */
+  expired: number;
+  /** Uploads storage still held without a record (lost store, crash between steps), aborted. */
+  orphaned: number;
+}
+
+/**
+ * Aborts multipart uploads older than UPLOAD_EXPIRY_HOURS, so abandoned parts
+ * do not pile up in the bucket or under DATA_DIR/.multipart. It walks both the
+ * store's records and what storage itself still holds.
+ */
+export class UploadSweeper {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<SweepResult>;
+
+  constructor(private readonly o: SweepOptions) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.sweep(), this.o.intervalMs).unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass; overlapping calls share the pass in flight. */
+  sweep(now = new Date()): Promise<SweepResult> {
+    this.running ??= this.pass(now).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async pass(now: Date): Promise<SweepResult> {
+    const cutoff = now.getTime() - this.o.expiryHours * 3600 * 1000;
+    const result: SweepResult = { expired: 0, orphaned: 0 };
+    try {
+      const records = await this.o.store.uploads.list();
+      const known = new Set(records.map((r) => r.uploadId));
+      for (const record of records) {
+        if (record.status !== 'in-progress' || record.startedAt.getTime() > cutoff) continue;
+        await this.o.service.discard(record, 'expired');
+        result.expired++;
+      }
+      for await (const pending of this.o.storage.listMultipartUploads()) {
+        // Only keys this server writes: the bucket may hold other tools' uploads.
+        const ours = pending.key.startsWith('sessions/') || pending.key === '';
+        if (!ours || known.has(pending.uploadId) || pending.initiated.getTime() > cutoff) continue;
+        if (pending.key === '' && this.o.storage instanceof LocalStorage) await this.o.storage.removeBrokenUpload(pending.uploadId);
+        else await this.o.storage.abortMultipartUpload(pending.key, pending.uploadId);
+        result.orphaned++;
+      }
+      await this.o.service.refreshInProgress();
+      if (result.expired + result.orphaned > 0) this.o.logger.info(result, 'stale uploads aborted');
+    } catch (err) {
+      this.o.logger.warn({ err }, 'upload sweep failed; will retry on the next interval');
+    }
+    return result;
+  }
+}

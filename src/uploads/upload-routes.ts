@@ -1,0 +1,57 @@
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+import type { RestAuthDeps } from '../http/require-auth';
+import { requireAuth } from '../http/require-auth';
+import { baseUrlOf, handle, uploaderOf } from './http';
+import { completeSchema, signPartsSchema, startSchema, uploadRefSchema } from './schemas';
+import type { Uploader, UploadService } from './upload-service';
+import { parseOr400 } from '../http/validate';
+
+export interface ChunkedRouteOptions {
+  auth: RestAuthDeps;
+  service: UploadService;
+  maxUploadBytes: number;
+  publicBaseUrl?: string;
+}
+
+/** A complete of 10,000 parts is about 600 kB of JSON; nothing here needs more. */
+const UPLOAD_JSON_LIMIT = '1mb';
+
+/** The chunked-upload endpoints: validate, call the service, answer. */
+export function chunkedUploadRoutes({ auth, service, maxUploadBytes, publicBaseUrl }: ChunkedRouteOptions): Router {
+  const router = Router();
+  const json = express.json({ limit: UPLOAD_JSON_LIMIT });
+  const headsets = requireAuth(auth, ['headset']);
+
+  /** One endpoint: headset or admin only, input (body, or query for GET) parsed with `schema`, then `run`. */
+  function endpoint<S extends z.ZodType>(
+    schema: S,
+    what: string,
+    run: (input: z.output<S>, uploader: Uploader, req: Request) => Promise<unknown>,
+  ): RequestHandler[] {
+    return [
+      headsets,
+      json,
+      handle((req: Request, res: Response) =>
+        run(parseOr400(schema, req.method === 'GET' ? req.query : req.body, what), uploaderOf(res), req),
+      ),
+    ];
+  }
+
+  router.post(
+    '/chunked-upload/start',
+    endpoint(startSchema(maxUploadBytes), 'start request', (input, uploader, req) =>
+      service.start(input, uploader, baseUrlOf(req, publicBaseUrl)),
+    ),
+  );
+  router.post(
+    '/chunked-upload/sign-parts',
+    endpoint(signPartsSchema, 'sign-parts request', (input, uploader, req) =>
+      service.signParts(input, uploader, baseUrlOf(req, publicBaseUrl)),
+    ),
+  );
+  router.get('/chunked-upload/parts', endpoint(uploadRefSchema, 'query', (input, uploader) => service.listParts(input, uploader)));
+  router.post('/chunked-upload/complete', endpoint(completeSchema, 'complete request', (input, uploader) => service.complete(input, uploader)));
+  router.post('/chunked-upload/abort', endpoint(uploadRefSchema, 'abort request', (input, uploader) => service.abort(input, uploader)));
+  return router;
+}

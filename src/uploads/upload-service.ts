@@ -1,0 +1,260 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics';
+import type { Store, UploadRecord } from '../state';
+import {
+  InvalidPartError,
+  bareEtag,
+  UploadNotFoundError,
+  recordingKey,
+  type ObjectStorage,
+  type StoredPart,
+} from '../storage';
+import { planParts } from './part-size';
+import type { CompleteRequest, SignPartsRequest, StartRequest, UploadRef } from './schemas';
+import type { SessionProgress } from './session-progress';
+import { UploadError } from './upload-error';
+
+export const CONTENT_TYPES = { video: 'video/mp4', data: 'application/octet-stream' } as const;
+
+export interface UploadServiceOptions {
+  store: Store;
+  storage: ObjectStorage;
+  metrics: Metrics;
+  logger: Logger;
+  sessions: SessionProgress;
+  partUrlExpirySeconds: number;
+}
+
+/** Who is uploading: a headset (by device ID) or an operator with the admin key. */
+export interface Uploader {
+  deviceId?: string;
+}
+
+export interface PartUrl {
+  partNumber: number;
+  url: string;
+}
+
+/**
+ * Chunked uploads, independent of HTTP: the routes validate and call these.
+ * The store keeps one record per upload (what was declared, by whom); storage
+ * holds the parts. Relative part URLs (local driver) are resolved against `baseUrl`.
+ */
+export class UploadService {
+  constructor(private readonly o: UploadServiceOptions) {}
+
+  async start(req: StartRequest, uploader: Uploader, baseUrl: string) {
+    const key = recordingKey(req.timestamp, req.fileType);
+    const { partSize, totalParts } = planParts(req.fileSize);
+    const uploadId = await this.o.storage
+      .createMultipartUpload(key, { contentType: CONTENT_TYPES[req.fileType], partSize })
+      .catch((err: unknown) => {
+        throw this.storageFailed(err);
+      });
+    const record: UploadRecord = {
+      uploadId,
+      key,
+      fileType: req.fileType,
+      fileSize: req.fileSize,
+      partSize,
+      totalParts,
+      ...(uploader.deviceId ? { deviceId: uploader.deviceId } : {}),
+      ...(req.sessionId ? { sessionId: req.sessionId } : {}),
+      startedAt: new Date(),
+      status: 'in-progress',
+    };
+    await this.o.store.uploads.save(record);
+    const numbers = Array.from({ length: totalParts }, (_, i) => i + 1);
+    const presignedUrls = await this.sign(record, numbers, baseUrl);
+    this.o.logger.info({ uploadId, key, fileSize: req.fileSize, totalParts, deviceId: uploader.deviceId }, 'upload started');
+    await this.o.sessions.update(record.sessionId, record.deviceId, { uploadStatus: 'uploading', uploadProgress: 0 });
+    await this.refreshInProgress();
+    return { ok: true as const, uploadId, s3Key: key, totalParts, chunkSize: partSize, presignedUrls, expiresAt: this.expiresAt() };
+  }
+
+  async signParts(req: SignPartsRequest, uploader: Uploader, baseUrl: string) {
+    const record = await this.inProgress(req, uploader);
+    const seen = new Set<number>();
+    for (const n of req.partNumbers) {
+      if (n > record.totalParts) throw new UploadError('bad-request', 'validation', `part ${n} is beyond this upload's ${record.totalParts} parts`);
+      if (seen.has(n)) throw new UploadError('bad-request', 'validation', `part ${n} is listed twice`);
+      seen.add(n);
+    }
+    return { ok: true as const, uploadId: record.uploadId, s3Key: record.key, presignedUrls: await this.sign(record, req.partNumbers, baseUrl), expiresAt: this.expiresAt() };
+  }
+
+  async listParts(ref: UploadRef, uploader: Uploader) {
+    const record = await this.owned(ref, uploader);
+    const base = { ok: true as const, uploadId: record.uploadId, s3Key: record.key, status: record.status, totalParts: record.totalParts, chunkSize: record.partSize };
+    if (record.status === 'completed') return { ...base, parts: [] as StoredPart[], bytesStored: record.fileSize };
+    const parts = await this.storedParts(record);
+    const bytesStored = parts.reduce((sum, p) => sum + p.size, 0);
+    const progress = Math.min(99, Math.floor((bytesStored / record.fileSize) * 100));
+    await this.o.sessions.update(record.sessionId, record.deviceId, { uploadStatus: 'uploading', uploadProgress: progress });
+    return { ...base, parts, bytesStored };
+  }
+
+  async complete(req: CompleteRequest, uploader: Uploader) {
+    const record = await this.owned(req, uploader);
+    if (record.status === 'completed') return this.completedAnswer(record, true);
+    const parts = this.checkNumbering(record, req.parts);
+    const stored = new Map((await this.storedParts(record)).map((p) => [p.partNumber, p]));
+    let total = 0;
+    for (const given of parts) {
+      const part = stored.get(given.partNumber);
+      if (!part) throw this.invalid(`part ${given.partNumber} has not been uploaded`);
+      if (bareEtag(part.etag) !== bareEtag(given.etag)) {
+        throw this.invalid(`part ${given.partNumber}: ETag ${given.etag} does not match the stored part (${part.etag})`, 'etag_mismatch');
+      }
+      total += part.size;
+    }
+    if (total !== record.fileSize) {
+      throw this.invalid(`the parts add up to ${total} bytes but the upload declared ${record.fileSize}`, 'size_mismatch');
+    }
+    let etag: string;
+    try {
+      ({ etag } = await this.o.storage.completeMultipartUpload(
+        record.key,
+        record.uploadId,
+        parts.map((p) => ({ partNumber: p.partNumber, etag: stored.get(p.partNumber)!.etag })),
+      ));
+    } catch (err) {
+      if (err instanceof InvalidPartError) throw this.invalid(err.message);
+      if (!(err instanceof UploadNotFoundError)) throw this.storageFailed(err);
+      // A concurrent complete may have just finished it: answer as the repeat it is.
+      const again = await this.o.store.uploads.get(record.uploadId);
+      if (again?.status === 'completed') return this.completedAnswer(again, true);
+      const object = await this.o.storage.headObject(record.key);
+      if (object?.size === record.fileSize) return this.completedAnswer({ ...record, etag: object.etag }, true);
+      throw new UploadError('not-found', 'not_found', 'storage no longer holds this upload (aborted or expired); start a new one');
+    }
+    const done: UploadRecord = { ...record, status: 'completed', completedAt: new Date(), etag };
+    await this.o.store.uploads.save(done);
+    this.recordFinished(record.fileType, record.fileSize, (Date.now() - record.startedAt.getTime()) / 1000);
+    this.o.logger.info({ uploadId: record.uploadId, key: record.key, size: record.fileSize }, 'upload completed');
+    await this.o.sessions.update(record.sessionId, record.deviceId, { uploadStatus: 'completed', uploadProgress: 100 });
+    await this.refreshInProgress();
+    return this.completedAnswer(done, false);
+  }
+
+  async abort(ref: UploadRef, uploader: Uploader) {
+    const record = await this.owned(ref, uploader);
+    if (record.status === 'completed') throw new UploadError('conflict', 'validation', 'this upload is already completed');
+    await this.discard(record, 'aborted');
+    return { ok: true as const, uploadId: record.uploadId, s3Key: record.key, aborted: true };
+  }
+
+  /** Aborts an in-progress upload in storage and forgets it (client abort or the sweep). */
+  async discard(record: UploadRecord, reason: 'aborted' | 'expired'): Promise<void> {
+    await this.o.storage.abortMultipartUpload(record.key, record.uploadId).catch((err: unknown) => {
+      throw this.storageFailed(err);
+    });
+    await this.o.store.uploads.remove(record.uploadId);
+    this.o.metrics.uploadErrors.inc({ error_type: reason });
+    this.o.logger.info({ uploadId: record.uploadId, key: record.key, reason }, 'upload discarded');
+    await this.o.sessions.update(record.sessionId, record.deviceId, { uploadStatus: 'failed', uploadProgress: 0 });
+    await this.refreshInProgress();
+  }
+
+  /** Metrics for an upload that finished (chunked or legacy). */
+  recordFinished(fileType: 'video' | 'data', size: number, seconds: number): void {
+    this.o.metrics.uploadDuration.observe({ file_type: fileType }, seconds);
+    this.o.metrics.uploadSize.observe({ file_type: fileType }, size);
+    this.o.metrics.uploadBytes.inc({ file_type: fileType }, size);
+  }
+
+  /** The gauge counts the store's in-progress records, so it stays right across restarts. */
+  async refreshInProgress(): Promise<void> {
+    try {
+      const uploads = await this.o.store.uploads.list();
+      this.o.metrics.uploadsInProgress.set(uploads.filter((u) => u.status === 'in-progress').length);
+    } catch (err) {
+      this.o.logger.warn({ err }, 'could not count uploads in progress');
+    }
+  }
+
+  private completedAnswer(record: UploadRecord, alreadyCompleted: boolean) {
+    return {
+      ok: true as const,
+      uploadId: record.uploadId,
+      s3Key: record.key,
+      size: record.fileSize,
+      etag: record.etag ?? '',
+      location: `${this.o.storage.location}/${record.key}`,
+      alreadyCompleted,
+    };
+  }
+
+  /** Parts must be exactly 1..totalParts, each once; answered in that order. */
+  private checkNumbering(record: UploadRecord, parts: CompleteRequest['parts']) {
+    const byNumber = new Map<number, CompleteRequest['parts'][number]>();
+    for (const part of parts) {
+      if (byNumber.has(part.partNumber)) throw this.invalid(`part ${part.partNumber} is listed twice`);
+      if (part.partNumber > record.totalParts) throw this.invalid(`part ${part.partNumber} is beyond this upload's ${record.totalParts} parts`);
+      byNumber.set(part.partNumber, part);
+    }
+    const missing: number[] = [];
+    for (let n = 1; n <= record.totalParts; n++) if (!byNumber.has(n)) missing.push(n);
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 20).join(', ') + (missing.length > 20 ? `, ... (${missing.length} in all)` : '');
+      throw this.invalid(`parts missing from the list: ${shown}`);
+    }
+    return [...byNumber.values()].sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  private async storedParts(record: UploadRecord): Promise<StoredPart[]> {
+    try {
+      return await this.o.storage.listParts(record.key, record.uploadId);
+    } catch (err) {
+      if (err instanceof UploadNotFoundError) {
+        throw new UploadError('not-found', 'not_found', 'storage no longer holds this upload (aborted or expired); start a new one');
+      }
+      throw this.storageFailed(err);
+    }
+  }
+
+  private async sign(record: UploadRecord, partNumbers: readonly number[], baseUrl: string): Promise<PartUrl[]> {
+    const urls: PartUrl[] = [];
+    try {
+      for (const partNumber of partNumbers) {
+        const url = await this.o.storage.presignPartUrl(record.key, record.uploadId, partNumber, this.o.partUrlExpirySeconds);
+        urls.push({ partNumber, url: url.startsWith('/') ? `${baseUrl}${url}` : url });
+      }
+    } catch (err) {
+      throw this.storageFailed(err);
+    }
+    return urls;
+  }
+
+  private expiresAt(): string {
+    return new Date(Date.now() + this.o.partUrlExpirySeconds * 1000).toISOString();
+  }
+
+  /** The record, if it exists and this uploader may touch it; someone else's upload looks absent. */
+  private async owned(ref: UploadRef, uploader: Uploader): Promise<UploadRecord> {
+    const record = await this.o.store.uploads.get(ref.uploadId);
+    if (!record || (uploader.deviceId && record.deviceId !== uploader.deviceId)) {
+      throw new UploadError('not-found', 'not_found', 'unknown uploadId (never started, aborted, or expired)');
+    }
+    if (record.key !== ref.s3Key) throw new UploadError('bad-request', 'validation', 's3Key does not belong to this uploadId');
+    return record;
+  }
+
+  private async inProgress(ref: UploadRef, uploader: Uploader): Promise<UploadRecord> {
+    const record = await this.owned(ref, uploader);
+    if (record.status === 'completed') throw new UploadError('conflict', 'validation', 'this upload is already completed');
+    return record;
+  }
+
+  private invalid(message: string, errorType = 'invalid_parts'): UploadError {
+    this.o.metrics.uploadErrors.inc({ error_type: errorType });
+    return new UploadError('bad-request', errorType, message);
+  }
+
+  private storageFailed(err: unknown): UploadError {
+    this.o.metrics.uploadErrors.inc({ error_type: 'storage' });
+    this.o.logger.error({ err }, 'storage failed during an upload');
+    return new UploadError('unavailable', 'storage', 'storage is unavailable; retry later');
+  }
+}
+

@@ -1,0 +1,133 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CaptureServer } from '../../src/app';
+import { TokenService } from '../../src/auth';
+import { testConfig } from '../../src/config';
+import { createMetrics } from '../../src/metrics';
+import { MemoryStore } from '../../src/state';
+import { LocalStorage } from '../../src/storage';
+import { createUploads } from '../../src/uploads';
+import { MiB, randomFile, sha256, startUploadServer } from './upload-client';
+
+const HOUR = 3600 * 1000;
+
+describe('stale-upload sweep (local driver)', () => {
+  const stores: MemoryStore[] = [];
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+  });
+
+  function setup() {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'capture-sweep-'));
+    const config = testConfig({ DATA_DIR: dataDir, UPLOAD_EXPIRY_HOURS: '24' });
+    const store = new MemoryStore(config.ttl);
+    stores.push(store);
+    const storage = new LocalStorage(dataDir);
+    const uploads = createUploads({
+      config,
+      auth: { tokens: new TokenService(config.auth.jwtSecret, '1h'), adminApiKey: config.auth.adminApiKey },
+      store,
+      storage,
+      metrics: createMetrics(),
+      logger: pino({ level: 'silent' }),
+    });
+    return { dataDir, store, storage, ...uploads };
+  }
+
+  const startRequest = { timestamp: '20260206_143052', fileType: 'video' as const, fileSize: 15 * MiB };
+
+  it('aborts uploads older than UPLOAD_EXPIRY_HOURS and leaves younger ones', async () => {
+    const { service, sweeper, store, dataDir } = setup();
+    const old = await service.start(startRequest, { deviceId: 'H1' }, 'http://x');
+    const young = await service.start({ ...startRequest, fileType: 'data' }, { deviceId: 'H1' }, 'http://x');
+    const record = (await store.uploads.get(old.uploadId))!;
+    await store.uploads.save({ ...record, startedAt: new Date(Date.now() - 25 * HOUR) });
+
+    expect(await sweeper.sweep()).toEqual({ expired: 1, orphaned: 0 });
+    expect(await store.uploads.get(old.uploadId)).toBeNull();
+    expect(await store.uploads.get(young.uploadId)).not.toBeNull();
+    expect(readdirSync(path.join(dataDir, '.multipart'))).toEqual([young.uploadId]);
+  });
+
+  it('aborts uploads storage holds without a record (store lost on restart), once they are old', async () => {
+    const { sweeper, storage, dataDir } = setup();
+    const orphan = await storage.createMultipartUpload('sessions/20260206_143052/recording.mp4', { contentType: 'video/mp4', partSize: 10 * MiB });
+    expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0 });
+    expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 1 });
+    expect(existsSync(path.join(dataDir, '.multipart', orphan))).toBe(false);
+  });
+});
+
+describe('legacy POST /upload-session', () => {
+  const servers: CaptureServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  const form = (fields: Array<[string, string | Buffer]>) => {
+    const body = new FormData();
+    for (const [name, value] of fields) {
+      if (typeof value === 'string') body.append(name, value);
+      else body.append(name, new Blob([value]), name === 'video' ? 'recording.mp4' : 'session_data.npz');
+    }
+    return body;
+  };
+
+  it('streams both files to the session layout and answers with what was stored', async () => {
+    const { server, client, dataDir } = await startUploadServer();
+    servers.push(server);
+    const video = randomFile(3 * MiB);
+    const data = randomFile(200_000);
+    const res = await fetch(`${server.url()}/upload-session`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${client.token}` },
+      body: form([['timestamp', '20260206_151230'], ['sessionId', 'session_1'], ['video', video], ['data', data]]),
+    });
+    const body = (await res.json()) as Record<string, any>;
+    expect(res.status).toBe(200);
+    expect(body).toMatchObject({
+      ok: true,
+      timestamp: '20260206_151230',
+      sessionId: 'session_1',
+      files: {
+        video: { key: 'sessions/20260206_151230/recording.mp4', size: video.length },
+        data: { key: 'sessions/20260206_151230/session_data.npz', size: data.length },
+      },
+    });
+    expect(sha256(readFileSync(path.join(dataDir, 'sessions/20260206_151230/recording.mp4')))).toBe(sha256(video));
+    expect(sha256(readFileSync(path.join(dataDir, 'sessions/20260206_151230/session_data.npz')))).toBe(sha256(data));
+    expect(readdirSync(path.join(dataDir, 'sessions/20260206_151230')).sort()).toEqual(['recording.mp4', 'session_data.npz']);
+  });
+
+  it('refuses bad forms with a clear 4xx and stores nothing', async () => {
+    const { server, client, dataDir } = await startUploadServer({ MAX_UPLOAD_BYTES: String(MiB) });
+    servers.push(server);
+    const post = async (body: FormData, auth = true) => {
+      const res = await fetch(`${server.url()}/upload-session`, {
+        method: 'POST',
+        headers: auth ? { authorization: `Bearer ${client.token}` } : {},
+        body,
+      });
+      return { status: res.status, error: ((await res.json()) as { error: string }).error };
+    };
+    const small = randomFile(1000);
+    expect(await post(form([['timestamp', '20260206_151230'], ['video', small]]), false)).toMatchObject({ status: 401 });
+    expect(await post(form([['video', small], ['timestamp', '20260206_151230']]))).toEqual({
+      status: 400,
+      error: 'the timestamp field (YYYYMMDD_HHMMSS) must come before the files in the form',
+    });
+    expect(await post(form([['timestamp', '../../x'], ['video', small]]))).toMatchObject({ status: 400 });
+    expect(await post(form([['timestamp', '20260206_151230']]))).toMatchObject({ status: 400, error: expect.stringMatching(/no file/) });
+    expect(await post(form([['timestamp', '20260206_151230'], ['other', small]]))).toMatchObject({
+      status: 400,
+      error: expect.stringMatching(/unexpected file field "other"/),
+    });
+    expect(await post(form([['timestamp', '20260206_151230'], ['video', randomFile(MiB + 1)]]))).toMatchObject({ status: 413 });
+    // Not even the temporary file of the oversized video remains.
+    const leftovers = existsSync(path.join(dataDir, 'sessions/20260206_151230')) ? readdirSync(path.join(dataDir, 'sessions/20260206_151230')) : [];
+    expect(leftovers).toEqual([]);
+  });
+});

@@ -1,0 +1,81 @@
+import { createHash, randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import pino from 'pino';
+import { TokenService } from '../../src/auth';
+import { testConfig, type Env } from '../../src/config';
+import { createServer, type CaptureServer, type ServerDeps } from '../../src/app';
+
+/** A real server on a free port with a private DATA_DIR, plus a headset token for it. */
+export async function startUploadServer(env: Env = {}, deps: ServerDeps = {}) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'capture-uploads-'));
+  const config = testConfig({ DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '2000', ...env });
+  const server = createServer(config, { logger: pino({ level: 'silent' }), ...deps });
+  await server.listen(0, '127.0.0.1');
+  const tokens = new TokenService(config.auth.jwtSecret, '1h');
+  return { server, dataDir, client: new UploadClient(server, tokens.sign('H1', 'headset')), tokens };
+}
+
+export interface StartAnswer {
+  ok: true;
+  uploadId: string;
+  s3Key: string;
+  totalParts: number;
+  chunkSize: number;
+  presignedUrls: Array<{ partNumber: number; url: string }>;
+}
+
+/** What a headset does, over real HTTP. Every call returns status and JSON body. */
+export class UploadClient {
+  constructor(
+    readonly server: CaptureServer,
+    readonly token: string,
+  ) {}
+
+  async call(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+    const res = await fetch(`${this.server.url()}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
+  }
+
+  async start(fileSize: number, extra: Record<string, unknown> = {}): Promise<StartAnswer> {
+    const res = await this.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize, ...extra });
+    if (res.status !== 200) throw new Error(`start failed: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body as StartAnswer;
+  }
+
+  /** PUTs one part's bytes to its presigned URL, as a headset would. */
+  async putPart(url: string, bytes: Buffer) {
+    const res = await fetch(url, { method: 'PUT', body: bytes });
+    return { status: res.status, etag: res.headers.get('etag') ?? '', body: await res.text() };
+  }
+
+  async putAll(start: StartAnswer, file: Buffer, only?: number[]) {
+    const parts: Array<{ partNumber: number; etag: string }> = [];
+    for (const { partNumber, url } of start.presignedUrls) {
+      if (only && !only.includes(partNumber)) continue;
+      const res = await this.putPart(url, slice(file, start.chunkSize, partNumber));
+      if (res.status !== 200) throw new Error(`PUT part ${partNumber} failed: ${res.status} ${res.body}`);
+      parts.push({ partNumber, etag: res.etag });
+    }
+    return parts;
+  }
+
+  complete(start: { uploadId: string; s3Key: string }, parts: Array<{ partNumber: number; etag: string }>) {
+    return this.call('POST', '/chunked-upload/complete', { uploadId: start.uploadId, s3Key: start.s3Key, parts });
+  }
+}
+
+export function slice(file: Buffer, chunkSize: number, partNumber: number): Buffer {
+  return file.subarray((partNumber - 1) * chunkSize, partNumber * chunkSize);
+}
+
+export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+export const md5Etag = (bytes: Buffer) => `"${createHash('md5').update(bytes).digest('hex')}"`;
+export const randomFile = (size: number) => randomBytes(size);
+export const MiB = 1024 * 1024;
