@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { waitForPort } from './redis-server';
@@ -12,6 +12,9 @@ import { waitForPort } from './redis-server';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const SITE_CONF = path.join(ROOT, 'nginx', 'capture-backend.conf');
+// Debian installs nginx in /usr/sbin, which is not on every user's PATH.
+const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
+
 export const MULTI_HOST_UPSTREAM = path.join(ROOT, 'nginx', 'upstream-multi-host.conf');
 
 export interface Certificate {
@@ -134,7 +137,7 @@ function nginxArgs(d: NginxDir): string[] {
 
 /** `nginx -t` on a config: ok and the combined output. */
 export function nginxCheck(d: NginxDir): { ok: boolean; output: string } {
-  const result = spawnSync('nginx', ['-t', ...nginxArgs(d)], { encoding: 'utf8' });
+  const result = spawnSync(NGINX, ['-t', ...nginxArgs(d)], { encoding: 'utf8' });
   if (result.error) throw new Error(`could not run nginx (is it installed?): ${result.error.message}`);
   return { ok: result.status === 0, output: `${result.stdout}${result.stderr}` };
 }
@@ -146,7 +149,7 @@ export interface RunningNginx {
 
 /** Runs nginx in the foreground until stop(); resolves once every given port accepts connections. */
 export async function startNginx(d: NginxDir, ports: number[]): Promise<RunningNginx> {
-  const child = spawn('nginx', [...nginxArgs(d), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(NGINX, [...nginxArgs(d), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
