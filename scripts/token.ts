@@ -4,6 +4,7 @@
  *
  *   npm run -s token -- --device QUEST_001 --type headset [--url http://localhost:3200]
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { deviceIdSchema, deviceTypeSchema } from '../src/auth';
@@ -16,7 +17,7 @@ Options:
   --device <id>     device ID: 1-64 of a-z A-Z 0-9 _ -   (e.g. QUEST_001)
   --type <type>     headset, tablet or dashboard
   --url <url>       server base URL (default http://localhost:3200)
-  --api-key <key>   admin API key (default: the ADMIN_API_KEY environment variable)
+  --api-key <key>   admin API key (default: ADMIN_API_KEY from the environment or ./.env)
   --json            print the whole response as JSON instead of the bare token
   -h, --help        this help
 `;
@@ -158,6 +159,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
 }
 
 if (require.main === module) {
+  // On the server host the admin key sits in .env, as for the server (the environment wins).
+  const envFile = process.env.ENV_FILE ?? '.env';
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
   void main(process.argv.slice(2), process.env, process.stdout, process.stderr).then((code) => {
     process.exitCode = code;
   });

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../scripts/token';
@@ -118,11 +120,13 @@ describe('npm run token', () => {
     expect(seen).toEqual([]);
   });
 
-  it('runs as a command: token on stdout, exit code 0', async () => {
+  it('runs as a command, reading the admin key from .env: token on stdout, exit code 0', async () => {
     const root = path.resolve(__dirname, '../..');
+    const envFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'capture-token-')), '.env');
+    writeFileSync(envFile, `ADMIN_API_KEY=${API_KEY}\n`);
     const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['scripts/token.ts', '--device', 'QUEST_002', '--type', 'headset', '--url', url], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', ADMIN_API_KEY: API_KEY },
+      env: { PATH: process.env.PATH ?? '', ENV_FILE: envFile },
     });
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
