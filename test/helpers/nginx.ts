@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { waitForPort } from './redis-server';
+import { freePort, waitForPort } from './redis-server';
 
 /**
  * Real Nginx (Debian's package) for tests: the shipped site config with its
@@ -170,4 +170,42 @@ export async function startNginx(d: NginxDir, ports: number[]): Promise<RunningN
   }
   died.catch(() => {});
   return { output: () => output, stop };
+}
+
+export interface ProxiedServer {
+  /** https://localhost:PORT, through Nginx with TLS. */
+  base: string;
+  /** http://127.0.0.1:PORT, the plain-HTTP port that redirects to HTTPS. */
+  plainBase: string;
+  /** Trust it in clients: `ca: certificate.pem` (https.request, socket.io-client). */
+  certificate: Certificate;
+  nginx: RunningNginx;
+  stop(): Promise<void>;
+}
+
+/**
+ * Real Nginx with the shipped site config in front of a running backend
+ * (host:port, e.g. `new URL(server.url()).host`), on free ports, with a
+ * throwaway certificate. `grafana` is where /grafana/ goes.
+ */
+export async function startNginxInFront(backend: string, options: { grafana?: string } = {}): Promise<ProxiedServer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'capture-e2e-nginx-'));
+  const certificate = selfSignedCertificate(dir);
+  const [httpPort, httpsPort] = [await freePort(), await freePort()];
+  const site = renderSite({
+    httpPort,
+    httpsPort,
+    backend,
+    grafana: options.grafana ?? `127.0.0.1:${await freePort()}`,
+    certificate,
+    webroot: path.join(dir, 'www'),
+  });
+  const nginx = await startNginx(writeNginxConfig(site, dir), [httpPort, httpsPort]);
+  return {
+    base: `https://localhost:${httpsPort}`,
+    plainBase: `http://127.0.0.1:${httpPort}`,
+    certificate,
+    nginx,
+    stop: () => nginx.stop(),
+  };
 }

@@ -2,29 +2,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import type { Socket as ServerSocket } from 'socket.io';
 import type { CaptureServer } from '../../src/app';
 import { startServer } from '../helpers/test-server';
-import { freePort } from '../helpers/redis-server';
-import {
-  renderSite,
-  selfSignedCertificate,
-  startNginx,
-  writeNginxConfig,
-  type Certificate,
-  type RunningNginx,
-} from '../helpers/nginx';
+import { startNginxInFront, type Certificate, type ProxiedServer } from '../helpers/nginx';
 
 /**
  * Real Nginx with the shipped site config in front of a real server: what a
  * headset or tablet sees in production, TLS included.
  *
- * Still to add once the features land (same harness, same `base`):
+ * Still to add once the features land (same harness: startNginxInFront in
+ * test/helpers/nginx.ts, same `base`):
  *  - a device-token handshake and an event round trip (headset-identify ->
  *    on-headsets-updated) over the proxied websocket;
  *  - a chunked upload (/chunked-upload/start, parts, complete) through the proxy.
@@ -33,7 +23,7 @@ import {
 const SINK_PATH = '/__e2e-body-sink';
 
 interface Sink {
-  /** Emits 'progress' with the bytes received so far, and 'done'. */
+  /** Emits 'progress' with the bytes received so far. */
   events: EventEmitter;
 }
 
@@ -81,7 +71,7 @@ function collect(res: http.IncomingMessage): Promise<Reply> {
 
 describe('Nginx in front of the server', () => {
   let server: CaptureServer;
-  let nginx: RunningNginx;
+  let proxy: ProxiedServer;
   let grafana: http.Server;
   let certificate: Certificate;
   let sink: Sink;
@@ -98,29 +88,19 @@ describe('Nginx in front of the server', () => {
   }
 
   beforeAll(async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'capture-e2e-nginx-'));
-    certificate = selfSignedCertificate(dir);
     server = await startServer();
     sink = installBodySink(server);
     // Stands in for Grafana: answers with the path it was asked for.
     grafana = http.createServer((req, res) => res.end(JSON.stringify({ grafanaSaw: req.url })));
     await new Promise<void>((resolve) => grafana.listen(0, '127.0.0.1', resolve));
-    const [httpPort, httpsPort] = [await freePort(), await freePort()];
-    const site = renderSite({
-      httpPort,
-      httpsPort,
-      backend: new URL(server.url()).host,
+    proxy = await startNginxInFront(new URL(server.url()).host, {
       grafana: `127.0.0.1:${(grafana.address() as { port: number }).port}`,
-      certificate,
-      webroot: path.join(dir, 'www'),
     });
-    nginx = await startNginx(writeNginxConfig(site, dir), [httpPort, httpsPort]);
-    base = `https://localhost:${httpsPort}`;
-    plainBase = `http://127.0.0.1:${httpPort}`;
+    ({ base, plainBase, certificate } = proxy);
   });
 
   afterAll(async () => {
-    await nginx?.stop();
+    await proxy?.stop();
     await server?.close();
     await new Promise((resolve) => grafana?.close(resolve));
   });

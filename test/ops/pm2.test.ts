@@ -3,15 +3,16 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, symlinkSync } from
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../helpers/redis-server';
+import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import { freePort, startTestRedis } from '../helpers/redis-server';
 
 /**
  * ecosystem.config.js with PM2 from npm, against a fresh build in a temporary
  * copy of the project, with a private PM2_HOME (its own daemon).
  *
- * Still to add once devices, locks and sessions exist: with the Redis store,
- * connected headsets and tablets reconnect by themselves after `pm2 reload` and
- * find their locks and sessions intact.
+ * Still to add once devices, locks and sessions exist: with the Redis store, a
+ * headset and a tablet identified before `pm2 reload` find the tablet's lock and
+ * session intact after they reconnect (the reconnect itself is tested below).
  */
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -56,10 +57,13 @@ describe('ecosystem.config.js', () => {
     let dir: string;
     let port: number;
     let env: Record<string, string>;
+    let client: ClientSocket | undefined;
 
-    function pm2(...args: string[]): Promise<{ code: number | null; output: string }> {
+    const pm2 = (...args: string[]) => pm2WithEnv({}, ...args);
+
+    function pm2WithEnv(extra: Record<string, string>, ...args: string[]): Promise<{ code: number | null; output: string }> {
       return new Promise((resolve) => {
-        const child = spawn(process.execPath, [PM2, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [PM2, ...args], { cwd: dir, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
         let output = '';
         child.stdout.on('data', (d) => (output += d));
         child.stderr.on('data', (d) => (output += d));
@@ -67,7 +71,7 @@ describe('ecosystem.config.js', () => {
       });
     }
 
-    async function processes(): Promise<Array<{ name: string; pid: number; pm2_env: { status: string; restart_time: number } }>> {
+    async function processes(): Promise<Array<{ name: string; pid: number; pm2_env: { status: string; exec_mode: string } }>> {
       const { output } = await pm2('jlist');
       return JSON.parse(output.slice(output.indexOf('[')));
     }
@@ -119,10 +123,11 @@ describe('ecosystem.config.js', () => {
     }, 60_000);
 
     afterAll(async () => {
+      client?.close();
       if (dir) await pm2('kill');
     }, 30_000);
 
-    it('starts the server with pm2 start, and pm2 reload replaces the process gracefully', async () => {
+    it('starts the server with pm2 start; pm2 reload replaces the process gracefully and clients reconnect', async () => {
       const started = await pm2('start', 'ecosystem.config.js');
       expect(started.code, started.output).toBe(0);
       await waitForTest();
@@ -131,6 +136,17 @@ describe('ecosystem.config.js', () => {
       const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
       expect(health).toMatchObject({ ok: true, store: { kind: 'memory' } });
 
+      // A connected client (websocket only, as the headset and tablet apps) rides the reload out.
+      const socket = connect(`http://127.0.0.1:${port}`, { transports: ['websocket'], reconnectionDelay: 100 });
+      client = socket;
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+      const firstSocketId = socket.id;
+      const disconnectReason = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      const reconnected = disconnectReason.then(() => new Promise<void>((resolve) => socket.once('connect', resolve)));
+
       const reloaded = await pm2('reload', 'ecosystem.config.js');
       expect(reloaded.code, reloaded.output).toBe(0);
       await waitForTest();
@@ -138,9 +154,41 @@ describe('ecosystem.config.js', () => {
       expect(second!.pm2_env.status).toBe('online');
       expect(second!.pid).not.toBe(first!.pid);
       expect(() => process.kill(first!.pid, 0)).toThrow();
+      await reconnected;
+      // A transport close (not a server-side disconnect), so the client retried by itself.
+      expect(await disconnectReason).toBe('transport close');
+      expect(socket.connected).toBe(true);
+      expect(socket.id).not.toBe(firstSocketId);
       // The old process shut down by itself on PM2's signal, not by SIGKILL.
       expect(logs()).toContain('shutdown complete');
       expect(logs()).not.toContain('shutdown did not finish in time');
+    }, 90_000);
+
+    it('runs two processes in cluster mode on one Redis, and reloads them one by one', async () => {
+      const redis = await startTestRedis();
+      try {
+        await pm2('delete', 'all');
+        const clusterEnv = { PM2_INSTANCES: '2', REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.uniquePrefix() };
+        const started = await pm2WithEnv(clusterEnv, 'start', 'ecosystem.config.js');
+        expect(started.code, started.output).toBe(0);
+        await waitForTest();
+        const before = await processes();
+        expect(before).toHaveLength(2);
+        for (const p of before) expect(p.pm2_env).toMatchObject({ status: 'online', exec_mode: 'cluster_mode' });
+        const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+        expect(health).toMatchObject({ ok: true, store: { kind: 'redis', reachable: true } });
+
+        const reloaded = await pm2WithEnv(clusterEnv, 'reload', 'ecosystem.config.js');
+        expect(reloaded.code, reloaded.output).toBe(0);
+        await waitForTest();
+        const after = await processes();
+        expect(after.map((p) => p.pm2_env.status)).toEqual(['online', 'online']);
+        const oldPids = new Set(before.map((p) => p.pid));
+        for (const p of after) expect(oldPids.has(p.pid)).toBe(false);
+      } finally {
+        await pm2('delete', 'all');
+        await redis.stop();
+      }
     }, 90_000);
   });
 });
