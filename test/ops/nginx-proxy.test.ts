@@ -122,11 +122,17 @@ describe('Nginx in front of the server', () => {
   });
 
   it('refuses /metrics from outside while the server itself serves it', async () => {
-    const proxied = await request('/metrics');
-    expect(proxied.status).toBe(403);
-    expect(proxied.body).not.toContain('turing_');
-    const direct = await fetch(`${server.url()}/metrics`);
-    expect(await direct.text()).toContain('turing_connected_devices_total');
+    for (const pathname of ['/metrics', '/metrics/', '/METRICS', '/Metrics?format=text', '//metrics', '/%6Detrics']) {
+      const proxied = await request(pathname);
+      expect(proxied.status, pathname).toBe(403);
+      expect(proxied.body).not.toContain('turing_');
+    }
+    // Express routes case-insensitively and ignores a trailing slash: each variant above
+    // would reach the metrics handler if Nginx let it through.
+    for (const pathname of ['/metrics', '/METRICS', '/metrics/']) {
+      const direct = await fetch(`${server.url()}${pathname}`);
+      expect(await direct.text()).toContain('turing_connected_devices_total');
+    }
   });
 
   it('passes forwarded headers that the server trusts, and overwrites a spoofed X-Forwarded-For', async () => {
