@@ -28,6 +28,11 @@ export interface MetricSources {
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // These three gauges break Prometheus naming (a "_total" gauge); the per-type
+  // nodejs_active_handles / _requests / _resources gauges carry the same counts.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    registry.removeSingleMetric(name);
+  }
   const registers = [registry];
   const sources: MetricSources = {};
   const fleetValue = async (pick: (v: FleetGaugeValues) => number, gauge: Gauge) => {
@@ -191,6 +196,77 @@ export function createMetrics() {
       collect() {
         if (sources.dashboardSubscribers) this.set(sources.dashboardSubscribers());
       },
+    }),
+
+    // Beyond the spec, for the alert rules and dashboards (prometheus/, grafana/).
+    // Per-device gauges let an alert name the headset; remove a device's series
+    // when the device itself is forgotten.
+    deviceOnline: new Gauge({
+      name: 'turing_device_online',
+      help: 'Per device: 1 while connected, 0 while known but offline',
+      labelNames: ['device_id'] as const,
+      registers,
+    }),
+    deviceLocked: new Gauge({
+      name: 'turing_device_locked',
+      help: 'Per device: 1 while a tablet holds its lock, else 0',
+      labelNames: ['device_id'] as const,
+      registers,
+    }),
+    deviceRecording: new Gauge({
+      name: 'turing_device_recording',
+      help: 'Per device: 1 while recording, else 0',
+      labelNames: ['device_id'] as const,
+      registers,
+    }),
+    uploadsOldestAge: new Gauge({
+      name: 'turing_uploads_oldest_age_seconds',
+      help: 'Age of the oldest upload still in progress (0 when none)',
+      registers,
+    }),
+
+    // Quality (QA) statistics, refreshed with the QA report.
+    qaSessionsAnalyzed: new Gauge({
+      name: 'turing_qa_sessions_analyzed',
+      help: 'Sessions in the latest QA report',
+      registers,
+    }),
+    qaSessionsWithIssues: new Gauge({
+      name: 'turing_qa_sessions_with_issues',
+      help: 'Sessions in the latest QA report with an overall quality score below 80',
+      registers,
+    }),
+    qaAverageScore: new Gauge({
+      name: 'turing_qa_average_score',
+      help: 'Average QA score (0-100) by stage: capture_quality, validation, tracking_confidence, overall',
+      labelNames: ['stage'] as const,
+      registers,
+    }),
+
+    // Storage statistics, refreshed with the bucket listing.
+    storageObjects: new Gauge({
+      name: 'turing_storage_objects',
+      help: 'Objects in the recordings bucket by file type (extension)',
+      labelNames: ['type'] as const,
+      registers,
+    }),
+    storageBytes: new Gauge({
+      name: 'turing_storage_bytes',
+      help: 'Bytes in the recordings bucket by file type (extension)',
+      labelNames: ['type'] as const,
+      registers,
+    }),
+    storageSessions: new Gauge({
+      name: 'turing_storage_sessions',
+      help: 'Session folders in the bucket by status: complete (MP4 and NPZ) or incomplete',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    storageMonthlyCost: new Gauge({
+      name: 'turing_storage_monthly_cost_dollars',
+      help: 'Estimated monthly storage cost in USD by tier: standard, intelligent_tiering, glacier_deep_archive',
+      labelNames: ['tier'] as const,
+      registers,
     }),
   };
   return metrics;

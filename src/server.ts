@@ -59,6 +59,8 @@ async function main(): Promise<void> {
     },
     'capture backend listening',
   );
+  // PM2 (wait_ready in ecosystem.config.js) counts a new process as up from here.
+  process.send?.('ready');
 
   let stopping = false;
   const stop = async (signal: string) => {
