@@ -12,6 +12,11 @@ import { requestLogging } from './http/request-logging';
 import { httpMetrics } from './http/http-metrics';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './http/health-routes';
+import { TokenService } from './auth';
+import { QaService } from './quality/qa-service';
+import { qaRoutes } from './quality/qa-routes';
+import { StorageStatsService } from './storage-stats/stats-service';
+import { storageStatsRoutes } from './storage-stats/stats-routes';
 
 export interface ServerDeps {
   logger?: Logger;
@@ -46,6 +51,7 @@ const JSON_BODY_LIMIT = '200kb';
 export function createServer(config: Config, deps: ServerDeps = {}): CaptureServer {
   const logger = deps.logger ?? createLogger(config);
   const metrics = createMetrics();
+  const tokens = new TokenService(config.auth.jwtSecret, config.auth.deviceTokenExpiry);
   const store = deps.store ?? createStore(config, logger);
   const storage = deps.storage ?? createStorage(config);
   const startedAt = Date.now();
@@ -57,6 +63,9 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(httpMetrics(metrics));
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
   app.use(healthRoutes({ config, store, storage, metrics, startedAt }));
+  const restAuth = { tokens, adminApiKey: config.auth.adminApiKey };
+  app.use(qaRoutes(restAuth, new QaService({ storage, store, metrics, logger, config: config.quality })));
+  app.use(storageStatsRoutes(restAuth, new StorageStatsService({ storage, metrics, logger, config: config.storageStats })));
   app.use(notFound);
   app.use(errorHandler);
 

@@ -126,6 +126,21 @@ export function createMetrics() {
       help: 'Dashboard subscribers',
       registers,
     }),
+
+    // Quality and storage (beyond the spec, for Grafana); set whenever /api/qa-metrics or /api/s3-stats computes them.
+    storageBytes: new Gauge({ name: 'turing_storage_bytes_total', help: 'Bytes stored in the recordings bucket', registers }),
+    storageSessions: new Gauge({
+      name: 'turing_storage_sessions',
+      help: 'Recorded sessions by status (complete: has both .mp4 and .npz)',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    qaAverageScore: new Gauge({ name: 'turing_qa_average_score', help: 'Mean overall quality score (0-100)', registers }),
+    qaSessionsWithIssues: new Gauge({
+      name: 'turing_qa_sessions_with_issues',
+      help: 'Sessions whose overall quality score is below 80',
+      registers,
+    }),
   };
   return metrics;
 }
