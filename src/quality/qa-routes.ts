@@ -19,16 +19,17 @@ export function qaRoutes(auth: RestAuthDeps, qa: QaService): Router {
 
   router.get('/api/qa-metrics', allowed, async (req, res) => {
     if (!noQuery.safeParse(req.query).success) throw new HttpError(400, 'this endpoint takes no query parameters');
-    res.json(await storageAnswer(req, () => qa.all()));
+    const metrics = await storageAnswer(req, res, () => qa.all());
+    if (metrics) res.json(metrics);
   });
 
   router.get('/api/qa-metrics/:sessionId', allowed, async (req, res) => {
     if (!noQuery.safeParse(req.query).success) throw new HttpError(400, 'this endpoint takes no query parameters');
     const sessionId = sessionIdSchema.safeParse(req.params.sessionId);
     if (!sessionId.success) throw new HttpError(400, sessionId.error.issues[0]!.message);
-    const session = await storageAnswer(req, () => qa.one(sessionId.data));
-    if (!session) throw new HttpError(404, `no recordings for session ${sessionId.data}`);
-    res.json(session);
+    const session = await storageAnswer(req, res, () => qa.one(sessionId.data));
+    if (session === null) throw new HttpError(404, `no recordings for session ${sessionId.data}`);
+    if (session) res.json(session);
   });
   return router;
 }

@@ -18,7 +18,8 @@ export function storageStatsRoutes(auth: RestAuthDeps, stats: StorageStatsServic
   router.get('/api/s3-stats', requireAuth(auth, ['dashboard', 'tablet']), async (req, res) => {
     const query = querySchema.safeParse(req.query);
     if (!query.success) throw new HttpError(400, 'invalid query: only refresh=true|false is accepted', z.flattenError(query.error).fieldErrors);
-    res.json(await storageAnswer(req, () => stats.get(query.data.refresh === 'true')));
+    const answer = await storageAnswer(req, res, () => stats.get(query.data.refresh === 'true'));
+    if (answer) res.json(answer);
   });
   return router;
 }

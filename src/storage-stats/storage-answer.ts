@@ -1,16 +1,16 @@
-import type { Request } from 'express';
-import { HttpError } from '../http/errors';
+import type { Request, Response } from 'express';
 
 /**
- * Runs a computation that lists storage; if storage does not answer, the
- * client gets a 503 saying so (the cause goes to the log), not a bare 500.
+ * Runs a computation that lists storage. If storage does not answer, the
+ * client gets a 503 that says so (the error handler would hide any 5xx
+ * message) and undefined comes back; the cause goes to the log.
  */
-export async function storageAnswer<T>(req: Request, compute: () => Promise<T>): Promise<T> {
+export async function storageAnswer<T>(req: Request, res: Response, compute: () => Promise<T>): Promise<T | undefined> {
   try {
     return await compute();
   } catch (err) {
-    if (err instanceof HttpError) throw err;
     req.log?.error({ err }, 'listing recordings storage failed');
-    throw new HttpError(503, 'recordings storage is unavailable; try again later');
+    res.status(503).json({ ok: false, error: 'recordings storage is unavailable; try again later' });
+    return undefined;
   }
 }

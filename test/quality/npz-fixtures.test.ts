@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyseNpz } from '../../src/quality/analyse';
 import type { NpzScore } from '../../src/quality/qa-score';
+import { expectScoresMatch } from './score-match';
 
 /**
  * Fixtures written by real numpy (fixtures/make_fixtures.py) and the scores
@@ -13,19 +14,6 @@ const FIXTURES = path.join(__dirname, 'fixtures');
 const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Omit<NpzScore, 'issues'>>;
 const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.npz'));
 const options = { maxNpzBytes: 64 * 1024 * 1024, lowConfidence: 0.5 };
-
-/** Every number to 1e-6, every boolean and string exactly. */
-export function expectScoresMatch(actual: unknown, wanted: unknown, where = 'score'): void {
-  if (typeof wanted === 'number') {
-    expect(typeof actual, where).toBe('number');
-    expect(Math.abs((actual as number) - wanted), `${where}: ${String(actual)} vs ${wanted}`).toBeLessThanOrEqual(1e-6);
-  } else if (wanted !== null && typeof wanted === 'object') {
-    expect(Object.keys(actual as object).sort(), where).toEqual(Object.keys(wanted).sort());
-    for (const [key, value] of Object.entries(wanted)) expectScoresMatch((actual as Record<string, unknown>)[key], value, `${where}.${key}`);
-  } else {
-    expect(actual, where).toEqual(wanted);
-  }
-}
 
 /** Why each failing fixture fails: the right check must catch it, not an accident. */
 const REASONS: Record<string, RegExp> = {
