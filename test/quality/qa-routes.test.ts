@@ -169,6 +169,14 @@ describe('QA metrics access and failures', () => {
     expect((await get(server, `/api/qa-metrics/${sessionOf(0)}`, bearer('tablet'))).status).toBe(200);
   });
 
+  it('reads each file once when requests arrive together', async () => {
+    const counting = new CountingStorage(s3.storage);
+    server = await start(counting);
+    const answers = await Promise.all([1, 2, 3].map(() => get<QaMetrics>(server!, '/api/qa-metrics')));
+    for (const answer of answers) expect(answer.body.sessions).toHaveLength(fixtures.length + 1);
+    expect(counting.reads.sort()).toEqual(fixtures.map((_, i) => `sessions/${sessionOf(i)}/session_data.npz`).sort());
+  });
+
   it('still answers when the store is unreachable (nothing cached, nothing broken)', async () => {
     const store = new RedisStore({
       url: 'redis://127.0.0.1:1',
