@@ -7,7 +7,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { expectedDataBytes, decodeNpyData, type NpyArray } from './npy-decode';
-import { MAX_NPY_HEADER_BYTES, NPY_PREAMBLE_BYTES, NpyFormatError, npyDataOffset, parseNpyHeader } from './npy';
+import { NPY_PREAMBLE_BYTES, NpyFormatError, npyDataOffset, parseNpyHeader } from './npy';
 
 /**
  * Reads an .npz (a zip of .npy files) without holding the file in memory: the
@@ -125,7 +125,6 @@ async function decodeEntryStream(stream: Readable, entrySize: number, name: stri
       head = Buffer.concat([head, rest]);
       if (head.length < NPY_PREAMBLE_BYTES && head.length < entrySize) continue;
       const offset = npyDataOffset(head);
-      if (offset > MAX_NPY_HEADER_BYTES + NPY_PREAMBLE_BYTES) fail('header too large');
       if (head.length < offset) continue;
       header = parseNpyHeader(head.subarray(0, offset));
       const declared = expectedDataBytes(header);
