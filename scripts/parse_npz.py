@@ -39,9 +39,17 @@ FRAME_ARRAYS = {
 ARRAY_NAMES = list(FRAME_ARRAYS) + ["metadata"]
 MIN_FPS, MAX_FPS = 1, 240
 MAX_OBJECT_ARRAY_BYTES = 16 * 1024 * 1024
+# The server's default QA_MAX_NPZ_BYTES: no array bigger than this is inflated.
+MAX_ARRAY_BYTES = 512 * 1024 * 1024
 ISO_DATE_TIME = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):(\d{2}))?$"
 )
+
+
+try:  # numpy 2 moved numpy.core to numpy._core
+    from numpy._core.multiarray import _reconstruct
+except ImportError:
+    from numpy.core.multiarray import _reconstruct
 
 
 class Unreadable(Exception):
@@ -60,7 +68,7 @@ class NumpyOnlyUnpickler(pickle.Unpickler):
         if (module, name) not in self.ALLOWED:
             raise Unreadable(f"pickle refers to {module}.{name}, which is not allowed")
         if name == "_reconstruct":
-            return np.core.multiarray._reconstruct
+            return _reconstruct
         return getattr(np, name)
 
     def persistent_load(self, pid):
@@ -136,6 +144,8 @@ def read_npz(path):
                 continue
             if name in arrays:
                 raise Unreadable(f"the zip holds {name}.npy twice")
+            if info.file_size > MAX_ARRAY_BYTES:
+                raise Unreadable(f"{name}.npy declares {info.file_size} bytes, over the {MAX_ARRAY_BYTES}-byte limit")
             try:
                 raw = zf.read(info)
             except Exception as err:
