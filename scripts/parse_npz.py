@@ -105,9 +105,9 @@ def read_npy(raw, name):
         raise Unreadable(f"{name}.npy: Fortran-ordered arrays are not supported")
     available = len(raw) - fp.tell()
     count = math.prod(shape)
+    if dtype.kind in ("O", "S", "U") and available > MAX_OBJECT_ARRAY_BYTES:
+        raise Unreadable(f"{name}.npy: {dtype.str} array of {available} bytes is too large")
     if dtype.kind == "O":
-        if available > MAX_OBJECT_ARRAY_BYTES:
-            raise Unreadable(f"{name}.npy: object array of {available} bytes is too large")
         try:
             array = NumpyOnlyUnpickler(fp).load()
         except Unreadable:

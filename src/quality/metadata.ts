@@ -39,8 +39,9 @@ export function decodeMetadata(array: NpyArray | undefined, issues: string[]): {
   }
   const item = array.data[0]!;
   let parsed: unknown;
+  // A BOM is kept (and then fails JSON.parse), as Python's json.loads fails on one: both readers agree.
   try {
-    const text = typeof item === 'string' ? item : new TextDecoder('utf-8', { fatal: true }).decode(item);
+    const text = typeof item === 'string' ? item : new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(item);
     parsed = JSON.parse(text);
   } catch {
     issues.push('metadata is not UTF-8 JSON');

@@ -69,13 +69,17 @@ function lastNonZero(b: Buffer): number {
   return end;
 }
 
+/** numpy keeps inner NULs and drops trailing ones. */
 function decodeUcs4(b: Buffer, littleEndian: boolean): string {
-  let s = '';
+  const codes: number[] = [];
   for (let i = 0; i + 4 <= b.length; i += 4) {
     const code = littleEndian ? b.readUInt32LE(i) : b.readUInt32BE(i);
-    if (code === 0) break;
     if (code > 0x10ffff) throw new NpyFormatError('unicode array holds an invalid code point');
-    s += String.fromCodePoint(code);
+    codes.push(code);
   }
+  while (codes.length > 0 && codes[codes.length - 1] === 0) codes.pop();
+  let s = '';
+  // In slices: spreading a very long array into one call overflows the stack.
+  for (let i = 0; i < codes.length; i += 4096) s += String.fromCodePoint(...codes.slice(i, i + 4096));
   return s;
 }

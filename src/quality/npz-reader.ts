@@ -31,7 +31,7 @@ export class NpzFormatError extends Error {
   }
 }
 
-/** Pickled arrays become JS objects several times their size: keep them small. */
+/** Pickled and text arrays become JS objects and strings several times their size: keep them small. */
 const MAX_OBJECT_ARRAY_BYTES = 16 * 1024 * 1024;
 /** An NPZ holds a handful of arrays; a zip with thousands of entries is not one. */
 const MAX_ENTRIES = 256;
@@ -132,7 +132,8 @@ async function decodeEntryStream(stream: Readable, entrySize: number, name: stri
       if (declared !== undefined && declared !== available) {
         fail(`header declares ${declared} bytes of data but the entry holds ${available}`);
       }
-      if (declared === undefined && available > MAX_OBJECT_ARRAY_BYTES) fail(`object array of ${available} bytes is too large`);
+      const becomesObjects = header.dtype.kind !== 'float' && header.dtype.kind !== 'bool';
+      if (becomesObjects && available > MAX_OBJECT_ARRAY_BYTES) fail(`${header.dtype.descr} array of ${available} bytes is too large`);
       data = Buffer.alloc(available);
       rest = head.subarray(offset);
     }
