@@ -1,38 +1,23 @@
-import type { Readable } from 'node:stream';
-import type { ObjectStorage, StoredObject } from '../../src/storage';
+import type { ObjectStorage } from '../../src/storage';
 
-/** A real storage driver that also counts reads, to see what a cache saved. */
-export class CountingStorage implements ObjectStorage {
-  reads: string[] = [];
-
-  constructor(readonly inner: ObjectStorage) {}
-
-  get kind() {
-    return this.inner.kind;
-  }
-
-  get location() {
-    return this.inner.location;
-  }
-
-  ping(): Promise<void> {
-    return this.inner.ping();
-  }
-
-  listObjects(prefix?: string): AsyncIterable<StoredObject> {
-    return this.inner.listObjects(prefix);
-  }
-
-  headObject(key: string): Promise<StoredObject | null> {
-    return this.inner.headObject(key);
-  }
-
-  readObject(key: string): Promise<Readable> {
-    this.reads.push(key);
-    return this.inner.readObject(key);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
+/**
+ * A real storage driver that also records which keys were read, to see what a
+ * cache saved. A Proxy rather than a wrapper class, so it keeps working when
+ * the ObjectStorage interface grows.
+ */
+export function countingStorage(inner: ObjectStorage): { storage: ObjectStorage; reads: string[] } {
+  const reads: string[] = [];
+  const storage = new Proxy(inner, {
+    get(target, property) {
+      if (property === 'readObject') {
+        return (key: string) => {
+          reads.push(key);
+          return target.readObject(key);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { storage, reads };
 }

@@ -9,7 +9,7 @@ import { testConfig } from '../../src/config';
 import type { QaMetrics, QaSession } from '../../src/quality/qa-types';
 import { MemoryStore, RedisStore, type Store } from '../../src/state';
 import { LocalStorage, type ObjectStorage } from '../../src/storage';
-import { CountingStorage } from '../helpers/counting-storage';
+import { countingStorage } from '../helpers/counting-storage';
 import { localWriter, putAll, s3Writer, type PutObject } from '../helpers/object-writer';
 import { startS3Server, type TestS3 } from '../helpers/s3-server';
 import { expectScoresMatch } from './score-match';
@@ -52,22 +52,25 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 for (const kind of ['s3', 'local'] as const) {
   describe(`QA metrics over ${kind} storage`, () => {
     let s3: TestS3 | undefined;
-    let storage: CountingStorage;
+    let reads: string[];
     let put: PutObject;
     let server: CaptureServer;
 
     beforeAll(async () => {
+      let inner: ObjectStorage;
       if (kind === 's3') {
         s3 = await startS3Server();
-        storage = new CountingStorage(s3.storage);
+        inner = s3.storage;
         put = s3Writer(s3.storage);
       } else {
         const local = new LocalStorage(mkdtempSync(path.join(os.tmpdir(), 'capture-qa-')));
-        storage = new CountingStorage(local);
+        inner = local;
         put = localWriter(local);
       }
+      const counting = countingStorage(inner);
+      reads = counting.reads;
       await seed(put);
-      server = await start(storage);
+      server = await start(counting.storage);
     });
     afterAll(async () => {
       await server?.close();
@@ -112,14 +115,14 @@ for (const kind of ['s3', 'local'] as const) {
 
     it('reads each file once: a refresh reads nothing, a replaced file is read again', async () => {
       await get(server, '/api/qa-metrics');
-      storage.reads = [];
+      reads.length = 0;
       const again = await get<QaMetrics>(server, '/api/qa-metrics');
-      expect(storage.reads).toEqual([]);
+      expect(reads).toEqual([]);
       const target = fixtures.indexOf('good_object_f32.npz');
       // New content (every fixture is already stored somewhere, and equal content rightly shares a cached score).
       await put(`sessions/${sessionOf(target)}/session_data.npz`, 'overwritten by something that is not a zip');
       const changed = await get<QaMetrics>(server, '/api/qa-metrics');
-      expect(storage.reads).toEqual([`sessions/${sessionOf(target)}/session_data.npz`]);
+      expect(reads).toEqual([`sessions/${sessionOf(target)}/session_data.npz`]);
       const session = changed.body.sessions.find((s) => s.sessionId === sessionOf(target))!;
       expect(session.overallQualityScore).toBe(0);
       expect(session.issues.join()).toMatch(/unreadable NPZ/);
@@ -170,8 +173,8 @@ describe('QA metrics access and failures', () => {
   });
 
   it('reads each file once when requests arrive together', async () => {
-    const counting = new CountingStorage(s3.storage);
-    server = await start(counting);
+    const counting = countingStorage(s3.storage);
+    server = await start(counting.storage);
     const answers = await Promise.all([1, 2, 3].map(() => get<QaMetrics>(server!, '/api/qa-metrics')));
     for (const answer of answers) expect(answer.body.sessions).toHaveLength(fixtures.length + 1);
     expect(counting.reads.sort()).toEqual(fixtures.map((_, i) => `sessions/${sessionOf(i)}/session_data.npz`).sort());
