@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Store, StoreTtls } from '../../src/state';
 import { defaultTtls, type StoreFactory } from './store.contract';
 
-/** The QA result cache's behaviour, run unchanged against both stores (test/state/qa-results.test.ts). */
+/** The QA result cache's behaviour, run unchanged against both stores (from memory-store.test.ts and redis-store.test.ts). */
 export function qaResultsContract(name: string, factory: StoreFactory): void {
   describe(`${name} store: QA results`, () => {
     const open: Store[] = [];
