@@ -24,6 +24,10 @@ import { attachRealtime, type Realtime } from './realtime';
 import { rooms } from './realtime/rooms';
 import type { CaptureIo } from './realtime/types';
 import { createUploads, type SessionUploadListener } from './uploads';
+import { QaService } from './quality/qa-service';
+import { qaRoutes } from './quality/qa-routes';
+import { StorageStatsService } from './storage-stats/stats-service';
+import { storageStatsRoutes } from './storage-stats/stats-routes';
 
 export interface ServerDeps {
   logger?: Logger;
@@ -99,6 +103,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(authRoutes({ ...restAuth, requestsPerMinute: config.auth.tokenRequestsPerMinute }));
   app.use(fleetRoutes(restAuth, devices));
   app.use(sessionRoutes(restAuth, sessions, store));
+  app.use(qaRoutes(restAuth, new QaService({ storage, store, metrics, logger, config: config.quality })));
+  app.use(storageStatsRoutes(restAuth, new StorageStatsService({ storage, metrics, logger, config: config.storageStats })));
   app.use(notFound);
   app.use(errorHandler);
 

@@ -21,6 +21,16 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     .min(min, { message: `expected at least ${min}` })
     .max(max, { message: `expected at most ${max}` });
 
+const decimal = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'expected a number' })
+    .min(min, { message: `expected at least ${min}` })
+    .max(max, { message: `expected at most ${max}` });
+
+/** An optional number where an empty variable counts as unset (z.coerce would read it as 0). */
+const optionalDecimal = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), decimal(min, max).optional());
+
 const optionalString = z
   .string()
   .optional()
@@ -90,6 +100,15 @@ const envSchema = z.object({
   UPLOAD_EXPIRY_HOURS: int(1, 24 * 30).default(24),
   UPLOAD_SWEEP_INTERVAL_MS: int(1000).default(15 * 60 * 1000),
   PUBLIC_BASE_URL: optionalString.pipe(z.url({ message: 'expected a URL' }).optional()),
+  // Quality (QA) metrics and storage statistics.
+  QA_LOW_CONFIDENCE: decimal(0, 1).default(0.5),
+  QA_CONCURRENCY: int(1, 64).default(4),
+  QA_MAX_NPZ_BYTES: int(1024).default(512 * 1024 * 1024),
+  QA_CACHE_TTL_SECONDS: int(1).default(30 * 24 * 3600),
+  S3_STATS_CACHE_SECONDS: int(0).default(300),
+  S3_PRICE_STANDARD_GB_MONTH: optionalDecimal(0, 1000),
+  S3_PRICE_INTELLIGENT_TIERING_GB_MONTH: optionalDecimal(0, 1000),
+  S3_PRICE_DEEP_ARCHIVE_GB_MONTH: optionalDecimal(0, 1000),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -142,6 +161,23 @@ export interface Config {
     sweepIntervalMs: number;
     /** Where clients reach this server (local part URLs); unset: taken from each request. */
     publicBaseUrl?: string;
+  };
+  quality: {
+    /** Frames whose mean of left and right confidence is below this are low-confidence frames. */
+    lowConfidence: number;
+    /** NPZ files read at once. */
+    concurrency: number;
+    /** Largest NPZ read, and the most bytes its decoded arrays may take. */
+    maxNpzBytes: number;
+    /** How long a file's QA result stays cached under its ETag. */
+    cacheTtlSeconds: number;
+  };
+  storageStats: {
+    cacheSeconds: number;
+    /** Region whose published prices are the defaults. */
+    region: string;
+    /** USD per GB-month overrides; unset ones come from the region's published rates. */
+    prices: { standard?: number; intelligentTiering?: number; deepArchive?: number };
   };
   timing: {
     sessionCleanupIntervalMs: number;
@@ -268,6 +304,21 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       expiryHours: e.UPLOAD_EXPIRY_HOURS,
       sweepIntervalMs: e.UPLOAD_SWEEP_INTERVAL_MS,
       publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    },
+    quality: {
+      lowConfidence: e.QA_LOW_CONFIDENCE,
+      concurrency: e.QA_CONCURRENCY,
+      maxNpzBytes: e.QA_MAX_NPZ_BYTES,
+      cacheTtlSeconds: e.QA_CACHE_TTL_SECONDS,
+    },
+    storageStats: {
+      cacheSeconds: e.S3_STATS_CACHE_SECONDS,
+      region: e.AWS_REGION,
+      prices: {
+        standard: e.S3_PRICE_STANDARD_GB_MONTH,
+        intelligentTiering: e.S3_PRICE_INTELLIGENT_TIERING_GB_MONTH,
+        deepArchive: e.S3_PRICE_DEEP_ARCHIVE_GB_MONTH,
+      },
     },
     timing: {
       sessionCleanupIntervalMs: e.SESSION_CLEANUP_INTERVAL_MS,

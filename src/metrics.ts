@@ -268,6 +268,7 @@ export function createMetrics() {
       labelNames: ['tier'] as const,
       registers,
     }),
+
   };
   return metrics;
 }

@@ -6,9 +6,20 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly details?: unknown,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'HttpError';
+  }
+}
+
+/** Runs work that needs a dependency; its failure becomes a 503 naming what is unavailable. */
+export async function orUnavailable<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw new HttpError(503, `${what} is unavailable; try again later`, undefined, { cause: err });
   }
 }
 
@@ -24,7 +35,7 @@ export function notFound(req: Request, res: Response): void {
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   const status = statusOf(err);
   if (status >= 500 && !(err instanceof HttpError && status === 503)) req.log?.error({ err }, 'request failed');
-  else if (status === 503) req.log?.warn({ err: (err as Error).message }, 'dependency unavailable');
+  else if (status === 503) req.log?.warn({ err: (err as Error).message, cause: (err as Error).cause }, 'dependency unavailable');
   else req.log?.debug({ err: (err as Error)?.message }, 'request rejected');
   if (res.headersSent) {
     res.destroy();

@@ -9,8 +9,9 @@ export { MemoryStore, RedisStore };
 
 /** Redis when REDIS_URL is configured, otherwise the in-process memory store. */
 export function createStore(config: Config, logger: Logger): Store {
+  const ttls = { ...config.ttl, qaResultSeconds: config.quality.cacheTtlSeconds };
   if (config.redis.url) {
-    return new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, ttls: config.ttl, logger });
+    return new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, ttls, logger });
   }
-  return new MemoryStore(config.ttl);
+  return new MemoryStore(ttls);
 }

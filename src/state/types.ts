@@ -167,12 +167,24 @@ export interface UploadStore {
   remove(uploadId: string): Promise<void>;
 }
 
+/**
+ * QA results of recordings, cached by the object's ETag so an unchanged file
+ * is never read twice. Values are the QA domain's JSON; it validates them on
+ * read, so a corrupt or outdated entry is just a miss.
+ */
+export interface QaResultStore {
+  get(etag: string): Promise<unknown | null>;
+  /** Creates or replaces the entry; it expires after qaResultSeconds. */
+  save(etag: string, result: object): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly devices: DeviceStore;
   readonly locks: LockStore;
   readonly sessions: SessionStore;
   readonly uploads: UploadStore;
+  readonly qaResults: QaResultStore;
   /** Resolves when the backing service answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -185,4 +197,8 @@ export interface StoreTtls {
   sessionSeconds: number;
   telemetrySeconds: number;
   uploadSeconds: number;
+  /** Cached QA results; DEFAULT_QA_RESULT_TTL_SECONDS when absent. */
+  qaResultSeconds?: number;
 }
+
+export const DEFAULT_QA_RESULT_TTL_SECONDS = 30 * 24 * 3600;

@@ -1,17 +1,18 @@
-/** The part of s3rver's API the tests use (the package ships no types). */
+// s3rver ships no types; the little the tests use.
 declare module 's3rver' {
-  import type { AddressInfo } from 'node:net';
   interface S3rverOptions {
     address?: string;
     port?: number;
     silent?: boolean;
     directory?: string;
     resetOnClose?: boolean;
+    allowMismatchedSignatures?: boolean;
+    vhostBuckets?: boolean;
     configureBuckets?: Array<{ name: string; configs?: Array<string | Buffer> }>;
   }
   class S3rver {
     constructor(options?: S3rverOptions);
-    run(): Promise<AddressInfo>;
+    run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
   }
   export = S3rver;

@@ -1,4 +1,6 @@
 import { MemoryStore } from '../../src/state';
+import { qaResultsContract } from './qa-results.contract';
 import { storeContract } from './store.contract';
 
 storeContract('memory', async (ttls) => new MemoryStore(ttls));
+qaResultsContract('memory', async (ttls) => new MemoryStore(ttls));

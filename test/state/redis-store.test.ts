@@ -3,6 +3,8 @@ import pino from 'pino';
 import { RedisStore } from '../../src/state';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server';
 import { defaultTtls, device, storeContract } from './store.contract';
+import { qaResultsContract } from './qa-results.contract';
+import { qaResultKey } from '../../src/state/redis/qa-results';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -17,6 +19,7 @@ const makeStore = (prefix = redis.uniquePrefix(), ttls = defaultTtls) =>
   new RedisStore({ url: redis.url, keyPrefix: prefix, ttls, logger });
 
 storeContract('redis', async (ttls) => makeStore(undefined, ttls));
+qaResultsContract('redis', async (ttls) => makeStore(undefined, ttls));
 
 describe('redis store specifics', () => {
   it('uses the spec key layout under the configured prefix', async () => {
@@ -75,6 +78,25 @@ describe('redis store specifics', () => {
     try {
       await expect(store.ping()).rejects.toThrow();
       await expect(store.devices.get('H1')).rejects.toThrow();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('redis QA results specifics', () => {
+  it('stores qa:{sha256(etag)} with the configured TTL, and reads a corrupt value as a miss', async () => {
+    const store = makeStore(undefined, { ...defaultTtls, qaResultSeconds: 600 });
+    try {
+      await store.qaResults.save('"abc"', { ok: 1 });
+      const key = qaResultKey('"abc"');
+      expect(key).toMatch(/^qa:[0-9a-f]{64}$/);
+      expect(JSON.parse((await store.client.get(key))!)).toEqual({ ok: 1 });
+      const ttl = await store.client.ttl(key);
+      expect(ttl).toBeGreaterThan(590);
+      expect(ttl).toBeLessThanOrEqual(600);
+      await store.client.set(key, '{not json');
+      expect(await store.qaResults.get('"abc"')).toBeNull();
     } finally {
       await store.close();
     }

@@ -20,6 +20,7 @@ import type {
   UploadStore,
 } from '../types';
 import { ExpiringMap } from './expiring-map';
+import { MemoryQaResultStore } from './qa-results';
 import { decodeSessionCursor, encodeSessionCursor, sessionMatches } from '../session-cursor';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -243,6 +244,7 @@ export class MemoryStore implements Store {
   readonly locks: MemoryLockStore;
   readonly sessions: MemorySessionStore;
   readonly uploads: MemoryUploadStore;
+  readonly qaResults: MemoryQaResultStore;
   private readonly sweep: NodeJS.Timeout;
 
   constructor(ttls: StoreTtls) {
@@ -250,6 +252,7 @@ export class MemoryStore implements Store {
     this.locks = new MemoryLockStore(ttls);
     this.sessions = new MemorySessionStore(ttls);
     this.uploads = new MemoryUploadStore(ttls);
+    this.qaResults = new MemoryQaResultStore(ttls);
     this.sweep = setInterval(() => this.purgeExpired(), SWEEP_INTERVAL_MS).unref();
   }
 
@@ -264,5 +267,6 @@ export class MemoryStore implements Store {
     this.locks.purgeExpired();
     this.sessions.purgeExpired();
     this.uploads.purgeExpired();
+    this.qaResults.purgeExpired();
   }
 }

@@ -5,6 +5,7 @@ import { RedisDeviceStore } from './devices';
 import { RedisLockStore } from './locks';
 import { RedisSessionStore } from './sessions';
 import { RedisUploadStore } from './uploads';
+import { RedisQaResultStore } from './qa-results';
 
 export interface RedisStoreOptions {
   url: string;
@@ -26,6 +27,7 @@ export class RedisStore implements Store {
   readonly locks: RedisLockStore;
   readonly sessions: RedisSessionStore;
   readonly uploads: RedisUploadStore;
+  readonly qaResults: RedisQaResultStore;
   readonly client: Redis;
 
   constructor(options: RedisStoreOptions) {
@@ -52,6 +54,7 @@ export class RedisStore implements Store {
     this.locks = new RedisLockStore(this.client, options.ttls);
     this.sessions = new RedisSessionStore(this.client, options.ttls);
     this.uploads = new RedisUploadStore(this.client, options.ttls);
+    this.qaResults = new RedisQaResultStore(this.client, options.ttls);
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { HttpError, orUnavailable } from '../http/errors';
+import { requireAuth, type RestAuthDeps } from '../http/require-auth';
+import { SESSION_TIMESTAMP_PATTERN } from '../storage';
+import type { QaService } from './qa-service';
+
+const noQuery = z.object({}).strict();
+const sessionIdSchema = z.string().regex(SESSION_TIMESTAMP_PATTERN, { message: 'sessionId must look like 20260206_143052 (YYYYMMDD_HHMMSS)' });
+
+/**
+ * GET /api/qa-metrics (the spec's QAMetrics) and GET /api/qa-metrics/:sessionId
+ * (one session of it), for dashboards and tablets (or the admin key).
+ */
+export function qaRoutes(auth: RestAuthDeps, qa: QaService): Router {
+  const router = Router();
+  const allowed = requireAuth(auth, ['dashboard', 'tablet']);
+
+  router.get('/api/qa-metrics', allowed, async (req, res) => {
+    if (!noQuery.safeParse(req.query).success) throw new HttpError(400, 'this endpoint takes no query parameters');
+    res.json(await orUnavailable('recordings storage', () => qa.all()));
+  });
+
+  router.get('/api/qa-metrics/:sessionId', allowed, async (req, res) => {
+    if (!noQuery.safeParse(req.query).success) throw new HttpError(400, 'this endpoint takes no query parameters');
+    const sessionId = sessionIdSchema.safeParse(req.params.sessionId);
+    if (!sessionId.success) throw new HttpError(400, sessionId.error.issues[0]!.message);
+    const session = await orUnavailable('recordings storage', () => qa.one(sessionId.data));
+    if (session === null) throw new HttpError(404, `no recordings for session ${sessionId.data}`);
+    res.json(session);
+  });
+  return router;
+}

@@ -1,0 +1,153 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Metrics } from '../metrics';
+import type { Store } from '../state';
+import { RECORDING_FILE_NAMES, SESSION_TIMESTAMP_PATTERN, type ObjectStorage, type StoredObject } from '../storage';
+import { SESSIONS_PREFIX, extensionOf, sessionIdToIso, sessionKeyParts } from '../storage-stats/layout';
+import { analyseNpz } from './analyse';
+import { mapLimit } from './map-limit';
+import { scoreNpz, type NpzScore } from './qa-score';
+import { cachedScoreSchema, ISSUE_THRESHOLD, type QaMetrics, type QaSession } from './qa-types';
+
+export interface QaServiceDeps {
+  storage: ObjectStorage;
+  store: Store;
+  metrics: Metrics;
+  logger: Logger;
+  config: Config['quality'];
+}
+
+/** Bump when scoring changes, so results cached by an older version are re-read. */
+const SCORING_VERSION = 1;
+
+interface SessionFiles {
+  sessionId: string;
+  npz?: StoredObject;
+  hasMp4: boolean;
+}
+
+/**
+ * QA of every recorded session: lists sessions/, scores each session_data.npz
+ * (cached by ETag in the store, so only new or changed files are read), with
+ * at most `concurrency` files read at once.
+ */
+export class QaService {
+  /** Analyses under way, so two requests arriving together read a file once. */
+  private readonly inFlight = new Map<string, Promise<NpzScore>>();
+  private readonly log: Logger;
+
+  constructor(private readonly deps: QaServiceDeps) {
+    this.log = deps.logger.child({ component: 'qa' });
+  }
+
+  async all(): Promise<QaMetrics> {
+    const sessions = await this.listSessions(SESSIONS_PREFIX);
+    const scored = await mapLimit(sessions, this.deps.config.concurrency, (s) => this.scoreSession(s));
+    scored.sort((a, b) => (a.sessionId < b.sessionId ? 1 : a.sessionId > b.sessionId ? -1 : 0));
+    const result: QaMetrics = {
+      overview: {
+        totalSessions: scored.length,
+        completeSessions: scored.filter((s) => s.status === 'complete').length,
+        lastUpdated: new Date().toISOString(),
+      },
+      sessions: scored,
+      aggregateStats: {
+        avgCaptureQuality: mean(scored.map((s) => s.stages.stage2_captureQuality.score)),
+        avgTrackingConfidence: mean(scored.map((s) => s.stages.stage12_trackingConfidence.score)),
+        avgValidationScore: mean(scored.map((s) => s.stages.stage10_validationTests.score)),
+        sessionsWithIssues: scored.filter((s) => s.overallQualityScore < ISSUE_THRESHOLD).length,
+      },
+    };
+    const { metrics } = this.deps;
+    metrics.qaSessionsAnalyzed.set(scored.length);
+    metrics.qaSessionsWithIssues.set(result.aggregateStats.sessionsWithIssues);
+    metrics.qaAverageScore.set({ stage: 'capture_quality' }, result.aggregateStats.avgCaptureQuality);
+    metrics.qaAverageScore.set({ stage: 'validation' }, result.aggregateStats.avgValidationScore);
+    metrics.qaAverageScore.set({ stage: 'tracking_confidence' }, result.aggregateStats.avgTrackingConfidence);
+    metrics.qaAverageScore.set({ stage: 'overall' }, mean(scored.map((s) => s.overallQualityScore)));
+    return result;
+  }
+
+  /** One session's QA, or null when the session has no files. `sessionId` must be validated by the caller. */
+  async one(sessionId: string): Promise<QaSession | null> {
+    const [session] = await this.listSessions(`${SESSIONS_PREFIX}${sessionId}/`);
+    return session ? this.scoreSession(session) : null;
+  }
+
+  private async listSessions(prefix: string): Promise<SessionFiles[]> {
+    const sessions = new Map<string, SessionFiles>();
+    for await (const object of this.deps.storage.listObjects(prefix)) {
+      const parts = sessionKeyParts(object.key);
+      if (!parts || !SESSION_TIMESTAMP_PATTERN.test(parts.sessionId)) continue;
+      let session = sessions.get(parts.sessionId);
+      if (!session) sessions.set(parts.sessionId, (session = { sessionId: parts.sessionId, hasMp4: false }));
+      if (parts.file === RECORDING_FILE_NAMES.data) session.npz = object;
+      if (extensionOf(parts.file) === 'mp4') session.hasMp4 = true;
+    }
+    return [...sessions.values()];
+  }
+
+  private async scoreSession(session: SessionFiles): Promise<QaSession> {
+    const score = session.npz
+      ? await this.scoreFile(session.npz)
+      : scoreNpz({ unreadable: `no ${RECORDING_FILE_NAMES.data} in this session` }, this.scoreOptions());
+    const { captureDate, ...rest } = score;
+    return {
+      sessionId: session.sessionId,
+      captureDate: captureDate ?? sessionIdToIso(session.sessionId) ?? '',
+      status: session.npz && session.hasMp4 ? 'complete' : 'incomplete',
+      ...rest,
+    };
+  }
+
+  private async scoreFile(object: StoredObject): Promise<NpzScore> {
+    const cacheKey = object.etag ? `v${SCORING_VERSION}:${this.deps.config.lowConfidence}:${object.etag}` : undefined;
+    if (cacheKey) {
+      const cached = await this.readCache(cacheKey);
+      if (cached) return cached;
+      const running = this.inFlight.get(cacheKey);
+      if (running) return running;
+    }
+    const work = this.analyse(object, cacheKey);
+    if (!cacheKey) return work;
+    this.inFlight.set(cacheKey, work);
+    try {
+      return await work;
+    } finally {
+      this.inFlight.delete(cacheKey);
+    }
+  }
+
+  private async analyse(object: StoredObject, cacheKey: string | undefined): Promise<NpzScore> {
+    const { score, cacheable } = await analyseNpz(() => this.deps.storage.readObject(object.key), {
+      maxNpzBytes: this.deps.config.maxNpzBytes,
+      lowConfidence: this.deps.config.lowConfidence,
+    });
+    if (!cacheable) this.log.warn({ key: object.key }, 'could not read NPZ from storage; scored as failing, not cached');
+    if (cacheable && cacheKey) {
+      // A store that is down costs a re-read next time, never the answer.
+      await this.deps.store.qaResults.save(cacheKey, score).catch((err: unknown) => {
+        this.log.warn({ err: (err as Error).message }, 'could not cache a QA result');
+      });
+    }
+    return score;
+  }
+
+  private async readCache(cacheKey: string): Promise<NpzScore | undefined> {
+    try {
+      const parsed = cachedScoreSchema.safeParse(await this.deps.store.qaResults.get(cacheKey));
+      return parsed.success ? parsed.data : undefined;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not read the QA cache; reading the file');
+      return undefined;
+    }
+  }
+
+  private scoreOptions() {
+    return { lowConfidence: this.deps.config.lowConfidence, now: new Date() };
+  }
+}
+
+function mean(values: number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}

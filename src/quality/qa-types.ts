@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { NpzScore } from './qa-score';
+
+/** One session in the spec's QAMetrics, plus `issues` (why checks failed) beyond the spec. */
+export interface QaSession extends Omit<NpzScore, 'captureDate'> {
+  sessionId: string;
+  captureDate: string;
+  /** 'complete' when the session has both its .mp4 and its .npz, as in S3Stats. */
+  status: 'complete' | 'incomplete';
+}
+
+/** The spec's QAMetrics. */
+export interface QaMetrics {
+  overview: { totalSessions: number; completeSessions: number; lastUpdated: string };
+  sessions: QaSession[];
+  aggregateStats: {
+    avgCaptureQuality: number;
+    avgTrackingConfidence: number;
+    avgValidationScore: number;
+    sessionsWithIssues: number;
+  };
+}
+
+/** Sessions scoring below this overall have issues (the spec's "Quality < 80%"). */
+export const ISSUE_THRESHOLD = 80;
+
+const num = z.number();
+/** What the cache must hold to be used; anything else (corrupt, older shape) is re-read. */
+export const cachedScoreSchema = z.object({
+  captureDate: z.string().optional(),
+  stages: z.object({
+    stage2_captureQuality: z.object({
+      totalFrames: num,
+      bothHandsNotInFramePercent: num,
+      trackingErrorsPercent: num,
+      handSpeedExceededPercent: num,
+      validFramesPercent: num,
+      score: num,
+    }),
+    stage10_validationTests: z.object({
+      npzIntegrityCheck: z.boolean(),
+      frameCountCheck: z.boolean(),
+      timestampConsistency: z.boolean(),
+      score: num,
+    }),
+    stage12_trackingConfidence: z.object({
+      leftHandAvgConfidence: num,
+      rightHandAvgConfidence: num,
+      overallAvgConfidence: num,
+      lowConfidenceFramesPercent: num,
+      score: num,
+    }),
+  }),
+  overallQualityScore: num,
+  issues: z.array(z.string()),
+}) satisfies z.ZodType<NpzScore>;
