@@ -12,6 +12,7 @@ export interface FleetGaugeValues {
   recording: number;
   lowBattery: number;
   batteries: Array<{ deviceId: string; level: number }>;
+  devices: Array<{ deviceId: string; online: boolean; locked: boolean; recording: boolean }>;
 }
 
 /**
@@ -23,6 +24,8 @@ export interface MetricSources {
   fleet?: () => Promise<FleetGaugeValues>;
   dashboardSubscribers?: () => number;
   activeSessions?: () => Promise<number>;
+  /** Start (ms) of the oldest upload in progress, kept current by the upload service. */
+  oldestUploadStartedAt?: number;
 }
 
 export function createMetrics() {
@@ -35,6 +38,13 @@ export function createMetrics() {
   }
   const registers = [registry];
   const sources: MetricSources = {};
+  const perDevice = async (gauge: Gauge<'device_id'>, flag: (d: FleetGaugeValues['devices'][number]) => boolean) => {
+    const values = await sources.fleet?.().catch(() => undefined);
+    if (!values) return;
+    // Reset first, so forgotten devices stop being reported.
+    gauge.reset();
+    for (const d of values.devices) gauge.set({ device_id: d.deviceId }, flag(d) ? 1 : 0);
+  };
   const fleetValue = async (pick: (v: FleetGaugeValues) => number, gauge: Gauge) => {
     const values = await sources.fleet?.().catch(() => undefined);
     if (values) gauge.set(pick(values));
@@ -206,23 +216,36 @@ export function createMetrics() {
       help: 'Per device: 1 while connected, 0 while known but offline',
       labelNames: ['device_id'] as const,
       registers,
+      async collect() {
+        await perDevice(this, (d) => d.online);
+      },
     }),
     deviceLocked: new Gauge({
       name: 'turing_device_locked',
       help: 'Per device: 1 while a tablet holds its lock, else 0',
       labelNames: ['device_id'] as const,
       registers,
+      async collect() {
+        await perDevice(this, (d) => d.locked);
+      },
     }),
     deviceRecording: new Gauge({
       name: 'turing_device_recording',
       help: 'Per device: 1 while recording, else 0',
       labelNames: ['device_id'] as const,
       registers,
+      async collect() {
+        await perDevice(this, (d) => d.recording);
+      },
     }),
     uploadsOldestAge: new Gauge({
       name: 'turing_uploads_oldest_age_seconds',
       help: 'Age of the oldest upload still in progress (0 when none)',
       registers,
+      collect() {
+        const started = sources.oldestUploadStartedAt;
+        this.set(started === undefined ? 0 : Math.max(0, (Date.now() - started) / 1000));
+      },
     }),
 
     // Quality (QA) statistics, refreshed with the QA report.

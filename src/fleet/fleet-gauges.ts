@@ -19,6 +19,12 @@ export function fleetGaugeSource(devices: DeviceService): () => Promise<FleetGau
           recording: snapshots.filter(isRecording).length,
           lowBattery: batteries.filter((b) => b.level < LOW_BATTERY_THRESHOLD).length,
           batteries,
+          devices: snapshots.map((s) => ({
+            deviceId: s.record.deviceId,
+            online: s.record.isOnline,
+            locked: s.lock !== null,
+            recording: isRecording(s),
+          })),
         };
       });
       // A failed read is not reused: the next scrape tries again.

@@ -163,11 +163,14 @@ export class UploadService {
     this.o.metrics.uploadBytes.inc({ file_type: fileType }, size);
   }
 
-  /** The gauge counts the store's in-progress records, so it stays right across restarts. */
+  /** The gauges read the store's in-progress records, so they stay right across restarts. */
   async refreshInProgress(): Promise<void> {
     try {
-      const uploads = await this.o.store.uploads.list();
-      this.o.metrics.uploadsInProgress.set(uploads.filter((u) => u.status === 'in-progress').length);
+      const inProgress = (await this.o.store.uploads.list()).filter((u) => u.status === 'in-progress');
+      this.o.metrics.uploadsInProgress.set(inProgress.length);
+      // The age itself is computed at scrape time, so it keeps growing between upload events.
+      this.o.metrics.sources.oldestUploadStartedAt =
+        inProgress.length === 0 ? undefined : Math.min(...inProgress.map((u) => u.startedAt.getTime()));
     } catch (err) {
       this.o.logger.warn({ err }, 'could not count uploads in progress');
     }

@@ -225,4 +225,26 @@ describe.each(STORE_KINDS)('headsets and dashboards on the %s store', (kind: Sto
     expect(text).toMatch(/turing_socket_events_total\{event="device-telemetry"\} 1/);
     expect(text).toMatch(/turing_socket_messages_total\{event_type="on-device-telemetry-updated",direction="out"\} 1/);
   });
+
+  it('exports per-device online, locked and recording flags for the alert rules', async () => {
+    const server = await start();
+    const h1 = await headset(server, 'H1');
+    await h1.ask('headset-identify', 'H1');
+    const h2 = await headset(server, 'H2');
+    await h2.ask('headset-identify', 'H2');
+    const tablet = await connectClient(server, { deviceId: 'TABLET_1', deviceType: 'tablet' });
+    await tablet.ask('tablet-lock-device', 'H1');
+    await h1.ask('headset-recording-state', true);
+    h2.close();
+    await eventually(async () => expect((await server.store.devices.get('H2'))!.isOnline).toBe(false));
+    // Gauges read one store snapshot per second; wait for a fresh one.
+    await sleep(1_100);
+    const text = await (await fetch(`${server.url()}/metrics`)).text();
+    expect(text).toContain('turing_device_online{device_id="H1"} 1');
+    expect(text).toContain('turing_device_online{device_id="H2"} 0');
+    expect(text).toContain('turing_device_locked{device_id="H1"} 1');
+    expect(text).toContain('turing_device_locked{device_id="H2"} 0');
+    expect(text).toContain('turing_device_recording{device_id="H1"} 1');
+    expect(text).toContain('turing_device_recording{device_id="H2"} 0');
+  });
 });

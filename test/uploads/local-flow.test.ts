@@ -193,10 +193,16 @@ describe('chunked upload through the local driver', () => {
     const file = randomFile(1000);
     const started = await client.start(file.length);
     expect((await server.metrics.uploadsInProgress.get()).values[0]!.value).toBe(1);
+    // The oldest upload's age grows between upload events, so a stuck upload can alert.
+    const age = async () => Number(/^turing_uploads_oldest_age_seconds (\S+)$/m.exec(await server.metrics.registry.metrics())![1]);
+    const first = await age();
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await age()).toBeGreaterThan(first + 0.5);
     await client.complete(started, await client.putAll(started, file));
     const text = await server.metrics.registry.metrics();
     expect(text).toContain('turing_upload_bytes_total{file_type="video"} 1000');
     expect(text).toContain('turing_uploads_in_progress 0');
+    expect(text).toContain('turing_uploads_oldest_age_seconds 0');
     expect(text).toMatch(/turing_upload_duration_seconds_count\{file_type="video"\} 1/);
     expect(text).toMatch(/turing_upload_size_bytes_count\{file_type="video"\} 1/);
   });
