@@ -24,6 +24,10 @@ import { attachRealtime, type Realtime } from './realtime';
 import { rooms } from './realtime/rooms';
 import type { CaptureIo } from './realtime/types';
 import { createUploads, type SessionUploadListener } from './uploads';
+import { createClusterAdapter, type ClusterAdapter } from './realtime/cluster-adapter';
+import { PeriodicTask } from './util/periodic-task';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { QaService } from './quality/qa-service';
 import { qaRoutes } from './quality/qa-routes';
 import { StorageStatsService } from './storage-stats/stats-service';
@@ -50,6 +54,8 @@ export interface CaptureServer {
   readonly locks: LockService;
   readonly sessions: SessionService;
   readonly realtime: Realtime;
+  /** This process's identity in the cluster. */
+  readonly instanceId: string;
   readonly httpServer: http.Server;
   /** Starts listening; port 0 picks a free port. Resolves with the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
@@ -68,6 +74,8 @@ const JSON_BODY_LIMIT = '200kb';
  */
 export function createServer(config: Config, deps: ServerDeps = {}): CaptureServer {
   const logger = deps.logger ?? createLogger(config);
+  // This process's name in the cluster: it owns the leases of cluster-wide jobs it runs.
+  const instanceId = `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const metrics = createMetrics();
   const tokens = new TokenService(config.auth.jwtSecret, config.auth.deviceTokenExpiry);
   const store = deps.store ?? createStore(config, logger);
@@ -109,8 +117,20 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(errorHandler);
 
   const httpServer = http.createServer(app);
-  uploads.sweeper.start();
+  const lease = { leases: store.leases, owner: instanceId };
+  const uploadSweep = new PeriodicTask(
+    'upload-sweep',
+    config.uploads.sweepIntervalMs,
+    async () => void (await uploads.sweeper.sweep()),
+    logger,
+    lease,
+  ).start();
+  // Several processes share broadcasts through Redis; one process keeps Socket.IO's in-memory adapter.
+  const cluster: ClusterAdapter | undefined = config.redis.url
+    ? createClusterAdapter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, mode: config.redis.adapter, logger })
+    : undefined;
   const io: CaptureIo = new SocketServer(httpServer, {
+    ...(cluster ? { adapter: cluster.adapter } : {}),
     // Frames are JPEG: compression costs CPU and saves nothing.
     perMessageDeflate: false,
     // Room above the relay's own frame limit, so the relay (not the transport) drops oversized frames.
@@ -140,6 +160,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
       recordingAckTimeoutMs: config.timing.recordingAckTimeoutMs,
     },
     sessionCleanupIntervalMs: config.timing.sessionCleanupIntervalMs,
+    orphanSweepIntervalMs: config.timing.orphanSweepIntervalMs,
+    lease,
   });
   metrics.sources.fleet = fleetGaugeSource(devices);
   metrics.sources.activeSessions = () => sessions.countActive();
@@ -156,6 +178,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     }, config.server.shutdownTimeoutMs);
     forced.unref();
     realtime.stop();
+    uploadSweep.stop();
     try {
       // io.close() disconnects every socket and closes the HTTP server.
       await new Promise<void>((resolve) => {
@@ -166,7 +189,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
       log.warn({ err }, 'error while closing the HTTP server');
     }
     await uploads.sweeper.stop();
-    await Promise.allSettled([store.close(), storage.close()]);
+    await Promise.allSettled([store.close(), storage.close(), cluster?.close()]);
     clearTimeout(forced);
   }
 
@@ -183,6 +206,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     locks,
     sessions,
     realtime,
+    instanceId,
     httpServer,
     listen(port = config.server.port, host = config.server.host) {
       return new Promise((resolve, reject) => {

@@ -46,6 +46,8 @@ const envSchema = z.object({
   REDIS_URL: optionalString.pipe(
     z.string().regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' }).optional(),
   ),
+  REDIS_ADAPTER: z.enum(['sharded', 'classic']).default('sharded'),
+  ORPHAN_SWEEP_INTERVAL_MS: int(100).default(5_000),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9_:.-]{0,64}$/, { message: 'expected up to 64 of a-z A-Z 0-9 _ : . -' })
@@ -118,7 +120,12 @@ export interface Config {
   version: string;
   server: { port: number; host: string; trustProxy: string; shutdownTimeoutMs: number };
   log: { level: string; pretty: boolean };
-  redis: { url?: string; keyPrefix: string };
+  redis: {
+    url?: string;
+    keyPrefix: string;
+    /** Socket.IO adapter: 'sharded' needs Redis 7; 'classic' works with Redis 6. */
+    adapter: 'sharded' | 'classic';
+  };
   storage: {
     dataDir: string;
     s3?: {
@@ -186,6 +193,8 @@ export interface Config {
     lockGraceMs: number;
     deviceStaleMs: number;
     recordingAckTimeoutMs: number;
+    /** How often one process looks for devices and tablets left behind by a dead process. */
+    orphanSweepIntervalMs: number;
   };
 }
 
@@ -259,7 +268,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       level: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
       pretty: e.NODE_ENV === 'development',
     },
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, adapter: e.REDIS_ADAPTER },
     storage: {
       dataDir: path.resolve(e.DATA_DIR),
       s3: e.S3_BUCKET_NAME
@@ -327,6 +336,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       lockGraceMs: e.LOCK_GRACE_MS,
       deviceStaleMs: e.DEVICE_STALE_MS,
       recordingAckTimeoutMs: e.RECORDING_ACK_TIMEOUT_MS,
+      orphanSweepIntervalMs: e.ORPHAN_SWEEP_INTERVAL_MS,
     },
   };
   return { config: deepFreeze(config), generatedSecrets };

@@ -40,6 +40,10 @@ export class LockGrace {
     return this.timers.size;
   }
 
+  isPending(tabletId: string): boolean {
+    return this.timers.has(tabletId);
+  }
+
   stop(): void {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PresenceStatus } from '../protocol';
+import { PeriodicTask, type TaskLease } from '../util/periodic-task';
 import type { DeviceService } from './device-service';
 
 export interface PresenceListener {
@@ -23,25 +24,28 @@ export interface PresenceMonitorOptions {
  */
 export class PresenceMonitor {
   private readonly known = new Map<string, PresenceStatus>();
-  private checkTimer?: NodeJS.Timeout;
-  private cleanupTimer?: NodeJS.Timeout;
-  private checking = false;
+  private readonly tasks: PeriodicTask[];
 
+  /** With a lease, one process of the cluster watches presence, so each change is announced once. */
   constructor(
     private readonly devices: DeviceService,
     private readonly listener: PresenceListener,
-    private readonly options: PresenceMonitorOptions,
-    private readonly logger: Logger,
-  ) {}
+    options: PresenceMonitorOptions,
+    logger: Logger,
+    lease?: TaskLease,
+  ) {
+    this.tasks = [
+      new PeriodicTask('presence-check', options.checkIntervalMs, () => this.check(), logger, lease),
+      new PeriodicTask('offline-device-cleanup', options.cleanupIntervalMs, () => this.cleanup(options.offlineExpiryMs), logger, lease),
+    ];
+  }
 
   start(): void {
-    this.checkTimer = setInterval(() => void this.check(), this.options.checkIntervalMs).unref();
-    this.cleanupTimer = setInterval(() => void this.cleanup(), this.options.cleanupIntervalMs).unref();
+    for (const task of this.tasks) task.start();
   }
 
   stop(): void {
-    clearInterval(this.checkTimer);
-    clearInterval(this.cleanupTimer);
+    for (const task of this.tasks) task.stop();
   }
 
   /** Records a transition the caller has already announced. */
@@ -49,36 +53,24 @@ export class PresenceMonitor {
     this.known.set(deviceId, status);
   }
 
-  async check(): Promise<void> {
-    if (this.checking) return;
-    this.checking = true;
-    try {
-      const seen = new Set<string>();
-      for (const { record } of await this.devices.snapshots()) {
-        seen.add(record.deviceId);
-        const status = this.devices.presenceOf(record);
-        const before = this.known.get(record.deviceId);
-        this.known.set(record.deviceId, status);
-        if (before !== undefined && before !== status) {
-          this.listener.presenceChanged(record.deviceId, status, record.lastSeen);
-        }
+  private async check(): Promise<void> {
+    const seen = new Set<string>();
+    for (const { record } of await this.devices.snapshots()) {
+      seen.add(record.deviceId);
+      const status = this.devices.presenceOf(record);
+      const before = this.known.get(record.deviceId);
+      this.known.set(record.deviceId, status);
+      if (before !== undefined && before !== status) {
+        this.listener.presenceChanged(record.deviceId, status, record.lastSeen);
       }
-      // Forget devices the store no longer has, so the map stays the size of the fleet.
-      for (const id of this.known.keys()) if (!seen.has(id)) this.known.delete(id);
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'presence check failed; will retry');
-    } finally {
-      this.checking = false;
     }
+    // Forget devices the store no longer has, so the map stays the size of the fleet.
+    for (const id of this.known.keys()) if (!seen.has(id)) this.known.delete(id);
   }
 
-  async cleanup(): Promise<void> {
-    try {
-      const expired = await this.devices.expireOffline(this.options.offlineExpiryMs);
-      for (const id of expired) this.known.delete(id);
-      if (expired.length > 0) this.listener.devicesExpired(expired);
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'offline device cleanup failed; will retry');
-    }
+  private async cleanup(offlineExpiryMs: number): Promise<void> {
+    const expired = await this.devices.expireOffline(offlineExpiryMs);
+    for (const id of expired) this.known.delete(id);
+    if (expired.length > 0) this.listener.devicesExpired(expired);
   }
 }

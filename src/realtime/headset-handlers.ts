@@ -73,8 +73,15 @@ export function registerHeadsetHandlers(router: EventRouter, socket: CaptureSock
 /** On disconnect: offline unless the headset already reconnected on another socket. */
 export async function headsetDisconnected(socket: CaptureSocket, ctx: RealtimeContext): Promise<void> {
   const deviceId = socket.data.identifiedDeviceId;
-  if (!deviceId) return;
-  const wentOffline = await ctx.devices.disconnect(deviceId, socket.id);
+  if (deviceId) await headsetGone(deviceId, socket.id, ctx);
+}
+
+/**
+ * The headset's connection `connectionId` is gone (a disconnect, or its process
+ * died): offline and announced, unless it has already reconnected elsewhere.
+ */
+export async function headsetGone(deviceId: string, connectionId: string, ctx: RealtimeContext): Promise<void> {
+  const wentOffline = await ctx.devices.disconnect(deviceId, connectionId);
   if (!wentOffline) return;
   ctx.presence.note(deviceId, 'offline');
   ctx.notifier.presenceChanged(deviceId, 'offline', new Date());

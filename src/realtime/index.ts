@@ -9,7 +9,8 @@ import { registerRecordingHandlers } from './recording-handlers';
 import { TabletPresence } from './tablet-presence';
 import { registerSessionHandlers, trackSessionDevices } from './session-handlers';
 import type { SessionService } from '../sessions/session-service';
-import { PeriodicTask } from '../util/periodic-task';
+import { PeriodicTask, type TaskLease } from '../util/periodic-task';
+import { sweepOrphans } from './orphan-sweep';
 import type { SessionRecord } from '../state/types';
 import { tabletIdOf } from './tablet-identity';
 import type { Metrics } from '../metrics';
@@ -37,6 +38,10 @@ export interface RealtimeOptions {
   presence: { checkIntervalMs: number; cleanupIntervalMs: number; offlineExpiryMs: number };
   tablets: { lockGraceMs: number; lockRefreshIntervalMs: number; recordingAckTimeoutMs: number };
   sessionCleanupIntervalMs: number;
+  /** How often one process looks for what a dead process left behind. */
+  orphanSweepIntervalMs: number;
+  /** Cluster-wide jobs run under this lease, on one process at a time. */
+  lease: TaskLease;
 }
 
 export interface Realtime {
@@ -55,7 +60,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   const { io, devices, locks, sessions, metrics, logger } = options;
   const log = logger.child({ component: 'realtime' });
   const notifier = new FleetNotifier(io, devices, locks, metrics, log);
-  const presence = new PresenceMonitor(devices, notifier, options.presence, log);
+  const presence = new PresenceMonitor(devices, notifier, options.presence, log, options.lease);
   const commands = new RecordingCommands(options.tablets.recordingAckTimeoutMs, (deviceId, tabletId, command) =>
     notifier.emit(rooms.tablet(tabletId), 'on-recording-command-timeout', { deviceId, command }),
   );
@@ -85,7 +90,15 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
       }
     },
     log,
+    options.lease,
   ).start();
+  const orphanSweep = new PeriodicTask(
+    'orphan-sweep',
+    options.orphanSweepIntervalMs,
+    async () => void (await sweepOrphans(io, context, tablets, options.orphanSweepIntervalMs * 2)),
+    log,
+    options.lease,
+  );
   const tablets = new TabletPresence(
     io,
     context,
@@ -131,6 +144,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   });
 
   presence.start();
+  orphanSweep.start();
   return {
     context,
     onConnection: (register) => registrations.push(register),
@@ -148,6 +162,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
       notifier.stop();
       tablets.stop();
       sessionCleanup.stop();
+      orphanSweep.stop();
       commands.stop();
     },
   };

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { LockGrace } from '../fleet/lock-grace';
 import type { RealtimeContext } from './context';
 import { rooms } from './rooms';
-import { tabletIdOf } from './tablet-identity';
+import { mayBeTablet, tabletIdOf } from './tablet-identity';
 import type { CaptureIo, CaptureSocket } from './types';
 
 export interface TabletPresenceOptions {
@@ -59,6 +59,11 @@ export class TabletPresence {
     if (remaining.length === 0) this.grace.tabletLeft(tabletId);
   }
 
+  /** A tablet holds locks but has no connection anywhere (its process died): start its grace period. */
+  tabletMissing(tabletId: string): void {
+    if (!this.grace.isPending(tabletId)) this.grace.tabletLeft(tabletId);
+  }
+
   stop(): void {
     clearInterval(this.refresher);
     this.grace.stop();
@@ -66,9 +71,7 @@ export class TabletPresence {
 
   private async refreshConnectedTablets(): Promise<void> {
     const tablets = new Set<string>();
-    for (const socket of this.io.of('/').sockets.values()) {
-      if (socket.data.deviceType === 'tablet' || !socket.data.authenticated) tablets.add(tabletIdOf(socket));
-    }
+    for (const socket of this.io.of('/').sockets.values()) if (mayBeTablet(socket)) tablets.add(tabletIdOf(socket));
     for (const tabletId of tablets) {
       try {
         await this.ctx.locks.refreshAll(tabletId);

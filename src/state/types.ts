@@ -178,6 +178,17 @@ export interface QaResultStore {
   save(etag: string, result: object): Promise<void>;
 }
 
+/**
+ * Short leases for work that must run once per cluster (sweeps, cleanups):
+ * the holder renews by acquiring again; a dead holder's lease expires.
+ */
+export interface LeaseStore {
+  /** True if `owner` now holds the lease (newly or renewed) for `ttlMs`. */
+  tryAcquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if `owner` holds it. */
+  release(name: string, owner: string): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly devices: DeviceStore;
@@ -185,6 +196,7 @@ export interface Store {
   readonly sessions: SessionStore;
   readonly uploads: UploadStore;
   readonly qaResults: QaResultStore;
+  readonly leases: LeaseStore;
   /** Resolves when the backing service answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -49,7 +49,6 @@ export function createUploads(deps: UploadsDeps) {
     service,
     logger,
     expiryHours: deps.config.uploads.expiryHours,
-    intervalMs: deps.config.uploads.sweepIntervalMs,
   });
   const maxUploadBytes = deps.config.limits.maxUploadBytes;
   const router = Router();

@@ -9,7 +9,6 @@ export interface SweepOptions {
   service: UploadService;
   logger: Logger;
   expiryHours: number;
-  intervalMs: number;
 }
 
 export interface SweepResult {
@@ -25,18 +24,12 @@ export interface SweepResult {
  * store's records and what storage itself still holds.
  */
 export class UploadSweeper {
-  private timer?: NodeJS.Timeout;
   private running?: Promise<SweepResult>;
 
   constructor(private readonly o: SweepOptions) {}
 
-  start(): void {
-    this.timer ??= setInterval(() => void this.sweep(), this.o.intervalMs).unref();
-  }
-
+  /** Waits for a pass in flight (the caller schedules passes, once per cluster). */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
     await this.running?.catch(() => undefined);
   }
 

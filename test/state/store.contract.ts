@@ -345,6 +345,30 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('leases', () => {
+      it('gives a lease to one owner at a time, renews it for the holder, and lets it expire', async () => {
+        expect(await store.leases.tryAcquire('sweep', 'A', 1_000)).toBe(true);
+        expect(await store.leases.tryAcquire('sweep', 'B', 1_000)).toBe(false);
+        expect(await store.leases.tryAcquire('sweep', 'A', 1_000)).toBe(true);
+        expect(await store.leases.tryAcquire('other', 'B', 1_000)).toBe(true);
+        await eventually(async () => store.leases.tryAcquire('sweep', 'B', 1_000));
+        expect(await store.leases.tryAcquire('sweep', 'A', 1_000)).toBe(false);
+      });
+
+      it('lets only the holder release', async () => {
+        await store.leases.tryAcquire('sweep', 'A', 60_000);
+        await store.leases.release('sweep', 'B');
+        expect(await store.leases.tryAcquire('sweep', 'B', 60_000)).toBe(false);
+        await store.leases.release('sweep', 'A');
+        expect(await store.leases.tryAcquire('sweep', 'B', 60_000)).toBe(true);
+      });
+
+      it('gives a free lease to exactly one of many concurrent owners', async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.leases.tryAcquire('race', `P${i}`, 60_000)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
     describe('uploads', () => {
       const upload = (id: string, overrides: Partial<UploadRecord> = {}): UploadRecord => ({
         uploadId: id,

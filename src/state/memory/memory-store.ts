@@ -20,6 +20,7 @@ import type {
   UploadStore,
 } from '../types';
 import { ExpiringMap } from './expiring-map';
+import { MemoryLeaseStore } from './leases';
 import { MemoryQaResultStore } from './qa-results';
 import { decodeSessionCursor, encodeSessionCursor, sessionMatches } from '../session-cursor';
 
@@ -244,6 +245,7 @@ export class MemoryStore implements Store {
   readonly locks: MemoryLockStore;
   readonly sessions: MemorySessionStore;
   readonly uploads: MemoryUploadStore;
+  readonly leases = new MemoryLeaseStore();
   readonly qaResults: MemoryQaResultStore;
   private readonly sweep: NodeJS.Timeout;
 
@@ -267,6 +269,7 @@ export class MemoryStore implements Store {
     this.locks.purgeExpired();
     this.sessions.purgeExpired();
     this.uploads.purgeExpired();
+    this.leases.purgeExpired();
     this.qaResults.purgeExpired();
   }
 }

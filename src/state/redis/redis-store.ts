@@ -5,6 +5,7 @@ import { RedisDeviceStore } from './devices';
 import { RedisLockStore } from './locks';
 import { RedisSessionStore } from './sessions';
 import { RedisUploadStore } from './uploads';
+import { RedisLeaseStore } from './leases';
 import { RedisQaResultStore } from './qa-results';
 
 export interface RedisStoreOptions {
@@ -27,6 +28,7 @@ export class RedisStore implements Store {
   readonly locks: RedisLockStore;
   readonly sessions: RedisSessionStore;
   readonly uploads: RedisUploadStore;
+  readonly leases: RedisLeaseStore;
   readonly qaResults: RedisQaResultStore;
   readonly client: Redis;
 
@@ -54,6 +56,7 @@ export class RedisStore implements Store {
     this.locks = new RedisLockStore(this.client, options.ttls);
     this.sessions = new RedisSessionStore(this.client, options.ttls);
     this.uploads = new RedisUploadStore(this.client, options.ttls);
+    this.leases = new RedisLeaseStore(this.client);
     this.qaResults = new RedisQaResultStore(this.client, options.ttls);
   }
 

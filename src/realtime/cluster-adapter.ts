@@ -1,0 +1,60 @@
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import Redis from 'ioredis';
+import type { Logger } from 'pino';
+
+export interface ClusterAdapterOptions {
+  url: string;
+  keyPrefix: string;
+  /** 'sharded' (Redis 7 sharded pub/sub, one channel per room) or 'classic' (Redis 6). */
+  mode: 'sharded' | 'classic';
+  logger: Logger;
+}
+
+export interface ClusterAdapter {
+  adapter: ReturnType<typeof createShardedAdapter>;
+  close(): Promise<void>;
+}
+
+/**
+ * The Socket.IO Redis adapter, so a broadcast to a room reaches its members on
+ * every process. The sharded adapter in dynamic mode gives each room its own
+ * channel, so a process only receives the frames of headsets it has viewers for.
+ *
+ * The adapter publishes before it delivers locally, so the publisher must fail
+ * fast while Redis is away (no offline queue): local clients keep getting their
+ * broadcasts, and nothing queues without bound. ioredis resubscribes on its own
+ * when Redis returns.
+ */
+export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAdapter {
+  const log = options.logger.child({ component: 'socket-adapter' });
+  const pub = new Redis(options.url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  const sub = new Redis(options.url, { retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) });
+  for (const [name, client] of [['publisher', pub], ['subscriber', sub]] as const) {
+    let down = false;
+    client.on('error', (err: Error) => {
+      if (!down) log.error({ err: err.message, client: name }, 'socket adapter lost Redis; retrying');
+      down = true;
+    });
+    client.on('ready', () => {
+      if (down) log.info({ client: name }, 'socket adapter reconnected to Redis');
+      down = false;
+    });
+  }
+  const channel = `${options.keyPrefix}socket.io`;
+  const adapter =
+    options.mode === 'sharded'
+      ? createShardedAdapter(pub, sub, { channelPrefix: channel, subscriptionMode: 'dynamic' })
+      : (createAdapter(pub, sub, { key: channel }) as unknown as ReturnType<typeof createShardedAdapter>);
+  return {
+    adapter,
+    async close() {
+      await Promise.allSettled([pub.quit(), sub.quit()]);
+      pub.disconnect();
+      sub.disconnect();
+    },
+  };
+}
