@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { isStoreUnavailable, STORE_UNAVAILABLE_MESSAGE } from '../state/errors';
 
 /** An error with an HTTP status and a message safe to show the client. */
 export class HttpError extends Error {
@@ -32,7 +33,8 @@ export function notFound(req: Request, res: Response): void {
  * any status, such as 503 "storage is unavailable"; anything unexpected with a
  * generic 500. Stack traces go to the log, never into a response.
  */
-export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
+export function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const err = isStoreUnavailable(error) ? new HttpError(503, STORE_UNAVAILABLE_MESSAGE, undefined, { cause: error }) : error;
   const status = statusOf(err);
   if (status >= 500 && !(err instanceof HttpError && status === 503)) req.log?.error({ err }, 'request failed');
   else if (status === 503) req.log?.warn({ err: (err as Error).message, cause: (err as Error).cause }, 'dependency unavailable');

@@ -1,6 +1,7 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
+import { closeClient } from '../state/redis/close-client';
 
 export interface ClusterAdapterOptions {
   url: string;
@@ -52,9 +53,7 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
   return {
     adapter,
     async close() {
-      await Promise.allSettled([pub.quit(), sub.quit()]);
-      pub.disconnect();
-      sub.disconnect();
+      await Promise.all([closeClient(pub), closeClient(sub)]);
     },
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Metrics } from '../metrics';
 import type { ClientToServerEvents, DeviceType } from '../protocol';
 import { TokenBucket } from './rate-limiter';
+import { isStoreUnavailable, STORE_UNAVAILABLE_MESSAGE } from '../state/errors';
 import type { CaptureSocket } from './types';
 
 export type EventName = keyof ClientToServerEvents;
@@ -95,7 +96,12 @@ export class EventRouter {
   }
 
   private reject(event: EventName, err: unknown, ack?: (r: AckResponse) => void): void {
-    const rejection = err instanceof EventRejection ? err : undefined;
+    const rejection =
+      err instanceof EventRejection
+        ? err
+        : isStoreUnavailable(err)
+          ? new EventRejection(STORE_UNAVAILABLE_MESSAGE, 'store_unavailable')
+          : undefined;
     const reason = rejection?.reason ?? 'internal error';
     const metricReason = rejection?.metricReason ?? 'error';
     this.deps.metrics.socketEventsRejected.inc({ event, reason: metricReason });

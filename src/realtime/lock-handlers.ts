@@ -6,6 +6,7 @@ import { none, one, type EventRouter } from './event-router';
 import { rooms } from './rooms';
 import { tabletIdOf } from './tablet-identity';
 import type { CaptureIo, CaptureSocket } from './types';
+import { watching } from './watching';
 
 const INVALID_ID = 'invalid device ID: expected 1-64 characters of a-z, A-Z, 0-9, _ or -';
 const anyId = one(z.unknown());
@@ -22,8 +23,8 @@ export function registerLockHandlers(router: EventRouter, socket: CaptureSocket,
   const tabletId = tabletIdOf(socket);
   const toTablet = rooms.tablet(tabletId);
 
-  const followLock = (deviceId: string) => io.in(toTablet).socketsJoin(rooms.holder(deviceId));
-  const dropLock = (deviceId: string) => io.in(toTablet).socketsLeave(rooms.holder(deviceId));
+  const followLock = (deviceId: string) => watching.lockTaken(io, tabletId, deviceId);
+  const dropLock = (deviceId: string) => watching.lockReleased(io, tabletId, deviceId);
 
   const lockOne = async (raw: unknown): Promise<LockOutcome> => {
     if (typeof raw !== 'string' || !DEVICE_ID_PATTERN.test(raw)) return { ok: false, deviceId: shown(raw), reason: INVALID_ID };

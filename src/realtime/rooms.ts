@@ -9,6 +9,12 @@ export const rooms = {
   viewers: (deviceId: string) => `viewers:${deviceId}`,
   /** The sockets of the tablet holding the headset's lock. */
   holder: (deviceId: string) => `holder:${deviceId}`,
+  /**
+   * Viewers and lock holder together, kept in step by following(), so what they
+   * all receive (status, telemetry, frames) is one single-room broadcast: with
+   * the sharded adapter that is one channel, heard only by processes with watchers.
+   */
+  watch: (deviceId: string) => `watch:${deviceId}`,
   /** Every socket of one tablet identity, across reconnects. */
   tablet: (tabletId: string) => `tablet:${tabletId}`,
   /** All tablets: headset lists and lock updates. */
@@ -18,4 +24,4 @@ export const rooms = {
 } as const;
 
 /** Everyone who sees a headset's status, telemetry and frames: its viewers and its lock holder. */
-export const watchersOf = (deviceId: string): string[] => [rooms.viewers(deviceId), rooms.holder(deviceId)];
+export const watchersOf = (deviceId: string): string[] => [rooms.watch(deviceId)];

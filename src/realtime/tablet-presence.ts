@@ -4,6 +4,7 @@ import type { RealtimeContext } from './context';
 import { rooms } from './rooms';
 import { mayBeTablet, tabletIdOf } from './tablet-identity';
 import type { CaptureIo, CaptureSocket } from './types';
+import { watching } from './watching';
 
 export interface TabletPresenceOptions {
   graceMs: number;
@@ -33,7 +34,7 @@ export class TabletPresence {
         isTabletConnected: async (tabletId) => (await io.in(rooms.tablet(tabletId)).fetchSockets()).length > 0,
         onReleased: (tabletId, deviceIds) => {
           ctx.metrics.lockOperations.inc({ operation: 'grace_expired', success: 'true' });
-          for (const id of deviceIds) io.in(rooms.tablet(tabletId)).socketsLeave(rooms.holder(id));
+          for (const id of deviceIds) watching.lockReleased(io, tabletId, id);
           ctx.notifier.emit(rooms.tablet(tabletId), 'on-all-devices-unlocked', { unlocked: deviceIds });
           ctx.notifier.locksChanged();
           logger.info({ tabletId, released: deviceIds.length }, 'tablet did not return within the grace period; locks released');
@@ -50,7 +51,7 @@ export class TabletPresence {
     this.grace.tabletReturned(tabletId);
     // A returning tablet sees its headsets again without re-locking.
     const held = await this.ctx.locks.heldBy(tabletId);
-    await Promise.all(held.map((id) => socket.join(rooms.holder(id))));
+    await socket.join(held.flatMap((id) => [rooms.holder(id), rooms.watch(id)]));
   }
 
   async disconnected(socket: CaptureSocket): Promise<void> {

@@ -1,7 +1,7 @@
 import { deviceIdSchema } from '../auth';
 import { one, type EventRouter } from './event-router';
-import { rooms } from './rooms';
 import type { CaptureSocket } from './types';
+import { watching } from './watching';
 
 /**
  * Joining and leaving a headset's viewers room: the legacy tablet events and
@@ -10,11 +10,11 @@ import type { CaptureSocket } from './types';
  */
 export function registerViewerHandlers(router: EventRouter, socket: CaptureSocket): void {
   const join = async (deviceId: string) => {
-    await socket.join(rooms.viewers(deviceId));
+    await watching.viewerJoined(socket, deviceId);
     return { ok: true as const, deviceId };
   };
   const leave = async (deviceId: string) => {
-    await socket.leave(rooms.viewers(deviceId));
+    await watching.viewerLeft(socket, deviceId);
     return { ok: true as const, deviceId };
   };
   router.on('tablet-connect-headset', { roles: ['tablet'], args: one(deviceIdSchema) }, join);

@@ -10,7 +10,6 @@ import { freePort } from '../helpers/redis-server';
  * environment: what `npm start` does on a fresh machine.
  */
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 interface Run {
   child: ChildProcess;
@@ -19,7 +18,9 @@ interface Run {
 }
 
 function run(env: Record<string, string>): Run {
-  const child = spawn(TSX, ['src/server.ts'], {
+  // node with tsx's loader (not the tsx CLI, which would run the server in a
+  // grandchild that a SIGKILL of the child would leave running).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     // Only PATH and HOME from this machine: no REDIS_URL, no AWS, no .env.
     env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ENV_FILE: '/nonexistent/.env', ...env },

@@ -153,6 +153,27 @@ describe.each(STORE_KINDS)('device locks on the %s store', (kind) => {
     expect(bystander.count('on-device-disconnected')).toBe(0);
   });
 
+  it('stops showing a headset to a tablet that unlocks it, unless that tablet also views it', async () => {
+    const server = await start();
+    const h = await headset(server, 'QUEST_001');
+    const holderOnly = await tablet(server, 'TABLET_A');
+    const holderAndViewer = await tablet(server, 'TABLET_B');
+    await holderOnly.ask('tablet-lock-device', 'QUEST_001');
+    await h.ask('headset-status', 'one');
+    await holderOnly.next('on-headset-status-updated');
+    await holderOnly.ask('tablet-unlock-device', 'QUEST_001');
+    await holderAndViewer.ask('tablet-connect-headset', 'QUEST_001');
+    await holderAndViewer.ask('tablet-lock-device', 'QUEST_001');
+    await holderAndViewer.ask('tablet-unlock-device', 'QUEST_001');
+    await sleep(100);
+    await h.ask('headset-status', 'two');
+    expect(await holderAndViewer.next('on-headset-status-updated', (d) => d === 'two')).toEqual(['two', 'QUEST_001']);
+    await sleep(100);
+    // Each copy arrived once (one room per headset), and the former holder got nothing more.
+    expect(holderAndViewer.count('on-headset-status-updated')).toBe(1);
+    expect(holderOnly.count('on-headset-status-updated')).toBe(1);
+  });
+
   it('counts lock operations and locked devices in metrics', async () => {
     const server = await start();
     await headset(server, 'QUEST_001');

@@ -6,6 +6,7 @@ import { RedisLockStore } from './locks';
 import { RedisSessionStore } from './sessions';
 import { RedisUploadStore } from './uploads';
 import { RedisLeaseStore } from './leases';
+import { closeClient } from './close-client';
 import { RedisQaResultStore } from './qa-results';
 
 export interface RedisStoreOptions {
@@ -65,10 +66,6 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
-    try {
-      await this.client.quit();
-    } catch {
-      this.client.disconnect();
-    }
+    await closeClient(this.client);
   }
 }
