@@ -1,0 +1,157 @@
+import { io, type Socket } from 'socket.io-client';
+import { TokenService } from '../../src/auth';
+import { percentile, startRedis, startServerProcess, type ServerProcess } from '../lib/processes';
+
+/**
+ * npm run bench:scale [-- --devices 200 --dashboards 4 --seconds 15 --quick]
+ *
+ * Headsets send telemetry at 1 Hz; K subscribed dashboards receive every
+ * update. The same load runs against one server process and against two on
+ * the same Redis (clients split across them), and the figures are printed side
+ * by side with their ratio. Then the device count on one process is stepped up
+ * to find the most it serves with p99 telemetry-to-dashboard latency under
+ * 250 ms and at least 95 % delivered.
+ */
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i++) {
+  const a = process.argv[i]!;
+  if (a.startsWith('--')) args.set(a.slice(2), process.argv[i + 1]?.startsWith('--') === false ? process.argv[++i]! : 'true');
+}
+const quick = args.has('quick');
+const DEVICES = Number(args.get('devices') ?? (quick ? 50 : 200));
+const DASHBOARDS = Number(args.get('dashboards') ?? 4);
+const SECONDS = Number(args.get('seconds') ?? (quick ? 6 : 15));
+const STEPS = (args.get('steps') ?? (quick ? '100,200' : '200,400,800,1200,1600')).split(',').map(Number);
+const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
+const tokens = new TokenService(JWT_SECRET, '1h');
+
+interface Result {
+  processes: number;
+  devices: number;
+  dashboards: number;
+  expected: number;
+  delivered: number;
+  perSecond: number;
+  deliveredPct: number;
+  p50: number;
+  p99: number;
+  peakRssMiB: number;
+  cpuPct: number;
+}
+
+async function connect(url: string, deviceId: string, type: 'headset' | 'dashboard'): Promise<Socket> {
+  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: tokens.sign(deviceId, type) } });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+async function run(processes: number, devices: number, dashboards: number, seconds: number): Promise<Result> {
+  const redis = await startRedis();
+  const env = {
+    REDIS_URL: redis.url,
+    JWT_SECRET,
+    ADMIN_API_KEY: 'bench-admin-api-key-0123456789',
+    SOCKET_EVENTS_PER_SECOND: '1000',
+    SOCKET_EVENT_BURST: '1000',
+    MAX_CONNECTIONS_PER_IP: '100000',
+  };
+  const servers: ServerProcess[] = [];
+  const sockets: Socket[] = [];
+  try {
+    for (let i = 0; i < processes; i++) servers.push(await startServerProcess(env));
+    const latencies: number[] = [];
+    let measuring = false;
+    for (let d = 0; d < dashboards; d++) {
+      const socket = await connect(servers[d % processes]!.url, `DASH_${d}`, 'dashboard');
+      socket.on('on-device-telemetry-updated', (u: { telemetry: { timestamp: number } | null }) => {
+        if (measuring && u.telemetry) latencies.push(Date.now() - u.telemetry.timestamp);
+      });
+      await socket.timeout(10_000).emitWithAck('dashboard-subscribe');
+      sockets.push(socket);
+    }
+    const headsets: Array<{ socket: Socket; id: string }> = [];
+    for (let h = 0; h < devices; h++) {
+      const id = `BENCH_${h}`;
+      const socket = await connect(servers[h % processes]!.url, id, 'headset');
+      await socket.timeout(10_000).emitWithAck('headset-identify', id);
+      headsets.push({ socket, id });
+      sockets.push(socket);
+    }
+    // Each headset sends once a second, spread evenly over the second.
+    let sent = 0;
+    const timers = headsets.map(({ socket, id }, i) =>
+      setTimeout(() => {
+        const send = () => {
+          if (measuring) sent++;
+          socket.emit('device-telemetry', { deviceId: id, timestamp: Date.now(), batteryLevel: 0.5 + (i % 50) / 100, frameCount: i });
+        };
+        send();
+        timers[i] = setInterval(send, 1_000);
+      }, (1_000 * i) / devices),
+    ) as NodeJS.Timeout[];
+    await new Promise((r) => setTimeout(r, 2_000)); // warm-up
+    const cpuBefore = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+    measuring = true;
+    await new Promise((r) => setTimeout(r, seconds * 1_000));
+    measuring = false;
+    const cpuAfter = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+    for (const t of timers) clearInterval(t);
+    await new Promise((r) => setTimeout(r, 500)); // let in-flight updates land
+    latencies.sort((a, b) => a - b);
+    const expected = sent * dashboards;
+    return {
+      processes,
+      devices,
+      dashboards,
+      expected,
+      delivered: latencies.length,
+      perSecond: latencies.length / seconds,
+      deliveredPct: expected === 0 ? 0 : (100 * latencies.length) / expected,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      peakRssMiB: Math.max(...servers.map((s) => s.peakRssMiB())),
+      cpuPct: (100 * (cpuAfter - cpuBefore)) / seconds,
+    };
+  } finally {
+    for (const s of sockets) s.close();
+    await Promise.all(servers.map((s) => s.stop()));
+    await redis.stop();
+  }
+}
+
+const fmt = (r: Result) =>
+  `| ${r.processes} | ${r.devices} | ${r.dashboards} | ${r.perSecond.toFixed(0)} | ${r.deliveredPct.toFixed(1)} % | ${r.p50} ms | ${r.p99} ms | ${r.cpuPct.toFixed(0)} % | ${r.peakRssMiB.toFixed(0)} MiB |`;
+const HEADER = '| processes | devices | dashboards | delivered/s | delivered | p50 | p99 | server CPU (sum) | peak RSS (largest process) |\n|---|---|---|---|---|---|---|---|---|';
+
+async function main(): Promise<void> {
+  console.log(`bench:scale: ${DEVICES} devices at 1 Hz, ${DASHBOARDS} dashboards, ${SECONDS} s per run${quick ? ' (quick)' : ''}\n`);
+  console.log('1 process vs 2 processes on one Redis (the 1-process run is the baseline)');
+  const one = await run(1, DEVICES, DASHBOARDS, SECONDS);
+  const two = await run(2, DEVICES, DASHBOARDS, SECONDS);
+  console.log(HEADER);
+  console.log(fmt(one));
+  console.log(fmt(two));
+  console.log(
+    `ratio 2 processes / 1 process: delivered/s ${(two.perSecond / one.perSecond).toFixed(2)}, p99 ${(two.p99 / one.p99).toFixed(2)}\n`,
+  );
+
+  console.log('Most devices on one process at 1 Hz with p99 < 250 ms and >= 95 % delivered');
+  console.log(HEADER);
+  let best: Result | undefined;
+  for (const devices of STEPS) {
+    const r = await run(1, devices, DASHBOARDS, SECONDS);
+    console.log(fmt(r));
+    if (r.p99 >= 250 || r.deliveredPct < 95) break;
+    best = r;
+  }
+  console.log(best ? `\nlargest passing step: ${best.devices} devices, peak RSS ${best.peakRssMiB.toFixed(0)} MiB` : '\nno step passed');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
