@@ -98,8 +98,17 @@ export class SessionService {
       endedAt: new Date(this.now()),
       ...(reason ? { endReason: reason } : {}),
     }));
-    if (result.ok) await this.releaseDevices(result.session);
-    return result;
+    if (!result.ok) return result;
+    // Nothing records in an ended session: the headsets' stop confirmations arrive
+    // after the devices have left it, so the statuses are closed here.
+    let session = result.session;
+    for (const id of session.deviceIds) {
+      if (session.deviceStatuses[id]?.isRecording) {
+        session = (await this.store.sessions.updateDeviceStatus(session.sessionId, id, { isRecording: false })) ?? session;
+      }
+    }
+    await this.releaseDevices(session);
+    return { ok: true, session };
   }
 
   /** A session of this tablet, for the tablet's own queries. */

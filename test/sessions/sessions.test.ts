@@ -63,6 +63,14 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     expect(await tablet.ask('tablet-start-session', sessionId)).toMatchObject({ ok: true });
     const firstStart = (await server.store.sessions.get(sessionId))!.startedAt!;
     expect(started.startedAt).toBe(firstStart.toISOString());
+    for (const h of headsets.values()) {
+      await h.next('on-tablet-start-recording');
+      await h.ask('headset-recording-state', true);
+    }
+    await eventually(async () => {
+      const s = await server.store.sessions.get(sessionId);
+      expect(Object.values(s!.deviceStatuses).map((d) => d.isRecording)).toEqual([true, true]);
+    });
 
     await sleep(50);
     const ended = await tablet.ask('tablet-end-session', sessionId);
@@ -75,6 +83,10 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     expect(stored).toMatchObject({ status: 'completed', metadata: { participant: 'P7', study: 'kitchen' } });
     expect(stored!.endedAt!.toISOString()).toBe(ended.endedAt);
     expect((await server.store.devices.get('H1'))!.activeSessionId).toBeUndefined();
+    // Ended while recording: the late stop confirmations leave no device recording in it.
+    for (const h of headsets.values()) await h.ask('headset-recording-state', false);
+    const closed = await server.store.sessions.get(sessionId);
+    expect(Object.values(closed!.deviceStatuses).map((d) => d.isRecording)).toEqual([false, false]);
 
     const metrics = await (await fetch(`${server.url()}/metrics`)).text();
     expect(metrics).toMatch(/turing_sessions_created_total 1/);

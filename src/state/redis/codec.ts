@@ -31,3 +31,10 @@ export function hsetArgs(fields: Record<string, string | undefined>): string[] {
 
 /** ioredis answers an empty object for a missing hash. */
 export const isEmpty = (fields: Fields): boolean => Object.keys(fields).length === 0;
+
+/** A flat [field, value, ...] reply (HGETALL inside a script) as fields. */
+export function pairsToFields(pairs: string[]): Fields {
+  const fields: Fields = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) fields[pairs[i]!] = pairs[i + 1]!;
+  return fields;
+}

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { DevicePatch, DeviceRecord, DeviceStore, StoreTtls } from '../types';
 import { pruneIndex } from './prune-index';
-import { decodeBool, decodeDate, decodeJson, encodeBool, encodeDate, hsetArgs, isEmpty, type Fields } from './codec';
+import { decodeBool, decodeDate, decodeJson, encodeBool, encodeDate, hsetArgs, isEmpty, pairsToFields, type Fields } from './codec';
 
 const deviceKey = (id: string) => `device:${id}`;
 const telemetryKey = (id: string) => `telemetry:${id}`;
@@ -45,12 +45,6 @@ function decode(f: Fields): DeviceRecord | null {
     isRecording: decodeBool(f.isRecording),
     ...(f.activeSessionId ? { activeSessionId: f.activeSessionId } : {}),
   };
-}
-
-function pairsToFields(pairs: string[]): Fields {
-  const fields: Fields = {};
-  for (let i = 0; i + 1 < pairs.length; i += 2) fields[pairs[i]!] = pairs[i + 1]!;
-  return fields;
 }
 
 export class RedisDeviceStore implements DeviceStore {

@@ -13,7 +13,7 @@ import type {
 import { EMPTY_DEVICE_STATUS, SESSION_STATUSES } from '../types';
 import { decodeSessionCursor, encodeSessionCursor, sessionMatches } from '../session-cursor';
 import { pruneIndex } from './prune-index';
-import { decodeDate, decodeJson, encodeDate, hsetArgs, isEmpty, type Fields } from './codec';
+import { decodeDate, decodeJson, encodeDate, hsetArgs, isEmpty, pairsToFields, type Fields } from './codec';
 
 const sessionKey = (id: string) => `session:${id}`;
 /** Sorted set of session IDs scored by createdAt (ms): the listing index. */
@@ -39,12 +39,6 @@ local current = cjson.decode(raw or ARGV[3])
 for k, v in pairs(cjson.decode(ARGV[2])) do current[k] = v end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(current))
 return redis.call('HGETALL', KEYS[1])`;
-
-function pairsToFields(pairs: string[]): Fields {
-  const fields: Fields = {};
-  for (let i = 0; i + 1 < pairs.length; i += 2) fields[pairs[i]!] = pairs[i + 1]!;
-  return fields;
-}
 
 function encode(s: SessionRecord): Record<string, string | undefined> {
   return {
