@@ -23,6 +23,8 @@ export interface FleetOptions {
   gapSeconds?: number;
   /** Size of each generated recording.mp4 (default 2 MiB). */
   videoBytes?: number;
+  /** Battery drain per second while idle (default 0.0005, 3 % a minute). */
+  batteryDrainPerSecond?: number;
   /** Device IDs are {prefix}_H01… and {prefix}_T1… (default SIM). */
   idPrefix?: string;
   /** Makes telemetry reproducible. */
@@ -31,7 +33,7 @@ export interface FleetOptions {
   log?: (message: string) => void;
 }
 
-export const FLEET_DEFAULTS = { fps: 30, telemetryIntervalMs: 1_000, sessionSeconds: 20, gapSeconds: 5, videoBytes: 2 * 1024 * 1024, idPrefix: 'SIM' };
+export const FLEET_DEFAULTS = { batteryDrainPerSecond: 0.0005, fps: 30, telemetryIntervalMs: 1_000, sessionSeconds: 20, gapSeconds: 5, videoBytes: 2 * 1024 * 1024, idPrefix: 'SIM' };
 
 /**
  * A fleet of simulated headsets and tablets against one server. Tablets get
@@ -92,6 +94,7 @@ export class SimulatedFleet {
         fps: o.fps,
         telemetryIntervalMs: o.telemetryIntervalMs,
         videoBytes: o.videoBytes,
+        batteryDrainPerSecond: o.batteryDrainPerSecond,
         frames: this.frames,
         timestamps: this.timestamps,
         stats: this.stats,

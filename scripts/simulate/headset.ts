@@ -21,6 +21,8 @@ export interface HeadsetOptions {
   telemetryIntervalMs: number;
   /** Size of the generated recording.mp4 uploaded after each capture. */
   videoBytes: number;
+  /** Battery drain per second while idle (see TelemetryDrift). */
+  batteryDrainPerSecond?: number;
   frames: FrameBank;
   timestamps: TimestampAllocator;
   stats: FleetStats;
@@ -55,7 +57,7 @@ export class SimulatedHeadset {
   constructor(private readonly options: HeadsetOptions) {
     this.deviceId = options.deviceId;
     const appVersion = options.index % 5 === 4 ? '2.3.1' : '2.4.0';
-    this.drift = new TelemetryDrift(options.deviceId, appVersion, new Random(options.seed));
+    this.drift = new TelemetryDrift(options.deviceId, appVersion, new Random(options.seed), options.batteryDrainPerSecond);
   }
 
   get recording(): boolean {

@@ -27,6 +27,8 @@ export class TelemetryDrift {
     private readonly deviceId: string,
     private readonly appVersion: string,
     private readonly random: Random,
+    /** Idle drain per second (doubled while recording); about 3 % a minute by default, faster than real so a demo moves. */
+    private readonly drainPerSecond = 0.0005,
     private readonly storageTotal = 128 * GiB,
   ) {
     this.battery = random.between(0.35, 1);
@@ -40,11 +42,10 @@ export class TelemetryDrift {
   step(seconds: number, recording: { active: boolean; frames: number; sessionSeconds: number }): DeviceTelemetry {
     const r = this.random;
     if (this.charging) {
-      this.battery += 0.01 * seconds;
+      this.battery += Math.max(0.01, 5 * this.drainPerSecond) * seconds;
       if (this.battery >= 0.97) this.charging = false;
     } else {
-      // Faster than a real headset (about 3 % a minute idle, 6 % recording) so a demo shows movement.
-      this.battery -= (recording.active ? 0.001 : 0.0005) * seconds * r.between(0.5, 1.5);
+      this.battery -= (recording.active ? 2 : 1) * this.drainPerSecond * seconds * r.between(0.5, 1.5);
       if (this.battery <= 0.12) this.charging = true;
     }
     this.battery = clamp(this.battery, 0, 1);
