@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   }
   if (raw.help) return void process.stdout.write(`${USAGE}\n`);
   const parsed = argsSchema.safeParse({ url: 'http://localhost:3200', ...raw, 'api-key': raw['api-key'] ?? process.env.ADMIN_API_KEY ?? '' });
-  if (!parsed.success) return fail(parsed.error.issues.map((i) => i.message).join('; '));
+  if (!parsed.success) return fail(parsed.error.issues.map((i) => (i.message.startsWith('--') ? i.message : `--${i.path.join('.')}: ${i.message}`)).join('; '));
   const args = parsed.data;
 
   const log = (line: string) => process.stdout.write(`${line}\n`);
