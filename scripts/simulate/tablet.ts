@@ -1,6 +1,9 @@
 import { ask, connectDevice, connected, pause, type DeviceSocket } from './socket';
 import type { FleetStats } from './stats';
 
+/** How long the first session waits for all of the tablet's headsets to come online. */
+const FIRST_SESSION_WAIT_MS = 15_000;
+
 export interface TabletOptions {
   baseUrl: string;
   deviceId: string;
@@ -61,6 +64,9 @@ export class SimulatedTablet {
     const { signal } = this.abort;
     const { sessionSeconds, gapSeconds, stats } = this.options;
     await this.endLeftoverSession();
+    // The first session waits (a little) for the whole group, as an operator would, instead of starting with the first headset up.
+    const waitUntil = Date.now() + FIRST_SESSION_WAIT_MS;
+    while (!signal.aborted && Date.now() < waitUntil && this.options.headsetIds.some((id) => !this.online.has(id))) await pause(500, signal);
     while (!signal.aborted) {
       const held = await this.lockAvailable();
       if (held.length === 0) {

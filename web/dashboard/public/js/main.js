@@ -41,6 +41,7 @@ class DashboardSession {
     this.debounced = new Map();
     this.renderQueued = false;
     this.lastResubscribe = 0;
+    this.socketLive = false;
     this.devices = new DevicesView(/** @type {HTMLTableElement} */ (byId('devices')), byId('devices-empty'), (id) => this.watch(id));
     this.sessions = new SessionsView(/** @type {HTMLTableElement} */ (byId('sessions')), byId('sessions-empty'));
     this.preview = new PreviewView({
@@ -144,6 +145,7 @@ class DashboardSession {
   linkState(state, detail) {
     const labels = { connecting: ['connecting…', 'pill-stale'], live: ['live', 'pill-online'], reconnecting: ['reconnecting…', 'pill-stale'], refused: ['refused', 'pill-error'] };
     const [text, cls] = labels[state];
+    this.socketLive = state === 'live';
     connection.textContent = text;
     connection.className = `pill ${cls}`;
     connection.title = detail ?? '';
@@ -152,6 +154,13 @@ class DashboardSession {
 
   async refreshSummary() {
     await this.load(() => api('/api/fleet/summary', this.credential), (body) => renderFleetSummary(byId('fleet-summary'), body.summary));
+    // Without the socket (not connected yet, or its token refused for now) the table still follows the fleet, on this timer.
+    if (!this.socketLive) {
+      await this.load(() => api('/api/devices', this.credential), (body) => {
+        this.state.replaceAll(body.devices);
+        this.scheduleRender();
+      });
+    }
   }
 
   async refreshSessions() {
@@ -164,7 +173,13 @@ class DashboardSession {
       (body) => renderQa(byId('qa-summary'), /** @type {HTMLTableElement} */ (byId('qa-sessions')), body),
       byId('qa-error'),
     );
-    await this.load(() => api('/api/s3-stats', this.credential), (body) => renderStorage(byId('storage-summary'), body), byId('storage-error'));
+    await this.refreshStorage(false);
+  }
+
+  /** The server caches bucket statistics (S3_STATS_CACHE_SECONDS); `fresh` asks it to list again. @param {boolean} fresh */
+  async refreshStorage(fresh) {
+    const path = fresh ? '/api/s3-stats?refresh=true' : '/api/s3-stats';
+    await this.load(() => api(path, this.credential), (body) => renderStorage(byId('storage-summary'), body), byId('storage-error'));
   }
 
   /**
@@ -229,6 +244,7 @@ form.addEventListener('submit', async (event) => {
 });
 
 signOut.addEventListener('click', () => endSession());
+byId('storage-refresh').addEventListener('click', () => current?.refreshStorage(true));
 byId('preview-stop').addEventListener('click', () => {
   if (current?.live.watched) current.watch(current.live.watched);
 });

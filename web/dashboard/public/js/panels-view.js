@@ -23,7 +23,7 @@ export function renderFleetSummary(container, summary) {
   ];
   container.replaceChildren(
     ...stats.map(([name, label, value, alert]) =>
-      el('div', { className: alert ? 'stat alert' : 'stat', data: { stat: name } }, [
+      el('div', { className: `stat${alert ? ' alert' : ''}${value.length > 8 ? ' long' : ''}`, data: { stat: name } }, [
         el('div', { className: 'stat-value', text: value }),
         el('div', { className: 'stat-label', text: label }),
       ]),
