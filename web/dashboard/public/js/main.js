@@ -18,6 +18,8 @@ import { SessionsView } from './sessions-view.js';
 const SUMMARY_MS = 5_000;
 const SESSIONS_MS = 10_000;
 const QA_MS = 30_000;
+/** While uploads arrive, bucket statistics are listed afresh (bypassing the server's cache) at most this often. */
+const STORAGE_FRESH_MS = 60_000;
 /** After a session event, wait this long so a burst of events makes one request. */
 const DEBOUNCE_MS = 500;
 
@@ -42,6 +44,7 @@ class DashboardSession {
     this.renderQueued = false;
     this.lastResubscribe = 0;
     this.socketLive = false;
+    this.lastFreshStorage = 0;
     this.devices = new DevicesView(/** @type {HTMLTableElement} */ (byId('devices')), byId('devices-empty'), (id) => this.watch(id));
     this.sessions = new SessionsView(/** @type {HTMLTableElement} */ (byId('sessions')), byId('sessions-empty'));
     this.preview = new PreviewView({
@@ -101,7 +104,11 @@ class DashboardSession {
       socket.on(event, () => this.soon('sessions', () => this.refreshSessions()));
     }
     // Uploads finishing are new recordings for the QA and storage panels.
-    socket.on('on-session-upload-updated', () => this.soon('qa', () => this.refreshQa(), 3_000));
+    socket.on('on-session-upload-updated', () => {
+      this.soon('qa', () => this.refreshQa(), 3_000);
+      const wait = Math.max(3_000, this.lastFreshStorage + STORAGE_FRESH_MS - Date.now());
+      this.soon('storage', () => this.refreshStorage(true), wait);
+    });
     socket.on('on-headset-frame-updated', (frame, deviceId) => this.preview.frame(frame, deviceId));
   }
 
@@ -178,6 +185,7 @@ class DashboardSession {
 
   /** The server caches bucket statistics (S3_STATS_CACHE_SECONDS); `fresh` asks it to list again. @param {boolean} fresh */
   async refreshStorage(fresh) {
+    if (fresh) this.lastFreshStorage = Date.now();
     const path = fresh ? '/api/s3-stats?refresh=true' : '/api/s3-stats';
     await this.load(() => api(path, this.credential), (body) => renderStorage(byId('storage-summary'), body), byId('storage-error'));
   }
