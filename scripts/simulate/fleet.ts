@@ -69,8 +69,8 @@ export class SimulatedFleet {
   async start(): Promise<void> {
     const o = this.options;
     for (const [i, deviceId] of this.tabletIds.entries()) {
-      if (this.abort.signal.aborted) return;
-      const token = await this.mint(deviceId, 'tablet');
+      const token = await this.token(deviceId, 'tablet');
+      if (token === undefined) return;
       const tablet = new SimulatedTablet({
         baseUrl: o.url,
         deviceId,
@@ -84,8 +84,8 @@ export class SimulatedFleet {
       await tablet.start();
     }
     for (const [i, deviceId] of this.headsetIds.entries()) {
-      if (this.abort.signal.aborted) return;
-      const token = await this.mint(deviceId, 'headset');
+      const token = await this.token(deviceId, 'headset');
+      if (token === undefined) return;
       const headset = new SimulatedHeadset({
         baseUrl: o.url,
         deviceId,
@@ -102,6 +102,18 @@ export class SimulatedFleet {
       });
       this.headsets.push(headset);
       await headset.start();
+    }
+  }
+
+  /** A device's token; undefined once the fleet is stopping (a stop during a rate-limit wait is not an error). */
+  private async token(deviceId: string, type: 'headset' | 'tablet'): Promise<string | undefined> {
+    if (this.abort.signal.aborted) return undefined;
+    try {
+      const token = await this.mint(deviceId, type);
+      return this.abort.signal.aborted ? undefined : token;
+    } catch (err) {
+      if (this.abort.signal.aborted) return undefined;
+      throw err;
     }
   }
 

@@ -61,7 +61,11 @@ export function adminTokenMinter(baseUrl: string, apiKey: string, onWait?: (seco
         if (!(err instanceof HttpCallError) || err.status !== 429 || signal?.aborted) throw err;
         const seconds = err.retryAfterSeconds ?? 10;
         onWait?.(seconds);
-        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, seconds * 1000);
+          signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+        });
+        if (signal?.aborted) throw new Error('stopped while waiting for the token rate limit');
       }
     }
   };

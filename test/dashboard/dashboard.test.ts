@@ -118,7 +118,9 @@ describe('dashboard page', () => {
     // Uploads finish after each session; the QA panel refreshes when they do.
     await page.waitForFunction(() => Number(document.querySelector('[data-fact="qa-total"]')?.textContent) > 0, undefined, { timeout: 30_000 });
     // Bucket statistics are cached by the server (S3_STATS_CACHE_SECONDS): the panel's Refresh lists again.
+    const fresh = page.waitForRequest((r) => r.url().endsWith('/api/s3-stats?refresh=true'));
     await page.click('#storage-refresh');
+    await fresh;
     await page.waitForFunction(() => Number(document.querySelector('[data-fact="storage-files"]')?.textContent) > 0);
     const score = Number(await page.textContent('#qa-sessions tbody tr td:nth-child(2)'));
     expect(score).toBeGreaterThan(80);

@@ -110,6 +110,24 @@ describe('token minting', () => {
   });
 });
 
+describe('token minting, stopped while waiting', () => {
+  it('gives up at once when the fleet stops during a rate-limit wait', async () => {
+    const stub = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(429, { 'retry-after': '60', 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: 'too many token requests; try again in a minute' }));
+    });
+    await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
+    const abort = new AbortController();
+    try {
+      const mint = adminTokenMinter(`http://127.0.0.1:${(stub.address() as AddressInfo).port}`, 'key', () => abort.abort(), abort.signal);
+      await expect(mint('SIM_H01', 'headset')).rejects.toThrow(/stopped while waiting/);
+    } finally {
+      stub.close();
+    }
+  });
+});
+
 async function fetchJson(server: CaptureServer, route: string) {
   const res = await fetch(`${server.url()}${route}`, { headers: { 'x-api-key': ADMIN_KEY } });
   expect(res.status).toBe(200);
