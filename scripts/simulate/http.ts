@@ -62,6 +62,7 @@ export function adminTokenMinter(baseUrl: string, apiKey: string, onWait?: (seco
         const seconds = err.retryAfterSeconds ?? 10;
         onWait?.(seconds);
         await new Promise<void>((resolve) => {
+          if (signal?.aborted) return resolve();
           const timer = setTimeout(resolve, seconds * 1000);
           signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
         });
