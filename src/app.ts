@@ -32,6 +32,7 @@ import { QaService } from './quality/qa-service';
 import { qaRoutes } from './quality/qa-routes';
 import { StorageStatsService } from './storage-stats/stats-service';
 import { storageStatsRoutes } from './storage-stats/stats-routes';
+import { dashboardRoutes } from './dashboard/dashboard-routes';
 
 export interface ServerDeps {
   logger?: Logger;
@@ -113,6 +114,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(sessionRoutes(restAuth, sessions, store));
   app.use(qaRoutes(restAuth, new QaService({ storage, store, metrics, logger, config: config.quality })));
   app.use(storageStatsRoutes(restAuth, new StorageStatsService({ storage, metrics, logger, config: config.storageStats })));
+  app.use(dashboardRoutes());
   app.use(notFound);
   app.use(errorHandler);
 

@@ -1,0 +1,103 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { FLEET_DEFAULTS, SimulatedFleet } from './fleet';
+import { progressLine } from './stats';
+
+/**
+ * npm run simulate -- --url http://localhost:3200 --headsets 20 --tablets 2 [--api-key K]
+ *   [--duration S] [--fps 30] [--session-seconds 20] [--video-mb 2] [--prefix SIM]
+ * The admin key comes from --api-key or ADMIN_API_KEY. Ctrl-C stops cleanly:
+ * sessions end, uploads finish, devices disconnect.
+ */
+
+const USAGE = `usage: npm run simulate -- --url http://localhost:3200 --headsets 20 --tablets 2 [--api-key KEY]
+         [--duration SECONDS] [--fps 30] [--session-seconds 20] [--video-mb 2] [--prefix SIM]
+  --api-key   the server's ADMIN_API_KEY (or set ADMIN_API_KEY); mints the devices' tokens
+  --duration  stop after this many seconds (default: run until Ctrl-C)
+  --fps       preview frames per headset per second (0: none)`;
+
+const count = (max: number) => z.coerce.number().int().min(0).max(max);
+const argsSchema = z.object({
+  url: z.url({ message: '--url must be a URL like http://localhost:3200' }),
+  headsets: count(1000).default(20),
+  tablets: count(100).default(2),
+  'api-key': z.string().min(1, { message: '--api-key (or ADMIN_API_KEY) is required' }),
+  duration: z.coerce.number().positive().optional(),
+  fps: z.coerce.number().min(0).max(120).default(FLEET_DEFAULTS.fps),
+  'session-seconds': z.coerce.number().min(2).max(3600).default(FLEET_DEFAULTS.sessionSeconds),
+  'video-mb': z.coerce.number().positive().max(10_240).default(FLEET_DEFAULTS.videoBytes / 1024 / 1024),
+  prefix: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/, { message: '--prefix: up to 40 of a-z A-Z 0-9 _ -' }).default('SIM'),
+});
+
+const PROGRESS_INTERVAL_MS = 5_000;
+
+async function main(): Promise<void> {
+  let raw;
+  try {
+    const options = { type: 'string' } as const;
+    raw = parseArgs({
+      options: {
+        url: options, headsets: options, tablets: options, 'api-key': options, duration: options, fps: options,
+        'session-seconds': options, 'video-mb': options, prefix: options, help: { type: 'boolean' },
+      },
+      strict: true,
+    }).values;
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  if (raw.help) return void process.stdout.write(`${USAGE}\n`);
+  const parsed = argsSchema.safeParse({ url: 'http://localhost:3200', ...raw, 'api-key': raw['api-key'] ?? process.env.ADMIN_API_KEY ?? '' });
+  if (!parsed.success) return fail(parsed.error.issues.map((i) => (i.message.startsWith('--') ? i.message : `--${i.path.join('.')}: ${i.message}`)).join('; '));
+  const args = parsed.data;
+
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  const fleet = new SimulatedFleet({
+    url: args.url,
+    apiKey: args['api-key'],
+    headsets: args.headsets,
+    tablets: args.tablets,
+    fps: args.fps,
+    sessionSeconds: args['session-seconds'],
+    videoBytes: Math.round(args['video-mb'] * 1024 * 1024),
+    idPrefix: args.prefix,
+    log,
+  });
+  log(`simulating ${args.headsets} headsets and ${args.tablets} tablets against ${args.url}${args.duration ? ` for ${args.duration} s` : ' (Ctrl-C to stop)'}`);
+
+  let previous = fleet.stats.snapshot();
+  let previousAt = Date.now();
+  const progress = setInterval(() => {
+    const now = Date.now();
+    log(progressLine(fleet.stats, previous, (now - previousAt) / 1000, args.headsets, args.tablets));
+    previous = fleet.stats.snapshot();
+    previousAt = now;
+  }, PROGRESS_INTERVAL_MS);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (why: string) =>
+    (stopping ??= (async () => {
+      log(`${why}: ending sessions, finishing uploads, disconnecting…`);
+      clearInterval(progress);
+      await fleet.stop();
+      log(progressLine(fleet.stats, previous, (Date.now() - previousAt) / 1000, args.headsets, args.tablets));
+      log('stopped');
+    })());
+  process.once('SIGINT', () => void stop('interrupted').then(() => process.exit(0)));
+  process.once('SIGTERM', () => void stop('terminated').then(() => process.exit(0)));
+  if (args.duration) setTimeout(() => void stop(`${args.duration} s elapsed`).then(() => process.exit(0)), args.duration * 1000);
+
+  try {
+    await fleet.start();
+  } catch (err) {
+    await fleet.stop(0);
+    clearInterval(progress);
+    return fail(`could not start the fleet: ${(err as Error).message}`);
+  }
+}
+
+function fail(message: string): void {
+  process.stderr.write(`simulate: ${message}\n${USAGE}\n`);
+  process.exitCode = 1;
+}
+
+void main();

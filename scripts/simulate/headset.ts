@@ -1,0 +1,187 @@
+import { buildNpz } from './npz';
+import type { FrameBank } from './jpeg';
+import { Random } from './random';
+import { ask, connectDevice, connected, type DeviceSocket } from './socket';
+import type { FleetStats } from './stats';
+import { TelemetryDrift } from './telemetry';
+import type { TimestampAllocator } from './timestamps';
+import { bufferSource, chunkedUpload, mp4Source } from './upload';
+
+/** The rate the simulated capture records at (what the NPZ holds), whatever the preview fps. */
+export const CAPTURE_FPS = 30;
+
+export interface HeadsetOptions {
+  baseUrl: string;
+  deviceId: string;
+  token: string;
+  /** Position in the fleet: picks the frame colour and the app version. */
+  index: number;
+  /** Preview frames per second; 0 sends none. */
+  fps: number;
+  telemetryIntervalMs: number;
+  /** Size of the generated recording.mp4 uploaded after each capture. */
+  videoBytes: number;
+  /** Battery drain per second while idle (see TelemetryDrift). */
+  batteryDrainPerSecond?: number;
+  frames: FrameBank;
+  timestamps: TimestampAllocator;
+  stats: FleetStats;
+  seed?: number;
+}
+
+interface Capture {
+  startedAt: Date;
+  recordedMs: number;
+  segmentStartedAt?: number;
+  sessionId?: string;
+}
+
+/**
+ * One simulated Quest headset: identifies, streams telemetry and preview
+ * frames, obeys the tablet's recording commands and confirms them, and after
+ * each capture uploads its recording.mp4 and session_data.npz through the
+ * chunked upload API, tagged with the capture session.
+ */
+export class SimulatedHeadset {
+  readonly deviceId: string;
+  private socket?: DeviceSocket;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly drift: TelemetryDrift;
+  private readonly uploads = new Set<Promise<void>>();
+  private capture?: Capture;
+  private sessionId?: string;
+  private frameIndex = 0;
+  private lastTelemetry = Date.now();
+  private stopped = false;
+
+  constructor(private readonly options: HeadsetOptions) {
+    this.deviceId = options.deviceId;
+    const appVersion = options.index % 5 === 4 ? '2.3.1' : '2.4.0';
+    this.drift = new TelemetryDrift(options.deviceId, appVersion, new Random(options.seed), options.batteryDrainPerSecond);
+  }
+
+  get recording(): boolean {
+    return this.capture?.segmentStartedAt !== undefined;
+  }
+
+  /** Connects and identifies; resolves once the server accepted the identity. */
+  async start(): Promise<void> {
+    const socket = connectDevice(this.options.baseUrl, this.options.token);
+    this.socket = socket;
+    const { stats } = this.options;
+    socket.on('connect', () => {
+      stats.headsetsOnline++;
+      ask(socket, 'headset-identify', this.deviceId)
+        .then((answer) => {
+          if (!answer.ok) stats.error(`${this.deviceId} identify: ${answer.error}`);
+          else this.sendTelemetry();
+        })
+        .catch((err: Error) => stats.error(`${this.deviceId} identify: ${err.message}`));
+    });
+    socket.on('disconnect', () => stats.headsetsOnline--);
+    socket.on('on-tablet-start-recording', () => this.setRecording(true));
+    socket.on('on-tablet-stop-recording', () => this.setRecording(false));
+    socket.on('on-tablet-recording-toggled', () => this.setRecording(!this.recording));
+    socket.on('on-session-created', ({ sessionId, deviceIds }) => {
+      if (deviceIds.includes(this.deviceId)) this.sessionId = sessionId;
+    });
+    socket.on('on-session-ended', ({ sessionId }) => {
+      if (sessionId !== this.sessionId) return;
+      this.sessionId = undefined;
+      this.finishCapture();
+    });
+    await connected(socket);
+    this.timers.push(setInterval(() => this.sendTelemetry(), this.options.telemetryIntervalMs));
+    if (this.options.fps > 0) this.timers.push(setInterval(() => this.sendFrame(), 1000 / this.options.fps));
+  }
+
+  /** Stops streaming, lets running uploads finish (at most `graceMs`), disconnects. */
+  async stop(graceMs = 15_000): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    if (this.recording) this.setRecording(false);
+    this.finishCapture();
+    const pending = Promise.allSettled([...this.uploads]);
+    await Promise.race([pending, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    this.socket?.disconnect();
+  }
+
+  private setRecording(active: boolean): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.options.stats.recordingCommands++;
+    const now = Date.now();
+    if (active && !this.recording && !this.stopped) {
+      this.capture ??= { startedAt: new Date(now), recordedMs: 0, sessionId: this.sessionId };
+      this.capture.segmentStartedAt = now;
+    } else if (!active && this.capture?.segmentStartedAt !== undefined) {
+      this.capture.recordedMs += now - this.capture.segmentStartedAt;
+      this.capture.segmentStartedAt = undefined;
+    }
+    // Confirm even a repeated command: the server waits for this to clear its timeout.
+    socket.emit('headset-recording-state', this.recording);
+    this.sendTelemetry();
+    // A recording outside a session is one capture: upload it now. In a session, pauses continue it.
+    if (!active && !this.capture?.sessionId) this.finishCapture();
+  }
+
+  private finishCapture(): void {
+    const capture = this.capture;
+    if (!capture || capture.segmentStartedAt !== undefined) return;
+    this.capture = undefined;
+    if (capture.recordedMs < 500) return;
+    const upload = this.upload(capture)
+      .catch((err: Error) => {
+        this.options.stats.uploadsFailed++;
+        this.options.stats.error(`${this.deviceId} upload: ${err.message}`);
+      })
+      .finally(() => this.uploads.delete(upload));
+    this.uploads.add(upload);
+  }
+
+  private async upload(capture: Capture): Promise<void> {
+    const { baseUrl, token, stats, videoBytes, timestamps } = this.options;
+    const durationSeconds = Math.max(1, capture.recordedMs / 1000);
+    const timestamp = timestamps.allocate(capture.startedAt);
+    const common = { timestamp, ...(capture.sessionId ? { sessionId: capture.sessionId } : {}) };
+    const npz = await buildNpz({
+      frames: Math.round(durationSeconds * CAPTURE_FPS),
+      durationSeconds,
+      captureDate: capture.startedAt,
+      deviceId: this.deviceId,
+      appVersion: '2.4.0',
+      seed: capture.startedAt.getTime(),
+    });
+    const credential = { token };
+    await chunkedUpload(baseUrl, credential, { ...common, fileType: 'video', size: videoBytes, source: mp4Source(videoBytes), fileName: 'recording.mp4' });
+    stats.bytesUploaded += videoBytes;
+    await chunkedUpload(baseUrl, credential, { ...common, fileType: 'data', size: npz.length, source: bufferSource(npz), fileName: 'session_data.npz' });
+    stats.bytesUploaded += npz.length;
+    stats.uploadsCompleted++;
+  }
+
+  private sendTelemetry(): void {
+    const socket = this.socket;
+    if (!socket?.connected || this.stopped) return;
+    const now = Date.now();
+    const capture = this.capture;
+    const recordedMs = capture ? capture.recordedMs + (capture.segmentStartedAt !== undefined ? now - capture.segmentStartedAt : 0) : 0;
+    const telemetry = this.drift.step((now - this.lastTelemetry) / 1000, {
+      active: this.recording,
+      frames: Math.round((recordedMs / 1000) * CAPTURE_FPS),
+      sessionSeconds: recordedMs / 1000,
+    });
+    this.lastTelemetry = now;
+    socket.emit('device-telemetry', telemetry);
+    this.options.stats.telemetrySent++;
+  }
+
+  private sendFrame(): void {
+    const socket = this.socket;
+    if (!socket?.connected) return;
+    const frame = this.options.frames.frame({ colour: this.options.index, index: this.frameIndex++, recording: this.recording });
+    // Volatile: a preview frame that cannot go now is worthless later.
+    socket.volatile.emit('headset-frame', frame);
+    this.options.stats.framesSent++;
+  }
+}

@@ -1,0 +1,10 @@
+/** The fleet simulator, for benchmarks and tests: `new SimulatedFleet({ url, apiKey, headsets, tablets })`. */
+export { SimulatedFleet, FLEET_DEFAULTS, type FleetOptions } from './fleet';
+export { SimulatedHeadset, CAPTURE_FPS, type HeadsetOptions } from './headset';
+export { SimulatedTablet, type TabletOptions } from './tablet';
+export { FleetStats, progressLine } from './stats';
+export { FrameBank, renderFrame } from './jpeg';
+export { buildNpz, type NpzOptions } from './npz';
+export { chunkedUpload, mp4Source, bufferSource } from './upload';
+export { adminTokenMinter, type MintToken } from './http';
+export { TimestampAllocator, sessionTimestamp } from './timestamps';

@@ -1,0 +1,92 @@
+import type { DeviceTelemetry } from '../../src/protocol';
+import { clamp, Random } from './random';
+
+const GiB = 1024 ** 3;
+/** What a minute of recording adds to storage (video + arrays), roughly a Quest 3 capture. */
+const RECORDING_BYTES_PER_SECOND = 1.2 * 1024 * 1024;
+
+/**
+ * One headset's telemetry, drifting as a real one does: the battery drains
+ * (faster while recording) and recharges when low, storage fills while
+ * recording, Wi-Fi and tracking wander. Every value stays inside the ranges the
+ * server's telemetry schema accepts (src/fleet/telemetry.ts).
+ */
+export class TelemetryDrift {
+  private battery: number;
+  private charging = false;
+  private storageUsed: number;
+  private wifi: number;
+  private confidence: number;
+  private left = true;
+  private right = true;
+  private body = true;
+  private cpuTemp: number;
+  private productiveSeconds = 0;
+
+  constructor(
+    private readonly deviceId: string,
+    private readonly appVersion: string,
+    private readonly random: Random,
+    /** Idle drain per second (doubled while recording); about 3 % a minute by default, faster than real so a demo moves. */
+    private readonly drainPerSecond = 0.0005,
+    private readonly storageTotal = 128 * GiB,
+  ) {
+    this.battery = random.between(0.35, 1);
+    this.storageUsed = random.between(0.2, 0.6) * storageTotal;
+    this.wifi = random.between(-70, -40);
+    this.confidence = random.between(0.8, 0.95);
+    this.cpuTemp = random.between(38, 45);
+  }
+
+  /** Advances by `seconds` and answers the telemetry message to send. */
+  step(seconds: number, recording: { active: boolean; frames: number; sessionSeconds: number }): DeviceTelemetry {
+    const r = this.random;
+    if (this.charging) {
+      this.battery += Math.max(0.01, 5 * this.drainPerSecond) * seconds;
+      if (this.battery >= 0.97) this.charging = false;
+    } else {
+      this.battery -= (recording.active ? 2 : 1) * this.drainPerSecond * seconds * r.between(0.5, 1.5);
+      if (this.battery <= 0.12) this.charging = true;
+    }
+    this.battery = clamp(this.battery, 0, 1);
+    if (recording.active) {
+      this.storageUsed = Math.min(this.storageTotal, this.storageUsed + RECORDING_BYTES_PER_SECOND * seconds);
+      this.productiveSeconds += seconds;
+    }
+    this.wifi = clamp(this.wifi + r.between(-2, 2), -90, -30);
+    this.confidence = clamp(this.confidence + r.between(-0.03, 0.03) + (0.88 - this.confidence) * 0.1, 0, 1);
+    if (r.chance(0.1)) this.left = !this.left || r.chance(0.3);
+    if (r.chance(0.1)) this.right = !this.right || r.chance(0.3);
+    if (r.chance(0.05)) this.body = !this.body || r.chance(0.5);
+    this.cpuTemp = clamp(this.cpuTemp + r.between(-0.5, 0.5) + (recording.active ? 0.1 : -0.05), 30, 80);
+    return {
+      deviceId: this.deviceId,
+      deviceName: 'Quest 3 (simulated)',
+      timestamp: Date.now(),
+      batteryLevel: round(this.battery, 3),
+      batteryState: this.charging ? 2 : this.battery >= 0.99 ? 4 : 3,
+      storageUsedBytes: Math.round(this.storageUsed),
+      storageTotalBytes: this.storageTotal,
+      wifiSignalLevel: Math.round(this.wifi),
+      wifiSSID: 'capture-lab',
+      appVersion: this.appVersion,
+      osVersion: 'SQ3A.220605.009.A1',
+      sdkVersion: '68.0',
+      leftHandTracked: this.left,
+      rightHandTracked: this.right,
+      bodyTracked: this.body,
+      trackingConfidence: round(this.confidence, 3),
+      isRecording: recording.active,
+      sessionDuration: Math.round(recording.sessionSeconds),
+      productiveTime: Math.round(this.productiveSeconds),
+      frameCount: recording.frames,
+      droppedFrames: 0,
+      cpuTemperature: round(this.cpuTemp, 1),
+      gpuTemperature: round(this.cpuTemp + 3, 1),
+      memoryUsedMB: Math.round(r.between(2600, 3400)),
+      memoryTotalMB: 8192,
+    };
+  }
+}
+
+const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;

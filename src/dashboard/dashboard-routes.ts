@@ -1,0 +1,49 @@
+import path from 'node:path';
+import express, { Router, type RequestHandler } from 'express';
+
+/** web/dashboard/public at the repository root: the same two levels up from src/dashboard and dist/dashboard. */
+export const DASHBOARD_DIR = path.resolve(__dirname, '..', '..', 'web', 'dashboard', 'public');
+
+/**
+ * The page loads only its own files: scripts and styles from this origin (no
+ * inline code), frames as blob: or data: images, Socket.IO and REST to this origin.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' blob: data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  next();
+};
+
+/**
+ * GET /dashboard: the fleet dashboard, static files only. It holds no data
+ * and no secrets: the page signs in against the REST API and Socket.IO like
+ * any other client. The TypeScript-checked sources (JSDoc) are served as they
+ * are, so there is no build step.
+ */
+export function dashboardRoutes(dir: string = DASHBOARD_DIR): Router {
+  const router = Router();
+  router.use(
+    '/dashboard',
+    securityHeaders,
+    express.static(dir, {
+      index: 'index.html',
+      extensions: false,
+      dotfiles: 'ignore',
+      setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache'),
+    }),
+  );
+  return router;
+}

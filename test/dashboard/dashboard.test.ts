@@ -1,0 +1,189 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaptureServer } from '../../src/app';
+import { rooms } from '../../src/realtime/rooms';
+import { SimulatedFleet } from '../../scripts/simulate';
+import { renderFrame } from '../../scripts/simulate/jpeg';
+import { closeAllClients, eventually, identifiedHeadset } from '../helpers/clients';
+import { startServer } from '../helpers/test-server';
+import { launchBrowser } from './browser';
+
+/**
+ * The dashboard in a real (headless) Chromium against a real server with a
+ * simulated fleet: sign in with the admin key, watch devices, telemetry,
+ * sessions, QA and storage arrive, and preview frames render.
+ */
+// Browser globals, for the functions page.evaluate runs inside the page (the test program has no DOM types).
+declare const document: any, window: any, sessionStorage: any, localStorage: any;
+
+const ADMIN_KEY = 'test-admin-api-key-0123456789';
+const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
+
+describe('dashboard page', () => {
+  let server: CaptureServer;
+  let fleet: SimulatedFleet;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    server = await startServer({ env: { TOKEN_REQUESTS_PER_MINUTE: '1000' } });
+    fleet = new SimulatedFleet({
+      url: server.url(),
+      apiKey: ADMIN_KEY,
+      headsets: 3,
+      tablets: 1,
+      // Frames in this test come from the test itself, so what the preview shows is known exactly.
+      fps: 0,
+      sessionSeconds: 3,
+      gapSeconds: 1,
+      videoBytes: 256 * 1024,
+      // 1 % a second, so the displayed (whole-percent) battery visibly changes within seconds.
+      batteryDrainPerSecond: 0.01,
+      seed: 7,
+    });
+    await fleet.start();
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    // CSP violations (an inline script or style slipping in) and script errors show up here.
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(msg.text());
+    });
+    page.on('pageerror', (err) => problems.push(err.message));
+  }, 60_000);
+
+  afterAll(async () => {
+    closeAllClients();
+    await browser?.close();
+    await fleet?.stop(5_000);
+    await server?.close();
+  }, 60_000);
+
+  it('serves the page with a strict content security policy', async () => {
+    const res = await fetch(`${server.url()}/dashboard/`);
+    expect(res.status).toBe(200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    const html = await res.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/\sstyle=/);
+    expect((await fetch(`${server.url()}/dashboard/js/main.js`)).headers.get('content-type')).toMatch(/javascript/);
+  });
+
+  it('refuses a wrong credential and keeps the sign-in form', async () => {
+    await page.goto(`${server.url()}/dashboard`);
+    await page.fill('#credential', 'not-the-admin-key-at-all-000');
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForSelector('#sign-in-error:has-text("Not accepted")');
+    expect(await page.isVisible('#app')).toBe(false);
+    // The browser logs the 401 itself; that one is expected.
+    problems.splice(0);
+  });
+
+  it('signs in with the admin key and lists every simulated headset live', async () => {
+    await page.fill('#credential', ADMIN_KEY);
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForSelector('#connection:has-text("live")');
+    for (const id of fleet.headsetIds) await page.waitForSelector(`#devices tr[data-device-id="${id}"] [data-field="status"]:has-text("online")`);
+    // The credential stays in this tab's sessionStorage, nowhere else.
+    const stored = await page.evaluate(() => ({ session: sessionStorage.length, local: localStorage.length, cookie: document.cookie }));
+    expect(stored).toEqual({ session: 2, local: 0, cookie: '' });
+  });
+
+  it('follows telemetry: battery values change', async () => {
+    const cell = `#devices tr[data-device-id="${fleet.headsetIds[0]}"] [data-field="battery"]`;
+    await page.waitForSelector(`${cell}:has-text("%")`);
+    const first = await page.textContent(cell);
+    await page.waitForFunction(
+      ([selector, before]) => document.querySelector(selector!)?.textContent !== before,
+      [cell, first] as const,
+      { timeout: 15_000 },
+    );
+    const wifi = await page.textContent(`#devices tr[data-device-id="${fleet.headsetIds[0]}"] [data-field="wifi"]`);
+    expect(wifi).toMatch(/^-\d+ dBm$/);
+  });
+
+  it('shows sessions, recording headsets and their lock holder', async () => {
+    await page.waitForSelector('#sessions tbody tr [data-field="status"]');
+    await page.waitForSelector(`#devices [data-field="lock"]:has-text("${fleet.tabletIds[0]}")`);
+    await page.waitForSelector('#sessions tbody tr [data-field="status"]:has-text("completed")', { timeout: 20_000 });
+  });
+
+  it('summarises the fleet, capture quality and storage', async () => {
+    await page.waitForSelector('[data-stat="online"] .stat-value:has-text("3")');
+    // Uploads finish after each session; the QA panel refreshes when they do.
+    await page.waitForFunction(() => Number(document.querySelector('[data-fact="qa-total"]')?.textContent) > 0, undefined, { timeout: 30_000 });
+    // Bucket statistics are cached by the server (S3_STATS_CACHE_SECONDS): the panel's Refresh lists again.
+    const fresh = page.waitForRequest((r) => r.url().endsWith('/api/s3-stats?refresh=true'));
+    await page.click('#storage-refresh');
+    await fresh;
+    await page.waitForFunction(() => Number(document.querySelector('[data-fact="storage-files"]')?.textContent) > 0);
+    const score = Number(await page.textContent('#qa-sessions tbody tr td:nth-child(2)'));
+    expect(score).toBeGreaterThan(80);
+  });
+
+  it('previews the chosen headset: asks to watch it and renders the frames it receives', async () => {
+    const target = fleet.headsetIds[1]!;
+    await page.click(`#devices tr[data-device-id="${target}"] button`);
+    // The page joined the headset's viewers: the frame relay delivers there.
+    const viewer = await eventually(async () => {
+      const sockets = await server.io.in(rooms.viewers(target)).fetchSockets();
+      expect(sockets).toHaveLength(1);
+      return sockets[0]!;
+    });
+    // Binary frames (as the relay forwards a headset's Buffer) become Blob URLs.
+    server.io.to(viewer.id).emit('on-headset-frame-updated', renderFrame({ colour: 1, index: 0, recording: false }), target);
+    await page.waitForFunction(() => {
+      const img = document.querySelector('#preview-image');
+      return !!img && !img.hidden && img.src.startsWith('blob:') && img.complete && img.naturalWidth === 160;
+    });
+    const firstSrc = await page.getAttribute('#preview-image', 'src');
+    server.io.to(viewer.id).emit('on-headset-frame-updated', renderFrame({ colour: 1, index: 5, recording: true }), target);
+    await page.waitForFunction((before) => document.querySelector('#preview-image')!.src !== before, firstSrc);
+    // Base64 strings (the other frame form) become data: URLs.
+    server.io.to(viewer.id).emit('on-headset-frame-updated', renderFrame({ colour: 2, index: 3, recording: false }).toString('base64'), target);
+    await page.waitForFunction(() => document.querySelector('#preview-image')!.src.startsWith('data:image/jpeg;base64,'));
+    // Another headset's frames are not drawn.
+    const src = await page.getAttribute('#preview-image', 'src');
+    server.io.to(viewer.id).emit('on-headset-frame-updated', renderFrame({ colour: 3, index: 1, recording: false }), fleet.headsetIds[0]!);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await page.getAttribute('#preview-image', 'src')).toBe(src);
+    expect(await page.textContent('#preview-stats')).toMatch(/^3 frames/);
+  });
+
+  it('puts server text into the page as text, never as markup', async () => {
+    const headset = await identifiedHeadset(server, 'XSS_H1');
+    const hostile = '<img src=x id=injected onerror="window.__owned=1">';
+    headset.socket.emit('device-telemetry', { deviceId: 'XSS_H1', timestamp: Date.now(), appVersion: hostile, batteryLevel: 0.1 });
+    const cell = '#devices tr[data-device-id="XSS_H1"] [data-field="app"]';
+    await page.waitForSelector(`${cell}:has-text("<img")`);
+    expect(await page.textContent(cell)).toBe(hostile);
+    expect(await page.$('#injected')).toBeNull();
+    expect(await page.evaluate(() => window.__owned)).toBeUndefined();
+    // 10 % battery is highlighted as low.
+    expect(await page.getAttribute('#devices tr[data-device-id="XSS_H1"] [data-field="battery"]', 'class')).toContain('low');
+    headset.close();
+  });
+
+  it('fits a laptop and a tablet screen; screenshots saved to test-artifacts/', async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await page.waitForTimeout(200);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-tablet.png'), fullPage: true });
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  it('signs out, forgetting the credential', async () => {
+    await page.click('#sign-out');
+    await page.waitForSelector('#sign-in', { state: 'visible' });
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(problems).toEqual([]);
+  });
+});
