@@ -45,6 +45,7 @@ export class UploadService {
 
   async start(req: StartRequest, uploader: Uploader, baseUrl: string) {
     const key = recordingKey(req.timestamp, req.fileType);
+    await this.refuseOverwrite(key, uploader);
     const { partSize, totalParts } = planParts(req.fileSize);
     const uploadId = await this.o.storage
       .createMultipartUpload(key, { contentType: CONTENT_TYPES[req.fileType], partSize })
@@ -70,6 +71,28 @@ export class UploadService {
     await this.o.sessions.update(record.sessionId, record.deviceId, { uploadStatus: 'uploading', uploadProgress: 0 });
     await this.refreshInProgress();
     return { ok: true as const, uploadId, s3Key: key, totalParts, chunkSize: partSize, presignedUrls, expiresAt: this.expiresAt() };
+  }
+
+  /**
+   * Keys are per second (sessions/{timestamp}/...), so two headsets recording in
+   * the same second would write one object: the second upload would silently
+   * replace the first recording. A key is refused while another uploader has an
+   * upload on it, and when an object is there that this uploader did not upload.
+   */
+  private async refuseOverwrite(key: string, uploader: Uploader): Promise<void> {
+    const onKey = (await this.o.store.uploads.list()).filter((u) => u.key === key);
+    const other = onKey.find((u) => u.deviceId !== uploader.deviceId);
+    if (other) {
+      throw new UploadError(
+        'conflict',
+        'key_conflict',
+        `${key} is ${other.status === 'completed' ? 'already uploaded' : 'being uploaded'} by ${other.deviceId ?? 'an operator'}; record with a distinct timestamp`,
+      );
+    }
+    const ownCompleted = onKey.some((u) => u.status === 'completed');
+    if (!ownCompleted && (await this.o.storage.headObject(key).catch(() => null))) {
+      throw new UploadError('conflict', 'key_conflict', `a recording already exists at ${key}; record with a distinct timestamp`);
+    }
   }
 
   async signParts(req: SignPartsRequest, uploader: Uploader, baseUrl: string) {

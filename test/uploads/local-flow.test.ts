@@ -1,10 +1,10 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import type { SessionRecord } from '../../src/state';
 import { LocalStorage } from '../../src/storage';
-import { MiB, md5Etag, randomFile, sha256, slice, startUploadServer } from './upload-client';
+import { MiB, md5Etag, randomFile, sha256, slice, startUploadServer, UploadClient } from './upload-client';
 
 const KEY = 'sessions/20260206_143052/recording.mp4';
 
@@ -186,6 +186,34 @@ describe('chunked upload through the local driver', () => {
     const second = await client.start(file.length, { sessionId: 'session_20260206_143052_ab12', fileType: 'data' });
     await client.call('POST', '/chunked-upload/abort', { uploadId: second.uploadId, s3Key: second.s3Key });
     expect(await statusOf('H1')).toMatchObject({ uploadStatus: 'failed' });
+  });
+
+  it('refuses to start on a key another headset is uploading, has uploaded, or that already holds a recording', async () => {
+    const { client, server, dataDir, tokens } = await start();
+    const other = new UploadClient(server, tokens.sign('H2', 'headset'));
+    const file = randomFile(1000);
+    const first = await client.start(file.length);
+    // The same headset may start again (it lost its upload ID, say).
+    expect((await client.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: 1000 })).status).toBe(200);
+    const clash = await other.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: 1000 });
+    expect(clash).toEqual({
+      status: 409,
+      body: { ok: false, error: 'sessions/20260206_143052/recording.mp4 is being uploaded by H1; record with a distinct timestamp' },
+    });
+    expect((await client.complete(first, await client.putAll(first, file))).status).toBe(200);
+    const afterDone = await other.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: 1000 });
+    expect(afterDone.body.error).toMatch(/already uploaded by H1/);
+    // Another file type, or another second, is free.
+    expect((await other.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'data', fileSize: 1000 })).status).toBe(200);
+    // An object nobody uploaded through this server (copied in, or from before a store reset) is protected too.
+    mkdirSync(path.join(dataDir, 'sessions/20260206_150000'), { recursive: true });
+    writeFileSync(path.join(dataDir, 'sessions/20260206_150000/recording.mp4'), 'earlier take');
+    const existing = await other.call('POST', '/chunked-upload/start', { timestamp: '20260206_150000', fileType: 'video', fileSize: 1000 });
+    expect(existing).toEqual({
+      status: 409,
+      body: { ok: false, error: 'a recording already exists at sessions/20260206_150000/recording.mp4; record with a distinct timestamp' },
+    });
+    expect(readFileSync(path.join(dataDir, 'sessions/20260206_150000/recording.mp4'), 'utf8')).toBe('earlier take');
   });
 
   it('counts finished uploads in the spec metrics', async () => {

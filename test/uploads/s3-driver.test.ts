@@ -168,8 +168,10 @@ describe('chunked and legacy upload over HTTP with S3 storage', () => {
       const file = randomFile(21 * MiB);
       const stored: Array<{ partNumber: number; etag: string; size: number }> = [];
       passThroughExceptListParts(s3.storage.client, () => stored);
-      const started = await client.start(file.length);
-      expect(started).toMatchObject({ s3Key: KEY, totalParts: 3, chunkSize: 10 * MiB });
+      // A second of its own: an earlier test already stored an object at KEY in this bucket.
+      const key = 'sessions/20260206_170000/recording.mp4';
+      const started = await client.start(file.length, { timestamp: '20260206_170000' });
+      expect(started).toMatchObject({ s3Key: key, totalParts: 3, chunkSize: 10 * MiB });
       expect(started.presignedUrls[0]!.url.startsWith(s3.endpoint)).toBe(true);
       const parts = await client.putAll(started, file);
       parts.forEach((p) => stored.push({ ...p, size: slice(file, 10 * MiB, p.partNumber).length }));
@@ -178,8 +180,8 @@ describe('chunked and legacy upload over HTTP with S3 storage', () => {
       expect(wrong.status).toBe(400);
       const done = await client.complete(started, parts);
       expect(done.status).toBe(200);
-      expect(done.body.location).toBe(`s3://${s3.bucket}/${KEY}`);
-      expect(sha256(await buffer(await (server.storage as S3Storage).readObject(KEY)))).toBe(sha256(file));
+      expect(done.body.location).toBe(`s3://${s3.bucket}/${key}`);
+      expect(sha256(await buffer(await (server.storage as S3Storage).readObject(key)))).toBe(sha256(file));
     } finally {
       mock?.restore();
       await server.close();
