@@ -3,6 +3,25 @@ import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { closeClient } from '../state/redis/close-client';
 
+const SUBSCRIPTION_COMMANDS = ['ssubscribe', 'sunsubscribe', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe'] as const;
+
+/**
+ * The adapter calls (s)subscribe without handling the returned promise, so a
+ * subscription pending when the connection closes (shutdown, Redis restart)
+ * would reject unhandled. Each such promise gets a handler that logs; ioredis
+ * resubscribes on reconnect by itself.
+ */
+function handleFloatingSubscriptions(client: Redis, log: Logger): void {
+  for (const name of SUBSCRIPTION_COMMANDS) {
+    const original = (client[name] as (...args: unknown[]) => Promise<unknown>).bind(client);
+    (client as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+      const pending = original(...args);
+      pending.catch((err: Error) => log.debug({ err: err.message, command: name }, 'subscription command failed'));
+      return pending;
+    };
+  }
+}
+
 export interface ClusterAdapterOptions {
   url: string;
   keyPrefix: string;
@@ -33,7 +52,9 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });
-  const sub = new Redis(options.url, { retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) });
+  // No ready check: ioredis would send INFO on a connection already in (sharded) subscriber mode.
+  const sub = new Redis(options.url, { enableReadyCheck: false, retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) });
+  handleFloatingSubscriptions(sub, log);
   for (const [name, client] of [['publisher', pub], ['subscriber', sub]] as const) {
     let down = false;
     client.on('error', (err: Error) => {
