@@ -47,9 +47,9 @@ export async function callJson<T>(baseUrl: string, method: string, route: string
 export type MintToken = (deviceId: string, deviceType: DeviceType) => Promise<string>;
 
 /**
- * Mints device tokens with the admin key. The server allows
- * TOKEN_REQUESTS_PER_MINUTE (20 by default) per address, so a bigger fleet
- * waits for the window the 429 names instead of failing.
+ * Mints device tokens with the admin key. The server limits failed token
+ * requests per address; if the limit is hit anyway, this waits for the window
+ * the 429 names instead of failing.
  */
 export function adminTokenMinter(baseUrl: string, apiKey: string, onWait?: (seconds: number) => void, signal?: AbortSignal): MintToken {
   return async (deviceId, deviceType) => {

@@ -15,13 +15,15 @@ export interface AuthRoutesDeps {
 
 /**
  * POST /auth/device-token: operators provision devices with the admin API key.
- * Rate-limited per client address, so the key cannot be brute-forced.
+ * Failed attempts are rate-limited per client address, so the key cannot be
+ * guessed; successful mints do not count, so provisioning a fleet is not slowed.
  */
 export function authRoutes({ tokens, adminApiKey, requestsPerMinute }: AuthRoutesDeps): Router {
   const router = Router();
   const limiter = rateLimit({
     windowMs: 60_000,
     limit: requestsPerMinute,
+    skipSuccessfulRequests: true,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     message: { ok: false, error: 'too many token requests; try again in a minute' },

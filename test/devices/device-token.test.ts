@@ -74,7 +74,15 @@ describe('POST /auth/device-token', () => {
     expect(answer.error).toMatch(message);
   });
 
-  it('rate-limits requests per client, also for wrong keys (brute force)', async () => {
+  it('does not count successful mints: a fleet can be provisioned at once', async () => {
+    const server = await start({ TOKEN_REQUESTS_PER_MINUTE: '3' });
+    for (let i = 0; i < 10; i++) {
+      const res = await requestToken(server, { deviceId: `Q${i}`, deviceType: 'headset' }, { 'x-api-key': server.config.auth.adminApiKey });
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it('rate-limits failed attempts per client, and then refuses even the right key (brute force)', async () => {
     const server = await start({ TOKEN_REQUESTS_PER_MINUTE: '3' });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
