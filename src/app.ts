@@ -140,6 +140,12 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
       recordingAckTimeoutMs: config.timing.recordingAckTimeoutMs,
     },
     sessionCleanupIntervalMs: config.timing.sessionCleanupIntervalMs,
+    frames: {
+      maxFrameBytes: config.limits.maxFrameBytes,
+      throttleMs: config.limits.frameThrottleMs,
+      batchIntervalMs: config.limits.frameBatchIntervalMs,
+      maxBatchSize: config.limits.maxFrameBatchSize,
+    },
   });
   metrics.sources.fleet = fleetGaugeSource(devices);
   metrics.sources.activeSessions = () => sessions.countActive();

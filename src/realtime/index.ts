@@ -21,6 +21,7 @@ import { FleetNotifier } from './fleet-notifier';
 import { headsetDisconnected, registerHeadsetHandlers } from './headset-handlers';
 import { rooms } from './rooms';
 import { registerViewerHandlers } from './viewer-handlers';
+import { frameHandlers, type FrameLimits } from './frame-handlers';
 import { socketAuth } from './socket-auth';
 import type { CaptureIo, CaptureSocket } from './types';
 
@@ -37,6 +38,7 @@ export interface RealtimeOptions {
   presence: { checkIntervalMs: number; cleanupIntervalMs: number; offlineExpiryMs: number };
   tablets: { lockGraceMs: number; lockRefreshIntervalMs: number; recordingAckTimeoutMs: number };
   sessionCleanupIntervalMs: number;
+  frames: FrameLimits;
 }
 
 export interface Realtime {
@@ -92,6 +94,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     { graceMs: options.tablets.lockGraceMs, refreshIntervalMs: options.tablets.lockRefreshIntervalMs },
     log,
   );
+  const frames = frameHandlers(io, options.frames, metrics, log);
   const registrations: Array<(router: EventRouter, socket: CaptureSocket) => void> = [];
   const disconnectHandlers: Array<(socket: CaptureSocket) => Promise<void>> = [];
 
@@ -115,6 +118,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     registerLockHandlers(router, socket, context, io);
     registerRecordingHandlers(router, socket, context);
     registerSessionHandlers(router, socket, context);
+    frames.register(router, socket);
     for (const register of registrations) register(router, socket);
 
     socket.on('disconnect', async () => {
@@ -149,6 +153,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
       tablets.stop();
       sessionCleanup.stop();
       commands.stop();
+      frames.stop();
     },
   };
 }
