@@ -32,13 +32,15 @@ const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve))
  * no schema): at 30 fps per headset the check is a type and size test.
  */
 export function frameHandlers(io: CaptureIo, limits: FrameLimits, metrics: Metrics, logger: Logger): FrameHandlers {
+  // Labelled children resolved once: a label lookup per frame is measurable at fleet scale.
+  const sentMessages = metrics.socketMessages.labels({ event_type: 'on-headset-frame-updated', direction: 'out' });
   const relay = new FrameRelay<FramePayload>(limits, {
     deliver(deviceId, frame, bytes) {
       // One broadcast, encoded once for every viewer; volatile, so a slow viewer loses frames instead of queueing them.
       io.to(watchersOf(deviceId)).volatile.emit('on-headset-frame-updated', frame, deviceId);
       metrics.framesRelayed.inc();
       metrics.frameBytesRelayed.inc(bytes);
-      metrics.socketMessages.inc({ event_type: 'on-headset-frame-updated', direction: 'out' });
+      sentMessages.inc();
       return nextTick();
     },
     dropped: (reason) => metrics.framesDropped.inc({ reason }),
