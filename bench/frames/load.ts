@@ -137,8 +137,9 @@ export async function runLoad(target: Target, shape: LoadShape, onWindow: (phase
       const now = performance.now();
       for (let i = 0; i < n; i++) {
         if (now < due[i]!) continue;
-        // A camera does not queue frames it could not send on time: a late sender skips ahead.
-        due[i] = Math.max(due[i]! + interval, now);
+        // A camera does not queue frames it could not send on time: a late sender skips
+        // the slots it missed and keeps its cadence.
+        due[i] = due[i]! + interval * (Math.floor((now - due[i]!) / interval) + 1);
         const frame = Buffer.allocUnsafe(shape.frameBytes);
         filler.copy(frame, HEADER, HEADER);
         frame.writeDoubleLE(now, 0);
