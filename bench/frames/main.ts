@@ -133,7 +133,10 @@ function printComparison(ours: Measured, base: Measured): void {
 }
 
 const stepRow = (m: Measured | undefined) =>
-  m ? `${fmt(m.deliveredPerSecond)} /s, ${pct(m.deliveredRatio)}, p99 ${fmt(m.p99, 1)} ms, CPU ${fmt(m.serverCpu)} % ${passes(m) ? '✓' : '✗'}` : '(not run)';
+  m
+    ? `${fmt(m.deliveredPerSecond)} /s, ${pct(m.deliveredRatio)}, p99 ${fmt(m.p99, 1)} ms, CPU ${fmt(m.serverCpu)} %, ` +
+      `generator lag p99 ${fmt(m.generatorLagP99)} ms ${passes(m) ? '✓' : '✗'}`
+    : '(not run)';
 
 async function step(began: number): Promise<void> {
   const relays = [

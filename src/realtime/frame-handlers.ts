@@ -32,7 +32,7 @@ const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve))
  * no schema): at 30 fps per headset the check is a type and size test.
  */
 export function frameHandlers(io: CaptureIo, limits: FrameLimits, metrics: Metrics, logger: Logger): FrameHandlers {
-  // Labelled children resolved once: a label lookup per frame is measurable at fleet scale.
+  // The labelled child is looked up once, not per frame.
   const sentMessages = metrics.socketMessages.labels({ event_type: 'on-headset-frame-updated', direction: 'out' });
   const relay = new FrameRelay<FramePayload>(limits, {
     deliver(deviceId, frame, bytes) {
