@@ -7,7 +7,7 @@ export interface FrameRelayLimits {
    * that much early (so jitter does not cost a steady stream frames). Later ones are dropped.
    */
   throttleMs: number;
-  /** How often the queued frames of each headset go out. */
+  /** How often the queued frames of every headset go out. */
   batchIntervalMs: number;
   /** Frames queued per headset between two flushes; beyond it the oldest is dropped. */
   maxBatchSize: number;
@@ -37,8 +37,6 @@ interface HeadsetStream<F> {
   source: string;
   /** When the next frame is due at the throttle's pace (virtual scheduling, as in GCRA). */
   dueAt: number;
-  /** Which of the timer's ticks flushes this headset. */
-  phase: number;
   queue: Array<Queued<F>>;
 }
 
@@ -47,10 +45,6 @@ interface HeadsetStream<F> {
  * timer for all headsets that flushes every queue in arrival order. Under
  * pressure it drops frames (freshness beats completeness); memory is bounded
  * by headsets x maxBatchSize x the frame size limit.
- *
- * The timer ticks a few times per batch interval and each tick flushes a share
- * of the headsets (each headset still every batchIntervalMs): the same bytes go
- * out in smaller, evenly spread bursts instead of all at once.
  */
 export class FrameRelay<F> {
   private readonly streams = new Map<string, HeadsetStream<F>>();
@@ -58,17 +52,12 @@ export class FrameRelay<F> {
   private timer?: NodeJS.Timeout;
   private flushing = false;
   private stopped = false;
-  /** Ticks per batch interval: a divisor of the interval, so a headset's flushes stay exactly batchIntervalMs apart. */
-  private readonly phases: number;
-  private nextPhase = 0;
-  private tick = 0;
 
   constructor(
     private readonly limits: FrameRelayLimits,
     private readonly hooks: FrameRelayHooks<F>,
   ) {
     this.now = hooks.now ?? Date.now;
-    this.phases = [4, 3, 2].find((p) => limits.batchIntervalMs % p === 0) ?? 1;
   }
 
   /** Offers a frame from a headset; answers whether it was queued or why it was dropped. */
@@ -76,7 +65,7 @@ export class FrameRelay<F> {
     const at = this.now();
     let stream = this.streams.get(deviceId);
     if (!stream) {
-      stream = { source, dueAt: Number.NEGATIVE_INFINITY, phase: this.nextPhase++ % this.phases, queue: [] };
+      stream = { source, dueAt: Number.NEGATIVE_INFINITY, queue: [] };
       this.streams.set(deviceId, stream);
     }
     stream.source = source;
@@ -103,15 +92,12 @@ export class FrameRelay<F> {
     return this.streams.size;
   }
 
-  /**
-   * Sends the queued frames of the headsets in `phase` (default: all), headset
-   * by headset, each headset's frames in arrival order.
-   */
-  async flush(phase?: number): Promise<void> {
+  /** Sends every queued frame, headset by headset, each headset's frames in arrival order. */
+  async flush(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
     try {
-      await this.sendQueued(phase);
+      await this.sendQueued();
     } finally {
       this.flushing = false;
     }
@@ -124,20 +110,15 @@ export class FrameRelay<F> {
     this.streams.clear();
   }
 
-  private async sendQueued(phase: number | undefined): Promise<void> {
+  private async sendQueued(): Promise<void> {
     const batches: Array<[string, Array<Queued<F>>]> = [];
-    let waiting = false;
     for (const [deviceId, stream] of this.streams) {
       if (stream.queue.length === 0) continue;
-      if (phase !== undefined && stream.phase !== phase) {
-        waiting = true;
-        continue;
-      }
       batches.push([deviceId, stream.queue]);
       stream.queue = [];
     }
-    // Nothing to send and nothing waiting: the timer stops until the next accepted frame.
-    if (batches.length === 0 && !waiting) this.stopTimer();
+    // Nothing to send: the timer stops until the next accepted frame.
+    if (batches.length === 0) this.stopTimer();
     for (const [deviceId, batch] of batches) {
       this.hooks.flushed(deviceId, batch.length);
       for (const { frame, bytes } of batch) {
@@ -157,7 +138,7 @@ export class FrameRelay<F> {
 
   private ensureTimer(): void {
     if (this.timer || this.stopped) return;
-    this.timer = setInterval(() => void this.flush(this.tick++ % this.phases), this.limits.batchIntervalMs / this.phases);
+    this.timer = setInterval(() => void this.flush(), this.limits.batchIntervalMs);
     this.timer.unref();
   }
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/clients';
 import { FrameRelay, type FrameDropReason, type FrameRelayLimits } from '../../src/frames/frame-relay';
 
@@ -155,29 +155,6 @@ describe('frame relay', () => {
     await t.relay.flush();
     // Frames queued by a headset that left are not sent.
     expect(t.delivered).toEqual([]);
-  });
-
-  it('flushes each headset once per batch interval, a share of the headsets per tick', async () => {
-    vi.useFakeTimers();
-    try {
-      // 30 ms: three ticks of 10 ms; headsets take the phases in turn.
-      const t = relayWith({ throttleMs: 0, batchIntervalMs: 30 });
-      for (const id of ['Q1', 'Q2', 'Q3', 'Q4']) t.relay.submit(id, 's', `${id}-a`, 10);
-      const flushedIds = () => t.batches.map((b) => b.deviceId);
-      await vi.advanceTimersByTimeAsync(10);
-      expect(flushedIds()).toEqual(['Q1', 'Q4']);
-      await vi.advanceTimersByTimeAsync(10);
-      expect(flushedIds()).toEqual(['Q1', 'Q4', 'Q2']);
-      t.relay.submit('Q1', 's', 'Q1-b', 10);
-      await vi.advanceTimersByTimeAsync(10);
-      expect(flushedIds()).toEqual(['Q1', 'Q4', 'Q2', 'Q3']);
-      // Q1's next turn is a whole interval after its last.
-      await vi.advanceTimersByTimeAsync(10);
-      expect(flushedIds()).toEqual(['Q1', 'Q4', 'Q2', 'Q3', 'Q1']);
-      expect(t.framesOf('Q1')).toEqual(['Q1-a', 'Q1-b']);
-    } finally {
-      vi.useRealTimers();
-    }
   });
 
   it('flushes on its own timer', async () => {
