@@ -8,11 +8,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { cpuSeconds, freePort, procStatus, waitUntil } from './lib/process';
 
 const MiB = 1024 * 1024;
 const args = process.argv.slice(2);
@@ -27,16 +27,6 @@ const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 /** One 10 MiB block of random bytes, reused: the disk and the MD5 see real data, the client holds little. */
 const block = randomBytes(10 * MiB);
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-    probe.on('error', reject);
-  });
-}
-
 async function rawWrite(dir: string): Promise<number> {
   const file = path.join(dir, 'raw.bin');
   const began = process.hrtime.bigint();
@@ -49,17 +39,6 @@ async function rawWrite(dir: string): Promise<number> {
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
   rmSync(file);
   return seconds;
-}
-
-/** User + system CPU seconds a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+) kB`));
-  return match ? Number(match[1]) * 1024 : Number.NaN;
 }
 
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
@@ -78,16 +57,13 @@ async function startServer(dataDir: string, port: number): Promise<ChildProcess>
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/test`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/test`)).ok, 'server');
+  } catch (err) {
+    child.kill();
+    throw err;
   }
-  child.kill();
-  throw new Error('server did not start');
+  return child;
 }
 
 async function chunkedUpload(base: string): Promise<number> {

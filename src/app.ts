@@ -164,6 +164,12 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     sessionCleanupIntervalMs: config.timing.sessionCleanupIntervalMs,
     orphanSweepIntervalMs: config.timing.orphanSweepIntervalMs,
     lease,
+    frames: {
+      maxFrameBytes: config.limits.maxFrameBytes,
+      throttleMs: config.limits.frameThrottleMs,
+      batchIntervalMs: config.limits.frameBatchIntervalMs,
+      maxBatchSize: config.limits.maxFrameBatchSize,
+    },
   });
   metrics.sources.fleet = fleetGaugeSource(devices);
   metrics.sources.activeSessions = () => sessions.countActive();

@@ -26,6 +26,7 @@ export interface MetricSources {
   activeSessions?: () => Promise<number>;
   /** Start (ms) of the oldest upload in progress, kept current by the upload service. */
   oldestUploadStartedAt?: number;
+  frameStreams?: () => number;
 }
 
 export function createMetrics() {
@@ -172,8 +173,26 @@ export function createMetrics() {
     }),
     framesDropped: new Counter({
       name: 'turing_frames_dropped_total',
-      help: 'Dropped frames by reason',
+      help: 'Dropped frames by reason (throttle, overflow, oversize, not_identified, invalid)',
       labelNames: ['reason'] as const,
+      registers,
+    }),
+    framesRelayed: new Counter({
+      name: 'turing_frames_relayed_total',
+      help: 'Live frames broadcast to their headset\'s viewers (once per frame, whatever the number of viewers)',
+      registers,
+    }),
+    frameStreams: new Gauge({
+      name: 'turing_frame_streams',
+      help: 'Headsets whose live-frame state (throttle, queue) this process holds',
+      registers,
+      collect() {
+        if (sources.frameStreams) this.set(sources.frameStreams());
+      },
+    }),
+    frameBytesRelayed: new Counter({
+      name: 'turing_frame_bytes_relayed_total',
+      help: 'Bytes of live frames broadcast to their headset\'s viewers (once per frame)',
       registers,
     }),
 

@@ -1,31 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cpuSeconds, freePort, portOpen, procStatus, waitUntil } from './process';
 
-/** Helpers for benchmarks: real processes on loopback, measured from outside. */
+/** Starting the real processes benchmarks measure: a private redis-server and built servers. */
 
 export const ROOT = path.resolve(__dirname, '../..');
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what} did not come up within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Compiles the server once so benchmarks run what production runs (node dist/server.js). */
 export function ensureBuilt(): string {
@@ -48,7 +29,7 @@ export interface RedisProcess {
 export async function startRedis(): Promise<RedisProcess> {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await waitFor(async () => canConnect(port), 5_000, 'redis-server');
+  await waitUntil(() => portOpen(port), 'redis-server', 5_000);
   return { url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
 }
 
@@ -81,26 +62,15 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/test`)).ok, 20_000, 'server');
+  await waitUntil(async () => (await fetch(`${url}/test`)).ok, 'server');
   const pid = child.pid!;
   return {
     url,
     pid,
-    peakRssMiB: () => procStatusKiB(pid, 'VmHWM') / 1024,
-    cpuSeconds: () => procCpuSeconds(pid),
+    peakRssMiB: () => procStatus(pid, 'VmHWM') / 1024 / 1024,
+    cpuSeconds: () => cpuSeconds(pid),
     stop: () => stopChild(child, 'SIGTERM'),
   };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -110,20 +80,4 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
   await exited;
   clearTimeout(timer);
-}
-
-function procStatusKiB(pid: number, field: string): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-}
-
-function procCpuSeconds(pid: number): number {
-  // Fields 14 and 15 of /proc/pid/stat: utime and stime in clock ticks (100 per second on Linux).
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }

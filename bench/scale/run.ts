@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { TokenService } from '../../src/auth';
-import { percentile, startRedis, startServerProcess, type ServerProcess } from '../lib/processes';
+import { percentile } from '../lib/process';
+import { startRedis, startServerProcess, type ServerProcess } from '../lib/processes';
 
 /**
  * npm run bench:scale [-- --devices 200 --dashboards 4 --seconds 15 --quick]

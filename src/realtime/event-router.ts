@@ -67,9 +67,7 @@ export class EventRouter {
   on<T>(event: EventName, spec: EventSpec<T>, handler: (payload: T) => Promise<AckResponse | void>): void {
     this.registered.add(event);
     const listener = async (...raw: unknown[]) => {
-      const ack = typeof raw[raw.length - 1] === 'function' ? (raw.pop() as (r: AckResponse) => void) : undefined;
-      this.deps.metrics.socketEvents.inc({ event });
-      this.deps.metrics.socketMessages.inc({ event_type: event, direction: 'in' });
+      const ack = this.received(event, raw);
       try {
         this.authorize(event, spec);
         if (spec.limited !== false && !this.limiter.take()) {
@@ -84,6 +82,32 @@ export class EventRouter {
       }
     };
     this.socket.on(event, listener as never);
+  }
+
+  /**
+   * A hot-path event (live frames) that skips the rate limit and schema: its
+   * handler checks its own arguments cheaply and synchronously. What it throws
+   * is refused, counted and answered like any other event's refusal.
+   */
+  onHot(event: EventName, handler: (...raw: unknown[]) => AckResponse | void): void {
+    this.registered.add(event);
+    const listener = (...raw: unknown[]) => {
+      const ack = this.received(event, raw);
+      try {
+        const result = handler(...raw);
+        ack?.(result ?? { ok: true });
+      } catch (err) {
+        this.reject(event, err, ack);
+      }
+    };
+    this.socket.on(event, listener as never);
+  }
+
+  /** Counts an incoming event and takes its ack callback (if any) off the arguments. */
+  private received(event: EventName, raw: unknown[]): ((r: AckResponse) => void) | undefined {
+    this.deps.metrics.socketEvents.inc({ event });
+    this.deps.metrics.socketMessages.inc({ event_type: event, direction: 'in' });
+    return typeof raw[raw.length - 1] === 'function' ? (raw.pop() as (r: AckResponse) => void) : undefined;
   }
 
   private authorize(event: EventName, spec: EventSpec<unknown>): void {

@@ -22,6 +22,7 @@ import { FleetNotifier } from './fleet-notifier';
 import { headsetDisconnected, registerHeadsetHandlers } from './headset-handlers';
 import { rooms } from './rooms';
 import { registerViewerHandlers } from './viewer-handlers';
+import { frameHandlers, type FrameLimits } from './frame-handlers';
 import { socketAuth } from './socket-auth';
 import type { CaptureIo, CaptureSocket } from './types';
 
@@ -42,6 +43,7 @@ export interface RealtimeOptions {
   orphanSweepIntervalMs: number;
   /** Cluster-wide jobs run under this lease, on one process at a time. */
   lease: TaskLease;
+  frames: FrameLimits;
 }
 
 export interface Realtime {
@@ -105,6 +107,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     { graceMs: options.tablets.lockGraceMs, refreshIntervalMs: options.tablets.lockRefreshIntervalMs },
     log,
   );
+  const frames = frameHandlers(io, options.frames, metrics, log);
   const registrations: Array<(router: EventRouter, socket: CaptureSocket) => void> = [];
   const disconnectHandlers: Array<(socket: CaptureSocket) => Promise<void>> = [];
 
@@ -128,6 +131,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     registerLockHandlers(router, socket, context, io);
     registerRecordingHandlers(router, socket, context);
     registerSessionHandlers(router, socket, context);
+    frames.register(router, socket);
     for (const register of registrations) register(router, socket);
 
     socket.on('disconnect', async () => {
@@ -164,6 +168,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
       sessionCleanup.stop();
       orphanSweep.stop();
       commands.stop();
+      frames.stop();
     },
   };
 }

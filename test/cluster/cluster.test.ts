@@ -92,6 +92,31 @@ describe('several processes on one Redis', () => {
     for (const t of tablets) await t.next('on-device-locks-updated', (l) => l.some((s) => s.isLocked));
   });
 
+  it('relays a headset’s frames on A to its viewers on B and C, in order', async () => {
+    const { servers: [a, b, c] } = await cluster(3);
+    const headset = await identifiedHeadset(a!, 'QUEST_001');
+    const holder = await tabletClient(b!, 'TABLET_B');
+    await holder.ask('tablet-lock-device', 'QUEST_001');
+    const dashboard = await connectClient(c!, { deviceId: 'DASH', deviceType: 'dashboard' });
+    await dashboard.ask('dashboard-watch-device', 'QUEST_001');
+    const bystander = await tabletClient(c!, 'TABLET_C');
+    await sleep(200); // room joins cross processes through Redis
+    for (let i = 0; i < 15; i++) {
+      headset.socket.emit('headset-frame', Buffer.from([i]));
+      await sleep(34);
+    }
+    const seq = (client: typeof holder) =>
+      client.received.filter((r) => r.event === 'on-headset-frame-updated').map((r) => (r.args[0] as Buffer)[0]!);
+    await eventually(() => expect(seq(holder).length).toBeGreaterThanOrEqual(12));
+    await eventually(() => expect(seq(dashboard).length).toBeGreaterThanOrEqual(12));
+    for (const client of [holder, dashboard]) {
+      const frames = seq(client);
+      expect(frames).toEqual([...frames].sort((x, y) => x - y));
+      expect(client.received.find((r) => r.event === 'on-headset-frame-updated')!.args[1]).toBe('QUEST_001');
+    }
+    expect(seq(bystander)).toEqual([]);
+  });
+
   it('lets a tablet that reconnects to another process keep its locks and its view', async () => {
     const { servers: [a, b] } = await cluster(2);
     const headset = await identifiedHeadset(a!, 'QUEST_001');

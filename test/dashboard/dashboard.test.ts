@@ -155,6 +155,24 @@ describe('dashboard page', () => {
     expect(await page.textContent('#preview-stats')).toMatch(/^3 frames/);
   });
 
+  it('previews live frames a headset sends through the relay', async () => {
+    const live = await identifiedHeadset(server, 'LIVE_H1');
+    const watch = `#devices tr[data-device-id="LIVE_H1"] button`;
+    await page.waitForSelector(watch);
+    await page.click(watch);
+    await eventually(async () => expect(await server.io.in(rooms.viewers('LIVE_H1')).fetchSockets()).toHaveLength(1));
+    const seen = new Set<string>();
+    for (let i = 0; i < 20 && seen.size < 3; i++) {
+      live.socket.emit('headset-frame', renderFrame({ colour: 2, index: i, recording: i % 2 === 0 }));
+      await new Promise((r) => setTimeout(r, 100));
+      const src = await page.getAttribute('#preview-image', 'src');
+      if (src?.startsWith('blob:')) seen.add(src);
+    }
+    // The image kept changing as frames arrived from the headset, through the server's relay.
+    expect(seen.size).toBeGreaterThanOrEqual(3);
+    live.close();
+  });
+
   it('puts server text into the page as text, never as markup', async () => {
     const headset = await identifiedHeadset(server, 'XSS_H1');
     const hostile = '<img src=x id=injected onerror="window.__owned=1">';

@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import { frameBytes } from '../frames/frame-payload';
+import { FrameRelay, type FrameDropReason, type FrameRelayLimits } from '../frames/frame-relay';
+import type { Metrics } from '../metrics';
+import type { FramePayload } from '../protocol';
+import { EventRejection, type EventRouter } from './event-router';
+import { watchersOf } from './rooms';
+import type { CaptureIo, CaptureSocket } from './types';
+
+export interface FrameLimits extends FrameRelayLimits {
+  /** Larger frames are dropped (the socket stays connected). */
+  maxFrameBytes: number;
+}
+
+export interface FrameHandlers {
+  register(router: EventRouter, socket: CaptureSocket): void;
+  stop(): void;
+}
+
+/**
+ * Socket.IO reads a viewer's transport as busy from one send until the kernel
+ * has taken it, which is reported on the next tick; a volatile packet sent to a
+ * busy transport is discarded. Waiting one tick between frames lets a viewer
+ * that keeps up take every frame (a tablet holding several headsets gets
+ * several per flush), while one whose socket buffer is full still loses them.
+ */
+const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve));
+
+/**
+ * `headset-frame` in, `on-headset-frame-updated` out: the Socket.IO side of
+ * the live-preview relay. Frames bypass the control-event gate (no rate limit,
+ * no schema): at 30 fps per headset the check is a type and size test.
+ */
+export function frameHandlers(io: CaptureIo, limits: FrameLimits, metrics: Metrics, logger: Logger): FrameHandlers {
+  // The labelled child is looked up once, not per frame.
+  const sentMessages = metrics.socketMessages.labels({ event_type: 'on-headset-frame-updated', direction: 'out' });
+  const relay = new FrameRelay<FramePayload>(limits, {
+    deliver(deviceId, frame, bytes) {
+      // One broadcast, encoded once for every viewer; volatile, so a slow viewer loses frames instead of queueing them.
+      io.to(watchersOf(deviceId)).volatile.emit('on-headset-frame-updated', frame, deviceId);
+      metrics.framesRelayed.inc();
+      metrics.frameBytesRelayed.inc(bytes);
+      sentMessages.inc();
+      return nextTick();
+    },
+    dropped: (reason) => metrics.framesDropped.inc({ reason }),
+    flushed: (_deviceId, count) => metrics.frameBatchSize.observe(count),
+    failed: (err) => logger.error({ err }, 'live frame delivery failed'),
+  });
+  metrics.sources.frameStreams = () => relay.size;
+
+  const refuse = (reason: FrameDropReason, message: string): never => {
+    metrics.framesDropped.inc({ reason });
+    throw new EventRejection(message, reason);
+  };
+
+  return {
+    register(router, socket) {
+      router.onHot('headset-frame', (frame) => {
+        const deviceId = socket.data.identifiedDeviceId;
+        if (!deviceId || socket.data.deviceType !== 'headset') return refuse('not_identified', 'send headset-identify first');
+        const bytes = frameBytes(frame);
+        if (!bytes) return refuse('invalid', 'a frame is a non-empty base64 JPEG string or binary');
+        if (bytes > limits.maxFrameBytes) {
+          return refuse('oversize', `frame of ${bytes} bytes is over the ${limits.maxFrameBytes} byte limit`);
+        }
+        const dropped = relay.submit(deviceId, socket.id, frame as FramePayload, bytes);
+        // Flow control, not an error: answered only to a client that asked for an ack.
+        return dropped ? { ok: false, error: `frame dropped (${dropped})` } : { ok: true };
+      });
+      socket.on('disconnect', () => {
+        const deviceId = socket.data.identifiedDeviceId;
+        if (deviceId) relay.forget(deviceId, socket.id);
+      });
+    },
+    stop: () => relay.stop(),
+  };
+}
