@@ -92,7 +92,7 @@ const body = (endpointPath: string) => {
 
 /** Lone surrogates cannot be percent-encoded; they become the replacement character. */
 function encode(value: string): string {
-  return encodeURIComponent(value.toWellFormed());
+  return encodeURIComponent(value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD'));
 }
 
 function safeJson(value: unknown): string {
