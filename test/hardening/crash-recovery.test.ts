@@ -113,9 +113,9 @@ describe('crash recovery (Redis store, local storage)', () => {
 
     // The store as operators see it.
     const admin = { 'x-api-key': ADMIN_API_KEY };
-    const session = await (await fetch(`${base}/api/sessions/${sessionId}`, { headers: admin })).json();
+    const session = (await (await fetch(`${base}/api/sessions/${sessionId}`, { headers: admin })).json()) as Record<string, any>;
     expect(session.session).toMatchObject({ sessionId, tabletId: 'TABLET_A', status: 'recording' });
-    const devices = await (await fetch(`${base}/api/devices`, { headers: admin })).json();
+    const devices = (await (await fetch(`${base}/api/devices`, { headers: admin })).json()) as Record<string, any>;
     expect(devices.devices.find((d: { deviceId: string }) => d.deviceId === 'QUEST_001')).toMatchObject({ isLocked: true, lockedByTabletId: 'TABLET_A' });
 
     // The upload resumes from what was stored: part 1 only, the half-sent part 2 left no trace.
