@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { stdSerializers } from 'pino';
 
 /** An error with an HTTP status and a message safe to show the client. */
 export class HttpError extends Error {
@@ -35,7 +36,7 @@ export function notFound(req: Request, res: Response): void {
 export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   const status = statusOf(err);
   if (status >= 500 && !(err instanceof HttpError && status === 503)) req.log?.error({ err }, 'request failed');
-  else if (status === 503) req.log?.warn({ err: (err as Error).message, cause: (err as Error).cause }, 'dependency unavailable');
+  else if (status === 503) req.log?.warn({ err: (err as Error).message, cause: serializeCause((err as Error).cause) }, 'dependency unavailable');
   else req.log?.debug({ err: (err as Error)?.message }, 'request rejected');
   if (res.headersSent) {
     res.destroy();
@@ -45,6 +46,11 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   const body: Record<string, unknown> = { ok: false, error: safe ? messageOf(err, status) : 'internal error' };
   if (err instanceof HttpError && err.details !== undefined) body.details = err.details;
   res.status(status).json(body);
+}
+
+/** An Error as JSON would be `{}`: keep its type, message and stack for the log. */
+function serializeCause(cause: unknown): unknown {
+  return cause instanceof Error ? stdSerializers.err(cause) : cause;
 }
 
 function statusOf(err: unknown): number {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { DeviceService } from '../fleet/device-service';
+import { orUnavailable } from './errors';
 import { requireAuth, type RestAuthDeps } from './require-auth';
 
 /** GET /api/devices and GET /api/fleet/summary: for the admin key or a dashboard/tablet token. */
@@ -8,7 +9,7 @@ export function fleetRoutes(auth: RestAuthDeps, devices: DeviceService): Router 
   const dashboardOrTablet = requireAuth(auth, ['dashboard', 'tablet']);
 
   router.get('/api/devices', dashboardOrTablet, async (_req, res) => {
-    const states = await devices.deviceStates();
+    const states = await orUnavailable('state store', () => devices.deviceStates());
     res.json({
       ok: true,
       count: states.length,
@@ -17,7 +18,7 @@ export function fleetRoutes(auth: RestAuthDeps, devices: DeviceService): Router 
   });
 
   router.get('/api/fleet/summary', dashboardOrTablet, async (_req, res) => {
-    res.json({ ok: true, summary: await devices.summary() });
+    res.json({ ok: true, summary: await orUnavailable('state store', () => devices.summary()) });
   });
   return router;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InvalidCursorError } from '../state/session-cursor';
 import { SESSION_STATUSES, type Store } from '../state/types';
 import type { SessionService } from '../sessions/session-service';
-import { HttpError } from './errors';
+import { HttpError, orUnavailable } from './errors';
 import { requireAuth, type RestAuthDeps } from './require-auth';
 import { parseOr400 } from './validate';
 
@@ -22,22 +22,23 @@ export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, stor
 
   router.get('/api/sessions', dashboardOrTablet, async (req, res) => {
     const query = parseOr400(listQuery, req.query, 'query');
-    let page;
-    try {
-      page = await store.sessions.list({ ...query, status: query.status as (typeof SESSION_STATUSES)[number] | undefined });
-    } catch (err) {
-      if (err instanceof InvalidCursorError) throw new HttpError(400, 'invalid query: cursor: not a cursor from this API');
-      throw err;
-    }
-    const views = await sessions.views(page.sessions);
+    const page = await orUnavailable('state store', async () => {
+      try {
+        return await store.sessions.list({ ...query, status: query.status as (typeof SESSION_STATUSES)[number] | undefined });
+      } catch (err) {
+        if (err instanceof InvalidCursorError) throw new HttpError(400, 'invalid query: cursor: not a cursor from this API');
+        throw err;
+      }
+    });
+    const views = await orUnavailable('state store', () => sessions.views(page.sessions));
     res.json({ ok: true, count: views.length, sessions: views, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
   });
 
   router.get('/api/sessions/:sessionId', dashboardOrTablet, async (req, res) => {
     const sessionId = parseOr400(sessionIdParam, req.params.sessionId, 'session ID');
-    const session = await store.sessions.get(sessionId);
+    const session = await orUnavailable('state store', () => store.sessions.get(sessionId));
     if (!session) throw new HttpError(404, `session ${sessionId} not found`);
-    const [view] = await sessions.views([session]);
+    const [view] = await orUnavailable('state store', () => sessions.views([session]));
     res.json({ ok: true, session: view });
   });
   return router;

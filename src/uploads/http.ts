@@ -17,7 +17,11 @@ export function handle(fn: (req: Request, res: Response) => Promise<unknown>): R
 }
 
 export function toHttpError(err: unknown): unknown {
-  return err instanceof UploadError ? new HttpError(STATUS_OF_KIND[err.kind], err.message) : err;
+  if (err instanceof UploadError) return new HttpError(STATUS_OF_KIND[err.kind], err.message);
+  if (err instanceof HttpError) return err;
+  // Input is validated and storage failures are UploadErrors, so what is left is the state store
+  // failing (Redis away): a 503 the headset retries, with the cause in the log.
+  return new HttpError(503, 'upload state is unavailable; retry later', undefined, { cause: err });
 }
 
 export function uploaderOf(res: Response): Uploader {
