@@ -33,6 +33,8 @@ import { qaRoutes } from './quality/qa-routes';
 import { StorageStatsService } from './storage-stats/stats-service';
 import { storageStatsRoutes } from './storage-stats/stats-routes';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
+import { corsOptions, httpSecurity } from './hardening/http-security';
+import { limitConnectionsPerAddress } from './hardening/connection-limit';
 
 export interface ServerDeps {
   logger?: Logger;
@@ -105,6 +107,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.set('trust proxy', config.server.trustProxy);
   app.use(requestLogging(logger));
   app.use(httpMetrics(metrics));
+  app.use(httpSecurity(config));
   // Before the JSON parser: part bodies are raw bytes and a complete may exceed JSON_BODY_LIMIT.
   app.use(uploads.router);
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
@@ -139,6 +142,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     maxHttpBufferSize: config.limits.maxFrameBytes * 2 + 64 * 1024,
     pingInterval: 25_000,
     pingTimeout: 20_000,
+    cors: { ...corsOptions(config), methods: ['GET', 'POST'] },
   });
 
   const realtime = attachRealtime({
@@ -170,6 +174,13 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
       batchIntervalMs: config.limits.frameBatchIntervalMs,
       maxBatchSize: config.limits.maxFrameBatchSize,
     },
+  });
+  // After attachRealtime's authentication, so a bad token is refused for what it is.
+  limitConnectionsPerAddress(io, {
+    maxPerAddress: config.limits.maxConnectionsPerIp,
+    trustProxy: app.get('trust proxy fn'),
+    metrics,
+    logger: logger.child({ component: 'connection-limit' }),
   });
   metrics.sources.fleet = fleetGaugeSource(devices);
   metrics.sources.activeSessions = () => sessions.countActive();

@@ -77,6 +77,9 @@ const envSchema = z.object({
   SOCKET_EVENTS_PER_SECOND: int(1, 10_000).default(20),
   SOCKET_EVENT_BURST: int(1, 10_000).default(40),
   TOKEN_REQUESTS_PER_MINUTE: int(1, 100_000).default(20),
+  MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
+  // '*' allows every origin; a comma-separated list allows those; empty allows none. Default by NODE_ENV.
+  CORS_ORIGINS: z.string().optional(),
 
   // The spec's constants, overridable for tests and for labs with other needs.
   MAX_UPLOAD_BYTES: int(1, 5 * 1024 * GiB).default(100 * GiB),
@@ -143,6 +146,8 @@ export interface Config {
     metricsToken?: string;
     deviceTokenExpiry: string;
     tokenRequestsPerMinute: number;
+    /** Browser origins allowed by CORS: '*' for any, otherwise an exact list (empty: none). */
+    corsOrigins: '*' | string[];
   };
   limits: {
     maxUploadBytes: number;
@@ -152,6 +157,8 @@ export interface Config {
     maxFrameBatchSize: number;
     socketEventsPerSecond: number;
     socketEventBurst: number;
+    /** Socket.IO connections one client address may hold at once (per process). */
+    maxConnectionsPerIp: number;
   };
   ttl: {
     deviceStateSeconds: number;
@@ -291,6 +298,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       metricsToken: e.METRICS_TOKEN,
       deviceTokenExpiry: e.DEVICE_TOKEN_EXPIRY,
       tokenRequestsPerMinute: e.TOKEN_REQUESTS_PER_MINUTE,
+      corsOrigins: corsOrigins(e.CORS_ORIGINS, production),
     },
     limits: {
       maxUploadBytes: e.MAX_UPLOAD_BYTES,
@@ -300,6 +308,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       maxFrameBatchSize: e.MAX_FRAME_BATCH_SIZE,
       socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
       socketEventBurst: e.SOCKET_EVENT_BURST,
+      maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
     },
     ttl: {
       deviceStateSeconds: e.DEVICE_STATE_TTL_SECONDS,
@@ -350,6 +359,18 @@ export function testConfig(overrides: Env = {}): Config {
     ADMIN_API_KEY: 'test-admin-api-key-0123456789',
     ...overrides,
   }).config;
+}
+
+/** Unset: open in development and test, closed in production (the dashboard is served same-origin there). */
+function corsOrigins(raw: string | undefined, production: boolean): '*' | string[] {
+  if (raw === undefined) return production ? [] : '*';
+  const list = raw.split(',').map((o) => o.trim()).filter((o) => o.length > 0);
+  if (list.includes('*')) return '*';
+  const bad = list.filter((o) => !/^https?:\/\/[^/\s]+$/.test(o));
+  if (bad.length > 0) {
+    throw new ConfigError([`CORS_ORIGINS: expected '*' or origins like https://dashboard.example.com without a path (got ${JSON.stringify(bad.join(','))})`]);
+  }
+  return list;
 }
 
 function isSecretName(name: string): boolean {

@@ -20,6 +20,20 @@ export const REDACTED_PATHS = [
   '*.secret',
   'jwtSecret',
   'adminApiKey',
+  // Defence in depth for objects nobody logs today: a Socket.IO handshake, part URL signatures, the config.
+  'handshake.auth',
+  'handshake.headers.authorization',
+  'handshake.query.token',
+  'query.token',
+  'signature',
+  '*.signature',
+  'metricsToken',
+  '*.metricsToken',
+  '*.jwtSecret',
+  '*.adminApiKey',
+  '*.auth.metricsToken',
+  '*.auth.jwtSecret',
+  '*.auth.adminApiKey',
 ];
 
 /** JSON logs; readable colourised lines in development. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createServer } from './app';
+import { installProcessGuards } from './hardening/process-guards';
 
 /**
  * The composition root and the only place that reads the environment or
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
   }
   const { config, generatedSecrets } = loaded;
   const logger = createLogger(config);
+  installProcessGuards(process, logger);
 
   if (generatedSecrets.length > 0) {
     // Printed once, to the terminal, not the log: these are live credentials.
@@ -79,9 +81,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('unhandledRejection', (reason) => {
-    logger.error({ err: reason }, 'unhandled promise rejection');
-  });
 }
 
 void main().catch((err: unknown) => {

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { isStoreUnavailable, STORE_UNAVAILABLE_MESSAGE } from '../state/errors';
+import { stdSerializers } from 'pino';
 
 /** An error with an HTTP status and a message safe to show the client. */
 export class HttpError extends Error {
@@ -37,7 +38,7 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
   const err = isStoreUnavailable(error) ? new HttpError(503, STORE_UNAVAILABLE_MESSAGE, undefined, { cause: error }) : error;
   const status = statusOf(err);
   if (status >= 500 && !(err instanceof HttpError && status === 503)) req.log?.error({ err }, 'request failed');
-  else if (status === 503) req.log?.warn({ err: (err as Error).message, cause: (err as Error).cause }, 'dependency unavailable');
+  else if (status === 503) req.log?.warn({ err: (err as Error).message, cause: serializeCause((err as Error).cause) }, 'dependency unavailable');
   else req.log?.debug({ err: (err as Error)?.message }, 'request rejected');
   if (res.headersSent) {
     res.destroy();
@@ -47,6 +48,11 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
   const body: Record<string, unknown> = { ok: false, error: safe ? messageOf(err, status) : 'internal error' };
   if (err instanceof HttpError && err.details !== undefined) body.details = err.details;
   res.status(status).json(body);
+}
+
+/** An Error as JSON would be `{}`: keep its type, message and stack for the log. */
+function serializeCause(cause: unknown): unknown {
+  return cause instanceof Error ? stdSerializers.err(cause) : cause;
 }
 
 function statusOf(err: unknown): number {

@@ -58,9 +58,12 @@ export class EventRouter {
     private readonly deps: EventRouterDeps,
   ) {
     this.limiter = new TokenBucket(deps.rateLimit.perSecond, deps.rateLimit.burst);
-    socket.onAny((event: unknown) => {
+    socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && this.registered.has(event)) return;
       this.deps.metrics.socketEventsRejected.inc({ event: 'unknown', reason: 'unknown_event' });
+      // A client waiting for an answer gets one instead of its own timeout.
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') (ack as (r: AckResponse) => void)({ ok: false, error: 'unknown event' });
     });
   }
 

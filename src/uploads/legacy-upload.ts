@@ -43,7 +43,8 @@ function storageEngine(storage: ObjectStorage): StorageEngine {
       file.stream.pipe(body);
       storage.putObjectStream(key, body, CONTENT_TYPES[fileType]).then(
         (stored) => callback(null, { path: key, size: stored.size, destination: stored.etag }),
-        (err: unknown) => callback(err as Error),
+        // Marked as the server's side, so multerError does not take it for a malformed form.
+        (err: unknown) => callback(new HttpError(503, 'storage is unavailable; try again later', undefined, { cause: err })),
       );
     },
     // Each stored file is whole; a later failure in the same request leaves it (a retry replaces it).
@@ -106,7 +107,9 @@ function filesOf(req: Request): Array<{ field: FileField; file: Express.Multer.F
 }
 
 function multerError(err: unknown): unknown {
-  if (!(err instanceof MulterError)) return err;
+  if (err instanceof HttpError) return err;
+  // Busboy's parse errors ("Unexpected end of form", "Malformed part header", no boundary) are plain Errors: the client's fault.
+  if (!(err instanceof MulterError)) return new HttpError(400, `malformed upload form: ${(err as Error)?.message ?? 'unreadable'}`);
   if (err.code === 'LIMIT_FILE_SIZE') return new HttpError(413, `file ${err.field ?? ''} is larger than the limit`.replace('  ', ' '));
   if (err.code === 'LIMIT_UNEXPECTED_FILE') return new HttpError(400, `unexpected file field ${JSON.stringify(err.field ?? '')}; expected video or data`);
   return new HttpError(400, `malformed upload form: ${err.message}`);

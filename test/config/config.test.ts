@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       maxFrameBatchSize: 5,
       socketEventsPerSecond: 20,
       socketEventBurst: 40,
+      maxConnectionsPerIp: 200,
     });
     expect(config.ttl).toEqual({
       deviceStateSeconds: 86_400,

@@ -1,50 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/redis-server';
+import { runServer as run, waitFor } from '../helpers/child-server';
 
-/**
- * The real entry point (src/server.ts) as a child process with a bare
- * environment: what `npm start` does on a fresh machine.
- */
-const ROOT = path.resolve(__dirname, '../..');
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(env: Record<string, string>): Run {
-  // node with tsx's loader (not the tsx CLI, which would run the server in a
-  // grandchild that a SIGKILL of the child would leave running).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT,
-    // Only PATH and HOME from this machine: no REDIS_URL, no AWS, no .env.
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ENV_FILE: '/nonexistent/.env', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitFor(url: string, timeoutMs = 20_000): Promise<Response> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await fetch(url);
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
+/** The real entry point with a bare environment: what `npm start` does on a fresh machine. */
 describe('entry point', () => {
   it('starts with no configuration, serves /test and /metrics, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();

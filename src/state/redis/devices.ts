@@ -74,12 +74,15 @@ export class RedisDeviceStore implements DeviceStore {
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(deviceKey(id));
     const replies = (await pipeline.exec()) ?? [];
+    // A failed read is not a missing device: with Redis away, "gone" would be a lie.
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0];
     const devices: DeviceRecord[] = [];
     const gone: string[] = [];
-    replies.forEach(([err, fields], i) => {
-      const device = !err && !isEmpty(fields as Fields) ? decode(fields as Fields) : null;
+    replies.forEach(([, fields], i) => {
+      const device = !isEmpty(fields as Fields) ? decode(fields as Fields) : null;
       if (device) devices.push(device);
-      else if (!err) gone.push(ids[i]!);
+      else gone.push(ids[i]!);
     });
     await pruneIndex(this.redis, { key: INDEX_KEY, type: 'set' }, deviceKey(''), gone);
     return devices;

@@ -82,11 +82,14 @@ export class RedisLockStore implements LockStore {
     const pipeline = this.redis.pipeline();
     for (const id of deviceIds) pipeline.get(lockKey(id)).pttl(lockKey(id));
     const replies = (await pipeline.exec()) ?? [];
+    // A failed read must not look like a free lock.
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0];
     const now = Date.now();
     deviceIds.forEach((deviceId, i) => {
-      const [getErr, tabletId] = replies[2 * i] ?? [];
-      const [ttlErr, pttl] = replies[2 * i + 1] ?? [];
-      if (getErr || ttlErr || typeof tabletId !== 'string') return;
+      const [, tabletId] = replies[2 * i] ?? [];
+      const [, pttl] = replies[2 * i + 1] ?? [];
+      if (typeof tabletId !== 'string') return;
       // The lock's age is derived from its TTL, so lockedAt needs no extra key.
       const remaining = typeof pttl === 'number' && pttl > 0 ? pttl : this.ttlMs;
       result.set(deviceId, { deviceId, tabletId, lockedAt: new Date(now - (this.ttlMs - remaining)) });

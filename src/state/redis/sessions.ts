@@ -198,10 +198,12 @@ export class RedisSessionStore implements SessionStore {
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(sessionKey(id));
     const replies = (await pipeline.exec()) ?? [];
+    // A failed read is not a missing session: with Redis away, "not found" would be a lie.
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0];
     const sessions: SessionRecord[] = [];
     const gone: string[] = [];
-    replies.forEach(([err, fields], i) => {
-      if (err) return;
+    replies.forEach(([, fields], i) => {
       const session = isEmpty(fields as Fields) ? null : decode(fields as Fields);
       if (session) sessions.push(compact(session));
       else gone.push(ids[i]!);

@@ -1,0 +1,31 @@
+import cors, { type CorsOptions } from 'cors';
+import type { RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Config } from '../config';
+
+/**
+ * CORS for browsers (dashboards): the configured origins only. Native clients
+ * (headsets, tablets) send no Origin and are unaffected. ETag is exposed
+ * because a browser uploading parts must read it to complete the upload.
+ */
+export function corsOptions(config: Config): CorsOptions {
+  const origins = config.auth.corsOrigins;
+  return {
+    origin: origins === '*' ? true : origins,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+    allowedHeaders: ['authorization', 'content-type', 'x-api-key', 'x-request-id'],
+    exposedHeaders: ['ETag', 'X-Request-Id', 'RateLimit', 'RateLimit-Policy', 'Retry-After'],
+    maxAge: 600,
+  };
+}
+
+/** Security headers and CORS, first on every HTTP response (errors and upload parts included). */
+export function httpSecurity(config: Config): RequestHandler[] {
+  return [
+    helmet({
+      // Part URLs and recordings may be fetched by a dashboard on another origin.
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    }),
+    cors(corsOptions(config)),
+  ];
+}
