@@ -36,10 +36,6 @@ export class LockGrace {
     this.timers.delete(tabletId);
   }
 
-  get pending(): number {
-    return this.timers.size;
-  }
-
   isPending(tabletId: string): boolean {
     return this.timers.has(tabletId);
   }

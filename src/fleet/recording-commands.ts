@@ -36,10 +36,6 @@ export class RecordingCommands {
     if (this.pending.get(deviceId)?.expected === isRecording) this.clear(deviceId);
   }
 
-  get size(): number {
-    return this.pending.size;
-  }
-
   stop(): void {
     for (const deviceId of [...this.pending.keys()]) this.clear(deviceId);
   }

@@ -48,10 +48,6 @@ export interface RealtimeOptions {
 
 export interface Realtime {
   context: RealtimeContext;
-  /** Registers more handlers on every new connection (for other domains). */
-  onConnection(register: (router: EventRouter, socket: CaptureSocket) => void): void;
-  /** Runs when a socket disconnects, after the built-in handling. */
-  onDisconnect(handler: (socket: CaptureSocket) => Promise<void>): void;
   /** Tells a session's tablet and dashboards that its upload status changed. */
   sessionUploadChanged(session: SessionRecord): Promise<void>;
   stop(): void;
@@ -108,8 +104,6 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     log,
   );
   const frames = frameHandlers(io, options.frames, metrics, log);
-  const registrations: Array<(router: EventRouter, socket: CaptureSocket) => void> = [];
-  const disconnectHandlers: Array<(socket: CaptureSocket) => Promise<void>> = [];
 
   io.use(socketAuth({ tokens: options.tokens, authRequired: options.authRequired, metrics, logger: log }));
 
@@ -132,7 +126,6 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     registerRecordingHandlers(router, socket, context);
     registerSessionHandlers(router, socket, context);
     frames.register(router, socket);
-    for (const register of registrations) register(router, socket);
 
     socket.on('disconnect', async () => {
       metrics.connectedDevices.dec({ type });
@@ -140,7 +133,6 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
       try {
         await headsetDisconnected(socket, context);
         if (mayBeTablet) await tablets.disconnected(socket);
-        for (const handler of disconnectHandlers) await handler(socket);
       } catch (err) {
         log.warn({ err: (err as Error).message, socketId: socket.id }, 'disconnect handling failed');
       }
@@ -151,8 +143,6 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   orphanSweep.start();
   return {
     context,
-    onConnection: (register) => registrations.push(register),
-    onDisconnect: (handler) => disconnectHandlers.push(handler),
     async sessionUploadChanged(session) {
       try {
         const [view] = await sessions.views([session]);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import { adminTokenMinter, SimulatedFleet } from '../../scripts/simulate';
-import { eventually } from '../helpers/clients';
+import { closeAllClients, connectClient, eventually } from '../helpers/clients';
 import { startServer } from '../helpers/test-server';
 
 const ADMIN_KEY = 'test-admin-api-key-0123456789';
@@ -12,19 +12,21 @@ describe('simulated fleet against a real server', () => {
   let server: CaptureServer | undefined;
   let fleet: SimulatedFleet | undefined;
   afterEach(async () => {
+    closeAllClients();
     await fleet?.stop(2_000);
     await server?.close();
   });
 
   it('identifies, streams telemetry and frames, runs sessions and uploads recordings that score well', async () => {
     server = await startServer({ env: { TOKEN_REQUESTS_PER_MINUTE: '1000' } });
-    // Count what arrives as headset-frame: the relay itself is another feature.
-    const frames: Buffer[] = [];
-    server.realtime.onConnection((_router, socket) => socket.on('headset-frame', (frame: unknown) => frames.push(frame as Buffer)));
     fleet = new SimulatedFleet({ url: server.url(), apiKey: ADMIN_KEY, headsets: 3, tablets: 1, fps: 10, sessionSeconds: 2, gapSeconds: 30, videoBytes: 300 * 1024, seed: 3 });
     await fleet.start();
     const f = fleet;
     const s = server;
+    // A dashboard watches one simulated headset: its frames come through the server's relay.
+    const viewer = await connectClient(s, { deviceId: 'DASH_VIEW', deviceType: 'dashboard' });
+    expect(await viewer.ask('dashboard-watch-device', f.headsetIds[0])).toMatchObject({ ok: true });
+    const frames = () => viewer.received.filter((r) => r.event === 'on-headset-frame-updated').map((r) => r.args[0] as Buffer);
 
     await eventually(() => expect(f.stats.uploadsCompleted).toBe(3), 20_000);
     expect(f.stats.errors, f.stats.lastError).toBe(0);
@@ -38,9 +40,9 @@ describe('simulated fleet against a real server', () => {
       expect(d.lockedByTabletId).toBe(f.tabletIds[0]);
     }
 
-    expect(frames.length).toBeGreaterThan(10);
-    expect(Buffer.isBuffer(frames[0])).toBe(true);
-    expect(frames[0]!.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+    await eventually(() => expect(frames().length).toBeGreaterThan(10), 10_000);
+    expect(Buffer.isBuffer(frames()[0])).toBe(true);
+    expect(frames()[0]!.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
 
     const sessions = await fetchJson(s, '/api/sessions?status=completed');
     expect(sessions.count).toBe(1);
