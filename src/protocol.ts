@@ -159,7 +159,8 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   // Headset notifications
   'on-headset-connected': () => void;
-  'on-headset-disconnected': () => void;
+  /** Legacy: a watched headset went offline (the spec sends no payload; the device ID is added). */
+  'on-headset-disconnected': (deviceId: string) => void;
   'on-headset-frame-updated': (frame: FramePayload, deviceId: string) => void;
   'on-headset-status-updated': (data: string, deviceId: string) => void;
   'on-headset-logs-processed': (deviceId: string) => void;

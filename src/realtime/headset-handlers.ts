@@ -86,6 +86,7 @@ export async function headsetGone(deviceId: string, connectionId: string, ctx: R
   ctx.presence.note(deviceId, 'offline');
   ctx.notifier.presenceChanged(deviceId, 'offline', new Date());
   ctx.notifier.headsetListsChanged();
+  ctx.notifier.emit(watchersOf(deviceId), 'on-headset-disconnected', deviceId);
   // The tablet holding it is told, so the operator knows why the preview stopped.
   const holder = await ctx.locks.holderOf(deviceId);
   if (holder) ctx.notifier.emit(rooms.tablet(holder), 'on-device-disconnected', { deviceId });

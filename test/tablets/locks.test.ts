@@ -148,9 +148,12 @@ describe.each(STORE_KINDS)('device locks on the %s store', (kind) => {
     await t.ask('tablet-lock-device', 'QUEST_001');
     h.close();
     expect(await t.next('on-device-disconnected')).toEqual([{ deviceId: 'QUEST_001' }]);
+    // The spec's legacy notice reaches the headset's watchers too.
+    expect(await t.next('on-headset-disconnected')).toEqual(['QUEST_001']);
     expect((await server.store.locks.get('QUEST_001'))?.tabletId).toBe('TABLET_A');
     await sleep(100);
     expect(bystander.count('on-device-disconnected')).toBe(0);
+    expect(bystander.count('on-headset-disconnected')).toBe(0);
   });
 
   it('stops showing a headset to a tablet that unlocks it, unless that tablet also views it', async () => {
