@@ -6,6 +6,7 @@ import { telemetryUpdate, type DeviceSnapshot } from '../fleet/views';
 import type { Metrics } from '../metrics';
 import type { PresenceStatus, ServerToClientEvents } from '../protocol';
 import { rooms, watchersOf } from './rooms';
+import { Coalesced } from '../util/coalesced';
 import type { CaptureIo } from './types';
 
 /** Coalesces bursts (a lab's headsets reconnecting at once) into one list broadcast. */
@@ -16,8 +17,8 @@ const LIST_BROADCAST_DELAY_MS = 50;
  * rooms, so it reaches clients on any process, and is counted.
  */
 export class FleetNotifier implements PresenceListener {
-  private listTimer?: NodeJS.Timeout;
-  private locksTimer?: NodeJS.Timeout;
+  private readonly lists = new Coalesced(() => this.broadcastHeadsetLists(), LIST_BROADCAST_DELAY_MS);
+  private readonly lockStatuses = new Coalesced(() => this.broadcastLocks(), LIST_BROADCAST_DELAY_MS);
 
   constructor(
     private readonly io: CaptureIo,
@@ -38,11 +39,7 @@ export class FleetNotifier implements PresenceListener {
 
   /** Schedules the spec's headset-list broadcasts (online IDs, and with lock status). */
   headsetListsChanged(): void {
-    if (this.listTimer) return;
-    this.listTimer = setTimeout(() => {
-      this.listTimer = undefined;
-      void this.broadcastHeadsetLists();
-    }, LIST_BROADCAST_DELAY_MS);
+    this.lists.request();
   }
 
   async broadcastHeadsetLists(): Promise<void> {
@@ -58,12 +55,8 @@ export class FleetNotifier implements PresenceListener {
 
   /** Schedules on-device-locks-updated and the headset lists (which carry lock status). */
   locksChanged(): void {
-    this.headsetListsChanged();
-    if (this.locksTimer) return;
-    this.locksTimer = setTimeout(() => {
-      this.locksTimer = undefined;
-      void this.broadcastLocks();
-    }, LIST_BROADCAST_DELAY_MS);
+    this.lists.request();
+    this.lockStatuses.request();
   }
 
   async broadcastLocks(): Promise<void> {
@@ -89,7 +82,7 @@ export class FleetNotifier implements PresenceListener {
   }
 
   stop(): void {
-    clearTimeout(this.listTimer);
-    clearTimeout(this.locksTimer);
+    this.lists.cancel();
+    this.lockStatuses.cancel();
   }
 }
