@@ -4,6 +4,9 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 
 /** An incoming X-Request-Id is kept only if it is short and plain; anything else gets a fresh id. */
+/** Paths are the client's text; scanners send very long ones. */
+const MAX_LOGGED_PATH = 300;
+
 const REQUEST_ID_PATTERN = /^[a-zA-Z0-9._-]{1,64}$/;
 
 /** pino-http with a request id on every line, echoed back in X-Request-Id. */
@@ -23,8 +26,8 @@ export function requestLogging(logger: Logger) {
       req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
         id: req.id,
         method: req.method,
-        // Query strings can carry tokens (?token=): log the path only.
-        url: typeof req.url === 'string' ? req.url.split('?')[0] : req.url,
+        // Query strings can carry tokens (?token=): log the path only, and not an arbitrarily long one.
+        url: typeof req.url === 'string' ? req.url.split('?')[0]!.slice(0, MAX_LOGGED_PATH) : req.url,
         remoteAddress: req.remoteAddress,
       }),
     },

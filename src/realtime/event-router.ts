@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Metrics } from '../metrics';
 import type { ClientToServerEvents, DeviceType } from '../protocol';
 import { TokenBucket } from './rate-limiter';
+import { describeZodError } from '../validation';
 import { isStoreUnavailable, STORE_UNAVAILABLE_MESSAGE } from '../state/errors';
 import type { CaptureSocket } from './types';
 
@@ -77,7 +78,8 @@ export class EventRouter {
           throw new EventRejection('rate limit exceeded', 'rate_limited');
         }
         const parsed = spec.args.safeParse(raw);
-        if (!parsed.success) throw new EventRejection(describe(parsed.error), 'invalid');
+        // The first path element is the argument index, not the client's field.
+        if (!parsed.success) throw new EventRejection(`invalid payload: ${describeZodError(parsed.error, 1)}`, 'invalid');
         const result = await handler(parsed.data);
         ack?.(result ?? { ok: true });
       } catch (err) {
@@ -145,12 +147,4 @@ export class EventRouter {
       this.socket.emit('on-event-rejected', { event, reason });
     }
   }
-}
-
-function describe(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid payload';
-  // The first path element is the argument index; the rest names the field.
-  const field = issue.path.slice(1).join('.');
-  return field ? `invalid payload: ${field}: ${issue.message}` : `invalid payload: ${issue.message}`;
 }

@@ -79,6 +79,15 @@ describe.each(STORE_KINDS)('bad input from clients on the %s store', (kind) => {
     expect(h.socket.connected).toBe(true);
   });
 
+  it('clips client-chosen text (a huge key name) out of the refusal it answers and logs', async () => {
+    const h = await connectClient(server, { deviceId: 'QUEST_001', deviceType: 'headset' });
+    await h.ask('headset-identify', 'QUEST_001');
+    const answer = await h.ask('device-telemetry', { ...telemetry('QUEST_001'), ['k'.repeat(100_000)]: 1 });
+    expect(answer.ok).toBe(false);
+    expect(answer.error).toMatch(/^invalid payload: Unrecognized key/);
+    expect(answer.error!.length).toBeLessThanOrEqual(320);
+  });
+
   it('answers unknown events with nothing and counts them', async () => {
     const h = await connectClient(server, { deviceId: 'QUEST_001', deviceType: 'headset' });
     (h.socket as unknown as { emit: (e: string, ...a: unknown[]) => void }).emit('no-such-event', { x: 1 });

@@ -74,6 +74,16 @@ describe('POST /auth/device-token', () => {
     expect(answer.error).toMatch(message);
   });
 
+  it('clips client-chosen text out of a 400 answer', async () => {
+    const server = await start();
+    const body = { deviceId: 'QUEST_001', deviceType: 'headset', ['k'.repeat(100_000)]: true };
+    const res = await requestToken(server, body, { 'x-api-key': server.config.auth.adminApiKey });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: string };
+    expect(error).toMatch(/^invalid token request: Unrecognized key/);
+    expect(error.length).toBeLessThanOrEqual(350);
+  });
+
   it('does not count successful mints: a fleet can be provisioned at once', async () => {
     const server = await start({ TOKEN_REQUESTS_PER_MINUTE: '3' });
     for (let i = 0; i < 10; i++) {
