@@ -49,9 +49,7 @@ export class TabletPresence {
   async connected(socket: CaptureSocket): Promise<void> {
     const tabletId = tabletIdOf(socket);
     this.grace.tabletReturned(tabletId);
-    // A returning tablet sees its headsets again without re-locking.
-    const held = await this.ctx.locks.heldBy(tabletId);
-    await socket.join(held.flatMap((id) => [rooms.holder(id), rooms.watch(id)]));
+    await watching.tabletReturned(socket, await this.ctx.locks.heldBy(tabletId));
   }
 
   async disconnected(socket: CaptureSocket): Promise<void> {

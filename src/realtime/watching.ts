@@ -21,6 +21,11 @@ export const watching = {
     io.in(rooms.tablet(tabletId)).socketsJoin([rooms.holder(deviceId), rooms.watch(deviceId)]);
   },
 
+  /** A returning tablet connection follows the headsets its tablet still holds, without re-locking. */
+  async tabletReturned(socket: CaptureSocket, heldDeviceIds: readonly string[]): Promise<void> {
+    await socket.join(heldDeviceIds.flatMap((id) => [rooms.holder(id), rooms.watch(id)]));
+  },
+
   /** Stops following a released headset, except where the connection also views it. */
   lockReleased(io: CaptureIo, tabletId: string, deviceId: string): void {
     io.in(rooms.tablet(tabletId)).except(rooms.viewers(deviceId)).socketsLeave(rooms.watch(deviceId));
