@@ -196,7 +196,9 @@ export class LocalMultipart implements MultipartStorage {
     await rm(this.dirOf(uploadId), { recursive: true, force: true });
   }
 
+  /** The one place an upload ID becomes a path: only IDs of this driver's form, so none can leave `.multipart/`. */
   private dirOf(uploadId: string): string {
+    if (!UPLOAD_ID_PATTERN.test(uploadId)) throw new UploadNotFoundError(uploadId);
     return path.join(this.base, uploadId);
   }
 

@@ -1,9 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LocalStorage, ObjectNotFoundError, isSafeKey, recordingKey } from '../../src/storage';
+import { LocalStorage, ObjectNotFoundError, UploadNotFoundError, isSafeKey, recordingKey } from '../../src/storage';
 
 describe('local storage driver (read side)', () => {
   let root: string;
@@ -65,6 +65,17 @@ describe('local storage driver (read side)', () => {
       expect(isSafeKey(key)).toBe(false);
       await expect(storage.readObject(key)).rejects.toThrow();
     }
+  });
+
+  it('never turns an upload ID that is not its own form into a path', async () => {
+    put('keep.txt', 'outside the multipart area');
+    const key = 'sessions/20260206_143052/recording.mp4';
+    for (const id of ['..', '../..', '.', 'abc/../..']) {
+      await expect(storage.listParts(key, id)).rejects.toBeInstanceOf(UploadNotFoundError);
+      await storage.abortMultipartUpload(key, id);
+      await storage.removeBrokenUpload(id);
+    }
+    expect(readFileSync(path.join(root, 'keep.txt'), 'utf8')).toBe('outside the multipart area');
   });
 
   it('builds recording keys only from valid timestamps', () => {
