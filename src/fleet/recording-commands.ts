@@ -1,4 +1,6 @@
-export type RecordingCommand = 'start' | 'stop' | 'toggle';
+import type { RecordingCommand } from '../protocol';
+
+export type { RecordingCommand };
 
 interface Pending {
   tabletId: string;

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { isStoreUnavailable, STORE_UNAVAILABLE_MESSAGE } from '../state/errors';
+import { isDomainError } from '../domain/errors';
 import { stdSerializers } from 'pino';
 
 /** An error with an HTTP status and a message safe to show the client. */
@@ -35,7 +35,7 @@ export function notFound(req: Request, res: Response): void {
  * generic 500. Stack traces go to the log, never into a response.
  */
 export function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
-  const err = isStoreUnavailable(error) ? new HttpError(503, STORE_UNAVAILABLE_MESSAGE, undefined, { cause: error }) : error;
+  const err = isDomainError(error) ? new HttpError(error.status, error.message, error.details, { cause: error.cause }) : error;
   const status = statusOf(err);
   if (status >= 500 && !(err instanceof HttpError && status === 503)) req.log?.error({ err }, 'request failed');
   else if (status === 503) req.log?.warn({ err: (err as Error).message, cause: serializeCause((err as Error).cause) }, 'dependency unavailable');

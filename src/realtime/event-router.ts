@@ -1,40 +1,19 @@
 import type { Logger } from 'pino';
-import { z } from 'zod';
+import { DomainError, isDomainError } from '../domain/errors';
 import type { Metrics } from '../metrics';
-import type { ClientToServerEvents, DeviceType } from '../protocol';
-import { TokenBucket } from './rate-limiter';
+import { clientEvents, type Ack, type AckAnswer, type ClientEventName, type Payload, type Refusal } from '../protocol';
 import { describeZodError } from '../validation';
-import { isStoreUnavailable, STORE_UNAVAILABLE_MESSAGE } from '../state/errors';
+import { TokenBucket } from './rate-limiter';
+import { SerialQueue } from './serial-queue';
 import type { CaptureSocket } from './types';
 
-export type EventName = keyof ClientToServerEvents;
-export type AckResponse = { ok: true; [key: string]: unknown } | { ok: false; error: string };
+/** What a handler may return: its event's answer, or nothing when a bare `{ ok: true }` is its answer. */
+export type HandlerResult<E extends ClientEventName> = Ack<E> | ({ ok: true } extends AckAnswer<E> ? void : never);
+export type EventHandler<E extends ClientEventName> = (payload: Payload<E>) => Promise<HandlerResult<E>> | HandlerResult<E>;
 
-/** A refusal with a reason the client may see. */
-export class EventRejection extends Error {
-  constructor(
-    readonly reason: string,
-    readonly metricReason = 'refused',
-  ) {
-    super(reason);
-    this.name = 'EventRejection';
-  }
-}
-
-export interface EventSpec<T> {
-  /** Client kinds (from the token) allowed to send this event. */
-  roles: readonly DeviceType[];
-  /** Schema of the event's arguments (without the optional ack). */
-  args: z.ZodType<T>;
-  /** Counted against the socket's control-event rate limit (default true). */
-  limited?: boolean;
-}
-
-/** Arguments are a single payload (extra trailing arguments from old clients are ignored). */
-export const one = <S extends z.ZodType>(schema: S) =>
-  z.tuple([schema]).rest(z.unknown()).transform((args) => args[0] as z.output<S>);
-/** An event without a payload. */
-export const none = z.array(z.unknown()).transform(() => undefined);
+/** The live-frame event; every other client event is a control event. */
+export type HotEventName = 'headset-frame';
+export type ControlEventName = Exclude<ClientEventName, HotEventName>;
 
 export interface EventRouterDeps {
   metrics: Metrics;
@@ -42,16 +21,24 @@ export interface EventRouterDeps {
   rateLimit: { perSecond: number; burst: number };
 }
 
+type AckFn = (answer: Ack<ClientEventName>) => void;
+
 const REJECTION_NOTICE_INTERVAL_MS = 1_000;
+/** Control events of one socket waiting for the one before them; the rate limit keeps this far from full. */
+const MAX_QUEUED_EVENTS = 100;
 
 /**
  * Registers a socket's event handlers behind one gate: role check, rate
- * limit, payload validation, metrics, and error containment. A handler only
- * ever sees a validated payload, and nothing it throws can escape to the process.
+ * limit, payload validation (each from the event's spec in protocol/),
+ * metrics, and error containment. Control events of one socket run one at a
+ * time in arrival order; live frames run at once unless they must wait for
+ * a pending headset-identify. A handler only ever sees a validated payload,
+ * and nothing it throws can escape to the process.
  */
 export class EventRouter {
   private readonly registered = new Set<string>();
   private readonly limiter: TokenBucket;
+  private readonly queue = new SerialQueue(MAX_QUEUED_EVENTS);
   private lastNotice = 0;
 
   constructor(
@@ -64,87 +51,101 @@ export class EventRouter {
       this.deps.metrics.socketEventsRejected.inc({ event: 'unknown', reason: 'unknown_event' });
       // A client waiting for an answer gets one instead of its own timeout.
       const ack = args[args.length - 1];
-      if (typeof ack === 'function') (ack as (r: AckResponse) => void)({ ok: false, error: 'unknown event' });
+      if (typeof ack === 'function') (ack as AckFn)({ ok: false, error: 'unknown event' });
     });
   }
 
-  on<T>(event: EventName, spec: EventSpec<T>, handler: (payload: T) => Promise<AckResponse | void>): void {
-    this.registered.add(event);
-    const listener = async (...raw: unknown[]) => {
-      const ack = this.received(event, raw);
-      try {
-        this.authorize(event, spec);
-        if (spec.limited !== false && !this.limiter.take()) {
-          throw new EventRejection('rate limit exceeded', 'rate_limited');
-        }
-        const parsed = spec.args.safeParse(raw);
-        // The first path element is the argument index, not the client's field.
-        if (!parsed.success) throw new EventRejection(`invalid payload: ${describeZodError(parsed.error, 1)}`, 'invalid');
-        const result = await handler(parsed.data);
-        ack?.(result ?? { ok: true });
-      } catch (err) {
-        this.reject(event, err, ack);
+  on<E extends ControlEventName>(event: E, handler: EventHandler<E>): void {
+    const spec = clientEvents[event];
+    this.listen(event, (raw, ack) => {
+      // Checked on arrival, so a flood or a forbidden event never waits in the queue.
+      this.authorize(event, spec.roles);
+      if (!('limited' in spec && spec.limited === false) && !this.limiter.take()) {
+        throw new DomainError('rate_limited', 'rate limit exceeded');
       }
-    };
-    this.socket.on(event, listener as never);
+      const parsed = spec.args.safeParse(raw);
+      // The first path element is the argument index, not the client's field.
+      if (!parsed.success) throw new DomainError('invalid', `invalid payload: ${describeZodError(parsed.error, 1)}`);
+      const queued = this.queue.add(async () => {
+        try {
+          const result = await handler(parsed.data as Payload<E>);
+          ack?.(result ?? { ok: true });
+        } catch (err) {
+          this.reject(event, err, ack);
+        }
+      });
+      if (!queued) throw new DomainError('rate_limited', 'too many events waiting; slow down');
+    });
   }
 
   /**
-   * A hot-path event (live frames) that skips the rate limit and schema: its
-   * handler checks its own arguments cheaply and synchronously. What it throws
-   * is refused, counted and answered like any other event's refusal.
+   * The live-frame event: no rate limit, no schema and no queue; its handler
+   * checks its own arguments cheaply and synchronously. A frame that arrives
+   * while its socket is not `ready` (a headset-identify still in flight) waits
+   * behind the control events instead of being refused.
    */
-  onHot(event: EventName, handler: (...raw: unknown[]) => AckResponse | void): void {
-    this.registered.add(event);
-    const listener = (...raw: unknown[]) => {
-      const ack = this.received(event, raw);
+  onHot(event: HotEventName, handler: (...raw: unknown[]) => Ack<HotEventName> | void, ready: () => boolean): void {
+    const run = (raw: unknown[], ack?: AckFn) => {
       try {
+        // Not `ack?.(handler())`: optional chaining would skip the handler when there is no ack.
         const result = handler(...raw);
         ack?.(result ?? { ok: true });
       } catch (err) {
         this.reject(event, err, ack);
       }
     };
-    this.socket.on(event, listener as never);
+    this.listen(event, (raw, ack) => {
+      if (ready() || this.queue.size === 0) return run(raw, ack);
+      if (!this.queue.add(() => run(raw, ack))) throw new DomainError('rate_limited', 'too many events waiting; slow down');
+    });
   }
 
-  /** Counts an incoming event and takes its ack callback (if any) off the arguments. */
-  private received(event: EventName, raw: unknown[]): ((r: AckResponse) => void) | undefined {
-    this.deps.metrics.socketEvents.inc({ event });
-    this.deps.metrics.socketMessages.inc({ event_type: event, direction: 'in' });
-    return typeof raw[raw.length - 1] === 'function' ? (raw.pop() as (r: AckResponse) => void) : undefined;
+  /** Runs a task after every event of this socket received so far (disconnect handling). */
+  afterPending(task: () => Promise<void>): void {
+    // The disconnect task must run even when the queue is full: it is the one that frees state.
+    if (!this.queue.add(task)) void task();
   }
 
-  private authorize(event: EventName, spec: EventSpec<unknown>): void {
+  private listen(event: ClientEventName, receive: (raw: unknown[], ack?: AckFn) => void): void {
+    this.registered.add(event);
+    const listener = (...raw: unknown[]): void => {
+      this.deps.metrics.socketEvents.inc({ event });
+      this.deps.metrics.socketMessages.inc({ event_type: event, direction: 'in' });
+      const ack = typeof raw[raw.length - 1] === 'function' ? (raw.pop() as AckFn) : undefined;
+      try {
+        receive(raw, ack);
+      } catch (err) {
+        this.reject(event, err, ack);
+      }
+    };
+    // Socket.IO types a listener per event; this one takes any event's arguments and checks them itself.
+    (this.socket as unknown as { on(event: string, listener: (...raw: unknown[]) => void): void }).on(event, listener);
+  }
+
+  private authorize(event: ClientEventName, roles: readonly string[]): void {
     const { authenticated, deviceType } = this.socket.data;
     // Unauthenticated sockets exist only with AUTH_REQUIRED=false: legacy clients are trusted.
     if (!authenticated) return;
-    if (!deviceType || !spec.roles.includes(deviceType)) {
-      throw new EventRejection(`${event} is not allowed for a ${deviceType ?? 'client'} token`, 'role');
+    if (!deviceType || !roles.includes(deviceType)) {
+      throw new DomainError('role', `${event} is not allowed for a ${deviceType ?? 'client'} token`);
     }
   }
 
-  private reject(event: EventName, err: unknown, ack?: (r: AckResponse) => void): void {
-    const rejection =
-      err instanceof EventRejection
-        ? err
-        : isStoreUnavailable(err)
-          ? new EventRejection(STORE_UNAVAILABLE_MESSAGE, 'store_unavailable')
-          : undefined;
-    const reason = rejection?.reason ?? 'internal error';
-    const metricReason = rejection?.metricReason ?? 'error';
-    this.deps.metrics.socketEventsRejected.inc({ event, reason: metricReason });
-    if (rejection) {
-      this.deps.logger.debug({ event, reason, socketId: this.socket.id }, 'socket event rejected');
+  private reject(event: ClientEventName, err: unknown, ack?: AckFn): void {
+    const known = isDomainError(err) && err.code !== 'internal' ? err : undefined;
+    const refusal: Refusal = { ok: false, error: known?.message ?? 'internal error' };
+    this.deps.metrics.socketEventsRejected.inc({ event, reason: known?.code ?? 'error' });
+    if (known) {
+      this.deps.logger.debug({ event, reason: known.message, socketId: this.socket.id }, 'socket event rejected');
     } else {
       this.deps.logger.error({ event, err, socketId: this.socket.id }, 'socket event handler failed');
     }
-    ack?.({ ok: false, error: reason });
+    ack?.(refusal);
     // Rate-limited floods are not answered event by event; other refusals at most once a second.
     const now = Date.now();
-    if (metricReason !== 'rate_limited' && now - this.lastNotice >= REJECTION_NOTICE_INTERVAL_MS) {
+    if (known?.code !== 'rate_limited' && now - this.lastNotice >= REJECTION_NOTICE_INTERVAL_MS) {
       this.lastNotice = now;
-      this.socket.emit('on-event-rejected', { event, reason });
+      this.socket.emit('on-event-rejected', { event, reason: refusal.error });
     }
   }
 }

@@ -3,7 +3,8 @@ import { frameBytes } from '../frames/frame-payload';
 import { FrameRelay, type FrameDropReason, type FrameRelayLimits } from '../frames/frame-relay';
 import type { Metrics } from '../metrics';
 import type { FramePayload } from '../protocol';
-import { EventRejection, type EventRouter } from './event-router';
+import { DomainError, type ErrorCode } from '../domain/errors';
+import type { EventRouter } from './event-router';
 import { watchersOf } from './rooms';
 import type { CaptureIo, CaptureSocket } from './types';
 
@@ -49,9 +50,9 @@ export function frameHandlers(io: CaptureIo, limits: FrameLimits, metrics: Metri
   });
   metrics.sources.frameStreams = () => relay.size;
 
-  const refuse = (reason: FrameDropReason, message: string): never => {
+  const refuse = (reason: FrameDropReason & ErrorCode, message: string): never => {
     metrics.framesDropped.inc({ reason });
-    throw new EventRejection(message, reason);
+    throw new DomainError(reason, message);
   };
 
   return {
@@ -67,7 +68,8 @@ export function frameHandlers(io: CaptureIo, limits: FrameLimits, metrics: Metri
         const dropped = relay.submit(deviceId, socket.id, frame as FramePayload, bytes);
         // Flow control, not an error: answered only to a client that asked for an ack.
         return dropped ? { ok: false, error: `frame dropped (${dropped})` } : { ok: true };
-      });
+        // Frames sent right behind headset-identify wait for it instead of being refused.
+      }, () => socket.data.identifiedDeviceId !== undefined);
       socket.on('disconnect', () => {
         const deviceId = socket.data.identifiedDeviceId;
         if (deviceId) relay.forget(deviceId, socket.id);

@@ -1,35 +1,26 @@
-import { z } from 'zod';
-import { deviceIdSchema } from '../auth';
-import { telemetryPayloadSchema } from '../fleet/telemetry';
-import { EventRejection, none, one, type EventRouter } from './event-router';
+import { DomainError } from '../domain/errors';
+import type { EventRouter } from './event-router';
 import { rooms, watchersOf } from './rooms';
 import type { RealtimeContext } from './context';
 import type { CaptureSocket } from './types';
 
-const MAX_STATUS_BYTES = 10 * 1024;
-
-/** The spec sends a bare ID; some builds send { deviceId }. */
-const identifyPayload = z.union([deviceIdSchema, z.strictObject({ deviceId: deviceIdSchema }).transform((p) => p.deviceId)]);
-
 /** The identified headset of this socket, or a rejection. */
 export function identifiedDevice(socket: CaptureSocket): string {
   const id = socket.data.identifiedDeviceId;
-  if (!id) throw new EventRejection('send headset-identify first', 'not_identified');
+  if (!id) throw new DomainError('not_identified', 'send headset-identify first');
   return id;
 }
 
 export function registerHeadsetHandlers(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext): void {
   const { devices, notifier, presence, metrics } = ctx;
-  const headset = ['headset'] as const;
-
-  router.on('headset-identify', { roles: headset, args: one(identifyPayload) }, async (deviceId) => {
+  router.on('headset-identify', async (deviceId) => {
     const { authenticated, deviceId: tokenDeviceId } = socket.data;
     if (authenticated && deviceId !== tokenDeviceId) {
-      throw new EventRejection('headset-identify must name the device of the token', 'spoofed_identity');
+      throw new DomainError('spoofed_identity', 'headset-identify must name the device of the token');
     }
     const previous = socket.data.identifiedDeviceId;
     if (previous && previous !== deviceId) {
-      throw new EventRejection('this connection is already identified as another device', 'spoofed_identity');
+      throw new DomainError('spoofed_identity', 'this connection is already identified as another device');
     }
     await devices.identify(deviceId, socket.id);
     socket.data.identifiedDeviceId = deviceId;
@@ -43,28 +34,24 @@ export function registerHeadsetHandlers(router: EventRouter, socket: CaptureSock
     return { ok: true, deviceId };
   });
 
-  router.on(
-    'headset-status',
-    { roles: headset, args: one(z.string().max(MAX_STATUS_BYTES, { message: `status over ${MAX_STATUS_BYTES} bytes` })) },
-    async (data) => {
-      const deviceId = identifiedDevice(socket);
-      notifier.emit(watchersOf(deviceId), 'on-headset-status-updated', data, deviceId);
-      await devices.touch(deviceId);
-    },
-  );
+  router.on('headset-status', async (data) => {
+    const deviceId = identifiedDevice(socket);
+    notifier.emit(watchersOf(deviceId), 'on-headset-status-updated', data, deviceId);
+    await devices.touch(deviceId);
+  });
 
-  router.on('device-telemetry', { roles: headset, args: one(telemetryPayloadSchema) }, async (telemetry) => {
+  router.on('device-telemetry', async (telemetry) => {
     const deviceId = identifiedDevice(socket);
     if (telemetry.deviceId !== deviceId) {
-      throw new EventRejection('telemetry deviceId must be the identified device', 'spoofed_identity');
+      throw new DomainError('spoofed_identity', 'telemetry deviceId must be the identified device');
     }
     const snapshot = await devices.recordTelemetry(telemetry);
-    if (!snapshot) throw new EventRejection('device is not registered; send headset-identify again', 'not_identified');
+    if (!snapshot) throw new DomainError('not_identified', 'device is not registered; send headset-identify again');
     notifier.telemetryUpdated(snapshot);
     for (const listener of ctx.telemetryListeners) await listener(snapshot);
   });
 
-  router.on('headset-logs-processed', { roles: headset, args: none }, async () => {
+  router.on('headset-logs-processed', async () => {
     const deviceId = identifiedDevice(socket);
     notifier.emit(watchersOf(deviceId), 'on-headset-logs-processed', deviceId);
   });

@@ -127,15 +127,18 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     registerSessionHandlers(router, socket, context);
     frames.register(router, socket);
 
-    socket.on('disconnect', async () => {
+    socket.on('disconnect', () => {
       metrics.connectedDevices.dec({ type });
       metrics.deviceConnections.inc({ type, event: 'disconnect' });
-      try {
-        await headsetDisconnected(socket, context);
-        if (mayBeTablet) await tablets.disconnected(socket);
-      } catch (err) {
-        log.warn({ err: (err as Error).message, socketId: socket.id }, 'disconnect handling failed');
-      }
+      // After the socket's pending events, so an identify still in flight cannot mark a gone headset online.
+      router.afterPending(async () => {
+        try {
+          await headsetDisconnected(socket, context);
+          if (mayBeTablet) await tablets.disconnected(socket);
+        } catch (err) {
+          log.warn({ err: (err as Error).message, socketId: socket.id }, 'disconnect handling failed');
+        }
+      });
     });
   });
 

@@ -1,5 +1,4 @@
-import { deviceIdSchema } from '../auth';
-import { one, type EventRouter } from './event-router';
+import type { EventRouter } from './event-router';
 import type { CaptureSocket } from './types';
 import { watching } from './watching';
 
@@ -17,8 +16,8 @@ export function registerViewerHandlers(router: EventRouter, socket: CaptureSocke
     await watching.viewerLeft(socket, deviceId);
     return { ok: true as const, deviceId };
   };
-  router.on('tablet-connect-headset', { roles: ['tablet'], args: one(deviceIdSchema) }, join);
-  router.on('tablet-disconnect-headset', { roles: ['tablet'], args: one(deviceIdSchema) }, leave);
-  router.on('dashboard-watch-device', { roles: ['dashboard', 'tablet'], args: one(deviceIdSchema) }, join);
-  router.on('dashboard-unwatch-device', { roles: ['dashboard', 'tablet'], args: one(deviceIdSchema) }, leave);
+  router.on('tablet-connect-headset', join);
+  router.on('tablet-disconnect-headset', leave);
+  router.on('dashboard-watch-device', join);
+  router.on('dashboard-unwatch-device', leave);
 }

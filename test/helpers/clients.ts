@@ -1,6 +1,8 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import type { CaptureServer } from '../../src/app';
-import type { ClientToServerEvents, DeviceType, ServerToClientEvents } from '../../src/protocol';
+import { clientEvents, type ClientToServerEvents, type DeviceType, type ServerToClientEvents } from '../../src/protocol';
+
+type Answer = { ok: boolean; error?: string; [k: string]: unknown };
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -12,7 +14,7 @@ export interface TestClient {
   next<E extends keyof ServerToClientEvents>(event: E, match?: (...args: Parameters<ServerToClientEvents[E]>) => boolean, timeoutMs?: number): Promise<Parameters<ServerToClientEvents[E]>>;
   count(event: keyof ServerToClientEvents): number;
   /** Emits and waits for the server's ack. */
-  ask(event: keyof ClientToServerEvents, ...args: unknown[]): Promise<{ ok: boolean; error?: string; [k: string]: unknown }>;
+  ask(event: keyof ClientToServerEvents, ...args: unknown[]): Promise<Answer>;
   close(): void;
 }
 
@@ -67,7 +69,13 @@ export async function connectClient(
       });
     },
     count: (event) => received.filter((r) => r.event === event).length,
-    ask: (event, ...args) => (socket.timeout(5_000) as unknown as { emitWithAck: (e: string, ...a: unknown[]) => Promise<never> }).emitWithAck(event, ...args),
+    async ask(event, ...args) {
+      const emitter = socket.timeout(5_000) as unknown as { emitWithAck: (e: string, ...a: unknown[]) => Promise<Answer> };
+      const answer = await emitter.emitWithAck(event, ...args);
+      // Every success answer of every test must match its event's ack spec.
+      if (answer.ok) clientEvents[event].ack.parse(answer);
+      return answer;
+    },
     close() {
       socket.close();
       openClients.delete(socket);

@@ -8,6 +8,7 @@ import { RedisUploadStore } from './uploads';
 import { RedisLeaseStore } from './leases';
 import { closeClient } from './close-client';
 import { RedisQaResultStore } from './qa-results';
+import { unavailableBoundary } from './unavailable-boundary';
 
 export interface RedisStoreOptions {
   url: string;
@@ -21,7 +22,8 @@ export interface RedisStoreOptions {
 /**
  * The production store. Commands fail fast while Redis is away (one retry,
  * bounded timeout) so callers answer with an error instead of hanging, and
- * ioredis reconnects on its own when Redis returns.
+ * ioredis reconnects on its own when Redis returns. Every sub-store sits
+ * behind unavailableBoundary: its callers see StoreUnavailableError, never ioredis.
  */
 export class RedisStore implements Store {
   readonly kind = 'redis' as const;
@@ -53,16 +55,16 @@ export class RedisStore implements Store {
       if (down) log.info('redis connection restored');
       down = false;
     });
-    this.devices = new RedisDeviceStore(this.client, options.ttls);
-    this.locks = new RedisLockStore(this.client, options.ttls);
-    this.sessions = new RedisSessionStore(this.client, options.ttls);
-    this.uploads = new RedisUploadStore(this.client, options.ttls);
-    this.leases = new RedisLeaseStore(this.client);
-    this.qaResults = new RedisQaResultStore(this.client, options.ttls);
+    this.devices = unavailableBoundary(new RedisDeviceStore(this.client, options.ttls));
+    this.locks = unavailableBoundary(new RedisLockStore(this.client, options.ttls));
+    this.sessions = unavailableBoundary(new RedisSessionStore(this.client, options.ttls));
+    this.uploads = unavailableBoundary(new RedisUploadStore(this.client, options.ttls));
+    this.leases = unavailableBoundary(new RedisLeaseStore(this.client));
+    this.qaResults = unavailableBoundary(new RedisQaResultStore(this.client, options.ttls));
   }
 
   async ping(): Promise<void> {
-    await this.client.ping();
+    await unavailableBoundary(this.client).ping();
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { deviceIdSchema } from '../auth';
-import type { DeviceTelemetry } from '../protocol';
+import { deviceIdSchema } from '../domain/ids';
 
 /** A telemetry message arriving as a JSON string is parsed only up to this size. */
 export const MAX_TELEMETRY_JSON_BYTES = 16 * 1024;
@@ -42,7 +41,9 @@ export const telemetrySchema = z.strictObject({
   gpuTemperature: temperature.optional(),
   memoryUsedMB: nonNegative.optional(),
   memoryTotalMB: nonNegative.optional(),
-}) satisfies z.ZodType<DeviceTelemetry>;
+});
+/** The spec's DeviceTelemetry. Fields a headset does not know may be omitted. */
+export type DeviceTelemetry = z.infer<typeof telemetrySchema>;
 
 /** Accepts an object or a JSON string (as older headset builds send). */
 export const telemetryPayloadSchema = z.union([

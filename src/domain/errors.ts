@@ -1,0 +1,74 @@
+/**
+ * The one way the server refuses. Every refusal is a DomainError with a code
+ * from ERROR_CODES; the transports map the code in one place each: to an HTTP
+ * status (http/errors.ts), to an ack `{ ok: false, error }` and
+ * `on-event-rejected` (realtime/event-router.ts), and to a metric label (the
+ * code itself). The message is written for the client and is always safe to show.
+ */
+export const ERROR_CODES = {
+  // Input
+  invalid: { status: 400, meaning: 'the payload, body or query failed validation' },
+  invalid_parts: { status: 400, meaning: 'an upload complete named parts that do not match what was stored' },
+  etag_mismatch: { status: 400, meaning: 'a part ETag differs from the stored part' },
+  size_mismatch: { status: 400, meaning: 'the uploaded bytes do not add up to the declared size' },
+  interrupted: { status: 400, meaning: 'a body ended before its declared length' },
+  // Identity and permission
+  unauthenticated: { status: 401, meaning: 'no credential, or one that was refused' },
+  role: { status: 403, meaning: 'the credential\'s role may not do this' },
+  forbidden: { status: 403, meaning: 'this caller may not act on that resource' },
+  not_identified: { status: 403, meaning: 'a headset must send headset-identify first' },
+  spoofed_identity: { status: 403, meaning: 'a client named a device other than its own' },
+  not_holder: { status: 403, meaning: 'the tablet does not hold the device\'s lock' },
+  expired_url: { status: 403, meaning: 'a signed part URL has expired' },
+  bad_signature: { status: 403, meaning: 'a signed part URL was altered' },
+  // Existence and state
+  not_found: { status: 404, meaning: 'no such resource' },
+  unknown_device: { status: 404, meaning: 'the device has never connected' },
+  conflict: { status: 409, meaning: 'the resource is not in a state that allows this' },
+  key_conflict: { status: 409, meaning: 'another recording already owns that object key' },
+  // Size and rate
+  too_large: { status: 413, meaning: 'the body is over its limit' },
+  oversize: { status: 413, meaning: 'a live frame is over the frame size limit' },
+  part_too_large: { status: 413, meaning: 'an upload part is larger than the upload\'s part size' },
+  rate_limited: { status: 429, meaning: 'too many requests or events' },
+  // Dependencies
+  store_unavailable: { status: 503, meaning: 'the state store (Redis) cannot be reached' },
+  storage_unavailable: { status: 503, meaning: 'object storage cannot be reached' },
+  // Everything else
+  internal: { status: 500, meaning: 'a bug; the details are in the log only' },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const STORE_UNAVAILABLE_MESSAGE = 'state store is unavailable; try again shortly';
+
+export class DomainError extends Error {
+  readonly details: unknown;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DomainError';
+    this.details = options?.details;
+  }
+
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+}
+
+/** The state store could not be reached; raised by the store at its boundary. */
+export class StoreUnavailableError extends DomainError {
+  constructor(cause: unknown) {
+    super('store_unavailable', STORE_UNAVAILABLE_MESSAGE, { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export const isDomainError = (err: unknown): err is DomainError => err instanceof DomainError;
+
+/** Shorthand for the most common refusal. */
+export const invalid = (message: string) => new DomainError('invalid', message);

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { deviceIdSchema, sessionIdSchema } from '../domain/ids';
+import {
+  createSessionSchema,
+  headsetStatusSchema,
+  identifyPayloadSchema,
+  lockBatchSchema,
+  lockTargetSchema,
+  syncMetadataArgsSchema,
+} from './client-payloads';
+import { answer, none, okAnswer, one, type ClientEventSpec } from './event-spec';
+import { telemetryPayloadSchema } from './telemetry';
+import { framePayloadSchema, sessionViewSchema } from './views';
+
+const headset = ['headset'] as const;
+const tablet = ['tablet'] as const;
+const viewer = ['dashboard', 'tablet'] as const;
+
+const recordingCommandSchema = z.enum(['start', 'stop', 'toggle']);
+const commandAnswer = answer({ deviceId: z.string(), command: recordingCommandSchema });
+/** Commands to several headsets: who was sent it, who was refused and why. */
+const commandsShape = {
+  sent: z.array(z.string()),
+  denied: z.array(z.object({ deviceId: z.string(), reason: z.string() })),
+};
+const deviceAnswer = answer({ deviceId: z.string() });
+
+/**
+ * Every event a client may send: who may send it, its arguments and its
+ * answer. The single definition of the client half of the protocol.
+ */
+export const clientEvents = {
+  // Headset
+  'headset-identify': { roles: headset, args: one(identifyPayloadSchema), ack: deviceAnswer },
+  /** The live-frame hot path: checked by its own handler, not queued, not rate limited. */
+  'headset-frame': { roles: headset, args: one(framePayloadSchema), ack: okAnswer, limited: false },
+  'headset-status': { roles: headset, args: one(headsetStatusSchema), ack: okAnswer },
+  'device-telemetry': { roles: headset, args: one(telemetryPayloadSchema), ack: okAnswer },
+  'headset-logs-processed': { roles: headset, args: none, ack: okAnswer },
+  'headset-recording-state': { roles: headset, args: one(z.boolean()), ack: okAnswer },
+
+  // Tablet: locks
+  'tablet-lock-device': {
+    roles: tablet,
+    args: one(lockTargetSchema),
+    ack: answer({ deviceId: z.string(), refreshed: z.boolean() }),
+  },
+  'tablet-unlock-device': { roles: tablet, args: one(lockTargetSchema), ack: deviceAnswer },
+  'tablet-lock-devices': {
+    roles: tablet,
+    args: one(lockBatchSchema),
+    ack: answer({ locked: z.array(z.string()), failed: z.array(z.string()), reasons: z.record(z.string(), z.string()) }),
+  },
+  'tablet-unlock-all-devices': { roles: tablet, args: none, ack: answer({ unlocked: z.array(z.string()) }) },
+
+  // Tablet: recording
+  'tablet-start-recording': { roles: tablet, args: one(deviceIdSchema), ack: commandAnswer },
+  'tablet-stop-recording': { roles: tablet, args: one(deviceIdSchema), ack: commandAnswer },
+  'tablet-start-all-recording': { roles: tablet, args: none, ack: answer(commandsShape) },
+  'tablet-stop-all-recording': { roles: tablet, args: none, ack: answer(commandsShape) },
+  /** @deprecated use tablet-start-recording / tablet-stop-recording */
+  'tablet-toggle-recording': { roles: tablet, args: one(deviceIdSchema), ack: commandAnswer },
+  /** @deprecated use tablet-start-all-recording / tablet-stop-all-recording */
+  'tablet-toggle-all-recording': { roles: tablet, args: none, ack: answer(commandsShape) },
+
+  // Tablet: sessions
+  'tablet-create-session': {
+    roles: tablet,
+    args: one(createSessionSchema),
+    ack: answer({ sessionId: z.string(), deviceIds: z.array(z.string()), unavailable: z.array(z.string()).optional() }),
+  },
+  'tablet-start-session': {
+    roles: tablet,
+    args: one(sessionIdSchema),
+    ack: answer({ sessionId: z.string(), startedAt: z.string(), ...commandsShape }),
+  },
+  'tablet-pause-session': { roles: tablet, args: one(sessionIdSchema), ack: answer({ sessionId: z.string(), ...commandsShape }) },
+  'tablet-end-session': {
+    roles: tablet,
+    args: one(sessionIdSchema),
+    ack: answer({ sessionId: z.string(), endedAt: z.string(), duration: z.number(), ...commandsShape }),
+  },
+  'tablet-get-session': { roles: tablet, args: one(sessionIdSchema), ack: answer({ session: sessionViewSchema }) },
+  'tablet-get-active-session': { roles: tablet, args: none, ack: answer({ session: sessionViewSchema.nullable() }) },
+
+  // Tablet: legacy
+  'tablet-connect-headset': { roles: tablet, args: one(deviceIdSchema), ack: deviceAnswer },
+  'tablet-disconnect-headset': { roles: tablet, args: one(deviceIdSchema), ack: deviceAnswer },
+  'tablet-get-recording-status': {
+    roles: tablet,
+    args: one(deviceIdSchema),
+    ack: answer({ deviceId: z.string(), isRecording: z.boolean(), isOnline: z.boolean() }),
+  },
+  'tablet-sync-metadata': { roles: tablet, args: syncMetadataArgsSchema, ack: answer({ deviceIds: z.array(z.string()) }) },
+
+  // Dashboard (and tablets)
+  'dashboard-subscribe': { roles: viewer, args: none, ack: answer({ devices: z.number() }) },
+  'dashboard-unsubscribe': { roles: viewer, args: none, ack: okAnswer },
+  /** Beyond the spec: receive a headset's live frames. */
+  'dashboard-watch-device': { roles: viewer, args: one(deviceIdSchema), ack: deviceAnswer },
+  'dashboard-unwatch-device': { roles: viewer, args: one(deviceIdSchema), ack: deviceAnswer },
+} as const satisfies Record<string, ClientEventSpec>;
+
+export type ClientEvents = typeof clientEvents;
+export type ClientEventName = keyof ClientEvents;
+export type RecordingCommand = z.infer<typeof recordingCommandSchema>;

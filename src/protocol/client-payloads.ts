@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { DEVICE_ID_RULE, deviceIdSchema, isDeviceId } from '../domain/ids';
+import { MAX_LOCK_BATCH, MAX_SESSION_DEVICES, MAX_SESSION_METADATA_BYTES, MAX_STATUS_BYTES, MAX_SYNC_METADATA_BYTES } from './limits';
+
+/** Schemas of client payloads that are more than an ID. */
+
+/** The spec sends a bare ID; some builds send { deviceId }. */
+export const identifyPayloadSchema = z.union([
+  deviceIdSchema,
+  z.strictObject({ deviceId: deviceIdSchema }).transform((p) => p.deviceId),
+]);
+
+export const headsetStatusSchema = z.string().max(MAX_STATUS_BYTES, { message: `status over ${MAX_STATUS_BYTES} bytes` });
+
+export const INVALID_DEVICE_ID = `invalid device ID: expected ${DEVICE_ID_RULE}`;
+
+/**
+ * A device ID the lock events answer for one by one: a malformed one becomes
+ * null (refused with its own reason, while the rest of a batch still locks)
+ * instead of failing the whole event.
+ */
+export const lockTargetSchema = z
+  .unknown()
+  .transform((raw): string | null => (isDeviceId(raw) ? raw : null)) as unknown as z.ZodType<string | null, string>;
+
+export const lockBatchSchema = z
+  .array(lockTargetSchema)
+  .max(MAX_LOCK_BATCH, { message: `at most ${MAX_LOCK_BATCH} device IDs per request` });
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** True when no object inside has a key that could pollute prototypes when merged. */
+function hasOnlySafeKeys(value: unknown): boolean {
+  if (Array.isArray(value)) return value.every(hasOnlySafeKeys);
+  if (value && typeof value === 'object') {
+    return Object.keys(value).every((k) => !FORBIDDEN_KEYS.has(k) && hasOnlySafeKeys((value as Record<string, unknown>)[k]));
+  }
+  return true;
+}
+
+export const sessionMetadataSchema = z
+  .record(z.string(), z.unknown())
+  .refine(hasOnlySafeKeys, { message: 'metadata may not use __proto__, constructor or prototype as keys' })
+  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_SESSION_METADATA_BYTES, {
+    message: `metadata over ${MAX_SESSION_METADATA_BYTES} bytes`,
+  });
+
+export const createSessionSchema = z.strictObject({
+  deviceIds: z.array(deviceIdSchema).min(1).max(MAX_SESSION_DEVICES),
+  metadata: sessionMetadataSchema.optional(),
+});
+
+/**
+ * tablet-sync-metadata(data, targetDeviceId?): the target is checked by the
+ * handler, which answers a malformed one with its own reason.
+ */
+export const syncMetadataArgsSchema = z
+  .tuple([z.string().max(MAX_SYNC_METADATA_BYTES, { message: `metadata over ${MAX_SYNC_METADATA_BYTES} bytes` })])
+  .rest(z.unknown())
+  .transform(([data, target]) => ({ data, target })) as unknown as z.ZodType<
+  { data: string; target: unknown },
+  [data: string, targetDeviceId?: string]
+>;

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { DeviceType } from '../domain/ids';
+
+/**
+ * How an event of the protocol is specified. A client event's spec gives who
+ * may send it, a schema of its arguments and a schema of its success answer;
+ * the TypeScript event maps and the handlers' types are derived from the
+ * specs, so a handler of event E receives Payload<E> and answers Ack<E>.
+ */
+export interface ClientEventSpec {
+  /** Client kinds (from the token) allowed to send the event. */
+  readonly roles: readonly DeviceType[];
+  /** The argument list (without the ack). Input: what a client sends; output: what the handler receives. */
+  readonly args: z.ZodType<unknown, readonly unknown[]>;
+  /** The answer on success; every refusal answers `{ ok: false, error }`. */
+  readonly ack: z.ZodType<{ ok: true }>;
+  /** Counted against the socket's control-event rate limit (default true). */
+  readonly limited?: boolean;
+}
+
+/** A server event's spec: the schema of its argument list. */
+export interface ServerEventSpec {
+  readonly args: z.ZodType<readonly unknown[]>;
+  readonly description: string;
+}
+
+/**
+ * Arguments that are a single payload. Old clients' extra trailing arguments
+ * are ignored at run time; the wire type names the one payload.
+ */
+export const one = <S extends z.ZodType>(schema: S) =>
+  z
+    .tuple([schema])
+    .rest(z.unknown())
+    .transform((args) => args[0] as z.output<S>) as unknown as z.ZodType<z.output<S>, [payload: z.input<S>]>;
+
+/** An event without a payload. */
+export const none = z
+  .array(z.unknown())
+  .transform((): undefined => undefined) as unknown as z.ZodType<undefined, []>;
+
+/** A success answer with the given fields. */
+export const answer = <Shape extends z.ZodRawShape>(shape: Shape) => z.object({ ok: z.literal(true), ...shape });
+
+/** The plain success answer. */
+export const okAnswer = answer({});
+
+/** Every refusal, whatever the event. */
+export const refusalSchema = z.object({ ok: z.literal(false), error: z.string() });
+export type Refusal = z.infer<typeof refusalSchema>;
+
+/** A server event's argument list, for a payload-less event or positional arguments. */
+export const emits = <T extends readonly z.ZodType[]>(description: string, ...items: T) => ({
+  description,
+  args: z.tuple(items as unknown as [z.ZodType, ...z.ZodType[]]) as unknown as z.ZodType<{
+    -readonly [K in keyof T]: z.output<T[K]>;
+  }>,
+});

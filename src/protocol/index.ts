@@ -1,0 +1,61 @@
+/**
+ * The Socket.IO protocol: every event of the spec (deprecated and legacy ones
+ * included) plus the few this server adds, defined once as specs
+ * (client-events.ts, server-events.ts) from which these types are derived.
+ * TypeScript clients import them: `import type { ClientToServerEvents } from
+ * 'capture-backend/dist/protocol'`.
+ */
+import type { z } from 'zod';
+import type { DeviceType } from '../domain/ids';
+import type { ClientEventName, ClientEvents } from './client-events';
+import type { Refusal } from './event-spec';
+import type { ServerEventName, ServerEvents } from './server-events';
+
+export { clientEvents, type ClientEventName, type RecordingCommand } from './client-events';
+export { serverEvents, type ServerEventName } from './server-events';
+export type { ClientEventSpec, ServerEventSpec, Refusal } from './event-spec';
+export type { DeviceTelemetry } from './telemetry';
+export type {
+  DeviceLockStatus,
+  DeviceStateView,
+  FramePayload,
+  HeadsetListInfo,
+  PresenceStatus,
+  SessionView,
+  TelemetryUpdate,
+} from './views';
+export type { DeviceType } from '../domain/ids';
+export type { SessionStatus, DeviceSessionStatus } from '../domain/sessions';
+
+/** What the handler of client event E receives, once validated. */
+export type Payload<E extends ClientEventName> = z.output<ClientEvents[E]['args']>;
+/** The arguments a client sends with event E (before its optional ack). */
+export type WireArgs<E extends ClientEventName> = z.input<ClientEvents[E]['args']>;
+/** The success answer to client event E. */
+export type AckAnswer<E extends ClientEventName> = z.output<ClientEvents[E]['ack']>;
+/** Every answer to client event E: its success answer or a refusal. */
+export type Ack<E extends ClientEventName> = AckAnswer<E> | Refusal;
+export type AckCallback<E extends ClientEventName> = (answer: Ack<E>) => void;
+
+/** The arguments of server event E. */
+export type ServerEventArgs<E extends ServerEventName> = z.output<ServerEvents[E]['args']>;
+
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (...args: [...WireArgs<E>, ack?: AckCallback<E>]) => void;
+};
+
+export type ServerToClientEvents = {
+  [E in ServerEventName]: (...args: ServerEventArgs<E>) => void;
+};
+
+/** What the authentication middleware stores on each socket (the spec's AuthenticatedSocket.data). */
+export interface SocketData {
+  deviceId?: string;
+  deviceType?: DeviceType;
+  authenticated: boolean;
+  /** Set once a headset identified itself. */
+  identifiedDeviceId?: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface InterServerEvents {}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { emits, type ServerEventSpec } from './event-spec';
+import {
+  deviceLockStatusSchema,
+  deviceStateViewSchema,
+  framePayloadSchema,
+  headsetListInfoSchema,
+  presenceStatusSchema,
+  sessionViewSchema,
+  telemetryUpdateSchema,
+} from './views';
+
+const id = z.string();
+const deviceRef = z.object({ deviceId: id });
+const denial = z.object({ deviceId: id, reason: z.string().optional() });
+const commandsSchema = z.enum(['start', 'stop', 'toggle']);
+
+/**
+ * Every event the server sends: the single definition of the server half of
+ * the protocol. Events beyond the spec say so in their description.
+ */
+export const serverEvents = {
+  // Headset notifications
+  'on-headset-connected': emits('To a headset: its identify was accepted.'),
+  'on-headset-disconnected': emits('Legacy, to a headset\'s watchers: it went offline (the device ID is added to the spec\'s empty payload).', id),
+  'on-headset-frame-updated': emits('To a headset\'s watchers: a live frame (as it arrived), then the device ID.', framePayloadSchema, id),
+  'on-headset-status-updated': emits('To a headset\'s watchers: its status text, then the device ID.', z.string(), id),
+  'on-headset-logs-processed': emits('To a headset\'s watchers: it processed its logs.', id),
+  'on-headset-recording-active': emits('To a headset\'s watchers: it started recording.', id),
+  'on-headset-recording-inactive': emits('To a headset\'s watchers: it stopped recording.', id),
+
+  // Headset lists
+  'on-headsets-updated': emits('To tablets and dashboards: the online headsets.', z.array(id)),
+  'on-headsets-with-lock-status-updated': emits('To tablets and dashboards: headsets with their locks.', z.array(headsetListInfoSchema)),
+  'on-device-locks-updated': emits('To tablets and dashboards: every lock.', z.array(deviceLockStatusSchema)),
+
+  // Lock answers
+  'on-device-locked': emits('To the tablet: it holds the device.', deviceRef),
+  'on-device-lock-failed': emits('To the tablet: the lock was refused, and why.', z.object({ deviceId: id, reason: z.string() })),
+  'on-device-unlocked': emits('To the tablet: it released the device.', deviceRef),
+  'on-devices-locked': emits(
+    'To the tablet: the batch lock\'s outcome; `reasons` (beyond the spec) says why each failed.',
+    z.object({ locked: z.array(id), failed: z.array(id), reasons: z.record(z.string(), z.string()) }),
+  ),
+  'on-all-devices-unlocked': emits('To the tablet: what it released.', z.object({ unlocked: z.array(id) })),
+  'on-device-disconnected': emits('To the lock holder: its headset disconnected.', deviceRef),
+
+  // Recording (commands to headsets, answers to tablets)
+  'on-tablet-recording-toggled': emits('To a headset: toggle recording.'),
+  'on-tablet-start-recording': emits('To a headset: start recording.'),
+  'on-tablet-stop-recording': emits('To a headset: stop recording.'),
+  'on-device-recording-changed': emits(
+    'To the lock holder and dashboards: a headset reported its recording state.',
+    z.object({ deviceId: id, isRecording: z.boolean() }),
+  ),
+  'on-recording-denied': emits('To the tablet: a start/stop command was refused.', denial),
+  'on-recording-toggle-denied': emits('To the tablet: a toggle was refused.', denial),
+  'on-recording-command-timeout': emits(
+    'Beyond the spec, to the tablet: a headset did not confirm a command in time.',
+    z.object({ deviceId: id, command: commandsSchema }),
+  ),
+  'on-recording-status': emits(
+    'To the tablet: a headset\'s recording status.',
+    z.object({ deviceId: id, isRecording: z.boolean(), isOnline: z.boolean() }),
+  ),
+  'on-metadata-synced': emits('To headsets: metadata from their tablet.', z.string()),
+
+  // Sessions
+  'on-session-created': emits(
+    'To the tablet, the session\'s headsets and dashboards.',
+    z.object({ sessionId: id, deviceIds: z.array(id), unavailable: z.array(id).optional() }),
+  ),
+  'on-session-started': emits('To the session\'s audience.', z.object({ sessionId: id, startedAt: z.string() })),
+  'on-session-paused': emits('To the session\'s audience.', z.object({ sessionId: id })),
+  'on-session-ended': emits(
+    'To the session\'s audience; `reason` is "expired" when the server ended it.',
+    z.object({ sessionId: id, endedAt: z.string(), duration: z.number(), reason: z.string().optional() }),
+  ),
+  'on-session-error': emits(
+    'To the tablet: a session request was refused.',
+    z.object({ error: z.string(), sessionId: id.optional(), unavailable: z.array(id).optional() }),
+  ),
+  'on-session-status': emits('To the tablet: a session it asked for.', sessionViewSchema),
+  'on-active-session': emits('To the tablet: its active session, or null.', sessionViewSchema.nullable()),
+  'on-session-upload-updated': emits('To the tablet and dashboards: a session\'s upload progress changed.', sessionViewSchema),
+
+  // Dashboards
+  'on-fleet-status-updated': emits('To a subscribing dashboard: every device.', z.array(deviceStateViewSchema)),
+  'on-device-telemetry-updated': emits('To dashboards and the headset\'s watchers: new telemetry.', telemetryUpdateSchema),
+  'on-device-presence-changed': emits(
+    'Beyond the spec, to dashboards: a device went online, stale or offline.',
+    z.object({ deviceId: id, status: presenceStatusSchema, lastSeen: z.string() }),
+  ),
+
+  'on-event-rejected': emits(
+    'Beyond the spec, to the sender: one of its events was refused (sent at most once a second).',
+    z.object({ event: z.string(), reason: z.string() }),
+  ),
+} as const satisfies Record<string, ServerEventSpec>;
+
+export type ServerEvents = typeof serverEvents;
+export type ServerEventName = keyof ServerEvents;

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { deviceSessionStatusSchema, sessionStatusSchema } from '../domain/sessions';
+import { telemetrySchema } from './telemetry';
+
+/**
+ * What the server sends about devices and sessions, as schemas: the types
+ * below are derived from them, and the API documents are generated from them.
+ * Dates travel as ISO strings.
+ */
+
+export const presenceStatusSchema = z.enum(['online', 'stale', 'offline']);
+export type PresenceStatus = z.infer<typeof presenceStatusSchema>;
+
+const isoTime = z.string();
+
+/** The spec's DeviceState on the wire, plus presence. */
+export const deviceStateViewSchema = z.object({
+  deviceId: z.string(),
+  socketId: z.string(),
+  isOnline: z.boolean(),
+  /** Beyond the spec: connected but silent for longer than DEVICE_STALE_MS. */
+  isStale: z.boolean(),
+  status: presenceStatusSchema,
+  lastSeen: isoTime,
+  telemetry: telemetrySchema.nullable(),
+  connectionTime: isoTime,
+  isRecording: z.boolean(),
+  isLocked: z.boolean(),
+  lockedByTabletId: z.string().optional(),
+  lockedAt: isoTime.optional(),
+});
+export type DeviceStateView = z.infer<typeof deviceStateViewSchema>;
+
+export const headsetListInfoSchema = z.object({
+  deviceId: z.string(),
+  isLocked: z.boolean(),
+  lockedByTabletId: z.string().optional(),
+  customName: z.string(),
+});
+export type HeadsetListInfo = z.infer<typeof headsetListInfoSchema>;
+
+export const deviceLockStatusSchema = z.object({
+  deviceId: z.string(),
+  isLocked: z.boolean(),
+  lockedByTabletId: z.string().optional(),
+});
+export type DeviceLockStatus = z.infer<typeof deviceLockStatusSchema>;
+
+export const telemetryUpdateSchema = z.object({
+  deviceId: z.string(),
+  isOnline: z.boolean(),
+  isStale: z.boolean(),
+  lastSeen: isoTime,
+  telemetry: telemetrySchema.nullable(),
+  isLocked: z.boolean(),
+  lockedByTabletId: z.string().optional(),
+});
+export type TelemetryUpdate = z.infer<typeof telemetryUpdateSchema>;
+
+export const sessionViewSchema = z.object({
+  sessionId: z.string(),
+  tabletId: z.string(),
+  status: sessionStatusSchema,
+  deviceIds: z.array(z.string()),
+  createdAt: isoTime,
+  startedAt: isoTime.optional(),
+  endedAt: isoTime.optional(),
+  endReason: z.string().optional(),
+  duration: z.number().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  deviceStatuses: z.record(z.string(), deviceSessionStatusSchema),
+  /** Beyond the spec: which of its devices are offline right now. */
+  offlineDevices: z.array(z.string()).optional(),
+});
+export type SessionView = z.infer<typeof sessionViewSchema>;
+
+/** A live frame: a base64 JPEG string, or binary (a Buffer in Node, an ArrayBuffer in a browser). */
+export type FramePayload = string | Buffer | ArrayBuffer | Uint8Array;
+export const framePayloadSchema = z.custom<FramePayload>(
+  (v) => typeof v === 'string' || v instanceof Uint8Array || v instanceof ArrayBuffer,
+  { message: 'a frame is a base64 JPEG string or binary' },
+);
