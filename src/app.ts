@@ -13,17 +13,18 @@ import { httpMetrics } from './http/http-metrics';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './http/health-routes';
 import { authRoutes } from './http/auth-routes';
-import { fleetRoutes } from './http/fleet-routes';
+import { fleetRoutes } from './fleet/fleet-routes';
 import { TokenService } from './auth';
 import { DeviceService } from './fleet/device-service';
-import { LockService } from './fleet/lock-service';
+import { LockService } from './locks/lock-service';
 import { SessionService } from './sessions/session-service';
-import { sessionRoutes } from './http/session-routes';
+import { sessionRoutes } from './sessions/session-routes';
 import { fleetGaugeSource } from './fleet/fleet-gauges';
 import { attachRealtime, type Realtime } from './realtime';
 import { rooms } from './realtime/rooms';
 import type { CaptureIo } from './realtime/types';
-import { createUploads, type SessionUploadListener } from './uploads';
+import { createUploads } from './uploads';
+import { DomainEvents } from './domain/events';
 import { createClusterAdapter, type ClusterAdapter } from './realtime/cluster-adapter';
 import { PeriodicTask } from './util/periodic-task';
 import { randomUUID } from 'node:crypto';
@@ -40,8 +41,6 @@ export interface ServerDeps {
   logger?: Logger;
   store?: Store;
   storage?: ObjectStorage;
-  /** Told whenever an upload changes a capture session's device status. */
-  onSessionUploadChanged?: SessionUploadListener;
 }
 
 export interface CaptureServer {
@@ -56,6 +55,8 @@ export interface CaptureServer {
   readonly devices: DeviceService;
   readonly locks: LockService;
   readonly sessions: SessionService;
+  /** What the domain announces (device reports, session upload progress). */
+  readonly events: DomainEvents;
   readonly realtime: Realtime;
   /** This process's identity in the cluster. */
   readonly instanceId: string;
@@ -83,9 +84,11 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const tokens = new TokenService(config.auth.jwtSecret, config.auth.deviceTokenExpiry);
   const store = deps.store ?? createStore(config, logger);
   const storage = deps.storage ?? createStorage(config);
-  const devices = new DeviceService(store, { staleMs: config.timing.deviceStaleMs });
+  // First, so every service can publish and every transport subscribe from the start.
+  const events = new DomainEvents();
+  const devices = new DeviceService(store, events, { staleMs: config.timing.deviceStaleMs });
   const locks = new LockService(store);
-  const sessions = new SessionService(store, locks, { expiryMs: config.timing.sessionExpiryMs });
+  const sessions = new SessionService(store, locks, { expiryMs: config.timing.sessionExpiryMs }, events);
   const restAuth = { tokens, adminApiKey: config.auth.adminApiKey };
   const startedAt = Date.now();
   const uploads = createUploads({
@@ -95,11 +98,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     storage,
     metrics,
     logger,
-    onSessionUploadChanged: (session) => {
-      deps.onSessionUploadChanged?.(session);
-      // Late-bound: realtime is built after the routes; uploads only report after start.
-      void realtime.sessionUploadChanged(session);
-    },
+    onSessionUploadChanged: (session) => void events.publish('session.upload-changed', { session }),
   });
 
   const app = express();
@@ -151,6 +150,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     devices,
     locks,
     sessions,
+    events,
     metrics,
     logger,
     authRequired: config.auth.required,
@@ -224,6 +224,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     devices,
     locks,
     sessions,
+    events,
     realtime,
     instanceId,
     httpServer,

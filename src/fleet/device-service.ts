@@ -1,3 +1,4 @@
+import type { DomainEvents } from '../domain/events';
 import type { DeviceTelemetry } from '../protocol';
 import type { DeviceRecord, Store } from '../state/types';
 import { deviceStateView, fleetSummary, headsetListInfo, presenceOf, type DeviceSnapshot } from './views';
@@ -16,6 +17,7 @@ export class DeviceService {
 
   constructor(
     private readonly store: Store,
+    private readonly events: DomainEvents,
     private readonly options: DeviceServiceOptions,
   ) {
     this.now = options.now ?? Date.now;
@@ -48,6 +50,11 @@ export class DeviceService {
     if (!record) return null;
     await this.store.devices.saveTelemetry(telemetry.deviceId, telemetry);
     const lock = await this.store.locks.get(telemetry.deviceId);
+    await this.events.publish('device.telemetry', {
+      deviceId: record.deviceId,
+      telemetry,
+      ...(record.activeSessionId ? { sessionId: record.activeSessionId } : {}),
+    });
     return { record, telemetry, lock };
   }
 
@@ -56,8 +63,11 @@ export class DeviceService {
     await this.store.devices.update(deviceId, { lastSeen: new Date(this.now()) });
   }
 
+  /** The headset reported its recording state. */
   async setRecording(deviceId: string, isRecording: boolean): Promise<DeviceRecord | null> {
-    return this.store.devices.update(deviceId, { isRecording, lastSeen: new Date(this.now()) });
+    const record = await this.store.devices.update(deviceId, { isRecording, lastSeen: new Date(this.now()) });
+    await this.events.publish('device.recording-changed', { deviceId, isRecording });
+    return record;
   }
 
   /** Marks the device offline unless it has already reconnected on another connection. */

@@ -1,30 +1,29 @@
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth';
+import type { DomainEvents } from '../domain/events';
 import type { DeviceService } from '../fleet/device-service';
 import { PresenceMonitor } from '../fleet/presence-monitor';
-import { LockService } from '../fleet/lock-service';
-import { RecordingCommands } from '../fleet/recording-commands';
-import { registerLockHandlers } from './lock-handlers';
-import { registerRecordingHandlers } from './recording-handlers';
-import { TabletPresence } from './tablet-presence';
-import { registerSessionHandlers, trackSessionDevices } from './session-handlers';
-import type { SessionService } from '../sessions/session-service';
-import { PeriodicTask, type TaskLease } from '../util/periodic-task';
-import { sweepOrphans } from './orphan-sweep';
-import type { SessionRecord } from '../state/types';
-import { tabletIdOf } from './tablet-identity';
+import { FleetNotifier } from '../fleet/fleet-notifier';
+import { dashboardSocket } from '../fleet/dashboard-socket';
+import { headsetSocket } from '../fleet/headset-socket';
+import { viewerSocket } from '../fleet/viewer-socket';
+import { frameSocket, type FrameLimits } from '../frames/frame-socket';
+import type { LockService } from '../locks/lock-service';
+import { lockSocket } from '../locks/lock-socket';
+import { RecordingCommands } from '../locks/recording-commands';
+import { recordingSocket } from '../locks/recording-socket';
+import { TabletPresence } from '../locks/tablet-presence';
 import type { Metrics } from '../metrics';
-import type { DeviceType } from '../protocol';
+import type { SessionService } from '../sessions/session-service';
+import { sessionSocket } from '../sessions/session-socket';
+import { PeriodicTask, type TaskLease } from '../util/periodic-task';
 import type { RealtimeContext } from './context';
-import { registerDashboardHandlers } from './dashboard-handlers';
 import { EventRouter } from './event-router';
-import { FleetNotifier } from './fleet-notifier';
-import { headsetDisconnected, registerHeadsetHandlers } from './headset-handlers';
+import { sweepOrphans } from './orphan-sweep';
 import { rooms } from './rooms';
-import { registerViewerHandlers } from './viewer-handlers';
-import { frameHandlers, type FrameLimits } from './frame-handlers';
 import { socketAuth } from './socket-auth';
-import type { CaptureIo, CaptureSocket } from './types';
+import type { SocketModule } from './socket-module';
+import type { CaptureIo } from './types';
 
 export interface RealtimeOptions {
   io: CaptureIo;
@@ -32,6 +31,7 @@ export interface RealtimeOptions {
   devices: DeviceService;
   locks: LockService;
   sessions: SessionService;
+  events: DomainEvents;
   metrics: Metrics;
   logger: Logger;
   authRequired: boolean;
@@ -48,48 +48,38 @@ export interface RealtimeOptions {
 
 export interface Realtime {
   context: RealtimeContext;
-  /** Tells a session's tablet and dashboards that its upload status changed. */
-  sessionUploadChanged(session: SessionRecord): Promise<void>;
   stop(): void;
 }
 
-/** Wires authentication, per-socket event routing and fleet broadcasts onto Socket.IO. */
+/**
+ * Wires authentication, the per-socket event router and every feature's
+ * socket module onto Socket.IO.
+ */
 export function attachRealtime(options: RealtimeOptions): Realtime {
-  const { io, devices, locks, sessions, metrics, logger } = options;
+  const { io, devices, locks, sessions, events, metrics, logger } = options;
   const log = logger.child({ component: 'realtime' });
   const notifier = new FleetNotifier(io, devices, locks, metrics, log);
   const presence = new PresenceMonitor(devices, notifier, options.presence, log, options.lease);
   const commands = new RecordingCommands(options.tablets.recordingAckTimeoutMs, (deviceId, tabletId, command) =>
     notifier.emit(rooms.tablet(tabletId), 'on-recording-command-timeout', { deviceId, command }),
   );
-  const context: RealtimeContext = {
-    devices,
-    locks,
-    commands,
-    sessions,
-    notifier,
-    presence,
-    metrics,
-    logger: log,
-    recordingStateListeners: [],
-    telemetryListeners: [],
-  };
-  trackSessionDevices(context);
-  // Sessions left running for longer than SESSION_EXPIRY_MS are ended; their tablet is told.
-  const sessionCleanup = new PeriodicTask(
-    'session-cleanup',
-    options.sessionCleanupIntervalMs,
-    async () => {
-      for (const s of await sessions.expireStale()) {
-        const to = [rooms.tablet(s.tabletId), rooms.dashboards, ...s.deviceIds.map(rooms.device)];
-        const ended = { sessionId: s.sessionId, endedAt: s.endedAt!.toISOString(), duration: sessions.durationSeconds(s) };
-        notifier.emit(to, 'on-session-ended', { ...ended, reason: 'expired' });
-        log.info({ sessionId: s.sessionId }, 'expired session ended');
-      }
-    },
+  const context: RealtimeContext = { devices, locks, commands, sessions, notifier, presence, events, metrics, logger: log };
+  const tablets = new TabletPresence(
+    io,
+    context,
+    { graceMs: options.tablets.lockGraceMs, refreshIntervalMs: options.tablets.lockRefreshIntervalMs },
     log,
-    options.lease,
-  ).start();
+  );
+  const modules: SocketModule[] = [
+    tablets,
+    headsetSocket(context),
+    dashboardSocket(context),
+    viewerSocket,
+    lockSocket(context, io),
+    recordingSocket(context),
+    sessionSocket(context, { cleanupIntervalMs: options.sessionCleanupIntervalMs, lease: options.lease }),
+    frameSocket(io, options.frames, metrics, log),
+  ];
   const orphanSweep = new PeriodicTask(
     'orphan-sweep',
     options.orphanSweepIntervalMs,
@@ -97,46 +87,27 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     log,
     options.lease,
   );
-  const tablets = new TabletPresence(
-    io,
-    context,
-    { graceMs: options.tablets.lockGraceMs, refreshIntervalMs: options.tablets.lockRefreshIntervalMs },
-    log,
-  );
-  const frames = frameHandlers(io, options.frames, metrics, log);
 
   io.use(socketAuth({ tokens: options.tokens, authRequired: options.authRequired, metrics, logger: log }));
 
   io.on('connection', (socket) => {
-    const type: DeviceType | 'unknown' = socket.data.deviceType ?? 'unknown';
+    const type = socket.data.deviceType ?? 'unknown';
     metrics.connectedDevices.inc({ type });
     metrics.deviceConnections.inc({ type, event: 'connect' });
-    // Tablets (and unauthenticated legacy clients, who may be tablets) hear headset lists.
-    const mayBeTablet = type === 'tablet' || type === 'unknown';
-    if (mayBeTablet) {
-      void socket.join([rooms.tablets, rooms.tablet(tabletIdOf(socket))]);
-      tablets.connected(socket).catch((err: Error) => log.warn({ err: err.message }, 'tablet reconnect handling failed'));
-    }
-
     const router = new EventRouter(socket, { metrics, logger: log, rateLimit: options.rateLimit });
-    registerHeadsetHandlers(router, socket, context);
-    registerDashboardHandlers(router, socket, context);
-    registerViewerHandlers(router, socket);
-    registerLockHandlers(router, socket, context, io);
-    registerRecordingHandlers(router, socket, context);
-    registerSessionHandlers(router, socket, context);
-    frames.register(router, socket);
+    for (const module of modules) module.register(socket, router);
 
     socket.on('disconnect', () => {
       metrics.connectedDevices.dec({ type });
       metrics.deviceConnections.inc({ type, event: 'disconnect' });
       // After the socket's pending events, so an identify still in flight cannot mark a gone headset online.
       router.afterPending(async () => {
-        try {
-          await headsetDisconnected(socket, context);
-          if (mayBeTablet) await tablets.disconnected(socket);
-        } catch (err) {
-          log.warn({ err: (err as Error).message, socketId: socket.id }, 'disconnect handling failed');
+        for (const module of modules) {
+          try {
+            await module.disconnected?.(socket);
+          } catch (err) {
+            log.warn({ err: (err as Error).message, socketId: socket.id }, 'disconnect handling failed');
+          }
         }
       });
     });
@@ -146,22 +117,12 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   orphanSweep.start();
   return {
     context,
-    async sessionUploadChanged(session) {
-      try {
-        const [view] = await sessions.views([session]);
-        notifier.emit([rooms.tablet(session.tabletId), rooms.dashboards], 'on-session-upload-updated', view!);
-      } catch (err) {
-        log.warn({ err: (err as Error).message, sessionId: session.sessionId }, 'could not announce upload progress');
-      }
-    },
     stop() {
       presence.stop();
       notifier.stop();
-      tablets.stop();
-      sessionCleanup.stop();
       orphanSweep.stop();
       commands.stop();
-      frames.stop();
+      for (const module of modules) module.stop?.();
     },
   };
 }

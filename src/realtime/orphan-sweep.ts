@@ -1,7 +1,7 @@
 import type { RealtimeContext } from './context';
-import { headsetGone } from './headset-handlers';
+import { headsetGone } from '../fleet/headset-socket';
 import { mayBeTablet, tabletIdOf } from './tablet-identity';
-import type { TabletPresence } from './tablet-presence';
+import type { TabletPresence } from '../locks/tablet-presence';
 import type { CaptureIo } from './types';
 
 /**

@@ -1,4 +1,5 @@
-import type { LockService } from '../fleet/lock-service';
+import type { DomainEvents } from '../domain/events';
+import type { LockService } from '../locks/lock-service';
 import {
   EMPTY_DEVICE_STATUS,
   type SessionRecord,
@@ -44,8 +45,16 @@ export class SessionService {
     private readonly store: Store,
     private readonly locks: LockService,
     private readonly options: SessionServiceOptions,
+    events: DomainEvents,
   ) {
     this.now = options.now ?? Date.now;
+    // A session's device statuses follow what its headsets report.
+    events.on('device.recording-changed', async ({ deviceId, isRecording }) => {
+      await this.deviceRecordingChanged(deviceId, isRecording);
+    });
+    events.on('device.telemetry', async ({ deviceId, sessionId, telemetry }) => {
+      if (sessionId && telemetry.frameCount !== undefined) await this.deviceFrameCount(deviceId, sessionId, telemetry.frameCount);
+    });
   }
 
   async create(

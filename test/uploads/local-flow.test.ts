@@ -151,7 +151,8 @@ describe('chunked upload through the local driver', () => {
 
   it('lets the session device status follow the upload and tells the listener', async () => {
     const changes: SessionRecord[] = [];
-    const { client, server } = await start({}, { onSessionUploadChanged: (s) => changes.push(s) });
+    const { client, server } = await start();
+    server.events.on('session.upload-changed', ({ session }) => void changes.push(session));
     await server.store.sessions.save({
       sessionId: 'session_20260206_143052_ab12',
       tabletId: 'T1',

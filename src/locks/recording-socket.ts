@@ -1,15 +1,21 @@
 import { DomainError } from '../domain/errors';
 import { deviceIdSchema } from '../domain/ids';
 import type { RecordingCommand } from '../protocol';
-import type { RealtimeContext } from './context';
-import type { EventRouter } from './event-router';
-import { identifiedDevice } from './headset-handlers';
+import type { RealtimeContext } from '../realtime/context';
+import type { EventRouter } from '../realtime/event-router';
+import type { SocketModule } from '../realtime/socket-module';
+import { identifiedDevice } from '../fleet/headset-socket';
 import { sendRecordingCommand, sendRecordingCommands } from './recording-control';
-import { rooms, watchersOf } from './rooms';
-import { tabletIdOf } from './tablet-identity';
-import type { CaptureSocket } from './types';
+import { rooms, watchersOf } from '../realtime/rooms';
+import { tabletIdOf } from '../realtime/tablet-identity';
+import type { CaptureSocket } from '../realtime/types';
 
-export function registerRecordingHandlers(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext): void {
+/** Recording commands to held headsets, and the headsets' reports of their recording state. */
+export function recordingSocket(ctx: RealtimeContext): SocketModule {
+  return { register: (socket, router) => registerRecordingEvents(router, socket, ctx) };
+}
+
+function registerRecordingEvents(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext): void {
   const { locks, devices, notifier, commands } = ctx;
   const tabletId = tabletIdOf(socket);
 
@@ -56,7 +62,6 @@ export function registerRecordingHandlers(router: EventRouter, socket: CaptureSo
     commands.confirmed(deviceId, isRecording);
     notifier.emit([rooms.holder(deviceId), rooms.dashboards], 'on-device-recording-changed', { deviceId, isRecording });
     notifier.emit(watchersOf(deviceId), isRecording ? 'on-headset-recording-active' : 'on-headset-recording-inactive', deviceId);
-    for (const listener of ctx.recordingStateListeners) await listener(deviceId, isRecording);
     return { ok: true };
   });
 }

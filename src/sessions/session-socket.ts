@@ -1,13 +1,60 @@
-import type { SessionResult } from '../sessions/session-service';
+import type { SessionResult } from './session-service';
 import type { SessionRecord } from '../state/types';
-import type { RealtimeContext } from './context';
-import type { EventRouter } from './event-router';
-import { sendRecordingCommands } from './recording-control';
-import { rooms } from './rooms';
-import { tabletIdOf } from './tablet-identity';
-import type { CaptureSocket } from './types';
+import type { RealtimeContext } from '../realtime/context';
+import type { EventRouter } from '../realtime/event-router';
+import type { SocketModule } from '../realtime/socket-module';
+import { PeriodicTask, type TaskLease } from '../util/periodic-task';
+import { sendRecordingCommands } from '../locks/recording-control';
+import { rooms } from '../realtime/rooms';
+import { tabletIdOf } from '../realtime/tablet-identity';
+import type { CaptureSocket } from '../realtime/types';
 
-export function registerSessionHandlers(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext): void {
+export interface SessionSocketOptions {
+  /** How often sessions left running past SESSION_EXPIRY_MS are looked for. */
+  cleanupIntervalMs: number;
+  /** The cleanup runs on one process of the cluster at a time. */
+  lease: TaskLease;
+}
+
+/**
+ * Capture sessions from the tablet, and the news of them: lifecycle events,
+ * expiry by the server, and upload progress.
+ */
+export function sessionSocket(ctx: RealtimeContext, options: SessionSocketOptions): SocketModule {
+  const { sessions, notifier, logger } = ctx;
+  // Sessions left running for longer than SESSION_EXPIRY_MS are ended; their tablet is told.
+  const cleanup = new PeriodicTask(
+    'session-cleanup',
+    options.cleanupIntervalMs,
+    async () => {
+      for (const s of await sessions.expireStale()) {
+        const to = [rooms.tablet(s.tabletId), rooms.dashboards, ...s.deviceIds.map(rooms.device)];
+        const ended = { sessionId: s.sessionId, endedAt: s.endedAt!.toISOString(), duration: sessions.durationSeconds(s) };
+        notifier.emit(to, 'on-session-ended', { ...ended, reason: 'expired' });
+        logger.info({ sessionId: s.sessionId }, 'expired session ended');
+      }
+    },
+    logger,
+    options.lease,
+  ).start();
+  const unsubscribe = ctx.events.on('session.upload-changed', async ({ session }) => {
+    try {
+      const [view] = await sessions.views([session]);
+      if (view) notifier.emit([rooms.tablet(session.tabletId), rooms.dashboards], 'on-session-upload-updated', view);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message, sessionId: session.sessionId }, 'could not announce upload progress');
+    }
+  });
+  return {
+    register: (socket, router) => registerSessionEvents(router, socket, ctx),
+    stop() {
+      cleanup.stop();
+      unsubscribe();
+    },
+  };
+}
+
+function registerSessionEvents(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext): void {
   const { sessions, notifier, metrics } = ctx;
   const tabletId = tabletIdOf(socket);
 
@@ -84,17 +131,5 @@ export function registerSessionHandlers(router: EventRouter, socket: CaptureSock
     const view = active ? (await sessions.views([active]))[0]! : null;
     socket.emit('on-active-session', view);
     return { ok: true, session: view };
-  });
-}
-
-/** Keeps session device statuses in step with what headsets report. */
-export function trackSessionDevices(ctx: RealtimeContext): void {
-  ctx.recordingStateListeners.push(async (deviceId, isRecording) => {
-    await ctx.sessions.deviceRecordingChanged(deviceId, isRecording);
-  });
-  ctx.telemetryListeners.push(async ({ record, telemetry }) => {
-    if (record.activeSessionId && telemetry?.frameCount !== undefined) {
-      await ctx.sessions.deviceFrameCount(record.deviceId, record.activeSessionId, telemetry.frameCount);
-    }
   });
 }

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
-import { LockGrace } from '../fleet/lock-grace';
-import type { RealtimeContext } from './context';
-import { rooms } from './rooms';
-import { mayBeTablet, tabletIdOf } from './tablet-identity';
-import type { CaptureIo, CaptureSocket } from './types';
-import { watching } from './watching';
+import { LockGrace } from './lock-grace';
+import type { RealtimeContext } from '../realtime/context';
+import type { SocketModule } from '../realtime/socket-module';
+import { rooms } from '../realtime/rooms';
+import { mayBeTablet, tabletIdOf } from '../realtime/tablet-identity';
+import type { CaptureIo, CaptureSocket } from '../realtime/types';
+import { watching } from '../realtime/watching';
 
 export interface TabletPresenceOptions {
   graceMs: number;
@@ -17,7 +18,7 @@ export interface TabletPresenceOptions {
  * connected, kept through a short disconnect, released when it stays away
  * longer than the grace period.
  */
-export class TabletPresence {
+export class TabletPresence implements SocketModule {
   private readonly grace: LockGrace;
   private readonly refresher: NodeJS.Timeout;
 
@@ -46,13 +47,21 @@ export class TabletPresence {
     this.refresher.unref();
   }
 
-  async connected(socket: CaptureSocket): Promise<void> {
+  /** Tablets (and unauthenticated legacy clients, who may be tablets) hear headset lists and follow what they hold. */
+  register(socket: CaptureSocket): void {
+    if (!mayBeTablet(socket)) return;
+    void socket.join([rooms.tablets, rooms.tablet(tabletIdOf(socket))]);
+    this.connected(socket).catch((err: Error) => this.logger.warn({ err: err.message }, 'tablet reconnect handling failed'));
+  }
+
+  private async connected(socket: CaptureSocket): Promise<void> {
     const tabletId = tabletIdOf(socket);
     this.grace.tabletReturned(tabletId);
     await watching.tabletReturned(socket, await this.ctx.locks.heldBy(tabletId));
   }
 
   async disconnected(socket: CaptureSocket): Promise<void> {
+    if (!mayBeTablet(socket)) return;
     const tabletId = tabletIdOf(socket);
     const remaining = await this.io.in(rooms.tablet(tabletId)).fetchSockets();
     if (remaining.length === 0) this.grace.tabletLeft(tabletId);

@@ -1,7 +1,7 @@
-import type { RecordingCommand } from '../fleet/recording-commands';
+import type { RecordingCommand } from './recording-commands';
 import type { ServerToClientEvents } from '../protocol';
-import type { RealtimeContext } from './context';
-import { rooms } from './rooms';
+import type { RealtimeContext } from '../realtime/context';
+import { rooms } from '../realtime/rooms';
 
 const COMMAND_EVENTS: Record<RecordingCommand, keyof ServerToClientEvents> = {
   start: 'on-tablet-start-recording',

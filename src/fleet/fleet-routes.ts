@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import type { DeviceService } from '../fleet/device-service';
-import { requireAuth, type RestAuthDeps } from './require-auth';
+import type { DeviceService } from './device-service';
+import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 
 /** GET /api/devices and GET /api/fleet/summary: for the admin key or a dashboard/tablet token. */
 export function fleetRoutes(auth: RestAuthDeps, devices: DeviceService): Router {

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
-import type { DeviceService } from '../fleet/device-service';
-import type { LockService } from '../fleet/lock-service';
-import type { PresenceListener } from '../fleet/presence-monitor';
-import { telemetryUpdate, type DeviceSnapshot } from '../fleet/views';
+import type { DeviceService } from './device-service';
+import type { LockService } from '../locks/lock-service';
+import type { PresenceListener } from './presence-monitor';
+import { telemetryUpdate, type DeviceSnapshot } from './views';
 import type { Metrics } from '../metrics';
 import type { PresenceStatus, ServerToClientEvents } from '../protocol';
-import { rooms, watchersOf } from './rooms';
+import { rooms, watchersOf } from '../realtime/rooms';
 import { Coalesced } from '../util/coalesced';
-import type { CaptureIo } from './types';
+import type { CaptureIo } from '../realtime/types';
 
 /** Coalesces bursts (a lab's headsets reconnecting at once) into one list broadcast. */
 const LIST_BROADCAST_DELAY_MS = 50;

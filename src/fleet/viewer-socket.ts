@@ -1,13 +1,14 @@
-import type { EventRouter } from './event-router';
-import type { CaptureSocket } from './types';
-import { watching } from './watching';
+import type { CaptureSocket } from '../realtime/types';
+import type { SocketModule } from '../realtime/socket-module';
+import { watching } from '../realtime/watching';
 
 /**
  * Joining and leaving a headset's viewers room: the legacy tablet events and
  * the dashboard's watch events. Viewers receive the headset's status, logs
  * notices, telemetry and live frames.
  */
-export function registerViewerHandlers(router: EventRouter, socket: CaptureSocket): void {
+export const viewerSocket: SocketModule = {
+  register(socket, router) {
   const join = async (deviceId: string) => {
     await watching.viewerJoined(socket, deviceId);
     return { ok: true as const, deviceId };
@@ -20,4 +21,5 @@ export function registerViewerHandlers(router: EventRouter, socket: CaptureSocke
   router.on('tablet-disconnect-headset', leave);
   router.on('dashboard-watch-device', join);
   router.on('dashboard-unwatch-device', leave);
-}
+  },
+};

@@ -1,21 +1,16 @@
 import type { Logger } from 'pino';
-import { frameBytes } from '../frames/frame-payload';
-import { FrameRelay, type FrameDropReason, type FrameRelayLimits } from '../frames/frame-relay';
+import { frameBytes } from './frame-payload';
+import { FrameRelay, type FrameDropReason, type FrameRelayLimits } from './frame-relay';
 import type { Metrics } from '../metrics';
 import type { FramePayload } from '../protocol';
 import { DomainError, type ErrorCode } from '../domain/errors';
-import type { EventRouter } from './event-router';
-import { watchersOf } from './rooms';
-import type { CaptureIo, CaptureSocket } from './types';
+import type { SocketModule } from '../realtime/socket-module';
+import { watchersOf } from '../realtime/rooms';
+import type { CaptureIo } from '../realtime/types';
 
 export interface FrameLimits extends FrameRelayLimits {
   /** Larger frames are dropped (the socket stays connected). */
   maxFrameBytes: number;
-}
-
-export interface FrameHandlers {
-  register(router: EventRouter, socket: CaptureSocket): void;
-  stop(): void;
 }
 
 /**
@@ -32,7 +27,7 @@ const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve))
  * the live-preview relay. Frames bypass the control-event gate (no rate limit,
  * no schema): at 30 fps per headset the check is a type and size test.
  */
-export function frameHandlers(io: CaptureIo, limits: FrameLimits, metrics: Metrics, logger: Logger): FrameHandlers {
+export function frameSocket(io: CaptureIo, limits: FrameLimits, metrics: Metrics, logger: Logger): SocketModule {
   // The labelled child is looked up once, not per frame.
   const sentMessages = metrics.socketMessages.labels({ event_type: 'on-headset-frame-updated', direction: 'out' });
   const relay = new FrameRelay<FramePayload>(limits, {
@@ -56,7 +51,7 @@ export function frameHandlers(io: CaptureIo, limits: FrameLimits, metrics: Metri
   };
 
   return {
-    register(router, socket) {
+    register(socket, router) {
       router.onHot('headset-frame', (frame) => {
         const deviceId = socket.data.identifiedDeviceId;
         if (!deviceId || socket.data.deviceType !== 'headset') return refuse('not_identified', 'send headset-identify first');

@@ -2,10 +2,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { InvalidCursorError } from '../state/session-cursor';
 import { SESSION_STATUSES, type Store } from '../state/types';
-import type { SessionService } from '../sessions/session-service';
-import { HttpError } from './errors';
-import { requireAuth, type RestAuthDeps } from './require-auth';
-import { parseOr400 } from './validate';
+import type { SessionService } from './session-service';
+import { HttpError } from '../http/errors';
+import { requireAuth, type RestAuthDeps } from '../http/require-auth';
+import { parseOr400 } from '../http/validate';
 
 const listQuery = z.strictObject({
   status: z.enum(SESSION_STATUSES as [string, ...string[]]).optional(),

@@ -1,13 +1,19 @@
-import type { LockOutcome } from '../fleet/lock-service';
+import type { LockOutcome } from './lock-service';
 import { INVALID_DEVICE_ID } from '../protocol/client-payloads';
-import type { RealtimeContext } from './context';
-import type { EventRouter } from './event-router';
-import { rooms } from './rooms';
-import { tabletIdOf } from './tablet-identity';
-import type { CaptureIo, CaptureSocket } from './types';
-import { watching } from './watching';
+import type { RealtimeContext } from '../realtime/context';
+import type { EventRouter } from '../realtime/event-router';
+import type { SocketModule } from '../realtime/socket-module';
+import { rooms } from '../realtime/rooms';
+import { tabletIdOf } from '../realtime/tablet-identity';
+import type { CaptureIo, CaptureSocket } from '../realtime/types';
+import { watching } from '../realtime/watching';
 
-export function registerLockHandlers(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext, io: CaptureIo): void {
+/** Locking and releasing headsets. */
+export function lockSocket(ctx: RealtimeContext, io: CaptureIo): SocketModule {
+  return { register: (socket, router) => registerLockEvents(router, socket, ctx, io) };
+}
+
+function registerLockEvents(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext, io: CaptureIo): void {
   const { locks, notifier, metrics } = ctx;
   const tabletId = tabletIdOf(socket);
   const toTablet = rooms.tablet(tabletId);

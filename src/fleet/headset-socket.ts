@@ -1,8 +1,9 @@
 import { DomainError } from '../domain/errors';
-import type { EventRouter } from './event-router';
-import { rooms, watchersOf } from './rooms';
-import type { RealtimeContext } from './context';
-import type { CaptureSocket } from './types';
+import type { EventRouter } from '../realtime/event-router';
+import type { SocketModule } from '../realtime/socket-module';
+import { rooms, watchersOf } from '../realtime/rooms';
+import type { RealtimeContext } from '../realtime/context';
+import type { CaptureSocket } from '../realtime/types';
 
 /** The identified headset of this socket, or a rejection. */
 export function identifiedDevice(socket: CaptureSocket): string {
@@ -11,7 +12,15 @@ export function identifiedDevice(socket: CaptureSocket): string {
   return id;
 }
 
-export function registerHeadsetHandlers(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext): void {
+/** headset-identify, status, telemetry and logs; a headset's disconnect. */
+export function headsetSocket(ctx: RealtimeContext): SocketModule {
+  return {
+    register: (socket, router) => registerHeadsetEvents(router, socket, ctx),
+    disconnected: (socket) => headsetDisconnected(socket, ctx),
+  };
+}
+
+function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext): void {
   const { devices, notifier, presence, metrics } = ctx;
   router.on('headset-identify', async (deviceId) => {
     const { authenticated, deviceId: tokenDeviceId } = socket.data;
@@ -48,7 +57,6 @@ export function registerHeadsetHandlers(router: EventRouter, socket: CaptureSock
     const snapshot = await devices.recordTelemetry(telemetry);
     if (!snapshot) throw new DomainError('not_identified', 'device is not registered; send headset-identify again');
     notifier.telemetryUpdated(snapshot);
-    for (const listener of ctx.telemetryListeners) await listener(snapshot);
   });
 
   router.on('headset-logs-processed', async () => {
@@ -58,7 +66,7 @@ export function registerHeadsetHandlers(router: EventRouter, socket: CaptureSock
 }
 
 /** On disconnect: offline unless the headset already reconnected on another socket. */
-export async function headsetDisconnected(socket: CaptureSocket, ctx: RealtimeContext): Promise<void> {
+async function headsetDisconnected(socket: CaptureSocket, ctx: RealtimeContext): Promise<void> {
   const deviceId = socket.data.identifiedDeviceId;
   if (deviceId) await headsetGone(deviceId, socket.id, ctx);
 }

@@ -1,0 +1,45 @@
+import type { DeviceTelemetry } from '../protocol/telemetry';
+import type { SessionRecord } from '../state/types';
+
+/**
+ * What the domain announces. Services publish; the transports (and other
+ * services) subscribe. The emitter is created first in the composition root
+ * and handed to whoever publishes or listens, so no module reaches into
+ * another's internals and nothing is bound late.
+ */
+export interface DomainEventMap {
+  /** A headset reported that it started or stopped recording. */
+  'device.recording-changed': { deviceId: string; isRecording: boolean };
+  /** A headset's telemetry was stored; `sessionId` is its active capture session, if any. */
+  'device.telemetry': { deviceId: string; sessionId?: string; telemetry: DeviceTelemetry };
+  /** A device's upload status in a capture session changed (the session as it now is). */
+  'session.upload-changed': { session: SessionRecord };
+}
+
+export type DomainEventName = keyof DomainEventMap;
+type Listener<E extends DomainEventName> = (event: DomainEventMap[E]) => void | Promise<void>;
+
+export class DomainEvents {
+  private readonly listeners = new Map<DomainEventName, Set<Listener<never>>>();
+
+  /** Subscribes; returns the unsubscribe function. */
+  on<E extends DomainEventName>(name: E, listener: Listener<E>): () => void {
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    set.add(listener as Listener<never>);
+    return () => set.delete(listener as Listener<never>);
+  }
+
+  /**
+   * Calls every listener and resolves when all have finished. A listener's
+   * failure rejects the publish (after the others ran), so the publisher
+   * answers its caller with the error as it would for its own.
+   */
+  async publish<E extends DomainEventName>(name: E, event: DomainEventMap[E]): Promise<void> {
+    const set = this.listeners.get(name);
+    if (!set || set.size === 0) return;
+    const results = await Promise.allSettled([...set].map(async (listener) => (listener as Listener<E>)(event)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+}
