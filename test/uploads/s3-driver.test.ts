@@ -19,7 +19,7 @@ import { TokenService } from '../../src/auth';
 import { testConfig } from '../../src/config';
 import { createMetrics } from '../../src/metrics';
 import { MemoryStore } from '../../src/state';
-import { UploadNotFoundError, type S3Storage } from '../../src/storage';
+import { InvalidPartError, UploadNotFoundError, type S3Storage } from '../../src/storage';
 import { createUploads } from '../../src/uploads';
 import { startS3Server, type TestS3 } from '../helpers/s3-server';
 import { MiB, md5Etag, randomFile, sha256, slice, startUploadServer } from './upload-client';
@@ -69,8 +69,9 @@ describe('S3 driver against s3rver (a real S3 protocol server)', () => {
 
 /**
  * s3rver implements neither ListParts, ListMultipartUploads nor
- * AbortMultipartUpload, so these calls are covered with aws-sdk-client-mock,
- * answering as S3 documents.
+ * AbortMultipartUpload, nor refuses a bad complete, so these calls are covered
+ * with aws-sdk-client-mock, answering as S3 documents (the gaps the shared
+ * contract in test/storage skips for s3rver).
  */
 describe('S3 driver calls s3rver lacks (aws-sdk-client-mock)', () => {
   let mock: ReturnType<typeof mockClient>;
@@ -101,6 +102,19 @@ describe('S3 driver calls s3rver lacks (aws-sdk-client-mock)', () => {
     await expect(s3.storage.multipart.listParts(KEY, 'gone')).rejects.toBeInstanceOf(UploadNotFoundError);
     await expect(s3.storage.multipart.abortMultipartUpload(KEY, 'gone')).resolves.toBeUndefined();
     expect(mock.commandCalls(AbortMultipartUploadCommand)[0]!.args[0].input).toEqual({ Bucket: s3.bucket, Key: KEY, UploadId: 'gone' });
+  });
+
+  it('reports parts S3 refuses on complete as InvalidPartError, and an unknown upload as UploadNotFoundError', async () => {
+    mock = mockClient(s3.storage.client);
+    const s3Error = (name: string) => Object.assign(new Error(`S3 says ${name}`), { name });
+    mock
+      .on(CompleteMultipartUploadCommand, { UploadId: 'bad-parts' })
+      .rejects(s3Error('InvalidPart'))
+      .on(CompleteMultipartUploadCommand, { UploadId: 'gone' })
+      .rejects(s3Error('NoSuchUpload'));
+    const parts = [{ partNumber: 1, etag: `"${'0'.repeat(32)}"` }];
+    await expect(s3.storage.multipart.completeMultipartUpload(KEY, 'bad-parts', parts)).rejects.toBeInstanceOf(InvalidPartError);
+    await expect(s3.storage.multipart.completeMultipartUpload(KEY, 'gone', parts)).rejects.toBeInstanceOf(UploadNotFoundError);
   });
 
   it('sweeps: aborts expired recorded uploads and old orphans under sessions/, across ListMultipartUploads pages', async () => {
