@@ -1,6 +1,6 @@
 import type { StoredObject } from '../storage';
 import { monthlyCosts, type StoragePrices } from './costs';
-import { PROCESSED_PREFIX, extensionOf, sessionKeyParts } from './layout';
+import { PROCESSED_PREFIX, extensionOf, parseRecordingKey } from '../domain/layout';
 
 /** The spec's S3Stats. Sizes in GB are bytes / 2^30, in MB bytes / 2^20. */
 export interface S3Stats {
@@ -50,6 +50,7 @@ export async function computeS3Stats(objects: AsyncIterable<StoredObject>, price
   let totalFiles = 0;
   let totalBytes = 0;
   const types = new Map<string, { count: number; bytes: number }>();
+  /** By recording folder: the spec's S3Stats calls them sessions. */
   const sessions = new Map<string, SessionAcc>();
   const days = new Map<string, DayAcc>();
   const processed: S3Stats['processedOutputs']['files'] = [];
@@ -69,14 +70,14 @@ export async function computeS3Stats(objects: AsyncIterable<StoredObject>, price
     if (ext === 'mp4') videoSizes.push(object.size);
     if (ext === 'npz') npzSizes.push(object.size);
 
-    const parts = sessionKeyParts(object.key);
+    const parts = parseRecordingKey(object.key);
     if (parts) {
-      const session = sessions.get(parts.sessionId) ?? { files: 0, bytes: 0, hasMp4: false, hasNpz: false };
+      const session = sessions.get(parts.recordingFolder) ?? { files: 0, bytes: 0, hasMp4: false, hasNpz: false };
       session.files++;
       session.bytes += object.size;
       session.hasMp4 ||= ext === 'mp4';
       session.hasNpz ||= ext === 'npz';
-      sessions.set(parts.sessionId, session);
+      sessions.set(parts.recordingFolder, session);
     } else if (object.key.startsWith(PROCESSED_PREFIX)) {
       processed.push({ name: object.key.slice(PROCESSED_PREFIX.length), sizeGB: object.size / GB, date: object.lastModified.toISOString() });
       processedBytes += object.size;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Store } from '../state';
+import { isRecordingsKey } from '../domain/layout';
 import type { ObjectStorage } from '../storage';
 import type { UploadService } from './upload-service';
 
@@ -53,7 +54,7 @@ export class UploadSweeper {
       const { multipart } = this.o.storage;
       for await (const pending of multipart.listMultipartUploads()) {
         // Only keys this server writes: the bucket may hold other tools' uploads.
-        const ours = pending.key.startsWith('sessions/') || pending.key === '';
+        const ours = isRecordingsKey(pending.key) || pending.key === '';
         if (!ours || known.has(pending.uploadId) || pending.initiated.getTime() > cutoff) continue;
         await multipart.abortMultipartUpload(pending.key, pending.uploadId);
         result.orphaned++;

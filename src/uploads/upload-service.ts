@@ -5,10 +5,10 @@ import {
   InvalidPartError,
   bareEtag,
   UploadNotFoundError,
-  recordingKey,
   type ObjectStorage,
   type StoredPart,
 } from '../storage';
+import { recordingKey } from '../domain/layout';
 import { planParts } from './part-size';
 import type { CompleteRequest, SignPartsRequest, StartRequest, UploadRef } from './schemas';
 import type { SessionProgress } from './session-progress';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LocalStorage, ObjectNotFoundError, UploadNotFoundError, isSafeKey, recordingKey } from '../../src/storage';
+import { LocalStorage, ObjectNotFoundError, UploadNotFoundError, isSafeKey } from '../../src/storage';
 
 describe('local storage driver (read side)', () => {
   let root: string;
@@ -77,11 +77,5 @@ describe('local storage driver (read side)', () => {
       await storage.multipart.abortMultipartUpload('', id);
     }
     expect(readFileSync(path.join(root, 'keep.txt'), 'utf8')).toBe('outside the multipart area');
-  });
-
-  it('builds recording keys only from valid timestamps', () => {
-    expect(recordingKey('20260206_143052', 'video')).toBe('sessions/20260206_143052/recording.mp4');
-    expect(recordingKey('20260206_143052', 'data')).toBe('sessions/20260206_143052/session_data.npz');
-    expect(() => recordingKey('../20260206', 'video')).toThrow();
   });
 });
