@@ -53,7 +53,7 @@ export class UploadSweeper {
       }
       const { multipart } = this.o.storage;
       for await (const pending of multipart.listMultipartUploads()) {
-        // Only keys this server writes: the bucket may hold other tools' uploads.
+        // Only keys this server writes (the bucket may hold other tools' uploads), and creates that broke off before naming theirs.
         const ours = isRecordingsKey(pending.key) || pending.key === '';
         if (!ours || known.has(pending.uploadId) || pending.initiated.getTime() > cutoff) continue;
         await multipart.abortMultipartUpload(pending.key, pending.uploadId);
