@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import type { StoreTtls } from './state/types';
+import type { S3StorageOptions } from './storage/s3-storage';
 
 /**
  * Environment -> one typed, frozen Config. This is the only module that knows
@@ -131,13 +133,8 @@ export interface Config {
   };
   storage: {
     dataDir: string;
-    s3?: {
-      bucket: string;
-      region: string;
-      endpoint?: string;
-      forcePathStyle: boolean;
-      credentials?: { accessKeyId: string; secretAccessKey: string };
-    };
+    /** Set when S3_BUCKET_NAME is: handed to the S3 driver as it is. */
+    s3?: S3StorageOptions;
   };
   auth: {
     jwtSecret: string;
@@ -160,13 +157,8 @@ export interface Config {
     /** Socket.IO connections one client address may hold at once (per process). */
     maxConnectionsPerIp: number;
   };
-  ttl: {
-    deviceStateSeconds: number;
-    lockSeconds: number;
-    sessionSeconds: number;
-    telemetrySeconds: number;
-    uploadSeconds: number;
-  };
+  /** The store's TTLs; the QA cache's TTL is configured with the rest of quality, below. */
+  ttl: Omit<StoreTtls, 'qaResultSeconds'>;
   uploads: {
     /** Lifetime of presigned part URLs. */
     partUrlExpirySeconds: number;

@@ -2,11 +2,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { HttpError, orUnavailable } from '../http/errors';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
-import { SESSION_TIMESTAMP_PATTERN } from '../storage';
+import { RECORDING_TIMESTAMP_PATTERN } from '../domain/layout';
 import type { QaService } from './qa-service';
 
 const noQuery = z.object({}).strict();
-const sessionIdSchema = z.string().regex(SESSION_TIMESTAMP_PATTERN, { message: 'sessionId must look like 20260206_143052 (YYYYMMDD_HHMMSS)' });
+/** The route's `sessionId` (the spec's name) is a recording folder of the spec's form. */
+const recordingFolderSchema = z.string().regex(RECORDING_TIMESTAMP_PATTERN, { message: 'sessionId must look like 20260206_143052 (YYYYMMDD_HHMMSS)' });
 
 /**
  * GET /api/qa-metrics (the spec's QAMetrics) and GET /api/qa-metrics/:sessionId
@@ -23,10 +24,10 @@ export function qaRoutes(auth: RestAuthDeps, qa: QaService): Router {
 
   router.get('/api/qa-metrics/:sessionId', allowed, async (req, res) => {
     if (!noQuery.safeParse(req.query).success) throw new HttpError(400, 'this endpoint takes no query parameters');
-    const sessionId = sessionIdSchema.safeParse(req.params.sessionId);
-    if (!sessionId.success) throw new HttpError(400, sessionId.error.issues[0]!.message);
-    const session = await orUnavailable('recordings storage', () => qa.one(sessionId.data));
-    if (session === null) throw new HttpError(404, `no recordings for session ${sessionId.data}`);
+    const folder = recordingFolderSchema.safeParse(req.params.sessionId);
+    if (!folder.success) throw new HttpError(400, folder.error.issues[0]!.message);
+    const session = await orUnavailable('recordings storage', () => qa.one(folder.data));
+    if (session === null) throw new HttpError(404, `no recordings for session ${folder.data}`);
     res.json(session);
   });
   return router;

@@ -2,8 +2,15 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
 import type { Store } from '../state';
-import { RECORDING_FILE_NAMES, SESSION_TIMESTAMP_PATTERN, type ObjectStorage, type StoredObject } from '../storage';
-import { SESSIONS_PREFIX, extensionOf, sessionIdToIso, sessionKeyParts } from '../storage-stats/layout';
+import {
+  RECORDINGS_PREFIX,
+  RECORDING_FILE_NAMES,
+  extensionOf,
+  isTimestampFolder,
+  parseRecordingKey,
+  recordingFolderPrefix,
+} from '../domain/layout';
+import type { ObjectStorage, StoredObject } from '../storage';
 import { analyseNpz } from './analyse';
 import { mapLimit } from './map-limit';
 import { scoreNpz, type NpzScore } from './qa-score';
@@ -20,14 +27,17 @@ export interface QaServiceDeps {
 /** Bump when scoring changes, so results cached by an older version are re-read. */
 const SCORING_VERSION = 1;
 
-interface SessionFiles {
-  sessionId: string;
+/** One recording folder's files; the spec's QAMetrics calls it a session. */
+interface FolderFiles {
+  recordingFolder: string;
+  /** From the folder name, for recordings whose NPZ carries no capture date. */
+  folderIsoTime?: string;
   npz?: StoredObject;
   hasMp4: boolean;
 }
 
 /**
- * QA of every recorded session: lists sessions/, scores each session_data.npz
+ * QA of every recording folder: lists sessions/, scores each session_data.npz
  * (cached by ETag in the store, so only new or changed files are read), with
  * at most `concurrency` files read at once.
  */
@@ -41,8 +51,8 @@ export class QaService {
   }
 
   async all(): Promise<QaMetrics> {
-    const sessions = await this.listSessions(SESSIONS_PREFIX);
-    const scored = await mapLimit(sessions, this.deps.config.concurrency, (s) => this.scoreSession(s));
+    const folders = await this.listFolders(RECORDINGS_PREFIX);
+    const scored = await mapLimit(folders, this.deps.config.concurrency, (f) => this.scoreFolder(f));
     scored.sort((a, b) => (a.sessionId < b.sessionId ? 1 : a.sessionId > b.sessionId ? -1 : 0));
     const result: QaMetrics = {
       overview: {
@@ -68,34 +78,38 @@ export class QaService {
     return result;
   }
 
-  /** One session's QA, or null when the session has no files. `sessionId` must be validated by the caller. */
-  async one(sessionId: string): Promise<QaSession | null> {
-    const [session] = await this.listSessions(`${SESSIONS_PREFIX}${sessionId}/`);
-    return session ? this.scoreSession(session) : null;
+  /** One recording folder's QA, or null when it has no files. The folder name must be validated by the caller. */
+  async one(recordingFolder: string): Promise<QaSession | null> {
+    const [folder] = await this.listFolders(recordingFolderPrefix(recordingFolder));
+    return folder ? this.scoreFolder(folder) : null;
   }
 
-  private async listSessions(prefix: string): Promise<SessionFiles[]> {
-    const sessions = new Map<string, SessionFiles>();
+  private async listFolders(prefix: string): Promise<FolderFiles[]> {
+    const folders = new Map<string, FolderFiles>();
     for await (const object of this.deps.storage.listObjects(prefix)) {
-      const parts = sessionKeyParts(object.key);
-      if (!parts || !SESSION_TIMESTAMP_PATTERN.test(parts.sessionId)) continue;
-      let session = sessions.get(parts.sessionId);
-      if (!session) sessions.set(parts.sessionId, (session = { sessionId: parts.sessionId, hasMp4: false }));
-      if (parts.file === RECORDING_FILE_NAMES.data) session.npz = object;
-      if (extensionOf(parts.file) === 'mp4') session.hasMp4 = true;
+      const parts = parseRecordingKey(object.key);
+      // Only folders of the spec's form: the route takes those alone, so the list offers nothing it cannot open.
+      if (!parts || !isTimestampFolder(parts.recordingFolder)) continue;
+      let folder = folders.get(parts.recordingFolder);
+      if (!folder) {
+        folder = { recordingFolder: parts.recordingFolder, folderIsoTime: parts.folderIsoTime, hasMp4: false };
+        folders.set(parts.recordingFolder, folder);
+      }
+      if (parts.file === RECORDING_FILE_NAMES.data) folder.npz = object;
+      if (extensionOf(parts.file) === 'mp4') folder.hasMp4 = true;
     }
-    return [...sessions.values()];
+    return [...folders.values()];
   }
 
-  private async scoreSession(session: SessionFiles): Promise<QaSession> {
-    const score = session.npz
-      ? await this.scoreFile(session.npz)
+  private async scoreFolder(folder: FolderFiles): Promise<QaSession> {
+    const score = folder.npz
+      ? await this.scoreFile(folder.npz)
       : scoreNpz({ unreadable: `no ${RECORDING_FILE_NAMES.data} in this session` }, this.scoreOptions());
     const { captureDate, ...rest } = score;
     return {
-      sessionId: session.sessionId,
-      captureDate: captureDate ?? sessionIdToIso(session.sessionId) ?? '',
-      status: session.npz && session.hasMp4 ? 'complete' : 'incomplete',
+      sessionId: folder.recordingFolder,
+      captureDate: captureDate ?? folder.folderIsoTime ?? '',
+      status: folder.npz && folder.hasMp4 ? 'complete' : 'incomplete',
       ...rest,
     };
   }

@@ -1,6 +1,6 @@
 import type { StoredObject } from '../storage';
 import { monthlyCosts, type StoragePrices } from './costs';
-import { PROCESSED_PREFIX, extensionOf, sessionKeyParts } from './layout';
+import { PROCESSED_PREFIX, extensionOf, parseRecordingKey } from '../domain/layout';
 
 /** The spec's S3Stats. Sizes in GB are bytes / 2^30, in MB bytes / 2^20. */
 export interface S3Stats {
@@ -26,7 +26,7 @@ const MB = 1024 ** 2;
 /** byType key of files without an extension. */
 export const NO_EXTENSION = '(none)';
 
-interface SessionAcc {
+interface FolderAcc {
   files: number;
   bytes: number;
   hasMp4: boolean;
@@ -43,14 +43,15 @@ interface DayAcc {
 
 /**
  * Folds a whole listing into S3Stats in one pass. Memory grows with the
- * number of sessions, days and processed files (all of which are in the
+ * number of recording folders, days and processed files (all of which are in the
  * answer), not with the listing.
  */
 export async function computeS3Stats(objects: AsyncIterable<StoredObject>, prices: StoragePrices, now = new Date()): Promise<S3Stats> {
   let totalFiles = 0;
   let totalBytes = 0;
   const types = new Map<string, { count: number; bytes: number }>();
-  const sessions = new Map<string, SessionAcc>();
+  /** By recording folder; the spec's S3Stats lists them as sessions. */
+  const folders = new Map<string, FolderAcc>();
   const days = new Map<string, DayAcc>();
   const processed: S3Stats['processedOutputs']['files'] = [];
   let processedBytes = 0;
@@ -69,14 +70,14 @@ export async function computeS3Stats(objects: AsyncIterable<StoredObject>, price
     if (ext === 'mp4') videoSizes.push(object.size);
     if (ext === 'npz') npzSizes.push(object.size);
 
-    const parts = sessionKeyParts(object.key);
+    const parts = parseRecordingKey(object.key);
     if (parts) {
-      const session = sessions.get(parts.sessionId) ?? { files: 0, bytes: 0, hasMp4: false, hasNpz: false };
-      session.files++;
-      session.bytes += object.size;
-      session.hasMp4 ||= ext === 'mp4';
-      session.hasNpz ||= ext === 'npz';
-      sessions.set(parts.sessionId, session);
+      const folder = folders.get(parts.recordingFolder) ?? { files: 0, bytes: 0, hasMp4: false, hasNpz: false };
+      folder.files++;
+      folder.bytes += object.size;
+      folder.hasMp4 ||= ext === 'mp4';
+      folder.hasNpz ||= ext === 'npz';
+      folders.set(parts.recordingFolder, folder);
     } else if (object.key.startsWith(PROCESSED_PREFIX)) {
       processed.push({ name: object.key.slice(PROCESSED_PREFIX.length), sizeGB: object.size / GB, date: object.lastModified.toISOString() });
       processedBytes += object.size;
@@ -92,7 +93,7 @@ export async function computeS3Stats(objects: AsyncIterable<StoredObject>, price
     days.set(date, day);
   }
 
-  const sessionList = [...sessions].map(([id, s]) => ({
+  const sessionList = [...folders].map(([id, s]) => ({
     id,
     files: s.files,
     sizeGB: s.bytes / GB,

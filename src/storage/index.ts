@@ -3,11 +3,12 @@ import { LocalStorage } from './local-storage';
 import { S3Storage } from './s3-storage';
 import type { ObjectStorage } from './types';
 
-export type { ObjectStorage, StoredObject, StoredPart, PendingMultipartUpload } from './types';
-export { ObjectNotFoundError, UploadNotFoundError, InvalidPartError, PartTooLargeError } from './types';
+export type { ObjectStorage, MultipartUploads, LocalPartReceiver, StoredObject, StoredPart, PendingMultipartUpload } from './types';
+export { ObjectNotFoundError, UploadNotFoundError, InvalidPartError, PartTooLargeError } from './errors';
 export { PartUrlSigner, LOCAL_UPLOAD_PATH } from './part-url-signer';
 export * from './keys';
 export { LocalStorage, S3Storage };
+export type { S3StorageOptions } from './s3-storage';
 
 /** S3 when S3_BUCKET_NAME is configured, otherwise local disk under DATA_DIR. */
 export function createStorage(config: Config): ObjectStorage {

@@ -8,14 +8,8 @@ import { assertSafeKey } from './keys';
 import { KeyedMutex } from './keyed-mutex';
 import { bareEtag, md5Meter } from './md5-meter';
 import type { PartUrlSigner } from './part-url-signer';
-import {
-  InvalidPartError,
-  PartTooLargeError,
-  UploadNotFoundError,
-  type MultipartStorage,
-  type PendingMultipartUpload,
-  type StoredPart,
-} from './types';
+import { InvalidPartError, PartTooLargeError, UploadNotFoundError } from './errors';
+import type { LocalPartReceiver, MultipartUploads, PendingMultipartUpload, StoredPart } from './types';
 
 /**
  * S3-style multipart uploads on local disk, under DATA_DIR/.multipart/{uploadId}/:
@@ -41,14 +35,14 @@ interface UploadMeta {
   initiated: string;
 }
 
-export class LocalMultipart implements MultipartStorage {
+export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
   private readonly base: string;
   private readonly locks = new KeyedMutex();
 
   /** `pathOf` maps a checked key to its final file path. */
   constructor(
     root: string,
-    private readonly signer: PartUrlSigner,
+    readonly signer: PartUrlSigner,
     private readonly pathOf: (key: string) => string,
   ) {
     this.base = path.join(root, '.multipart');
@@ -156,6 +150,7 @@ export class LocalMultipart implements MultipartStorage {
   async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
     if (!UPLOAD_ID_PATTERN.test(uploadId)) return;
     const meta = await this.readMeta(uploadId);
+    // Without metadata (a create that broke off, listed with key '') there is no key to compare: it goes.
     if (meta && meta.key !== key) return;
     await rm(this.dirOf(uploadId), { recursive: true, force: true });
   }
@@ -167,33 +162,11 @@ export class LocalMultipart implements MultipartStorage {
       if (meta) {
         yield { key: meta.key, uploadId, initiated: new Date(meta.initiated) };
       } else {
-        // A directory without metadata is a create that broke off; report it so the sweep clears it.
+        // A directory without metadata is a create that broke off; listed with key '' so the sweep aborts it.
         const info = await stat(this.dirOf(uploadId)).catch(() => null);
         if (info) yield { key: '', uploadId, initiated: info.mtime };
       }
     }
-  }
-
-  async putObjectStream(key: string, body: Readable, _contentType: string): Promise<{ etag: string; size: number }> {
-    const target = this.pathOf(key);
-    await mkdir(path.dirname(target), { recursive: true });
-    // A dot-name beside the target: invisible to listObjects, and the rename stays on one file system.
-    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-    const meter = md5Meter();
-    try {
-      await pipeline(body, meter.stream, createWriteStream(temp));
-      await rename(temp, target);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
-    return { etag: meter.etag(), size: meter.size };
-  }
-
-  /** Removes a broken-off upload directory (no metadata); see listMultipartUploads(). */
-  async removeBroken(uploadId: string): Promise<void> {
-    if (!UPLOAD_ID_PATTERN.test(uploadId) || (await this.readMeta(uploadId))) return;
-    await rm(this.dirOf(uploadId), { recursive: true, force: true });
   }
 
   /** The one place an upload ID becomes a path: only IDs of this driver's form, so none can leave `.multipart/`. */

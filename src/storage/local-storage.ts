@@ -1,13 +1,15 @@
-import { createHash } from 'node:crypto';
-import { constants, createReadStream, type Stats } from 'node:fs';
-import { access, mkdir, readdir, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants, createReadStream, createWriteStream, type Stats } from 'node:fs';
+import { access, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ObjectNotFoundError } from './errors';
 import { assertSafeKey } from './keys';
-import { ForwardsWrites } from './forward-writes';
 import { LocalMultipart } from './local-multipart';
+import { md5Meter } from './md5-meter';
 import { PartUrlSigner } from './part-url-signer';
-import { ObjectNotFoundError, type ObjectStorage, type StoredObject, type StoredPart } from './types';
+import type { LocalPartReceiver, MultipartUploads, ObjectStorage, StoredObject } from './types';
 
 export interface LocalStorageOptions {
   /** Signs part URLs; derive it from the server secret so URLs survive a restart. */
@@ -19,19 +21,19 @@ export interface LocalStorageOptions {
  * Names starting with '.' are the driver's own working files (for example
  * in-progress multipart parts) and are never listed as objects.
  */
-export class LocalStorage extends ForwardsWrites implements ObjectStorage {
+export class LocalStorage implements ObjectStorage {
   readonly kind = 'local' as const;
-
-  readonly signer: PartUrlSigner;
-  protected readonly writes: LocalMultipart;
+  readonly multipart: MultipartUploads;
+  /** Part URLs point back at this server: the same multipart area receives the bodies. */
+  readonly localParts: LocalPartReceiver;
 
   constructor(
     readonly root: string,
     options: LocalStorageOptions = {},
   ) {
-    super();
-    this.signer = new PartUrlSigner(options.signingSecret);
-    this.writes = new LocalMultipart(root, this.signer, (key) => this.pathOf(key));
+    const multipart = new LocalMultipart(root, new PartUrlSigner(options.signingSecret), (key) => this.pathOf(key));
+    this.multipart = multipart;
+    this.localParts = multipart;
   }
 
   get location(): string {
@@ -74,17 +76,23 @@ export class LocalStorage extends ForwardsWrites implements ObjectStorage {
     return createReadStream(file);
   }
 
+  async putObjectStream(key: string, body: Readable, _contentType: string): Promise<{ etag: string; size: number }> {
+    const target = this.pathOf(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    // A dot-name beside the target: invisible to listObjects, and the rename stays on one file system.
+    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    const meter = md5Meter();
+    try {
+      await pipeline(body, meter.stream, createWriteStream(temp));
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    return { etag: meter.etag(), size: meter.size };
+  }
+
   async close(): Promise<void> {}
-
-  /** Streams a part sent to a signed URL (the caller has checked the signature). */
-  writePart(key: string, uploadId: string, partNumber: number, body: Readable): Promise<StoredPart> {
-    return this.writes.writePart(key, uploadId, partNumber, body);
-  }
-
-  /** Removes what a create that broke off left behind (listed with an empty key). */
-  removeBrokenUpload(uploadId: string): Promise<void> {
-    return this.writes.removeBroken(uploadId);
-  }
 
   private async *walk(dirKey: string, prefix: string): AsyncIterable<StoredObject> {
     let entries;

@@ -7,17 +7,16 @@ import {
   paginateListParts,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { Readable } from 'node:stream';
 import { assertSafeKey } from './keys';
-import { InvalidPartError, UploadNotFoundError, type MultipartStorage, type PendingMultipartUpload, type StoredPart } from './types';
+import { InvalidPartError, UploadNotFoundError } from './errors';
+import type { MultipartUploads, PendingMultipartUpload, StoredPart } from './types';
 
 /** SigV4 presigned URLs cannot outlive seven days. */
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
 /** The multipart half of the S3 driver, over one client and bucket. */
-export class S3Multipart implements MultipartStorage {
+export class S3Multipart implements MultipartUploads {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
@@ -91,20 +90,6 @@ export class S3Multipart implements MultipartStorage {
       keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
       uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
     } while (keyMarker !== undefined);
-  }
-
-  /** lib-storage's managed upload: small bodies go up in one PUT, large ones as a multipart upload it aborts on failure. */
-  async putObjectStream(key: string, body: Readable, contentType: string): Promise<{ etag: string; size: number }> {
-    let size = 0;
-    body.on('data', (chunk: Buffer) => (size += chunk.length));
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: assertSafeKey(key), Body: body, ContentType: contentType },
-      queueSize: 2,
-      leavePartsOnError: false,
-    });
-    const out = await upload.done();
-    return { etag: out.ETag ?? '', size };
   }
 }
 

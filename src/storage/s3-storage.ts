@@ -5,12 +5,14 @@ import {
   S3Client,
   paginateListObjectsV2,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
+import { ObjectNotFoundError } from './errors';
 import { assertSafeKey } from './keys';
 import { S3Multipart } from './s3-multipart';
-import { ForwardsWrites } from './forward-writes';
-import { ObjectNotFoundError, type ObjectStorage, type StoredObject } from './types';
+import type { MultipartUploads, ObjectStorage, StoredObject } from './types';
 
+/** Where the bucket is and how to reach it; the configuration (Config.storage.s3) is of this type. */
 export interface S3StorageOptions {
   bucket: string;
   region: string;
@@ -19,15 +21,22 @@ export interface S3StorageOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
+/** S3's own listing page; tests pass a small one so paging is cheap to exercise. */
+const DEFAULT_LIST_PAGE_SIZE = 1000;
+
 /** Recordings in an S3 bucket (or an S3-compatible store via endpoint + path style). */
-export class S3Storage extends ForwardsWrites implements ObjectStorage {
+export class S3Storage implements ObjectStorage {
   readonly kind = 's3' as const;
   readonly client: S3Client;
   readonly bucket: string;
-  protected readonly writes: S3Multipart;
+  readonly multipart: MultipartUploads;
+  private readonly listPageSize: number;
 
-  constructor(readonly options: S3StorageOptions) {
-    super();
+  constructor(
+    readonly options: S3StorageOptions,
+    { listPageSize = DEFAULT_LIST_PAGE_SIZE }: { listPageSize?: number } = {},
+  ) {
+    this.listPageSize = listPageSize;
     this.bucket = options.bucket;
     this.client = new S3Client({
       region: options.region,
@@ -39,7 +48,7 @@ export class S3Storage extends ForwardsWrites implements ObjectStorage {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
-    this.writes = new S3Multipart(this.client, this.bucket);
+    this.multipart = new S3Multipart(this.client, this.bucket);
   }
 
   get location(): string {
@@ -53,7 +62,7 @@ export class S3Storage extends ForwardsWrites implements ObjectStorage {
   }
 
   async *listObjects(prefix = ''): AsyncIterable<StoredObject> {
-    const pages = paginateListObjectsV2({ client: this.client, pageSize: 1000 }, { Bucket: this.bucket, Prefix: prefix });
+    const pages = paginateListObjectsV2({ client: this.client, pageSize: this.listPageSize }, { Bucket: this.bucket, Prefix: prefix });
     for await (const page of pages) {
       for (const item of page.Contents ?? []) {
         if (!item.Key) continue;
@@ -90,6 +99,20 @@ export class S3Storage extends ForwardsWrites implements ObjectStorage {
       if (isNotFound(err)) throw new ObjectNotFoundError(key);
       throw err;
     }
+  }
+
+  /** lib-storage's managed upload: small bodies go up in one PUT, large ones as a multipart upload it aborts on failure. */
+  async putObjectStream(key: string, body: Readable, contentType: string): Promise<{ etag: string; size: number }> {
+    let size = 0;
+    body.on('data', (chunk: Buffer) => (size += chunk.length));
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: assertSafeKey(key), Body: body, ContentType: contentType },
+      queueSize: 2,
+      leavePartsOnError: false,
+    });
+    const out = await upload.done();
+    return { etag: out.ETag ?? '', size };
   }
 
   async close(): Promise<void> {

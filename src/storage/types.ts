@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { PartUrlSigner } from './part-url-signer';
 
 /** An object in storage, as S3 lists it. */
 export interface StoredObject {
@@ -10,11 +11,15 @@ export interface StoredObject {
 }
 
 /**
- * Where recordings live. One interface, a local-disk driver (the embedded
- * default, same key layout as the bucket) and an S3 driver side by side.
- * Keys are always produced by the server (see keys.ts), never taken from clients.
+ * Where recordings live, described by what it offers: whole objects (on the
+ * storage itself), S3-style multipart uploads (`multipart`), and, only where
+ * the driver has them, optional capabilities callers ask for by property
+ * (`localParts`) instead of by driver class. A local-disk driver (the embedded
+ * default, same key layout as the bucket) and an S3 driver implement it and
+ * pass one contract suite (test/storage/object-storage.contract.ts).
+ * Keys are always produced by the server, never taken from clients.
  */
-export interface ObjectStorage extends MultipartStorage {
+export interface ObjectStorage {
   readonly kind: 'local' | 's3';
   /** A human-readable location for logs and /health, never containing credentials. */
   readonly location: string;
@@ -25,36 +30,24 @@ export interface ObjectStorage extends MultipartStorage {
   headObject(key: string): Promise<StoredObject | null>;
   /** A stream of the object's bytes; rejects with ObjectNotFoundError when absent. */
   readObject(key: string): Promise<Readable>;
+  /** Streams a body of unknown length into place; the object appears whole or not at all. */
+  putObjectStream(key: string, body: Readable, contentType: string): Promise<{ etag: string; size: number }>;
   close(): Promise<void>;
-}
 
-export class ObjectNotFoundError extends Error {
-  constructor(readonly key: string) {
-    super(`no object at ${key}`);
-    this.name = 'ObjectNotFoundError';
-  }
-}
-
-/** A part stored so far in a multipart upload. */
-export interface StoredPart {
-  partNumber: number;
-  /** Quoted MD5 of the part, as S3 answers it. */
-  etag: string;
-  size: number;
-}
-
-/** A multipart upload the storage still holds (not yet completed or aborted). */
-export interface PendingMultipartUpload {
-  key: string;
-  uploadId: string;
-  initiated: Date;
+  readonly multipart: MultipartUploads;
+  /**
+   * Present when part URLs point back at this server (the local driver): the
+   * part route checks the URL with `signer` and hands the body to `writePart`.
+   * With S3, clients PUT parts to the bucket and this is absent.
+   */
+  readonly localParts?: LocalPartReceiver;
 }
 
 /**
- * The write side: S3-style multipart uploads (the local driver mimics S3's
- * semantics) and a streaming single put. Keys are produced by the server.
+ * S3-style multipart uploads (the local driver mimics S3's semantics).
+ * Keys are produced by the server.
  */
-export interface MultipartStorage {
+export interface MultipartUploads {
   /**
    * Starts a multipart upload; resolves with the storage's upload ID. Every part
    * but the last is `partSize` bytes (the local driver writes parts in place at
@@ -73,32 +66,32 @@ export interface MultipartStorage {
   completeMultipartUpload(key: string, uploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<{ etag: string }>;
   /** Discards the upload and its parts; an unknown upload is not an error. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
-  /** Uploads the storage still holds, for the stale-upload sweep. */
+  /**
+   * Uploads the storage still holds, for the stale-upload sweep. Each one can be
+   * discarded by abortMultipartUpload with the key and ID listed (the local
+   * driver lists a create that broke off before recording its key with key '').
+   */
   listMultipartUploads(): AsyncIterable<PendingMultipartUpload>;
-  /** Streams a body of unknown length into place; the object appears whole or not at all. */
-  putObjectStream(key: string, body: Readable, contentType: string): Promise<{ etag: string; size: number }>;
 }
 
-/** The storage does not know this upload (never started, completed, aborted or swept). */
-export class UploadNotFoundError extends Error {
-  constructor(readonly uploadId: string) {
-    super('no such multipart upload');
-    this.name = 'UploadNotFoundError';
-  }
+/** The local driver's part route: bodies it receives itself, at URLs it signs. */
+export interface LocalPartReceiver {
+  readonly signer: PartUrlSigner;
+  /** Streams one part into place (the caller has checked the URL); resolves with its quoted MD5 and size. */
+  writePart(key: string, uploadId: string, partNumber: number, body: Readable): Promise<StoredPart>;
 }
 
-/** A part named in a complete is missing, was replaced, or does not fit the upload. */
-export class InvalidPartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidPartError';
-  }
+/** A part stored so far in a multipart upload. */
+export interface StoredPart {
+  partNumber: number;
+  /** Quoted MD5 of the part, as S3 answers it. */
+  etag: string;
+  size: number;
 }
 
-/** A part body is larger than the upload's part size. */
-export class PartTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super(`part is larger than the upload's part size of ${limit} bytes`);
-    this.name = 'PartTooLargeError';
-  }
+/** A multipart upload the storage still holds (not yet completed or aborted). */
+export interface PendingMultipartUpload {
+  key: string;
+  uploadId: string;
+  initiated: Date;
 }

@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import type { RestAuthDeps } from '../http/require-auth';
 import type { Metrics } from '../metrics';
 import type { Store } from '../state';
-import { LocalStorage, type ObjectStorage } from '../storage';
+import type { ObjectStorage } from '../storage';
 import { legacyUploadRoutes } from './legacy-upload';
 import { localPartRoutes } from './local-part-routes';
 import { SessionProgress, type SessionUploadListener } from './session-progress';
@@ -52,7 +52,8 @@ export function createUploads(deps: UploadsDeps) {
   });
   const maxUploadBytes = deps.config.limits.maxUploadBytes;
   const router = Router();
-  if (deps.storage instanceof LocalStorage) router.use(localPartRoutes(deps.storage, deps.metrics));
+  // Only a driver whose part URLs point back at this server needs the part route.
+  if (deps.storage.localParts) router.use(localPartRoutes(deps.storage.localParts, deps.metrics));
   router.use(
     chunkedUploadRoutes({ auth: deps.auth, service, maxUploadBytes, publicBaseUrl: deps.config.uploads.publicBaseUrl }),
   );

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Metrics } from '../metrics';
-import { LOCAL_UPLOAD_PATH, PartTooLargeError, UploadNotFoundError, isSafeKey, type LocalStorage } from '../storage';
+import { LOCAL_UPLOAD_PATH, PartTooLargeError, UploadNotFoundError, isSafeKey, type LocalPartReceiver } from '../storage';
 import { handle } from './http';
 import { partNumberSchema } from './schemas';
 import { UploadError } from './upload-error';
@@ -23,7 +23,7 @@ const querySchema = z.object({
  * part, get its ETag back in the ETag header, as S3 does. The URL itself is the
  * credential (HMAC over upload, key, part and expiry), so no token is needed.
  */
-export function localPartRoutes(storage: LocalStorage, metrics: Metrics): Router {
+export function localPartRoutes(parts: LocalPartReceiver, metrics: Metrics): Router {
   const router = Router();
   router.put(
     `${LOCAL_UPLOAD_PATH}/:uploadId/:partNumber`,
@@ -34,7 +34,7 @@ export function localPartRoutes(storage: LocalStorage, metrics: Metrics): Router
       });
       const { uploadId, partNumber } = parseOr400(paramsSchema, req.params, 'part URL');
       const { key, expires, signature } = parseOr400(querySchema, req.query, 'part URL');
-      const check = storage.signer.check({ uploadId, key, partNumber, expires }, signature);
+      const check = parts.signer.check({ uploadId, key, partNumber, expires }, signature);
       if (!check.ok) {
         metrics.uploadErrors.inc({ error_type: check.reason === 'expired' ? 'expired_url' : 'bad_signature' });
         throw new UploadError(
@@ -44,7 +44,7 @@ export function localPartRoutes(storage: LocalStorage, metrics: Metrics): Router
         );
       }
       try {
-        const part = await storage.writePart(key, uploadId, partNumber, req);
+        const part = await parts.writePart(key, uploadId, partNumber, req);
         res.setHeader('ETag', part.etag);
         res.setHeader('Access-Control-Expose-Headers', 'ETag');
         res.status(200).end();

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { SESSION_TIMESTAMP_PATTERN } from '../storage';
+import { RECORDING_TIMESTAMP_PATTERN, isIssuedRecordingKey } from '../domain/layout';
 import { MAX_PARTS } from './part-size';
 
 /** Request shapes of the upload endpoints. Everything a client sends passes through one of these. */
 
 export const timestampSchema = z
   .string({ message: 'timestamp is required' })
-  .regex(SESSION_TIMESTAMP_PATTERN, { message: 'timestamp must be YYYYMMDD_HHMMSS, e.g. 20260206_143052' });
+  .regex(RECORDING_TIMESTAMP_PATTERN, { message: 'timestamp must be YYYYMMDD_HHMMSS, e.g. 20260206_143052' });
 
 export const fileTypeSchema = z.enum(['video', 'data'], { message: "fileType must be 'video' or 'data'" });
 
@@ -22,7 +22,7 @@ export const uploadIdSchema = z
 /** Only keys this server derives: sessions/{timestamp}/recording.mp4 or session_data.npz. */
 export const s3KeySchema = z
   .string({ message: 's3Key is required' })
-  .regex(/^sessions\/\d{8}_\d{6}\/(recording\.mp4|session_data\.npz)$/, {
+  .refine(isIssuedRecordingKey, {
     message: 's3Key is not a key this server issued (sessions/{timestamp}/recording.mp4 or session_data.npz)',
   });
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Store } from '../state';
-import { LocalStorage, type ObjectStorage } from '../storage';
+import { isRecordingsKey } from '../domain/layout';
+import type { ObjectStorage } from '../storage';
 import type { UploadService } from './upload-service';
 
 export interface SweepOptions {
@@ -50,12 +51,12 @@ export class UploadSweeper {
         await this.o.service.discard(record, 'expired');
         result.expired++;
       }
-      for await (const pending of this.o.storage.listMultipartUploads()) {
-        // Only keys this server writes: the bucket may hold other tools' uploads.
-        const ours = pending.key.startsWith('sessions/') || pending.key === '';
+      const { multipart } = this.o.storage;
+      for await (const pending of multipart.listMultipartUploads()) {
+        // Only keys this server writes (the bucket may hold other tools' uploads), and creates that broke off before naming theirs.
+        const ours = isRecordingsKey(pending.key) || pending.key === '';
         if (!ours || known.has(pending.uploadId) || pending.initiated.getTime() > cutoff) continue;
-        if (pending.key === '' && this.o.storage instanceof LocalStorage) await this.o.storage.removeBrokenUpload(pending.uploadId);
-        else await this.o.storage.abortMultipartUpload(pending.key, pending.uploadId);
+        await multipart.abortMultipartUpload(pending.key, pending.uploadId);
         result.orphaned++;
       }
       await this.o.service.refreshInProgress();

@@ -5,10 +5,10 @@ import {
   InvalidPartError,
   bareEtag,
   UploadNotFoundError,
-  recordingKey,
   type ObjectStorage,
   type StoredPart,
 } from '../storage';
+import { recordingKey } from '../domain/layout';
 import { planParts } from './part-size';
 import type { CompleteRequest, SignPartsRequest, StartRequest, UploadRef } from './schemas';
 import type { SessionProgress } from './session-progress';
@@ -47,7 +47,7 @@ export class UploadService {
     const key = recordingKey(req.timestamp, req.fileType);
     await this.refuseOverwrite(key, uploader);
     const { partSize, totalParts } = planParts(req.fileSize);
-    const uploadId = await this.o.storage
+    const uploadId = await this.o.storage.multipart
       .createMultipartUpload(key, { contentType: CONTENT_TYPES[req.fileType], partSize })
       .catch((err: unknown) => {
         throw this.storageFailed(err);
@@ -136,7 +136,7 @@ export class UploadService {
     }
     let etag: string;
     try {
-      ({ etag } = await this.o.storage.completeMultipartUpload(
+      ({ etag } = await this.o.storage.multipart.completeMultipartUpload(
         record.key,
         record.uploadId,
         parts.map((p) => ({ partNumber: p.partNumber, etag: stored.get(p.partNumber)!.etag })),
@@ -169,7 +169,7 @@ export class UploadService {
 
   /** Aborts an in-progress upload in storage and forgets it (client abort or the sweep). */
   async discard(record: UploadRecord, reason: 'aborted' | 'expired'): Promise<void> {
-    await this.o.storage.abortMultipartUpload(record.key, record.uploadId).catch((err: unknown) => {
+    await this.o.storage.multipart.abortMultipartUpload(record.key, record.uploadId).catch((err: unknown) => {
       throw this.storageFailed(err);
     });
     await this.o.store.uploads.remove(record.uploadId);
@@ -230,7 +230,7 @@ export class UploadService {
 
   private async storedParts(record: UploadRecord): Promise<StoredPart[]> {
     try {
-      return await this.o.storage.listParts(record.key, record.uploadId);
+      return await this.o.storage.multipart.listParts(record.key, record.uploadId);
     } catch (err) {
       if (err instanceof UploadNotFoundError) {
         throw new UploadError('not-found', 'not_found', 'storage no longer holds this upload (aborted or expired); start a new one');
@@ -243,7 +243,7 @@ export class UploadService {
     const urls: PartUrl[] = [];
     try {
       for (const partNumber of partNumbers) {
-        const url = await this.o.storage.presignPartUrl(record.key, record.uploadId, partNumber, this.o.partUrlExpirySeconds);
+        const url = await this.o.storage.multipart.presignPartUrl(record.key, record.uploadId, partNumber, this.o.partUrlExpirySeconds);
         urls.push({ partNumber, url: url.startsWith('/') ? `${baseUrl}${url}` : url });
       }
     } catch (err) {

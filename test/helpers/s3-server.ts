@@ -15,9 +15,10 @@ export interface TestS3 {
 /**
  * A real S3 protocol server (s3rver) in this process, on a free port, with a
  * fresh temp directory and one empty bucket. stop() closes the storage client
- * and the server and removes the directory.
+ * and the server and removes the directory. A small `listPageSize` makes
+ * listing page after a few objects instead of S3's 1,000.
  */
-export async function startS3Server(): Promise<TestS3> {
+export async function startS3Server(options: { listPageSize?: number } = {}): Promise<TestS3> {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'capture-s3rver-'));
   const bucket = 'capture-test';
   const server = new S3rver({
@@ -36,7 +37,7 @@ export async function startS3Server(): Promise<TestS3> {
     endpoint,
     forcePathStyle: true,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  }, options);
   return {
     endpoint,
     bucket,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/config';
 import { monthlyCosts, resolvePrices } from '../../src/storage-stats/costs';
-import { extensionOf, sessionIdToIso, sessionKeyParts } from '../../src/storage-stats/layout';
 import { summarise } from '../../src/storage-stats/s3-stats';
 
 describe('storage prices', () => {
@@ -32,17 +31,7 @@ describe('storage prices', () => {
   });
 });
 
-describe('bucket layout', () => {
-  it('reads session folders, extensions and session times from keys', () => {
-    expect(sessionKeyParts('sessions/20260206_143052/recording.mp4')).toEqual({ sessionId: '20260206_143052', file: 'recording.mp4' });
-    expect(sessionKeyParts('sessions/recording.mp4')).toBeUndefined();
-    expect(sessionKeyParts('client_output/a.zip')).toBeUndefined();
-    expect(extensionOf('sessions/x/Recording.MP4')).toBe('mp4');
-    expect(extensionOf('readme')).toBe('');
-    expect(extensionOf('dir.v2/.hidden')).toBe('');
-    expect(sessionIdToIso('20260206_143052')).toBe('2026-02-06T14:30:52Z');
-  });
-
+describe('size summaries', () => {
   it('summarises sizes, with the median of an even count the mean of the middle two', () => {
     expect(summarise([4, 1, 3, 2], 1)).toEqual({ count: 4, min: 1, max: 4, avg: 2.5, median: 2.5 });
     expect(summarise([5, 1, 3], 1).median).toBe(3);

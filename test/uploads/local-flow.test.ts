@@ -95,7 +95,7 @@ describe('chunked upload through the local driver', () => {
     }
 
     const storage = server.storage as LocalStorage;
-    const expired = storage.signer.url({ uploadId: started.uploadId, key: started.s3Key, partNumber: 1, expires: Math.floor(Date.now() / 1000) - 1 });
+    const expired = storage.localParts.signer.url({ uploadId: started.uploadId, key: started.s3Key, partNumber: 1, expires: Math.floor(Date.now() / 1000) - 1 });
     const res = await client.putPart(`${server.url()}${expired}`, body);
     expect(res.status).toBe(403);
     expect(res.body).toContain('expired');

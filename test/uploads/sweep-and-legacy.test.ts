@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -54,10 +54,19 @@ describe('stale-upload sweep (local driver)', () => {
 
   it('aborts uploads storage holds without a record (store lost on restart), once they are old', async () => {
     const { sweeper, storage, dataDir } = setup();
-    const orphan = await storage.createMultipartUpload('sessions/20260206_143052/recording.mp4', { contentType: 'video/mp4', partSize: 10 * MiB });
+    const orphan = await storage.multipart.createMultipartUpload('sessions/20260206_143052/recording.mp4', { contentType: 'video/mp4', partSize: 10 * MiB });
     expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0 });
     expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 1 });
     expect(existsSync(path.join(dataDir, '.multipart', orphan))).toBe(false);
+  });
+
+  it('clears what a create that broke off left (a directory without metadata), once it is old', async () => {
+    const { sweeper, dataDir } = setup();
+    const broken = path.join(dataDir, '.multipart', 'ab'.repeat(16));
+    mkdirSync(path.join(broken, 'parts'), { recursive: true });
+    expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0 });
+    expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 1 });
+    expect(existsSync(broken)).toBe(false);
   });
 });
 

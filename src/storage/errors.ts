@@ -1,0 +1,32 @@
+/** What every driver throws, so callers handle storage failures without knowing the driver. */
+
+export class ObjectNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`no object at ${key}`);
+    this.name = 'ObjectNotFoundError';
+  }
+}
+
+/** The storage does not know this upload (never started, completed, aborted or swept). */
+export class UploadNotFoundError extends Error {
+  constructor(readonly uploadId: string) {
+    super('no such multipart upload');
+    this.name = 'UploadNotFoundError';
+  }
+}
+
+/** A part named in a complete is missing, was replaced, or does not fit the upload. */
+export class InvalidPartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidPartError';
+  }
+}
+
+/** A part body is larger than the upload's part size. */
+export class PartTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`part is larger than the upload's part size of ${limit} bytes`);
+    this.name = 'PartTooLargeError';
+  }
+}
