@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   not_found: { status: 404, meaning: 'no such resource' },
   unknown_device: { status: 404, meaning: 'the device has never connected' },
   conflict: { status: 409, meaning: 'the resource is not in a state that allows this' },
+  device_offline: { status: 409, meaning: 'the device is not connected' },
+  lock_held: { status: 409, meaning: 'another tablet holds the device' },
   key_conflict: { status: 409, meaning: 'another recording already owns that object key' },
   // Size and rate
   too_large: { status: 413, meaning: 'the body is over its limit' },

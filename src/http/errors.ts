@@ -1,27 +1,14 @@
 import type { NextFunction, Request, Response } from 'express';
-import { isDomainError } from '../domain/errors';
+import { DomainError, ERROR_CODES, isDomainError } from '../domain/errors';
 import { stdSerializers } from 'pino';
-
-/** An error with an HTTP status and a message safe to show the client. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly details?: unknown,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'HttpError';
-  }
-}
 
 /** Runs work that needs a dependency; its failure becomes a 503 naming what is unavailable. */
 export async function orUnavailable<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof HttpError) throw err;
-    throw new HttpError(503, `${what} is unavailable; try again later`, undefined, { cause: err });
+    if (isDomainError(err)) throw err;
+    throw new DomainError('storage_unavailable', `${what} is unavailable; try again later`, { cause: err });
   }
 }
 
@@ -30,23 +17,24 @@ export function notFound(req: Request, res: Response): void {
 }
 
 /**
- * Last middleware: an HttpError answers with its own (client-safe) message at
- * any status, such as 503 "storage is unavailable"; anything unexpected with a
+ * Last middleware, and the one place a refusal becomes an HTTP answer: a
+ * DomainError answers with its own (client-safe) message at its code's
+ * status, such as 503 "storage is unavailable"; anything unexpected with a
  * generic 500. Stack traces go to the log, never into a response.
  */
-export function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
-  const err = isDomainError(error) ? new HttpError(error.status, error.message, error.details, { cause: error.cause }) : error;
+export function errorHandler(err: unknown, req: Request, res: Response, _next: NextFunction): void {
   const status = statusOf(err);
-  if (status >= 500 && !(err instanceof HttpError && status === 503)) req.log?.error({ err }, 'request failed');
+  const known = isDomainError(err) && err.code !== 'internal';
+  if (status >= 500 && !(known && status === 503)) req.log?.error({ err }, 'request failed');
   else if (status === 503) req.log?.warn({ err: (err as Error).message, cause: serializeCause((err as Error).cause) }, 'dependency unavailable');
   else req.log?.debug({ err: (err as Error)?.message }, 'request rejected');
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const safe = err instanceof HttpError || status < 500;
+  const safe = known || status < 500;
   const body: Record<string, unknown> = { ok: false, error: safe ? messageOf(err, status) : 'internal error' };
-  if (err instanceof HttpError && err.details !== undefined) body.details = err.details;
+  if (known && err.details !== undefined) body.details = err.details;
   res.status(status).json(body);
 }
 
@@ -56,14 +44,14 @@ function serializeCause(cause: unknown): unknown {
 }
 
 function statusOf(err: unknown): number {
-  if (err instanceof HttpError) return err.status;
+  if (isDomainError(err)) return ERROR_CODES[err.code].status;
   // body-parser and other http-errors style errors carry a client status.
   const status = (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 
 function messageOf(err: unknown, status: number): string {
-  if (err instanceof HttpError) return err.message;
+  if (isDomainError(err)) return err.message;
   const type = (err as { type?: unknown })?.type;
   if (type === 'entity.too.large') return 'request body too large';
   if (type === 'entity.parse.failed') return 'request body is not valid JSON';

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { secretsEqual, TokenError, type TokenService } from '../auth';
 import type { DeviceType } from '../state/types';
-import { HttpError } from './errors';
+import { DomainError } from '../domain/errors';
 
 /** Who made a REST request: an operator with the admin key, or a device with its token. */
 export type Caller = { kind: 'admin' } | { kind: 'device'; deviceId: string; deviceType: DeviceType };
@@ -26,23 +26,23 @@ export function requireAuth({ tokens, adminApiKey }: RestAuthDeps, deviceTypes: 
   return (req: Request, res: Response, next: NextFunction) => {
     const apiKey = req.headers['x-api-key'];
     if (typeof apiKey === 'string' && apiKey.length > 0) {
-      if (!secretsEqual(apiKey, adminApiKey)) return next(new HttpError(401, 'invalid API key'));
+      if (!secretsEqual(apiKey, adminApiKey)) return next(new DomainError('unauthenticated', 'invalid API key'));
       res.locals.caller = { kind: 'admin' } satisfies Caller;
       return next();
     }
     const header = req.headers.authorization;
     if (!header || !header.startsWith('Bearer ')) {
-      return next(new HttpError(401, `authentication required: x-api-key or a Bearer token of a ${deviceTypes.join('/')}`));
+      return next(new DomainError('unauthenticated', `authentication required: x-api-key or a Bearer token of a ${deviceTypes.join('/')}`));
     }
     try {
       const auth = tokens.verify(header.slice('Bearer '.length).trim());
       if (!deviceTypes.includes(auth.deviceType)) {
-        return next(new HttpError(401, `a ${auth.deviceType} token cannot use this endpoint`));
+        return next(new DomainError('unauthenticated', `a ${auth.deviceType} token cannot use this endpoint`));
       }
       res.locals.caller = { kind: 'device', deviceId: auth.deviceId, deviceType: auth.deviceType } satisfies Caller;
       return next();
     } catch (err) {
-      if (err instanceof TokenError) return next(new HttpError(401, err.message));
+      if (err instanceof TokenError) return next(new DomainError('unauthenticated', err.message));
       return next(err);
     }
   };

@@ -1,11 +1,6 @@
+import { DomainError } from '../domain/errors';
 import type { DeviceLockStatus } from '../protocol';
 import type { Store } from '../state/types';
-
-export const MAX_LOCK_BATCH = 50;
-
-export type LockOutcome =
-  | { ok: true; deviceId: string; refreshed: boolean }
-  | { ok: false; deviceId: string; reason: string };
 
 /**
  * Exclusive control of headsets by tablets. A lock belongs to the tablet's
@@ -15,31 +10,25 @@ export type LockOutcome =
 export class LockService {
   constructor(private readonly store: Store) {}
 
-  /** Locks a known, online device for the tablet; the owner re-locking refreshes the TTL. */
-  async lock(tabletId: string, deviceId: string): Promise<LockOutcome> {
+  /**
+   * Locks a known, online device for the tablet; the owner re-locking
+   * refreshes the TTL. Resolves with whether it was a refresh.
+   */
+  async lock(tabletId: string, deviceId: string): Promise<{ refreshed: boolean }> {
     const device = await this.store.devices.get(deviceId);
-    if (!device) return { ok: false, deviceId, reason: `device ${deviceId} is unknown (it has never connected)` };
-    if (!device.isOnline) return { ok: false, deviceId, reason: `device ${deviceId} is offline` };
+    if (!device) throw new DomainError('unknown_device', `device ${deviceId} is unknown (it has never connected)`);
+    if (!device.isOnline) throw new DomainError('device_offline', `device ${deviceId} is offline`);
     const result = await this.store.locks.acquire(deviceId, tabletId);
-    if (result.outcome === 'held') {
-      return { ok: false, deviceId, reason: `device ${deviceId} is locked by another tablet (${result.holder})` };
-    }
-    return { ok: true, deviceId, refreshed: result.outcome === 'refreshed' };
-  }
-
-  async lockMany(tabletId: string, deviceIds: readonly string[]): Promise<LockOutcome[]> {
-    const unique = [...new Set(deviceIds)];
-    return Promise.all(unique.map((id) => this.lock(tabletId, id)));
+    if (result.outcome === 'held') throw new DomainError('lock_held', `device ${deviceId} is locked by another tablet (${result.holder})`);
+    return { refreshed: result.outcome === 'refreshed' };
   }
 
   /** Releases only the tablet's own lock. */
-  async unlock(tabletId: string, deviceId: string): Promise<LockOutcome> {
-    if (await this.store.locks.release(deviceId, tabletId)) return { ok: true, deviceId, refreshed: false };
+  async unlock(tabletId: string, deviceId: string): Promise<void> {
+    if (await this.store.locks.release(deviceId, tabletId)) return;
     const holder = await this.store.locks.get(deviceId);
-    const reason = holder
-      ? `device ${deviceId} is locked by another tablet (${holder.tabletId})`
-      : `device ${deviceId} is not locked`;
-    return { ok: false, deviceId, reason };
+    if (holder) throw new DomainError('lock_held', `device ${deviceId} is locked by another tablet (${holder.tabletId})`);
+    throw new DomainError('conflict', `device ${deviceId} is not locked`);
   }
 
   async unlockAll(tabletId: string): Promise<string[]> {

@@ -1,4 +1,4 @@
-import type { LockOutcome } from './lock-service';
+import { DomainError, isDomainError } from '../domain/errors';
 import { INVALID_DEVICE_ID } from '../protocol/client-payloads';
 import type { RealtimeContext } from '../realtime/context';
 import type { EventRouter } from '../realtime/event-router';
@@ -13,6 +13,9 @@ export function lockSocket(ctx: RealtimeContext, io: CaptureIo): SocketModule {
   return { register: (socket, router) => registerLockEvents(router, socket, ctx, io) };
 }
 
+/** A refusal of this request (as opposed to the store being unreachable). */
+const isRefusal = (err: unknown): err is DomainError => isDomainError(err) && err.code !== 'store_unavailable';
+
 function registerLockEvents(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext, io: CaptureIo): void {
   const { locks, notifier, metrics } = ctx;
   const tabletId = tabletIdOf(socket);
@@ -21,43 +24,62 @@ function registerLockEvents(router: EventRouter, socket: CaptureSocket, ctx: Rea
   const followLock = (deviceId: string) => watching.lockTaken(io, tabletId, deviceId);
   const dropLock = (deviceId: string) => watching.lockReleased(io, tabletId, deviceId);
 
-  /** A malformed ID (null) is refused with its reason; it is never echoed back, so its deviceId is ''. */
-  const lockOne = async (deviceId: string | null): Promise<LockOutcome> => {
-    if (deviceId === null) return { ok: false, deviceId: '', reason: INVALID_DEVICE_ID };
-    const outcome = await locks.lock(tabletId, deviceId);
-    if (outcome.ok) followLock(deviceId);
-    return outcome;
+  /** A malformed ID (null) is refused with its reason; it is never echoed back. */
+  const lockOne = async (deviceId: string | null) => {
+    if (deviceId === null) throw new DomainError('invalid', INVALID_DEVICE_ID);
+    const { refreshed } = await locks.lock(tabletId, deviceId);
+    followLock(deviceId);
+    return refreshed;
   };
 
   router.on('tablet-lock-device', async (deviceId) => {
-    const outcome = await lockOne(deviceId);
-    metrics.lockOperations.inc({ operation: 'lock', success: String(outcome.ok) });
-    if (!outcome.ok) {
-      notifier.emit(toTablet, 'on-device-lock-failed', { deviceId: outcome.deviceId, reason: outcome.reason });
-      return { ok: false, error: outcome.reason };
+    let refreshed: boolean;
+    try {
+      refreshed = await lockOne(deviceId);
+    } catch (err) {
+      metrics.lockOperations.inc({ operation: 'lock', success: 'false' });
+      if (isRefusal(err)) notifier.emit(toTablet, 'on-device-lock-failed', { deviceId: deviceId ?? '', reason: err.message });
+      throw err;
     }
-    notifier.emit(toTablet, 'on-device-locked', { deviceId: outcome.deviceId });
-    if (!outcome.refreshed) notifier.locksChanged();
-    return { ok: true, deviceId: outcome.deviceId, refreshed: outcome.refreshed };
+    metrics.lockOperations.inc({ operation: 'lock', success: 'true' });
+    notifier.emit(toTablet, 'on-device-locked', { deviceId: deviceId! });
+    if (!refreshed) notifier.locksChanged();
+    return { ok: true, deviceId: deviceId!, refreshed };
   });
 
   router.on('tablet-lock-devices', async (deviceIds) => {
-    const outcomes = await Promise.all([...new Set(deviceIds)].map(lockOne));
-    const locked = outcomes.filter((o) => o.ok).map((o) => o.deviceId);
-    const failures = outcomes.filter((o): o is Extract<LockOutcome, { ok: false }> => !o.ok);
-    const reasons = Object.fromEntries(failures.map((f) => [f.deviceId, f.reason]));
-    metrics.lockOperations.inc({ operation: 'lock_batch', success: String(failures.length === 0) });
-    const payload = { locked, failed: failures.map((f) => f.deviceId), reasons };
+    // Each device is answered on its own, in the order asked: a refusal of one does not fail the others (an outage does).
+    const answers = await Promise.all(
+      [...new Set(deviceIds)].map(async (deviceId) => {
+        try {
+          await lockOne(deviceId);
+          return { deviceId: deviceId!, refusal: undefined };
+        } catch (err) {
+          if (!isRefusal(err)) throw err;
+          return { deviceId: deviceId ?? '', refusal: err.message };
+        }
+      }),
+    );
+    const locked = answers.filter((a) => a.refusal === undefined).map((a) => a.deviceId);
+    const refused = answers.filter((a) => a.refusal !== undefined);
+    const failed = refused.map((a) => a.deviceId);
+    const reasons = Object.fromEntries(refused.map((a) => [a.deviceId, a.refusal!]));
+    metrics.lockOperations.inc({ operation: 'lock_batch', success: String(failed.length === 0) });
+    const payload = { locked, failed, reasons };
     notifier.emit(toTablet, 'on-devices-locked', payload);
     if (locked.length > 0) notifier.locksChanged();
     return { ok: true, ...payload };
   });
 
   router.on('tablet-unlock-device', async (deviceId) => {
-    if (deviceId === null) return { ok: false, error: INVALID_DEVICE_ID };
-    const outcome = await locks.unlock(tabletId, deviceId);
-    metrics.lockOperations.inc({ operation: 'unlock', success: String(outcome.ok) });
-    if (!outcome.ok) return { ok: false, error: outcome.reason };
+    if (deviceId === null) throw new DomainError('invalid', INVALID_DEVICE_ID);
+    try {
+      await locks.unlock(tabletId, deviceId);
+    } catch (err) {
+      metrics.lockOperations.inc({ operation: 'unlock', success: 'false' });
+      throw err;
+    }
+    metrics.lockOperations.inc({ operation: 'unlock', success: 'true' });
     dropLock(deviceId);
     notifier.emit(toTablet, 'on-device-unlocked', { deviceId });
     notifier.locksChanged();

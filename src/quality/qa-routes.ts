@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { HttpError, orUnavailable } from '../http/errors';
+import { DomainError } from '../domain/errors';
+import { orUnavailable } from '../http/errors';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { RECORDING_TIMESTAMP_PATTERN } from '../domain/layout';
 import type { QaService } from './qa-service';
@@ -18,16 +19,16 @@ export function qaRoutes(auth: RestAuthDeps, qa: QaService): Router {
   const allowed = requireAuth(auth, ['dashboard', 'tablet']);
 
   router.get('/api/qa-metrics', allowed, async (req, res) => {
-    if (!noQuery.safeParse(req.query).success) throw new HttpError(400, 'this endpoint takes no query parameters');
+    if (!noQuery.safeParse(req.query).success) throw new DomainError('invalid', 'this endpoint takes no query parameters');
     res.json(await orUnavailable('recordings storage', () => qa.all()));
   });
 
   router.get('/api/qa-metrics/:sessionId', allowed, async (req, res) => {
-    if (!noQuery.safeParse(req.query).success) throw new HttpError(400, 'this endpoint takes no query parameters');
+    if (!noQuery.safeParse(req.query).success) throw new DomainError('invalid', 'this endpoint takes no query parameters');
     const folder = recordingFolderSchema.safeParse(req.params.sessionId);
-    if (!folder.success) throw new HttpError(400, folder.error.issues[0]!.message);
+    if (!folder.success) throw new DomainError('invalid', folder.error.issues[0]!.message);
     const session = await orUnavailable('recordings storage', () => qa.one(folder.data));
-    if (session === null) throw new HttpError(404, `no recordings for session ${folder.data}`);
+    if (session === null) throw new DomainError('not_found', `no recordings for session ${folder.data}`);
     res.json(session);
   });
   return router;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InvalidCursorError } from '../state/session-cursor';
 import { SESSION_STATUSES, type Store } from '../state/types';
 import type { SessionService } from './session-service';
-import { HttpError } from '../http/errors';
+import { DomainError, isDomainError } from '../domain/errors';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
 
@@ -26,7 +26,7 @@ export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, stor
     try {
       page = await store.sessions.list({ ...query, status: query.status as (typeof SESSION_STATUSES)[number] | undefined });
     } catch (err) {
-      if (err instanceof InvalidCursorError) throw new HttpError(400, 'invalid query: cursor: not a cursor from this API');
+      if (err instanceof InvalidCursorError) throw new DomainError('invalid', 'invalid query: cursor: not a cursor from this API');
       throw err;
     }
     const views = await sessions.views(page.sessions);
@@ -36,7 +36,7 @@ export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, stor
   router.get('/api/sessions/:sessionId', dashboardOrTablet, async (req, res) => {
     const sessionId = parseOr400(sessionIdParam, req.params.sessionId, 'session ID');
     const session = await store.sessions.get(sessionId);
-    if (!session) throw new HttpError(404, `session ${sessionId} not found`);
+    if (!session) throw new DomainError('not_found', `session ${sessionId} not found`);
     const [view] = await sessions.views([session]);
     res.json({ ok: true, session: view });
   });

@@ -1,4 +1,6 @@
+import { DomainError } from '../domain/errors';
 import type { DomainEvents } from '../domain/events';
+import { ACTIVE_SESSION_STATUSES as ACTIVE_STATUSES } from '../domain/sessions';
 import type { LockService } from '../locks/lock-service';
 import {
   EMPTY_DEVICE_STATUS,
@@ -9,16 +11,10 @@ import {
 } from '../state/types';
 import { durationSeconds, sessionView } from './session-view';
 
-export const MAX_SESSION_DEVICES = 50;
-export const ACTIVE_STATUSES: readonly SessionStatus[] = ['pending', 'recording', 'paused'];
-
-export type SessionResult =
-  | { ok: true; session: SessionRecord }
-  | { ok: false; error: string; unavailable?: string[] };
-
-export type CreateResult =
-  | { ok: true; session: SessionRecord; unavailable: string[] }
-  | { ok: false; error: string; unavailable?: string[] };
+/** A session request refused because of its devices carries which were unavailable. */
+export interface UnavailableDevices {
+  unavailable: string[];
+}
 
 export interface SessionServiceOptions {
   /** Sessions not completed this long after creation are ended by the cleanup. */
@@ -62,9 +58,9 @@ export class SessionService {
     connectionId: string,
     deviceIds: readonly string[],
     metadata?: Record<string, unknown>,
-  ): Promise<CreateResult> {
+  ): Promise<{ session: SessionRecord; unavailable: string[] }> {
     const active = await this.active(tabletId);
-    if (active) return { ok: false, error: `this tablet already has an active session (${active.sessionId}); end it first` };
+    if (active) throw new DomainError('conflict', `this tablet already has an active session (${active.sessionId}); end it first`);
 
     const requested = [...new Set(deviceIds)];
     const held = new Set(await this.locks.heldBy(tabletId));
@@ -72,7 +68,8 @@ export class SessionService {
     const available = requested.filter((id, i) => held.has(id) && devices[i]?.isOnline === true);
     const unavailable = requested.filter((id) => !available.includes(id));
     if (available.length === 0) {
-      return { ok: false, error: 'none of the requested devices is locked by this tablet and online', unavailable };
+      const details: UnavailableDevices = { unavailable };
+      throw new DomainError('conflict', 'none of the requested devices is locked by this tablet and online', { details });
     }
 
     const createdAt = new Date(this.now());
@@ -87,45 +84,43 @@ export class SessionService {
     };
     await this.store.sessions.save(session);
     await Promise.all(available.map((id) => this.store.devices.update(id, { activeSessionId: session.sessionId })));
-    return { ok: true, session, unavailable };
+    return { session, unavailable };
   }
 
-  start(tabletId: string, sessionId: string): Promise<SessionResult> {
+  start(tabletId: string, sessionId: string): Promise<SessionRecord> {
     return this.move(tabletId, sessionId, 'start', (s) => ({
       status: 'recording',
       startedAt: s.startedAt ?? new Date(this.now()),
     }));
   }
 
-  pause(tabletId: string, sessionId: string): Promise<SessionResult> {
+  pause(tabletId: string, sessionId: string): Promise<SessionRecord> {
     return this.move(tabletId, sessionId, 'pause', () => ({ status: 'paused' }));
   }
 
-  async end(tabletId: string, sessionId: string, reason?: string): Promise<SessionResult> {
-    const result = await this.move(tabletId, sessionId, 'end', () => ({
+  async end(tabletId: string, sessionId: string, reason?: string): Promise<SessionRecord> {
+    let session = await this.move(tabletId, sessionId, 'end', () => ({
       status: 'completed',
       endedAt: new Date(this.now()),
       ...(reason ? { endReason: reason } : {}),
     }));
-    if (!result.ok) return result;
     // Nothing records in an ended session: the headsets' stop confirmations arrive
     // after the devices have left it, so the statuses are closed here.
-    let session = result.session;
     for (const id of session.deviceIds) {
       if (session.deviceStatuses[id]?.isRecording) {
         session = (await this.store.sessions.updateDeviceStatus(session.sessionId, id, { isRecording: false })) ?? session;
       }
     }
     await this.releaseDevices(session);
-    return { ok: true, session };
+    return session;
   }
 
   /** A session of this tablet, for the tablet's own queries. */
-  async get(tabletId: string, sessionId: string): Promise<SessionResult> {
+  async get(tabletId: string, sessionId: string): Promise<SessionRecord> {
     const session = await this.store.sessions.get(sessionId);
-    if (!session) return { ok: false, error: `session ${sessionId} not found` };
-    if (session.tabletId !== tabletId) return { ok: false, error: `session ${sessionId} belongs to another tablet` };
-    return { ok: true, session };
+    if (!session) throw new DomainError('not_found', `session ${sessionId} not found`);
+    if (session.tabletId !== tabletId) throw new DomainError('forbidden', `session ${sessionId} belongs to another tablet`);
+    return session;
   }
 
   /** The tablet's session that is not completed, if any. */
@@ -157,8 +152,12 @@ export class SessionService {
     } while (cursor);
     const expired: SessionRecord[] = [];
     for (const s of stale) {
-      const ended = await this.end(s.tabletId, s.sessionId, 'expired');
-      if (ended.ok) expired.push(ended.session);
+      try {
+        expired.push(await this.end(s.tabletId, s.sessionId, 'expired'));
+      } catch (err) {
+        // Ended by its tablet meanwhile: nothing left to expire.
+        if (!(err instanceof DomainError) || err.code === 'store_unavailable') throw err;
+      }
     }
     return expired;
   }
@@ -191,13 +190,12 @@ export class SessionService {
     sessionId: string,
     action: Action,
     change: (s: SessionRecord) => SessionTransition,
-  ): Promise<SessionResult> {
+  ): Promise<SessionRecord> {
     const owned = await this.get(tabletId, sessionId);
-    if (!owned.ok) return owned;
-    const result = await this.store.sessions.transition(sessionId, ALLOWED_FROM[action], change(owned.session));
-    if (result.outcome === 'done') return { ok: true, session: result.session };
-    if (result.outcome === 'not-found') return { ok: false, error: `session ${sessionId} not found` };
-    return { ok: false, error: `cannot ${action} session ${sessionId}: it is ${result.status}` };
+    const result = await this.store.sessions.transition(sessionId, ALLOWED_FROM[action], change(owned));
+    if (result.outcome === 'done') return result.session;
+    if (result.outcome === 'not-found') throw new DomainError('not_found', `session ${sessionId} not found`);
+    throw new DomainError('conflict', `cannot ${action} session ${sessionId}: it is ${result.status}`);
   }
 
   private async releaseDevices(session: SessionRecord): Promise<void> {

@@ -1,4 +1,5 @@
-import type { SessionResult } from './session-service';
+import { isDomainError, type ErrorCode } from '../domain/errors';
+import type { UnavailableDevices } from './session-service';
 import type { SessionRecord } from '../state/types';
 import type { RealtimeContext } from '../realtime/context';
 import type { EventRouter } from '../realtime/event-router';
@@ -54,6 +55,9 @@ export function sessionSocket(ctx: RealtimeContext, options: SessionSocketOption
   };
 }
 
+/** The refusals a tablet also hears as on-session-error (not outages or malformed requests). */
+const SESSION_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['conflict', 'not_found', 'forbidden']);
+
 function registerSessionEvents(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext): void {
   const { sessions, notifier, metrics } = ctx;
   const tabletId = tabletIdOf(socket);
@@ -61,19 +65,25 @@ function registerSessionEvents(router: EventRouter, socket: CaptureSocket, ctx: 
   /** Lifecycle news goes to the tablet, the session's headsets and dashboards. */
   const audience = (s: SessionRecord) => [rooms.tablet(tabletId), rooms.dashboards, ...s.deviceIds.map(rooms.device)];
 
-  const fail = (result: Extract<SessionResult, { ok: false }>, sessionId?: string) => {
-    socket.emit('on-session-error', {
-      error: result.error,
-      ...(sessionId ? { sessionId } : {}),
-      ...(result.unavailable ? { unavailable: result.unavailable } : {}),
-    });
-    return { ok: false as const, error: result.error };
+  /** The spec's on-session-error accompanies every refusal of a session request (the router answers the ack). */
+  const reportingRefusals = async <T>(sessionId: string | undefined, work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      if (isDomainError(err) && SESSION_REFUSALS.has(err.code)) {
+        const { unavailable } = (err.details ?? {}) as Partial<UnavailableDevices>;
+        socket.emit('on-session-error', {
+          error: err.message,
+          ...(sessionId ? { sessionId } : {}),
+          ...(unavailable ? { unavailable } : {}),
+        });
+      }
+      throw err;
+    }
   };
 
   router.on('tablet-create-session', async ({ deviceIds, metadata }) => {
-    const result = await sessions.create(tabletId, socket.id, deviceIds, metadata);
-    if (!result.ok) return fail(result);
-    const { session, unavailable } = result;
+    const { session, unavailable } = await reportingRefusals(undefined, () => sessions.create(tabletId, socket.id, deviceIds, metadata));
     metrics.sessionsCreated.inc();
     const payload = {
       sessionId: session.sessionId,
@@ -85,42 +95,38 @@ function registerSessionEvents(router: EventRouter, socket: CaptureSocket, ctx: 
   });
 
   router.on('tablet-start-session', async (sessionId) => {
-    const result = await sessions.start(tabletId, sessionId);
-    if (!result.ok) return fail(result, sessionId);
-    const startedAt = result.session.startedAt!.toISOString();
-    const commands = await sendRecordingCommands(ctx, tabletId, result.session.deviceIds, 'start');
-    notifier.emit(audience(result.session), 'on-session-started', { sessionId, startedAt });
+    const session = await reportingRefusals(sessionId, () => sessions.start(tabletId, sessionId));
+    const startedAt = session.startedAt!.toISOString();
+    const commands = await sendRecordingCommands(ctx, tabletId, session.deviceIds, 'start');
+    notifier.emit(audience(session), 'on-session-started', { sessionId, startedAt });
     return { ok: true, sessionId, startedAt, ...commands };
   });
 
   router.on('tablet-pause-session', async (sessionId) => {
-    const result = await sessions.pause(tabletId, sessionId);
-    if (!result.ok) return fail(result, sessionId);
-    const commands = await sendRecordingCommands(ctx, tabletId, result.session.deviceIds, 'stop');
-    notifier.emit(audience(result.session), 'on-session-paused', { sessionId });
+    const session = await reportingRefusals(sessionId, () => sessions.pause(tabletId, sessionId));
+    const commands = await sendRecordingCommands(ctx, tabletId, session.deviceIds, 'stop');
+    notifier.emit(audience(session), 'on-session-paused', { sessionId });
     return { ok: true, sessionId, ...commands };
   });
 
   router.on('tablet-end-session', async (sessionId) => {
-    const before = await sessions.get(tabletId, sessionId);
-    const result = await sessions.end(tabletId, sessionId);
-    if (!result.ok) return fail(result, sessionId);
-    const duration = sessions.durationSeconds(result.session);
+    const { before, session } = await reportingRefusals(sessionId, async () => {
+      const before = await sessions.get(tabletId, sessionId);
+      return { before, session: await sessions.end(tabletId, sessionId) };
+    });
+    const duration = sessions.durationSeconds(session);
     metrics.sessionDuration.observe(duration);
     // Only a running session has headsets to stop.
     const commands =
-      before.ok && before.session.status === 'recording'
-        ? await sendRecordingCommands(ctx, tabletId, result.session.deviceIds, 'stop')
-        : { sent: [], denied: [] };
-    const endedAt = result.session.endedAt!.toISOString();
-    notifier.emit(audience(result.session), 'on-session-ended', { sessionId, endedAt, duration });
+      before.status === 'recording' ? await sendRecordingCommands(ctx, tabletId, session.deviceIds, 'stop') : { sent: [], denied: [] };
+    const endedAt = session.endedAt!.toISOString();
+    notifier.emit(audience(session), 'on-session-ended', { sessionId, endedAt, duration });
     return { ok: true, sessionId, endedAt, duration, ...commands };
   });
 
   router.on('tablet-get-session', async (sessionId) => {
-    const result = await sessions.get(tabletId, sessionId);
-    if (!result.ok) return fail(result, sessionId);
-    const [view] = await sessions.views([result.session]);
+    const session = await reportingRefusals(sessionId, () => sessions.get(tabletId, sessionId));
+    const [view] = await sessions.views([session]);
     if (!view) throw new Error(`no view of session ${sessionId}`);
     socket.emit('on-session-status', view);
     return { ok: true, session: view };

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { HttpError, orUnavailable } from '../http/errors';
+import { DomainError } from '../domain/errors';
+import { orUnavailable } from '../http/errors';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import type { StorageStatsService } from './stats-service';
 
@@ -16,7 +17,7 @@ export function storageStatsRoutes(auth: RestAuthDeps, stats: StorageStatsServic
   const router = Router();
   router.get('/api/s3-stats', requireAuth(auth, ['dashboard', 'tablet']), async (req, res) => {
     const query = querySchema.safeParse(req.query);
-    if (!query.success) throw new HttpError(400, 'invalid query: only refresh=true|false is accepted', z.flattenError(query.error).fieldErrors);
+    if (!query.success) throw new DomainError('invalid', 'invalid query: only refresh=true|false is accepted', { details: z.flattenError(query.error).fieldErrors });
     res.json(await orUnavailable('recordings storage', () => stats.get(query.data.refresh === 'true')));
   });
   return router;

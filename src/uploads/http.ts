@@ -1,23 +1,39 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { HttpError } from '../http/errors';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import { isDomainError, type ErrorCode } from '../domain/errors';
 import { callerOf } from '../http/require-auth';
-import { STATUS_OF_KIND, UploadError } from './upload-error';
+import type { Metrics } from '../metrics';
 import type { Uploader } from './upload-service';
 
-/** Runs an async handler; UploadErrors become HttpErrors with their status. */
+/** Runs an async handler and answers with what it returns; its errors go to the error middleware. */
 export function handle(fn: (req: Request, res: Response) => Promise<unknown>): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     fn(req, res).then(
       (body) => {
         if (body !== undefined && !res.headersSent) res.json(body);
       },
-      (err: unknown) => next(toHttpError(err)),
+      (err: unknown) => next(err),
     );
   };
 }
 
-export function toHttpError(err: unknown): unknown {
-  return err instanceof UploadError ? new HttpError(STATUS_OF_KIND[err.kind], err.message) : err;
+/** Refusals that mean an upload failed (as opposed to a malformed or unauthorised request). */
+const UPLOAD_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'invalid_parts',
+  'etag_mismatch',
+  'size_mismatch',
+  'interrupted',
+  'part_too_large',
+  'expired_url',
+  'bad_signature',
+  'storage_unavailable',
+]);
+
+/** Counts the uploads routes' failures by code (turing_upload_errors_total), then lets the app answer them. */
+export function countUploadFailures(metrics: Metrics): ErrorRequestHandler {
+  return (err: unknown, _req, _res, next) => {
+    if (isDomainError(err) && UPLOAD_FAILURES.has(err.code)) metrics.uploadErrors.inc({ error_type: err.code });
+    next(err);
+  };
 }
 
 export function uploaderOf(res: Response): Uploader {

@@ -10,6 +10,7 @@ import { localPartRoutes } from './local-part-routes';
 import { SessionProgress, type SessionUploadListener } from './session-progress';
 import { UploadSweeper } from './sweep';
 import { chunkedUploadRoutes } from './upload-routes';
+import { countUploadFailures } from './http';
 import { UploadService } from './upload-service';
 
 export type { SessionUploadListener } from './session-progress';
@@ -53,10 +54,11 @@ export function createUploads(deps: UploadsDeps) {
   const maxUploadBytes = deps.config.limits.maxUploadBytes;
   const router = Router();
   // Only a driver whose part URLs point back at this server needs the part route.
-  if (deps.storage.localParts) router.use(localPartRoutes(deps.storage.localParts, deps.metrics));
+  if (deps.storage.localParts) router.use(localPartRoutes(deps.storage.localParts));
   router.use(
     chunkedUploadRoutes({ auth: deps.auth, service, maxUploadBytes, publicBaseUrl: deps.config.uploads.publicBaseUrl }),
   );
   router.use(legacyUploadRoutes({ auth: deps.auth, storage: deps.storage, service, sessions, maxUploadBytes }));
+  router.use(countUploadFailures(deps.metrics));
   return { router, service, sweeper };
 }

@@ -4,7 +4,7 @@ import multer, { MulterError, type StorageEngine } from 'multer';
 import { PassThrough } from 'node:stream';
 import type { RestAuthDeps } from '../http/require-auth';
 import { requireAuth } from '../http/require-auth';
-import { HttpError } from '../http/errors';
+import { DomainError, isDomainError } from '../domain/errors';
 import { recordingKey } from '../domain/layout';
 import type { ObjectStorage } from '../storage';
 import { handle, uploaderOf } from './http';
@@ -34,7 +34,7 @@ function storageEngine(storage: ObjectStorage): StorageEngine {
       const timestamp = timestampSchema.safeParse((req.body as Record<string, unknown> | undefined)?.timestamp);
       if (!timestamp.success) {
         file.stream.resume();
-        return callback(new HttpError(400, 'the timestamp field (YYYYMMDD_HHMMSS) must come before the files in the form'));
+        return callback(new DomainError('invalid', 'the timestamp field (YYYYMMDD_HHMMSS) must come before the files in the form'));
       }
       const fileType = file.fieldname as FileField;
       const key = recordingKey(timestamp.data, fileType);
@@ -45,7 +45,7 @@ function storageEngine(storage: ObjectStorage): StorageEngine {
       storage.putObjectStream(key, body, CONTENT_TYPES[fileType]).then(
         (stored) => callback(null, { path: key, size: stored.size, destination: stored.etag }),
         // Marked as the server's side, so multerError does not take it for a malformed form.
-        (err: unknown) => callback(new HttpError(503, 'storage is unavailable; try again later', undefined, { cause: err })),
+        (err: unknown) => callback(new DomainError('storage_unavailable', 'storage is unavailable; try again later', { cause: err })),
       );
     },
     // Each stored file is whole; a later failure in the same request leaves it (a retry replaces it).
@@ -85,7 +85,7 @@ export function legacyUploadRoutes({ auth, storage, service, sessions, maxUpload
       const startedAt = res.locals.uploadStartedAt as number;
       const fields = parseOr400(legacyFieldsSchema, req.body, 'form fields');
       const uploaded = filesOf(req);
-      if (uploaded.length === 0) throw new HttpError(400, 'no file: send a `video` and/or a `data` file field');
+      if (uploaded.length === 0) throw new DomainError('invalid', 'no file: send a `video` and/or a `data` file field');
       const { deviceId } = uploaderOf(res);
       const files: Record<string, StoredFile & { location: string }> = {};
       for (const { field, file } of uploaded) {
@@ -108,10 +108,10 @@ function filesOf(req: Request): Array<{ field: FileField; file: Express.Multer.F
 }
 
 function multerError(err: unknown): unknown {
-  if (err instanceof HttpError) return err;
+  if (isDomainError(err)) return err;
   // Busboy's parse errors ("Unexpected end of form", "Malformed part header", no boundary) are plain Errors: the client's fault.
-  if (!(err instanceof MulterError)) return new HttpError(400, `malformed upload form: ${(err as Error)?.message ?? 'unreadable'}`);
-  if (err.code === 'LIMIT_FILE_SIZE') return new HttpError(413, `file ${err.field ?? ''} is larger than the limit`.replace('  ', ' '));
-  if (err.code === 'LIMIT_UNEXPECTED_FILE') return new HttpError(400, `unexpected file field ${JSON.stringify(err.field ?? '')}; expected video or data`);
-  return new HttpError(400, `malformed upload form: ${err.message}`);
+  if (!(err instanceof MulterError)) return new DomainError('invalid', `malformed upload form: ${(err as Error)?.message ?? 'unreadable'}`);
+  if (err.code === 'LIMIT_FILE_SIZE') return new DomainError('too_large', `file ${err.field ?? ''} is larger than the limit`.replace('  ', ' '));
+  if (err.code === 'LIMIT_UNEXPECTED_FILE') return new DomainError('invalid', `unexpected file field ${JSON.stringify(err.field ?? '')}; expected video or data`);
+  return new DomainError('invalid', `malformed upload form: ${err.message}`);
 }

@@ -1,10 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { Metrics } from '../metrics';
 import { LOCAL_UPLOAD_PATH, PartTooLargeError, UploadNotFoundError, isSafeKey, type LocalPartReceiver } from '../storage';
 import { handle } from './http';
 import { partNumberSchema } from './schemas';
-import { UploadError } from './upload-error';
+import { DomainError } from '../domain/errors';
 import { parseOr400 } from '../http/validate';
 
 const paramsSchema = z.object({
@@ -23,7 +22,7 @@ const querySchema = z.object({
  * part, get its ETag back in the ETag header, as S3 does. The URL itself is the
  * credential (HMAC over upload, key, part and expiry), so no token is needed.
  */
-export function localPartRoutes(parts: LocalPartReceiver, metrics: Metrics): Router {
+export function localPartRoutes(parts: LocalPartReceiver): Router {
   const router = Router();
   router.put(
     `${LOCAL_UPLOAD_PATH}/:uploadId/:partNumber`,
@@ -36,10 +35,8 @@ export function localPartRoutes(parts: LocalPartReceiver, metrics: Metrics): Rou
       const { key, expires, signature } = parseOr400(querySchema, req.query, 'part URL');
       const check = parts.signer.check({ uploadId, key, partNumber, expires }, signature);
       if (!check.ok) {
-        metrics.uploadErrors.inc({ error_type: check.reason === 'expired' ? 'expired_url' : 'bad_signature' });
-        throw new UploadError(
-          'forbidden',
-          check.reason,
+        throw new DomainError(
+          check.reason === 'expired' ? 'expired_url' : 'bad_signature',
           check.reason === 'expired' ? 'part URL has expired; ask /chunked-upload/sign-parts for a new one' : 'part URL signature does not match',
         );
       }
@@ -49,14 +46,10 @@ export function localPartRoutes(parts: LocalPartReceiver, metrics: Metrics): Rou
         res.setHeader('Access-Control-Expose-Headers', 'ETag');
         res.status(200).end();
       } catch (err) {
-        if (err instanceof UploadNotFoundError) throw new UploadError('not-found', 'not_found', 'no such upload (completed, aborted or expired)');
-        if (err instanceof PartTooLargeError) {
-          metrics.uploadErrors.inc({ error_type: 'part_too_large' });
-          throw new UploadError('too-large', 'part_too_large', err.message);
-        }
+        if (err instanceof UploadNotFoundError) throw new DomainError('not_found', 'no such upload (completed, aborted or expired)');
+        if (err instanceof PartTooLargeError) throw new DomainError('part_too_large', err.message);
         if (req.destroyed || (err as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
-          metrics.uploadErrors.inc({ error_type: 'interrupted' });
-          throw new UploadError('bad-request', 'interrupted', 'the part body ended early; PUT the part again');
+          throw new DomainError('interrupted', 'the part body ended early; PUT the part again');
         }
         throw err;
       }

@@ -12,7 +12,7 @@ import { recordingKey } from '../domain/layout';
 import { planParts } from './part-size';
 import type { CompleteRequest, SignPartsRequest, StartRequest, UploadRef } from './schemas';
 import type { SessionProgress } from './session-progress';
-import { UploadError } from './upload-error';
+import { DomainError } from '../domain/errors';
 
 export const CONTENT_TYPES = { video: 'video/mp4', data: 'application/octet-stream' } as const;
 
@@ -83,15 +83,13 @@ export class UploadService {
     const onKey = (await this.o.store.uploads.list()).filter((u) => u.key === key);
     const other = onKey.find((u) => u.deviceId !== uploader.deviceId);
     if (other) {
-      throw new UploadError(
-        'conflict',
-        'key_conflict',
+      throw new DomainError('key_conflict',
         `${key} is ${other.status === 'completed' ? 'already uploaded' : 'being uploaded'} by ${other.deviceId ?? 'an operator'}; record with a distinct timestamp`,
       );
     }
     const ownCompleted = onKey.some((u) => u.status === 'completed');
     if (!ownCompleted && (await this.o.storage.headObject(key).catch(() => null))) {
-      throw new UploadError('conflict', 'key_conflict', `a recording already exists at ${key}; record with a distinct timestamp`);
+      throw new DomainError('key_conflict', `a recording already exists at ${key}; record with a distinct timestamp`);
     }
   }
 
@@ -99,8 +97,8 @@ export class UploadService {
     const record = await this.inProgress(req, uploader);
     const seen = new Set<number>();
     for (const n of req.partNumbers) {
-      if (n > record.totalParts) throw new UploadError('bad-request', 'validation', `part ${n} is beyond this upload's ${record.totalParts} parts`);
-      if (seen.has(n)) throw new UploadError('bad-request', 'validation', `part ${n} is listed twice`);
+      if (n > record.totalParts) throw new DomainError('invalid', `part ${n} is beyond this upload's ${record.totalParts} parts`);
+      if (seen.has(n)) throw new DomainError('invalid', `part ${n} is listed twice`);
       seen.add(n);
     }
     return { ok: true as const, uploadId: record.uploadId, s3Key: record.key, presignedUrls: await this.sign(record, req.partNumbers, baseUrl), expiresAt: this.expiresAt() };
@@ -149,7 +147,7 @@ export class UploadService {
       if (again?.status === 'completed') return this.completedAnswer(again, true);
       const object = await this.o.storage.headObject(record.key);
       if (object?.size === record.fileSize) return this.completedAnswer({ ...record, etag: object.etag }, true);
-      throw new UploadError('not-found', 'not_found', 'storage no longer holds this upload (aborted or expired); start a new one');
+      throw new DomainError('not_found', 'storage no longer holds this upload (aborted or expired); start a new one');
     }
     const done: UploadRecord = { ...record, status: 'completed', completedAt: new Date(), etag };
     await this.o.store.uploads.save(done);
@@ -162,7 +160,7 @@ export class UploadService {
 
   async abort(ref: UploadRef, uploader: Uploader) {
     const record = await this.owned(ref, uploader);
-    if (record.status === 'completed') throw new UploadError('conflict', 'validation', 'this upload is already completed');
+    if (record.status === 'completed') throw new DomainError('conflict', 'this upload is already completed');
     await this.discard(record, 'aborted');
     return { ok: true as const, uploadId: record.uploadId, s3Key: record.key, aborted: true };
   }
@@ -233,7 +231,7 @@ export class UploadService {
       return await this.o.storage.multipart.listParts(record.key, record.uploadId);
     } catch (err) {
       if (err instanceof UploadNotFoundError) {
-        throw new UploadError('not-found', 'not_found', 'storage no longer holds this upload (aborted or expired); start a new one');
+        throw new DomainError('not_found', 'storage no longer holds this upload (aborted or expired); start a new one');
       }
       throw this.storageFailed(err);
     }
@@ -260,27 +258,25 @@ export class UploadService {
   private async owned(ref: UploadRef, uploader: Uploader): Promise<UploadRecord> {
     const record = await this.o.store.uploads.get(ref.uploadId);
     if (!record || (uploader.deviceId && record.deviceId !== uploader.deviceId)) {
-      throw new UploadError('not-found', 'not_found', 'unknown uploadId (never started, aborted, or expired)');
+      throw new DomainError('not_found', 'unknown uploadId (never started, aborted, or expired)');
     }
-    if (record.key !== ref.s3Key) throw new UploadError('bad-request', 'validation', 's3Key does not belong to this uploadId');
+    if (record.key !== ref.s3Key) throw new DomainError('invalid', 's3Key does not belong to this uploadId');
     return record;
   }
 
   private async inProgress(ref: UploadRef, uploader: Uploader): Promise<UploadRecord> {
     const record = await this.owned(ref, uploader);
-    if (record.status === 'completed') throw new UploadError('conflict', 'validation', 'this upload is already completed');
+    if (record.status === 'completed') throw new DomainError('conflict', 'this upload is already completed');
     return record;
   }
 
-  private invalid(message: string, errorType = 'invalid_parts'): UploadError {
-    this.o.metrics.uploadErrors.inc({ error_type: errorType });
-    return new UploadError('bad-request', errorType, message);
+  private invalid(message: string, code: 'invalid_parts' | 'etag_mismatch' | 'size_mismatch' = 'invalid_parts'): DomainError {
+    return new DomainError(code, message);
   }
 
-  private storageFailed(err: unknown): UploadError {
-    this.o.metrics.uploadErrors.inc({ error_type: 'storage' });
+  private storageFailed(err: unknown): DomainError {
     this.o.logger.error({ err }, 'storage failed during an upload');
-    return new UploadError('unavailable', 'storage', 'storage is unavailable; retry later');
+    return new DomainError('storage_unavailable', 'storage is unavailable; retry later', { cause: err });
   }
 }
 
