@@ -88,7 +88,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const events = new DomainEvents();
   const devices = new DeviceService(store, events, { staleMs: config.timing.deviceStaleMs });
   const locks = new LockService(store);
-  const sessions = new SessionService(store, locks, { expiryMs: config.timing.sessionExpiryMs }, events);
+  const sessions = new SessionService(store, locks, { expiryMs: config.timing.sessionExpiryMs, logger }, events);
   const restAuth = { tokens, adminApiKey: config.auth.adminApiKey };
   const startedAt = Date.now();
   const uploads = createUploads({
@@ -98,7 +98,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     storage,
     metrics,
     logger,
-    onSessionUploadChanged: (session) => void events.publish('session.upload-changed', { session }),
+    sessions,
   });
 
   const app = express();

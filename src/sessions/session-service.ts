@@ -1,9 +1,11 @@
+import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors';
 import type { DomainEvents } from '../domain/events';
 import { ACTIVE_SESSION_STATUSES as ACTIVE_STATUSES } from '../domain/sessions';
 import type { LockService } from '../locks/lock-service';
 import {
   EMPTY_DEVICE_STATUS,
+  type DeviceSessionStatus,
   type SessionRecord,
   type SessionStatus,
   type SessionTransition,
@@ -20,6 +22,15 @@ export interface SessionServiceOptions {
   /** Sessions not completed this long after creation are ended by the cleanup. */
   expiryMs: number;
   now?: () => number;
+  logger?: Logger;
+}
+
+/** What an upload reports about a device's recording in a session. */
+export type UploadProgress = Pick<DeviceSessionStatus, 'uploadStatus' | 'uploadProgress'>;
+
+/** The narrow view of sessions that the uploads feature is given. */
+export interface SessionUploads {
+  uploadProgress(sessionId: string | undefined, deviceId: string | undefined, status: UploadProgress): Promise<void>;
 }
 
 type Action = 'start' | 'pause' | 'end';
@@ -34,14 +45,14 @@ const ALLOWED_FROM: Record<Action, readonly SessionStatus[]> = {
  * uploading while recordings arrive). A session belongs to the tablet that
  * created it; only devices that tablet holds and that are online join.
  */
-export class SessionService {
+export class SessionService implements SessionUploads {
   private readonly now: () => number;
 
   constructor(
     private readonly store: Store,
     private readonly locks: LockService,
     private readonly options: SessionServiceOptions,
-    events: DomainEvents,
+    private readonly events: DomainEvents,
   ) {
     this.now = options.now ?? Date.now;
     // A session's device statuses follow what its headsets report.
@@ -138,6 +149,31 @@ export class SessionService {
 
   async deviceFrameCount(deviceId: string, sessionId: string, frameCount: number): Promise<SessionRecord | null> {
     return this.store.sessions.updateDeviceStatus(sessionId, deviceId, { frameCount });
+  }
+
+  /**
+   * A device's recording upload moved on. Its upload fields are merged
+   * atomically (other devices and the recording fields are untouched); a
+   * completed session becomes `uploading` while any recording is arriving,
+   * and `completed` again once none is. Announced as session.upload-changed.
+   * A failure is logged and never fails the upload itself.
+   */
+  async uploadProgress(sessionId: string | undefined, deviceId: string | undefined, status: UploadProgress): Promise<void> {
+    if (!sessionId || !deviceId) return;
+    try {
+      const session = await this.store.sessions.get(sessionId);
+      if (!session || !session.deviceIds.includes(deviceId)) return;
+      let updated = await this.store.sessions.updateDeviceStatus(sessionId, deviceId, status);
+      if (!updated) return;
+      const arriving = Object.values(updated.deviceStatuses).some((s) => s.uploadStatus === 'uploading');
+      const move = arriving
+        ? await this.store.sessions.transition(sessionId, ['completed'], { status: 'uploading' })
+        : await this.store.sessions.transition(sessionId, ['uploading'], { status: 'completed' });
+      if (move.outcome === 'done') updated = move.session;
+      await this.events.publish('session.upload-changed', { session: updated });
+    } catch (err) {
+      this.options.logger?.warn({ err, sessionId, deviceId }, 'could not update the session upload status');
+    }
   }
 
   /** Ends sessions created more than `expiryMs` ago that never completed. */

@@ -7,13 +7,12 @@ import type { Store } from '../state';
 import type { ObjectStorage } from '../storage';
 import { legacyUploadRoutes } from './legacy-upload';
 import { localPartRoutes } from './local-part-routes';
-import { SessionProgress, type SessionUploadListener } from './session-progress';
+import type { SessionUploads } from '../sessions/session-service';
 import { UploadSweeper } from './sweep';
 import { chunkedUploadRoutes } from './upload-routes';
 import { countUploadFailures } from './http';
 import { UploadService } from './upload-service';
 
-export type { SessionUploadListener } from './session-progress';
 export { UploadService } from './upload-service';
 export { UploadSweeper } from './sweep';
 export { planParts } from './part-size';
@@ -25,7 +24,8 @@ export interface UploadsDeps {
   storage: ObjectStorage;
   metrics: Metrics;
   logger: Logger;
-  onSessionUploadChanged?: SessionUploadListener;
+  /** Uploads report a device's progress to its capture session through this. */
+  sessions: SessionUploads;
 }
 
 /**
@@ -35,7 +35,7 @@ export interface UploadsDeps {
  */
 export function createUploads(deps: UploadsDeps) {
   const logger = deps.logger.child({ component: 'uploads' });
-  const sessions = new SessionProgress(deps.store, logger, deps.onSessionUploadChanged);
+  const { sessions } = deps;
   const service = new UploadService({
     store: deps.store,
     storage: deps.storage,

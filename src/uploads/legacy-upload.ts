@@ -9,7 +9,7 @@ import { recordingKey } from '../domain/layout';
 import type { ObjectStorage } from '../storage';
 import { handle, uploaderOf } from './http';
 import { legacyFieldsSchema, timestampSchema } from './schemas';
-import type { SessionProgress } from './session-progress';
+import type { SessionUploads } from '../sessions/session-service';
 import { CONTENT_TYPES, type UploadService } from './upload-service';
 import { parseOr400 } from '../http/validate';
 
@@ -59,7 +59,7 @@ export interface LegacyRouteOptions {
   auth: RestAuthDeps;
   storage: ObjectStorage;
   service: UploadService;
-  sessions: SessionProgress;
+  sessions: SessionUploads;
   maxUploadBytes: number;
 }
 
@@ -92,7 +92,7 @@ export function legacyUploadRoutes({ auth, storage, service, sessions, maxUpload
         files[field] = { key: file.path, size: file.size, etag: file.destination, location: `${storage.location}/${file.path}` };
         service.recordFinished(field, file.size, (Date.now() - startedAt) / 1000);
       }
-      await sessions.update(fields.sessionId, deviceId, { uploadStatus: 'completed', uploadProgress: 100 });
+      await sessions.uploadProgress(fields.sessionId, deviceId, { uploadStatus: 'completed', uploadProgress: 100 });
       return { ok: true, timestamp: fields.timestamp, ...(fields.sessionId ? { sessionId: fields.sessionId } : {}), files };
     }),
   );

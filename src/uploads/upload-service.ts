@@ -11,7 +11,7 @@ import {
 import { recordingKey } from '../domain/layout';
 import { planParts } from './part-size';
 import type { CompleteRequest, SignPartsRequest, StartRequest, UploadRef } from './schemas';
-import type { SessionProgress } from './session-progress';
+import type { SessionUploads } from '../sessions/session-service';
 import { DomainError } from '../domain/errors';
 
 export const CONTENT_TYPES = { video: 'video/mp4', data: 'application/octet-stream' } as const;
@@ -21,7 +21,7 @@ export interface UploadServiceOptions {
   storage: ObjectStorage;
   metrics: Metrics;
   logger: Logger;
-  sessions: SessionProgress;
+  sessions: SessionUploads;
   partUrlExpirySeconds: number;
 }
 
@@ -68,7 +68,7 @@ export class UploadService {
     const numbers = Array.from({ length: totalParts }, (_, i) => i + 1);
     const presignedUrls = await this.sign(record, numbers, baseUrl);
     this.o.logger.info({ uploadId, key, fileSize: req.fileSize, totalParts, deviceId: uploader.deviceId }, 'upload started');
-    await this.o.sessions.update(record.sessionId, record.deviceId, { uploadStatus: 'uploading', uploadProgress: 0 });
+    await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'uploading', uploadProgress: 0 });
     await this.refreshInProgress();
     return { ok: true as const, uploadId, s3Key: key, totalParts, chunkSize: partSize, presignedUrls, expiresAt: this.expiresAt() };
   }
@@ -111,7 +111,7 @@ export class UploadService {
     const parts = await this.storedParts(record);
     const bytesStored = parts.reduce((sum, p) => sum + p.size, 0);
     const progress = Math.min(99, Math.floor((bytesStored / record.fileSize) * 100));
-    await this.o.sessions.update(record.sessionId, record.deviceId, { uploadStatus: 'uploading', uploadProgress: progress });
+    await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'uploading', uploadProgress: progress });
     return { ...base, parts, bytesStored };
   }
 
@@ -153,7 +153,7 @@ export class UploadService {
     await this.o.store.uploads.save(done);
     this.recordFinished(record.fileType, record.fileSize, (Date.now() - record.startedAt.getTime()) / 1000);
     this.o.logger.info({ uploadId: record.uploadId, key: record.key, size: record.fileSize }, 'upload completed');
-    await this.o.sessions.update(record.sessionId, record.deviceId, { uploadStatus: 'completed', uploadProgress: 100 });
+    await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'completed', uploadProgress: 100 });
     await this.refreshInProgress();
     return this.completedAnswer(done, false);
   }
@@ -173,7 +173,7 @@ export class UploadService {
     await this.o.store.uploads.remove(record.uploadId);
     this.o.metrics.uploadErrors.inc({ error_type: reason });
     this.o.logger.info({ uploadId: record.uploadId, key: record.key, reason }, 'upload discarded');
-    await this.o.sessions.update(record.sessionId, record.deviceId, { uploadStatus: 'failed', uploadProgress: 0 });
+    await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'failed', uploadProgress: 0 });
     await this.refreshInProgress();
   }
 

@@ -23,6 +23,9 @@ import { InvalidPartError, UploadNotFoundError, type S3Storage } from '../../src
 import { createUploads } from '../../src/uploads';
 import { startS3Server, type TestS3 } from '../helpers/s3-server';
 import { MiB, md5Etag, randomFile, sha256, slice, startUploadServer } from './upload-client';
+import { DomainEvents } from '../../src/domain/events';
+import { LockService } from '../../src/locks/lock-service';
+import { SessionService } from '../../src/sessions/session-service';
 
 const KEY = 'sessions/20260206_143052/recording.mp4';
 
@@ -140,6 +143,7 @@ describe('S3 driver calls s3rver lacks (aws-sdk-client-mock)', () => {
       config,
       auth: { tokens: new TokenService(config.auth.jwtSecret, '1h'), adminApiKey: config.auth.adminApiKey },
       store,
+      sessions: new SessionService(store, new LockService(store), { expiryMs: 60_000 }, new DomainEvents()),
       storage: s3.storage,
       metrics: createMetrics(),
       logger: pino({ level: 'silent' }),

@@ -11,6 +11,9 @@ import { MemoryStore } from '../../src/state';
 import { LocalStorage } from '../../src/storage';
 import { createUploads } from '../../src/uploads';
 import { MiB, randomFile, sha256, startUploadServer } from './upload-client';
+import { DomainEvents } from '../../src/domain/events';
+import { LockService } from '../../src/locks/lock-service';
+import { SessionService } from '../../src/sessions/session-service';
 
 const HOUR = 3600 * 1000;
 
@@ -30,6 +33,7 @@ describe('stale-upload sweep (local driver)', () => {
       config,
       auth: { tokens: new TokenService(config.auth.jwtSecret, '1h'), adminApiKey: config.auth.adminApiKey },
       store,
+      sessions: new SessionService(store, new LockService(store), { expiryMs: 60_000 }, new DomainEvents()),
       storage,
       metrics: createMetrics(),
       logger: pino({ level: 'silent' }),
