@@ -86,7 +86,7 @@ export class EventRouter {
         this.reject(event, err, ack);
       }
     };
-    this.socket.on(event, listener as never);
+    this.socket.on(event, listener);
   }
 
   /**
@@ -105,7 +105,7 @@ export class EventRouter {
         this.reject(event, err, ack);
       }
     };
-    this.socket.on(event, listener as never);
+    this.socket.on(event, listener);
   }
 
   /** Counts an incoming event and takes its ack callback (if any) off the arguments. */

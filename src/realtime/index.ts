@@ -24,7 +24,7 @@ import { rooms } from './rooms';
 import { registerViewerHandlers } from './viewer-handlers';
 import { frameHandlers, type FrameLimits } from './frame-handlers';
 import { socketAuth } from './socket-auth';
-import type { CaptureIo, CaptureSocket } from './types';
+import type { CaptureIo } from './types';
 
 export interface RealtimeOptions {
   io: CaptureIo;

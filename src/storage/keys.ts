@@ -2,7 +2,7 @@
  * Object keys. Every key is built here from validated parts, and every key a
  * client hands back is checked here before it reaches a driver or a path.
  */
-const KEY_PATTERN = /^[a-zA-Z0-9_\-][a-zA-Z0-9_.\-/]{0,1023}$/;
+const KEY_PATTERN = /^[a-zA-Z0-9_-][a-zA-Z0-9_.\-/]{0,1023}$/;
 
 export function isSafeKey(key: string): boolean {
   if (!KEY_PATTERN.test(key)) return false;

@@ -26,6 +26,16 @@ export interface StartAnswer {
   presignedUrls: Array<{ partNumber: number; url: string }>;
 }
 
+/** The answer of POST /chunked-upload/sign-parts. */
+export interface SignedParts {
+  presignedUrls: StartAnswer['presignedUrls'];
+}
+
+/** The parts in the answer of GET /chunked-upload/parts. */
+export interface ListedParts {
+  parts: Array<{ partNumber: number; etag: string; size: number }>;
+}
+
 /** What a headset does, over real HTTP. Every call returns status and JSON body. */
 export class UploadClient {
   constructor(
@@ -33,20 +43,21 @@ export class UploadClient {
     readonly token: string,
   ) {}
 
-  async call(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+  /** T names the fields a test reads from the JSON answer; it is not checked. */
+  async call<T extends object = Record<string, unknown>>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
     const res = await fetch(`${this.server.url()}${route}`, {
       method,
       headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
   }
 
   async start(fileSize: number, extra: Record<string, unknown> = {}): Promise<StartAnswer> {
-    const res = await this.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize, ...extra });
+    const res = await this.call<StartAnswer>('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize, ...extra });
     if (res.status !== 200) throw new Error(`start failed: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as StartAnswer;
+    return res.body;
   }
 
   /** PUTs one part's bytes to its presigned URL, as a headset would. */
