@@ -27,11 +27,6 @@ export class LockService {
     return { ok: true, deviceId, refreshed: result.outcome === 'refreshed' };
   }
 
-  async lockMany(tabletId: string, deviceIds: readonly string[]): Promise<LockOutcome[]> {
-    const unique = [...new Set(deviceIds)];
-    return Promise.all(unique.map((id) => this.lock(tabletId, id)));
-  }
-
   /** Releases only the tablet's own lock. */
   async unlock(tabletId: string, deviceId: string): Promise<LockOutcome> {
     if (await this.store.locks.release(deviceId, tabletId)) return { ok: true, deviceId, refreshed: false };

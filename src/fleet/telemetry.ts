@@ -3,7 +3,7 @@ import { deviceIdSchema } from '../auth';
 import type { DeviceTelemetry } from '../protocol';
 
 /** A telemetry message arriving as a JSON string is parsed only up to this size. */
-export const MAX_TELEMETRY_JSON_BYTES = 16 * 1024;
+const MAX_TELEMETRY_JSON_BYTES = 16 * 1024;
 
 const text = z.string().max(256);
 const nonNegative = z.number().finite().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -15,7 +15,7 @@ const temperature = z.number().finite().min(-50).max(150);
  * (including `__proto__` and `constructor`) are refused, not stripped, so a
  * misbehaving build is noticed instead of silently half-accepted.
  */
-export const telemetrySchema = z.strictObject({
+const telemetrySchema = z.strictObject({
   deviceId: deviceIdSchema,
   deviceName: text.optional(),
   customName: text.optional(),

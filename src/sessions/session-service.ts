@@ -9,7 +9,7 @@ import {
 import { durationSeconds, sessionView } from './session-view';
 
 export const MAX_SESSION_DEVICES = 50;
-export const ACTIVE_STATUSES: readonly SessionStatus[] = ['pending', 'recording', 'paused'];
+const ACTIVE_STATUSES: readonly SessionStatus[] = ['pending', 'recording', 'paused'];
 
 export type SessionResult =
   | { ok: true; session: SessionRecord }

@@ -6,7 +6,6 @@ import type { Store } from './types';
 
 export type * from './types';
 export { MemoryStore, RedisStore };
-export { isStoreUnavailable, STORE_UNAVAILABLE_MESSAGE } from './errors';
 
 /** Redis when REDIS_URL is configured, otherwise the in-process memory store. */
 export function createStore(config: Config, logger: Logger): Store {

@@ -16,7 +16,7 @@ export function handle(fn: (req: Request, res: Response) => Promise<unknown>): R
   };
 }
 
-export function toHttpError(err: unknown): unknown {
+function toHttpError(err: unknown): unknown {
   return err instanceof UploadError ? new HttpError(STATUS_OF_KIND[err.kind], err.message) : err;
 }
 
