@@ -2,18 +2,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
-import pino from 'pino';
 import { TokenService } from '../../src/auth';
-import { testConfig, type Env } from '../../src/config';
-import { createServer, type CaptureServer, type ServerDeps } from '../../src/app';
+import type { Env } from '../../src/config';
+import type { CaptureServer, ServerDeps } from '../../src/app';
+import { startServer } from '../helpers/start-server';
 
 /** A real server on a free port with a private DATA_DIR, plus a headset token for it. */
 export async function startUploadServer(env: Env = {}, deps: ServerDeps = {}) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'capture-uploads-'));
-  const config = testConfig({ DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '2000', ...env });
-  const server = createServer(config, { logger: pino({ level: 'silent' }), ...deps });
-  await server.listen(0, '127.0.0.1');
-  const tokens = new TokenService(config.auth.jwtSecret, '1h');
+  const server = await startServer({ env: { DATA_DIR: dataDir, ...env }, ...deps });
+  const tokens = new TokenService(server.config.auth.jwtSecret, '1h');
   return { server, dataDir, client: new UploadClient(server, tokens.sign('H1', 'headset')), tokens };
 }
 
