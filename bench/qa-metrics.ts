@@ -7,9 +7,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { createServer } from '../src/app';
-import { testConfig } from '../src/config';
+import { startServer } from '../test/helpers/start-server';
 
 async function main() {
   const sessions = Number(process.argv[2] ?? 300);
@@ -21,9 +19,8 @@ async function main() {
     mkdirSync(dir, { recursive: true });
     copyFileSync(path.join(fixtures, files[i % files.length]!), path.join(dir, 'session_data.npz'));
   }
-  const config = testConfig({ DATA_DIR: dataDir });
-  const server = createServer(config, { logger: pino({ level: 'silent' }) });
-  await server.listen(0, '127.0.0.1');
+  const server = await startServer({ env: { DATA_DIR: dataDir } });
+  const config = server.config;
   const timed = async () => {
     const start = process.hrtime.bigint();
     const res = await fetch(`${server.url()}/api/qa-metrics`, { headers: { 'x-api-key': config.auth.adminApiKey } });

@@ -94,7 +94,9 @@ async function serverMessage(res: Response): Promise<string> {
   let message = text;
   try {
     const body = JSON.parse(text) as { error?: unknown; message?: unknown };
-    message = String(body.error ?? body.message ?? text);
+    const detail = body.error ?? body.message;
+    // An object would print as [object Object]: show its JSON instead.
+    if (detail !== undefined && detail !== null) message = typeof detail === 'string' ? detail : JSON.stringify(detail);
   } catch {
     // not JSON: show the text itself
   }

@@ -35,7 +35,7 @@ import { StorageStatsService } from './storage-stats/stats-service';
 import { storageStatsRoutes } from './storage-stats/stats-routes';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
 import { corsOptions, httpSecurity } from './hardening/http-security';
-import { limitConnectionsPerAddress } from './hardening/connection-limit';
+import { limitConnectionsPerAddress, type ConnectionLimitOptions } from './hardening/connection-limit';
 
 export interface ServerDeps {
   logger?: Logger;
@@ -178,7 +178,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   // After attachRealtime's authentication, so a bad token is refused for what it is.
   limitConnectionsPerAddress(io, {
     maxPerAddress: config.limits.maxConnectionsPerIp,
-    trustProxy: app.get('trust proxy fn'),
+    trustProxy: app.get('trust proxy fn') as ConnectionLimitOptions['trustProxy'],
     metrics,
     logger: logger.child({ component: 'connection-limit' }),
   });
@@ -200,8 +200,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     uploadSweep.stop();
     try {
       // io.close() disconnects every socket and closes the HTTP server.
-      await new Promise<void>((resolve) => {
-        io.close(() => resolve());
+      await new Promise<void>((resolve, reject) => {
+        io.close(() => resolve()).catch(reject);
         httpServer.closeIdleConnections();
       });
     } catch (err) {

@@ -117,7 +117,7 @@ export async function startBareRelay(): Promise<RunningRelay> {
   });
   const stop = stopper(child);
   let listening = false;
-  child.stdout!.on('data', (chunk: Buffer) => (listening ||= chunk.toString().includes('listening')));
+  child.stdout.on('data', (chunk: Buffer) => (listening ||= chunk.toString().includes('listening')));
   try {
     await waitUntil(async () => listening, 'bare relay');
   } catch (err) {

@@ -87,7 +87,7 @@ async function run(processes: number, devices: number, dashboards: number, secon
     }
     // Each headset sends once a second, spread evenly over the second.
     let sent = 0;
-    const timers = headsets.map(({ socket, id }, i) =>
+    const timers = headsets.map<NodeJS.Timeout>(({ socket, id }, i) =>
       setTimeout(() => {
         const send = () => {
           if (measuring) sent++;
@@ -96,7 +96,7 @@ async function run(processes: number, devices: number, dashboards: number, secon
         send();
         timers[i] = setInterval(send, 1_000);
       }, (1_000 * i) / devices),
-    ) as NodeJS.Timeout[];
+    );
     await new Promise((r) => setTimeout(r, 2_000)); // warm-up
     const cpuBefore = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
     const windowStart = Date.now();

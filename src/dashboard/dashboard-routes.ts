@@ -2,7 +2,7 @@ import path from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
 
 /** web/dashboard/public at the repository root: the same two levels up from src/dashboard and dist/dashboard. */
-export const DASHBOARD_DIR = path.resolve(__dirname, '..', '..', 'web', 'dashboard', 'public');
+const DASHBOARD_DIR = path.resolve(__dirname, '..', '..', 'web', 'dashboard', 'public');
 
 /**
  * The page loads only its own files: scripts and styles from this origin (no

@@ -26,8 +26,8 @@ export class DomainEvents {
   on<E extends DomainEventName>(name: E, listener: Listener<E>): () => void {
     let set = this.listeners.get(name);
     if (!set) this.listeners.set(name, (set = new Set()));
-    set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   /**

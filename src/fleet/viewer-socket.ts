@@ -1,4 +1,3 @@
-import type { CaptureSocket } from '../realtime/types';
 import type { SocketModule } from '../realtime/socket-module';
 import { watching } from '../realtime/watching';
 

@@ -9,7 +9,8 @@ export function httpMetrics(metrics: Metrics) {
   return (req: Request, res: Response, next: NextFunction) => {
     const end = metrics.httpRequestDuration.startTimer();
     res.once('finish', () => {
-      const pattern = req.route?.path;
+      // Express types req.route as any: its path is a string for a matched route.
+      const pattern = (req.route as { path?: unknown } | undefined)?.path;
       const route = typeof pattern === 'string' ? `${req.baseUrl}${pattern}` : 'unmatched';
       end({ method: req.method, route, status: String(res.statusCode) });
     });

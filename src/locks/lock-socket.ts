@@ -61,9 +61,9 @@ function registerLockEvents(router: EventRouter, socket: CaptureSocket, ctx: Rea
       }),
     );
     const locked = answers.filter((a) => a.refusal === undefined).map((a) => a.deviceId);
-    const refused = answers.filter((a) => a.refusal !== undefined);
+    const refused = answers.flatMap((a) => (a.refusal === undefined ? [] : [{ deviceId: a.deviceId, reason: a.refusal }]));
     const failed = refused.map((a) => a.deviceId);
-    const reasons = Object.fromEntries(refused.map((a) => [a.deviceId, a.refusal!]));
+    const reasons = Object.fromEntries(refused.map((a) => [a.deviceId, a.reason]));
     metrics.lockOperations.inc({ operation: 'lock_batch', success: String(failed.length === 0) });
     const payload = { locked, failed, reasons };
     notifier.emit(toTablet, 'on-devices-locked', payload);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { deviceIdSchema } from '../domain/ids';
 
 /** A telemetry message arriving as a JSON string is parsed only up to this size. */
-export const MAX_TELEMETRY_JSON_BYTES = 16 * 1024;
+const MAX_TELEMETRY_JSON_BYTES = 16 * 1024;
 
 const text = z.string().max(256);
 const nonNegative = z.number().finite().min(0).max(Number.MAX_SAFE_INTEGER);

@@ -17,8 +17,8 @@ export interface SessionMetadata {
 }
 
 /** Frame rates a real capture can have; outside this the duration or frame count is wrong. */
-export const MIN_FPS = 1;
-export const MAX_FPS = 240;
+const MIN_FPS = 1;
+const MAX_FPS = 240;
 
 /**
  * Returns undefined when the array fails the integrity check (missing, wrong
@@ -86,7 +86,7 @@ export function checkTimestamps(m: SessionMetadata, now: Date, issues: string[])
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-](\d{2}):(\d{2}))?$/;
 
 /** Epoch ms of a strict ISO 8601 date-time, or undefined when it is not one (Date.parse is far too lenient). */
-export function parseIsoDate(value: unknown): number | undefined {
+function parseIsoDate(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const m = ISO_DATE_TIME.exec(value);
   if (!m) return undefined;

@@ -35,7 +35,7 @@ const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
 /** Bytes needed to learn the header length: magic, version, 4-byte length at most. */
 export const NPY_PREAMBLE_BYTES = 12;
 /** numpy itself refuses headers above 10,000 bytes by default; leave room. */
-export const MAX_NPY_HEADER_BYTES = 64 * 1024;
+const MAX_NPY_HEADER_BYTES = 64 * 1024;
 
 /** Reads the header length from the first bytes; returns the total bytes before the data. */
 export function npyDataOffset(preamble: Buffer): number {
@@ -78,7 +78,7 @@ export function elementCount(shape: readonly number[]): number {
   return count;
 }
 
-export function parseDescr(descr: string): NpyDtype {
+function parseDescr(descr: string): NpyDtype {
   const m = /^([<>|=])([fbSUO])(\d*)$/.exec(descr);
   if (!m) throw new NpyFormatError(`unsupported dtype ${JSON.stringify(descr.slice(0, 40))}`);
   const [, order, code, digits] = m as unknown as [string, string, string, string];

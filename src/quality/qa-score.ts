@@ -8,7 +8,7 @@ import { checkTimestamps, decodeMetadata, type SessionMetadata } from './metadat
  * docs/QUALITY.md states every definition the spec leaves open.
  */
 
-export const FRAME_ARRAYS = {
+const FRAME_ARRAYS = {
   left_confidence: 'float',
   right_confidence: 'float',
   left_tracked: 'bool',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InvalidCursorError } from '../state/session-cursor';
 import { SESSION_STATUSES, type Store } from '../state/types';
 import type { SessionService } from './session-service';
-import { DomainError, isDomainError } from '../domain/errors';
+import { DomainError } from '../domain/errors';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
 

@@ -173,7 +173,8 @@ export interface UploadStore {
  * read, so a corrupt or outdated entry is just a miss.
  */
 export interface QaResultStore {
-  get(etag: string): Promise<unknown | null>;
+  /** The stored JSON, or null on a miss. */
+  get(etag: string): Promise<unknown>;
   /** Creates or replaces the entry; it expires after qaResultSeconds. */
   save(etag: string, result: object): Promise<void>;
 }

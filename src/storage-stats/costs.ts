@@ -21,7 +21,7 @@ const US_EAST_1: StoragePrices = { standard: 0.023, intelligentTiering: 0.0125, 
  * Regions whose published rates are listed here (all at the same prices); other
  * regions fall back to these and say so: set the S3_PRICE_* variables there.
  */
-export const REGION_PRICES: Readonly<Record<string, StoragePrices>> = {
+const REGION_PRICES: Readonly<Record<string, StoragePrices>> = {
   'us-east-1': US_EAST_1,
   'us-east-2': US_EAST_1,
   'us-west-2': US_EAST_1,

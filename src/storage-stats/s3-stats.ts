@@ -24,7 +24,7 @@ export interface S3Stats {
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
 /** byType key of files without an extension. */
-export const NO_EXTENSION = '(none)';
+const NO_EXTENSION = '(none)';
 
 interface FolderAcc {
   files: number;

@@ -3,7 +3,7 @@
  * a driver or a path; which keys recordings get is the layout's business
  * (src/domain/layout.ts).
  */
-const KEY_PATTERN = /^[a-zA-Z0-9_\-][a-zA-Z0-9_.\-/]{0,1023}$/;
+const KEY_PATTERN = /^[a-zA-Z0-9_-][a-zA-Z0-9_.\-/]{0,1023}$/;
 
 export function isSafeKey(key: string): boolean {
   if (!KEY_PATTERN.test(key)) return false;

@@ -13,9 +13,6 @@ import { chunkedUploadRoutes } from './upload-routes';
 import { countUploadFailures } from './http';
 import { UploadService } from './upload-service';
 
-export { UploadService } from './upload-service';
-export { UploadSweeper } from './sweep';
-export { planParts } from './part-size';
 
 export interface UploadsDeps {
   config: Config;

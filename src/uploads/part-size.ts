@@ -4,7 +4,7 @@
  * Plain arithmetic only: sizes pass 2^32, where bitwise operators break.
  */
 export const MiB = 1024 * 1024;
-export const DEFAULT_PART_SIZE = 10 * MiB;
+const DEFAULT_PART_SIZE = 10 * MiB;
 export const MAX_PARTS = 10_000;
 
 export interface PartPlan {

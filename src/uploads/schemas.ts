@@ -8,19 +8,19 @@ export const timestampSchema = z
   .string({ message: 'timestamp is required' })
   .regex(RECORDING_TIMESTAMP_PATTERN, { message: 'timestamp must be YYYYMMDD_HHMMSS, e.g. 20260206_143052' });
 
-export const fileTypeSchema = z.enum(['video', 'data'], { message: "fileType must be 'video' or 'data'" });
+const fileTypeSchema = z.enum(['video', 'data'], { message: "fileType must be 'video' or 'data'" });
 
-export const sessionIdSchema = z
+const sessionIdSchema = z
   .string()
   .regex(/^[a-zA-Z0-9_.-]{1,100}$/, { message: 'sessionId must be 1-100 characters of a-z, A-Z, 0-9, _, . or -' });
 
 /** Opaque IDs from S3 (or the local driver); the character set keeps them safe as Redis keys and in logs. */
-export const uploadIdSchema = z
+const uploadIdSchema = z
   .string({ message: 'uploadId is required' })
   .regex(/^[A-Za-z0-9._~+=-]{1,1024}$/, { message: 'uploadId is not an upload ID this server issued' });
 
 /** Only keys this server derives: sessions/{timestamp}/recording.mp4 or session_data.npz. */
-export const s3KeySchema = z
+const s3KeySchema = z
   .string({ message: 's3Key is required' })
   .refine(isIssuedRecordingKey, {
     message: 's3Key is not a key this server issued (sessions/{timestamp}/recording.mp4 or session_data.npz)',

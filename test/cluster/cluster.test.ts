@@ -61,7 +61,7 @@ async function processServer(env: Record<string, string>): Promise<{ url: string
 
 /** connectClient wants a CaptureServer; for a child process only the URL and the shared secret matter. */
 function remote(url: string, reference: CaptureServer): CaptureServer {
-  return { ...reference, url: () => url } as CaptureServer;
+  return { ...reference, url: () => url };
 }
 
 describe('several processes on one Redis', () => {

@@ -16,7 +16,21 @@ import { launchBrowser } from './browser';
  * sessions, QA and storage arrive, and preview frames render.
  */
 // Browser globals, for the functions page.evaluate runs inside the page (the test program has no DOM types).
-declare const document: any, window: any, sessionStorage: any, localStorage: any;
+// Only the members these functions use.
+interface PageElement {
+  textContent: string | null;
+  hidden: boolean;
+  src: string;
+  complete: boolean;
+  naturalWidth: number;
+}
+declare const document: {
+  cookie: string;
+  documentElement: { scrollWidth: number };
+  querySelector(selector: string): PageElement | null;
+};
+declare const window: { innerWidth: number; __owned?: unknown };
+declare const sessionStorage: { length: number }, localStorage: { length: number };
 
 const ADMIN_KEY = 'test-admin-api-key-0123456789';
 const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
@@ -99,7 +113,7 @@ describe('dashboard page', () => {
     await page.waitForSelector(`${cell}:has-text("%")`);
     const first = await page.textContent(cell);
     await page.waitForFunction(
-      ([selector, before]) => document.querySelector(selector!)?.textContent !== before,
+      ([selector, before]) => document.querySelector(selector)?.textContent !== before,
       [cell, first] as const,
       { timeout: 15_000 },
     );

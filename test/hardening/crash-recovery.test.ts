@@ -10,7 +10,7 @@ import { closeAllClients, connectClient, eventually, type Client } from '../help
 import { runServer, waitFor, type ChildServer } from '../helpers/child-server';
 import { freePort } from '../helpers/redis-server';
 import { useTestRedis } from '../helpers/test-server';
-import { MiB, randomFile, sha256, slice, UploadClient } from '../uploads/upload-client';
+import { MiB, randomFile, sha256, slice, UploadClient, type SignedParts } from '../uploads/upload-client';
 
 /**
  * SIGKILL (no shutdown, no cleanup) of a real server process in the middle of
@@ -76,7 +76,7 @@ describe('crash recovery (Redis store, local storage)', () => {
     tablet.on('on-headset-status-updated', (data, deviceId) => statuses.push([data, deviceId]));
     await new Promise<void>((resolve, reject) => tablet.once('connect', resolve).once('connect_error', reject));
     const ask = (event: string, ...args: unknown[]) =>
-      (tablet.timeout(5_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<Record<string, any>> }).emitWithAck(event, ...args);
+      (tablet.timeout(5_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<{ ok: boolean; [key: string]: unknown }> }).emitWithAck(event, ...args);
 
     const headset = await connectClient(server, { token: tokens.sign('QUEST_001', 'headset') });
     expect((await headset.ask('headset-identify', 'QUEST_001')).ok).toBe(true);
@@ -113,17 +113,17 @@ describe('crash recovery (Redis store, local storage)', () => {
 
     // The store as operators see it.
     const admin = { 'x-api-key': ADMIN_API_KEY };
-    const session = (await (await fetch(`${base}/api/sessions/${sessionId}`, { headers: admin })).json()) as Record<string, any>;
+    const session = (await (await fetch(`${base}/api/sessions/${sessionId}`, { headers: admin })).json()) as { session: unknown };
     expect(session.session).toMatchObject({ sessionId, tabletId: 'TABLET_A', status: 'recording' });
-    const devices = (await (await fetch(`${base}/api/devices`, { headers: admin })).json()) as Record<string, any>;
-    expect(devices.devices.find((d: { deviceId: string }) => d.deviceId === 'QUEST_001')).toMatchObject({ isLocked: true, lockedByTabletId: 'TABLET_A' });
+    const devices = (await (await fetch(`${base}/api/devices`, { headers: admin })).json()) as { devices: Array<{ deviceId: string }> };
+    expect(devices.devices.find((d) => d.deviceId === 'QUEST_001')).toMatchObject({ isLocked: true, lockedByTabletId: 'TABLET_A' });
 
     // The upload resumes from what was stored: part 1 only, the half-sent part 2 left no trace.
     const ref = `uploadId=${encodeURIComponent(started.uploadId)}&s3Key=${encodeURIComponent(started.s3Key)}`;
     const listed = await uploader.call('GET', `/chunked-upload/parts?${ref}`);
     expect(listed.status).toBe(200);
     expect(listed.body.parts).toEqual([expect.objectContaining({ partNumber: 1, etag: part1!.etag })]);
-    const signed = await uploader.call('POST', '/chunked-upload/sign-parts', { uploadId: started.uploadId, s3Key: started.s3Key, partNumbers: [2, 3] });
+    const signed = await uploader.call<SignedParts>('POST', '/chunked-upload/sign-parts', { uploadId: started.uploadId, s3Key: started.s3Key, partNumbers: [2, 3] });
     expect(signed.status).toBe(200);
     const rest = await uploader.putAll({ ...started, presignedUrls: signed.body.presignedUrls }, file);
     const done = await uploader.complete(started, [part1!, ...rest]);

@@ -1,12 +1,10 @@
-import os from 'node:os';
-import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
-import { createServer, type CaptureServer } from '../../src/app';
+import type { CaptureServer } from '../../src/app';
 import { closeAllClients, connectClient, refusedConnection } from '../helpers/clients';
+import { startServer } from '../helpers/test-server';
 import { MiB, randomFile, UploadClient } from '../uploads/upload-client';
 
 /**
@@ -37,15 +35,10 @@ function captureLogs() {
 
 describe('secrets in logs', () => {
   it('logs no token, API key, JWT secret, metrics token or URL signature through a full flow at level trace', async () => {
-    const config = testConfig({
-      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'capture-secrets-')),
-      LOG_LEVEL: 'trace',
-      METRICS_TOKEN,
-      SHUTDOWN_TIMEOUT_MS: '2000',
-    });
+    const env = { LOG_LEVEL: 'trace', METRICS_TOKEN };
     const logs = captureLogs();
-    server = createServer(config, { logger: createLogger(config, logs.stream) });
-    await server.listen(0, '127.0.0.1');
+    server = await startServer({ env, logger: createLogger(testConfig(env), logs.stream) });
+    const config = server.config;
     const base = server.url();
     const admin = config.auth.adminApiKey;
     const secrets: string[] = [admin, config.auth.jwtSecret, METRICS_TOKEN, WRONG_KEY, WRONG_TOKEN];

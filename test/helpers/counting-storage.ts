@@ -16,7 +16,7 @@ export function countingStorage(inner: ObjectStorage): { storage: ObjectStorage;
         };
       }
       const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
   return { storage, reads };

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,12 +10,12 @@ import { freePort, waitForPort } from './redis-server';
  * pid, temp and log paths all live in a temporary directory.
  */
 
-export const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '../..');
 export const SITE_CONF = path.join(ROOT, 'nginx', 'capture-backend.conf');
 // Debian installs nginx in /usr/sbin, which is not on every user's PATH.
 const NGINX = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 
-export const MULTI_HOST_UPSTREAM = path.join(ROOT, 'nginx', 'upstream-multi-host.conf');
+const MULTI_HOST_UPSTREAM = path.join(ROOT, 'nginx', 'upstream-multi-host.conf');
 
 export interface Certificate {
   cert: string;
@@ -148,11 +148,11 @@ export interface RunningNginx {
 }
 
 /** Runs nginx in the foreground until stop(); resolves once every given port accepts connections. */
-export async function startNginx(d: NginxDir, ports: number[]): Promise<RunningNginx> {
+async function startNginx(d: NginxDir, ports: number[]): Promise<RunningNginx> {
   const child = spawn(NGINX, [...nginxArgs(d), '-g', 'daemon off;'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

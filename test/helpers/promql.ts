@@ -35,7 +35,7 @@ export function withoutGrafanaVariables(expr: string): string {
 }
 
 export const ROOT = path.resolve(__dirname, '../..');
-export const DASHBOARD_DIR = path.join(ROOT, 'grafana', 'dashboards');
+const DASHBOARD_DIR = path.join(ROOT, 'grafana', 'dashboards');
 
 export interface Panel {
   id: number;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CaptureServer } from '../../src/app';
 import { Counter, Gauge, Histogram, Summary } from 'prom-client';
 
-export const ROOT = path.resolve(__dirname, '../..');
+const ROOT = path.resolve(__dirname, '../..');
 export const PROMETHEUS_DIR = path.join(ROOT, 'prometheus');
 
 /** Runs Debian's promtool; input goes to stdin. */

@@ -1,30 +1,11 @@
-import os from 'node:os';
-import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startTestRedis, type TestRedis } from './redis-server';
 import { closeAllClients } from './clients';
-import { testConfig, type Env } from '../../src/config';
-import { createServer, type CaptureServer } from '../../src/app';
-import type { Store } from '../../src/state';
+import { startServer } from './start-server';
+import type { Env } from '../../src/config';
+import type { CaptureServer } from '../../src/app';
 
-export interface StartOptions {
-  env?: Env;
-  logger?: pino.Logger;
-  /** A store built by the test (for example one that delays chosen calls). */
-  store?: Store;
-}
-
-/** A real server on 127.0.0.1 and a free port, with a private data directory. */
-export async function startServer(options: StartOptions = {}): Promise<CaptureServer> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'capture-test-'));
-  const config = testConfig({ DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '2000', ...options.env });
-  const logger = options.logger ?? pino({ level: 'silent' });
-  const server = createServer(config, { logger, ...(options.store ? { store: options.store } : {}) });
-  await server.listen(0, '127.0.0.1');
-  return server;
-}
+export { startServer, type StartOptions } from './start-server';
 
 /** Runs each test body against a memory-store server and a Redis-store server. */
 export const STORE_KINDS = ['memory', 'redis'] as const;

@@ -92,7 +92,13 @@ describe('grafana/dashboards', () => {
 });
 
 describe('grafana/provisioning', () => {
-  const read = (file: string) => parse(readFileSync(path.join(ROOT, 'grafana', 'provisioning', file), 'utf8'));
+  // The fields these tests read; toMatchObject checks the rest.
+  interface Provisioning {
+    apiVersion: number;
+    datasources: Array<{ jsonData: { timeInterval: string } }>;
+    providers: unknown[];
+  }
+  const read = (file: string) => parse(readFileSync(path.join(ROOT, 'grafana', 'provisioning', file), 'utf8')) as Provisioning;
 
   it('provisions the local Prometheus as the default datasource', () => {
     const prometheusConfig = readFileSync(path.join(ROOT, 'prometheus', 'prometheus.yml'), 'utf8');
@@ -102,7 +108,7 @@ describe('grafana/provisioning', () => {
     expect(datasources[0]).toMatchObject({ type: 'prometheus', url: 'http://127.0.0.1:9090', isDefault: true });
     // $__rate_interval needs the real scrape interval.
     const scrape = prometheusConfig.match(/scrape_interval: (\S+)/)?.[1];
-    expect(datasources[0].jsonData.timeInterval).toBe(scrape);
+    expect(datasources[0]?.jsonData.timeInterval).toBe(scrape);
   });
 
   it('loads the dashboards from a file provider', () => {

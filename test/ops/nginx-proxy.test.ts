@@ -76,7 +76,7 @@ describe('Nginx in front of the server', () => {
   /** An HTTPS request through Nginx, trusting the throwaway certificate. */
   function request(pathname: string, options: https.RequestOptions = {}, body?: Buffer): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      const req = https.request(`${base}${pathname}`, { ca: certificate.pem, ...options }, (res) => collect(res).then(resolve, reject));
+      const req = https.request(`${base}${pathname}`, { ca: certificate.pem, ...options }, (res) => void collect(res).then(resolve, reject));
       req.on('error', reject);
       req.end(body);
     });
@@ -150,7 +150,7 @@ describe('Nginx in front of the server', () => {
       const req = https.request(
         `${base}${SINK_PATH}`,
         { method: 'POST', ca: certificate.pem, headers: { 'content-type': 'application/octet-stream', 'content-length': body.length } },
-        (res) => collect(res).then(resolve, reject),
+        (res) => void collect(res).then(resolve, reject),
       );
       req.on('error', reject);
       // Send the first half, then hold the rest back until the server has seen
@@ -178,7 +178,7 @@ describe('Nginx in front of the server', () => {
     const tooBig = server.config.limits.maxUploadBytes + 1;
     const reply = await new Promise<Reply>((resolve, reject) => {
       const req = https.request(`${base}${SINK_PATH}`, { method: 'POST', ca: certificate.pem, headers: { 'content-length': tooBig } }, (res) =>
-        collect(res).then(resolve, reject),
+        void collect(res).then(resolve, reject),
       );
       req.on('error', reject);
       req.write('only a few bytes');

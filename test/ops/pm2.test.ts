@@ -16,13 +16,20 @@ import { TokenService } from '../../src/auth';
 const ROOT = path.resolve(__dirname, '../..');
 const PM2 = path.join(ROOT, 'node_modules', 'pm2', 'bin', 'pm2');
 
-function evaluateEcosystem(env: Record<string, string>) {
+/** The fields of PM2's app entries that these tests read one by one; toMatchObject checks the rest. */
+interface Pm2App {
+  kill_timeout: number;
+  max_memory_restart: string;
+  out_file: string;
+}
+
+function evaluateEcosystem(env: Record<string, string>): { ok: boolean; stderr: string; apps: Pm2App[] } {
   const result = spawnSync(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(require("./ecosystem.config.js")))'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ENV_FILE: '/nonexistent/.env', ...env },
     encoding: 'utf8',
   });
-  return { ok: result.status === 0, stderr: result.stderr, apps: result.status === 0 ? JSON.parse(result.stdout).apps : undefined };
+  return { ok: result.status === 0, stderr: result.stderr, apps: result.status === 0 ? (JSON.parse(result.stdout) as { apps: Pm2App[] }).apps : [] };
 }
 
 describe('ecosystem.config.js', () => {
@@ -31,13 +38,13 @@ describe('ecosystem.config.js', () => {
     expect(apps).toHaveLength(1);
     expect(apps[0]).toMatchObject({ script: 'dist/server.js', exec_mode: 'fork', instances: 1, wait_ready: true, env: { NODE_ENV: 'production' } });
     // Longer than SHUTDOWN_TIMEOUT_MS (default 10 s) plus the server's own 2 s hard-stop margin.
-    expect(apps[0].kill_timeout).toBeGreaterThan(12_000);
-    expect(apps[0].max_memory_restart).toBe('1G');
-    expect(apps[0].out_file).toMatch(/logs\/capture-backend\.out\.log$/);
+    expect(apps[0]?.kill_timeout).toBeGreaterThan(12_000);
+    expect(apps[0]?.max_memory_restart).toBe('1G');
+    expect(apps[0]?.out_file).toMatch(/logs\/capture-backend\.out\.log$/);
   });
 
   it('follows SHUTDOWN_TIMEOUT_MS with its kill_timeout', () => {
-    expect(evaluateEcosystem({ SHUTDOWN_TIMEOUT_MS: '30000' }).apps[0].kill_timeout).toBeGreaterThan(32_000);
+    expect(evaluateEcosystem({ SHUTDOWN_TIMEOUT_MS: '30000' }).apps[0]?.kill_timeout).toBeGreaterThan(32_000);
   });
 
   it('uses cluster mode only with REDIS_URL', () => {
@@ -71,7 +78,7 @@ describe('ecosystem.config.js', () => {
 
     async function processes(): Promise<Array<{ name: string; pid: number; pm2_env: { status: string; exec_mode: string } }>> {
       const { output } = await pm2('jlist');
-      return JSON.parse(output.slice(output.indexOf('[')));
+      return JSON.parse(output.slice(output.indexOf('['))) as Awaited<ReturnType<typeof processes>>;
     }
 
     async function waitForTest(): Promise<void> {
@@ -139,7 +146,7 @@ describe('ecosystem.config.js', () => {
       return socket;
     }
     const ask = (socket: ClientSocket, event: string, ...args: unknown[]) =>
-      socket.timeout(10_000).emitWithAck(event, ...args) as Promise<Record<string, any>>;
+      socket.timeout(10_000).emitWithAck(event, ...args) as Promise<Record<string, unknown>>;
 
     it('starts the server with pm2 start; pm2 reload replaces it gracefully, clients reconnect with locks and sessions intact (Redis)', async () => {
       const redis: TestRedis = await startTestRedis();

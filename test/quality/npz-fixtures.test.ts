@@ -48,7 +48,7 @@ describe('NPZ fixtures scored like scripts/parse_npz.py', () => {
       const passed = valid.npzIntegrityCheck && valid.frameCountCheck && valid.timestampConsistency;
       if (REASONS[file]) {
         expect(passed).toBe(false);
-        expect(issues.join('; ')).toMatch(REASONS[file]!);
+        expect(issues.join('; ')).toMatch(REASONS[file]);
       } else {
         expect(passed, issues.join('; ')).toBe(true);
         expect(issues).toEqual([]);

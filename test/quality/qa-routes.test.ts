@@ -4,12 +4,13 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/auth';
-import { createServer, type CaptureServer } from '../../src/app';
+import type { CaptureServer } from '../../src/app';
 import { testConfig } from '../../src/config';
 import type { QaMetrics, QaSession } from '../../src/quality/qa-types';
 import { MemoryStore, RedisStore, type Store } from '../../src/state';
 import { LocalStorage, type ObjectStorage } from '../../src/storage';
 import { countingStorage } from '../helpers/counting-storage';
+import { startServer } from '../helpers/test-server';
 import { localWriter, putAll, s3Writer, type PutObject } from '../helpers/object-writer';
 import { startS3Server, type TestS3 } from '../helpers/s3-server';
 import { expectScoresMatch } from './score-match';
@@ -18,7 +19,8 @@ import { defaultTtls } from '../state/store.contract';
 const FIXTURES = path.join(__dirname, 'fixtures');
 const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, { overallQualityScore: number; stages: QaSession['stages'] }>;
 const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.npz')).sort();
-const config = testConfig({ SHUTDOWN_TIMEOUT_MS: '2000' });
+const CONFIG_ENV = { SHUTDOWN_TIMEOUT_MS: '2000' };
+const config = testConfig(CONFIG_ENV);
 const ADMIN = { 'x-api-key': config.auth.adminApiKey };
 const tokens = new TokenService(config.auth.jwtSecret, '1h');
 const silent = pino({ level: 'silent' });
@@ -41,10 +43,8 @@ async function get<T>(server: CaptureServer, url: string, headers: Record<string
   return { status: res.status, body: (await res.json()) as T };
 }
 
-async function start(storage: ObjectStorage, store?: Store): Promise<CaptureServer> {
-  const server = createServer(config, { storage, store: store ?? new MemoryStore(config.ttl), logger: silent });
-  await server.listen(0, '127.0.0.1');
-  return server;
+function start(storage: ObjectStorage, store?: Store): Promise<CaptureServer> {
+  return startServer({ env: CONFIG_ENV, storage, store: store ?? new MemoryStore(config.ttl) });
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -122,7 +122,7 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     const { tablet } = await lab(server, ['H1']);
     const first = await tablet.ask('tablet-create-session', { deviceIds: ['H1'] });
     const second = await tablet.ask('tablet-create-session', { deviceIds: ['H1'] });
-    expect(second).toEqual({ ok: false, error: `this tablet already has an active session (${first.sessionId}); end it first` });
+    expect(second).toEqual({ ok: false, error: `this tablet already has an active session (${String(first.sessionId)}); end it first` });
     await tablet.ask('tablet-end-session', first.sessionId);
     expect(await tablet.ask('tablet-create-session', { deviceIds: ['H1'] })).toMatchObject({ ok: true });
   });
@@ -206,17 +206,18 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     }
     const get = async (path: string) => {
       const res = await fetch(`${server.url()}${path}`, { headers: { 'x-api-key': server.config.auth.adminApiKey } });
-      return { status: res.status, body: (await res.json()) as Record<string, any> };
+      // The fields these tests read.
+      return { status: res.status, body: (await res.json()) as { count: number; sessions: Array<{ sessionId: string }>; nextCursor?: string; session?: unknown; error?: unknown } };
     };
     const all = await get('/api/sessions');
-    expect(all.body.sessions.map((s: { sessionId: string }) => s.sessionId)).toEqual([...ids].reverse());
+    expect(all.body.sessions.map((s) => s.sessionId)).toEqual([...ids].reverse());
     const page1 = await get('/api/sessions?limit=2');
     expect(page1.body.count).toBe(2);
     const page2 = await get(`/api/sessions?limit=2&cursor=${page1.body.nextCursor}`);
-    expect(page2.body.sessions.map((s: { sessionId: string }) => s.sessionId)).toEqual([ids[0]]);
+    expect(page2.body.sessions.map((s) => s.sessionId)).toEqual([ids[0]]);
     expect(page2.body.nextCursor).toBeUndefined();
     expect((await get('/api/sessions?status=completed')).body.count).toBe(2);
-    expect((await get('/api/sessions?status=pending&tabletId=TABLET_A')).body.sessions[0].sessionId).toBe(ids[2]);
+    expect((await get('/api/sessions?status=pending&tabletId=TABLET_A')).body.sessions[0]?.sessionId).toBe(ids[2]);
     expect((await get('/api/sessions?tabletId=TABLET_Z')).body.count).toBe(0);
     const one = await get(`/api/sessions/${ids[0]}`);
     expect(one.body.session).toMatchObject({ sessionId: ids[0], status: 'completed', metadata: { take: 0 } });

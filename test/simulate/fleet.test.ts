@@ -44,21 +44,24 @@ describe('simulated fleet against a real server', () => {
     expect(Buffer.isBuffer(frames()[0])).toBe(true);
     expect(frames()[0]!.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
 
-    const sessions = await fetchJson(s, '/api/sessions?status=completed');
+    const sessions = await fetchJson<{ count: number; sessions: Array<{ deviceIds: string[]; deviceStatuses: Record<string, unknown> }> }>(
+      s,
+      '/api/sessions?status=completed',
+    );
     expect(sessions.count).toBe(1);
-    const session = sessions.sessions[0];
+    const session = sessions.sessions[0]!;
     expect(session.deviceIds.sort()).toEqual(f.headsetIds);
     for (const id of f.headsetIds) expect(session.deviceStatuses[id]).toMatchObject({ uploadStatus: 'completed', uploadProgress: 100 });
 
-    const qa = await fetchJson(s, '/api/qa-metrics');
+    const qa = await fetchJson<{ overview: unknown; sessions: Array<{ issues: unknown[]; overallQualityScore: number }> }>(s, '/api/qa-metrics');
     expect(qa.overview).toMatchObject({ totalSessions: 3, completeSessions: 3 });
     for (const rec of qa.sessions) {
       expect(rec.issues).toEqual([]);
       expect(rec.overallQualityScore).toBeGreaterThan(80);
     }
-    const stats = await fetchJson(s, '/api/s3-stats');
-    expect(stats.byType.mp4.count).toBe(3);
-    expect(stats.byType.mp4.sizeGB * 1024 ** 3).toBe(3 * 300 * 1024);
+    const stats = await fetchJson<{ byType: Record<string, { count: number; sizeGB: number }> }>(s, '/api/s3-stats');
+    expect(stats.byType.mp4?.count).toBe(3);
+    expect(stats.byType.mp4!.sizeGB * 1024 ** 3).toBe(3 * 300 * 1024);
   }, 40_000);
 
   it('stops cleanly: the running session ends, its recordings upload, every device disconnects', async () => {
@@ -130,8 +133,9 @@ describe('token minting, stopped while waiting', () => {
   });
 });
 
-async function fetchJson(server: CaptureServer, route: string) {
+/** T names the fields a test reads from the JSON answer; it is not checked. */
+async function fetchJson<T>(server: CaptureServer, route: string): Promise<T> {
   const res = await fetch(`${server.url()}${route}`, { headers: { 'x-api-key': ADMIN_KEY } });
   expect(res.status).toBe(200);
-  return (await res.json()) as Record<string, any>;
+  return (await res.json()) as T;
 }

@@ -37,7 +37,7 @@ export function device(id: string, overrides: Partial<DeviceRecord> = {}): Devic
   };
 }
 
-export function session(id: string, createdAt: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
+function session(id: string, createdAt: number, overrides: Partial<SessionRecord> = {}): SessionRecord {
   return {
     sessionId: id,
     tabletId: 'TABLET_1',

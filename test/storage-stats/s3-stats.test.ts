@@ -1,15 +1,15 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, utimesSync } from 'node:fs';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type CaptureServer } from '../../src/app';
+import type { CaptureServer } from '../../src/app';
 import { testConfig } from '../../src/config';
 import { MemoryStore } from '../../src/state';
 import { LocalStorage, type ObjectStorage } from '../../src/storage';
 import type { S3Stats } from '../../src/storage-stats/s3-stats';
 import { localWriter, putAll, s3Writer, type PutObject } from '../helpers/object-writer';
 import { startS3Server, type TestS3 } from '../helpers/s3-server';
+import { startServer } from '../helpers/test-server';
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
@@ -49,7 +49,8 @@ function medianOf(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
-const config = testConfig({ S3_STATS_CACHE_SECONDS: '300', AWS_REGION: 'eu-west-1', S3_PRICE_DEEP_ARCHIVE_GB_MONTH: '0.002' });
+const CONFIG_ENV = { S3_STATS_CACHE_SECONDS: '300', AWS_REGION: 'eu-west-1', S3_PRICE_DEEP_ARCHIVE_GB_MONTH: '0.002' };
+const config = testConfig(CONFIG_ENV);
 const ADMIN = { 'x-api-key': config.auth.adminApiKey };
 
 async function stats(server: CaptureServer, query = ''): Promise<S3Stats> {
@@ -109,10 +110,8 @@ function expectWholeBucket(s: S3Stats): void {
   expect(s.insights.npzStats.avgMB).toBeCloseTo(sum(npz) / 800 / MB, 12);
 }
 
-async function startWith(storage: ObjectStorage): Promise<CaptureServer> {
-  const server = createServer(config, { storage, store: new MemoryStore(config.ttl), logger: pino({ level: 'silent' }) });
-  await server.listen(0, '127.0.0.1');
-  return server;
+function startWith(storage: ObjectStorage): Promise<CaptureServer> {
+  return startServer({ env: CONFIG_ENV, storage, store: new MemoryStore(config.ttl) });
 }
 
 describe('S3 statistics over s3rver (2,500 objects, three list pages)', () => {

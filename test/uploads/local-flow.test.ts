@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import type { SessionRecord } from '../../src/state';
 import { LocalStorage } from '../../src/storage';
-import { MiB, md5Etag, randomFile, sha256, slice, startUploadServer, UploadClient } from './upload-client';
+import { MiB, md5Etag, randomFile, sha256, slice, startUploadServer, UploadClient, type ListedParts, type SignedParts } from './upload-client';
 
 const KEY = 'sessions/20260206_143052/recording.mp4';
 
@@ -56,14 +56,14 @@ describe('chunked upload through the local driver', () => {
     const first = await client.putAll(started, file, [1]);
 
     // The headset lost Wi-Fi; it asks what arrived.
-    const listed = await client.call('GET', `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`);
+    const listed = await client.call<ListedParts>('GET', `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`);
     expect(listed.status).toBe(200);
     expect(listed.body).toMatchObject({ status: 'in-progress', totalParts: 3, bytesStored: 10 * MiB });
     expect(listed.body.parts).toEqual([{ partNumber: 1, etag: first[0]!.etag, size: 10 * MiB }]);
 
-    const signed = await client.call('POST', '/chunked-upload/sign-parts', { uploadId: started.uploadId, s3Key: started.s3Key, partNumbers: [2, 3] });
+    const signed = await client.call<SignedParts>('POST', '/chunked-upload/sign-parts', { uploadId: started.uploadId, s3Key: started.s3Key, partNumbers: [2, 3] });
     expect(signed.status).toBe(200);
-    expect(signed.body.presignedUrls.map((u: { partNumber: number }) => u.partNumber)).toEqual([2, 3]);
+    expect(signed.body.presignedUrls.map((u) => u.partNumber)).toEqual([2, 3]);
     const rest = await client.putAll({ ...started, presignedUrls: signed.body.presignedUrls }, file);
 
     const done = await client.complete(started, [...first, ...rest]);
@@ -100,7 +100,7 @@ describe('chunked upload through the local driver', () => {
     expect(res.status).toBe(403);
     expect(res.body).toContain('expired');
 
-    const listed = await client.call('GET', `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`);
+    const listed = await client.call<ListedParts>('GET', `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`);
     expect(listed.body.parts).toEqual([]);
   });
 
@@ -115,9 +115,9 @@ describe('chunked upload through the local driver', () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(new Set([a.etag, b.etag]).size).toBe(2);
 
-    const listed = await client.call('GET', `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`);
+    const listed = await client.call<ListedParts>('GET', `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`);
     expect(listed.body.parts).toHaveLength(1);
-    const kept = listed.body.parts[0].etag as string;
+    const kept = listed.body.parts[0]!.etag;
     expect([a.etag, b.etag]).toContain(kept);
 
     const [last] = await client.putAll(started, file, [2]);
@@ -132,7 +132,7 @@ describe('chunked upload through the local driver', () => {
     const started = await client.start(15 * MiB);
     const res = await client.putPart(started.presignedUrls[0]!.url, randomFile(10 * MiB + 1));
     expect(res.status).toBe(413);
-    const listed = await client.call('GET', `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`);
+    const listed = await client.call<ListedParts>('GET', `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`);
     expect(listed.body.parts).toEqual([]);
   });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server';
-import { MiB, randomFile, sha256, startUploadServer } from './upload-client';
+import { MiB, randomFile, sha256, startUploadServer, type ListedParts, type SignedParts } from './upload-client';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -26,13 +26,13 @@ describe('resume across a server restart (Redis store, local driver)', () => {
     const after = await startUploadServer({ ...env, DATA_DIR: before.dataDir });
     try {
       const ref = `uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`;
-      const listed = await after.client.call('GET', `/chunked-upload/parts?${ref}`);
+      const listed = await after.client.call<ListedParts>('GET', `/chunked-upload/parts?${ref}`);
       expect(listed.status).toBe(200);
-      expect(listed.body.parts.map((p: { partNumber: number }) => p.partNumber)).toEqual([1]);
+      expect(listed.body.parts.map((p) => p.partNumber)).toEqual([1]);
       // A URL signed before the restart still works (its key derives from JWT_SECRET).
       const second = await after.client.putPart(started.presignedUrls[1]!.url.replace(oldBase, after.server.url()), file.subarray(10 * MiB, 20 * MiB));
       expect(second.status).toBe(200);
-      const signed = await after.client.call('POST', '/chunked-upload/sign-parts', { uploadId: started.uploadId, s3Key: started.s3Key, partNumbers: [3] });
+      const signed = await after.client.call<SignedParts>('POST', '/chunked-upload/sign-parts', { uploadId: started.uploadId, s3Key: started.s3Key, partNumbers: [3] });
       const rest = await after.client.putAll({ ...started, presignedUrls: signed.body.presignedUrls }, file);
       const done = await after.client.complete(started, [...first, { partNumber: 2, etag: second.etag }, ...rest]);
       expect(done.status).toBe(200);

@@ -99,7 +99,7 @@ describe('legacy POST /upload-session', () => {
       headers: { authorization: `Bearer ${client.token}` },
       body: form([['timestamp', '20260206_151230'], ['sessionId', 'session_1'], ['video', video], ['data', data]]),
     });
-    const body = (await res.json()) as Record<string, any>;
+    const body: unknown = await res.json();
     expect(res.status).toBe(200);
     expect(body).toMatchObject({
       ok: true,

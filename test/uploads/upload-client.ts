@@ -2,18 +2,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
-import pino from 'pino';
 import { TokenService } from '../../src/auth';
-import { testConfig, type Env } from '../../src/config';
-import { createServer, type CaptureServer, type ServerDeps } from '../../src/app';
+import type { Env } from '../../src/config';
+import type { CaptureServer, ServerDeps } from '../../src/app';
+import { startServer } from '../helpers/start-server';
 
 /** A real server on a free port with a private DATA_DIR, plus a headset token for it. */
 export async function startUploadServer(env: Env = {}, deps: ServerDeps = {}) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'capture-uploads-'));
-  const config = testConfig({ DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '2000', ...env });
-  const server = createServer(config, { logger: pino({ level: 'silent' }), ...deps });
-  await server.listen(0, '127.0.0.1');
-  const tokens = new TokenService(config.auth.jwtSecret, '1h');
+  const server = await startServer({ env: { DATA_DIR: dataDir, ...env }, ...deps });
+  const tokens = new TokenService(server.config.auth.jwtSecret, '1h');
   return { server, dataDir, client: new UploadClient(server, tokens.sign('H1', 'headset')), tokens };
 }
 
@@ -26,6 +24,16 @@ export interface StartAnswer {
   presignedUrls: Array<{ partNumber: number; url: string }>;
 }
 
+/** The answer of POST /chunked-upload/sign-parts. */
+export interface SignedParts {
+  presignedUrls: StartAnswer['presignedUrls'];
+}
+
+/** The parts in the answer of GET /chunked-upload/parts. */
+export interface ListedParts {
+  parts: Array<{ partNumber: number; etag: string; size: number }>;
+}
+
 /** What a headset does, over real HTTP. Every call returns status and JSON body. */
 export class UploadClient {
   constructor(
@@ -33,20 +41,21 @@ export class UploadClient {
     readonly token: string,
   ) {}
 
-  async call(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+  /** T names the fields a test reads from the JSON answer; it is not checked. */
+  async call<T extends object = Record<string, unknown>>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
     const res = await fetch(`${this.server.url()}${route}`, {
       method,
       headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
+    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
   }
 
   async start(fileSize: number, extra: Record<string, unknown> = {}): Promise<StartAnswer> {
-    const res = await this.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize, ...extra });
+    const res = await this.call<StartAnswer>('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize, ...extra });
     if (res.status !== 200) throw new Error(`start failed: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body as StartAnswer;
+    return res.body;
   }
 
   /** PUTs one part's bytes to its presigned URL, as a headset would. */

@@ -10,7 +10,7 @@ export class MemoryQaResultStore implements QaResultStore {
     this.ttlMs = (ttls.qaResultSeconds ?? DEFAULT_QA_RESULT_TTL_SECONDS) * 1000;
   }
 
-  async get(etag: string): Promise<unknown | null> {
+  async get(etag: string): Promise<unknown> {
     const result = this.results.get(etag);
     return result ? structuredClone(result) : null;
   }

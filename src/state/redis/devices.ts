@@ -75,8 +75,8 @@ export class RedisDeviceStore implements DeviceStore {
     for (const id of ids) pipeline.hgetall(deviceKey(id));
     const replies = (await pipeline.exec()) ?? [];
     // A failed read is not a missing device: with Redis away, "gone" would be a lie.
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0];
+    const failed = replies.find(([err]) => err)?.[0];
+    if (failed) throw failed;
     const devices: DeviceRecord[] = [];
     const gone: string[] = [];
     replies.forEach(([, fields], i) => {

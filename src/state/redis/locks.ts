@@ -83,8 +83,8 @@ export class RedisLockStore implements LockStore {
     for (const id of deviceIds) pipeline.get(lockKey(id)).pttl(lockKey(id));
     const replies = (await pipeline.exec()) ?? [];
     // A failed read must not look like a free lock.
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0];
+    const failed = replies.find(([err]) => err)?.[0];
+    if (failed) throw failed;
     const now = Date.now();
     deviceIds.forEach((deviceId, i) => {
       const [, tabletId] = replies[2 * i] ?? [];

@@ -19,7 +19,7 @@ export class RedisQaResultStore implements QaResultStore {
     this.ttlSeconds = ttls.qaResultSeconds ?? DEFAULT_QA_RESULT_TTL_SECONDS;
   }
 
-  async get(etag: string): Promise<unknown | null> {
+  async get(etag: string): Promise<unknown> {
     return decodeJson<unknown>((await this.redis.get(qaResultKey(etag))) ?? undefined) ?? null;
   }
 

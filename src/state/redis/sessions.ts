@@ -199,8 +199,8 @@ export class RedisSessionStore implements SessionStore {
     for (const id of ids) pipeline.hgetall(sessionKey(id));
     const replies = (await pipeline.exec()) ?? [];
     // A failed read is not a missing session: with Redis away, "not found" would be a lie.
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0];
+    const failed = replies.find(([err]) => err)?.[0];
+    if (failed) throw failed;
     const sessions: SessionRecord[] = [];
     const gone: string[] = [];
     replies.forEach(([, fields], i) => {

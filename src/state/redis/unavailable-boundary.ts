@@ -28,7 +28,11 @@ export function unavailableBoundary<T extends object>(target: T): T {
         } catch (err) {
           throw translate(err);
         }
-        return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(translate(err))) : result;
+        return result instanceof Promise
+          ? result.catch((err: unknown) => {
+              throw translate(err);
+            })
+          : result;
       };
     },
   });

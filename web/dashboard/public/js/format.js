@@ -49,10 +49,3 @@ export function dollars(usd) {
   if (!Number.isFinite(usd)) return '–';
   return usd < 0.01 && usd > 0 ? '< $0.01' : `$${usd.toFixed(2)}`;
 }
-
-/** @param {string | undefined} iso */
-export function clock(iso) {
-  if (!iso) return '–';
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '–' : d.toLocaleTimeString();
-}

@@ -57,12 +57,13 @@ class DashboardSession {
   }
 
   start() {
-    this.refreshSummary();
-    this.refreshSessions();
-    this.refreshQa();
-    this.timers.push(setInterval(() => this.refreshSummary(), SUMMARY_MS));
-    this.timers.push(setInterval(() => this.refreshSessions(), SESSIONS_MS));
-    this.timers.push(setInterval(() => this.refreshQa(), QA_MS));
+    // The refresh methods never reject: load() shows a failure in the page.
+    void this.refreshSummary();
+    void this.refreshSessions();
+    void this.refreshQa();
+    this.timers.push(setInterval(() => void this.refreshSummary(), SUMMARY_MS));
+    this.timers.push(setInterval(() => void this.refreshSessions(), SESSIONS_MS));
+    this.timers.push(setInterval(() => void this.refreshQa(), QA_MS));
     this.timers.push(setInterval(() => this.sessions.render(), 1_000));
   }
 
@@ -86,7 +87,7 @@ class DashboardSession {
     socket.on('on-device-presence-changed', (change) => {
       if (!this.state.presence(change)) this.resubscribe();
       this.scheduleRender();
-      this.soon('summary', () => this.refreshSummary());
+      this.soon('summary', () => void this.refreshSummary());
     });
     socket.on('on-headsets-updated', (ids) => {
       if (this.state.hasUnknown(ids)) this.resubscribe();
@@ -98,16 +99,16 @@ class DashboardSession {
     socket.on('on-device-recording-changed', (change) => {
       this.state.recording(change);
       this.scheduleRender();
-      this.soon('summary', () => this.refreshSummary());
+      this.soon('summary', () => void this.refreshSummary());
     });
     for (const event of /** @type {const} */ (['on-session-created', 'on-session-started', 'on-session-paused', 'on-session-ended', 'on-session-upload-updated'])) {
-      socket.on(event, () => this.soon('sessions', () => this.refreshSessions()));
+      socket.on(event, () => this.soon('sessions', () => void this.refreshSessions()));
     }
     // Uploads finishing are new recordings for the QA and storage panels.
     socket.on('on-session-upload-updated', () => {
-      this.soon('qa', () => this.refreshQa(), 3_000);
+      this.soon('qa', () => void this.refreshQa(), 3_000);
       const wait = Math.max(3_000, this.lastFreshStorage + STORAGE_FRESH_MS - Date.now());
-      this.soon('storage', () => this.refreshStorage(true), wait);
+      this.soon('storage', () => void this.refreshStorage(true), wait);
     });
     socket.on('on-headset-frame-updated', (frame, deviceId) => this.preview.frame(frame, deviceId));
   }
@@ -235,8 +236,13 @@ function endSession(message) {
   signInError.textContent = message ?? '';
 }
 
-form.addEventListener('submit', async (event) => {
+form.addEventListener('submit', (event) => {
   event.preventDefault();
+  void signIn();
+});
+
+/** Checks the typed credential with the server, then starts the dashboard with it. */
+async function signIn() {
   signInError.textContent = '';
   const credential = credentialFrom(input.value);
   try {
@@ -249,10 +255,10 @@ form.addEventListener('submit', async (event) => {
   input.value = '';
   saveCredential(credential);
   begin(credential);
-});
+}
 
 signOut.addEventListener('click', () => endSession());
-byId('storage-refresh').addEventListener('click', () => current?.refreshStorage(true));
+byId('storage-refresh').addEventListener('click', () => void current?.refreshStorage(true));
 byId('preview-stop').addEventListener('click', () => {
   if (current?.live.watched) current.watch(current.live.watched);
 });
