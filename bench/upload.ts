@@ -42,21 +42,30 @@ async function rawWrite(dir: string): Promise<number> {
 }
 
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', path.join(__dirname, '..', 'src', 'server.ts')], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      JWT_SECRET: 'bench-jwt-secret-that-is-long-enough-0123456789',
-      ADMIN_API_KEY: ADMIN_KEY,
-      REDIS_URL: '',
-      S3_BUCKET_NAME: '',
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
+      '--import',
+      'tsx',
+      path.join(__dirname, '..', 'src', 'server.ts'),
+    ],
+    {
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        JWT_SECRET: 'bench-jwt-secret-that-is-long-enough-0123456789',
+        ADMIN_API_KEY: ADMIN_KEY,
+        REDIS_URL: '',
+        S3_BUCKET_NAME: '',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   try {
     await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/test`)).ok, 'server');
   } catch (err) {
@@ -132,7 +141,9 @@ async function main(): Promise<void> {
     console.log('| what | time | speed |\n| --- | --- | --- |');
     for (const row of rows) console.log(`| ${row.join(' | ')} |`);
     console.log(`\nupload / raw: ${((mbps(uploadSeconds) / mbps(rawSeconds)) * 100).toFixed(0)} %`);
-    console.log(`CPU during the upload: server ${serverCpu.toFixed(1)} s, client ${clientCpu.toFixed(1)} s (load average ${os.loadavg()[0]!.toFixed(1)})`);
+    console.log(
+      `CPU during the upload: server ${serverCpu.toFixed(1)} s, client ${clientCpu.toFixed(1)} s (load average ${os.loadavg()[0]!.toFixed(1)})`,
+    );
     console.log(
       `server RSS: ${(rssBefore / MiB).toFixed(0)} MiB before, ${(peak / MiB).toFixed(0)} MiB peak, growth ${((peak - rssBefore) / MiB).toFixed(0)} MiB`,
     );

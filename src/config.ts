@@ -46,7 +46,10 @@ const envSchema = z.object({
   TRUST_PROXY: z.string().default('loopback'),
 
   REDIS_URL: optionalString.pipe(
-    z.string().regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' }).optional(),
+    z
+      .string()
+      .regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' })
+      .optional(),
   ),
   REDIS_ADAPTER: z.enum(['sharded', 'classic']).default('sharded'),
   ORPHAN_SWEEP_INTERVAL_MS: int(100).default(5_000),
@@ -63,12 +66,8 @@ const envSchema = z.object({
   AWS_ACCESS_KEY_ID: optionalString,
   AWS_SECRET_ACCESS_KEY: optionalString,
 
-  JWT_SECRET: optionalString.pipe(
-    z.string().min(32, { message: 'expected at least 32 characters' }).optional(),
-  ),
-  ADMIN_API_KEY: optionalString.pipe(
-    z.string().min(24, { message: 'expected at least 24 characters' }).optional(),
-  ),
+  JWT_SECRET: optionalString.pipe(z.string().min(32, { message: 'expected at least 32 characters' }).optional()),
+  ADMIN_API_KEY: optionalString.pipe(z.string().min(24, { message: 'expected at least 24 characters' }).optional()),
   AUTH_REQUIRED: bool.default(true),
   METRICS_TOKEN: optionalString,
   DEVICE_TOKEN_EXPIRY: z
@@ -211,9 +210,7 @@ export class ConfigError extends Error {
 }
 
 const GENERATE_HINT =
-  'Generate them with:\n' +
-  '    JWT_SECRET=$(openssl rand -base64 48)\n' +
-  '    ADMIN_API_KEY=$(openssl rand -base64 32)';
+  'Generate them with:\n' + '    JWT_SECRET=$(openssl rand -base64 48)\n' + '    ADMIN_API_KEY=$(openssl rand -base64 32)';
 
 export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
   const parsed = envSchema.safeParse(rawEnv);
@@ -233,9 +230,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
   if (production) {
     const missing = (['JWT_SECRET', 'ADMIN_API_KEY'] as const).filter((k) => !e[k]);
     if (missing.length > 0) {
-      throw new ConfigError([
-        `${missing.join(' and ')} must be set when NODE_ENV=production. ${GENERATE_HINT}`,
-      ]);
+      throw new ConfigError([`${missing.join(' and ')} must be set when NODE_ENV=production. ${GENERATE_HINT}`]);
     }
     if (!e.AUTH_REQUIRED) {
       throw new ConfigError(['AUTH_REQUIRED=false is for development only and is refused when NODE_ENV=production']);
@@ -356,11 +351,16 @@ export function testConfig(overrides: Env = {}): Config {
 /** Unset: open in development and test, closed in production (the dashboard is served same-origin there). */
 function corsOrigins(raw: string | undefined, production: boolean): '*' | string[] {
   if (raw === undefined) return production ? [] : '*';
-  const list = raw.split(',').map((o) => o.trim()).filter((o) => o.length > 0);
+  const list = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o.length > 0);
   if (list.includes('*')) return '*';
   const bad = list.filter((o) => !/^https?:\/\/[^/\s]+$/.test(o));
   if (bad.length > 0) {
-    throw new ConfigError([`CORS_ORIGINS: expected '*' or origins like https://dashboard.example.com without a path (got ${JSON.stringify(bad.join(','))})`]);
+    throw new ConfigError([
+      `CORS_ORIGINS: expected '*' or origins like https://dashboard.example.com without a path (got ${JSON.stringify(bad.join(','))})`,
+    ]);
   }
   return list;
 }

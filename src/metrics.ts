@@ -179,7 +179,7 @@ export function createMetrics() {
     }),
     framesRelayed: new Counter({
       name: 'turing_frames_relayed_total',
-      help: 'Live frames broadcast to their headset\'s viewers (once per frame, whatever the number of viewers)',
+      help: "Live frames broadcast to their headset's viewers (once per frame, whatever the number of viewers)",
       registers,
     }),
     frameStreams: new Gauge({
@@ -192,7 +192,7 @@ export function createMetrics() {
     }),
     frameBytesRelayed: new Counter({
       name: 'turing_frame_bytes_relayed_total',
-      help: 'Bytes of live frames broadcast to their headset\'s viewers (once per frame)',
+      help: "Bytes of live frames broadcast to their headset's viewers (once per frame)",
       registers,
     }),
 
@@ -310,7 +310,6 @@ export function createMetrics() {
       labelNames: ['tier'] as const,
       registers,
     }),
-
   };
   return metrics;
 }

@@ -116,7 +116,12 @@ function printComparison(ours: Measured, base: Measured): void {
   console.log('| | capture server | bare ws relay | capture / bare |\n| --- | --- | --- | --- |');
   const rows: Array<[string, string, string, string]> = [
     ['frames sent /s', fmt(ours.offeredPerSecond), fmt(base.offeredPerSecond), ratio(ours.offeredPerSecond, base.offeredPerSecond)],
-    ['frames delivered /s', fmt(ours.deliveredPerSecond), fmt(base.deliveredPerSecond), ratio(ours.deliveredPerSecond, base.deliveredPerSecond)],
+    [
+      'frames delivered /s',
+      fmt(ours.deliveredPerSecond),
+      fmt(base.deliveredPerSecond),
+      ratio(ours.deliveredPerSecond, base.deliveredPerSecond),
+    ],
     ['delivered', pct(ours.deliveredRatio), pct(base.deliveredRatio), ''],
     ['latency p50', `${fmt(ours.p50, 1)} ms`, `${fmt(base.p50, 1)} ms`, ratio(ours.p50, base.p50)],
     ['latency p95', `${fmt(ours.p95, 1)} ms`, `${fmt(base.p95, 1)} ms`, ratio(ours.p95, base.p95)],
@@ -163,9 +168,7 @@ async function step(began: number): Promise<void> {
   for (const n of STEPS) await runAt(n);
   // One bisection between each relay's last pass and first failure.
   const midpoints = new Set(
-    relays
-      .filter((r) => Number.isFinite(r.failedAt) && r.failedAt - r.best > 10)
-      .map((r) => Math.round((r.best + r.failedAt) / 2 / 5) * 5),
+    relays.filter((r) => Number.isFinite(r.failedAt) && r.failedAt - r.best > 10).map((r) => Math.round((r.best + r.failedAt) / 2 / 5) * 5),
   );
   for (const n of [...midpoints].sort((a, b) => a - b)) await runAt(n);
 
@@ -182,7 +185,12 @@ async function step(began: number): Promise<void> {
 
 async function main(): Promise<void> {
   const began = performance.now();
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `node ${process.version}, ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   // Two runs each, in the order bare, capture, capture, bare: a machine whose load
   // drifts during the benchmark weighs on both relays alike.
   const half = SECONDS / 2;

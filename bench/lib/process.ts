@@ -26,7 +26,7 @@ export function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 
 /** Polls until `ready` resolves true, or fails after about `timeoutMs`. */
 export async function waitUntil(ready: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
     if (await ready().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -88,14 +88,17 @@ async function run(processes: number, devices: number, dashboards: number, secon
     // Each headset sends once a second, spread evenly over the second.
     let sent = 0;
     const timers = headsets.map<NodeJS.Timeout>(({ socket, id }, i) =>
-      setTimeout(() => {
-        const send = () => {
-          if (measuring) sent++;
-          socket.emit('device-telemetry', { deviceId: id, timestamp: Date.now(), batteryLevel: 0.5 + (i % 50) / 100, frameCount: i });
-        };
-        send();
-        timers[i] = setInterval(send, 1_000);
-      }, (1_000 * i) / devices),
+      setTimeout(
+        () => {
+          const send = () => {
+            if (measuring) sent++;
+            socket.emit('device-telemetry', { deviceId: id, timestamp: Date.now(), batteryLevel: 0.5 + (i % 50) / 100, frameCount: i });
+          };
+          send();
+          timers[i] = setInterval(send, 1_000);
+        },
+        (1_000 * i) / devices,
+      ),
     );
     await new Promise((r) => setTimeout(r, 2_000)); // warm-up
     const cpuBefore = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
@@ -134,7 +137,8 @@ async function run(processes: number, devices: number, dashboards: number, secon
 
 const fmt = (r: Result) =>
   `| ${r.processes} | ${r.devices} | ${r.dashboards} | ${r.perSecond.toFixed(0)} | ${r.deliveredPct.toFixed(1)} % | ${r.p50} ms | ${r.p99} ms | ${r.cpuPct.toFixed(0)} % | ${r.peakRssMiB.toFixed(0)} MiB |`;
-const HEADER = '| processes | devices | dashboards | delivered/s | delivered | p50 | p99 | server CPU (sum) | peak RSS (largest process) |\n|---|---|---|---|---|---|---|---|---|';
+const HEADER =
+  '| processes | devices | dashboards | delivered/s | delivered | p50 | p99 | server CPU (sum) | peak RSS (largest process) |\n|---|---|---|---|---|---|---|---|---|';
 
 async function main(): Promise<void> {
   console.log(`bench:scale: ${DEVICES} devices at 1 Hz, ${DASHBOARDS} dashboards, ${SECONDS} s per run${quick ? ' (quick)' : ''}\n`);

@@ -25,8 +25,15 @@ const argsSchema = z.object({
   duration: z.coerce.number().positive().optional(),
   fps: z.coerce.number().min(0).max(120).default(FLEET_DEFAULTS.fps),
   'session-seconds': z.coerce.number().min(2).max(3600).default(FLEET_DEFAULTS.sessionSeconds),
-  'video-mb': z.coerce.number().positive().max(10_240).default(FLEET_DEFAULTS.videoBytes / 1024 / 1024),
-  prefix: z.string().regex(/^[a-zA-Z0-9_-]{1,40}$/, { message: '--prefix: up to 40 of a-z A-Z 0-9 _ -' }).default('SIM'),
+  'video-mb': z.coerce
+    .number()
+    .positive()
+    .max(10_240)
+    .default(FLEET_DEFAULTS.videoBytes / 1024 / 1024),
+  prefix: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,40}$/, { message: '--prefix: up to 40 of a-z A-Z 0-9 _ -' })
+    .default('SIM'),
 });
 
 const PROGRESS_INTERVAL_MS = 5_000;
@@ -37,8 +44,16 @@ async function main(): Promise<void> {
     const options = { type: 'string' } as const;
     raw = parseArgs({
       options: {
-        url: options, headsets: options, tablets: options, 'api-key': options, duration: options, fps: options,
-        'session-seconds': options, 'video-mb': options, prefix: options, help: { type: 'boolean' },
+        url: options,
+        headsets: options,
+        tablets: options,
+        'api-key': options,
+        duration: options,
+        fps: options,
+        'session-seconds': options,
+        'video-mb': options,
+        prefix: options,
+        help: { type: 'boolean' },
       },
       strict: true,
     }).values;
@@ -46,8 +61,15 @@ async function main(): Promise<void> {
     return fail((err as Error).message);
   }
   if (raw.help) return void process.stdout.write(`${USAGE}\n`);
-  const parsed = argsSchema.safeParse({ url: 'http://localhost:3200', ...raw, 'api-key': raw['api-key'] ?? process.env.ADMIN_API_KEY ?? '' });
-  if (!parsed.success) return fail(parsed.error.issues.map((i) => (i.message.startsWith('--') ? i.message : `--${i.path.join('.')}: ${i.message}`)).join('; '));
+  const parsed = argsSchema.safeParse({
+    url: 'http://localhost:3200',
+    ...raw,
+    'api-key': raw['api-key'] ?? process.env.ADMIN_API_KEY ?? '',
+  });
+  if (!parsed.success)
+    return fail(
+      parsed.error.issues.map((i) => (i.message.startsWith('--') ? i.message : `--${i.path.join('.')}: ${i.message}`)).join('; '),
+    );
   const args = parsed.data;
 
   const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -62,7 +84,9 @@ async function main(): Promise<void> {
     idPrefix: args.prefix,
     log,
   });
-  log(`simulating ${args.headsets} headsets and ${args.tablets} tablets against ${args.url}${args.duration ? ` for ${args.duration} s` : ' (Ctrl-C to stop)'}`);
+  log(
+    `simulating ${args.headsets} headsets and ${args.tablets} tablets against ${args.url}${args.duration ? ` for ${args.duration} s` : ' (Ctrl-C to stop)'}`,
+  );
 
   let previous = fleet.stats.snapshot();
   let previousAt = Date.now();

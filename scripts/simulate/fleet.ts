@@ -33,7 +33,15 @@ export interface FleetOptions {
   log?: (message: string) => void;
 }
 
-export const FLEET_DEFAULTS = { batteryDrainPerSecond: 0.0005, fps: 30, telemetryIntervalMs: 1_000, sessionSeconds: 20, gapSeconds: 5, videoBytes: 2 * 1024 * 1024, idPrefix: 'SIM' };
+export const FLEET_DEFAULTS = {
+  batteryDrainPerSecond: 0.0005,
+  fps: 30,
+  telemetryIntervalMs: 1_000,
+  sessionSeconds: 20,
+  gapSeconds: 5,
+  videoBytes: 2 * 1024 * 1024,
+  idPrefix: 'SIM',
+};
 
 /**
  * A fleet of simulated headsets and tablets against one server. Tablets get
@@ -57,7 +65,12 @@ export class SimulatedFleet {
     const log = options.log;
     if (options.mintToken) this.mint = options.mintToken;
     else if (options.apiKey) {
-      this.mint = adminTokenMinter(options.url, options.apiKey, (s) => log?.(`token rate limit reached; waiting ${s} s for the next tokens`), this.abort.signal);
+      this.mint = adminTokenMinter(
+        options.url,
+        options.apiKey,
+        (s) => log?.(`token rate limit reached; waiting ${s} s for the next tokens`),
+        this.abort.signal,
+      );
     } else throw new Error('an admin API key (or a mintToken function) is needed to provision device tokens');
     const { idPrefix, headsets, tablets } = this.options;
     const width = String(headsets).length < 2 ? 2 : String(headsets).length;

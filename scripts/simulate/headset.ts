@@ -153,9 +153,21 @@ export class SimulatedHeadset {
       seed: capture.startedAt.getTime(),
     });
     const credential = { token };
-    await chunkedUpload(baseUrl, credential, { ...common, fileType: 'video', size: videoBytes, source: mp4Source(videoBytes), fileName: 'recording.mp4' });
+    await chunkedUpload(baseUrl, credential, {
+      ...common,
+      fileType: 'video',
+      size: videoBytes,
+      source: mp4Source(videoBytes),
+      fileName: 'recording.mp4',
+    });
     stats.bytesUploaded += videoBytes;
-    await chunkedUpload(baseUrl, credential, { ...common, fileType: 'data', size: npz.length, source: bufferSource(npz), fileName: 'session_data.npz' });
+    await chunkedUpload(baseUrl, credential, {
+      ...common,
+      fileType: 'data',
+      size: npz.length,
+      source: bufferSource(npz),
+      fileName: 'session_data.npz',
+    });
     stats.bytesUploaded += npz.length;
     stats.uploadsCompleted++;
   }

@@ -39,7 +39,11 @@ export async function callJson<T>(baseUrl: string, method: string, route: string
   if (!res.ok) {
     const retry = Number(res.headers.get('retry-after'));
     const error = (parsed as { error?: unknown }).error;
-    throw new HttpCallError(res.status, `${method} ${route}: ${res.status} ${typeof error === 'string' ? error : ''}`.trim(), Number.isFinite(retry) && retry > 0 ? retry : undefined);
+    throw new HttpCallError(
+      res.status,
+      `${method} ${route}: ${res.status} ${typeof error === 'string' ? error : ''}`.trim(),
+      Number.isFinite(retry) && retry > 0 ? retry : undefined,
+    );
   }
   return parsed as T;
 }

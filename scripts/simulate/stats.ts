@@ -24,7 +24,13 @@ export class FleetStats {
 }
 
 /** One progress line; `previous` (a snapshot `seconds` ago) gives rates. */
-export function progressLine(now: FleetStats, previous: ReturnType<FleetStats['snapshot']>, seconds: number, headsets: number, tablets: number): string {
+export function progressLine(
+  now: FleetStats,
+  previous: ReturnType<FleetStats['snapshot']>,
+  seconds: number,
+  headsets: number,
+  tablets: number,
+): string {
   const rate = (a: number, b: number) => Math.round((a - b) / Math.max(seconds, 0.001));
   const mb = (now.bytesUploaded / (1024 * 1024)).toFixed(1);
   const parts = [

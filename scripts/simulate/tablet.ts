@@ -66,7 +66,8 @@ export class SimulatedTablet {
     await this.endLeftoverSession();
     // The first session waits (a little) for the whole group, as an operator would, instead of starting with the first headset up.
     const waitUntil = Date.now() + FIRST_SESSION_WAIT_MS;
-    while (!signal.aborted && Date.now() < waitUntil && this.options.headsetIds.some((id) => !this.online.has(id))) await pause(500, signal);
+    while (!signal.aborted && Date.now() < waitUntil && this.options.headsetIds.some((id) => !this.online.has(id)))
+      await pause(500, signal);
     while (!signal.aborted) {
       const held = await this.lockAvailable();
       if (held.length === 0) {
@@ -116,7 +117,10 @@ export class SimulatedTablet {
   }
 
   /** One session step; a refusal is counted, not thrown, and the loop goes on. */
-  private async step(event: 'tablet-create-session' | 'tablet-start-session' | 'tablet-pause-session' | 'tablet-end-session', payload: unknown) {
+  private async step(
+    event: 'tablet-create-session' | 'tablet-start-session' | 'tablet-pause-session' | 'tablet-end-session',
+    payload: unknown,
+  ) {
     if (!this.socket) return undefined;
     try {
       const answer = await ask(this.socket, event, payload);

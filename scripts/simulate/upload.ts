@@ -76,10 +76,10 @@ export function mp4Source(size: number): RangeSource {
   return (start, end) =>
     Readable.from(
       (function* () {
-        for (let pos = start; pos < end; ) {
+        for (let pos = start; pos < end;) {
           const until = Math.min(end, pos + FILLER_BYTES);
           const block = Buffer.allocUnsafe(until - pos);
-          for (let i = pos; i < until; ) {
+          for (let i = pos; i < until;) {
             if (i < header.length) {
               block[i - pos] = header[i]!;
               i++;

@@ -14,11 +14,11 @@ export const ERROR_CODES = {
   interrupted: { status: 400, meaning: 'a body ended before its declared length' },
   // Identity and permission
   unauthenticated: { status: 401, meaning: 'no credential, or one that was refused' },
-  role: { status: 403, meaning: 'the credential\'s role may not do this' },
+  role: { status: 403, meaning: "the credential's role may not do this" },
   forbidden: { status: 403, meaning: 'this caller may not act on that resource' },
   not_identified: { status: 403, meaning: 'a headset must send headset-identify first' },
   spoofed_identity: { status: 403, meaning: 'a client named a device other than its own' },
-  not_holder: { status: 403, meaning: 'the tablet does not hold the device\'s lock' },
+  not_holder: { status: 403, meaning: "the tablet does not hold the device's lock" },
   expired_url: { status: 403, meaning: 'a signed part URL has expired' },
   bad_signature: { status: 403, meaning: 'a signed part URL was altered' },
   // Existence and state
@@ -31,7 +31,7 @@ export const ERROR_CODES = {
   // Size and rate
   too_large: { status: 413, meaning: 'the body is over its limit' },
   oversize: { status: 413, meaning: 'a live frame is over the frame size limit' },
-  part_too_large: { status: 413, meaning: 'an upload part is larger than the upload\'s part size' },
+  part_too_large: { status: 413, meaning: "an upload part is larger than the upload's part size" },
   rate_limited: { status: 429, meaning: 'too many requests or events' },
   // Dependencies
   store_unavailable: { status: 503, meaning: 'the state store (Redis) cannot be reached' },

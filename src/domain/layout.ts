@@ -28,7 +28,8 @@ export type RecordingFileType = keyof typeof RECORDING_FILE_NAMES;
 
 /** The key a recording file is stored under, in the spec's folder form. */
 export function recordingKey(timestamp: string, fileType: RecordingFileType): string {
-  if (!RECORDING_TIMESTAMP_PATTERN.test(timestamp)) throw new RangeError(`not a recording timestamp (YYYYMMDD_HHMMSS): ${JSON.stringify(timestamp.slice(0, 40))}`);
+  if (!RECORDING_TIMESTAMP_PATTERN.test(timestamp))
+    throw new RangeError(`not a recording timestamp (YYYYMMDD_HHMMSS): ${JSON.stringify(timestamp.slice(0, 40))}`);
   return `${recordingFolderPrefix(timestamp)}${RECORDING_FILE_NAMES[fileType]}`;
 }
 

@@ -78,10 +78,7 @@ export class DeviceService {
   async snapshot(deviceId: string): Promise<DeviceSnapshot | null> {
     const record = await this.store.devices.get(deviceId);
     if (!record) return null;
-    const [telemetry, lock] = await Promise.all([
-      this.store.devices.getTelemetry(deviceId),
-      this.store.locks.get(deviceId),
-    ]);
+    const [telemetry, lock] = await Promise.all([this.store.devices.getTelemetry(deviceId), this.store.locks.get(deviceId)]);
     return { record, telemetry: telemetry as DeviceTelemetry | null, lock };
   }
 
@@ -89,10 +86,7 @@ export class DeviceService {
   async snapshots(): Promise<DeviceSnapshot[]> {
     const records = await this.store.devices.list();
     const ids = records.map((r) => r.deviceId);
-    const [telemetry, locks] = await Promise.all([
-      this.store.devices.getTelemetryMany(ids),
-      this.store.locks.getMany(ids),
-    ]);
+    const [telemetry, locks] = await Promise.all([this.store.devices.getTelemetryMany(ids), this.store.locks.getMany(ids)]);
     return records
       .sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : 0))
       .map((record) => ({

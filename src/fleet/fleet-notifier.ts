@@ -28,11 +28,7 @@ export class FleetNotifier implements PresenceListener {
     private readonly logger: Logger,
   ) {}
 
-  emit<E extends keyof ServerToClientEvents>(
-    to: string | string[],
-    event: E,
-    ...args: Parameters<ServerToClientEvents[E]>
-  ): void {
+  emit<E extends keyof ServerToClientEvents>(to: string | string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     this.metrics.socketMessages.inc({ event_type: event, direction: 'out' });
     this.io.to(to).emit(event, ...args);
   }

@@ -8,17 +8,17 @@ import { watching } from '../realtime/watching';
  */
 export const viewerSocket: SocketModule = {
   register(socket, router) {
-  const join = async (deviceId: string) => {
-    await watching.viewerJoined(socket, deviceId);
-    return { ok: true as const, deviceId };
-  };
-  const leave = async (deviceId: string) => {
-    await watching.viewerLeft(socket, deviceId);
-    return { ok: true as const, deviceId };
-  };
-  router.on('tablet-connect-headset', join);
-  router.on('tablet-disconnect-headset', leave);
-  router.on('dashboard-watch-device', join);
-  router.on('dashboard-unwatch-device', leave);
+    const join = async (deviceId: string) => {
+      await watching.viewerJoined(socket, deviceId);
+      return { ok: true as const, deviceId };
+    };
+    const leave = async (deviceId: string) => {
+      await watching.viewerLeft(socket, deviceId);
+      return { ok: true as const, deviceId };
+    };
+    router.on('tablet-connect-headset', join);
+    router.on('tablet-disconnect-headset', leave);
+    router.on('dashboard-watch-device', join);
+    router.on('dashboard-unwatch-device', leave);
   },
 };

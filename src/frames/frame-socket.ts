@@ -52,19 +52,23 @@ export function frameSocket(io: CaptureIo, limits: FrameLimits, metrics: Metrics
 
   return {
     register(socket, router) {
-      router.onHot('headset-frame', (frame) => {
-        const deviceId = socket.data.identifiedDeviceId;
-        if (!deviceId || socket.data.deviceType !== 'headset') return refuse('not_identified', 'send headset-identify first');
-        const bytes = frameBytes(frame);
-        if (!bytes) return refuse('invalid', 'a frame is a non-empty base64 JPEG string or binary');
-        if (bytes > limits.maxFrameBytes) {
-          return refuse('oversize', `frame of ${bytes} bytes is over the ${limits.maxFrameBytes} byte limit`);
-        }
-        const dropped = relay.submit(deviceId, socket.id, frame as FramePayload, bytes);
-        // Flow control, not an error: answered only to a client that asked for an ack.
-        return dropped ? { ok: false, error: `frame dropped (${dropped})` } : { ok: true };
-        // Frames sent right behind headset-identify wait for it instead of being refused.
-      }, () => socket.data.identifiedDeviceId !== undefined);
+      router.onHot(
+        'headset-frame',
+        (frame) => {
+          const deviceId = socket.data.identifiedDeviceId;
+          if (!deviceId || socket.data.deviceType !== 'headset') return refuse('not_identified', 'send headset-identify first');
+          const bytes = frameBytes(frame);
+          if (!bytes) return refuse('invalid', 'a frame is a non-empty base64 JPEG string or binary');
+          if (bytes > limits.maxFrameBytes) {
+            return refuse('oversize', `frame of ${bytes} bytes is over the ${limits.maxFrameBytes} byte limit`);
+          }
+          const dropped = relay.submit(deviceId, socket.id, frame as FramePayload, bytes);
+          // Flow control, not an error: answered only to a client that asked for an ack.
+          return dropped ? { ok: false, error: `frame dropped (${dropped})` } : { ok: true };
+          // Frames sent right behind headset-identify wait for it instead of being refused.
+        },
+        () => socket.data.identifiedDeviceId !== undefined,
+      );
       socket.on('disconnect', () => {
         const deviceId = socket.data.identifiedDeviceId;
         if (deviceId) relay.forget(deviceId, socket.id);

@@ -22,4 +22,3 @@ export function installProcessGuards(proc: NodeJS.Process, logger: Logger): void
     setTimeout(() => proc.exit(1), 1_000).unref();
   });
 }
-

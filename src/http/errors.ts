@@ -26,7 +26,8 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
   const status = statusOf(err);
   const known = isDomainError(err) && err.code !== 'internal';
   if (status >= 500 && !(known && status === 503)) req.log?.error({ err }, 'request failed');
-  else if (status === 503) req.log?.warn({ err: (err as Error).message, cause: serializeCause((err as Error).cause) }, 'dependency unavailable');
+  else if (status === 503)
+    req.log?.warn({ err: (err as Error).message, cause: serializeCause((err as Error).cause) }, 'dependency unavailable');
   else req.log?.debug({ err: (err as Error)?.message }, 'request rejected');
   if (res.headersSent) {
     res.destroy();

@@ -26,7 +26,8 @@ export async function sendRecordingCommand(
     ctx.notifier.emit(rooms.tablet(tabletId), denial, { deviceId, reason: refusal.message });
     throw refusal;
   };
-  if (!(await ctx.locks.isHeldBy(tabletId, deviceId))) deny(new DomainError('not_holder', `device ${deviceId} is not locked by this tablet`));
+  if (!(await ctx.locks.isHeldBy(tabletId, deviceId)))
+    deny(new DomainError('not_holder', `device ${deviceId} is not locked by this tablet`));
   const device = await ctx.devices.snapshot(deviceId);
   if (!device?.record.isOnline) return deny(new DomainError('device_offline', `device ${deviceId} is offline`));
   const expected = kind === 'start' ? true : kind === 'stop' ? false : !device.record.isRecording;

@@ -5,10 +5,7 @@ import { MAX_LOCK_BATCH, MAX_SESSION_DEVICES, MAX_SESSION_METADATA_BYTES, MAX_ST
 /** Schemas of client payloads that are more than an ID. */
 
 /** The spec sends a bare ID; some builds send { deviceId }. */
-export const identifyPayloadSchema = z.union([
-  deviceIdSchema,
-  z.strictObject({ deviceId: deviceIdSchema }).transform((p) => p.deviceId),
-]);
+export const identifyPayloadSchema = z.union([deviceIdSchema, z.strictObject({ deviceId: deviceIdSchema }).transform((p) => p.deviceId)]);
 
 export const headsetStatusSchema = z.string().max(MAX_STATUS_BYTES, { message: `status over ${MAX_STATUS_BYTES} bytes` });
 
@@ -19,9 +16,10 @@ export const INVALID_DEVICE_ID = `invalid device ID: expected ${DEVICE_ID_RULE}`
  * null (refused with its own reason, while the rest of a batch still locks)
  * instead of failing the whole event.
  */
-export const lockTargetSchema = z
-  .unknown()
-  .transform((raw): string | null => (isDeviceId(raw) ? raw : null)) as unknown as z.ZodType<string | null, string>;
+export const lockTargetSchema = z.unknown().transform((raw): string | null => (isDeviceId(raw) ? raw : null)) as unknown as z.ZodType<
+  string | null,
+  string
+>;
 
 export const lockBatchSchema = z
   .array(lockTargetSchema)

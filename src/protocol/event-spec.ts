@@ -35,9 +35,7 @@ export const one = <S extends z.ZodType>(schema: S) =>
     .transform((args) => args[0] as z.output<S>) as unknown as z.ZodType<z.output<S>, [payload: z.input<S>]>;
 
 /** An event without a payload. */
-export const none = z
-  .array(z.unknown())
-  .transform((): undefined => undefined) as unknown as z.ZodType<undefined, []>;
+export const none = z.array(z.unknown()).transform((): undefined => undefined) as unknown as z.ZodType<undefined, []>;
 
 /** A success answer with the given fields. */
 export const answer = <Shape extends z.ZodRawShape>(shape: Shape) => z.object({ ok: z.literal(true), ...shape });

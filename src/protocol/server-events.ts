@@ -22,12 +22,15 @@ const commandsSchema = z.enum(['start', 'stop', 'toggle']);
 export const serverEvents = {
   // Headset notifications
   'on-headset-connected': emits('To a headset: its identify was accepted.'),
-  'on-headset-disconnected': emits('Legacy, to a headset\'s watchers: it went offline (the device ID is added to the spec\'s empty payload).', id),
-  'on-headset-frame-updated': emits('To a headset\'s watchers: a live frame (as it arrived), then the device ID.', framePayloadSchema, id),
-  'on-headset-status-updated': emits('To a headset\'s watchers: its status text, then the device ID.', z.string(), id),
-  'on-headset-logs-processed': emits('To a headset\'s watchers: it processed its logs.', id),
-  'on-headset-recording-active': emits('To a headset\'s watchers: it started recording.', id),
-  'on-headset-recording-inactive': emits('To a headset\'s watchers: it stopped recording.', id),
+  'on-headset-disconnected': emits(
+    "Legacy, to a headset's watchers: it went offline (the device ID is added to the spec's empty payload).",
+    id,
+  ),
+  'on-headset-frame-updated': emits("To a headset's watchers: a live frame (as it arrived), then the device ID.", framePayloadSchema, id),
+  'on-headset-status-updated': emits("To a headset's watchers: its status text, then the device ID.", z.string(), id),
+  'on-headset-logs-processed': emits("To a headset's watchers: it processed its logs.", id),
+  'on-headset-recording-active': emits("To a headset's watchers: it started recording.", id),
+  'on-headset-recording-inactive': emits("To a headset's watchers: it stopped recording.", id),
 
   // Headset lists
   'on-headsets-updated': emits('To tablets and dashboards: the online headsets.', z.array(id)),
@@ -39,7 +42,7 @@ export const serverEvents = {
   'on-device-lock-failed': emits('To the tablet: the lock was refused, and why.', z.object({ deviceId: id, reason: z.string() })),
   'on-device-unlocked': emits('To the tablet: it released the device.', deviceRef),
   'on-devices-locked': emits(
-    'To the tablet: the batch lock\'s outcome; `reasons` (beyond the spec) says why each failed.',
+    "To the tablet: the batch lock's outcome; `reasons` (beyond the spec) says why each failed.",
     z.object({ locked: z.array(id), failed: z.array(id), reasons: z.record(z.string(), z.string()) }),
   ),
   'on-all-devices-unlocked': emits('To the tablet: what it released.', z.object({ unlocked: z.array(id) })),
@@ -60,18 +63,18 @@ export const serverEvents = {
     z.object({ deviceId: id, command: commandsSchema }),
   ),
   'on-recording-status': emits(
-    'To the tablet: a headset\'s recording status.',
+    "To the tablet: a headset's recording status.",
     z.object({ deviceId: id, isRecording: z.boolean(), isOnline: z.boolean() }),
   ),
   'on-metadata-synced': emits('To headsets: metadata from their tablet.', z.string()),
 
   // Sessions
   'on-session-created': emits(
-    'To the tablet, the session\'s headsets and dashboards.',
+    "To the tablet, the session's headsets and dashboards.",
     z.object({ sessionId: id, deviceIds: z.array(id), unavailable: z.array(id).optional() }),
   ),
-  'on-session-started': emits('To the session\'s audience.', z.object({ sessionId: id, startedAt: z.string() })),
-  'on-session-paused': emits('To the session\'s audience.', z.object({ sessionId: id })),
+  'on-session-started': emits("To the session's audience.", z.object({ sessionId: id, startedAt: z.string() })),
+  'on-session-paused': emits("To the session's audience.", z.object({ sessionId: id })),
   'on-session-ended': emits(
     'To the session\'s audience; `reason` is "expired" when the server ended it.',
     z.object({ sessionId: id, endedAt: z.string(), duration: z.number(), reason: z.string().optional() }),
@@ -82,11 +85,11 @@ export const serverEvents = {
   ),
   'on-session-status': emits('To the tablet: a session it asked for.', sessionViewSchema),
   'on-active-session': emits('To the tablet: its active session, or null.', sessionViewSchema.nullable()),
-  'on-session-upload-updated': emits('To the tablet and dashboards: a session\'s upload progress changed.', sessionViewSchema),
+  'on-session-upload-updated': emits("To the tablet and dashboards: a session's upload progress changed.", sessionViewSchema),
 
   // Dashboards
   'on-fleet-status-updated': emits('To a subscribing dashboard: every device.', z.array(deviceStateViewSchema)),
-  'on-device-telemetry-updated': emits('To dashboards and the headset\'s watchers: new telemetry.', telemetryUpdateSchema),
+  'on-device-telemetry-updated': emits("To dashboards and the headset's watchers: new telemetry.", telemetryUpdateSchema),
   'on-device-presence-changed': emits(
     'Beyond the spec, to dashboards: a device went online, stale or offline.',
     z.object({ deviceId: id, status: presenceStatusSchema, lastSeen: z.string() }),

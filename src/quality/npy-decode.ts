@@ -49,7 +49,8 @@ export function decodeNpyData(header: NpyHeader, data: Buffer): NpyArray {
 function decodeFloats(data: Buffer, count: number, size: number, littleEndian: boolean): Float32Array | Float64Array {
   // Typed arrays need aligned, host-order storage; copy into a fresh buffer only when they do not get it.
   const aligned = data.byteOffset % size === 0 && littleEndian === hostLittleEndian;
-  if (aligned) return size === 4 ? new Float32Array(data.buffer, data.byteOffset, count) : new Float64Array(data.buffer, data.byteOffset, count);
+  if (aligned)
+    return size === 4 ? new Float32Array(data.buffer, data.byteOffset, count) : new Float64Array(data.buffer, data.byteOffset, count);
   const out = size === 4 ? new Float32Array(count) : new Float64Array(count);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (let i = 0; i < count; i++) out[i] = size === 4 ? view.getFloat32(i * 4, littleEndian) : view.getFloat64(i * 8, littleEndian);

@@ -129,7 +129,11 @@ function parseHeaderDict(text: string): Map<string, HeaderValue> {
     skipSpace();
     const ch = src[i];
     if (ch === "'" || ch === '"') return readString();
-    for (const [word, value] of [['True', true], ['False', false], ['None', null]] as const) {
+    for (const [word, value] of [
+      ['True', true],
+      ['False', false],
+      ['None', null],
+    ] as const) {
       if (src.startsWith(word, i)) {
         i += word.length;
         return value;

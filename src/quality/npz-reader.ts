@@ -41,11 +41,7 @@ const MAX_ENTRIES = 256;
  * `only` restricts decoding to those names (others are listed but skipped).
  * Throws NpzFormatError for bad content; other errors come from the source.
  */
-export async function readNpz(
-  source: Readable,
-  limits: NpzLimits,
-  only?: readonly string[],
-): Promise<Map<string, NpyArray>> {
+export async function readNpz(source: Readable, limits: NpzLimits, only?: readonly string[]): Promise<Map<string, NpyArray>> {
   const file = path.join(os.tmpdir(), `capture-npz-${randomUUID()}.npz`);
   try {
     await pipeline(source, byteLimit(limits.maxBytes), createWriteStream(file, { flags: 'wx', mode: 0o600 }));

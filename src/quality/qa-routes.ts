@@ -8,7 +8,9 @@ import type { QaService } from './qa-service';
 
 const noQuery = z.object({}).strict();
 /** The route's `sessionId` (the spec's name) is a recording folder of the spec's form. */
-const recordingFolderSchema = z.string().regex(RECORDING_TIMESTAMP_PATTERN, { message: 'sessionId must look like 20260206_143052 (YYYYMMDD_HHMMSS)' });
+const recordingFolderSchema = z
+  .string()
+  .regex(RECORDING_TIMESTAMP_PATTERN, { message: 'sessionId must look like 20260206_143052 (YYYYMMDD_HHMMSS)' });
 
 /**
  * GET /api/qa-metrics (the spec's QAMetrics) and GET /api/qa-metrics/:sessionId

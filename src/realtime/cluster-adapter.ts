@@ -55,7 +55,10 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
   // No ready check: ioredis would send INFO on a connection already in (sharded) subscriber mode.
   const sub = new Redis(options.url, { enableReadyCheck: false, retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) });
   handleFloatingSubscriptions(sub, log);
-  for (const [name, client] of [['publisher', pub], ['subscriber', sub]] as const) {
+  for (const [name, client] of [
+    ['publisher', pub],
+    ['subscriber', sub],
+  ] as const) {
     let down = false;
     client.on('error', (err: Error) => {
       if (!down) log.error({ err: err.message, client: name }, 'socket adapter lost Redis; retrying');

@@ -9,7 +9,10 @@ import { parseOr400 } from '../http/validate';
 
 const listQuery = z.strictObject({
   status: z.enum(SESSION_STATUSES as [string, ...string[]]).optional(),
-  tabletId: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, { message: 'invalid tablet ID' }).optional(),
+  tabletId: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,64}$/, { message: 'invalid tablet ID' })
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });

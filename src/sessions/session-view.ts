@@ -9,7 +9,11 @@ export function durationSeconds(session: SessionRecord, now: number): number {
 }
 
 /** The wire form of a session, with which of its devices are offline right now. */
-export function sessionView(session: SessionRecord, onlineDeviceIds: ReadonlySet<string>, now: number): SessionView & { offlineDevices: string[] } {
+export function sessionView(
+  session: SessionRecord,
+  onlineDeviceIds: ReadonlySet<string>,
+  now: number,
+): SessionView & { offlineDevices: string[] } {
   return {
     sessionId: session.sessionId,
     tabletId: session.tabletId,

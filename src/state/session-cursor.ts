@@ -30,7 +30,6 @@ export class InvalidCursorError extends Error {
 
 export function sessionMatches(session: SessionRecord, query: SessionQuery): boolean {
   return (
-    (query.status === undefined || session.status === query.status) &&
-    (query.tabletId === undefined || session.tabletId === query.tabletId)
+    (query.status === undefined || session.status === query.status) && (query.tabletId === undefined || session.tabletId === query.tabletId)
   );
 }

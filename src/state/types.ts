@@ -52,9 +52,7 @@ export interface LockInfo {
 }
 
 export type AcquireResult =
-  | { outcome: 'acquired'; lock: LockInfo }
-  | { outcome: 'refreshed'; lock: LockInfo }
-  | { outcome: 'held'; holder: string };
+  { outcome: 'acquired'; lock: LockInfo } | { outcome: 'refreshed'; lock: LockInfo } | { outcome: 'held'; holder: string };
 
 export interface LockStore {
   /** Exactly one caller wins a free lock; the owner re-acquiring refreshes the TTL. */
@@ -69,13 +67,7 @@ export interface LockStore {
 }
 
 export type SessionStatus = 'pending' | 'recording' | 'paused' | 'completed' | 'uploading';
-export const SESSION_STATUSES: readonly SessionStatus[] = [
-  'pending',
-  'recording',
-  'paused',
-  'completed',
-  'uploading',
-];
+export const SESSION_STATUSES: readonly SessionStatus[] = ['pending', 'recording', 'paused', 'completed', 'uploading'];
 
 export interface DeviceSessionStatus {
   isRecording: boolean;
@@ -125,9 +117,7 @@ export type SessionTransition = Pick<Partial<SessionRecord>, 'startedAt' | 'ende
 };
 
 export type TransitionResult =
-  | { outcome: 'done'; session: SessionRecord }
-  | { outcome: 'not-found' }
-  | { outcome: 'conflict'; status: SessionStatus };
+  { outcome: 'done'; session: SessionRecord } | { outcome: 'not-found' } | { outcome: 'conflict'; status: SessionStatus };
 
 export interface SessionStore {
   /** Creates or replaces the session and refreshes its TTL. */

@@ -79,7 +79,11 @@ export async function computeS3Stats(objects: AsyncIterable<StoredObject>, price
       folder.hasNpz ||= ext === 'npz';
       folders.set(parts.recordingFolder, folder);
     } else if (object.key.startsWith(PROCESSED_PREFIX)) {
-      processed.push({ name: object.key.slice(PROCESSED_PREFIX.length), sizeGB: object.size / GB, date: object.lastModified.toISOString() });
+      processed.push({
+        name: object.key.slice(PROCESSED_PREFIX.length),
+        sizeGB: object.size / GB,
+        date: object.lastModified.toISOString(),
+      });
       processedBytes += object.size;
     }
 
@@ -120,7 +124,14 @@ export async function computeS3Stats(objects: AsyncIterable<StoredObject>, price
     processedOutputs: { count: processed.length, sizeGB: processedBytes / GB, files: processed },
     timeline: [...days]
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([date, d]) => ({ date, files: d.files, sizeGB: d.bytes / GB, mp4Count: d.mp4Count, npzCount: d.npzCount, zipCount: d.zipCount })),
+      .map(([date, d]) => ({
+        date,
+        files: d.files,
+        sizeGB: d.bytes / GB,
+        mp4Count: d.mp4Count,
+        npzCount: d.npzCount,
+        zipCount: d.zipCount,
+      })),
     costs: monthlyCosts(totalBytes / GB, sessionList.length, prices),
     insights: {
       videoStats: renameStats(summarise(videoSizes, GB), 'GB'),

@@ -17,7 +17,10 @@ export function storageStatsRoutes(auth: RestAuthDeps, stats: StorageStatsServic
   const router = Router();
   router.get('/api/s3-stats', requireAuth(auth, ['dashboard', 'tablet']), async (req, res) => {
     const query = querySchema.safeParse(req.query);
-    if (!query.success) throw new DomainError('invalid', 'invalid query: only refresh=true|false is accepted', { details: z.flattenError(query.error).fieldErrors });
+    if (!query.success)
+      throw new DomainError('invalid', 'invalid query: only refresh=true|false is accepted', {
+        details: z.flattenError(query.error).fieldErrors,
+      });
     res.json(await orUnavailable('recordings storage', () => stats.get(query.data.refresh === 'true')));
   });
   return router;

@@ -27,7 +27,10 @@ export class StorageStatsService {
   constructor(private readonly deps: StorageStatsDeps) {
     this.prices = resolvePrices(deps.config.region, deps.config.prices);
     if (!this.prices.source.startsWith(deps.config.region)) {
-      deps.logger.warn({ region: deps.config.region }, `no published S3 prices known for this region; using ${this.prices.source}. Set S3_PRICE_* to correct them.`);
+      deps.logger.warn(
+        { region: deps.config.region },
+        `no published S3 prices known for this region; using ${this.prices.source}. Set S3_PRICE_* to correct them.`,
+      );
     }
   }
 

@@ -12,6 +12,8 @@ export type { S3StorageOptions } from './s3-storage';
 
 /** S3 when S3_BUCKET_NAME is configured, otherwise local disk under DATA_DIR. */
 export function createStorage(config: Config): ObjectStorage {
-  return config.storage.s3 ? new S3Storage(config.storage.s3) : new LocalStorage(config.storage.dataDir, { signingSecret: config.auth.jwtSecret });
+  return config.storage.s3
+    ? new S3Storage(config.storage.s3)
+    : new LocalStorage(config.storage.dataDir, { signingSecret: config.auth.jwtSecret });
 }
 export { bareEtag } from './md5-meter';

@@ -73,7 +73,11 @@ export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
       await unlink(record).catch(ignoreMissing);
       const meter = md5Meter(meta.partSize, () => new PartTooLargeError(meta.partSize));
       // A large buffer lets the stream hand the disk big batched writes (writev) instead of one syscall per network chunk.
-      const out = createWriteStream(path.join(dir, 'data'), { flags: 'r+', start: (partNumber - 1) * meta.partSize, highWaterMark: 4 * 1024 * 1024 });
+      const out = createWriteStream(path.join(dir, 'data'), {
+        flags: 'r+',
+        start: (partNumber - 1) * meta.partSize,
+        highWaterMark: 4 * 1024 * 1024,
+      });
       try {
         await pipeline(body, meter.stream, out);
       } catch (err) {
@@ -124,7 +128,9 @@ export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
         }
         const last = index === parts.length - 1;
         if (!last && stored.size !== meta.partSize) {
-          throw new InvalidPartError(`part ${given.partNumber} has ${stored.size} bytes; every part but the last must have ${meta.partSize}`);
+          throw new InvalidPartError(
+            `part ${given.partNumber} has ${stored.size} bytes; every part but the last must have ${meta.partSize}`,
+          );
         }
         digests.push(Buffer.from(stored.etag.slice(1, -1), 'hex'));
         total += stored.size;
@@ -204,7 +210,6 @@ async function readPartRecord(partsDir: string, name: string): Promise<StoredPar
     return null;
   }
 }
-
 
 function ignoreMissing(err: unknown): void {
   if ((err as NodeJS.ErrnoException)?.code !== 'ENOENT') throw err;

@@ -25,7 +25,9 @@ export class PartUrlSigner {
   /** Without a secret the URLs only live as long as this process (fine for tests, not for resume across restarts). */
   constructor(secret?: string) {
     // A key of its own, derived from the server secret, so a part signature can never double as a JWT signature.
-    this.key = createHmac('sha256', secret ?? randomBytes(32)).update('capture-backend local part URL v1').digest();
+    this.key = createHmac('sha256', secret ?? randomBytes(32))
+      .update('capture-backend local part URL v1')
+      .digest();
   }
 
   sign(grant: PartGrant): string {

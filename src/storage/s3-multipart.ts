@@ -39,7 +39,10 @@ export class S3Multipart implements MultipartUploads {
     const parts: StoredPart[] = [];
     try {
       // S3 pages at 1,000 parts; an upload can have 10,000.
-      const pages = paginateListParts({ client: this.client, pageSize: 1000 }, { Bucket: this.bucket, Key: assertSafeKey(key), UploadId: uploadId });
+      const pages = paginateListParts(
+        { client: this.client, pageSize: 1000 },
+        { Bucket: this.bucket, Key: assertSafeKey(key), UploadId: uploadId },
+      );
       for await (const page of pages) {
         for (const p of page.Parts ?? []) {
           if (p.PartNumber !== undefined && p.ETag) parts.push({ partNumber: p.PartNumber, etag: p.ETag, size: p.Size ?? 0 });
@@ -51,7 +54,11 @@ export class S3Multipart implements MultipartUploads {
     return parts.sort((a, b) => a.partNumber - b.partNumber);
   }
 
-  async completeMultipartUpload(key: string, uploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<{ etag: string }> {
+  async completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
+  ): Promise<{ etag: string }> {
     try {
       const out = await this.client.send(
         new CompleteMultipartUploadCommand({

@@ -63,7 +63,11 @@ export interface MultipartUploads {
   /** Every part stored so far, in part-number order, paging past S3's 1,000-part pages. */
   listParts(key: string, uploadId: string): Promise<StoredPart[]>;
   /** Assembles the parts (ascending, already checked) into the object; nobody sees a partial object. */
-  completeMultipartUpload(key: string, uploadId: string, parts: ReadonlyArray<{ partNumber: number; etag: string }>): Promise<{ etag: string }>;
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: ReadonlyArray<{ partNumber: number; etag: string }>,
+  ): Promise<{ etag: string }>;
   /** Discards the upload and its parts; an unknown upload is not an error. */
   abortMultipartUpload(key: string, uploadId: string): Promise<void>;
   /**

@@ -13,7 +13,6 @@ import { chunkedUploadRoutes } from './upload-routes';
 import { countUploadFailures } from './http';
 import { UploadService } from './upload-service';
 
-
 export interface UploadsDeps {
   config: Config;
   auth: RestAuthDeps;
@@ -52,9 +51,7 @@ export function createUploads(deps: UploadsDeps) {
   const router = Router();
   // Only a driver whose part URLs point back at this server needs the part route.
   if (deps.storage.localParts) router.use(localPartRoutes(deps.storage.localParts));
-  router.use(
-    chunkedUploadRoutes({ auth: deps.auth, service, maxUploadBytes, publicBaseUrl: deps.config.uploads.publicBaseUrl }),
-  );
+  router.use(chunkedUploadRoutes({ auth: deps.auth, service, maxUploadBytes, publicBaseUrl: deps.config.uploads.publicBaseUrl }));
   router.use(legacyUploadRoutes({ auth: deps.auth, storage: deps.storage, service, sessions, maxUploadBytes }));
   router.use(countUploadFailures(deps.metrics));
   return { router, service, sweeper };

@@ -111,7 +111,9 @@ function multerError(err: unknown): unknown {
   if (isDomainError(err)) return err;
   // Busboy's parse errors ("Unexpected end of form", "Malformed part header", no boundary) are plain Errors: the client's fault.
   if (!(err instanceof MulterError)) return new DomainError('invalid', `malformed upload form: ${(err as Error)?.message ?? 'unreadable'}`);
-  if (err.code === 'LIMIT_FILE_SIZE') return new DomainError('too_large', `file ${err.field ?? ''} is larger than the limit`.replace('  ', ' '));
-  if (err.code === 'LIMIT_UNEXPECTED_FILE') return new DomainError('invalid', `unexpected file field ${JSON.stringify(err.field ?? '')}; expected video or data`);
+  if (err.code === 'LIMIT_FILE_SIZE')
+    return new DomainError('too_large', `file ${err.field ?? ''} is larger than the limit`.replace('  ', ' '));
+  if (err.code === 'LIMIT_UNEXPECTED_FILE')
+    return new DomainError('invalid', `unexpected file field ${JSON.stringify(err.field ?? '')}; expected video or data`);
   return new DomainError('invalid', `malformed upload form: ${err.message}`);
 }

@@ -37,7 +37,9 @@ export function localPartRoutes(parts: LocalPartReceiver): Router {
       if (!check.ok) {
         throw new DomainError(
           check.reason === 'expired' ? 'expired_url' : 'bad_signature',
-          check.reason === 'expired' ? 'part URL has expired; ask /chunked-upload/sign-parts for a new one' : 'part URL signature does not match',
+          check.reason === 'expired'
+            ? 'part URL has expired; ask /chunked-upload/sign-parts for a new one'
+            : 'part URL signature does not match',
         );
       }
       try {

@@ -15,8 +15,6 @@ export interface PartPlan {
 export function planParts(fileSize: number): PartPlan {
   if (!Number.isSafeInteger(fileSize) || fileSize <= 0) throw new RangeError('fileSize must be a positive whole number');
   const partSize =
-    Math.ceil(fileSize / DEFAULT_PART_SIZE) <= MAX_PARTS
-      ? DEFAULT_PART_SIZE
-      : Math.ceil(Math.ceil(fileSize / MAX_PARTS) / MiB) * MiB;
+    Math.ceil(fileSize / DEFAULT_PART_SIZE) <= MAX_PARTS ? DEFAULT_PART_SIZE : Math.ceil(Math.ceil(fileSize / MAX_PARTS) / MiB) * MiB;
   return { partSize, totalParts: Math.ceil(fileSize / partSize) };
 }

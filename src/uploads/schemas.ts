@@ -20,11 +20,9 @@ const uploadIdSchema = z
   .regex(/^[A-Za-z0-9._~+=-]{1,1024}$/, { message: 'uploadId is not an upload ID this server issued' });
 
 /** Only keys this server derives: sessions/{timestamp}/recording.mp4 or session_data.npz. */
-const s3KeySchema = z
-  .string({ message: 's3Key is required' })
-  .refine(isIssuedRecordingKey, {
-    message: 's3Key is not a key this server issued (sessions/{timestamp}/recording.mp4 or session_data.npz)',
-  });
+const s3KeySchema = z.string({ message: 's3Key is required' }).refine(isIssuedRecordingKey, {
+  message: 's3Key is not a key this server issued (sessions/{timestamp}/recording.mp4 or session_data.npz)',
+});
 
 export const partNumberSchema = z.coerce
   .number({ message: 'partNumber must be a number' })

@@ -50,8 +50,17 @@ export function chunkedUploadRoutes({ auth, service, maxUploadBytes, publicBaseU
       service.signParts(input, uploader, baseUrlOf(req, publicBaseUrl)),
     ),
   );
-  router.get('/chunked-upload/parts', endpoint(uploadRefSchema, 'query', (input, uploader) => service.listParts(input, uploader)));
-  router.post('/chunked-upload/complete', endpoint(completeSchema, 'complete request', (input, uploader) => service.complete(input, uploader)));
-  router.post('/chunked-upload/abort', endpoint(uploadRefSchema, 'abort request', (input, uploader) => service.abort(input, uploader)));
+  router.get(
+    '/chunked-upload/parts',
+    endpoint(uploadRefSchema, 'query', (input, uploader) => service.listParts(input, uploader)),
+  );
+  router.post(
+    '/chunked-upload/complete',
+    endpoint(completeSchema, 'complete request', (input, uploader) => service.complete(input, uploader)),
+  );
+  router.post(
+    '/chunked-upload/abort',
+    endpoint(uploadRefSchema, 'abort request', (input, uploader) => service.abort(input, uploader)),
+  );
   return router;
 }

@@ -1,13 +1,7 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { Store, UploadRecord } from '../state';
-import {
-  InvalidPartError,
-  bareEtag,
-  UploadNotFoundError,
-  type ObjectStorage,
-  type StoredPart,
-} from '../storage';
+import { InvalidPartError, bareEtag, UploadNotFoundError, type ObjectStorage, type StoredPart } from '../storage';
 import { recordingKey } from '../domain/layout';
 import { planParts } from './part-size';
 import type { CompleteRequest, SignPartsRequest, StartRequest, UploadRef } from './schemas';
@@ -83,7 +77,8 @@ export class UploadService {
     const onKey = (await this.o.store.uploads.list()).filter((u) => u.key === key);
     const other = onKey.find((u) => u.deviceId !== uploader.deviceId);
     if (other) {
-      throw new DomainError('key_conflict',
+      throw new DomainError(
+        'key_conflict',
         `${key} is ${other.status === 'completed' ? 'already uploaded' : 'being uploaded'} by ${other.deviceId ?? 'an operator'}; record with a distinct timestamp`,
       );
     }
@@ -101,12 +96,25 @@ export class UploadService {
       if (seen.has(n)) throw new DomainError('invalid', `part ${n} is listed twice`);
       seen.add(n);
     }
-    return { ok: true as const, uploadId: record.uploadId, s3Key: record.key, presignedUrls: await this.sign(record, req.partNumbers, baseUrl), expiresAt: this.expiresAt() };
+    return {
+      ok: true as const,
+      uploadId: record.uploadId,
+      s3Key: record.key,
+      presignedUrls: await this.sign(record, req.partNumbers, baseUrl),
+      expiresAt: this.expiresAt(),
+    };
   }
 
   async listParts(ref: UploadRef, uploader: Uploader) {
     const record = await this.owned(ref, uploader);
-    const base = { ok: true as const, uploadId: record.uploadId, s3Key: record.key, status: record.status, totalParts: record.totalParts, chunkSize: record.partSize };
+    const base = {
+      ok: true as const,
+      uploadId: record.uploadId,
+      s3Key: record.key,
+      status: record.status,
+      totalParts: record.totalParts,
+      chunkSize: record.partSize,
+    };
     if (record.status === 'completed') return { ...base, parts: [] as StoredPart[], bytesStored: record.fileSize };
     const parts = await this.storedParts(record);
     const bytesStored = parts.reduce((sum, p) => sum + p.size, 0);
@@ -214,7 +222,8 @@ export class UploadService {
     const byNumber = new Map<number, CompleteRequest['parts'][number]>();
     for (const part of parts) {
       if (byNumber.has(part.partNumber)) throw this.invalid(`part ${part.partNumber} is listed twice`);
-      if (part.partNumber > record.totalParts) throw this.invalid(`part ${part.partNumber} is beyond this upload's ${record.totalParts} parts`);
+      if (part.partNumber > record.totalParts)
+        throw this.invalid(`part ${part.partNumber} is beyond this upload's ${record.totalParts} parts`);
       byNumber.set(part.partNumber, part);
     }
     const missing: number[] = [];
@@ -279,4 +288,3 @@ export class UploadService {
     return new DomainError('storage_unavailable', 'storage is unavailable; retry later', { cause: err });
   }
 }
-

@@ -66,7 +66,9 @@ function remote(url: string, reference: CaptureServer): CaptureServer {
 
 describe('several processes on one Redis', () => {
   it('gives a headset on A to exactly one of the tablets racing on B and C; commands and telemetry cross processes', async () => {
-    const { servers: [a, b, c] } = await cluster(3);
+    const {
+      servers: [a, b, c],
+    } = await cluster(3);
     const headset = await identifiedHeadset(a!, 'QUEST_001');
     const dashboard = await connectClient(c!, { deviceId: 'DASH', deviceType: 'dashboard' });
     await dashboard.ask('dashboard-subscribe');
@@ -93,7 +95,9 @@ describe('several processes on one Redis', () => {
   });
 
   it('relays a headset’s frames on A to its viewers on B and C, in order', async () => {
-    const { servers: [a, b, c] } = await cluster(3);
+    const {
+      servers: [a, b, c],
+    } = await cluster(3);
     const headset = await identifiedHeadset(a!, 'QUEST_001');
     const holder = await tabletClient(b!, 'TABLET_B');
     await holder.ask('tablet-lock-device', 'QUEST_001');
@@ -118,7 +122,9 @@ describe('several processes on one Redis', () => {
   });
 
   it('lets a tablet that reconnects to another process keep its locks and its view', async () => {
-    const { servers: [a, b] } = await cluster(2);
+    const {
+      servers: [a, b],
+    } = await cluster(2);
     const headset = await identifiedHeadset(a!, 'QUEST_001');
     const first = await tabletClient(a!, 'TABLET_1');
     await first.ask('tablet-lock-device', 'QUEST_001');
@@ -131,14 +137,18 @@ describe('several processes on one Redis', () => {
   });
 
   it('runs cluster-wide jobs on one process at a time', async () => {
-    const { servers: [a, b] } = await cluster(2, { DEVICE_STALE_MS: '300' });
+    const {
+      servers: [a, b],
+    } = await cluster(2, { DEVICE_STALE_MS: '300' });
     const dashboard = await connectClient(b!, { deviceId: 'DASH', deviceType: 'dashboard' });
     await dashboard.ask('dashboard-subscribe');
     await identifiedHeadset(a!, 'QUEST_001');
     // The headset goes stale: exactly one process notices and announces it once.
     await dashboard.next('on-device-presence-changed', (p) => p.status === 'stale', 5_000);
     await sleep(1_500);
-    expect(dashboard.received.filter((r) => r.event === 'on-device-presence-changed' && (r.args[0] as { status: string }).status === 'stale')).toHaveLength(1);
+    expect(
+      dashboard.received.filter((r) => r.event === 'on-device-presence-changed' && (r.args[0] as { status: string }).status === 'stale'),
+    ).toHaveLength(1);
   });
 });
 
@@ -146,7 +156,9 @@ describe('a process that dies', () => {
   it('leaves nothing held: its headsets go offline on the others, its tablets’ locks follow the grace rule', async () => {
     const prefix = redis().uniquePrefix();
     const env = { REDIS_URL: redis().url, REDIS_KEY_PREFIX: prefix, ORPHAN_SWEEP_INTERVAL_MS: '300', LOCK_GRACE_MS: '800' };
-    const { servers: [b, c] } = await cluster(2, env, redis().url, prefix);
+    const {
+      servers: [b, c],
+    } = await cluster(2, env, redis().url, prefix);
     const a = await processServer(env);
     const onA = remote(a.url, b!);
 
@@ -180,7 +192,9 @@ describe('Redis going away and coming back', () => {
       return; // REDIS_URL points at a shared server this test must not stop.
     }
     try {
-      const { servers: [a, b] } = await cluster(2, {}, own.url, 'fault:');
+      const {
+        servers: [a, b],
+      } = await cluster(2, {}, own.url, 'fault:');
       const headset = await identifiedHeadset(a!, 'QUEST_001');
       const tablet = await tabletClient(b!, 'TABLET_1');
       expect((await fetch(`${a!.url()}/health`)).status).toBe(200);
@@ -192,7 +206,10 @@ describe('Redis going away and coming back', () => {
       }
       // An event that needs state answers with an error instead of hanging.
       const started = Date.now();
-      expect(await tablet.ask('tablet-lock-device', 'QUEST_001')).toEqual({ ok: false, error: 'state store is unavailable; try again shortly' });
+      expect(await tablet.ask('tablet-lock-device', 'QUEST_001')).toEqual({
+        ok: false,
+        error: 'state store is unavailable; try again shortly',
+      });
       expect(Date.now() - started).toBeLessThan(15_000);
       const rest = await fetch(`${b!.url()}/api/devices`, { headers: { 'x-api-key': b!.config.auth.adminApiKey } });
       expect(rest.status).toBe(503);

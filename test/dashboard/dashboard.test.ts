@@ -102,7 +102,8 @@ describe('dashboard page', () => {
     await page.fill('#credential', ADMIN_KEY);
     await page.click('#sign-in-form button[type=submit]');
     await page.waitForSelector('#connection:has-text("live")');
-    for (const id of fleet.headsetIds) await page.waitForSelector(`#devices tr[data-device-id="${id}"] [data-field="status"]:has-text("online")`);
+    for (const id of fleet.headsetIds)
+      await page.waitForSelector(`#devices tr[data-device-id="${id}"] [data-field="status"]:has-text("online")`);
     // The credential stays in this tab's sessionStorage, nowhere else.
     const stored = await page.evaluate(() => ({ session: sessionStorage.length, local: localStorage.length, cookie: document.cookie }));
     expect(stored).toEqual({ session: 2, local: 0, cookie: '' });
@@ -112,11 +113,9 @@ describe('dashboard page', () => {
     const cell = `#devices tr[data-device-id="${fleet.headsetIds[0]}"] [data-field="battery"]`;
     await page.waitForSelector(`${cell}:has-text("%")`);
     const first = await page.textContent(cell);
-    await page.waitForFunction(
-      ([selector, before]) => document.querySelector(selector)?.textContent !== before,
-      [cell, first] as const,
-      { timeout: 15_000 },
-    );
+    await page.waitForFunction(([selector, before]) => document.querySelector(selector)?.textContent !== before, [cell, first] as const, {
+      timeout: 15_000,
+    });
     const wifi = await page.textContent(`#devices tr[data-device-id="${fleet.headsetIds[0]}"] [data-field="wifi"]`);
     expect(wifi).toMatch(/^-\d+ dBm$/);
   });
@@ -130,7 +129,9 @@ describe('dashboard page', () => {
   it('summarises the fleet, capture quality and storage', async () => {
     await page.waitForSelector('[data-stat="online"] .stat-value:has-text("3")');
     // Uploads finish after each session; the QA panel refreshes when they do.
-    await page.waitForFunction(() => Number(document.querySelector('[data-fact="qa-total"]')?.textContent) > 0, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => Number(document.querySelector('[data-fact="qa-total"]')?.textContent) > 0, undefined, {
+      timeout: 30_000,
+    });
     // Bucket statistics are cached by the server (S3_STATS_CACHE_SECONDS): the panel's Refresh lists again.
     const fresh = page.waitForRequest((r) => r.url().endsWith('/api/s3-stats?refresh=true'));
     await page.click('#storage-refresh');
@@ -159,7 +160,9 @@ describe('dashboard page', () => {
     server.io.to(viewer.id).emit('on-headset-frame-updated', renderFrame({ colour: 1, index: 5, recording: true }), target);
     await page.waitForFunction((before) => document.querySelector('#preview-image')!.src !== before, firstSrc);
     // Base64 strings (the other frame form) become data: URLs.
-    server.io.to(viewer.id).emit('on-headset-frame-updated', renderFrame({ colour: 2, index: 3, recording: false }).toString('base64'), target);
+    server.io
+      .to(viewer.id)
+      .emit('on-headset-frame-updated', renderFrame({ colour: 2, index: 3, recording: false }).toString('base64'), target);
     await page.waitForFunction(() => document.querySelector('#preview-image')!.src.startsWith('data:image/jpeg;base64,'));
     // Another headset's frames are not drawn.
     const src = await page.getAttribute('#preview-image', 'src');

@@ -111,7 +111,9 @@ describe('control-event flood', () => {
       // Another socket is unaffected.
       expect(await other.ask('headset-identify', 'QUEST_002')).toMatchObject({ ok: true });
       const metrics = await (await fetch(`${server.url()}/metrics`)).text();
-      const counted = Number(/turing_socket_events_rejected_total\{event="headset-status",reason="rate_limited"\} (\d+)/.exec(metrics)?.[1]);
+      const counted = Number(
+        /turing_socket_events_rejected_total\{event="headset-status",reason="rate_limited"\} (\d+)/.exec(metrics)?.[1],
+      );
       expect(counted).toBe(refused.length);
       await sleep(1_100);
       expect(h.socket.connected).toBe(true);

@@ -24,7 +24,11 @@ function requestToken(server: CaptureServer, body: unknown, headers: Record<stri
 describe('POST /auth/device-token', () => {
   it('mints a 24 h HS256 device token for the admin key', async () => {
     const server = await start();
-    const res = await requestToken(server, { deviceId: 'QUEST_001', deviceType: 'headset' }, { 'x-api-key': server.config.auth.adminApiKey });
+    const res = await requestToken(
+      server,
+      { deviceId: 'QUEST_001', deviceType: 'headset' },
+      { 'x-api-key': server.config.auth.adminApiKey },
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as { ok: boolean; token: string; deviceId: string; deviceType: string; expiresIn: string };
     expect(body).toMatchObject({ ok: true, deviceId: 'QUEST_001', deviceType: 'headset', expiresIn: '24h' });

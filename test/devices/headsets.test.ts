@@ -6,7 +6,6 @@ import { telemetry } from '../helpers/fixtures';
 
 const redis = useTestRedis();
 
-
 describe.each(STORE_KINDS)('headsets and dashboards on the %s store', (kind: StoreKind) => {
   const start = serverFactory(kind, redis);
 
@@ -64,7 +63,10 @@ describe.each(STORE_KINDS)('headsets and dashboards on the %s store', (kind: Sto
     const tablet = await connectClient(server, { deviceId: 'TABLET_1', deviceType: 'tablet' });
     const dashboard = await connectClient(server, { deviceId: 'DASH_1', deviceType: 'dashboard' });
     const h = await headset(server, 'QUEST_001');
-    expect(await tablet.ask('headset-identify', 'TABLET_1')).toMatchObject({ ok: false, error: expect.stringMatching(/not allowed for a tablet/) });
+    expect(await tablet.ask('headset-identify', 'TABLET_1')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/not allowed for a tablet/),
+    });
     expect(await dashboard.ask('device-telemetry', telemetry('DASH_1'))).toMatchObject({ ok: false });
     expect(await h.ask('dashboard-subscribe')).toMatchObject({ ok: false, error: expect.stringMatching(/not allowed for a headset/) });
     expect(await server.store.devices.list()).toEqual([]);
@@ -113,7 +115,12 @@ describe.each(STORE_KINDS)('headsets and dashboards on the %s store', (kind: Sto
     const a = await headset(server, 'H1');
     const b = await headset(server, 'H2');
     const c = await headset(server, 'H3');
-    for (const [client, id] of [[a, 'H1'], [b, 'H2'], [c, 'H3']] as const) await client.ask('headset-identify', id);
+    for (const [client, id] of [
+      [a, 'H1'],
+      [b, 'H2'],
+      [c, 'H3'],
+    ] as const)
+      await client.ask('headset-identify', id);
     await a.ask('device-telemetry', telemetry('H1', { batteryLevel: 0.1, productiveTime: 100, appVersion: '2.3.0', isRecording: true }));
     await b.ask('device-telemetry', telemetry('H2', { batteryLevel: 0.5, productiveTime: 50, appVersion: '2.4.0' }));
     c.close();

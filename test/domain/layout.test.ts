@@ -38,14 +38,22 @@ describe('storage layout', () => {
       file: 'recording.mp4',
       folderIsoTime: '2026-02-06T14:30:52Z',
     });
-    expect(parseRecordingKey('sessions/imported-batch/extra/notes.txt')).toEqual({ recordingFolder: 'imported-batch', file: 'extra/notes.txt' });
+    expect(parseRecordingKey('sessions/imported-batch/extra/notes.txt')).toEqual({
+      recordingFolder: 'imported-batch',
+      file: 'extra/notes.txt',
+    });
     expect(folderIsoTime('20260206_1430521')).toBeUndefined();
   });
 
   it('accepts back only keys the server issues', () => {
     expect(isIssuedRecordingKey('sessions/20260206_143052/recording.mp4')).toBe(true);
     expect(isIssuedRecordingKey('sessions/20260206_143052/session_data.npz')).toBe(true);
-    for (const key of ['sessions/20260206_143052/other.mp4', 'sessions/x/recording.mp4', 'sessions/20260206_143052/a/recording.mp4', 'recording.mp4']) {
+    for (const key of [
+      'sessions/20260206_143052/other.mp4',
+      'sessions/x/recording.mp4',
+      'sessions/20260206_143052/a/recording.mp4',
+      'recording.mp4',
+    ]) {
       expect(isIssuedRecordingKey(key)).toBe(false);
     }
     expect(isRecordingsKey('sessions/anything')).toBe(true);

@@ -84,7 +84,13 @@ describe('frame relay', () => {
 
   it('sends the frames queued between two flushes together, in order, per headset', async () => {
     const t = relayWith({ throttleMs: 0 });
-    for (const [deviceId, frame] of [['Q1', 'a1'], ['Q2', 'b1'], ['Q1', 'a2'], ['Q1', 'a3'], ['Q2', 'b2']] as const) {
+    for (const [deviceId, frame] of [
+      ['Q1', 'a1'],
+      ['Q2', 'b1'],
+      ['Q1', 'a2'],
+      ['Q1', 'a3'],
+      ['Q2', 'b2'],
+    ] as const) {
       t.relay.submit(deviceId, 's', frame, 10);
     }
     expect(t.delivered).toEqual([]);

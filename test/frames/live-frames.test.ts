@@ -9,9 +9,7 @@ const redis = useTestRedis();
 
 /** The frames a client received, as (frame, deviceId) pairs in arrival order. */
 const framesAt = (client: TestClient, deviceId?: string) =>
-  client.received
-    .filter((r) => r.event === 'on-headset-frame-updated' && (!deviceId || r.args[1] === deviceId))
-    .map((r) => r.args[0]);
+  client.received.filter((r) => r.event === 'on-headset-frame-updated' && (!deviceId || r.args[1] === deviceId)).map((r) => r.args[0]);
 
 async function dropped(server: CaptureServer, reason: FrameDropReason): Promise<number> {
   const { values } = await server.metrics.framesDropped.get();

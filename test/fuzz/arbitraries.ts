@@ -51,9 +51,9 @@ export const hostileString = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 20 }),
 );
 
-const hugeArray = fc.integer({ min: 500, max: 20_000 }).chain((n) =>
-  fc.constantFrom<unknown>('QUEST_001', 1, null, {}).map((item) => Array.from({ length: n }, () => item)),
-);
+const hugeArray = fc
+  .integer({ min: 500, max: 20_000 })
+  .chain((n) => fc.constantFrom<unknown>('QUEST_001', 1, null, {}).map((item) => Array.from({ length: n }, () => item)));
 
 const deepNesting = fc.integer({ min: 20, max: 400 }).map((depth) => {
   let value: unknown = 'QUEST_001';
@@ -69,7 +69,10 @@ const binary = fc.oneof(
 
 /** Well-shaped payloads with hostile parts, to get past the first checks. */
 const nearlyValid = fc.oneof(
-  fc.record({ deviceIds: fc.array(hostileString, { maxLength: 5 }), metadata: fc.option(fc.dictionary(hostileString, fc.jsonValue(), { maxKeys: 4 })) }),
+  fc.record({
+    deviceIds: fc.array(hostileString, { maxLength: 5 }),
+    metadata: fc.option(fc.dictionary(hostileString, fc.jsonValue(), { maxKeys: 4 })),
+  }),
   fc.record({
     deviceId: hostileString,
     timestamp: fc.oneof(fc.integer(), fc.double(), fc.constant('now')),

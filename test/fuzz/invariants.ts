@@ -48,7 +48,8 @@ export async function checkInvariants(server: CaptureServer, options: InvariantO
   expect(prototypeSnapshot()).toEqual(options.prototypes);
 
   const devices = await server.store.devices.list();
-  for (const device of devices) expect(deviceIdSchema.safeParse(device.deviceId).success, `device ID ${JSON.stringify(device.deviceId)}`).toBe(true);
+  for (const device of devices)
+    expect(deviceIdSchema.safeParse(device.deviceId).success, `device ID ${JSON.stringify(device.deviceId)}`).toBe(true);
 
   const ids = new Set([...options.probedIds, ...devices.map((d) => d.deviceId), ...VALID_HEADSETS]);
   const locks = await server.store.locks.getMany([...ids]);

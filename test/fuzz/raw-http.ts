@@ -11,12 +11,15 @@ export function rawRequest(
 ): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const req = http.request({ agent: false, host: hostname, port, method: request.method, path: request.path, headers: request.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { agent: false, host: hostname, port, method: request.method, path: request.path, headers: request.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+        res.on('error', reject);
+      },
+    );
     // The server may refuse a large body (413) and close while it is still being sent; the
     // client then sees a reset, sometimes before the answer. Status 0 reports that.
     req.on('error', (err: NodeJS.ErrnoException) => {

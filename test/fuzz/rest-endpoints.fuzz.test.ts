@@ -25,9 +25,38 @@ const TEMPLATES: Record<string, Record<string, unknown>> = {
   '/chunked-upload/complete': { uploadId: 'u1', s3Key: 'sessions/20260206_143052/recording.mp4', parts: [{ partNumber: 1, etag: '"e"' }] },
   '/chunked-upload/abort': { uploadId: 'u1', s3Key: 'sessions/20260206_143052/recording.mp4' },
 };
-const QUERY_KEYS = ['uploadId', 's3Key', 'status', 'tabletId', 'limit', 'cursor', 'token', 'sig', 'expires', 'sessionId', '__proto__[polluted]', 'constructor[prototype][polluted]', 'a[]', 'a[b][c]'];
+const QUERY_KEYS = [
+  'uploadId',
+  's3Key',
+  'status',
+  'tabletId',
+  'limit',
+  'cursor',
+  'token',
+  'sig',
+  'expires',
+  'sessionId',
+  '__proto__[polluted]',
+  'constructor[prototype][polluted]',
+  'a[]',
+  'a[b][c]',
+];
 /** Path segments sent as they are: what fetch would normalise away. */
-const RAW_SEGMENTS = ['..', '.', '..%2f..%2fetc%2fpasswd', '%2e%2e', '%2e%2e%2f%2e%2e', '%00', '%', '%E0%A4%A', '....%2f%2f', '%5c..%5c..', 'QUEST_001', '1', '99999999999'];
+const RAW_SEGMENTS = [
+  '..',
+  '.',
+  '..%2f..%2fetc%2fpasswd',
+  '%2e%2e',
+  '%2e%2e%2f%2e%2e',
+  '%00',
+  '%',
+  '%E0%A4%A',
+  '....%2f%2f',
+  '%5c..%5c..',
+  'QUEST_001',
+  '1',
+  '99999999999',
+];
 const CONTENT_TYPES = [
   'application/json',
   'application/json; charset=utf-7',
@@ -39,7 +68,20 @@ const CONTENT_TYPES = [
   'application/octet-stream',
   'application/xml',
 ];
-const MALFORMED = ['{', '{"a":', '[1,2', 'null', '"string"', 'undefined', '\u0000', '{"a":1}garbage', '\ufeff{"a":1}', '{"__proto__":{"polluted":1}}', '{'.repeat(5000), '[' .repeat(100_000)];
+const MALFORMED = [
+  '{',
+  '{"a":',
+  '[1,2',
+  'null',
+  '"string"',
+  'undefined',
+  '\u0000',
+  '{"a":1}garbage',
+  '\ufeff{"a":1}',
+  '{"__proto__":{"polluted":1}}',
+  '{'.repeat(5000),
+  '['.repeat(100_000),
+];
 
 interface Auth {
   name: string;
@@ -82,8 +124,12 @@ const body = (endpointPath: string) => {
   return fc.oneof(
     fc.constant<string | undefined>(undefined),
     fc.constantFrom(...MALFORMED),
-    fc.tuple(fc.constantFrom(...fields), fc.oneof(hostileString, hostilePayload, poisoned)).map(([field, value]) => safeJson(setPath(template, field, value))),
-    fc.tuple(poisoned, fc.constant(template)).map(([poison, t]) => safeJson(Object.assign(JSON.parse(JSON.stringify(poison)) as object, t))),
+    fc
+      .tuple(fc.constantFrom(...fields), fc.oneof(hostileString, hostilePayload, poisoned))
+      .map(([field, value]) => safeJson(setPath(template, field, value))),
+    fc
+      .tuple(poisoned, fc.constant(template))
+      .map(([poison, t]) => safeJson(Object.assign(JSON.parse(JSON.stringify(poison)) as object, t))),
     hostilePayload.map(safeJson),
     fc.integer({ min: 150_000, max: 1_500_000 }).map((n) => JSON.stringify({ ...template, padding: 'x'.repeat(n) })),
     fc.tuple(hostileString, fc.constantFrom(...TRAVERSALS)).map(([timestamp, filename]) => multipart(timestamp, filename)),
@@ -142,7 +188,12 @@ describe.each(STORE_KINDS)('REST endpoints under fuzzing (%s store)', (kind) => 
     const server = await newServer({ DATA_DIR: path.join(jail, 'data') });
     const endpoints = endpointsOf(server.app);
     expect(endpoints.map((e) => `${e.method} ${e.path}`)).toEqual(
-      expect.arrayContaining(['POST /auth/device-token', 'PUT /local-upload/:uploadId/:partNumber', 'GET /api/sessions/:sessionId', 'POST /upload-session']),
+      expect.arrayContaining([
+        'POST /auth/device-token',
+        'PUT /local-upload/:uploadId/:partNumber',
+        'GET /api/sessions/:sessionId',
+        'POST /upload-session',
+      ]),
     );
     const tokens = {
       admin: server.config.auth.adminApiKey,
@@ -175,7 +226,9 @@ describe.each(STORE_KINDS)('REST endpoints under fuzzing (%s store)', (kind) => 
       }),
       { seed, numRuns, endOnFailure: true },
     );
-    console.log(`[fuzz] REST (${kind}): ${numRuns * 4} requests over ${endpoints.length} endpoints; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+    console.log(
+      `[fuzz] REST (${kind}): ${numRuns * 4} requests over ${endpoints.length} endpoints; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
 
     expect(readdirSync(jail)).toEqual(['data']);
     await checkInvariants(server, { tablets: new Set(['TABLET_FRESH']), probedIds: TRAVERSALS, prototypes });

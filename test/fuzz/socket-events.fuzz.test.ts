@@ -62,7 +62,10 @@ async function send(client: TestClient, cmd: { event: string; args: unknown[]; w
     (client.socket.emit as (event: string, ...args: unknown[]) => void)(cmd.event, ...cmd.args);
     return undefined;
   }
-  return (client.socket.timeout(10_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<Ack> }).emitWithAck(cmd.event, ...cmd.args);
+  return (client.socket.timeout(10_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<Ack> }).emitWithAck(
+    cmd.event,
+    ...cmd.args,
+  );
 }
 
 describe.each(STORE_KINDS)('socket events under fuzzing (%s store)', (kind) => {
@@ -94,25 +97,29 @@ describe.each(STORE_KINDS)('socket events under fuzzing (%s store)', (kind) => {
 
     const { seed, numRuns } = fuzzSettings(`socket events (${kind})`, kind === 'memory' ? 500 : 250);
     await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 24, size: 'max' }), fc.array(hostileString, { maxLength: 2 }), async (batch, ids) => {
-        for (const id of ids) probed.add(id);
-        const acks = batch.map((cmd) => {
-          for (const arg of cmd.args) if (typeof arg === 'string' && arg.length < 100) probed.add(arg);
-          return send(clients[cmd.role], cmd);
-        });
-        emitted += batch.length;
-        for (const ack of await Promise.all(acks)) {
-          if (ack === undefined) continue;
-          expect(typeof ack.ok).toBe('boolean');
-          if (ack.ok) accepted++;
-          if (ack.error === 'internal error') internalErrors.push(JSON.stringify(batch).slice(0, 500));
-        }
-        // Events sent without an ack have arrived once a later acked one is answered.
-        for (const client of Object.values(clients)) {
-          expect(client.socket.connected, 'a client was disconnected by the server').toBe(true);
-          await send(client, { event: 'dashboard-unsubscribe', args: [], withAck: true });
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(command, { minLength: 1, maxLength: 24, size: 'max' }),
+        fc.array(hostileString, { maxLength: 2 }),
+        async (batch, ids) => {
+          for (const id of ids) probed.add(id);
+          const acks = batch.map((cmd) => {
+            for (const arg of cmd.args) if (typeof arg === 'string' && arg.length < 100) probed.add(arg);
+            return send(clients[cmd.role], cmd);
+          });
+          emitted += batch.length;
+          for (const ack of await Promise.all(acks)) {
+            if (ack === undefined) continue;
+            expect(typeof ack.ok).toBe('boolean');
+            if (ack.ok) accepted++;
+            if (ack.error === 'internal error') internalErrors.push(JSON.stringify(batch).slice(0, 500));
+          }
+          // Events sent without an ack have arrived once a later acked one is answered.
+          for (const client of Object.values(clients)) {
+            expect(client.socket.connected, 'a client was disconnected by the server').toBe(true);
+            await send(client, { event: 'dashboard-unsubscribe', args: [], withAck: true });
+          }
+        },
+      ),
       { seed, numRuns, endOnFailure: true },
     );
     console.log(`[fuzz] socket events (${kind}): ${emitted} hostile events from ${ROLES.length} roles, ${accepted} accepted`);
@@ -127,6 +134,8 @@ describe.each(STORE_KINDS)('socket events under fuzzing (%s store)', (kind) => {
   it('has invariant checks that catch a corrupted store (a lock owned by a tablet that never connected)', async () => {
     const server = await newServer();
     await server.store.locks.acquire(VALID_HEADSETS[0]!, 'INTRUDER');
-    await expect(checkInvariants(server, { tablets: new Set([VALID_TABLET, 'TABLET_FRESH']), probedIds: [], prototypes })).rejects.toThrow(/owned by INTRUDER/);
+    await expect(checkInvariants(server, { tablets: new Set([VALID_TABLET, 'TABLET_FRESH']), probedIds: [], prototypes })).rejects.toThrow(
+      /owned by INTRUDER/,
+    );
   });
 });

@@ -7,10 +7,10 @@ describe('hardening configuration', () => {
   it('opens CORS to any origin in development and closes it in production unless CORS_ORIGINS says otherwise', () => {
     expect(loadConfig({ NODE_ENV: 'development' }).config.auth.corsOrigins).toBe('*');
     expect(loadConfig({ NODE_ENV: 'production', ...secrets }).config.auth.corsOrigins).toEqual([]);
-    expect(loadConfig({ NODE_ENV: 'production', ...secrets, CORS_ORIGINS: ' https://a.example ,http://b.example:8080 ' }).config.auth.corsOrigins).toEqual([
-      'https://a.example',
-      'http://b.example:8080',
-    ]);
+    expect(
+      loadConfig({ NODE_ENV: 'production', ...secrets, CORS_ORIGINS: ' https://a.example ,http://b.example:8080 ' }).config.auth
+        .corsOrigins,
+    ).toEqual(['https://a.example', 'http://b.example:8080']);
     expect(loadConfig({ NODE_ENV: 'production', ...secrets, CORS_ORIGINS: '*' }).config.auth.corsOrigins).toBe('*');
     expect(loadConfig({ NODE_ENV: 'development', CORS_ORIGINS: '' }).config.auth.corsOrigins).toEqual([]);
   });

@@ -41,7 +41,14 @@ async function startProcess(env: Record<string, string>, base: string): Promise<
 function stalledPut(url: string, bytes: Buffer): Promise<void> {
   const { hostname, port, pathname, search } = new URL(url);
   return new Promise((resolve) => {
-    const req = http.request({ host: hostname, port, method: 'PUT', path: pathname + search, headers: { 'content-length': bytes.length }, agent: false });
+    const req = http.request({
+      host: hostname,
+      port,
+      method: 'PUT',
+      path: pathname + search,
+      headers: { 'content-length': bytes.length },
+      agent: false,
+    });
     req.on('error', () => resolve());
     req.on('response', () => resolve());
     req.write(bytes.subarray(0, bytes.length / 2), () => resolve());
@@ -68,7 +75,12 @@ describe('crash recovery (Redis store, local storage)', () => {
     const server = { url: () => base } as CaptureServer;
 
     // A tablet that reconnects by itself, as the operator's app does.
-    const tablet: Client = connect(base, { transports: ['websocket'], auth: { token: tokens.sign('TABLET_A', 'tablet') }, reconnectionDelay: 100, reconnectionDelayMax: 500 });
+    const tablet: Client = connect(base, {
+      transports: ['websocket'],
+      auth: { token: tokens.sign('TABLET_A', 'tablet') },
+      reconnectionDelay: 100,
+      reconnectionDelayMax: 500,
+    });
     sockets.push(tablet);
     let connects = 0;
     const statuses: unknown[] = [];
@@ -76,7 +88,9 @@ describe('crash recovery (Redis store, local storage)', () => {
     tablet.on('on-headset-status-updated', (data, deviceId) => statuses.push([data, deviceId]));
     await new Promise<void>((resolve, reject) => tablet.once('connect', resolve).once('connect_error', reject));
     const ask = (event: string, ...args: unknown[]) =>
-      (tablet.timeout(5_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<{ ok: boolean; [key: string]: unknown }> }).emitWithAck(event, ...args);
+      (
+        tablet.timeout(5_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<{ ok: boolean; [key: string]: unknown }> }
+      ).emitWithAck(event, ...args);
 
     const headset = await connectClient(server, { token: tokens.sign('QUEST_001', 'headset') });
     expect((await headset.ask('headset-identify', 'QUEST_001')).ok).toBe(true);
@@ -123,7 +137,11 @@ describe('crash recovery (Redis store, local storage)', () => {
     const listed = await uploader.call('GET', `/chunked-upload/parts?${ref}`);
     expect(listed.status).toBe(200);
     expect(listed.body.parts).toEqual([expect.objectContaining({ partNumber: 1, etag: part1!.etag })]);
-    const signed = await uploader.call<SignedParts>('POST', '/chunked-upload/sign-parts', { uploadId: started.uploadId, s3Key: started.s3Key, partNumbers: [2, 3] });
+    const signed = await uploader.call<SignedParts>('POST', '/chunked-upload/sign-parts', {
+      uploadId: started.uploadId,
+      s3Key: started.s3Key,
+      partNumbers: [2, 3],
+    });
     expect(signed.status).toBe(200);
     const rest = await uploader.putAll({ ...started, presignedUrls: signed.body.presignedUrls }, file);
     const done = await uploader.complete(started, [part1!, ...rest]);

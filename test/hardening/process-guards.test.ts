@@ -37,7 +37,10 @@ describe('process guards', () => {
     const { server, base } = await start('rejection');
     server.child.kill('SIGUSR2');
     await server.waitForOutput('unhandled promise rejection; still serving');
-    const line = server.output().split('\n').find((l) => l.includes('unhandled promise rejection'))!;
+    const line = server
+      .output()
+      .split('\n')
+      .find((l) => l.includes('unhandled promise rejection'))!;
     const entry = JSON.parse(line) as { level: number; err: { message: string; stack: string } };
     expect(entry.level).toBe(50);
     expect(entry.err.message).toBe('injected rejection nobody awaited');
@@ -50,7 +53,10 @@ describe('process guards', () => {
     const { server } = await start('exception');
     server.child.kill('SIGUSR2');
     expect(await server.exited).toBe(1);
-    const line = server.output().split('\n').find((l) => l.includes('uncaught exception'))!;
+    const line = server
+      .output()
+      .split('\n')
+      .find((l) => l.includes('uncaught exception'))!;
     const entry = JSON.parse(line) as { level: number; err: { message: string } };
     expect(entry.level).toBe(60);
     expect(entry.err.message).toBe('injected invariant break');

@@ -44,7 +44,10 @@ describe('Redis outage', () => {
       ['/api/sessions', { headers: admin }],
       ['/api/sessions/session_1', { headers: admin }],
       ['/api/fleet/summary', { headers: admin }],
-      ['/chunked-upload/start', { method: 'POST', headers: { ...headsetAuth, 'content-type': 'application/json' }, body: JSON.stringify(upload) }],
+      [
+        '/chunked-upload/start',
+        { method: 'POST', headers: { ...headsetAuth, 'content-type': 'application/json' }, body: JSON.stringify(upload) },
+      ],
     ];
     await Promise.all(
       requests.map(async ([route, init]) => {

@@ -108,11 +108,15 @@ describe('log redaction', () => {
     const config = testConfig({ LOG_LEVEL: 'info', METRICS_TOKEN });
     const logs = captureLogs();
     const logger = createLogger(config, logs.stream);
-    logger.info({ handshake: { auth: { token: WRONG_TOKEN }, headers: { authorization: `Bearer ${WRONG_TOKEN}` }, query: { token: WRONG_TOKEN } } }, 'handshake');
+    logger.info(
+      { handshake: { auth: { token: WRONG_TOKEN }, headers: { authorization: `Bearer ${WRONG_TOKEN}` }, query: { token: WRONG_TOKEN } } },
+      'handshake',
+    );
     logger.info({ config: { auth: config.auth } }, 'config');
     logger.info({ part: { signature: WRONG_KEY }, query: { token: WRONG_TOKEN } }, 'part');
     const log = logs.text();
-    for (const secret of [WRONG_TOKEN, WRONG_KEY, METRICS_TOKEN, config.auth.jwtSecret, config.auth.adminApiKey]) expect(log).not.toContain(secret);
+    for (const secret of [WRONG_TOKEN, WRONG_KEY, METRICS_TOKEN, config.auth.jwtSecret, config.auth.adminApiKey])
+      expect(log).not.toContain(secret);
     expect(log).toContain('[redacted]');
   });
 });

@@ -40,7 +40,8 @@ export function runServer(env: Record<string, string>, options: { preload?: stri
       const deadline = Date.now() + timeoutMs;
       const seen = () => (typeof text === 'string' ? output.includes(text) : text.test(output));
       while (!seen()) {
-        if (Date.now() > deadline) throw new Error(`no ${String(text)} in the server output within ${timeoutMs} ms:\n${output.slice(-2000)}`);
+        if (Date.now() > deadline)
+          throw new Error(`no ${String(text)} in the server output within ${timeoutMs} ms:\n${output.slice(-2000)}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -11,7 +11,11 @@ export interface TestClient {
   socket: Client;
   received: Array<{ event: string; args: unknown[] }>;
   /** Resolves with the arguments of the next (or an already received unconsumed) matching event. */
-  next<E extends keyof ServerToClientEvents>(event: E, match?: (...args: Parameters<ServerToClientEvents[E]>) => boolean, timeoutMs?: number): Promise<Parameters<ServerToClientEvents[E]>>;
+  next<E extends keyof ServerToClientEvents>(
+    event: E,
+    match?: (...args: Parameters<ServerToClientEvents[E]>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Parameters<ServerToClientEvents[E]>>;
   count(event: keyof ServerToClientEvents): number;
   /** Emits and waits for the server's ack. */
   ask(event: keyof ClientToServerEvents, ...args: unknown[]): Promise<Answer>;

@@ -8,7 +8,21 @@ import { parse } from 'yaml';
  * promtool separately.
  */
 
-const KEYWORDS = new Set(['and', 'or', 'unless', 'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'offset', 'bool', 'inf', 'nan']);
+const KEYWORDS = new Set([
+  'and',
+  'or',
+  'unless',
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'offset',
+  'bool',
+  'inf',
+  'nan',
+]);
 
 export function metricNames(expr: string): string[] {
   const stripped = expr
@@ -29,9 +43,7 @@ export function metricNames(expr: string): string[] {
 
 /** Grafana's built-in and dashboard variables, replaced by values PromQL accepts. */
 export function withoutGrafanaVariables(expr: string): string {
-  return expr
-    .replace(/\$__rate_interval|\$__interval|\$__range/g, '5m')
-    .replace(/\$\{?instance\}?/g, '.*');
+  return expr.replace(/\$__rate_interval|\$__interval|\$__range/g, '5m').replace(/\$\{?instance\}?/g, '.*');
 }
 
 export const ROOT = path.resolve(__dirname, '../..');

@@ -31,13 +31,16 @@ export async function startS3Server(options: { listPageSize?: number } = {}): Pr
   });
   const { port } = await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
-  const storage = new S3Storage({
-    bucket,
-    region: 'us-east-1',
-    endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  }, options);
+  const storage = new S3Storage(
+    {
+      bucket,
+      region: 'us-east-1',
+      endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    },
+    options,
+  );
   return {
     endpoint,
     bucket,

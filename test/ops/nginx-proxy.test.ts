@@ -76,7 +76,11 @@ describe('Nginx in front of the server', () => {
   /** An HTTPS request through Nginx, trusting the throwaway certificate. */
   function request(pathname: string, options: https.RequestOptions = {}, body?: Buffer): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      const req = https.request(`${base}${pathname}`, { ca: certificate.pem, ...options }, (res) => void collect(res).then(resolve, reject));
+      const req = https.request(
+        `${base}${pathname}`,
+        { ca: certificate.pem, ...options },
+        (res) => void collect(res).then(resolve, reject),
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -177,8 +181,10 @@ describe('Nginx in front of the server', () => {
   it('answers 413 for a body larger than MAX_UPLOAD_BYTES before reading it', async () => {
     const tooBig = server.config.limits.maxUploadBytes + 1;
     const reply = await new Promise<Reply>((resolve, reject) => {
-      const req = https.request(`${base}${SINK_PATH}`, { method: 'POST', ca: certificate.pem, headers: { 'content-length': tooBig } }, (res) =>
-        void collect(res).then(resolve, reject),
+      const req = https.request(
+        `${base}${SINK_PATH}`,
+        { method: 'POST', ca: certificate.pem, headers: { 'content-length': tooBig } },
+        (res) => void collect(res).then(resolve, reject),
       );
       req.on('error', reject);
       req.write('only a few bytes');
@@ -219,7 +225,9 @@ describe('Nginx in front of the server', () => {
       const tablet = open(['websocket'], tabletToken());
       await connected(tablet);
       expect(tablet.io.engine.transport.name).toBe('websocket');
-      const listed = new Promise<string[]>((resolve) => tablet.on('on-headsets-updated', (ids: string[]) => ids.includes('QUEST_NGINX') && resolve(ids)));
+      const listed = new Promise<string[]>((resolve) =>
+        tablet.on('on-headsets-updated', (ids: string[]) => ids.includes('QUEST_NGINX') && resolve(ids)),
+      );
       const headset = open(['websocket'], headsetToken());
       await connected(headset);
       expect(await headset.timeout(10_000).emitWithAck('headset-identify', 'QUEST_NGINX')).toEqual({ ok: true, deviceId: 'QUEST_NGINX' });
@@ -273,21 +281,32 @@ describe('Nginx in front of the server', () => {
   it('completes a chunked upload through the proxy, with part URLs that point back through it', async () => {
     const auth = { authorization: `Bearer ${server.tokens.sign('QUEST_NGINX', 'headset')}`, 'content-type': 'application/json' };
     const file = randomBytes(12 * 1024 * 1024);
-    const started = await request('/chunked-upload/start', { method: 'POST', headers: auth },
-      Buffer.from(JSON.stringify({ timestamp: '20260206_143052', fileType: 'video', fileSize: file.length })));
+    const started = await request(
+      '/chunked-upload/start',
+      { method: 'POST', headers: auth },
+      Buffer.from(JSON.stringify({ timestamp: '20260206_143052', fileType: 'video', fileSize: file.length })),
+    );
     expect(started.status).toBe(200);
-    const start = JSON.parse(started.body) as { uploadId: string; s3Key: string; chunkSize: number; presignedUrls: Array<{ partNumber: number; url: string }> };
+    const start = JSON.parse(started.body) as {
+      uploadId: string;
+      s3Key: string;
+      chunkSize: number;
+      presignedUrls: Array<{ partNumber: number; url: string }>;
+    };
     const parts: Array<{ partNumber: number; etag: string }> = [];
     for (const { partNumber, url } of start.presignedUrls) {
       // The server saw https and Nginx's host through the forwarded headers.
-      expect(url, `part URL ${url} should start with ${base}/`).toMatch(new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/`));
+      expect(url, `part URL ${url} should start with ${base}/`).toMatch(new RegExp(`^${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`));
       const bytes = file.subarray((partNumber - 1) * start.chunkSize, partNumber * start.chunkSize);
       const put = await request(url.slice(base.length), { method: 'PUT', headers: { 'content-length': bytes.length } }, bytes);
       expect(put.status).toBe(200);
       parts.push({ partNumber, etag: String(put.headers.etag) });
     }
-    const completed = await request('/chunked-upload/complete', { method: 'POST', headers: auth },
-      Buffer.from(JSON.stringify({ uploadId: start.uploadId, s3Key: start.s3Key, parts })));
+    const completed = await request(
+      '/chunked-upload/complete',
+      { method: 'POST', headers: auth },
+      Buffer.from(JSON.stringify({ uploadId: start.uploadId, s3Key: start.s3Key, parts })),
+    );
     expect(completed.status).toBe(200);
     const stored = await server.storage.readObject(start.s3Key);
     const hash = createHash('sha256');

@@ -29,14 +29,24 @@ function evaluateEcosystem(env: Record<string, string>): { ok: boolean; stderr: 
     env: { PATH: process.env.PATH ?? '', ENV_FILE: '/nonexistent/.env', ...env },
     encoding: 'utf8',
   });
-  return { ok: result.status === 0, stderr: result.stderr, apps: result.status === 0 ? (JSON.parse(result.stdout) as { apps: Pm2App[] }).apps : [] };
+  return {
+    ok: result.status === 0,
+    stderr: result.stderr,
+    apps: result.status === 0 ? (JSON.parse(result.stdout) as { apps: Pm2App[] }).apps : [],
+  };
 }
 
 describe('ecosystem.config.js', () => {
   it('runs dist/server.js as one process in fork mode by default, stopping gracefully', () => {
     const { apps } = evaluateEcosystem({});
     expect(apps).toHaveLength(1);
-    expect(apps[0]).toMatchObject({ script: 'dist/server.js', exec_mode: 'fork', instances: 1, wait_ready: true, env: { NODE_ENV: 'production' } });
+    expect(apps[0]).toMatchObject({
+      script: 'dist/server.js',
+      exec_mode: 'fork',
+      instances: 1,
+      wait_ready: true,
+      env: { NODE_ENV: 'production' },
+    });
     // Longer than SHUTDOWN_TIMEOUT_MS (default 10 s) plus the server's own 2 s hard-stop margin.
     expect(apps[0]?.kill_timeout).toBeGreaterThan(12_000);
     expect(apps[0]?.max_memory_restart).toBe('1G');
@@ -104,10 +114,14 @@ describe('ecosystem.config.js', () => {
 
     beforeAll(async () => {
       dir = mkdtempSync(path.join(os.tmpdir(), 'capture-pm2-'));
-      const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(dir, 'dist')], {
-        cwd: ROOT,
-        encoding: 'utf8',
-      });
+      const build = spawnSync(
+        process.execPath,
+        [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', path.join(dir, 'dist')],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+        },
+      );
       expect(build.status, build.stdout).toBe(0);
       copyFileSync(path.join(ROOT, 'ecosystem.config.js'), path.join(dir, 'ecosystem.config.js'));
       copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
@@ -189,7 +203,9 @@ describe('ecosystem.config.js', () => {
 
         // Same lock holder, same session, and the tablet can still drive it.
         expect(await ask(tablet, 'tablet-lock-device', 'QUEST_PM2')).toMatchObject({ ok: true, refreshed: true });
-        expect(await ask(tablet, 'tablet-get-active-session')).toMatchObject({ session: { sessionId: created.sessionId, status: 'recording' } });
+        expect(await ask(tablet, 'tablet-get-active-session')).toMatchObject({
+          session: { sessionId: created.sessionId, status: 'recording' },
+        });
         expect(await ask(tablet, 'tablet-pause-session', created.sessionId)).toMatchObject({ ok: true, sent: ['QUEST_PM2'] });
         expect(await ask(tablet, 'tablet-end-session', created.sessionId)).toMatchObject({ ok: true });
         // The old process shut down by itself on PM2's signal, not by SIGKILL.

@@ -40,7 +40,14 @@ describe('prometheus/', () => {
     const rules = parse(readFileSync(path.join(PROMETHEUS_DIR, 'alerts.yml'), 'utf8')) as RuleFile;
     const alerts = rules.groups.flatMap((g) => g.rules.map((r) => r.alert)).filter((a): a is string => !!a);
     expect(alerts).toEqual(
-      expect.arrayContaining(['CaptureBackendDown', 'LockedDeviceOffline', 'LowBatteryWhileRecording', 'UploadErrorRateHigh', 'UploadStuck', 'LowQualitySessions']),
+      expect.arrayContaining([
+        'CaptureBackendDown',
+        'LockedDeviceOffline',
+        'LowBatteryWhileRecording',
+        'UploadErrorRateHigh',
+        'UploadStuck',
+        'LowQualitySessions',
+      ]),
     );
     const firing = new Set<string>();
     const quiet = new Set<string>();

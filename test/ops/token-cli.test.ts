@@ -69,7 +69,13 @@ describe('npm run token', () => {
 
   it('prints the whole response with --json', async () => {
     const result = await run(['--device', 'TAB_1', '--type', 'tablet', '--url', url, '--json']);
-    expect(JSON.parse(result.stdout)).toEqual({ ok: true, token: 'jwt.for.TAB_1', deviceId: 'TAB_1', deviceType: 'tablet', expiresIn: '24h' });
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: true,
+      token: 'jwt.for.TAB_1',
+      deviceId: 'TAB_1',
+      deviceType: 'tablet',
+      expiresIn: '24h',
+    });
   });
 
   it('takes --api-key over ADMIN_API_KEY', async () => {
@@ -115,7 +121,9 @@ describe('npm run token', () => {
     expect(bad.stderr).toContain('--device: deviceId must be');
     expect(bad.stderr).toContain('--type: Invalid option');
     expect(bad.stderr).toContain('admin API key: missing: set ADMIN_API_KEY or pass --api-key');
-    expect((await run(['--device', 'Q1', '--type', 'headset', '--url', 'ftp://x'])).stderr).toContain('--url: expected an http:// or https:// URL');
+    expect((await run(['--device', 'Q1', '--type', 'headset', '--url', 'ftp://x'])).stderr).toContain(
+      '--url: expected an http:// or https:// URL',
+    );
     expect((await run(['--device', 'Q1', '--type', 'headset', '--colour'])).stderr).toContain("Unknown option '--colour'");
     expect(seen).toEqual([]);
   });
@@ -124,10 +132,14 @@ describe('npm run token', () => {
     const root = path.resolve(__dirname, '../..');
     const envFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'capture-token-')), '.env');
     writeFileSync(envFile, `ADMIN_API_KEY=${API_KEY}\n`);
-    const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['scripts/token.ts', '--device', 'QUEST_002', '--type', 'headset', '--url', url], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', ENV_FILE: envFile },
-    });
+    const child = spawn(
+      path.join(root, 'node_modules', '.bin', 'tsx'),
+      ['scripts/token.ts', '--device', 'QUEST_002', '--type', 'headset', '--url', url],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', ENV_FILE: envFile },
+      },
+    );
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
     const code = await new Promise((resolve) => child.on('exit', resolve));

@@ -69,7 +69,9 @@ describe('.npy data', () => {
     const f32 = Buffer.alloc(8);
     f32.writeFloatBE(0.5, 0);
     f32.writeFloatBE(2, 4);
-    expect([...(decodeNpyData(header("{'descr': '>f4', 'fortran_order': False, 'shape': (2,)}"), f32).data as Float32Array)]).toEqual([0.5, 2]);
+    expect([...(decodeNpyData(header("{'descr': '>f4', 'fortran_order': False, 'shape': (2,)}"), f32).data as Float32Array)]).toEqual([
+      0.5, 2,
+    ]);
   });
 
   it('decodes fixed bytes and UCS-4 text without their NUL padding', () => {
@@ -89,9 +91,9 @@ describe('.npy data', () => {
 describe('restricted unpickling', () => {
   it('refuses any global but numpy array reconstruction, before calling anything', () => {
     // Protocol 0: builtins.eval('1+1'). A naive unpickler would call eval.
-    const evil = Buffer.from("cbuiltins\neval\n(V1+1\ntR.", 'latin1');
+    const evil = Buffer.from('cbuiltins\neval\n(V1+1\ntR.', 'latin1');
     expect(() => unpickleObjectArray(evil)).toThrow(/builtins\.eval, which is not allowed/);
-    const os = Buffer.from("cos\nsystem\n(Vtrue\ntR.", 'latin1');
+    const os = Buffer.from('cos\nsystem\n(Vtrue\ntR.', 'latin1');
     expect(() => unpickleObjectArray(os)).toThrow(NpyFormatError);
   });
 

@@ -17,8 +17,13 @@ import { expectScoresMatch } from './score-match';
 import { defaultTtls } from '../state/store.contract';
 
 const FIXTURES = path.join(__dirname, 'fixtures');
-const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, { overallQualityScore: number; stages: QaSession['stages'] }>;
-const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.npz')).sort();
+const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<
+  string,
+  { overallQualityScore: number; stages: QaSession['stages'] }
+>;
+const fixtures = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.npz'))
+  .sort();
 const CONFIG_ENV = { SHUTDOWN_TIMEOUT_MS: '2000' };
 const config = testConfig(CONFIG_ENV);
 const ADMIN = { 'x-api-key': config.auth.adminApiKey };
@@ -83,7 +88,11 @@ for (const kind of ['s3', 'local'] as const) {
       expect(body.sessions.map((s) => s.sessionId)).toEqual([NO_NPZ, ...fixtures.map((_, i) => sessionOf(i)).reverse()]);
       fixtures.forEach((file, i) => {
         const session = body.sessions.find((s) => s.sessionId === sessionOf(i))!;
-        expectScoresMatch({ stages: session.stages, overallQualityScore: session.overallQualityScore }, { stages: expected[file]!.stages, overallQualityScore: expected[file]!.overallQualityScore }, file);
+        expectScoresMatch(
+          { stages: session.stages, overallQualityScore: session.overallQualityScore },
+          { stages: expected[file]!.stages, overallQualityScore: expected[file]!.overallQualityScore },
+          file,
+        );
         expect(session.status).toBe(i % 2 === 0 ? 'complete' : 'incomplete');
       });
       const noNpz = body.sessions[0]!;
@@ -130,7 +139,10 @@ for (const kind of ['s3', 'local'] as const) {
       const session = changed.body.sessions.find((s) => s.sessionId === sessionOf(target))!;
       expect(session.overallQualityScore).toBe(0);
       expect(session.issues.join()).toMatch(/unreadable NPZ/);
-      expect(again.body.sessions.find((s) => s.sessionId === sessionOf(target))!.overallQualityScore).toBeCloseTo(expected['good_object_f32.npz']!.overallQualityScore, 6);
+      expect(again.body.sessions.find((s) => s.sessionId === sessionOf(target))!.overallQualityScore).toBeCloseTo(
+        expected['good_object_f32.npz']!.overallQualityScore,
+        6,
+      );
     });
 
     it('answers one session, and refuses bad or unknown ones', async () => {

@@ -31,7 +31,10 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     const dashboard = await connectClient(server, { deviceId: 'DASH', deviceType: 'dashboard' });
     await dashboard.ask('dashboard-subscribe');
 
-    const created = await tablet.ask('tablet-create-session', { deviceIds: ['H1', 'H2'], metadata: { participant: 'P7', study: 'kitchen' } });
+    const created = await tablet.ask('tablet-create-session', {
+      deviceIds: ['H1', 'H2'],
+      metadata: { participant: 'P7', study: 'kitchen' },
+    });
     expect(created).toMatchObject({ ok: true, deviceIds: ['H1', 'H2'] });
     const sessionId = created.sessionId as string;
     expect(sessionId).toMatch(/^session_\d{13}_[a-zA-Z0-9_-]{1,8}$/);
@@ -133,16 +136,28 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     const intruder = await tabletClient(server, 'TABLET_B');
     const sessionId = await createSession(tablet, { deviceIds: ['H1'] });
 
-    expect(await tablet.ask('tablet-pause-session', sessionId)).toEqual({ ok: false, error: `cannot pause session ${sessionId}: it is pending` });
+    expect(await tablet.ask('tablet-pause-session', sessionId)).toEqual({
+      ok: false,
+      error: `cannot pause session ${sessionId}: it is pending`,
+    });
     expect(await tablet.next('on-session-error')).toEqual([{ error: `cannot pause session ${sessionId}: it is pending`, sessionId }]);
     expect(await tablet.ask('tablet-start-session', 'session_0_nope')).toEqual({ ok: false, error: 'session session_0_nope not found' });
     for (const event of ['tablet-start-session', 'tablet-pause-session', 'tablet-end-session', 'tablet-get-session'] as const) {
       expect(await intruder.ask(event, sessionId)).toEqual({ ok: false, error: `session ${sessionId} belongs to another tablet` });
     }
-    expect(await tablet.ask('tablet-start-session', '../../etc/passwd')).toMatchObject({ ok: false, error: expect.stringMatching(/invalid session ID/) });
+    expect(await tablet.ask('tablet-start-session', '../../etc/passwd')).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/invalid session ID/),
+    });
     await tablet.ask('tablet-end-session', sessionId);
-    expect(await tablet.ask('tablet-start-session', sessionId)).toEqual({ ok: false, error: `cannot start session ${sessionId}: it is completed` });
-    expect(await tablet.ask('tablet-end-session', sessionId)).toEqual({ ok: false, error: `cannot end session ${sessionId}: it is completed` });
+    expect(await tablet.ask('tablet-start-session', sessionId)).toEqual({
+      ok: false,
+      error: `cannot start session ${sessionId}: it is completed`,
+    });
+    expect(await tablet.ask('tablet-end-session', sessionId)).toEqual({
+      ok: false,
+      error: `cannot end session ${sessionId}: it is completed`,
+    });
     expect((await server.store.sessions.get(sessionId))!.status).toBe('completed');
   });
 
@@ -207,7 +222,16 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     const get = async (path: string) => {
       const res = await fetch(`${server.url()}${path}`, { headers: { 'x-api-key': server.config.auth.adminApiKey } });
       // The fields these tests read.
-      return { status: res.status, body: (await res.json()) as { count: number; sessions: Array<{ sessionId: string }>; nextCursor?: string; session?: unknown; error?: unknown } };
+      return {
+        status: res.status,
+        body: (await res.json()) as {
+          count: number;
+          sessions: Array<{ sessionId: string }>;
+          nextCursor?: string;
+          session?: unknown;
+          error?: unknown;
+        },
+      };
     };
     const all = await get('/api/sessions');
     expect(all.body.sessions.map((s) => s.sessionId)).toEqual([...ids].reverse());

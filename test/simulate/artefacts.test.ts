@@ -29,7 +29,12 @@ describe('simulated NPZ', () => {
     const npz = await capture();
     const { score } = await analyseNpz(async () => Readable.from([npz]), { maxNpzBytes: 1024 * 1024, lowConfidence: 0.5 });
     expect(score.issues).toEqual([]);
-    expect(score.stages.stage10_validationTests).toMatchObject({ npzIntegrityCheck: true, frameCountCheck: true, timestampConsistency: true, score: 100 });
+    expect(score.stages.stage10_validationTests).toMatchObject({
+      npzIntegrityCheck: true,
+      frameCountCheck: true,
+      timestampConsistency: true,
+      score: 100,
+    });
     expect(score.stages.stage2_captureQuality.totalFrames).toBe(900);
     expect(score.stages.stage2_captureQuality.score).toBeGreaterThan(85);
     expect(score.stages.stage12_trackingConfidence.overallAvgConfidence).toBeGreaterThan(0.75);

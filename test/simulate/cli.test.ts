@@ -28,7 +28,10 @@ describe('npm run simulate', () => {
 
   it('runs for --duration, prints progress, then stops cleanly with exit code 0', async () => {
     server = await startServer({ env: { TOKEN_REQUESTS_PER_MINUTE: '1000' } });
-    const run = simulate(['--url', server.url(), '--headsets', '2', '--tablets', '1', '--fps', '5', '--duration', '4', '--session-seconds', '2'], { ADMIN_API_KEY: ADMIN_KEY });
+    const run = simulate(
+      ['--url', server.url(), '--headsets', '2', '--tablets', '1', '--fps', '5', '--duration', '4', '--session-seconds', '2'],
+      { ADMIN_API_KEY: ADMIN_KEY },
+    );
     expect(await run.exited).toBe(0);
     const out = run.output();
     expect(out).toContain(`simulating 2 headsets and 1 tablets against ${server.url()} for 4 s`);

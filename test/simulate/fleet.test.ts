@@ -19,7 +19,17 @@ describe('simulated fleet against a real server', () => {
 
   it('identifies, streams telemetry and frames, runs sessions and uploads recordings that score well', async () => {
     server = await startServer({ env: { TOKEN_REQUESTS_PER_MINUTE: '1000' } });
-    fleet = new SimulatedFleet({ url: server.url(), apiKey: ADMIN_KEY, headsets: 3, tablets: 1, fps: 10, sessionSeconds: 2, gapSeconds: 30, videoBytes: 300 * 1024, seed: 3 });
+    fleet = new SimulatedFleet({
+      url: server.url(),
+      apiKey: ADMIN_KEY,
+      headsets: 3,
+      tablets: 1,
+      fps: 10,
+      sessionSeconds: 2,
+      gapSeconds: 30,
+      videoBytes: 300 * 1024,
+      seed: 3,
+    });
     await fleet.start();
     const f = fleet;
     const s = server;
@@ -53,7 +63,10 @@ describe('simulated fleet against a real server', () => {
     expect(session.deviceIds.sort()).toEqual(f.headsetIds);
     for (const id of f.headsetIds) expect(session.deviceStatuses[id]).toMatchObject({ uploadStatus: 'completed', uploadProgress: 100 });
 
-    const qa = await fetchJson<{ overview: unknown; sessions: Array<{ issues: unknown[]; overallQualityScore: number }> }>(s, '/api/qa-metrics');
+    const qa = await fetchJson<{ overview: unknown; sessions: Array<{ issues: unknown[]; overallQualityScore: number }> }>(
+      s,
+      '/api/qa-metrics',
+    );
     expect(qa.overview).toMatchObject({ totalSessions: 3, completeSessions: 3 });
     for (const rec of qa.sessions) {
       expect(rec.issues).toEqual([]);
@@ -66,7 +79,15 @@ describe('simulated fleet against a real server', () => {
 
   it('stops cleanly: the running session ends, its recordings upload, every device disconnects', async () => {
     server = await startServer({ env: { TOKEN_REQUESTS_PER_MINUTE: '1000' } });
-    fleet = new SimulatedFleet({ url: server.url(), apiKey: ADMIN_KEY, headsets: 2, tablets: 1, fps: 0, sessionSeconds: 600, videoBytes: 64 * 1024 });
+    fleet = new SimulatedFleet({
+      url: server.url(),
+      apiKey: ADMIN_KEY,
+      headsets: 2,
+      tablets: 1,
+      fps: 0,
+      sessionSeconds: 600,
+      videoBytes: 64 * 1024,
+    });
     await fleet.start();
     const s = server;
     await eventually(async () => expect(await s.sessions.countActive()).toBe(1), 10_000);

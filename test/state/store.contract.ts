@@ -308,9 +308,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
       it('lets exactly one of many concurrent transitions win', async () => {
         await store.sessions.save(session('s1', 1_000, { status: 'recording' }));
         const results = await Promise.all(
-          Array.from({ length: 20 }, (_, i) =>
-            store.sessions.transition('s1', ['recording'], { status: i % 2 ? 'paused' : 'completed' }),
-          ),
+          Array.from({ length: 20 }, (_, i) => store.sessions.transition('s1', ['recording'], { status: i % 2 ? 'paused' : 'completed' })),
         );
         expect(results.filter((r) => r.outcome === 'done')).toHaveLength(1);
       });

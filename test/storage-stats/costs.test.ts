@@ -5,7 +5,12 @@ import { summarise } from '../../src/storage-stats/s3-stats';
 
 describe('storage prices', () => {
   it("defaults to the region's published rates", () => {
-    expect(resolvePrices('eu-west-1', {})).toEqual({ standard: 0.023, intelligentTiering: 0.0125, deepArchive: 0.00099, source: 'eu-west-1' });
+    expect(resolvePrices('eu-west-1', {})).toEqual({
+      standard: 0.023,
+      intelligentTiering: 0.0125,
+      deepArchive: 0.00099,
+      source: 'eu-west-1',
+    });
   });
 
   it('falls back to us-east-1 for regions it has no rates for, and says so', () => {

@@ -123,7 +123,10 @@ describe('S3 statistics over s3rver (2,500 objects, three list pages)', () => {
   beforeAll(async () => {
     s3 = await startS3Server();
     put = s3Writer(s3.storage);
-    await putAll(put, objects.map((o) => ({ key: o.key, body: 'x'.repeat(o.size) })));
+    await putAll(
+      put,
+      objects.map((o) => ({ key: o.key, body: 'x'.repeat(o.size) })),
+    );
     // Count the SDK's real list requests, to see paging happen.
     s3.storage.client.middlewareStack.add(
       (next, context) => async (args) => {
@@ -179,7 +182,10 @@ describe('S3 statistics over the local driver', () => {
 
   beforeAll(async () => {
     const local = new LocalStorage(mkdtempSync(path.join(os.tmpdir(), 'capture-stats-')));
-    await putAll(localWriter(local), objects.map((o) => ({ key: o.key, body: 'x'.repeat(o.size) })));
+    await putAll(
+      localWriter(local),
+      objects.map((o) => ({ key: o.key, body: 'x'.repeat(o.size) })),
+    );
     for (const o of objects) {
       const when = new Date(`${DAYS[o.day]}T12:00:00Z`);
       utimesSync(local.pathOf(o.key), when, when);

@@ -49,7 +49,8 @@ export function objectStorageContract(name: string, start: () => Promise<Contrac
       prefix = `contract/${++cases}/`;
     });
 
-    const put = (key: string, body: string | Buffer) => storage.putObjectStream(key, Readable.from([Buffer.from(body)]), 'application/octet-stream');
+    const put = (key: string, body: string | Buffer) =>
+      storage.putObjectStream(key, Readable.from([Buffer.from(body)]), 'application/octet-stream');
     const read = async (key: string) => buffer(await storage.readObject(key));
     const keysUnder = async (p: string) => (await all(storage.listObjects(p))).map((o) => o.key);
 
@@ -58,7 +59,11 @@ export function objectStorageContract(name: string, start: () => Promise<Contrac
         const key = `${prefix}sessions/20260206_143052/session_data.npz`;
         const body = randomFile(70_000);
         const before = Date.now();
-        const stored = await storage.putObjectStream(key, Readable.from([body.subarray(0, 1000), body.subarray(1000)]), 'application/octet-stream');
+        const stored = await storage.putObjectStream(
+          key,
+          Readable.from([body.subarray(0, 1000), body.subarray(1000)]),
+          'application/octet-stream',
+        );
         expect(stored).toEqual({ etag: md5Etag(body), size: body.length });
 
         const head = await storage.headObject(key);
@@ -201,17 +206,20 @@ export function objectStorageContract(name: string, start: () => Promise<Contrac
         await expect(storage.multipart.completeMultipartUpload(key, uploadId, parts)).rejects.toBeInstanceOf(UploadNotFoundError);
       });
 
-      it.skipIf(!has('abortMultipartUpload'))('aborts an upload and its parts; aborting again or an unknown upload is not an error', async () => {
-        const key = `${prefix}sessions/20260206_143052/recording.mp4`;
-        const uploadId = await create(key);
-        const part = { partNumber: 1, etag: await putPart(key, uploadId, 1, Buffer.from('part')) };
-        await storage.multipart.abortMultipartUpload(key, uploadId);
-        await expect(storage.multipart.completeMultipartUpload(key, uploadId, [part])).rejects.toBeInstanceOf(UploadNotFoundError);
-        if (has('listParts')) await expect(storage.multipart.listParts(key, uploadId)).rejects.toBeInstanceOf(UploadNotFoundError);
-        await storage.multipart.abortMultipartUpload(key, uploadId);
-        await storage.multipart.abortMultipartUpload(key, '0'.repeat(32));
-        expect(await storage.headObject(key)).toBeNull();
-      });
+      it.skipIf(!has('abortMultipartUpload'))(
+        'aborts an upload and its parts; aborting again or an unknown upload is not an error',
+        async () => {
+          const key = `${prefix}sessions/20260206_143052/recording.mp4`;
+          const uploadId = await create(key);
+          const part = { partNumber: 1, etag: await putPart(key, uploadId, 1, Buffer.from('part')) };
+          await storage.multipart.abortMultipartUpload(key, uploadId);
+          await expect(storage.multipart.completeMultipartUpload(key, uploadId, [part])).rejects.toBeInstanceOf(UploadNotFoundError);
+          if (has('listParts')) await expect(storage.multipart.listParts(key, uploadId)).rejects.toBeInstanceOf(UploadNotFoundError);
+          await storage.multipart.abortMultipartUpload(key, uploadId);
+          await storage.multipart.abortMultipartUpload(key, '0'.repeat(32));
+          expect(await storage.headObject(key)).toBeNull();
+        },
+      );
 
       it.skipIf(!has('listMultipartUploads') || !has('abortMultipartUpload'))(
         'lists uploads in progress until they are completed or aborted',
@@ -222,7 +230,10 @@ export function objectStorageContract(name: string, start: () => Promise<Contrac
           const ids = { video: await create(video), data: await create(data) };
           const ours = async () => (await all(storage.multipart.listMultipartUploads())).filter((u) => u.key.startsWith(prefix));
           const listed = await ours();
-          expect(listed.map((u) => [u.key, u.uploadId]).sort()).toEqual([[video, ids.video], [data, ids.data]]);
+          expect(listed.map((u) => [u.key, u.uploadId]).sort()).toEqual([
+            [video, ids.video],
+            [data, ids.data],
+          ]);
           for (const u of listed) expect(Math.abs(u.initiated.getTime() - before)).toBeLessThan(60_000);
 
           await storage.multipart.abortMultipartUpload(video, ids.video);

@@ -58,7 +58,10 @@ describe.each(STORE_KINDS)('device locks on the %s store', (kind) => {
     gone.close();
     await eventually(async () => expect((await server.store.devices.get('QUEST_GONE'))!.isOnline).toBe(false));
     const t = await tablet(server, 'TABLET_A');
-    expect(await t.ask('tablet-lock-device', 'QUEST_NEVER')).toMatchObject({ ok: false, error: 'device QUEST_NEVER is unknown (it has never connected)' });
+    expect(await t.ask('tablet-lock-device', 'QUEST_NEVER')).toMatchObject({
+      ok: false,
+      error: 'device QUEST_NEVER is unknown (it has never connected)',
+    });
     expect(await t.ask('tablet-lock-device', 'QUEST_GONE')).toMatchObject({ ok: false, error: 'device QUEST_GONE is offline' });
     expect(await t.ask('tablet-lock-device', '../etc')).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid device ID/) });
     const [failed] = await t.next('on-device-lock-failed', (f) => f.reason.startsWith('invalid'));
@@ -190,4 +193,3 @@ describe.each(STORE_KINDS)('device locks on the %s store', (kind) => {
     expect(text).toMatch(/turing_locked_devices_total 1/);
   });
 });
-

@@ -54,7 +54,12 @@ describe.each(STORE_KINDS)('recording commands on the %s store', (kind) => {
     expect(await intruder.ask('tablet-start-all-recording')).toEqual({ ok: true, sent: [], denied: [] });
     expect(await intruder.ask('tablet-sync-metadata', '{"p":1}', 'QUEST_001')).toMatchObject({ ok: false });
     await sleep(150);
-    for (const event of ['on-tablet-start-recording', 'on-tablet-stop-recording', 'on-tablet-recording-toggled', 'on-metadata-synced'] as const) {
+    for (const event of [
+      'on-tablet-start-recording',
+      'on-tablet-stop-recording',
+      'on-tablet-recording-toggled',
+      'on-metadata-synced',
+    ] as const) {
       expect(h.count(event)).toBe(0);
     }
     // A headset cannot command itself either.

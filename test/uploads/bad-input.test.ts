@@ -45,13 +45,18 @@ describe('chunked upload refuses bad input', () => {
   it('refuses calls without a headset token or admin key (401), and admits the admin key', async () => {
     const anonymous = await fetch(`${server.url()}/chunked-upload/start`, { method: 'POST' });
     expect(anonymous.status).toBe(401);
-    const tablet = await fetch(`${server.url()}/chunked-upload/parts`, { headers: { authorization: `Bearer ${tokens.sign('T1', 'tablet')}` } });
+    const tablet = await fetch(`${server.url()}/chunked-upload/parts`, {
+      headers: { authorization: `Bearer ${tokens.sign('T1', 'tablet')}` },
+    });
     expect(tablet.status).toBe(401);
     const wrongKey = await fetch(`${server.url()}/chunked-upload/parts`, { headers: { 'x-api-key': 'not-the-key-0123456789abcdef' } });
     expect(wrongKey.status).toBe(401);
-    const admin = await fetch(`${server.url()}/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`, {
-      headers: { 'x-api-key': server.config.auth.adminApiKey },
-    });
+    const admin = await fetch(
+      `${server.url()}/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`,
+      {
+        headers: { 'x-api-key': server.config.auth.adminApiKey },
+      },
+    );
     expect(admin.status).toBe(200);
   });
 
@@ -104,7 +109,10 @@ describe('chunked upload refuses bad input', () => {
     }
     const sign = await client.call('POST', '/chunked-upload/sign-parts', { ...ref(), partNumbers: [2, 2] });
     expect(sign.body.error).toMatch(/part 2 is listed twice/);
-    const tooMany = await client.call('POST', '/chunked-upload/sign-parts', { ...ref(), partNumbers: Array.from({ length: 1001 }, (_, i) => i + 1) });
+    const tooMany = await client.call('POST', '/chunked-upload/sign-parts', {
+      ...ref(),
+      partNumbers: Array.from({ length: 1001 }, (_, i) => i + 1),
+    });
     expect(tooMany.body.error).toMatch(/at most 1000/);
     // Nothing of this completed anything.
     expect(readdirSync(path.join(dataDir, '.multipart'))).toEqual([started.uploadId]);

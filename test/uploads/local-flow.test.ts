@@ -4,7 +4,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import type { SessionRecord } from '../../src/state';
 import { LocalStorage } from '../../src/storage';
-import { MiB, md5Etag, randomFile, sha256, slice, startUploadServer, UploadClient, type ListedParts, type SignedParts } from './upload-client';
+import {
+  MiB,
+  md5Etag,
+  randomFile,
+  sha256,
+  slice,
+  startUploadServer,
+  UploadClient,
+  type ListedParts,
+  type SignedParts,
+} from './upload-client';
 
 const KEY = 'sessions/20260206_143052/recording.mp4';
 
@@ -56,12 +66,19 @@ describe('chunked upload through the local driver', () => {
     const first = await client.putAll(started, file, [1]);
 
     // The headset lost Wi-Fi; it asks what arrived.
-    const listed = await client.call<ListedParts>('GET', `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`);
+    const listed = await client.call<ListedParts>(
+      'GET',
+      `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`,
+    );
     expect(listed.status).toBe(200);
     expect(listed.body).toMatchObject({ status: 'in-progress', totalParts: 3, bytesStored: 10 * MiB });
     expect(listed.body.parts).toEqual([{ partNumber: 1, etag: first[0]!.etag, size: 10 * MiB }]);
 
-    const signed = await client.call<SignedParts>('POST', '/chunked-upload/sign-parts', { uploadId: started.uploadId, s3Key: started.s3Key, partNumbers: [2, 3] });
+    const signed = await client.call<SignedParts>('POST', '/chunked-upload/sign-parts', {
+      uploadId: started.uploadId,
+      s3Key: started.s3Key,
+      partNumbers: [2, 3],
+    });
     expect(signed.status).toBe(200);
     expect(signed.body.presignedUrls.map((u) => u.partNumber)).toEqual([2, 3]);
     const rest = await client.putAll({ ...started, presignedUrls: signed.body.presignedUrls }, file);
@@ -95,12 +112,20 @@ describe('chunked upload through the local driver', () => {
     }
 
     const storage = server.storage as LocalStorage;
-    const expired = storage.localParts.signer.url({ uploadId: started.uploadId, key: started.s3Key, partNumber: 1, expires: Math.floor(Date.now() / 1000) - 1 });
+    const expired = storage.localParts.signer.url({
+      uploadId: started.uploadId,
+      key: started.s3Key,
+      partNumber: 1,
+      expires: Math.floor(Date.now() / 1000) - 1,
+    });
     const res = await client.putPart(`${server.url()}${expired}`, body);
     expect(res.status).toBe(403);
     expect(res.body).toContain('expired');
 
-    const listed = await client.call<ListedParts>('GET', `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`);
+    const listed = await client.call<ListedParts>(
+      'GET',
+      `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`,
+    );
     expect(listed.body.parts).toEqual([]);
   });
 
@@ -115,7 +140,10 @@ describe('chunked upload through the local driver', () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(new Set([a.etag, b.etag]).size).toBe(2);
 
-    const listed = await client.call<ListedParts>('GET', `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`);
+    const listed = await client.call<ListedParts>(
+      'GET',
+      `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`,
+    );
     expect(listed.body.parts).toHaveLength(1);
     const kept = listed.body.parts[0]!.etag;
     expect([a.etag, b.etag]).toContain(kept);
@@ -132,7 +160,10 @@ describe('chunked upload through the local driver', () => {
     const started = await client.start(15 * MiB);
     const res = await client.putPart(started.presignedUrls[0]!.url, randomFile(10 * MiB + 1));
     expect(res.status).toBe(413);
-    const listed = await client.call<ListedParts>('GET', `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`);
+    const listed = await client.call<ListedParts>(
+      'GET',
+      `/chunked-upload/parts?uploadId=${started.uploadId}&s3Key=${encodeURIComponent(started.s3Key)}`,
+    );
     expect(listed.body.parts).toEqual([]);
   });
 
@@ -195,17 +226,25 @@ describe('chunked upload through the local driver', () => {
     const file = randomFile(1000);
     const first = await client.start(file.length);
     // The same headset may start again (it lost its upload ID, say).
-    expect((await client.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: 1000 })).status).toBe(200);
+    expect(
+      (await client.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: 1000 })).status,
+    ).toBe(200);
     const clash = await other.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: 1000 });
     expect(clash).toEqual({
       status: 409,
       body: { ok: false, error: 'sessions/20260206_143052/recording.mp4 is being uploaded by H1; record with a distinct timestamp' },
     });
     expect((await client.complete(first, await client.putAll(first, file))).status).toBe(200);
-    const afterDone = await other.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: 1000 });
+    const afterDone = await other.call('POST', '/chunked-upload/start', {
+      timestamp: '20260206_143052',
+      fileType: 'video',
+      fileSize: 1000,
+    });
     expect(afterDone.body.error).toMatch(/already uploaded by H1/);
     // Another file type, or another second, is free.
-    expect((await other.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'data', fileSize: 1000 })).status).toBe(200);
+    expect(
+      (await other.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'data', fileSize: 1000 })).status,
+    ).toBe(200);
     // An object nobody uploaded through this server (copied in, or from before a store reset) is protected too.
     mkdirSync(path.join(dataDir, 'sessions/20260206_150000'), { recursive: true });
     writeFileSync(path.join(dataDir, 'sessions/20260206_150000/recording.mp4'), 'earlier take');

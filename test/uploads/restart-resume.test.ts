@@ -30,9 +30,16 @@ describe('resume across a server restart (Redis store, local driver)', () => {
       expect(listed.status).toBe(200);
       expect(listed.body.parts.map((p) => p.partNumber)).toEqual([1]);
       // A URL signed before the restart still works (its key derives from JWT_SECRET).
-      const second = await after.client.putPart(started.presignedUrls[1]!.url.replace(oldBase, after.server.url()), file.subarray(10 * MiB, 20 * MiB));
+      const second = await after.client.putPart(
+        started.presignedUrls[1]!.url.replace(oldBase, after.server.url()),
+        file.subarray(10 * MiB, 20 * MiB),
+      );
       expect(second.status).toBe(200);
-      const signed = await after.client.call<SignedParts>('POST', '/chunked-upload/sign-parts', { uploadId: started.uploadId, s3Key: started.s3Key, partNumbers: [3] });
+      const signed = await after.client.call<SignedParts>('POST', '/chunked-upload/sign-parts', {
+        uploadId: started.uploadId,
+        s3Key: started.s3Key,
+        partNumbers: [3],
+      });
       const rest = await after.client.putAll({ ...started, presignedUrls: signed.body.presignedUrls }, file);
       const done = await after.client.complete(started, [...first, { partNumber: 2, etag: second.etag }, ...rest]);
       expect(done.status).toBe(200);

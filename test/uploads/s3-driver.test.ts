@@ -83,7 +83,11 @@ describe('S3 driver calls s3rver lacks (aws-sdk-client-mock)', () => {
   it('lists parts past S3’s 1,000-part pages, in part order', async () => {
     mock = mockClient(s3.storage.client);
     const page = (from: number, to: number) =>
-      Array.from({ length: to - from + 1 }, (_, i) => ({ PartNumber: from + i, ETag: `"${String(from + i).padStart(32, '0')}"`, Size: 10 * MiB }));
+      Array.from({ length: to - from + 1 }, (_, i) => ({
+        PartNumber: from + i,
+        ETag: `"${String(from + i).padStart(32, '0')}"`,
+        Size: 10 * MiB,
+      }));
     mock
       .on(ListPartsCommand, { UploadId: 'u-1', PartNumberMarker: undefined })
       .resolves({ Parts: page(1, 1000), IsTruncated: true, NextPartNumberMarker: '1000' })
@@ -128,13 +132,22 @@ describe('S3 driver calls s3rver lacks (aws-sdk-client-mock)', () => {
       .resolves({ UploadId: 'recorded-1' })
       .on(ListMultipartUploadsCommand, { KeyMarker: undefined })
       .resolves({
-        Uploads: [{ Key: KEY, UploadId: 'recorded-1', Initiated: old }, { Key: 'client_output/x.zip', UploadId: 'theirs', Initiated: old }],
+        Uploads: [
+          { Key: KEY, UploadId: 'recorded-1', Initiated: old },
+          { Key: 'client_output/x.zip', UploadId: 'theirs', Initiated: old },
+        ],
         IsTruncated: true,
         NextKeyMarker: 'client_output/x.zip',
         NextUploadIdMarker: 'theirs',
       })
       .on(ListMultipartUploadsCommand, { KeyMarker: 'client_output/x.zip' })
-      .resolves({ Uploads: [{ Key: KEY, UploadId: 'orphan-1', Initiated: old }, { Key: KEY, UploadId: 'young', Initiated: new Date() }], IsTruncated: false })
+      .resolves({
+        Uploads: [
+          { Key: KEY, UploadId: 'orphan-1', Initiated: old },
+          { Key: KEY, UploadId: 'young', Initiated: new Date() },
+        ],
+        IsTruncated: false,
+      })
       .on(AbortMultipartUploadCommand)
       .resolves({});
     const config = testConfig();
@@ -153,7 +166,10 @@ describe('S3 driver calls s3rver lacks (aws-sdk-client-mock)', () => {
     await store.uploads.save({ ...record, startedAt: old });
 
     expect(await sweeper.sweep()).toEqual({ expired: 1, orphaned: 1 });
-    const aborted = mock.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input.UploadId).sort();
+    const aborted = mock
+      .commandCalls(AbortMultipartUploadCommand)
+      .map((c) => c.args[0].input.UploadId)
+      .sort();
     expect(aborted).toEqual(['orphan-1', 'recorded-1']);
     expect(await store.uploads.get('recorded-1')).toBeNull();
     await store.close();
@@ -171,7 +187,14 @@ describe('chunked and legacy upload over HTTP with S3 storage', () => {
   function passThroughExceptListParts(client: S3Client, stored: () => Array<{ partNumber: number; etag: string; size: number }>) {
     const realSend = client.send.bind(client) as (command: unknown) => Promise<unknown>;
     mock = mockClient(client);
-    for (const Command of [CreateMultipartUploadCommand, CompleteMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, UploadPartCommand]) {
+    for (const Command of [
+      CreateMultipartUploadCommand,
+      CompleteMultipartUploadCommand,
+      GetObjectCommand,
+      HeadObjectCommand,
+      PutObjectCommand,
+      UploadPartCommand,
+    ]) {
       mock.on(Command as never).callsFake((input: unknown) => realSend(new (Command as new (i: unknown) => unknown)(input)));
     }
     mock.on(ListPartsCommand).callsFake(async () => ({
@@ -233,7 +256,11 @@ describe('chunked and legacy upload over HTTP with S3 storage', () => {
       const body = new FormData();
       body.append('timestamp', '20260207_090000');
       body.append('data', new Blob([data]), 'session_data.npz');
-      const res = await fetch(`${server.url()}/upload-session`, { method: 'POST', headers: { authorization: `Bearer ${client.token}` }, body });
+      const res = await fetch(`${server.url()}/upload-session`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${client.token}` },
+        body,
+      });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ files: { data: { key: 'sessions/20260207_090000/session_data.npz', size: data.length } } });
       expect(sha256(await buffer(await s3.storage.readObject('sessions/20260207_090000/session_data.npz')))).toBe(sha256(data));

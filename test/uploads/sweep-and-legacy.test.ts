@@ -58,7 +58,10 @@ describe('stale-upload sweep (local driver)', () => {
 
   it('aborts uploads storage holds without a record (store lost on restart), once they are old', async () => {
     const { sweeper, storage, dataDir } = setup();
-    const orphan = await storage.multipart.createMultipartUpload('sessions/20260206_143052/recording.mp4', { contentType: 'video/mp4', partSize: 10 * MiB });
+    const orphan = await storage.multipart.createMultipartUpload('sessions/20260206_143052/recording.mp4', {
+      contentType: 'video/mp4',
+      partSize: 10 * MiB,
+    });
     expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0 });
     expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 1 });
     expect(existsSync(path.join(dataDir, '.multipart', orphan))).toBe(false);
@@ -97,7 +100,12 @@ describe('legacy POST /upload-session', () => {
     const res = await fetch(`${server.url()}/upload-session`, {
       method: 'POST',
       headers: { authorization: `Bearer ${client.token}` },
-      body: form([['timestamp', '20260206_151230'], ['sessionId', 'session_1'], ['video', video], ['data', data]]),
+      body: form([
+        ['timestamp', '20260206_151230'],
+        ['sessionId', 'session_1'],
+        ['video', video],
+        ['data', data],
+      ]),
     });
     const body: unknown = await res.json();
     expect(res.status).toBe(200);
@@ -127,20 +135,58 @@ describe('legacy POST /upload-session', () => {
       return { status: res.status, error: ((await res.json()) as { error: string }).error };
     };
     const small = randomFile(1000);
-    expect(await post(form([['timestamp', '20260206_151230'], ['video', small]]), false)).toMatchObject({ status: 401 });
-    expect(await post(form([['video', small], ['timestamp', '20260206_151230']]))).toEqual({
+    expect(
+      await post(
+        form([
+          ['timestamp', '20260206_151230'],
+          ['video', small],
+        ]),
+        false,
+      ),
+    ).toMatchObject({ status: 401 });
+    expect(
+      await post(
+        form([
+          ['video', small],
+          ['timestamp', '20260206_151230'],
+        ]),
+      ),
+    ).toEqual({
       status: 400,
       error: 'the timestamp field (YYYYMMDD_HHMMSS) must come before the files in the form',
     });
-    expect(await post(form([['timestamp', '../../x'], ['video', small]]))).toMatchObject({ status: 400 });
+    expect(
+      await post(
+        form([
+          ['timestamp', '../../x'],
+          ['video', small],
+        ]),
+      ),
+    ).toMatchObject({ status: 400 });
     expect(await post(form([['timestamp', '20260206_151230']]))).toMatchObject({ status: 400, error: expect.stringMatching(/no file/) });
-    expect(await post(form([['timestamp', '20260206_151230'], ['other', small]]))).toMatchObject({
+    expect(
+      await post(
+        form([
+          ['timestamp', '20260206_151230'],
+          ['other', small],
+        ]),
+      ),
+    ).toMatchObject({
       status: 400,
       error: expect.stringMatching(/unexpected file field "other"/),
     });
-    expect(await post(form([['timestamp', '20260206_151230'], ['video', randomFile(MiB + 1)]]))).toMatchObject({ status: 413 });
+    expect(
+      await post(
+        form([
+          ['timestamp', '20260206_151230'],
+          ['video', randomFile(MiB + 1)],
+        ]),
+      ),
+    ).toMatchObject({ status: 413 });
     // Not even the temporary file of the oversized video remains.
-    const leftovers = existsSync(path.join(dataDir, 'sessions/20260206_151230')) ? readdirSync(path.join(dataDir, 'sessions/20260206_151230')) : [];
+    const leftovers = existsSync(path.join(dataDir, 'sessions/20260206_151230'))
+      ? readdirSync(path.join(dataDir, 'sessions/20260206_151230'))
+      : [];
     expect(leftovers).toEqual([]);
   });
 });

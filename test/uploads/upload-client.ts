@@ -42,7 +42,12 @@ export class UploadClient {
   ) {}
 
   /** T names the fields a test reads from the JSON answer; it is not checked. */
-  async call<T extends object = Record<string, unknown>>(method: string, route: string, body?: unknown, headers: Record<string, string> = {}) {
+  async call<T extends object = Record<string, unknown>>(
+    method: string,
+    route: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     const res = await fetch(`${this.server.url()}${route}`, {
       method,
       headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -53,7 +58,12 @@ export class UploadClient {
   }
 
   async start(fileSize: number, extra: Record<string, unknown> = {}): Promise<StartAnswer> {
-    const res = await this.call<StartAnswer>('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize, ...extra });
+    const res = await this.call<StartAnswer>('POST', '/chunked-upload/start', {
+      timestamp: '20260206_143052',
+      fileType: 'video',
+      fileSize,
+      ...extra,
+    });
     if (res.status !== 200) throw new Error(`start failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body;
   }

@@ -163,11 +163,7 @@ class MemorySessionStore implements SessionStore {
     return { outcome: 'done', session: copy(updated) };
   }
 
-  async updateDeviceStatus(
-    sessionId: string,
-    deviceId: string,
-    patch: Partial<DeviceSessionStatus>,
-  ): Promise<SessionRecord | null> {
+  async updateDeviceStatus(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Promise<SessionRecord | null> {
     const session = this.sessions.get(sessionId);
     if (!session) return null;
     const current = session.deviceStatuses[deviceId] ?? EMPTY_DEVICE_STATUS;

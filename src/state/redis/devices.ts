@@ -91,13 +91,8 @@ export class RedisDeviceStore implements DeviceStore {
   async update(deviceId: string, patch: DevicePatch): Promise<DeviceRecord | null> {
     const args = hsetArgs(encode(patch));
     if (args.length === 0) return this.get(deviceId);
-    const pairs = (await this.redis.eval(
-      UPDATE_IF_EXISTS,
-      1,
-      deviceKey(deviceId),
-      String(this.ttls.deviceStateSeconds),
-      ...args,
-    )) as string[] | null;
+    const pairs = (await this.redis.eval(UPDATE_IF_EXISTS, 1, deviceKey(deviceId), String(this.ttls.deviceStateSeconds), ...args)) as
+      string[] | null;
     return pairs ? decode(pairsToFields(pairs)) : null;
   }
 

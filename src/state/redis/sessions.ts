@@ -141,11 +141,7 @@ export class RedisSessionStore implements SessionStore {
     return { outcome: 'done', session: compact(session) };
   }
 
-  async updateDeviceStatus(
-    sessionId: string,
-    deviceId: string,
-    patch: Partial<DeviceSessionStatus>,
-  ): Promise<SessionRecord | null> {
+  async updateDeviceStatus(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Promise<SessionRecord | null> {
     const pairs = (await this.redis.eval(
       UPDATE_DEVICE_STATUS,
       1,

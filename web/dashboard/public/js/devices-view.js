@@ -90,10 +90,15 @@ export class DevicesView {
 
     const used = t?.storageUsedBytes;
     const total = t?.storageTotalBytes;
-    const storage = used === undefined ? '–' : total ? `${gigabytes(used)} / ${gigabytes(total)} (${percent(used / total)})` : gigabytes(used);
+    const storage =
+      used === undefined ? '–' : total ? `${gigabytes(used)} / ${gigabytes(total)} (${percent(used / total)})` : gigabytes(used);
     setText(cells.storage, storage, total && used !== undefined && used / total > 0.9 ? 'num low' : 'num');
 
-    setText(cells.wifi, t?.wifiSignalLevel === undefined ? '–' : `${t.wifiSignalLevel} dBm`, t?.wifiSignalLevel !== undefined && t.wifiSignalLevel < -75 ? 'num low' : 'num');
+    setText(
+      cells.wifi,
+      t?.wifiSignalLevel === undefined ? '–' : `${t.wifiSignalLevel} dBm`,
+      t?.wifiSignalLevel !== undefined && t.wifiSignalLevel < -75 ? 'num low' : 'num',
+    );
 
     const hands = t ? [t.leftHandTracked ? 'L' : '', t.rightHandTracked ? 'R' : ''].filter(Boolean).join(' ') || 'none' : '–';
     const confidence = t?.trackingConfidence === undefined ? '' : ` · ${percent(t.trackingConfidence)}`;

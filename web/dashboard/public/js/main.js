@@ -53,7 +53,11 @@ class DashboardSession {
       stats: byId('preview-stats'),
       stop: byId('preview-stop'),
     });
-    this.live = new LiveConnection(credential, (socket) => this.bind(socket), (state, detail) => this.linkState(state, detail));
+    this.live = new LiveConnection(
+      credential,
+      (socket) => this.bind(socket),
+      (state, detail) => this.linkState(state, detail),
+    );
   }
 
   start() {
@@ -101,7 +105,13 @@ class DashboardSession {
       this.scheduleRender();
       this.soon('summary', () => void this.refreshSummary());
     });
-    for (const event of /** @type {const} */ (['on-session-created', 'on-session-started', 'on-session-paused', 'on-session-ended', 'on-session-upload-updated'])) {
+    for (const event of /** @type {const} */ ([
+      'on-session-created',
+      'on-session-started',
+      'on-session-paused',
+      'on-session-ended',
+      'on-session-upload-updated',
+    ])) {
       socket.on(event, () => this.soon('sessions', () => void this.refreshSessions()));
     }
     // Uploads finishing are new recordings for the QA and storage panels.
@@ -143,15 +153,23 @@ class DashboardSession {
   /** @param {string} key @param {() => void} task @param {number} [delay] */
   soon(key, task, delay = DEBOUNCE_MS) {
     if (this.debounced.has(key)) return;
-    this.debounced.set(key, setTimeout(() => {
-      this.debounced.delete(key);
-      task();
-    }, delay));
+    this.debounced.set(
+      key,
+      setTimeout(() => {
+        this.debounced.delete(key);
+        task();
+      }, delay),
+    );
   }
 
   /** @param {import('./live.js').LinkState} state @param {string} [detail] */
   linkState(state, detail) {
-    const labels = { connecting: ['connecting…', 'pill-stale'], live: ['live', 'pill-online'], reconnecting: ['reconnecting…', 'pill-stale'], refused: ['refused', 'pill-error'] };
+    const labels = {
+      connecting: ['connecting…', 'pill-stale'],
+      live: ['live', 'pill-online'],
+      reconnecting: ['reconnecting…', 'pill-stale'],
+      refused: ['refused', 'pill-error'],
+    };
     const [text, cls] = labels[state];
     this.socketLive = state === 'live';
     connection.textContent = text;
@@ -161,18 +179,27 @@ class DashboardSession {
   }
 
   async refreshSummary() {
-    await this.load(() => api('/api/fleet/summary', this.credential), (body) => renderFleetSummary(byId('fleet-summary'), body.summary));
+    await this.load(
+      () => api('/api/fleet/summary', this.credential),
+      (body) => renderFleetSummary(byId('fleet-summary'), body.summary),
+    );
     // Without the socket (not connected yet, or its token refused for now) the table still follows the fleet, on this timer.
     if (!this.socketLive) {
-      await this.load(() => api('/api/devices', this.credential), (body) => {
-        this.state.replaceAll(body.devices);
-        this.scheduleRender();
-      });
+      await this.load(
+        () => api('/api/devices', this.credential),
+        (body) => {
+          this.state.replaceAll(body.devices);
+          this.scheduleRender();
+        },
+      );
     }
   }
 
   async refreshSessions() {
-    await this.load(() => api('/api/sessions?limit=20', this.credential), (body) => this.sessions.update(body.sessions));
+    await this.load(
+      () => api('/api/sessions?limit=20', this.credential),
+      (body) => this.sessions.update(body.sessions),
+    );
   }
 
   async refreshQa() {
@@ -188,7 +215,11 @@ class DashboardSession {
   async refreshStorage(fresh) {
     if (fresh) this.lastFreshStorage = Date.now();
     const path = fresh ? '/api/s3-stats?refresh=true' : '/api/s3-stats';
-    await this.load(() => api(path, this.credential), (body) => renderStorage(byId('storage-summary'), body), byId('storage-error'));
+    await this.load(
+      () => api(path, this.credential),
+      (body) => renderStorage(byId('storage-summary'), body),
+      byId('storage-error'),
+    );
   }
 
   /**
@@ -249,7 +280,10 @@ async function signIn() {
     // A cheap authenticated call checks the credential before anything else starts.
     await api('/api/fleet/summary', credential);
   } catch (err) {
-    signInError.textContent = err instanceof ApiError && err.status === 401 ? 'Not accepted: use a dashboard token or the admin API key.' : `Sign-in failed: ${/** @type {Error} */ (err).message}`;
+    signInError.textContent =
+      err instanceof ApiError && err.status === 401
+        ? 'Not accepted: use a dashboard token or the admin API key.'
+        : `Sign-in failed: ${/** @type {Error} */ (err).message}`;
     return;
   }
   input.value = '';

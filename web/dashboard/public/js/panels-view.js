@@ -18,7 +18,11 @@ export function renderFleetSummary(container, summary) {
     ['recording', 'Recording', String(summary.recordingDevices)],
     ['low-battery', 'Low battery', String(summary.lowBatteryDevices), summary.lowBatteryDevices > 0],
     ['locked', 'Locked', String(summary.lockedDevices)],
-    ['avg-battery', 'Avg battery', summary.avgBatteryLevel === null || summary.avgBatteryLevel === undefined ? '–' : percent(summary.avgBatteryLevel)],
+    [
+      'avg-battery',
+      'Avg battery',
+      summary.avgBatteryLevel === null || summary.avgBatteryLevel === undefined ? '–' : percent(summary.avgBatteryLevel),
+    ],
     ['versions', 'App versions', (summary.appVersions ?? []).join(', ') || '–'],
   ];
   container.replaceChildren(

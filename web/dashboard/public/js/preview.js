@@ -64,7 +64,10 @@ export class PreviewView {
     image.hidden = false;
     if (previous) {
       // Revoke only once the new frame is decoded, or the image could flash empty.
-      image.decode().catch(() => undefined).finally(() => URL.revokeObjectURL(previous));
+      image
+        .decode()
+        .catch(() => undefined)
+        .finally(() => URL.revokeObjectURL(previous));
     }
     const now = performance.now();
     if (now - this.windowStart >= 1000) {
