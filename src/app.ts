@@ -19,9 +19,9 @@ import { DeviceService } from './fleet/device-service';
 import { LockService } from './locks/lock-service';
 import { SessionService } from './sessions/session-service';
 import { sessionRoutes } from './sessions/session-routes';
-import { fleetGaugeSource } from './fleet/fleet-gauges';
+import { registerFleetGauges } from './fleet/fleet-gauges';
+import { registerSessionGauges } from './sessions/session-gauges';
 import { attachRealtime, type Realtime } from './realtime';
-import { rooms } from './realtime/rooms';
 import type { CaptureIo } from './realtime/types';
 import { createUploads } from './uploads';
 import { DomainEvents } from './domain/events';
@@ -182,9 +182,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     metrics,
     logger: logger.child({ component: 'connection-limit' }),
   });
-  metrics.sources.fleet = fleetGaugeSource(devices);
-  metrics.sources.activeSessions = () => sessions.countActive();
-  metrics.sources.dashboardSubscribers = () => io.of('/').adapter.rooms.get(rooms.dashboards)?.size ?? 0;
+  registerFleetGauges(metrics.registry, devices);
+  registerSessionGauges(metrics.registry, sessions);
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown());

@@ -1,11 +1,20 @@
-import type { FleetGaugeValues } from '../metrics';
+import { Gauge, type Registry } from 'prom-client';
 import type { DeviceService } from './device-service';
 import { isRecording, LOW_BATTERY_THRESHOLD } from './views';
+
+/** Fleet-wide values read from the store when Prometheus scrapes. */
+interface FleetGaugeValues {
+  locked: number;
+  recording: number;
+  lowBattery: number;
+  batteries: Array<{ deviceId: string; level: number }>;
+  devices: Array<{ deviceId: string; online: boolean; locked: boolean; recording: boolean }>;
+}
 
 /** Several gauges read one snapshot per scrape, not one each. */
 const REUSE_MS = 1_000;
 
-export function fleetGaugeSource(devices: DeviceService): () => Promise<FleetGaugeValues> {
+function fleetSnapshot(devices: DeviceService): () => Promise<FleetGaugeValues | undefined> {
   let last: { at: number; values: Promise<FleetGaugeValues> } | undefined;
   return () => {
     const now = Date.now();
@@ -31,6 +40,61 @@ export function fleetGaugeSource(devices: DeviceService): () => Promise<FleetGau
       values.catch(() => (last = undefined));
       last = { at: now, values };
     }
-    return last.values;
+    // A store outage leaves the gauges at their last values rather than failing the scrape.
+    return last.values.catch(() => undefined);
   };
+}
+
+/**
+ * The fleet's gauges, computed at scrape time from the store (the shared truth
+ * when several processes run), not incremented by handlers that could drift.
+ */
+export function registerFleetGauges(registry: Registry, devices: DeviceService): void {
+  const read = fleetSnapshot(devices);
+  const registers = [registry];
+  const total = (name: string, help: string, pick: (v: FleetGaugeValues) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      async collect() {
+        const values = await read();
+        if (values) this.set(pick(values));
+      },
+    });
+  // Per-device gauges let an alert name the headset; a forgotten device's series goes with it.
+  const perDevice = (name: string, help: string, flag: (d: FleetGaugeValues['devices'][number]) => boolean) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['device_id'] as const,
+      registers,
+      async collect() {
+        const values = await read();
+        if (!values) return;
+        this.reset();
+        for (const d of values.devices) this.set({ device_id: d.deviceId }, flag(d) ? 1 : 0);
+      },
+    });
+
+  total('turing_locked_devices_total', 'Locked devices', (v) => v.locked);
+  total('turing_recording_devices_total', 'Recording devices', (v) => v.recording);
+  total('turing_low_battery_devices_total', 'Devices with battery below 25%', (v) => v.lowBattery);
+  new Gauge({
+    name: 'turing_fleet_battery_level',
+    help: 'Battery level per device (0-1)',
+    labelNames: ['device_id'] as const,
+    registers,
+    async collect() {
+      const values = await read();
+      if (!values) return;
+      // Reset first, so devices that left the fleet stop being reported.
+      this.reset();
+      for (const { deviceId, level } of values.batteries) this.set({ device_id: deviceId }, level);
+    },
+  });
+  // Beyond the spec, for the alert rules and dashboards (prometheus/, grafana/).
+  perDevice('turing_device_online', 'Per device: 1 while connected, 0 while known but offline', (d) => d.online);
+  perDevice('turing_device_locked', 'Per device: 1 while a tablet holds its lock, else 0', (d) => d.locked);
+  perDevice('turing_device_recording', 'Per device: 1 while recording, else 0', (d) => d.recording);
 }

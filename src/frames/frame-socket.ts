@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { Gauge } from 'prom-client';
 import { frameBytes } from './frame-payload';
 import { FrameRelay, type FrameDropReason, type FrameRelayLimits } from './frame-relay';
 import type { Metrics } from '../metrics';
@@ -43,7 +44,14 @@ export function frameSocket(io: CaptureIo, limits: FrameLimits, metrics: Metrics
     flushed: (_deviceId, count) => metrics.frameBatchSize.observe(count),
     failed: (err) => logger.error({ err }, 'live frame delivery failed'),
   });
-  metrics.sources.frameStreams = () => relay.size;
+  new Gauge({
+    name: 'turing_frame_streams',
+    help: 'Headsets whose live-frame state (throttle, queue) this process holds',
+    registers: [metrics.registry],
+    collect() {
+      this.set(relay.size);
+    },
+  });
 
   const refuse = (reason: FrameDropReason & ErrorCode, message: string): never => {
     metrics.framesDropped.inc({ reason });

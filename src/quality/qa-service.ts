@@ -15,6 +15,7 @@ import { analyseNpz } from './analyse';
 import { mapLimit } from './map-limit';
 import { scoreNpz, type NpzScore } from './qa-score';
 import { cachedScoreSchema, ISSUE_THRESHOLD, type QaMetrics, type QaSession } from './qa-types';
+import { registerQaGauges, type QaGauges } from './qa-gauges';
 
 export interface QaServiceDeps {
   storage: ObjectStorage;
@@ -45,9 +46,11 @@ export class QaService {
   /** Analyses under way, so two requests arriving together read a file once. */
   private readonly inFlight = new Map<string, Promise<NpzScore>>();
   private readonly log: Logger;
+  private readonly gauges: QaGauges;
 
   constructor(private readonly deps: QaServiceDeps) {
     this.log = deps.logger.child({ component: 'qa' });
+    this.gauges = registerQaGauges(deps.metrics.registry);
   }
 
   async all(): Promise<QaMetrics> {
@@ -68,13 +71,7 @@ export class QaService {
         sessionsWithIssues: scored.filter((s) => s.overallQualityScore < ISSUE_THRESHOLD).length,
       },
     };
-    const { metrics } = this.deps;
-    metrics.qaSessionsAnalyzed.set(scored.length);
-    metrics.qaSessionsWithIssues.set(result.aggregateStats.sessionsWithIssues);
-    metrics.qaAverageScore.set({ stage: 'capture_quality' }, result.aggregateStats.avgCaptureQuality);
-    metrics.qaAverageScore.set({ stage: 'validation' }, result.aggregateStats.avgValidationScore);
-    metrics.qaAverageScore.set({ stage: 'tracking_confidence' }, result.aggregateStats.avgTrackingConfidence);
-    metrics.qaAverageScore.set({ stage: 'overall' }, mean(scored.map((s) => s.overallQualityScore)));
+    this.gauges.report(scored.length, result.aggregateStats, mean(scored.map((s) => s.overallQualityScore)));
     return result;
   }
 

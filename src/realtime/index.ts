@@ -73,7 +73,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   const modules: SocketModule[] = [
     tablets,
     headsetSocket(context),
-    dashboardSocket(context),
+    dashboardSocket(context, io),
     viewerSocket,
     lockSocket(context, io),
     recordingSocket(context),

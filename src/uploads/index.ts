@@ -11,6 +11,7 @@ import type { SessionUploads } from '../sessions/session-service';
 import { UploadSweeper } from './sweep';
 import { chunkedUploadRoutes } from './upload-routes';
 import { countUploadFailures } from './http';
+import { registerUploadGauges } from './upload-gauges';
 import { UploadService } from './upload-service';
 
 export interface UploadsDeps {
@@ -36,6 +37,7 @@ export function createUploads(deps: UploadsDeps) {
     store: deps.store,
     storage: deps.storage,
     metrics: deps.metrics,
+    gauges: registerUploadGauges(deps.metrics.registry),
     logger,
     sessions,
     partUrlExpirySeconds: deps.config.uploads.partUrlExpirySeconds,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
+import type { UploadGauges } from './upload-gauges';
 import type { Store, UploadRecord } from '../state';
 import { InvalidPartError, bareEtag, UploadNotFoundError, type ObjectStorage, type StoredPart } from '../storage';
 import { recordingKey } from '../domain/layout';
@@ -14,6 +15,7 @@ export interface UploadServiceOptions {
   store: Store;
   storage: ObjectStorage;
   metrics: Metrics;
+  gauges: UploadGauges;
   logger: Logger;
   sessions: SessionUploads;
   partUrlExpirySeconds: number;
@@ -196,10 +198,8 @@ export class UploadService {
   async refreshInProgress(): Promise<void> {
     try {
       const inProgress = (await this.o.store.uploads.list()).filter((u) => u.status === 'in-progress');
-      this.o.metrics.uploadsInProgress.set(inProgress.length);
-      // The age itself is computed at scrape time, so it keeps growing between upload events.
-      this.o.metrics.sources.oldestUploadStartedAt =
-        inProgress.length === 0 ? undefined : Math.min(...inProgress.map((u) => u.startedAt.getTime()));
+      const oldest = inProgress.length === 0 ? undefined : Math.min(...inProgress.map((u) => u.startedAt.getTime()));
+      this.o.gauges.inProgress(inProgress.length, oldest);
     } catch (err) {
       this.o.logger.warn({ err }, 'could not count uploads in progress');
     }

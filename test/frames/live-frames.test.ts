@@ -209,7 +209,7 @@ describe('live frames', () => {
 
   it('frees a headset’s frame state when it disconnects', async () => {
     const server = await start();
-    const streams = async () => (await server.metrics.frameStreams.get()).values[0]?.value;
+    const streams = async () => (await server.metrics.registry.getSingleMetric('turing_frame_streams')!.get()).values[0]?.value;
     const headset = await identifiedHeadset(server, 'QUEST_001');
     await headset.ask('headset-frame', 'abc');
     expect(await streams()).toBe(1);

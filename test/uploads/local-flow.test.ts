@@ -260,7 +260,7 @@ describe('chunked upload through the local driver', () => {
     const { client, server } = await start();
     const file = randomFile(1000);
     const started = await client.start(file.length);
-    expect((await server.metrics.uploadsInProgress.get()).values[0]!.value).toBe(1);
+    expect((await server.metrics.registry.getSingleMetric('turing_uploads_in_progress')!.get()).values[0]!.value).toBe(1);
     // The oldest upload's age grows between upload events, so a stuck upload can alert.
     const age = async () => Number(/^turing_uploads_oldest_age_seconds (\S+)$/m.exec(await server.metrics.registry.metrics())![1]);
     const first = await age();
