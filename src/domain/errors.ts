@@ -23,7 +23,7 @@ export const ERROR_CODES = {
   bad_signature: { status: 403, meaning: 'a signed part URL was altered' },
   // Existence and state
   not_found: { status: 404, meaning: 'no such resource' },
-  unknown_device: { status: 404, meaning: 'the device has never connected' },
+  unknown_device: { status: 404, meaning: 'the server has no record of the device' },
   conflict: { status: 409, meaning: 'the resource is not in a state that allows this' },
   device_offline: { status: 409, meaning: 'the device is not connected' },
   lock_held: { status: 409, meaning: 'another tablet holds the device' },

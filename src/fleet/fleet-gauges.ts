@@ -62,8 +62,9 @@ export function registerFleetGauges(registry: Registry, devices: DeviceService):
         if (values) this.set(pick(values));
       },
     });
-  // Per-device gauges let an alert name the headset; a forgotten device's series goes with it.
-  const perDevice = (name: string, help: string, flag: (d: FleetGaugeValues['devices'][number]) => boolean) =>
+  // Per-device gauges let an alert name the headset. Reset on every scrape, so a device
+  // that left the fleet stops being reported.
+  const perDevice = (name: string, help: string, entries: (v: FleetGaugeValues) => Array<[deviceId: string, value: number]>) =>
     new Gauge({
       name,
       help,
@@ -73,28 +74,30 @@ export function registerFleetGauges(registry: Registry, devices: DeviceService):
         const values = await read();
         if (!values) return;
         this.reset();
-        for (const d of values.devices) this.set({ device_id: d.deviceId }, flag(d) ? 1 : 0);
+        for (const [deviceId, value] of entries(values)) this.set({ device_id: deviceId }, value);
       },
     });
+  const flag = (pick: (d: FleetGaugeValues['devices'][number]) => boolean) => (v: FleetGaugeValues) =>
+    v.devices.map((d): [string, number] => [d.deviceId, pick(d) ? 1 : 0]);
 
   total('turing_locked_devices_total', 'Locked devices', (v) => v.locked);
   total('turing_recording_devices_total', 'Recording devices', (v) => v.recording);
   total('turing_low_battery_devices_total', 'Devices with battery below 25%', (v) => v.lowBattery);
-  new Gauge({
-    name: 'turing_fleet_battery_level',
-    help: 'Battery level per device (0-1)',
-    labelNames: ['device_id'] as const,
-    registers,
-    async collect() {
-      const values = await read();
-      if (!values) return;
-      // Reset first, so devices that left the fleet stop being reported.
-      this.reset();
-      for (const { deviceId, level } of values.batteries) this.set({ device_id: deviceId }, level);
-    },
-  });
+  perDevice('turing_fleet_battery_level', 'Battery level per device (0-1)', (v) => v.batteries.map((b) => [b.deviceId, b.level]));
   // Beyond the spec, for the alert rules and dashboards (prometheus/, grafana/).
-  perDevice('turing_device_online', 'Per device: 1 while connected, 0 while known but offline', (d) => d.online);
-  perDevice('turing_device_locked', 'Per device: 1 while a tablet holds its lock, else 0', (d) => d.locked);
-  perDevice('turing_device_recording', 'Per device: 1 while recording, else 0', (d) => d.recording);
+  perDevice(
+    'turing_device_online',
+    'Per device: 1 while connected, 0 while known but offline',
+    flag((d) => d.online),
+  );
+  perDevice(
+    'turing_device_locked',
+    'Per device: 1 while a tablet holds its lock, else 0',
+    flag((d) => d.locked),
+  );
+  perDevice(
+    'turing_device_recording',
+    'Per device: 1 while recording, else 0',
+    flag((d) => d.recording),
+  );
 }
