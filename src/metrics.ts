@@ -100,7 +100,7 @@ export function createMetrics() {
     }),
     socketEventsRejected: new Counter({
       name: 'turing_socket_events_rejected_total',
-      help: 'Socket events refused, by event and reason (role, invalid, rate_limited, unknown_event, error)',
+      help: 'Socket events refused, by event and reason (an error code of src/domain/errors.ts, or unknown_event)',
       labelNames: ['event', 'reason'] as const,
       registers,
     }),

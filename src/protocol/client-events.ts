@@ -32,8 +32,7 @@ const deviceAnswer = answer({ deviceId: z.string() });
 export const clientEvents = {
   // Headset
   'headset-identify': { roles: headset, args: one(identifyPayloadSchema), ack: deviceAnswer },
-  /** The live-frame hot path: checked by its own handler, not queued, not rate limited. */
-  'headset-frame': { roles: headset, args: one(framePayloadSchema), ack: okAnswer, limited: false },
+  'headset-frame': { roles: headset, args: one(framePayloadSchema), ack: okAnswer, hot: true },
   'headset-status': { roles: headset, args: one(headsetStatusSchema), ack: okAnswer },
   'device-telemetry': { roles: headset, args: one(telemetryPayloadSchema), ack: okAnswer },
   'headset-logs-processed': { roles: headset, args: none, ack: okAnswer },
@@ -103,4 +102,7 @@ export const clientEvents = {
 
 export type ClientEvents = typeof clientEvents;
 export type ClientEventName = keyof ClientEvents;
+/** The hot-path events (live frames); every other client event is a control event. */
+export type HotEventName = { [E in ClientEventName]: ClientEvents[E] extends { hot: true } ? E : never }[ClientEventName];
+export type ControlEventName = Exclude<ClientEventName, HotEventName>;
 export type RecordingCommand = z.infer<typeof recordingCommandSchema>;

@@ -14,8 +14,11 @@ export interface ClientEventSpec {
   readonly args: z.ZodType<unknown, readonly unknown[]>;
   /** The answer on success; every refusal answers `{ ok: false, error }`. */
   readonly ack: z.ZodType<{ ok: true }>;
-  /** Counted against the socket's control-event rate limit (default true). */
-  readonly limited?: boolean;
+  /**
+   * The live-frame hot path: checked by its own handler, not rate limited, not
+   * queued behind the socket's control events. Every other event is a control event.
+   */
+  readonly hot?: true;
 }
 
 /** A server event's spec: the schema of its argument list. */

@@ -11,7 +11,7 @@ import type { ClientEventName, ClientEvents } from './client-events';
 import type { Refusal } from './event-spec';
 import type { ServerEventName, ServerEvents } from './server-events';
 
-export { clientEvents, type ClientEventName, type RecordingCommand } from './client-events';
+export { clientEvents, type ClientEventName, type ControlEventName, type HotEventName, type RecordingCommand } from './client-events';
 export { serverEvents, type ServerEventName } from './server-events';
 export type { ClientEventSpec, ServerEventSpec, Refusal } from './event-spec';
 export type { DeviceTelemetry } from './telemetry';

@@ -1,7 +1,16 @@
 import type { Logger } from 'pino';
 import { DomainError, isDomainError } from '../domain/errors';
 import type { Metrics } from '../metrics';
-import { clientEvents, type Ack, type AckAnswer, type ClientEventName, type Payload, type Refusal } from '../protocol';
+import {
+  clientEvents,
+  type Ack,
+  type AckAnswer,
+  type ClientEventName,
+  type ControlEventName,
+  type HotEventName,
+  type Payload,
+  type Refusal,
+} from '../protocol';
 import { describeZodError } from '../validation';
 import { TokenBucket } from './rate-limiter';
 import { SerialQueue } from './serial-queue';
@@ -10,10 +19,6 @@ import type { CaptureSocket } from './types';
 /** What a handler may return: its event's answer, or nothing when a bare `{ ok: true }` is its answer. */
 export type HandlerResult<E extends ClientEventName> = Ack<E> | ({ ok: true } extends AckAnswer<E> ? void : never);
 export type EventHandler<E extends ClientEventName> = (payload: Payload<E>) => Promise<HandlerResult<E>> | HandlerResult<E>;
-
-/** The live-frame event; every other client event is a control event. */
-export type HotEventName = 'headset-frame';
-export type ControlEventName = Exclude<ClientEventName, HotEventName>;
 
 export interface EventRouterDeps {
   metrics: Metrics;
@@ -60,7 +65,7 @@ export class EventRouter {
     this.listen(event, (raw, ack) => {
       // Checked on arrival, so a flood or a forbidden event never waits in the queue.
       this.authorize(event, spec.roles);
-      if (!('limited' in spec && spec.limited === false) && !this.limiter.take()) {
+      if (!this.limiter.take()) {
         throw new DomainError('rate_limited', 'rate limit exceeded');
       }
       const parsed = spec.args.safeParse(raw);
@@ -134,7 +139,7 @@ export class EventRouter {
   private reject(event: ClientEventName, err: unknown, ack?: AckFn): void {
     const known = isDomainError(err) && err.code !== 'internal' ? err : undefined;
     const refusal: Refusal = { ok: false, error: known?.message ?? 'internal error' };
-    this.deps.metrics.socketEventsRejected.inc({ event, reason: known?.code ?? 'error' });
+    this.deps.metrics.socketEventsRejected.inc({ event, reason: known?.code ?? 'internal' });
     if (known) {
       this.deps.logger.debug({ event, reason: known.message, socketId: this.socket.id }, 'socket event rejected');
     } else {
