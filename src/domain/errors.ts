@@ -56,10 +56,6 @@ export class DomainError extends Error {
     this.name = 'DomainError';
     this.details = options?.details;
   }
-
-  get status(): number {
-    return ERROR_CODES[this.code].status;
-  }
 }
 
 /** The state store could not be reached; raised by the store at its boundary. */
@@ -71,6 +67,3 @@ export class StoreUnavailableError extends DomainError {
 }
 
 export const isDomainError = (err: unknown): err is DomainError => err instanceof DomainError;
-
-/** Shorthand for the most common refusal. */
-export const invalid = (message: string) => new DomainError('invalid', message);
