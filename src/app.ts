@@ -34,6 +34,7 @@ import { qaRoutes } from './quality/qa-routes';
 import { StorageStatsService } from './storage-stats/stats-service';
 import { storageStatsRoutes } from './storage-stats/stats-routes';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
+import { apiDocumentRoutes } from './http/api-document-routes';
 import { corsOptions, httpSecurity } from './hardening/http-security';
 import { limitConnectionsPerAddress, type ConnectionLimitOptions } from './hardening/connection-limit';
 
@@ -116,6 +117,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(sessionRoutes(restAuth, sessions, store));
   app.use(qaRoutes(restAuth, new QaService({ storage, store, metrics, logger, config: config.quality })));
   app.use(storageStatsRoutes(restAuth, new StorageStatsService({ storage, metrics, logger, config: config.storageStats })));
+  app.use(apiDocumentRoutes(config.version));
   app.use(dashboardRoutes());
   app.use(notFound);
   app.use(errorHandler);
