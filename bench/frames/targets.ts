@@ -65,6 +65,8 @@ export async function startCaptureServer(): Promise<RunningRelay> {
       ADMIN_API_KEY: 'bench-admin-key-0123456789abcdef',
       REDIS_URL: '',
       S3_BUCKET_NAME: '',
+      // Every benchmark socket comes from 127.0.0.1: past 200 the per-address limit would refuse them.
+      MAX_CONNECTIONS_PER_IP: '100000',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
