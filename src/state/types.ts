@@ -150,11 +150,22 @@ export interface UploadRecord {
   etag?: string;
 }
 
+/** The outcome of claiming an object key: newly claimed, renewed by its owner, or held by another owner. */
+export type KeyClaim = { outcome: 'claimed' } | { outcome: 'renewed' } | { outcome: 'held'; owner: string };
+
 export interface UploadStore {
   save(upload: UploadRecord): Promise<void>;
   get(uploadId: string): Promise<UploadRecord | null>;
   list(): Promise<UploadRecord[]>;
   remove(uploadId: string): Promise<void>;
+  /**
+   * Claims an object key for `owner`, set-if-absent: of any number of concurrent
+   * claims on a free key exactly one wins; the owner claiming again renews it.
+   * A claim expires with the upload TTL, so a dead uploader holds nothing forever.
+   */
+  claimKey(key: string, owner: string): Promise<KeyClaim>;
+  /** Gives the claim up if `owner` holds it (an aborted or expired upload); returns whether it did. */
+  releaseKey(key: string, owner: string): Promise<boolean>;
 }
 
 /**

@@ -398,6 +398,35 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await s.uploads.save(upload('u1'));
         await eventually(async () => (await s.uploads.list()).length === 0);
       });
+
+      it('claims an object key for one owner, renews it for that owner, and lets only the owner release it', async () => {
+        const key = 'sessions/20260206_143052_H1/recording.mp4';
+        expect(await store.uploads.claimKey(key, 'device:H1')).toEqual({ outcome: 'claimed' });
+        expect(await store.uploads.claimKey(key, 'device:H1')).toEqual({ outcome: 'renewed' });
+        expect(await store.uploads.claimKey(key, 'device:H2')).toEqual({ outcome: 'held', owner: 'device:H1' });
+        expect(await store.uploads.claimKey('sessions/20260206_143052_H1/session_data.npz', 'device:H2')).toEqual({ outcome: 'claimed' });
+        expect(await store.uploads.releaseKey(key, 'device:H2')).toBe(false);
+        expect(await store.uploads.claimKey(key, 'device:H2')).toMatchObject({ outcome: 'held' });
+        expect(await store.uploads.releaseKey(key, 'device:H1')).toBe(true);
+        expect(await store.uploads.claimKey(key, 'device:H2')).toEqual({ outcome: 'claimed' });
+      });
+
+      it('gives a free key to exactly one of 8 concurrent claimers', async () => {
+        const key = 'sessions/20260206_143052/recording.mp4';
+        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.uploads.claimKey(key, `device:H${i}`)));
+        const winners = results.filter((r) => r.outcome === 'claimed');
+        expect(winners).toHaveLength(1);
+        const winner = `device:H${results.indexOf(winners[0]!)}`;
+        expect(results.filter((r) => r.outcome === 'held')).toEqual(Array(7).fill({ outcome: 'held', owner: winner }));
+      });
+
+      it('expires a claim with the upload TTL', async () => {
+        const s = await make({ uploadSeconds: 1 });
+        await s.uploads.claimKey('sessions/20260206_143052/recording.mp4', 'device:H1');
+        await eventually(
+          async () => (await s.uploads.claimKey('sessions/20260206_143052/recording.mp4', 'device:H2')).outcome === 'claimed',
+        );
+      });
     });
   });
 }

@@ -7,6 +7,7 @@ import type {
   TransitionResult,
   DevicePatch,
   DeviceRecord,
+  KeyClaim,
   DeviceStore,
   LockInfo,
   LockStore,
@@ -209,6 +210,8 @@ function isBefore(s: SessionRecord, cursor: { createdAt: number; sessionId: stri
 
 class MemoryUploadStore implements UploadStore {
   private readonly uploads = new ExpiringMap<string, UploadRecord>();
+  /** Object key -> owner. */
+  private readonly claims = new ExpiringMap<string, string>();
 
   constructor(private readonly ttls: StoreTtls) {}
 
@@ -229,8 +232,22 @@ class MemoryUploadStore implements UploadStore {
     this.uploads.delete(uploadId);
   }
 
+  // No await between read and write: atomic in one process.
+  async claimKey(key: string, owner: string): Promise<KeyClaim> {
+    const holder = this.claims.get(key);
+    if (holder !== undefined && holder !== owner) return { outcome: 'held', owner: holder };
+    this.claims.set(key, owner, this.ttls.uploadSeconds * 1000);
+    return { outcome: holder === undefined ? 'claimed' : 'renewed' };
+  }
+
+  async releaseKey(key: string, owner: string): Promise<boolean> {
+    if (this.claims.get(key) !== owner) return false;
+    return this.claims.delete(key);
+  }
+
   purgeExpired(): void {
     this.uploads.purgeExpired();
+    this.claims.purgeExpired();
   }
 }
 
