@@ -119,7 +119,19 @@ export type SessionTransition = Pick<Partial<SessionRecord>, 'startedAt' | 'ende
 export type TransitionResult =
   { outcome: 'done'; session: SessionRecord } | { outcome: 'not-found' } | { outcome: 'conflict'; status: SessionStatus };
 
+/** The outcome of pointing a tablet at its new active session. */
+export type ActiveClaim = { outcome: 'claimed' } | { outcome: 'held'; sessionId: string };
+
 export interface SessionStore {
+  /**
+   * Atomically makes `sessionId` (already saved) the tablet's active session,
+   * unless the tablet's pointer names another session that is still active
+   * (pending, recording or paused): of concurrent creates exactly one wins.
+   * A pointer to a completed or vanished session is replaced.
+   */
+  claimActive(tabletId: string, sessionId: string): Promise<ActiveClaim>;
+  /** Clears the tablet's pointer if it names `sessionId` (the session ended). */
+  releaseActive(tabletId: string, sessionId: string): Promise<void>;
   /** Creates or replaces the session and refreshes its TTL. */
   save(session: SessionRecord): Promise<void>;
   get(sessionId: string): Promise<SessionRecord | null>;

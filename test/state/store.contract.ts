@@ -343,6 +343,39 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('active session pointer', () => {
+      it('points a tablet at one active session; a completed or vanished one is replaced', async () => {
+        await store.sessions.save(session('s1', 1_000, { tabletId: 'T1' }));
+        await store.sessions.save(session('s2', 2_000, { tabletId: 'T1' }));
+        expect(await store.sessions.claimActive('T1', 's1')).toEqual({ outcome: 'claimed' });
+        expect(await store.sessions.claimActive('T1', 's1')).toEqual({ outcome: 'claimed' });
+        expect(await store.sessions.claimActive('T1', 's2')).toEqual({ outcome: 'held', sessionId: 's1' });
+        expect(await store.sessions.claimActive('T2', 's2')).toEqual({ outcome: 'claimed' });
+        await store.sessions.transition('s1', ['pending'], { status: 'completed' });
+        expect(await store.sessions.claimActive('T1', 's2')).toEqual({ outcome: 'claimed' });
+        await store.sessions.remove('s2');
+        await store.sessions.save(session('s3', 3_000, { tabletId: 'T1' }));
+        expect(await store.sessions.claimActive('T1', 's3')).toEqual({ outcome: 'claimed' });
+      });
+
+      it('releases only the session the pointer names', async () => {
+        await store.sessions.save(session('s1', 1_000, { tabletId: 'T1' }));
+        await store.sessions.save(session('s2', 2_000, { tabletId: 'T1' }));
+        await store.sessions.claimActive('T1', 's1');
+        await store.sessions.releaseActive('T1', 's2');
+        expect(await store.sessions.claimActive('T1', 's2')).toEqual({ outcome: 'held', sessionId: 's1' });
+        await store.sessions.releaseActive('T1', 's1');
+        expect(await store.sessions.claimActive('T1', 's2')).toEqual({ outcome: 'claimed' });
+      });
+
+      it('lets exactly one of many concurrent sessions of a tablet become active', async () => {
+        const ids = Array.from({ length: 8 }, (_, i) => `s${i}`);
+        for (const [i, id] of ids.entries()) await store.sessions.save(session(id, 1_000 + i, { tabletId: 'T1' }));
+        const results = await Promise.all(ids.map((id) => store.sessions.claimActive('T1', id)));
+        expect(results.filter((r) => r.outcome === 'claimed')).toHaveLength(1);
+      });
+    });
+
     describe('leases', () => {
       it('gives a lease to one owner at a time, renews it for the holder, and lets it expire', async () => {
         expect(await store.leases.tryAcquire('sweep', 'A', 1_000)).toBe(true);

@@ -1,5 +1,7 @@
 import { EMPTY_DEVICE_STATUS } from '../types';
+import { ACTIVE_SESSION_STATUSES } from '../../domain/sessions';
 import type {
+  ActiveClaim,
   AcquireResult,
   DeviceSessionStatus,
   SessionStatus,
@@ -142,8 +144,24 @@ class MemoryLockStore implements LockStore {
 
 class MemorySessionStore implements SessionStore {
   private readonly sessions = new ExpiringMap<string, SessionRecord>();
+  /** Tablet ID -> its active session's ID. */
+  private readonly activeOf = new ExpiringMap<string, string>();
 
   constructor(private readonly ttls: StoreTtls) {}
+
+  async claimActive(tabletId: string, sessionId: string): Promise<ActiveClaim> {
+    const current = this.activeOf.get(tabletId);
+    const status = current === undefined ? undefined : this.sessions.get(current)?.status;
+    if (current !== undefined && current !== sessionId && status && ACTIVE_SESSION_STATUSES.includes(status)) {
+      return { outcome: 'held', sessionId: current };
+    }
+    this.activeOf.set(tabletId, sessionId, this.ttls.sessionSeconds * 1000);
+    return { outcome: 'claimed' };
+  }
+
+  async releaseActive(tabletId: string, sessionId: string): Promise<void> {
+    if (this.activeOf.get(tabletId) === sessionId) this.activeOf.delete(tabletId);
+  }
 
   async save(session: SessionRecord): Promise<void> {
     this.sessions.set(session.sessionId, copy(session), this.ttls.sessionSeconds * 1000);
@@ -193,6 +211,7 @@ class MemorySessionStore implements SessionStore {
 
   purgeExpired(): void {
     this.sessions.purgeExpired();
+    this.activeOf.purgeExpired();
   }
 }
 
