@@ -22,6 +22,7 @@ import { EventRouter } from './event-router';
 import { sweepOrphans } from './orphan-sweep';
 import { rooms } from './rooms';
 import { socketAuth } from './socket-auth';
+import { tokenExpiry } from './token-expiry';
 import type { SocketModule } from './socket-module';
 import type { CaptureIo } from './types';
 
@@ -71,6 +72,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     log,
   );
   const modules: SocketModule[] = [
+    tokenExpiry(metrics),
     tablets,
     headsetSocket(context),
     dashboardSocket(context, io),
