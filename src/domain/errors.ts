@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   interrupted: { status: 400, meaning: 'a body ended before its declared length' },
   // Identity and permission
   unauthenticated: { status: 401, meaning: 'no credential, or one that was refused' },
+  token_expired: { status: 401, meaning: "the connection's token has expired; reconnect with a fresh one" },
   role: { status: 403, meaning: "the credential's role may not do this" },
   forbidden: { status: 403, meaning: 'this caller may not act on that resource' },
   not_identified: { status: 403, meaning: 'a headset must send headset-identify first' },

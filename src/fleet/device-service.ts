@@ -44,6 +44,11 @@ export class DeviceService {
     return record;
   }
 
+  /** Whether the store has a record of the device (it may have lost it: Redis restarted empty). */
+  async isRegistered(deviceId: string): Promise<boolean> {
+    return (await this.store.devices.get(deviceId)) !== null;
+  }
+
   /** Caches telemetry and marks the device seen; null when the device is not registered. */
   async recordTelemetry(telemetry: DeviceTelemetry): Promise<DeviceSnapshot | null> {
     const record = await this.store.devices.update(telemetry.deviceId, { lastSeen: new Date(this.now()), isOnline: true });

@@ -54,7 +54,13 @@ function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: 
     if (telemetry.deviceId !== deviceId) {
       throw new DomainError('spoofed_identity', 'telemetry deviceId must be the identified device');
     }
-    const snapshot = await devices.recordTelemetry(telemetry);
+    let snapshot = await devices.recordTelemetry(telemetry);
+    if (!snapshot) {
+      // The store lost the record of this identified connection (Redis restarted empty): register it again, and the others soon.
+      ctx.recordMissing();
+      await devices.identify(deviceId, socket.id);
+      snapshot = await devices.recordTelemetry(telemetry);
+    }
     if (!snapshot) throw new DomainError('not_identified', 'device is not registered; send headset-identify again');
     notifier.telemetryUpdated(snapshot);
   });

@@ -1,6 +1,6 @@
 import { DomainError } from '../domain/errors';
 import type { DeviceLockStatus } from '../protocol';
-import type { Store } from '../state/types';
+import type { AcquireResult, Store } from '../state/types';
 
 /**
  * Exclusive control of headsets by tablets. A lock belongs to the tablet's
@@ -42,6 +42,15 @@ export class LockService {
     const held = await this.store.locks.heldBy(tabletId);
     const results = await Promise.all(held.map((id) => this.store.locks.acquire(id, tabletId)));
     return held.filter((_, i) => results[i]!.outcome !== 'held');
+  }
+
+  /**
+   * Takes the lock again for a tablet that followed it when the store lost it
+   * (see realtime/store-recovery.ts): no device checks, since the device record
+   * may be gone too; 'held' when another tablet has it now.
+   */
+  async reassert(tabletId: string, deviceId: string): Promise<AcquireResult['outcome']> {
+    return (await this.store.locks.acquire(deviceId, tabletId)).outcome;
   }
 
   heldBy(tabletId: string): Promise<string[]> {

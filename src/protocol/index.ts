@@ -53,6 +53,8 @@ export interface SocketData {
   deviceId?: string;
   deviceType?: DeviceType;
   authenticated: boolean;
+  /** When the socket's token expires (epoch ms); the socket is closed then and its events refused. */
+  tokenExpiresAt?: number;
   /** Set once a headset identified itself. */
   identifiedDeviceId?: string;
 }

@@ -95,6 +95,11 @@ export const serverEvents = {
     z.object({ deviceId: id, status: presenceStatusSchema, lastSeen: z.string() }),
   ),
 
+  'on-token-expired': emits(
+    'Beyond the spec, to the sender: its token expired; the server closes the connection right after. Reconnect with a fresh token.',
+    z.object({ reason: z.string(), expiredAt: z.string() }),
+  ),
+
   'on-event-rejected': emits(
     'Beyond the spec, to the sender: one of its events was refused (sent at most once a second).',
     z.object({ event: z.string(), reason: z.string() }),

@@ -19,4 +19,6 @@ export interface RealtimeContext {
   metrics: Metrics;
   logger: Logger;
   events: DomainEvents;
+  /** A handler found the store missing a record of an open connection: restore them soon (realtime/store-recovery.ts). */
+  recordMissing(): void;
 }

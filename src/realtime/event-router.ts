@@ -118,6 +118,7 @@ export class EventRouter {
       this.deps.metrics.socketMessages.inc({ event_type: event, direction: 'in' });
       const ack = typeof raw[raw.length - 1] === 'function' ? (raw.pop() as AckFn) : undefined;
       try {
+        this.checkToken();
         receive(raw, ack);
       } catch (err) {
         this.reject(event, err, ack);
@@ -125,6 +126,14 @@ export class EventRouter {
     };
     // Socket.IO types a listener per event; this one takes any event's arguments and checks them itself.
     (this.socket as unknown as { on(event: string, listener: (...raw: unknown[]) => void): void }).on(event, listener);
+  }
+
+  /** A token that expired while the socket stayed open grants nothing, even before its expiry timer closes the socket. */
+  private checkToken(): void {
+    const { tokenExpiresAt } = this.socket.data;
+    if (tokenExpiresAt !== undefined && Date.now() >= tokenExpiresAt) {
+      throw new DomainError('token_expired', 'token expired; reconnect with a fresh token');
+    }
   }
 
   private authorize(event: ClientEventName, roles: readonly string[]): void {

@@ -20,8 +20,10 @@ import { PeriodicTask, type TaskLease } from '../util/periodic-task';
 import type { RealtimeContext } from './context';
 import { EventRouter } from './event-router';
 import { sweepOrphans } from './orphan-sweep';
+import { StoreRecovery } from './store-recovery';
 import { rooms } from './rooms';
 import { socketAuth } from './socket-auth';
+import { tokenExpiry } from './token-expiry';
 import type { SocketModule } from './socket-module';
 import type { CaptureIo } from './types';
 
@@ -63,7 +65,10 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   const commands = new RecordingCommands(options.tablets.recordingAckTimeoutMs, (deviceId, tabletId, command) =>
     notifier.emit(rooms.tablet(tabletId), 'on-recording-command-timeout', { deviceId, command }),
   );
-  const context: RealtimeContext = { devices, locks, commands, sessions, notifier, presence, events, metrics, logger: log };
+  // Handlers run only after this function returned, so `recovery` is set by then.
+  const recordMissing = () => recovery.requestCheck();
+  const context: RealtimeContext = { devices, locks, commands, sessions, notifier, presence, events, metrics, logger: log, recordMissing };
+  const recovery = new StoreRecovery(io, context, options.orphanSweepIntervalMs, log);
   const tablets = new TabletPresence(
     io,
     context,
@@ -71,6 +76,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     log,
   );
   const modules: SocketModule[] = [
+    tokenExpiry(metrics),
     tablets,
     headsetSocket(context),
     dashboardSocket(context, io),
@@ -115,12 +121,14 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
 
   presence.start();
   orphanSweep.start();
+  recovery.start();
   return {
     context,
     stop() {
       presence.stop();
       notifier.stop();
       orphanSweep.stop();
+      recovery.stop();
       commands.stop();
       for (const module of modules) module.stop?.();
     },

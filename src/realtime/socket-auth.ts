@@ -29,7 +29,13 @@ export function socketAuth(deps: { tokens: TokenService; authRequired: boolean; 
     }
     try {
       const auth = deps.tokens.verify(token);
-      socket.data = { authenticated: true, deviceId: auth.deviceId, deviceType: auth.deviceType };
+      socket.data = {
+        authenticated: true,
+        deviceId: auth.deviceId,
+        deviceType: auth.deviceType,
+        // verify() refuses tokens without exp, so every authenticated socket has an end.
+        ...(auth.exp !== undefined ? { tokenExpiresAt: auth.exp * 1000 } : {}),
+      };
       return next();
     } catch (err) {
       const reason = err instanceof TokenError ? err.reason : 'invalid';

@@ -93,7 +93,13 @@ export class SessionService implements SessionUploads {
       ...(metadata ? { metadata } : {}),
       deviceStatuses: Object.fromEntries(available.map((id) => [id, { ...EMPTY_DEVICE_STATUS }])),
     };
+    // Saved first, then claimed: a concurrent create (a retrying app, a second connection) sees a pointer to a live session and loses.
     await this.store.sessions.save(session);
+    const claim = await this.store.sessions.claimActive(tabletId, session.sessionId);
+    if (claim.outcome === 'held') {
+      await this.store.sessions.remove(session.sessionId);
+      throw new DomainError('conflict', `this tablet already has an active session (${claim.sessionId}); end it first`);
+    }
     await Promise.all(available.map((id) => this.store.devices.update(id, { activeSessionId: session.sessionId })));
     return { session, unavailable };
   }
@@ -123,6 +129,7 @@ export class SessionService implements SessionUploads {
       }
     }
     await this.releaseDevices(session);
+    await this.store.sessions.releaseActive(tabletId, session.sessionId);
     return session;
   }
 

@@ -119,7 +119,19 @@ export type SessionTransition = Pick<Partial<SessionRecord>, 'startedAt' | 'ende
 export type TransitionResult =
   { outcome: 'done'; session: SessionRecord } | { outcome: 'not-found' } | { outcome: 'conflict'; status: SessionStatus };
 
+/** The outcome of pointing a tablet at its new active session. */
+export type ActiveClaim = { outcome: 'claimed' } | { outcome: 'held'; sessionId: string };
+
 export interface SessionStore {
+  /**
+   * Atomically makes `sessionId` (already saved) the tablet's active session,
+   * unless the tablet's pointer names another session that is still active
+   * (pending, recording or paused): of concurrent creates exactly one wins.
+   * A pointer to a completed or vanished session is replaced.
+   */
+  claimActive(tabletId: string, sessionId: string): Promise<ActiveClaim>;
+  /** Clears the tablet's pointer if it names `sessionId` (the session ended). */
+  releaseActive(tabletId: string, sessionId: string): Promise<void>;
   /** Creates or replaces the session and refreshes its TTL. */
   save(session: SessionRecord): Promise<void>;
   get(sessionId: string): Promise<SessionRecord | null>;
@@ -150,11 +162,22 @@ export interface UploadRecord {
   etag?: string;
 }
 
+/** The outcome of claiming an object key: newly claimed, renewed by its owner, or held by another owner. */
+export type KeyClaim = { outcome: 'claimed' } | { outcome: 'renewed' } | { outcome: 'held'; owner: string };
+
 export interface UploadStore {
   save(upload: UploadRecord): Promise<void>;
   get(uploadId: string): Promise<UploadRecord | null>;
   list(): Promise<UploadRecord[]>;
   remove(uploadId: string): Promise<void>;
+  /**
+   * Claims an object key for `owner`, set-if-absent: of any number of concurrent
+   * claims on a free key exactly one wins; the owner claiming again renews it.
+   * A claim expires with the upload TTL, so a dead uploader holds nothing forever.
+   */
+  claimKey(key: string, owner: string): Promise<KeyClaim>;
+  /** Gives the claim up if `owner` holds it (an aborted or expired upload); returns whether it did. */
+  releaseKey(key: string, owner: string): Promise<boolean>;
 }
 
 /**

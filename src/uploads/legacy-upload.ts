@@ -11,6 +11,7 @@ import { handle, uploaderOf } from './http';
 import { legacyFieldsSchema, timestampSchema } from './schemas';
 import type { SessionUploads } from '../sessions/session-service';
 import { CONTENT_TYPES, type UploadService } from './upload-service';
+import type { KeyClaims } from './key-claims';
 import { parseOr400 } from '../http/validate';
 
 const FILE_FIELDS = { video: 'video', data: 'data' } as const;
@@ -28,7 +29,7 @@ interface StoredFile {
  * through a temporary file renamed into place), never whole in memory. The key
  * comes from the `timestamp` field, so it must precede the files in the form.
  */
-function storageEngine(storage: ObjectStorage): StorageEngine {
+function storageEngine(storage: ObjectStorage, claims: KeyClaims): StorageEngine {
   return {
     _handleFile(req, file, callback) {
       const timestamp = timestampSchema.safeParse((req.body as Record<string, unknown> | undefined)?.timestamp);
@@ -38,14 +39,28 @@ function storageEngine(storage: ObjectStorage): StorageEngine {
       }
       const fileType = file.fieldname as FileField;
       const key = recordingKey(timestamp.data, fileType);
+      // requireAuth ran before multer, so the response knows who is uploading.
+      const uploader = uploaderOf(req.res!);
       // Busboy ends a file that hits the size limit as if it were complete; fail the copy instead, so nothing truncated is stored.
       const body = new PassThrough();
       file.stream.on('limit', () => body.destroy(new MulterError('LIMIT_FILE_SIZE', file.fieldname)));
-      file.stream.pipe(body);
-      storage.putObjectStream(key, body, CONTENT_TYPES[fileType]).then(
-        (stored) => callback(null, { path: key, size: stored.size, destination: stored.etag }),
-        // Marked as the server's side, so multerError does not take it for a malformed form.
-        (err: unknown) => callback(new DomainError('storage_unavailable', 'storage is unavailable; try again later', { cause: err })),
+      // The same ownership rule as the chunked route: another uploader's recording is never replaced.
+      claims.claim(key, uploader).then(
+        ({ isNew }) => {
+          file.stream.pipe(body);
+          storage.putObjectStream(key, body, CONTENT_TYPES[fileType]).then(
+            (stored) => callback(null, { path: key, size: stored.size, destination: stored.etag }),
+            async (err: unknown) => {
+              if (isNew) await claims.release(key, uploader);
+              // Marked as the server's side, so multerError does not take it for a malformed form.
+              callback(new DomainError('storage_unavailable', 'storage is unavailable; try again later', { cause: err }));
+            },
+          );
+        },
+        (err: unknown) => {
+          file.stream.resume();
+          callback(isDomainError(err) ? err : new DomainError('internal', 'could not claim the object key', { cause: err }));
+        },
       );
     },
     // Each stored file is whole; a later failure in the same request leaves it (a retry replaces it).
@@ -67,7 +82,7 @@ export interface LegacyRouteOptions {
 export function legacyUploadRoutes({ auth, storage, service, sessions, maxUploadBytes }: LegacyRouteOptions): Router {
   const router = createRouter();
   const upload = multer({
-    storage: storageEngine(storage),
+    storage: storageEngine(storage, service.claims),
     limits: { fileSize: maxUploadBytes, files: 2, fields: 8, fieldSize: 1024, parts: 10 },
   }).fields([
     { name: FILE_FIELDS.video, maxCount: 1 },

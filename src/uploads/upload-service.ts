@@ -8,6 +8,10 @@ import { planParts } from './part-size';
 import type { CompleteRequest, SignPartsRequest, StartRequest, UploadRef } from './schemas';
 import type { SessionUploads } from '../sessions/session-service';
 import { DomainError } from '../domain/errors';
+import { KeyClaims } from './key-claims';
+
+/** The uploader an upload record belongs to (an operator may act on a headset's upload). */
+const ownerOf = (record: UploadRecord): Uploader => (record.deviceId ? { deviceId: record.deviceId } : {});
 
 export const CONTENT_TYPES = { video: 'video/mp4', data: 'application/octet-stream' } as const;
 
@@ -37,15 +41,21 @@ export interface PartUrl {
  * holds the parts. Relative part URLs (local driver) are resolved against `baseUrl`.
  */
 export class UploadService {
-  constructor(private readonly o: UploadServiceOptions) {}
+  /** Who may write each object key; the legacy route claims through it too. */
+  readonly claims: KeyClaims;
+
+  constructor(private readonly o: UploadServiceOptions) {
+    this.claims = new KeyClaims(o.store, o.storage);
+  }
 
   async start(req: StartRequest, uploader: Uploader, baseUrl: string) {
     const key = recordingKey(req.timestamp, req.fileType);
-    await this.refuseOverwrite(key, uploader);
+    const { isNew } = await this.claims.claim(key, uploader);
     const { partSize, totalParts } = planParts(req.fileSize);
     const uploadId = await this.o.storage.multipart
       .createMultipartUpload(key, { contentType: CONTENT_TYPES[req.fileType], partSize })
-      .catch((err: unknown) => {
+      .catch(async (err: unknown) => {
+        if (isNew) await this.claims.release(key, uploader);
         throw this.storageFailed(err);
       });
     const record: UploadRecord = {
@@ -67,27 +77,6 @@ export class UploadService {
     await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'uploading', uploadProgress: 0 });
     await this.refreshInProgress();
     return { ok: true as const, uploadId, s3Key: key, totalParts, chunkSize: partSize, presignedUrls, expiresAt: this.expiresAt() };
-  }
-
-  /**
-   * Keys are per second (sessions/{timestamp}/...), so two headsets recording in
-   * the same second would write one object: the second upload would silently
-   * replace the first recording. A key is refused while another uploader has an
-   * upload on it, and when an object is there that this uploader did not upload.
-   */
-  private async refuseOverwrite(key: string, uploader: Uploader): Promise<void> {
-    const onKey = (await this.o.store.uploads.list()).filter((u) => u.key === key);
-    const other = onKey.find((u) => u.deviceId !== uploader.deviceId);
-    if (other) {
-      throw new DomainError(
-        'key_conflict',
-        `${key} is ${other.status === 'completed' ? 'already uploaded' : 'being uploaded'} by ${other.deviceId ?? 'an operator'}; record with a distinct timestamp`,
-      );
-    }
-    const ownCompleted = onKey.some((u) => u.status === 'completed');
-    if (!ownCompleted && (await this.o.storage.headObject(key).catch(() => null))) {
-      throw new DomainError('key_conflict', `a recording already exists at ${key}; record with a distinct timestamp`);
-    }
   }
 
   async signParts(req: SignPartsRequest, uploader: Uploader, baseUrl: string) {
@@ -142,6 +131,8 @@ export class UploadService {
     if (total !== record.fileSize) {
       throw this.invalid(`the parts add up to ${total} bytes but the upload declared ${record.fileSize}`, 'size_mismatch');
     }
+    // The key must still be this upload's owner's: a claim given up (another upload of the owner aborted) or lost is taken again, or refused.
+    await this.claims.claim(record.key, ownerOf(record));
     let etag: string;
     try {
       ({ etag } = await this.o.storage.multipart.completeMultipartUpload(
@@ -181,6 +172,7 @@ export class UploadService {
       throw this.storageFailed(err);
     });
     await this.o.store.uploads.remove(record.uploadId);
+    await this.claims.release(record.key, ownerOf(record));
     this.o.metrics.uploadErrors.inc({ error_type: reason });
     this.o.logger.info({ uploadId: record.uploadId, key: record.key, reason }, 'upload discarded');
     await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'failed', uploadProgress: 0 });

@@ -24,7 +24,9 @@ describe('Socket.IO authentication', () => {
     const viaQuery = await connectClient(server, {}, { query: { token } });
     const sockets = await server.io.fetchSockets();
     expect(sockets).toHaveLength(3);
-    for (const s of sockets) expect(s.data).toEqual({ authenticated: true, deviceId: 'QUEST_001', deviceType: 'headset' });
+    for (const s of sockets) {
+      expect(s.data).toEqual({ authenticated: true, deviceId: 'QUEST_001', deviceType: 'headset', tokenExpiresAt: expect.any(Number) });
+    }
     for (const c of [viaAuth, viaHeader, viaQuery]) expect(c.socket.connected).toBe(true);
   });
 

@@ -130,6 +130,20 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     expect(await tablet.ask('tablet-create-session', { deviceIds: ['H1'] })).toMatchObject({ ok: true });
   });
 
+  it('gives two concurrent creates of one tablet (two connections) exactly one session', async () => {
+    const server = await start();
+    const { tablet } = await lab(server, ['H1']);
+    const second = await tabletClient(server, 'TABLET_A');
+    const answers = await Promise.all([tablet, second, tablet, second].map((t) => t.ask('tablet-create-session', { deviceIds: ['H1'] })));
+    const created = answers.filter((a) => a.ok);
+    expect(created).toHaveLength(1);
+    const refusal = `this tablet already has an active session (${String(created[0]!.sessionId)}); end it first`;
+    expect(answers.filter((a) => !a.ok)).toEqual(Array(3).fill({ ok: false, error: refusal }));
+    const { sessions } = await server.store.sessions.list({ tabletId: 'TABLET_A', limit: 10 });
+    expect(sessions.map((s) => s.sessionId)).toEqual([created[0]!.sessionId]);
+    expect((await server.store.devices.get('H1'))!.activeSessionId).toBe(created[0]!.sessionId);
+  });
+
   it('refuses invalid transitions, unknown and foreign sessions with on-session-error, changing nothing', async () => {
     const server = await start();
     const { tablet } = await lab(server, ['H1']);

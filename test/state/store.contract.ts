@@ -343,6 +343,39 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('active session pointer', () => {
+      it('points a tablet at one active session; a completed or vanished one is replaced', async () => {
+        await store.sessions.save(session('s1', 1_000, { tabletId: 'T1' }));
+        await store.sessions.save(session('s2', 2_000, { tabletId: 'T1' }));
+        expect(await store.sessions.claimActive('T1', 's1')).toEqual({ outcome: 'claimed' });
+        expect(await store.sessions.claimActive('T1', 's1')).toEqual({ outcome: 'claimed' });
+        expect(await store.sessions.claimActive('T1', 's2')).toEqual({ outcome: 'held', sessionId: 's1' });
+        expect(await store.sessions.claimActive('T2', 's2')).toEqual({ outcome: 'claimed' });
+        await store.sessions.transition('s1', ['pending'], { status: 'completed' });
+        expect(await store.sessions.claimActive('T1', 's2')).toEqual({ outcome: 'claimed' });
+        await store.sessions.remove('s2');
+        await store.sessions.save(session('s3', 3_000, { tabletId: 'T1' }));
+        expect(await store.sessions.claimActive('T1', 's3')).toEqual({ outcome: 'claimed' });
+      });
+
+      it('releases only the session the pointer names', async () => {
+        await store.sessions.save(session('s1', 1_000, { tabletId: 'T1' }));
+        await store.sessions.save(session('s2', 2_000, { tabletId: 'T1' }));
+        await store.sessions.claimActive('T1', 's1');
+        await store.sessions.releaseActive('T1', 's2');
+        expect(await store.sessions.claimActive('T1', 's2')).toEqual({ outcome: 'held', sessionId: 's1' });
+        await store.sessions.releaseActive('T1', 's1');
+        expect(await store.sessions.claimActive('T1', 's2')).toEqual({ outcome: 'claimed' });
+      });
+
+      it('lets exactly one of many concurrent sessions of a tablet become active', async () => {
+        const ids = Array.from({ length: 8 }, (_, i) => `s${i}`);
+        for (const [i, id] of ids.entries()) await store.sessions.save(session(id, 1_000 + i, { tabletId: 'T1' }));
+        const results = await Promise.all(ids.map((id) => store.sessions.claimActive('T1', id)));
+        expect(results.filter((r) => r.outcome === 'claimed')).toHaveLength(1);
+      });
+    });
+
     describe('leases', () => {
       it('gives a lease to one owner at a time, renews it for the holder, and lets it expire', async () => {
         expect(await store.leases.tryAcquire('sweep', 'A', 1_000)).toBe(true);
@@ -397,6 +430,35 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const s = await make({ uploadSeconds: 1 });
         await s.uploads.save(upload('u1'));
         await eventually(async () => (await s.uploads.list()).length === 0);
+      });
+
+      it('claims an object key for one owner, renews it for that owner, and lets only the owner release it', async () => {
+        const key = 'sessions/20260206_143052_H1/recording.mp4';
+        expect(await store.uploads.claimKey(key, 'device:H1')).toEqual({ outcome: 'claimed' });
+        expect(await store.uploads.claimKey(key, 'device:H1')).toEqual({ outcome: 'renewed' });
+        expect(await store.uploads.claimKey(key, 'device:H2')).toEqual({ outcome: 'held', owner: 'device:H1' });
+        expect(await store.uploads.claimKey('sessions/20260206_143052_H1/session_data.npz', 'device:H2')).toEqual({ outcome: 'claimed' });
+        expect(await store.uploads.releaseKey(key, 'device:H2')).toBe(false);
+        expect(await store.uploads.claimKey(key, 'device:H2')).toMatchObject({ outcome: 'held' });
+        expect(await store.uploads.releaseKey(key, 'device:H1')).toBe(true);
+        expect(await store.uploads.claimKey(key, 'device:H2')).toEqual({ outcome: 'claimed' });
+      });
+
+      it('gives a free key to exactly one of 8 concurrent claimers', async () => {
+        const key = 'sessions/20260206_143052/recording.mp4';
+        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.uploads.claimKey(key, `device:H${i}`)));
+        const winners = results.filter((r) => r.outcome === 'claimed');
+        expect(winners).toHaveLength(1);
+        const winner = `device:H${results.indexOf(winners[0]!)}`;
+        expect(results.filter((r) => r.outcome === 'held')).toEqual(Array(7).fill({ outcome: 'held', owner: winner }));
+      });
+
+      it('expires a claim with the upload TTL', async () => {
+        const s = await make({ uploadSeconds: 1 });
+        await s.uploads.claimKey('sessions/20260206_143052/recording.mp4', 'device:H1');
+        await eventually(
+          async () => (await s.uploads.claimKey('sessions/20260206_143052/recording.mp4', 'device:H2')).outcome === 'claimed',
+        );
       });
     });
   });

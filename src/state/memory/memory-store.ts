@@ -1,5 +1,7 @@
 import { EMPTY_DEVICE_STATUS } from '../types';
+import { ACTIVE_SESSION_STATUSES } from '../../domain/sessions';
 import type {
+  ActiveClaim,
   AcquireResult,
   DeviceSessionStatus,
   SessionStatus,
@@ -7,6 +9,7 @@ import type {
   TransitionResult,
   DevicePatch,
   DeviceRecord,
+  KeyClaim,
   DeviceStore,
   LockInfo,
   LockStore,
@@ -141,8 +144,24 @@ class MemoryLockStore implements LockStore {
 
 class MemorySessionStore implements SessionStore {
   private readonly sessions = new ExpiringMap<string, SessionRecord>();
+  /** Tablet ID -> its active session's ID. */
+  private readonly activeOf = new ExpiringMap<string, string>();
 
   constructor(private readonly ttls: StoreTtls) {}
+
+  async claimActive(tabletId: string, sessionId: string): Promise<ActiveClaim> {
+    const current = this.activeOf.get(tabletId);
+    const status = current === undefined ? undefined : this.sessions.get(current)?.status;
+    if (current !== undefined && current !== sessionId && status && ACTIVE_SESSION_STATUSES.includes(status)) {
+      return { outcome: 'held', sessionId: current };
+    }
+    this.activeOf.set(tabletId, sessionId, this.ttls.sessionSeconds * 1000);
+    return { outcome: 'claimed' };
+  }
+
+  async releaseActive(tabletId: string, sessionId: string): Promise<void> {
+    if (this.activeOf.get(tabletId) === sessionId) this.activeOf.delete(tabletId);
+  }
 
   async save(session: SessionRecord): Promise<void> {
     this.sessions.set(session.sessionId, copy(session), this.ttls.sessionSeconds * 1000);
@@ -192,6 +211,7 @@ class MemorySessionStore implements SessionStore {
 
   purgeExpired(): void {
     this.sessions.purgeExpired();
+    this.activeOf.purgeExpired();
   }
 }
 
@@ -209,6 +229,8 @@ function isBefore(s: SessionRecord, cursor: { createdAt: number; sessionId: stri
 
 class MemoryUploadStore implements UploadStore {
   private readonly uploads = new ExpiringMap<string, UploadRecord>();
+  /** Object key -> owner. */
+  private readonly claims = new ExpiringMap<string, string>();
 
   constructor(private readonly ttls: StoreTtls) {}
 
@@ -229,8 +251,22 @@ class MemoryUploadStore implements UploadStore {
     this.uploads.delete(uploadId);
   }
 
+  // No await between read and write: atomic in one process.
+  async claimKey(key: string, owner: string): Promise<KeyClaim> {
+    const holder = this.claims.get(key);
+    if (holder !== undefined && holder !== owner) return { outcome: 'held', owner: holder };
+    this.claims.set(key, owner, this.ttls.uploadSeconds * 1000);
+    return { outcome: holder === undefined ? 'claimed' : 'renewed' };
+  }
+
+  async releaseKey(key: string, owner: string): Promise<boolean> {
+    if (this.claims.get(key) !== owner) return false;
+    return this.claims.delete(key);
+  }
+
   purgeExpired(): void {
     this.uploads.purgeExpired();
+    this.claims.purgeExpired();
   }
 }
 

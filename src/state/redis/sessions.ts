@@ -1,5 +1,7 @@
 import type Redis from 'ioredis';
+import { ACTIVE_SESSION_STATUSES } from '../../domain/sessions';
 import type {
+  ActiveClaim,
   DeviceSessionStatus,
   SessionPage,
   SessionQuery,
@@ -19,6 +21,24 @@ const sessionKey = (id: string) => `session:${id}`;
 /** Sorted set of session IDs scored by createdAt (ms): the listing index. */
 const INDEX_KEY = 'sessions:by_created';
 const SCAN_BATCH = 200;
+/** The tablet's active session ID: one pointer per tablet, set atomically. */
+const activeKey = (tabletId: string) => `tablet_active_session:${tabletId}`;
+const ACTIVE_LIST = `,${ACTIVE_SESSION_STATUSES.join(',')},`;
+
+// Sets the pointer unless it names another session whose status is still active.
+// KEYS[2] is the prefixed 'session:' stem (ioredis prefixes KEYS). ARGV: session ID, TTL, ',active,statuses,'.
+const CLAIM_ACTIVE = `
+local current = redis.call('GET', KEYS[1])
+if current and current ~= ARGV[1] then
+  local status = redis.call('HGET', KEYS[2] .. current, 'status')
+  if status and string.find(ARGV[3], ',' .. status .. ',', 1, true) then return {0, current} end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return {1}`;
+
+const RELEASE_ACTIVE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0`;
 /** Each device's status is its own hash field, so devices never overwrite each other. */
 const DEVICE_STATUS_FIELD = 'ds:';
 
@@ -107,6 +127,23 @@ export class RedisSessionStore implements SessionStore {
     private readonly redis: Redis,
     private readonly ttls: StoreTtls,
   ) {}
+
+  async claimActive(tabletId: string, sessionId: string): Promise<ActiveClaim> {
+    const [code, current] = (await this.redis.eval(
+      CLAIM_ACTIVE,
+      2,
+      activeKey(tabletId),
+      sessionKey(''),
+      sessionId,
+      String(this.ttls.sessionSeconds),
+      ACTIVE_LIST,
+    )) as [number, string?];
+    return code === 1 ? { outcome: 'claimed' } : { outcome: 'held', sessionId: current ?? '' };
+  }
+
+  async releaseActive(tabletId: string, sessionId: string): Promise<void> {
+    await this.redis.eval(RELEASE_ACTIVE, 1, activeKey(tabletId), sessionId);
+  }
 
   async save(session: SessionRecord): Promise<void> {
     const key = sessionKey(session.sessionId);
