@@ -168,6 +168,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     sessionCleanupIntervalMs: config.timing.sessionCleanupIntervalMs,
     orphanSweepIntervalMs: config.timing.orphanSweepIntervalMs,
     lease,
+    viewers: { maxWatchesPerSocket: config.limits.maxWatchesPerSocket },
     frames: {
       maxFrameBytes: config.limits.maxFrameBytes,
       throttleMs: config.limits.frameThrottleMs,
