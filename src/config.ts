@@ -106,6 +106,8 @@ const envSchema = z.object({
   UPLOAD_URL_EXPIRY_SECONDS: int(60, 7 * 24 * 3600).default(6 * 3600),
   UPLOAD_EXPIRY_HOURS: int(1, 24 * 30).default(24),
   UPLOAD_SWEEP_INTERVAL_MS: int(1000).default(15 * 60 * 1000),
+  // Part URLs in one start answer; a bigger file's client signs the rest with sign-parts (at most 1000 a call).
+  UPLOAD_URLS_PER_ANSWER: int(1, 10_000).default(1000),
   PUBLIC_BASE_URL: optionalString.pipe(z.url({ message: 'expected a URL' }).optional()),
   // Quality (QA) metrics and storage statistics.
   QA_LOW_CONFIDENCE: decimal(0, 1).default(0.5),
@@ -167,6 +169,8 @@ export interface Config {
     /** Multipart uploads older than this are aborted by the sweep. */
     expiryHours: number;
     sweepIntervalMs: number;
+    /** Presigned part URLs in a start answer; the client signs later parts with sign-parts. */
+    urlsPerAnswer: number;
     /** Where clients reach this server (local part URLs); unset: taken from each request. */
     publicBaseUrl?: string;
   };
@@ -312,6 +316,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       partUrlExpirySeconds: e.UPLOAD_URL_EXPIRY_SECONDS,
       expiryHours: e.UPLOAD_EXPIRY_HOURS,
       sweepIntervalMs: e.UPLOAD_SWEEP_INTERVAL_MS,
+      urlsPerAnswer: e.UPLOAD_URLS_PER_ANSWER,
       publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     },
     quality: {

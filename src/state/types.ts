@@ -150,10 +150,25 @@ export interface UploadRecord {
   etag?: string;
 }
 
+/** Uploads in progress, kept as a count as records change, so reading it walks nothing. */
+export interface InProgressSummary {
+  count: number;
+  oldestStartedAt?: Date;
+}
+
+/**
+ * Upload records, indexed by object key and by start time of those in
+ * progress: no operation reads every record, so a start or a sweep costs the
+ * same with 10 records or 100,000.
+ */
 export interface UploadStore {
   save(upload: UploadRecord): Promise<void>;
   get(uploadId: string): Promise<UploadRecord | null>;
-  list(): Promise<UploadRecord[]>;
+  /** The records on one object key (in progress or completed). */
+  onKey(key: string): Promise<UploadRecord[]>;
+  /** In-progress records started before `startedBefore`, oldest first, at most `limit`. */
+  inProgressBefore(startedBefore: Date, limit: number): Promise<UploadRecord[]>;
+  summary(): Promise<InProgressSummary>;
   remove(uploadId: string): Promise<void>;
 }
 

@@ -381,22 +381,50 @@ export function storeContract(name: string, factory: StoreFactory): void {
         ...overrides,
       });
 
-      it('saves, reads, lists and removes upload records', async () => {
+      it('saves, reads and removes upload records, found by object key', async () => {
         await store.uploads.save(upload('u1'));
         const done = upload('u2', { status: 'completed', completedAt: new Date(5_000), etag: '"abc-3"' });
         await store.uploads.save(done);
+        await store.uploads.save(upload('u3', { key: 'sessions/20260206_143053/recording.mp4' }));
         expect(await store.uploads.get('u1')).toEqual(upload('u1'));
         expect(await store.uploads.get('u2')).toEqual(done);
-        expect((await store.uploads.list()).map((u) => u.uploadId).sort()).toEqual(['u1', 'u2']);
+        const ids = async (key: string) => (await store.uploads.onKey(key)).map((u) => u.uploadId).sort();
+        expect(await ids('sessions/20260206_143052/recording.mp4')).toEqual(['u1', 'u2']);
+        expect(await ids('sessions/20260206_143053/recording.mp4')).toEqual(['u3']);
+        expect(await ids('sessions/20260206_143054/recording.mp4')).toEqual([]);
         await store.uploads.remove('u1');
         expect(await store.uploads.get('u1')).toBeNull();
-        expect((await store.uploads.list()).map((u) => u.uploadId)).toEqual(['u2']);
+        expect(await ids('sessions/20260206_143052/recording.mp4')).toEqual(['u2']);
       });
 
-      it('expires upload records with their TTL', async () => {
+      it('keeps a count and the oldest start of uploads in progress, and lists the stale ones oldest first', async () => {
+        const at = (s: number) => new Date(Date.UTC(2026, 1, 6, 14, 0, s));
+        expect(await store.uploads.summary()).toEqual({ count: 0 });
+        await store.uploads.save(upload('late', { startedAt: at(30) }));
+        await store.uploads.save(upload('early', { startedAt: at(10) }));
+        await store.uploads.save(upload('middle', { startedAt: at(20) }));
+        await store.uploads.save(upload('done', { startedAt: at(5), status: 'completed', completedAt: at(40) }));
+        expect(await store.uploads.summary()).toEqual({ count: 3, oldestStartedAt: at(10) });
+        const stale = async (before: Date, limit = 10) => (await store.uploads.inProgressBefore(before, limit)).map((u) => u.uploadId);
+        expect(await stale(at(25))).toEqual(['early', 'middle']);
+        expect(await stale(at(60), 2)).toEqual(['early', 'middle']);
+        expect(await stale(at(10))).toEqual([]);
+
+        // Completing and removing keep the count without a recount.
+        await store.uploads.save({ ...(await store.uploads.get('early'))!, status: 'completed', completedAt: at(50) });
+        await store.uploads.remove('middle');
+        expect(await store.uploads.summary()).toEqual({ count: 1, oldestStartedAt: at(30) });
+        expect(await stale(at(60))).toEqual(['late']);
+      });
+
+      it('expires upload records with their TTL, and their index entries with them', async () => {
         const s = await make({ uploadSeconds: 1 });
-        await s.uploads.save(upload('u1'));
-        await eventually(async () => (await s.uploads.list()).length === 0);
+        await s.uploads.save(upload('u1', { startedAt: new Date() }));
+        expect((await s.uploads.summary()).count).toBe(1);
+        await eventually(async () => (await s.uploads.get('u1')) === null);
+        expect(await s.uploads.onKey(upload('u1').key)).toEqual([]);
+        expect(await s.uploads.summary()).toEqual({ count: 0 });
+        expect(await s.uploads.inProgressBefore(new Date(Date.now() + 60_000), 10)).toEqual([]);
       });
     });
   });

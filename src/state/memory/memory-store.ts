@@ -16,12 +16,11 @@ import type {
   SessionStore,
   Store,
   StoreTtls,
-  UploadRecord,
-  UploadStore,
 } from '../types';
 import { ExpiringMap } from './expiring-map';
 import { MemoryLeaseStore } from './leases';
 import { MemoryQaResultStore } from './qa-results';
+import { MemoryUploadStore } from './uploads';
 import { decodeSessionCursor, encodeSessionCursor, sessionMatches } from '../session-cursor';
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -205,33 +204,6 @@ function newestFirst(a: SessionRecord, b: SessionRecord): number {
 function isBefore(s: SessionRecord, cursor: { createdAt: number; sessionId: string }): boolean {
   const t = s.createdAt.getTime();
   return t < cursor.createdAt || (t === cursor.createdAt && s.sessionId < cursor.sessionId);
-}
-
-class MemoryUploadStore implements UploadStore {
-  private readonly uploads = new ExpiringMap<string, UploadRecord>();
-
-  constructor(private readonly ttls: StoreTtls) {}
-
-  async save(upload: UploadRecord): Promise<void> {
-    this.uploads.set(upload.uploadId, copy(upload), this.ttls.uploadSeconds * 1000);
-  }
-
-  async get(uploadId: string): Promise<UploadRecord | null> {
-    const upload = this.uploads.get(uploadId);
-    return upload ? copy(upload) : null;
-  }
-
-  async list(): Promise<UploadRecord[]> {
-    return [...this.uploads.values()].map(copy);
-  }
-
-  async remove(uploadId: string): Promise<void> {
-    this.uploads.delete(uploadId);
-  }
-
-  purgeExpired(): void {
-    this.uploads.purgeExpired();
-  }
 }
 
 /** The embedded default: plain maps in this process, same TTL semantics as Redis. */
