@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { StoreTtls } from './state/types';
 import type { S3StorageOptions } from './storage/s3-storage';
+import type { RequestTimeouts } from './hardening/request-timeouts';
 
 /**
  * Environment -> one typed, frozen Config. This is the only module that knows
@@ -101,6 +102,10 @@ const envSchema = z.object({
   DEVICE_STALE_MS: int(100).default(30_000),
   RECORDING_ACK_TIMEOUT_MS: int(100).default(5_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  // How long a client has for its request headers, a control request's body, and a recording upload in all.
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  HTTP_CONTROL_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  HTTP_UPLOAD_TIMEOUT_MS: int(1000, 24 * 3600 * 1000).default(300_000),
 
   // Uploads. 6 h of part-URL life covers 20 GB at 5 MB/s (about 67 min) with a wide margin; SigV4 caps it at 7 days.
   UPLOAD_URL_EXPIRY_SECONDS: int(60, 7 * 24 * 3600).default(6 * 3600),
@@ -125,7 +130,7 @@ export type Env = Record<string, string | undefined>;
 export interface Config {
   env: 'development' | 'production' | 'test';
   version: string;
-  server: { port: number; host: string; trustProxy: string; shutdownTimeoutMs: number };
+  server: { port: number; host: string; trustProxy: string; shutdownTimeoutMs: number; timeouts: RequestTimeouts };
   log: { level: string; pretty: boolean };
   redis: {
     url?: string;
@@ -264,6 +269,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       host: e.HOST,
       trustProxy: e.TRUST_PROXY,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      timeouts: { headersMs: e.HTTP_HEADERS_TIMEOUT_MS, controlMs: e.HTTP_CONTROL_TIMEOUT_MS, uploadMs: e.HTTP_UPLOAD_TIMEOUT_MS },
     },
     log: {
       level: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
