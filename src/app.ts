@@ -89,7 +89,12 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const events = new DomainEvents();
   const devices = new DeviceService(store, events, { staleMs: config.timing.deviceStaleMs });
   const locks = new LockService(store);
-  const sessions = new SessionService(store, locks, { expiryMs: config.timing.sessionExpiryMs, logger }, events);
+  const sessions = new SessionService(
+    store,
+    locks,
+    { expiryMs: config.timing.sessionExpiryMs, maxPerTablet: config.limits.sessionsPerTablet, logger },
+    events,
+  );
   const restAuth = { tokens, adminApiKey: config.auth.adminApiKey };
   const startedAt = Date.now();
   const uploads = createUploads({

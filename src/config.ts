@@ -81,6 +81,7 @@ const envSchema = z.object({
   TOKEN_REQUESTS_PER_MINUTE: int(1, 100_000).default(20),
   MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
   MAX_WATCHES_PER_SOCKET: int(1, 100_000).default(256),
+  SESSIONS_PER_TABLET: int(1, 1_000_000).default(1000),
   // '*' allows every origin; a comma-separated list allows those; empty allows none. Default by NODE_ENV.
   CORS_ORIGINS: z.string().optional(),
 
@@ -165,6 +166,8 @@ export interface Config {
     maxConnectionsPerIp: number;
     /** Headsets one Socket.IO connection may view (watch or connect to) at once. */
     maxWatchesPerSocket: number;
+    /** Sessions one tablet may have in the store at once. */
+    sessionsPerTablet: number;
   };
   /** The store's TTLs; the QA cache's TTL is configured with the rest of quality, below. */
   ttl: Omit<StoreTtls, 'qaResultSeconds'>;
@@ -310,6 +313,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       socketEventBurst: e.SOCKET_EVENT_BURST,
       maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
       maxWatchesPerSocket: e.MAX_WATCHES_PER_SOCKET,
+      sessionsPerTablet: e.SESSIONS_PER_TABLET,
     },
     ttl: {
       deviceStateSeconds: e.DEVICE_STATE_TTL_SECONDS,

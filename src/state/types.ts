@@ -130,8 +130,14 @@ export interface SessionStore {
   transition(sessionId: string, from: readonly SessionStatus[], change: SessionTransition): Promise<TransitionResult>;
   /** Atomically merges one device's status; other devices' statuses are untouched. Null if no such session. */
   updateDeviceStatus(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Promise<SessionRecord | null>;
-  /** Newest first. */
+  /** Newest first. With a tabletId, only that tablet's sessions are read (a per-tablet index). */
   list(query: SessionQuery): Promise<SessionPage>;
+  /** Sessions in an active status (pending, recording, paused): a kept count, nothing walked. */
+  countActive(): Promise<number>;
+  /** Active sessions created before `before`, oldest first, at most `limit`. */
+  activeCreatedBefore(before: Date, limit: number): Promise<SessionRecord[]>;
+  /** Sessions of this tablet the store still holds, for its quota. */
+  countForTablet(tabletId: string): Promise<number>;
   remove(sessionId: string): Promise<void>;
 }
 

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       socketEventBurst: 40,
       maxConnectionsPerIp: 200,
       maxWatchesPerSocket: 256,
+      sessionsPerTablet: 1000,
     });
     expect(config.ttl).toEqual({
       deviceStateSeconds: 86_400,

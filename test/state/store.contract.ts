@@ -265,6 +265,59 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(tabletA.sessions.map((s) => s.sessionId)).toEqual(['s3', 's1']);
       });
 
+      it('lists a tablet’s sessions from its own index, with metadata, and counts them for its quota', async () => {
+        const now = Date.now();
+        const meta = { participant: 'P7', notes: 'x'.repeat(1000) };
+        await store.sessions.save(session('a1', now - 3000, { tabletId: 'A', status: 'completed', metadata: meta }));
+        await store.sessions.save(session('b1', now - 2000, { tabletId: 'B' }));
+        await store.sessions.save(session('a2', now - 1000, { tabletId: 'A', metadata: meta }));
+        const page = await store.sessions.list({ tabletId: 'A', limit: 1 });
+        expect(page.sessions).toEqual([session('a2', now - 1000, { tabletId: 'A', metadata: meta })]);
+        const next = await store.sessions.list({ tabletId: 'A', limit: 1, cursor: page.nextCursor });
+        expect(next.sessions.map((s) => [s.sessionId, s.metadata])).toEqual([['a1', meta]]);
+        expect(next.nextCursor).toBeUndefined();
+        expect(await store.sessions.countForTablet('A')).toBe(2);
+        expect(await store.sessions.countForTablet('B')).toBe(1);
+        expect(await store.sessions.countForTablet('C')).toBe(0);
+        await store.sessions.remove('a1');
+        expect(await store.sessions.countForTablet('A')).toBe(1);
+        expect((await store.sessions.list({ tabletId: 'A', limit: 10 })).sessions.map((s) => s.sessionId)).toEqual(['a2']);
+      });
+
+      it('keeps metadata through transitions and device status updates', async () => {
+        const meta = { participant: 'P7' };
+        await store.sessions.save(session('s1', Date.now(), { metadata: meta }));
+        const moved = await store.sessions.transition('s1', ['pending'], { status: 'recording' });
+        expect(moved.outcome === 'done' && moved.session.metadata).toEqual(meta);
+        expect((await store.sessions.updateDeviceStatus('s1', 'H1', { frameCount: 3 }))?.metadata).toEqual(meta);
+        await store.sessions.save(session('s1', Date.now()));
+        expect(await store.sessions.get('s1')).not.toHaveProperty('metadata');
+      });
+
+      it('keeps a count of active sessions as they are saved, moved and removed, and lists the stale ones oldest first', async () => {
+        const now = Date.now();
+        expect(await store.sessions.countActive()).toBe(0);
+        await store.sessions.save(session('p', now - 3000, { status: 'pending', tabletId: 'A' }));
+        await store.sessions.save(session('r', now - 4000, { status: 'recording', tabletId: 'B' }));
+        await store.sessions.save(session('c', now - 5000, { status: 'completed', tabletId: 'C' }));
+        await store.sessions.save(session('x', now - 1000, { status: 'paused', tabletId: 'D' }));
+        expect(await store.sessions.countActive()).toBe(3);
+        const stale = async (before: number, limit = 10) =>
+          (await store.sessions.activeCreatedBefore(new Date(before), limit)).map((s) => s.sessionId);
+        expect(await stale(now - 2000)).toEqual(['r', 'p']);
+        expect(await stale(now, 1)).toEqual(['r']);
+
+        await store.sessions.transition('r', ['recording'], { status: 'completed', endedAt: new Date(now) });
+        expect(await store.sessions.countActive()).toBe(2);
+        await store.sessions.transition('x', ['paused'], { status: 'recording' });
+        expect(await store.sessions.countActive()).toBe(2);
+        await store.sessions.remove('p');
+        expect(await store.sessions.countActive()).toBe(1);
+        await store.sessions.save(session('c', now - 5000, { status: 'pending', tabletId: 'C' }));
+        expect(await store.sessions.countActive()).toBe(2);
+        expect(await stale(now)).toEqual(['c', 'x']);
+      });
+
       it('pages through sessions created in the same millisecond without loss or repeats', async () => {
         const at = Date.now();
         const ids = ['a', 'b', 'c', 'd', 'e'];
