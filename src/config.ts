@@ -119,6 +119,9 @@ const envSchema = z.object({
   QA_LOW_CONFIDENCE: decimal(0, 1).default(0.5),
   QA_CONCURRENCY: int(1, 64).default(4),
   QA_MAX_NPZ_BYTES: int(1024).default(512 * 1024 * 1024),
+  // Decoded bytes all NPZ analyses under way may hold together, and the largest inflation ratio of a large entry.
+  QA_MEMORY_BUDGET_BYTES: int(1024 * 1024).default(1024 * 1024 * 1024),
+  QA_MAX_COMPRESSION_RATIO: int(2, 10_000).default(50),
   QA_CACHE_TTL_SECONDS: int(1).default(30 * 24 * 3600),
   S3_STATS_CACHE_SECONDS: int(0).default(300),
   S3_PRICE_STANDARD_GB_MONTH: optionalDecimal(0, 1000),
@@ -189,6 +192,10 @@ export interface Config {
     concurrency: number;
     /** Largest NPZ read, and the most bytes its decoded arrays may take. */
     maxNpzBytes: number;
+    /** Decoded bytes shared by every analysis under way (one budget per process). */
+    memoryBudgetBytes: number;
+    /** Largest uncompressed/compressed ratio of an NPZ entry of 1 MiB or more. */
+    maxCompressionRatio: number;
     /** How long a file's QA result stays cached under its ETag. */
     cacheTtlSeconds: number;
   };
@@ -333,6 +340,8 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       lowConfidence: e.QA_LOW_CONFIDENCE,
       concurrency: e.QA_CONCURRENCY,
       maxNpzBytes: e.QA_MAX_NPZ_BYTES,
+      memoryBudgetBytes: e.QA_MEMORY_BUDGET_BYTES,
+      maxCompressionRatio: e.QA_MAX_COMPRESSION_RATIO,
       cacheTtlSeconds: e.QA_CACHE_TTL_SECONDS,
     },
     storageStats: {
