@@ -36,6 +36,7 @@ import { storageStatsRoutes } from './storage-stats/stats-routes';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
 import { apiDocumentRoutes } from './http/api-document-routes';
 import { corsOptions, httpSecurity } from './hardening/http-security';
+import { applyServerTimeouts, controlRequestTimeout } from './hardening/request-timeouts';
 import { limitConnectionsPerAddress, type ConnectionLimitOptions } from './hardening/connection-limit';
 
 export interface ServerDeps {
@@ -89,7 +90,12 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const events = new DomainEvents();
   const devices = new DeviceService(store, events, { staleMs: config.timing.deviceStaleMs });
   const locks = new LockService(store);
-  const sessions = new SessionService(store, locks, { expiryMs: config.timing.sessionExpiryMs, logger }, events);
+  const sessions = new SessionService(
+    store,
+    locks,
+    { expiryMs: config.timing.sessionExpiryMs, maxPerTablet: config.limits.sessionsPerTablet, logger },
+    events,
+  );
   const restAuth = { tokens, adminApiKey: config.auth.adminApiKey };
   const startedAt = Date.now();
   const uploads = createUploads({
@@ -105,14 +111,16 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.server.trustProxy);
+  // First, so that every control request is timed from its start.
+  app.use(controlRequestTimeout(config.server.timeouts, logger.child({ component: 'http' })));
   app.use(requestLogging(logger));
   app.use(httpMetrics(metrics));
   app.use(httpSecurity(config));
-  // Before the JSON parser: part bodies are raw bytes and a complete may exceed JSON_BODY_LIMIT.
   app.use(uploads.router);
-  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+  // No JSON parser for the whole app: each route that takes a body parses it after
+  // authenticating, so an anonymous client cannot make the server read (and hold) one.
   app.use(healthRoutes({ config, store, storage, metrics, startedAt }));
-  app.use(authRoutes({ ...restAuth, requestsPerMinute: config.auth.tokenRequestsPerMinute }));
+  app.use(authRoutes({ ...restAuth, requestsPerMinute: config.auth.tokenRequestsPerMinute, jsonLimit: JSON_BODY_LIMIT }));
   app.use(fleetRoutes(restAuth, devices));
   app.use(sessionRoutes(restAuth, sessions, store));
   app.use(qaRoutes(restAuth, new QaService({ storage, store, metrics, logger, config: config.quality })));
@@ -123,6 +131,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(errorHandler);
 
   const httpServer = http.createServer(app);
+  applyServerTimeouts(httpServer, config.server.timeouts);
   const lease = { leases: store.leases, owner: instanceId };
   const uploadSweep = new PeriodicTask(
     'upload-sweep',
@@ -170,6 +179,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     sessionCleanupIntervalMs: config.timing.sessionCleanupIntervalMs,
     orphanSweepIntervalMs: config.timing.orphanSweepIntervalMs,
     lease,
+    viewers: { maxWatchesPerSocket: config.limits.maxWatchesPerSocket },
     frames: {
       maxFrameBytes: config.limits.maxFrameBytes,
       throttleMs: config.limits.frameThrottleMs,

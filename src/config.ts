@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { StoreTtls } from './state/types';
 import type { S3StorageOptions } from './storage/s3-storage';
+import type { RequestTimeouts } from './hardening/request-timeouts';
 
 /**
  * Environment -> one typed, frozen Config. This is the only module that knows
@@ -79,6 +80,8 @@ const envSchema = z.object({
   SOCKET_EVENT_BURST: int(1, 10_000).default(40),
   TOKEN_REQUESTS_PER_MINUTE: int(1, 100_000).default(20),
   MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
+  MAX_WATCHES_PER_SOCKET: int(1, 100_000).default(256),
+  SESSIONS_PER_TABLET: int(1, 1_000_000).default(1000),
   // '*' allows every origin; a comma-separated list allows those; empty allows none. Default by NODE_ENV.
   CORS_ORIGINS: z.string().optional(),
 
@@ -100,16 +103,25 @@ const envSchema = z.object({
   DEVICE_STALE_MS: int(100).default(30_000),
   RECORDING_ACK_TIMEOUT_MS: int(100).default(5_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  // How long a client has for its request headers, a control request's body, and a recording upload in all.
+  HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  HTTP_CONTROL_TIMEOUT_MS: int(100, 600_000).default(15_000),
+  HTTP_UPLOAD_TIMEOUT_MS: int(1000, 24 * 3600 * 1000).default(300_000),
 
   // Uploads. 6 h of part-URL life covers 20 GB at 5 MB/s (about 67 min) with a wide margin; SigV4 caps it at 7 days.
   UPLOAD_URL_EXPIRY_SECONDS: int(60, 7 * 24 * 3600).default(6 * 3600),
   UPLOAD_EXPIRY_HOURS: int(1, 24 * 30).default(24),
   UPLOAD_SWEEP_INTERVAL_MS: int(1000).default(15 * 60 * 1000),
+  // Part URLs in one start answer; a bigger file's client signs the rest with sign-parts (at most 1000 a call).
+  UPLOAD_URLS_PER_ANSWER: int(1, 10_000).default(1000),
   PUBLIC_BASE_URL: optionalString.pipe(z.url({ message: 'expected a URL' }).optional()),
   // Quality (QA) metrics and storage statistics.
   QA_LOW_CONFIDENCE: decimal(0, 1).default(0.5),
   QA_CONCURRENCY: int(1, 64).default(4),
   QA_MAX_NPZ_BYTES: int(1024).default(512 * 1024 * 1024),
+  // Decoded bytes all NPZ analyses under way may hold together, and the largest inflation ratio of a large entry.
+  QA_MEMORY_BUDGET_BYTES: int(1024 * 1024).default(1024 * 1024 * 1024),
+  QA_MAX_COMPRESSION_RATIO: int(2, 10_000).default(50),
   QA_CACHE_TTL_SECONDS: int(1).default(30 * 24 * 3600),
   S3_STATS_CACHE_SECONDS: int(0).default(300),
   S3_PRICE_STANDARD_GB_MONTH: optionalDecimal(0, 1000),
@@ -122,7 +134,7 @@ export type Env = Record<string, string | undefined>;
 export interface Config {
   env: 'development' | 'production' | 'test';
   version: string;
-  server: { port: number; host: string; trustProxy: string; shutdownTimeoutMs: number };
+  server: { port: number; host: string; trustProxy: string; shutdownTimeoutMs: number; timeouts: RequestTimeouts };
   log: { level: string; pretty: boolean };
   redis: {
     url?: string;
@@ -155,6 +167,10 @@ export interface Config {
     socketEventBurst: number;
     /** Socket.IO connections one client address may hold at once (per process). */
     maxConnectionsPerIp: number;
+    /** Headsets one Socket.IO connection may view (watch or connect to) at once. */
+    maxWatchesPerSocket: number;
+    /** Sessions one tablet may have in the store at once. */
+    sessionsPerTablet: number;
   };
   /** The store's TTLs; the QA cache's TTL is configured with the rest of quality, below. */
   ttl: Omit<StoreTtls, 'qaResultSeconds'>;
@@ -164,6 +180,8 @@ export interface Config {
     /** Multipart uploads older than this are aborted by the sweep. */
     expiryHours: number;
     sweepIntervalMs: number;
+    /** Presigned part URLs in a start answer; the client signs later parts with sign-parts. */
+    urlsPerAnswer: number;
     /** Where clients reach this server (local part URLs); unset: taken from each request. */
     publicBaseUrl?: string;
   };
@@ -174,6 +192,10 @@ export interface Config {
     concurrency: number;
     /** Largest NPZ read, and the most bytes its decoded arrays may take. */
     maxNpzBytes: number;
+    /** Decoded bytes shared by every analysis under way (one budget per process). */
+    memoryBudgetBytes: number;
+    /** Largest uncompressed/compressed ratio of an NPZ entry of 1 MiB or more. */
+    maxCompressionRatio: number;
     /** How long a file's QA result stays cached under its ETag. */
     cacheTtlSeconds: number;
   };
@@ -257,6 +279,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       host: e.HOST,
       trustProxy: e.TRUST_PROXY,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      timeouts: { headersMs: e.HTTP_HEADERS_TIMEOUT_MS, controlMs: e.HTTP_CONTROL_TIMEOUT_MS, uploadMs: e.HTTP_UPLOAD_TIMEOUT_MS },
     },
     log: {
       level: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
@@ -296,6 +319,8 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
       socketEventBurst: e.SOCKET_EVENT_BURST,
       maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
+      maxWatchesPerSocket: e.MAX_WATCHES_PER_SOCKET,
+      sessionsPerTablet: e.SESSIONS_PER_TABLET,
     },
     ttl: {
       deviceStateSeconds: e.DEVICE_STATE_TTL_SECONDS,
@@ -308,12 +333,15 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       partUrlExpirySeconds: e.UPLOAD_URL_EXPIRY_SECONDS,
       expiryHours: e.UPLOAD_EXPIRY_HOURS,
       sweepIntervalMs: e.UPLOAD_SWEEP_INTERVAL_MS,
+      urlsPerAnswer: e.UPLOAD_URLS_PER_ANSWER,
       publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     },
     quality: {
       lowConfidence: e.QA_LOW_CONFIDENCE,
       concurrency: e.QA_CONCURRENCY,
       maxNpzBytes: e.QA_MAX_NPZ_BYTES,
+      memoryBudgetBytes: e.QA_MEMORY_BUDGET_BYTES,
+      maxCompressionRatio: e.QA_MAX_COMPRESSION_RATIO,
       cacheTtlSeconds: e.QA_CACHE_TTL_SECONDS,
     },
     storageStats: {

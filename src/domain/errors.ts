@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   oversize: { status: 413, meaning: 'a live frame is over the frame size limit' },
   part_too_large: { status: 413, meaning: "an upload part is larger than the upload's part size" },
   rate_limited: { status: 429, meaning: 'too many requests or events' },
+  quota_exceeded: { status: 429, meaning: 'the caller already holds as many of these as it may' },
+  watch_limit: { status: 429, meaning: 'a connection already views as many devices as it may' },
   // Dependencies
   store_unavailable: { status: 503, meaning: 'the state store (Redis) cannot be reached' },
   storage_unavailable: { status: 503, meaning: 'object storage cannot be reached' },

@@ -80,6 +80,11 @@ export class DeviceService {
     return this.store.devices.markOffline(deviceId, connectionId, new Date(this.now()));
   }
 
+  /** Whether the device has a record (it has connected and not expired). */
+  async isKnown(deviceId: string): Promise<boolean> {
+    return (await this.store.devices.get(deviceId)) !== null;
+  }
+
   async snapshot(deviceId: string): Promise<DeviceSnapshot | null> {
     const record = await this.store.devices.get(deviceId);
     if (!record) return null;

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import express, { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { deviceIdSchema, deviceTypeSchema, type TokenService } from '../auth';
@@ -11,6 +11,8 @@ export interface AuthRoutesDeps {
   tokens: TokenService;
   adminApiKey: string;
   requestsPerMinute: number;
+  /** Largest JSON body, e.g. '200kb'. */
+  jsonLimit: string;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface AuthRoutesDeps {
  * Failed attempts are rate-limited per client address, so the key cannot be
  * guessed; successful mints do not count, so provisioning a fleet is not slowed.
  */
-export function authRoutes({ tokens, adminApiKey, requestsPerMinute }: AuthRoutesDeps): Router {
+export function authRoutes({ tokens, adminApiKey, requestsPerMinute, jsonLimit }: AuthRoutesDeps): Router {
   const router = Router();
   const limiter = rateLimit({
     windowMs: 60_000,
@@ -31,7 +33,8 @@ export function authRoutes({ tokens, adminApiKey, requestsPerMinute }: AuthRoute
   // Only the admin key may mint; device tokens are refused here (an empty type list).
   const adminOnly = requireAuth({ tokens, adminApiKey }, []);
 
-  router.post('/auth/device-token', limiter, adminOnly, (req, res) => {
+  // The body is parsed only once the admin key has been checked.
+  router.post('/auth/device-token', limiter, adminOnly, express.json({ limit: jsonLimit }), (req, res) => {
     const { deviceId, deviceType } = parseOr400(tokenRequestSchema, req.body, 'token request');
     res.json({ ok: true, token: tokens.sign(deviceId, deviceType), deviceId, deviceType, expiresIn: tokens.expiresIn });
   });

@@ -1,10 +1,17 @@
+import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { NpzFormatError, readNpz } from './npz-reader';
+import { BudgetExceededError, type MemoryBudget } from './memory-budget';
+import { NpzFormatError, planNpz, spoolNpz, type NpzLimits } from './npz-reader';
+import { runNpzJob } from './npz-worker-pool';
 import { NPZ_ARRAY_NAMES, scoreNpz, type NpzScore } from './qa-score';
 
 export interface AnalyseOptions {
   maxNpzBytes: number;
   lowConfidence: number;
+  /** See NpzLimits.maxCompressionRatio; unset: no ratio check. */
+  maxCompressionRatio?: number;
+  /** Shared by every analysis under way; unset: this analysis reserves nothing. */
+  budget?: MemoryBudget;
   now?: Date;
 }
 
@@ -17,16 +24,34 @@ export interface Analysis {
   cacheable: boolean;
 }
 
-/** Reads and scores one NPZ. Never throws: an unreadable file scores as failing integrity. */
+/**
+ * Reads and scores one NPZ. Never throws: an unreadable file scores as failing integrity.
+ * The file is spooled to disk, its central directory checked against the limits
+ * (size, compression ratio) and its decoded size reserved from the shared budget
+ * before a worker thread inflates, decodes and scores it.
+ */
 export async function analyseNpz(open: () => Promise<Readable>, options: AnalyseOptions): Promise<Analysis> {
   const scoreOptions = { lowConfidence: options.lowConfidence, now: options.now ?? new Date() };
+  const unreadable = (why: string, cacheable: boolean): Analysis => ({ score: scoreNpz({ unreadable: why }, scoreOptions), cacheable });
+  const limits: NpzLimits = { maxBytes: options.maxNpzBytes, maxCompressionRatio: options.maxCompressionRatio };
+  let file: string | undefined;
   try {
-    const arrays = await readNpz(await open(), { maxBytes: options.maxNpzBytes }, NPZ_ARRAY_NAMES);
-    return { score: scoreNpz(arrays, scoreOptions), cacheable: true };
-  } catch (err) {
-    if (err instanceof NpzFormatError) {
-      return { score: scoreNpz({ unreadable: `unreadable NPZ: ${err.message}` }, scoreOptions), cacheable: true };
+    file = await spoolNpz(await open(), options.maxNpzBytes);
+    const needed = await planNpz(file, limits, NPZ_ARRAY_NAMES);
+    const release = options.budget ? await options.budget.acquire(needed) : () => undefined;
+    try {
+      const answer = await runNpzJob({ file, limits, only: NPZ_ARRAY_NAMES, scoreOptions });
+      if (answer.kind === 'score') return { score: answer.score, cacheable: true };
+      if (answer.kind === 'format') return unreadable(`unreadable NPZ: ${answer.message}`, true);
+      return unreadable('the file could not be analysed', false);
+    } finally {
+      release();
     }
-    return { score: scoreNpz({ unreadable: 'the file could not be read from storage' }, scoreOptions), cacheable: false };
+  } catch (err) {
+    if (err instanceof NpzFormatError) return unreadable(`unreadable NPZ: ${err.message}`, true);
+    if (err instanceof BudgetExceededError) return unreadable(`unreadable NPZ: ${err.message}`, true);
+    return unreadable(file ? 'the file could not be analysed' : 'the file could not be read from storage', false);
+  } finally {
+    if (file) await rm(file, { force: true });
   }
 }

@@ -21,7 +21,16 @@ import { NPY_PREAMBLE_BYTES, NpyFormatError, npyDataOffset, parseNpyHeader } fro
 export interface NpzLimits {
   /** Largest file spooled, and the most bytes all decoded arrays may take together. */
   maxBytes: number;
+  /**
+   * Largest uncompressed/compressed size ratio of an entry of at least
+   * RATIO_CHECK_FLOOR bytes. Measured float data deflates a few times at most;
+   * a few hundred KB that inflate to hundreds of MB is an attack, not a recording.
+   */
+  maxCompressionRatio?: number;
 }
+
+/** Entries smaller than this are not ratio-checked: small arrays of zeros compress very well and cost nothing. */
+export const RATIO_CHECK_FLOOR = 1024 * 1024;
 
 /** The file's content is not a readable NPZ (as opposed to storage failing to deliver it). */
 export class NpzFormatError extends Error {
@@ -42,16 +51,49 @@ const MAX_ENTRIES = 256;
  * Throws NpzFormatError for bad content; other errors come from the source.
  */
 export async function readNpz(source: Readable, limits: NpzLimits, only?: readonly string[]): Promise<Map<string, NpyArray>> {
-  const file = path.join(os.tmpdir(), `capture-npz-${randomUUID()}.npz`);
+  const file = await spoolNpz(source, limits.maxBytes);
   try {
-    await pipeline(source, byteLimit(limits.maxBytes), createWriteStream(file, { flags: 'wx', mode: 0o600 }));
-    return await readZipFile(file, limits, only);
+    return await readNpzFile(file, limits, only);
   } finally {
     await rm(file, { force: true });
   }
 }
 
-async function readZipFile(file: string, limits: NpzLimits, only?: readonly string[]): Promise<Map<string, NpyArray>> {
+/** Spools the stream to a private temp file (at most `maxBytes`); the caller removes it. */
+export async function spoolNpz(source: Readable, maxBytes: number): Promise<string> {
+  const file = path.join(os.tmpdir(), `capture-npz-${randomUUID()}.npz`);
+  try {
+    await pipeline(source, byteLimit(maxBytes), createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+    return file;
+  } catch (err) {
+    await rm(file, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * The bytes decoding the file's arrays will take, from the zip's central
+ * directory alone (nothing is inflated); throws NpzFormatError for a file over
+ * the limits. Lets a caller reserve memory before decoding.
+ */
+export async function planNpz(file: string, limits: NpzLimits, only?: readonly string[]): Promise<number> {
+  return withZip(file, async (zip) => {
+    const entries = await asFormatError(listEntries(zip));
+    return selectEntries(entries, limits, only).reduce((sum, e) => sum + e.entry.uncompressedSize, 0);
+  });
+}
+
+/** Decodes the arrays of a spooled NPZ file (see readNpz). */
+export async function readNpzFile(file: string, limits: NpzLimits, only?: readonly string[]): Promise<Map<string, NpyArray>> {
+  return withZip(file, async (zip) => {
+    const entries = await asFormatError(listEntries(zip));
+    const arrays = new Map<string, NpyArray>();
+    for (const { entry, name } of selectEntries(entries, limits, only)) arrays.set(name, await readEntry(zip, entry, name));
+    return arrays;
+  });
+}
+
+async function withZip<T>(file: string, use: (zip: ZipFile) => Promise<T>): Promise<T> {
   const zip = await asFormatError(
     new Promise<ZipFile>((resolve, reject) =>
       yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: true }, (err, z) =>
@@ -60,24 +102,36 @@ async function readZipFile(file: string, limits: NpzLimits, only?: readonly stri
     ),
   );
   try {
-    const entries = await asFormatError(listEntries(zip));
-    const arrays = new Map<string, NpyArray>();
-    let budget = limits.maxBytes;
-    for (const entry of entries) {
-      if (!entry.fileName.endsWith('.npy')) continue;
-      const name = entry.fileName.slice(0, -'.npy'.length);
-      if (only && !only.includes(name)) continue;
-      if (arrays.has(name)) throw new NpzFormatError(`the zip holds ${name}.npy twice`);
-      if (entry.uncompressedSize > budget) {
-        throw new NpzFormatError(`${name}.npy declares ${entry.uncompressedSize} bytes, over the ${limits.maxBytes}-byte limit`);
-      }
-      budget -= entry.uncompressedSize;
-      arrays.set(name, await readEntry(zip, entry, name));
-    }
-    return arrays;
+    return await use(zip);
   } finally {
     zip.close();
   }
+}
+
+/** The .npy entries to decode, checked against the limits before any is inflated. */
+function selectEntries(entries: Entry[], limits: NpzLimits, only?: readonly string[]): Array<{ entry: Entry; name: string }> {
+  const selected: Array<{ entry: Entry; name: string }> = [];
+  const names = new Set<string>();
+  let budget = limits.maxBytes;
+  for (const entry of entries) {
+    if (!entry.fileName.endsWith('.npy')) continue;
+    const name = entry.fileName.slice(0, -'.npy'.length);
+    if (only && !only.includes(name)) continue;
+    if (names.has(name)) throw new NpzFormatError(`the zip holds ${name}.npy twice`);
+    names.add(name);
+    if (entry.uncompressedSize > budget) {
+      throw new NpzFormatError(`${name}.npy declares ${entry.uncompressedSize} bytes, over the ${limits.maxBytes}-byte limit`);
+    }
+    const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
+    if (limits.maxCompressionRatio !== undefined && entry.uncompressedSize >= RATIO_CHECK_FLOOR && ratio > limits.maxCompressionRatio) {
+      throw new NpzFormatError(
+        `${name}.npy inflates ${entry.compressedSize} bytes to ${entry.uncompressedSize} (${Math.round(ratio)}x), over the ${limits.maxCompressionRatio}x compression ratio limit`,
+      );
+    }
+    budget -= entry.uncompressedSize;
+    selected.push({ entry, name });
+  }
+  return selected;
 }
 
 function listEntries(zip: ZipFile): Promise<Entry[]> {

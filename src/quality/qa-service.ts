@@ -12,6 +12,7 @@ import {
 } from '../domain/layout';
 import type { ObjectStorage, StoredObject } from '../storage';
 import { analyseNpz } from './analyse';
+import { MemoryBudget } from './memory-budget';
 import { mapLimit } from './map-limit';
 import { scoreNpz, type NpzScore } from './qa-score';
 import { cachedScoreSchema, ISSUE_THRESHOLD, type QaMetrics, type QaSession } from './qa-types';
@@ -47,8 +48,11 @@ export class QaService {
   private readonly inFlight = new Map<string, Promise<NpzScore>>();
   private readonly log: Logger;
   private readonly gauges: QaGauges;
+  /** One budget for every analysis this process runs, whichever request asked for it. */
+  private readonly budget: MemoryBudget;
 
   constructor(private readonly deps: QaServiceDeps) {
+    this.budget = new MemoryBudget(deps.config.memoryBudgetBytes);
     this.log = deps.logger.child({ component: 'qa' });
     this.gauges = registerQaGauges(deps.metrics.registry);
   }
@@ -133,6 +137,8 @@ export class QaService {
     const { score, cacheable } = await analyseNpz(() => this.deps.storage.readObject(object.key), {
       maxNpzBytes: this.deps.config.maxNpzBytes,
       lowConfidence: this.deps.config.lowConfidence,
+      maxCompressionRatio: this.deps.config.maxCompressionRatio,
+      budget: this.budget,
     });
     if (!cacheable) this.log.warn({ key: object.key }, 'could not read NPZ from storage; scored as failing, not cached');
     if (cacheable && cacheKey) {

@@ -6,7 +6,7 @@ import { PresenceMonitor } from '../fleet/presence-monitor';
 import { FleetNotifier } from '../fleet/fleet-notifier';
 import { dashboardSocket } from '../fleet/dashboard-socket';
 import { headsetSocket } from '../fleet/headset-socket';
-import { viewerSocket } from '../fleet/viewer-socket';
+import { viewerSocket, type ViewerLimits } from '../fleet/viewer-socket';
 import { frameSocket, type FrameLimits } from '../frames/frame-socket';
 import type { LockService } from '../locks/lock-service';
 import { lockSocket } from '../locks/lock-socket';
@@ -46,6 +46,7 @@ export interface RealtimeOptions {
   /** Cluster-wide jobs run under this lease, on one process at a time. */
   lease: TaskLease;
   frames: FrameLimits;
+  viewers: ViewerLimits;
 }
 
 export interface Realtime {
@@ -80,7 +81,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     tablets,
     headsetSocket(context),
     dashboardSocket(context, io),
-    viewerSocket,
+    viewerSocket(context, options.viewers),
     lockSocket(context, io),
     recordingSocket(context),
     sessionSocket(context, { cleanupIntervalMs: options.sessionCleanupIntervalMs, lease: options.lease }),

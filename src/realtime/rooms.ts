@@ -21,6 +21,8 @@ export const rooms = {
   tablets: 'tablets',
   /** Dashboards that sent dashboard-subscribe: fleet updates. */
   dashboards: 'dashboards',
+  /** Whether a room name is some headset's viewers room. */
+  isViewers: (room: string) => room.startsWith('viewers:'),
 } as const;
 
 /** Everyone who sees a headset's status, telemetry and frames: its viewers and its lock holder. */

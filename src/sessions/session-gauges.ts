@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { SessionService } from './session-service';
 
-/** turing_sessions_active_total, read from the store at scrape time. */
+/** turing_sessions_active_total: the store's kept count, read at scrape time (no walk of the sessions). */
 export function registerSessionGauges(registry: Registry, sessions: SessionService): void {
   new Gauge({
     name: 'turing_sessions_active_total',

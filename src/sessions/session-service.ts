@@ -18,9 +18,15 @@ export interface UnavailableDevices {
   unavailable: string[];
 }
 
+/** Stale sessions ended per store read, and reads per run (the next run goes on). */
+const EXPIRY_BATCH = 100;
+const MAX_EXPIRY_BATCHES = 100;
+
 export interface SessionServiceOptions {
   /** Sessions not completed this long after creation are ended by the cleanup. */
   expiryMs: number;
+  /** Sessions one tablet may have in the store at once (they leave it with SESSION_TTL_SECONDS); unset: no limit. */
+  maxPerTablet?: number;
   now?: () => number;
   logger?: Logger;
 }
@@ -72,6 +78,11 @@ export class SessionService implements SessionUploads {
   ): Promise<{ session: SessionRecord; unavailable: string[] }> {
     const active = await this.active(tabletId);
     if (active) throw new DomainError('conflict', `this tablet already has an active session (${active.sessionId}); end it first`);
+    const quota = this.options.maxPerTablet;
+    // Each session may carry 100 KB of metadata: one tablet cannot fill the store with them.
+    if (quota !== undefined && (await this.store.sessions.countForTablet(tabletId)) >= quota) {
+      throw new DomainError('quota_exceeded', `this tablet already has ${quota} sessions stored; older ones expire after the session TTL`);
+    }
 
     const requested = [...new Set(deviceIds)];
     const held = new Set(await this.locks.heldBy(tabletId));
@@ -185,36 +196,27 @@ export class SessionService implements SessionUploads {
 
   /** Ends sessions created more than `expiryMs` ago that never completed. */
   async expireStale(): Promise<SessionRecord[]> {
-    const cutoff = this.now() - this.options.expiryMs;
-    const stale: SessionRecord[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.store.sessions.list({ limit: 200, cursor });
-      stale.push(...page.sessions.filter((s) => ACTIVE_STATUSES.includes(s.status) && s.createdAt.getTime() < cutoff));
-      cursor = page.nextCursor;
-    } while (cursor);
+    const cutoff = new Date(this.now() - this.options.expiryMs);
     const expired: SessionRecord[] = [];
-    for (const s of stale) {
-      try {
-        expired.push(await this.end(s.tabletId, s.sessionId, 'expired'));
-      } catch (err) {
-        // Ended by its tablet meanwhile: nothing left to expire.
-        if (!(err instanceof DomainError) || err.code === 'store_unavailable') throw err;
+    // Reads only the active sessions, oldest first; an ended one leaves that index, so each batch moves on.
+    for (let batch = 0; batch < MAX_EXPIRY_BATCHES; batch++) {
+      const stale = await this.store.sessions.activeCreatedBefore(cutoff, EXPIRY_BATCH);
+      for (const s of stale) {
+        try {
+          expired.push(await this.end(s.tabletId, s.sessionId, 'expired'));
+        } catch (err) {
+          // Ended by its tablet meanwhile: nothing left to expire.
+          if (!(err instanceof DomainError) || err.code === 'store_unavailable') throw err;
+        }
       }
+      if (stale.length < EXPIRY_BATCH) break;
     }
     return expired;
   }
 
-  /** One walk of the session index (each status filter would walk it again). */
-  async countActive(): Promise<number> {
-    let count = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await this.store.sessions.list({ limit: 500, cursor });
-      count += page.sessions.filter((s) => ACTIVE_STATUSES.includes(s.status)).length;
-      cursor = page.nextCursor;
-    } while (cursor);
-    return count;
+  /** A count the store keeps as sessions change: a /metrics scrape walks nothing. */
+  countActive(): Promise<number> {
+    return this.store.sessions.countActive();
   }
 
   durationSeconds(session: SessionRecord): number {

@@ -142,8 +142,14 @@ export interface SessionStore {
   transition(sessionId: string, from: readonly SessionStatus[], change: SessionTransition): Promise<TransitionResult>;
   /** Atomically merges one device's status; other devices' statuses are untouched. Null if no such session. */
   updateDeviceStatus(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Promise<SessionRecord | null>;
-  /** Newest first. */
+  /** Newest first. With a tabletId, only that tablet's sessions are read (a per-tablet index). */
   list(query: SessionQuery): Promise<SessionPage>;
+  /** Sessions in an active status (pending, recording, paused): a kept count, nothing walked. */
+  countActive(): Promise<number>;
+  /** Active sessions created before `before`, oldest first, at most `limit`. */
+  activeCreatedBefore(before: Date, limit: number): Promise<SessionRecord[]>;
+  /** Sessions of this tablet the store still holds, for its quota. */
+  countForTablet(tabletId: string): Promise<number>;
   remove(sessionId: string): Promise<void>;
 }
 
@@ -165,10 +171,25 @@ export interface UploadRecord {
 /** The outcome of claiming an object key: newly claimed, renewed by its owner, or held by another owner. */
 export type KeyClaim = { outcome: 'claimed' } | { outcome: 'renewed' } | { outcome: 'held'; owner: string };
 
+/** Uploads in progress, kept as a count as records change, so reading it walks nothing. */
+export interface InProgressSummary {
+  count: number;
+  oldestStartedAt?: Date;
+}
+
+/**
+ * Upload records, indexed by object key and by start time of those in
+ * progress: no operation reads every record, so a start or a sweep costs the
+ * same with 10 records or 100,000.
+ */
 export interface UploadStore {
   save(upload: UploadRecord): Promise<void>;
   get(uploadId: string): Promise<UploadRecord | null>;
-  list(): Promise<UploadRecord[]>;
+  /** The records on one object key (in progress or completed). */
+  onKey(key: string): Promise<UploadRecord[]>;
+  /** In-progress records started before `startedBefore`, oldest first, at most `limit`. */
+  inProgressBefore(startedBefore: Date, limit: number): Promise<UploadRecord[]>;
+  summary(): Promise<InProgressSummary>;
   remove(uploadId: string): Promise<void>;
   /**
    * Claims an object key for `owner`, set-if-absent: of any number of concurrent

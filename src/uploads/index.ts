@@ -41,6 +41,7 @@ export function createUploads(deps: UploadsDeps) {
     logger,
     sessions,
     partUrlExpirySeconds: deps.config.uploads.partUrlExpirySeconds,
+    urlsPerAnswer: deps.config.uploads.urlsPerAnswer,
   });
   const sweeper = new UploadSweeper({
     store: deps.store,

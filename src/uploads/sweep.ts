@@ -4,6 +4,9 @@ import { isRecordingsKey } from '../domain/layout';
 import type { ObjectStorage } from '../storage';
 import type { UploadService } from './upload-service';
 
+/** Stale records read per store call. */
+const SWEEP_BATCH = 100;
+
 export interface SweepOptions {
   store: Store;
   storage: ObjectStorage;
@@ -44,21 +47,29 @@ export class UploadSweeper {
     const cutoff = now.getTime() - this.o.expiryHours * 3600 * 1000;
     const result: SweepResult = { expired: 0, orphaned: 0 };
     try {
-      const records = await this.o.store.uploads.list();
-      const known = new Set(records.map((r) => r.uploadId));
-      for (const record of records) {
-        if (record.status !== 'in-progress' || record.startedAt.getTime() > cutoff) continue;
-        await this.o.service.discard(record, 'expired');
-        result.expired++;
+      // Oldest first, a batch at a time: each batch is gone from the index once discarded, so the next read moves on.
+      // The IDs are kept for this pass so that a storage listing that still shows them does not count them again.
+      const discarded = new Set<string>();
+      for (;;) {
+        const batch = await this.o.store.uploads.inProgressBefore(new Date(cutoff), SWEEP_BATCH);
+        for (const record of batch) {
+          await this.o.service.discard(record, 'expired', false);
+          discarded.add(record.uploadId);
+          result.expired++;
+        }
+        if (batch.length < SWEEP_BATCH) break;
       }
       const { multipart } = this.o.storage;
       for await (const pending of multipart.listMultipartUploads()) {
         // Only keys this server writes (the bucket may hold other tools' uploads), and creates that broke off before naming theirs.
         const ours = isRecordingsKey(pending.key) || pending.key === '';
-        if (!ours || known.has(pending.uploadId) || pending.initiated.getTime() > cutoff) continue;
+        if (!ours || discarded.has(pending.uploadId) || pending.initiated.getTime() > cutoff) continue;
+        // Only old ones are looked up, one by one: no read of every record.
+        if (await this.o.store.uploads.get(pending.uploadId)) continue;
         await multipart.abortMultipartUpload(pending.key, pending.uploadId);
         result.orphaned++;
       }
+      // Once per pass, not once per discarded upload.
       await this.o.service.refreshInProgress();
       if (result.expired + result.orphaned > 0) this.o.logger.info(result, 'stale uploads aborted');
     } catch (err) {

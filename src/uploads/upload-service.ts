@@ -23,6 +23,8 @@ export interface UploadServiceOptions {
   logger: Logger;
   sessions: SessionUploads;
   partUrlExpirySeconds: number;
+  /** Part URLs in a start answer: a 100 GiB file has over 9,000 parts, too many for one answer. */
+  urlsPerAnswer: number;
 }
 
 /** Who is uploading: a headset (by device ID) or an operator with the admin key. */
@@ -71,7 +73,8 @@ export class UploadService {
       status: 'in-progress',
     };
     await this.o.store.uploads.save(record);
-    const numbers = Array.from({ length: totalParts }, (_, i) => i + 1);
+    // The first parts only; the client signs the rest with sign-parts as it gets to them.
+    const numbers = Array.from({ length: Math.min(totalParts, this.o.urlsPerAnswer) }, (_, i) => i + 1);
     const presignedUrls = await this.sign(record, numbers, baseUrl);
     this.o.logger.info({ uploadId, key, fileSize: req.fileSize, totalParts, deviceId: uploader.deviceId }, 'upload started');
     await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'uploading', uploadProgress: 0 });
@@ -166,8 +169,11 @@ export class UploadService {
     return { ok: true as const, uploadId: record.uploadId, s3Key: record.key, aborted: true };
   }
 
-  /** Aborts an in-progress upload in storage and forgets it (client abort or the sweep). */
-  async discard(record: UploadRecord, reason: 'aborted' | 'expired'): Promise<void> {
+  /**
+   * Aborts an in-progress upload in storage and forgets it (client abort or the
+   * sweep). The sweep passes refreshGauges false and refreshes once at its end.
+   */
+  async discard(record: UploadRecord, reason: 'aborted' | 'expired', refreshGauges = true): Promise<void> {
     await this.o.storage.multipart.abortMultipartUpload(record.key, record.uploadId).catch((err: unknown) => {
       throw this.storageFailed(err);
     });
@@ -176,7 +182,7 @@ export class UploadService {
     this.o.metrics.uploadErrors.inc({ error_type: reason });
     this.o.logger.info({ uploadId: record.uploadId, key: record.key, reason }, 'upload discarded');
     await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'failed', uploadProgress: 0 });
-    await this.refreshInProgress();
+    if (refreshGauges) await this.refreshInProgress();
   }
 
   /** Metrics for an upload that finished (chunked or legacy). */
@@ -186,12 +192,11 @@ export class UploadService {
     this.o.metrics.uploadBytes.inc({ file_type: fileType }, size);
   }
 
-  /** The gauges read the store's in-progress records, so they stay right across restarts. */
+  /** The gauges read the store's in-progress count, so they stay right across restarts. */
   async refreshInProgress(): Promise<void> {
     try {
-      const inProgress = (await this.o.store.uploads.list()).filter((u) => u.status === 'in-progress');
-      const oldest = inProgress.length === 0 ? undefined : Math.min(...inProgress.map((u) => u.startedAt.getTime()));
-      this.o.gauges.inProgress(inProgress.length, oldest);
+      const { count, oldestStartedAt } = await this.o.store.uploads.summary();
+      this.o.gauges.inProgress(count, oldestStartedAt?.getTime());
     } catch (err) {
       this.o.logger.warn({ err }, 'could not count uploads in progress');
     }

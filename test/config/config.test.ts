@@ -33,6 +33,8 @@ describe('loadConfig', () => {
       socketEventsPerSecond: 20,
       socketEventBurst: 40,
       maxConnectionsPerIp: 200,
+      maxWatchesPerSocket: 256,
+      sessionsPerTablet: 1000,
     });
     expect(config.ttl).toEqual({
       deviceStateSeconds: 86_400,
@@ -42,6 +44,8 @@ describe('loadConfig', () => {
       uploadSeconds: 604_800,
     });
     expect(config.timing.lockGraceMs).toBe(60_000);
+    expect(config.server.timeouts).toEqual({ headersMs: 15_000, controlMs: 15_000, uploadMs: 300_000 });
+    expect(config.uploads.urlsPerAnswer).toBe(1000);
     expect(generatedSecrets.map((s) => s.name)).toEqual(['JWT_SECRET', 'ADMIN_API_KEY']);
     expect(config.auth.jwtSecret).toBe(generatedSecrets[0]!.value);
     expect(config.auth.jwtSecret.length).toBeGreaterThanOrEqual(32);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import { serverFactory, STORE_KINDS, useTestRedis, type StoreKind } from '../helpers/test-server';
-import { connectClient, eventually, sleep } from '../helpers/clients';
+import { connectClient, eventually, knownHeadset, sleep } from '../helpers/clients';
 import { telemetry } from '../helpers/fixtures';
 
 const redis = useTestRedis();
@@ -79,8 +79,9 @@ describe.each(STORE_KINDS)('headsets and dashboards on the %s store', (kind: Sto
     const server = await start();
     const dashboard = await connectClient(server, { deviceId: 'DASH_1', deviceType: 'dashboard' });
     await dashboard.ask('dashboard-subscribe');
+    await knownHeadset(server, 'QUEST_001');
     const viewer = await connectClient(server, { deviceId: 'TABLET_1', deviceType: 'tablet' });
-    await viewer.ask('tablet-connect-headset', 'QUEST_001');
+    expect(await viewer.ask('tablet-connect-headset', 'QUEST_001')).toMatchObject({ ok: true });
     const bystander = await connectClient(server, { deviceId: 'TABLET_2', deviceType: 'tablet' });
     const h = await headset(server, 'QUEST_001');
     await h.ask('headset-identify', 'QUEST_001');
@@ -181,8 +182,9 @@ describe.each(STORE_KINDS)('headsets and dashboards on the %s store', (kind: Sto
 
   it('relays headset status (up to 10 KB) and logs-processed to viewers only', async () => {
     const server = await start();
+    await knownHeadset(server, 'QUEST_001');
     const viewer = await connectClient(server, { deviceId: 'TABLET_1', deviceType: 'tablet' });
-    await viewer.ask('tablet-connect-headset', 'QUEST_001');
+    expect(await viewer.ask('tablet-connect-headset', 'QUEST_001')).toMatchObject({ ok: true });
     const other = await connectClient(server, { deviceId: 'TABLET_2', deviceType: 'tablet' });
     const h = await headset(server, 'QUEST_001');
     expect(await h.ask('headset-status', '{"scene":"kitchen"}')).toMatchObject({ ok: false, error: 'send headset-identify first' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
 import type { CaptureServer } from '../../src/app';
 import type { FrameDropReason } from '../../src/frames/frame-relay';
-import { connectClient, eventually, identifiedHeadset, sleep, tabletClient, type TestClient } from '../helpers/clients';
+import { connectClient, eventually, identifiedHeadset, knownHeadset, sleep, tabletClient, type TestClient } from '../helpers/clients';
 import { serverFactory, STORE_KINDS, useTestRedis, type StoreKind } from '../helpers/test-server';
 
 const redis = useTestRedis();
@@ -152,6 +152,7 @@ describe('live frames', () => {
 
   it('refuses frames from a socket that is not an identified headset, and payloads that are not frames', async () => {
     const server = await start();
+    await knownHeadset(server, 'QUEST_001');
     const viewer = await watcher(server, 'DASH_1', 'QUEST_001');
     const anonymous = await connectClient(server, { deviceId: 'QUEST_001', deviceType: 'headset' });
     const tablet = await tabletClient(server, 'TABLET_1');

@@ -109,6 +109,15 @@ export async function identifiedHeadset(server: CaptureServer, deviceId: string)
   return client;
 }
 
+/**
+ * A headset that connected once and is now offline: the store knows it, so it
+ * can be watched before it connects again.
+ */
+export async function knownHeadset(server: CaptureServer, deviceId: string): Promise<void> {
+  await server.devices.identify(deviceId, 'an-earlier-connection');
+  await server.devices.disconnect(deviceId, 'an-earlier-connection');
+}
+
 export function tabletClient(server: CaptureServer, tabletId: string): Promise<TestClient> {
   return connectClient(server, { deviceId: tabletId, deviceType: 'tablet' });
 }

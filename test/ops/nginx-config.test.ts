@@ -53,11 +53,22 @@ describe('nginx/capture-backend.conf', () => {
     expect(result.output).toContain('proxy_request_buffering');
   });
 
-  it('accepts bodies exactly as large as MAX_UPLOAD_BYTES', () => {
-    const size = shipped.match(/client_max_body_size (\d+)([kmg]?);/);
-    expect(size).not.toBeNull();
-    const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[size![2] as '' | 'k' | 'm' | 'g'];
-    expect(Number(size![1]) * unit).toBe(testConfig().limits.maxUploadBytes);
+  it('accepts bodies exactly as large as MAX_UPLOAD_BYTES on the upload locations, streamed', () => {
+    for (const location of ['location /local-upload/ {', 'location = /upload-session {']) {
+      const block = shipped.slice(shipped.indexOf(location), shipped.indexOf('}', shipped.indexOf(location)));
+      expect(block, location).toContain('proxy_request_buffering off;');
+      const size = block.match(/client_max_body_size (\d+)([kmg]?);/);
+      expect(size, location).not.toBeNull();
+      const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[size![2] as '' | 'k' | 'm' | 'g'];
+      expect(Number(size![1]) * unit).toBe(testConfig().limits.maxUploadBytes);
+    }
+  });
+
+  it('buffers control request bodies (everything but the upload locations)', () => {
+    const server = shipped.slice(shipped.indexOf('listen 443'));
+    const serverLevel = server.slice(0, server.indexOf('location '));
+    expect(serverLevel).toContain('proxy_request_buffering on;');
+    expect(serverLevel).toMatch(/client_max_body_size \d+[km];/);
   });
 
   it('keeps idle websockets open longer than the Socket.IO ping interval plus timeout', () => {

@@ -15,7 +15,10 @@ import { startNginxInFront, type Certificate, type ProxiedServer } from '../help
 
  */
 
-const SINK_PATH = '/__e2e-body-sink';
+/** Under an upload location, which streams bodies. */
+const SINK_PATH = '/local-upload/__e2e-body-sink';
+/** Under the control location, which buffers bodies. */
+const CONTROL_SINK_PATH = '/__e2e-control-sink';
 
 interface Sink {
   /** Emits 'progress' with the bytes received so far. */
@@ -32,7 +35,7 @@ function installBodySink(server: CaptureServer): Sink {
   const [original] = server.httpServer.listeners('request') as http.RequestListener[];
   server.httpServer.removeAllListeners('request');
   server.httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (req.url !== SINK_PATH) return original!(req, res);
+    if (req.url !== SINK_PATH && req.url !== CONTROL_SINK_PATH) return original!(req, res);
     const hash = createHash('sha256');
     let bytes = 0;
     req.on('data', (chunk: Buffer) => {
@@ -176,6 +179,38 @@ describe('Nginx in front of the server', () => {
     const echoed = JSON.parse(reply.body) as { bytes: number; sha256: string };
     expect(echoed.bytes).toBe(body.length);
     expect(echoed.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+  });
+
+  it('reads a control request body whole before the server sees the request', async () => {
+    // Sent chunked, without a length: only a proxy that buffered the whole body can tell the server its length.
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      const req = https.request(
+        `${base}${CONTROL_SINK_PATH}`,
+        { method: 'POST', ca: certificate.pem, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+        (res) => void collect(res).then(resolve, reject),
+      );
+      req.on('error', reject);
+      req.write('{"a":');
+      req.end('1}');
+    });
+    expect(reply.status).toBe(200);
+    const echoed = JSON.parse(reply.body) as { bytes: number; headers: http.IncomingHttpHeaders };
+    expect(echoed.bytes).toBe(7);
+    expect(echoed.headers['content-length']).toBe('7');
+    expect(echoed.headers['transfer-encoding']).toBeUndefined();
+  });
+
+  it('answers 413 for a control body over 2 MB before reading it', async () => {
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      const req = https.request(
+        `${base}${CONTROL_SINK_PATH}`,
+        { method: 'POST', ca: certificate.pem, headers: { 'content-length': 3 * 1024 * 1024 } },
+        (res) => void collect(res).then(resolve, reject),
+      );
+      req.on('error', reject);
+      req.write('only a few bytes');
+    });
+    expect(reply.status).toBe(413);
   });
 
   it('answers 413 for a body larger than MAX_UPLOAD_BYTES before reading it', async () => {

@@ -3,7 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import { testConfig } from '../../src/config';
 import { createStore, type Store } from '../../src/state';
-import { closeAllClients, connectClient, eventually, identifiedHeadset, tabletClient, type TestClient } from '../helpers/clients';
+import {
+  closeAllClients,
+  connectClient,
+  eventually,
+  identifiedHeadset,
+  knownHeadset,
+  tabletClient,
+  type TestClient,
+} from '../helpers/clients';
 import { serverFactory, startServer, STORE_KINDS, useTestRedis } from '../helpers/test-server';
 
 const redis = useTestRedis();
@@ -59,6 +67,7 @@ describe.each(STORE_KINDS)('events from one socket are handled in arrival order 
 
   it('relays a frame sent right behind headset-identify', async () => {
     const server = await start();
+    await knownHeadset(server, 'QUEST_001');
     const dashboard = await connectClient(server, { deviceId: 'DASH_1', deviceType: 'dashboard' });
     expect(await dashboard.ask('dashboard-watch-device', 'QUEST_001')).toMatchObject({ ok: true });
     const headset = await connectClient(server, { deviceId: 'QUEST_001', deviceType: 'headset' });

@@ -265,6 +265,59 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(tabletA.sessions.map((s) => s.sessionId)).toEqual(['s3', 's1']);
       });
 
+      it('lists a tablet’s sessions from its own index, with metadata, and counts them for its quota', async () => {
+        const now = Date.now();
+        const meta = { participant: 'P7', notes: 'x'.repeat(1000) };
+        await store.sessions.save(session('a1', now - 3000, { tabletId: 'A', status: 'completed', metadata: meta }));
+        await store.sessions.save(session('b1', now - 2000, { tabletId: 'B' }));
+        await store.sessions.save(session('a2', now - 1000, { tabletId: 'A', metadata: meta }));
+        const page = await store.sessions.list({ tabletId: 'A', limit: 1 });
+        expect(page.sessions).toEqual([session('a2', now - 1000, { tabletId: 'A', metadata: meta })]);
+        const next = await store.sessions.list({ tabletId: 'A', limit: 1, cursor: page.nextCursor });
+        expect(next.sessions.map((s) => [s.sessionId, s.metadata])).toEqual([['a1', meta]]);
+        expect(next.nextCursor).toBeUndefined();
+        expect(await store.sessions.countForTablet('A')).toBe(2);
+        expect(await store.sessions.countForTablet('B')).toBe(1);
+        expect(await store.sessions.countForTablet('C')).toBe(0);
+        await store.sessions.remove('a1');
+        expect(await store.sessions.countForTablet('A')).toBe(1);
+        expect((await store.sessions.list({ tabletId: 'A', limit: 10 })).sessions.map((s) => s.sessionId)).toEqual(['a2']);
+      });
+
+      it('keeps metadata through transitions and device status updates', async () => {
+        const meta = { participant: 'P7' };
+        await store.sessions.save(session('s1', Date.now(), { metadata: meta }));
+        const moved = await store.sessions.transition('s1', ['pending'], { status: 'recording' });
+        expect(moved.outcome === 'done' && moved.session.metadata).toEqual(meta);
+        expect((await store.sessions.updateDeviceStatus('s1', 'H1', { frameCount: 3 }))?.metadata).toEqual(meta);
+        await store.sessions.save(session('s1', Date.now()));
+        expect(await store.sessions.get('s1')).not.toHaveProperty('metadata');
+      });
+
+      it('keeps a count of active sessions as they are saved, moved and removed, and lists the stale ones oldest first', async () => {
+        const now = Date.now();
+        expect(await store.sessions.countActive()).toBe(0);
+        await store.sessions.save(session('p', now - 3000, { status: 'pending', tabletId: 'A' }));
+        await store.sessions.save(session('r', now - 4000, { status: 'recording', tabletId: 'B' }));
+        await store.sessions.save(session('c', now - 5000, { status: 'completed', tabletId: 'C' }));
+        await store.sessions.save(session('x', now - 1000, { status: 'paused', tabletId: 'D' }));
+        expect(await store.sessions.countActive()).toBe(3);
+        const stale = async (before: number, limit = 10) =>
+          (await store.sessions.activeCreatedBefore(new Date(before), limit)).map((s) => s.sessionId);
+        expect(await stale(now - 2000)).toEqual(['r', 'p']);
+        expect(await stale(now, 1)).toEqual(['r']);
+
+        await store.sessions.transition('r', ['recording'], { status: 'completed', endedAt: new Date(now) });
+        expect(await store.sessions.countActive()).toBe(2);
+        await store.sessions.transition('x', ['paused'], { status: 'recording' });
+        expect(await store.sessions.countActive()).toBe(2);
+        await store.sessions.remove('p');
+        expect(await store.sessions.countActive()).toBe(1);
+        await store.sessions.save(session('c', now - 5000, { status: 'pending', tabletId: 'C' }));
+        expect(await store.sessions.countActive()).toBe(2);
+        expect(await stale(now)).toEqual(['c', 'x']);
+      });
+
       it('pages through sessions created in the same millisecond without loss or repeats', async () => {
         const at = Date.now();
         const ids = ['a', 'b', 'c', 'd', 'e'];
@@ -414,22 +467,50 @@ export function storeContract(name: string, factory: StoreFactory): void {
         ...overrides,
       });
 
-      it('saves, reads, lists and removes upload records', async () => {
+      it('saves, reads and removes upload records, found by object key', async () => {
         await store.uploads.save(upload('u1'));
         const done = upload('u2', { status: 'completed', completedAt: new Date(5_000), etag: '"abc-3"' });
         await store.uploads.save(done);
+        await store.uploads.save(upload('u3', { key: 'sessions/20260206_143053/recording.mp4' }));
         expect(await store.uploads.get('u1')).toEqual(upload('u1'));
         expect(await store.uploads.get('u2')).toEqual(done);
-        expect((await store.uploads.list()).map((u) => u.uploadId).sort()).toEqual(['u1', 'u2']);
+        const ids = async (key: string) => (await store.uploads.onKey(key)).map((u) => u.uploadId).sort();
+        expect(await ids('sessions/20260206_143052/recording.mp4')).toEqual(['u1', 'u2']);
+        expect(await ids('sessions/20260206_143053/recording.mp4')).toEqual(['u3']);
+        expect(await ids('sessions/20260206_143054/recording.mp4')).toEqual([]);
         await store.uploads.remove('u1');
         expect(await store.uploads.get('u1')).toBeNull();
-        expect((await store.uploads.list()).map((u) => u.uploadId)).toEqual(['u2']);
+        expect(await ids('sessions/20260206_143052/recording.mp4')).toEqual(['u2']);
       });
 
-      it('expires upload records with their TTL', async () => {
+      it('keeps a count and the oldest start of uploads in progress, and lists the stale ones oldest first', async () => {
+        const at = (s: number) => new Date(Date.UTC(2026, 1, 6, 14, 0, s));
+        expect(await store.uploads.summary()).toEqual({ count: 0 });
+        await store.uploads.save(upload('late', { startedAt: at(30) }));
+        await store.uploads.save(upload('early', { startedAt: at(10) }));
+        await store.uploads.save(upload('middle', { startedAt: at(20) }));
+        await store.uploads.save(upload('done', { startedAt: at(5), status: 'completed', completedAt: at(40) }));
+        expect(await store.uploads.summary()).toEqual({ count: 3, oldestStartedAt: at(10) });
+        const stale = async (before: Date, limit = 10) => (await store.uploads.inProgressBefore(before, limit)).map((u) => u.uploadId);
+        expect(await stale(at(25))).toEqual(['early', 'middle']);
+        expect(await stale(at(60), 2)).toEqual(['early', 'middle']);
+        expect(await stale(at(10))).toEqual([]);
+
+        // Completing and removing keep the count without a recount.
+        await store.uploads.save({ ...(await store.uploads.get('early'))!, status: 'completed', completedAt: at(50) });
+        await store.uploads.remove('middle');
+        expect(await store.uploads.summary()).toEqual({ count: 1, oldestStartedAt: at(30) });
+        expect(await stale(at(60))).toEqual(['late']);
+      });
+
+      it('expires upload records with their TTL, and their index entries with them', async () => {
         const s = await make({ uploadSeconds: 1 });
-        await s.uploads.save(upload('u1'));
-        await eventually(async () => (await s.uploads.list()).length === 0);
+        await s.uploads.save(upload('u1', { startedAt: new Date() }));
+        expect((await s.uploads.summary()).count).toBe(1);
+        await eventually(async () => (await s.uploads.get('u1')) === null);
+        expect(await s.uploads.onKey(upload('u1').key)).toEqual([]);
+        expect(await s.uploads.summary()).toEqual({ count: 0 });
+        expect(await s.uploads.inProgressBefore(new Date(Date.now() + 60_000), 10)).toEqual([]);
       });
 
       it('claims an object key for one owner, renews it for that owner, and lets only the owner release it', async () => {

@@ -14,6 +14,7 @@ import {
   UploadClient,
   type ListedParts,
   type SignedParts,
+  type StartAnswer,
 } from './upload-client';
 
 const KEY = 'sessions/20260206_143052/recording.mp4';
@@ -27,6 +28,24 @@ describe('chunked upload through the local driver', () => {
   };
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+
+  it('signs at most UPLOAD_URLS_PER_ANSWER parts in a start answer; the client signs the rest and the file arrives whole', async () => {
+    const { client, dataDir } = await start({ UPLOAD_URLS_PER_ANSWER: '2' });
+    const file = randomFile(25 * MiB + 123);
+    const raw = await client.call<StartAnswer>('POST', '/chunked-upload/start', {
+      timestamp: '20260206_143052',
+      fileType: 'video',
+      fileSize: file.length,
+    });
+    expect(raw.body).toMatchObject({ ok: true, totalParts: 3 });
+    expect(raw.body.presignedUrls.map((u) => u.partNumber)).toEqual([1, 2]);
+
+    const started = await client.signRest(raw.body);
+    expect(started.presignedUrls.map((u) => u.partNumber)).toEqual([1, 2, 3]);
+    const done = await client.complete(started, await client.putAll(started, file));
+    expect(done.status).toBe(200);
+    expect(sha256(readFileSync(path.join(dataDir, KEY)))).toBe(sha256(file));
   });
 
   it('uploads a 3-part file whole: presigned PUTs, complete, bytes equal, no working files listed', async () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import { TokenService } from '../../src/auth';
 import { testConfig } from '../../src/config';
@@ -29,16 +29,17 @@ describe('stale-upload sweep (local driver)', () => {
     const store = new MemoryStore(config.ttl);
     stores.push(store);
     const storage = new LocalStorage(dataDir);
+    const metrics = createMetrics();
     const uploads = createUploads({
       config,
       auth: { tokens: new TokenService(config.auth.jwtSecret, '1h'), adminApiKey: config.auth.adminApiKey },
       store,
       sessions: new SessionService(store, new LockService(store), { expiryMs: 60_000 }, new DomainEvents()),
       storage,
-      metrics: createMetrics(),
+      metrics,
       logger: pino({ level: 'silent' }),
     });
-    return { dataDir, store, storage, ...uploads };
+    return { dataDir, store, storage, metrics, ...uploads };
   }
 
   const startRequest = { timestamp: '20260206_143052', fileType: 'video' as const, fileSize: 15 * MiB };
@@ -54,6 +55,26 @@ describe('stale-upload sweep (local driver)', () => {
     expect(await store.uploads.get(old.uploadId)).toBeNull();
     expect(await store.uploads.get(young.uploadId)).not.toBeNull();
     expect(readdirSync(path.join(dataDir, '.multipart'))).toEqual([young.uploadId]);
+  });
+
+  it('sweeps stale uploads in batches, oldest first, and refreshes the gauges once per pass', async () => {
+    const { service, sweeper, store, metrics } = setup();
+    const timestamp = (i: number) => `20260206_14${String(Math.floor(i / 60)).padStart(2, '0')}${String(i % 60).padStart(2, '0')}`;
+    const started = [];
+    for (let i = 0; i < 250; i++)
+      started.push(await service.start({ ...startRequest, timestamp: timestamp(i) }, { deviceId: 'H1' }, 'http://x'));
+    for (const [i, s] of started.entries()) {
+      if (i === 249) continue; // one stays young
+      const record = (await store.uploads.get(s.uploadId))!;
+      await store.uploads.save({ ...record, startedAt: new Date(Date.now() - 25 * HOUR - i * 1000) });
+    }
+    const summaries = vi.spyOn(store.uploads, 'summary');
+
+    expect(await sweeper.sweep()).toEqual({ expired: 249, orphaned: 0 });
+    expect(summaries).toHaveBeenCalledTimes(1);
+    expect(await store.uploads.summary()).toMatchObject({ count: 1 });
+    const gauge = await metrics.registry.getSingleMetric('turing_uploads_in_progress')!.get();
+    expect(gauge.values[0]!.value).toBe(1);
   });
 
   it('aborts uploads storage holds without a record (store lost on restart), once they are old', async () => {

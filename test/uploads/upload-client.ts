@@ -65,7 +65,24 @@ export class UploadClient {
       ...extra,
     });
     if (res.status !== 200) throw new Error(`start failed: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
+    return this.signRest(res.body);
+  }
+
+  /** As a client must: a start answer signs at most UPLOAD_URLS_PER_ANSWER parts; sign-parts signs the others. */
+  async signRest(start: StartAnswer): Promise<StartAnswer> {
+    const signed = new Set(start.presignedUrls.map((u) => u.partNumber));
+    const missing = Array.from({ length: start.totalParts }, (_, i) => i + 1).filter((n) => !signed.has(n));
+    const presignedUrls = [...start.presignedUrls];
+    for (let i = 0; i < missing.length; i += 1000) {
+      const res = await this.call<SignedParts>('POST', '/chunked-upload/sign-parts', {
+        uploadId: start.uploadId,
+        s3Key: start.s3Key,
+        partNumbers: missing.slice(i, i + 1000),
+      });
+      if (res.status !== 200) throw new Error(`sign-parts failed: ${res.status} ${JSON.stringify(res.body)}`);
+      presignedUrls.push(...res.body.presignedUrls);
+    }
+    return { ...start, presignedUrls };
   }
 
   /** PUTs one part's bytes to its presigned URL, as a headset would. */

@@ -1,31 +1,9 @@
-import { EMPTY_DEVICE_STATUS } from '../types';
-import { ACTIVE_SESSION_STATUSES } from '../../domain/sessions';
-import type {
-  ActiveClaim,
-  AcquireResult,
-  DeviceSessionStatus,
-  SessionStatus,
-  SessionTransition,
-  TransitionResult,
-  DevicePatch,
-  DeviceRecord,
-  KeyClaim,
-  DeviceStore,
-  LockInfo,
-  LockStore,
-  SessionPage,
-  SessionQuery,
-  SessionRecord,
-  SessionStore,
-  Store,
-  StoreTtls,
-  UploadRecord,
-  UploadStore,
-} from '../types';
+import type { AcquireResult, DevicePatch, DeviceRecord, DeviceStore, LockInfo, LockStore, Store, StoreTtls } from '../types';
 import { ExpiringMap } from './expiring-map';
 import { MemoryLeaseStore } from './leases';
 import { MemoryQaResultStore } from './qa-results';
-import { decodeSessionCursor, encodeSessionCursor, sessionMatches } from '../session-cursor';
+import { MemoryUploadStore } from './uploads';
+import { MemorySessionStore } from './sessions';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -139,134 +117,6 @@ class MemoryLockStore implements LockStore {
 
   purgeExpired(): void {
     this.locks.purgeExpired();
-  }
-}
-
-class MemorySessionStore implements SessionStore {
-  private readonly sessions = new ExpiringMap<string, SessionRecord>();
-  /** Tablet ID -> its active session's ID. */
-  private readonly activeOf = new ExpiringMap<string, string>();
-
-  constructor(private readonly ttls: StoreTtls) {}
-
-  async claimActive(tabletId: string, sessionId: string): Promise<ActiveClaim> {
-    const current = this.activeOf.get(tabletId);
-    const status = current === undefined ? undefined : this.sessions.get(current)?.status;
-    if (current !== undefined && current !== sessionId && status && ACTIVE_SESSION_STATUSES.includes(status)) {
-      return { outcome: 'held', sessionId: current };
-    }
-    this.activeOf.set(tabletId, sessionId, this.ttls.sessionSeconds * 1000);
-    return { outcome: 'claimed' };
-  }
-
-  async releaseActive(tabletId: string, sessionId: string): Promise<void> {
-    if (this.activeOf.get(tabletId) === sessionId) this.activeOf.delete(tabletId);
-  }
-
-  async save(session: SessionRecord): Promise<void> {
-    this.sessions.set(session.sessionId, copy(session), this.ttls.sessionSeconds * 1000);
-  }
-
-  async get(sessionId: string): Promise<SessionRecord | null> {
-    const session = this.sessions.get(sessionId);
-    return session ? copy(session) : null;
-  }
-
-  async transition(sessionId: string, from: readonly SessionStatus[], change: SessionTransition): Promise<TransitionResult> {
-    const session = this.sessions.get(sessionId);
-    if (!session) return { outcome: 'not-found' };
-    if (!from.includes(session.status)) return { outcome: 'conflict', status: session.status };
-    const updated = { ...session, ...copy(change) };
-    for (const k of ['startedAt', 'endedAt', 'endReason'] as const) if (updated[k] === undefined) delete updated[k];
-    this.sessions.set(sessionId, updated, this.ttls.sessionSeconds * 1000);
-    return { outcome: 'done', session: copy(updated) };
-  }
-
-  async updateDeviceStatus(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Promise<SessionRecord | null> {
-    const session = this.sessions.get(sessionId);
-    if (!session) return null;
-    const current = session.deviceStatuses[deviceId] ?? EMPTY_DEVICE_STATUS;
-    const updated = { ...session, deviceStatuses: { ...session.deviceStatuses, [deviceId]: { ...current, ...copy(patch) } } };
-    this.sessions.set(sessionId, updated, this.ttls.sessionSeconds * 1000);
-    return copy(updated);
-  }
-
-  async list(query: SessionQuery): Promise<SessionPage> {
-    const after = query.cursor ? decodeSessionCursor(query.cursor) : undefined;
-    const ordered = [...this.sessions.values()]
-      .sort(newestFirst)
-      .filter((s) => !after || isBefore(s, after))
-      .filter((s) => sessionMatches(s, query));
-    const page = ordered.slice(0, query.limit).map(copy);
-    const last = page[page.length - 1];
-    return {
-      sessions: page,
-      nextCursor: ordered.length > query.limit && last ? encodeSessionCursor(last) : undefined,
-    };
-  }
-
-  async remove(sessionId: string): Promise<void> {
-    this.sessions.delete(sessionId);
-  }
-
-  purgeExpired(): void {
-    this.sessions.purgeExpired();
-    this.activeOf.purgeExpired();
-  }
-}
-
-/** Same order as a Redis sorted set read in reverse: score, then member bytes. */
-function newestFirst(a: SessionRecord, b: SessionRecord): number {
-  const byTime = b.createdAt.getTime() - a.createdAt.getTime();
-  if (byTime !== 0) return byTime;
-  return a.sessionId < b.sessionId ? 1 : a.sessionId > b.sessionId ? -1 : 0;
-}
-
-function isBefore(s: SessionRecord, cursor: { createdAt: number; sessionId: string }): boolean {
-  const t = s.createdAt.getTime();
-  return t < cursor.createdAt || (t === cursor.createdAt && s.sessionId < cursor.sessionId);
-}
-
-class MemoryUploadStore implements UploadStore {
-  private readonly uploads = new ExpiringMap<string, UploadRecord>();
-  /** Object key -> owner. */
-  private readonly claims = new ExpiringMap<string, string>();
-
-  constructor(private readonly ttls: StoreTtls) {}
-
-  async save(upload: UploadRecord): Promise<void> {
-    this.uploads.set(upload.uploadId, copy(upload), this.ttls.uploadSeconds * 1000);
-  }
-
-  async get(uploadId: string): Promise<UploadRecord | null> {
-    const upload = this.uploads.get(uploadId);
-    return upload ? copy(upload) : null;
-  }
-
-  async list(): Promise<UploadRecord[]> {
-    return [...this.uploads.values()].map(copy);
-  }
-
-  async remove(uploadId: string): Promise<void> {
-    this.uploads.delete(uploadId);
-  }
-
-  // No await between read and write: atomic in one process.
-  async claimKey(key: string, owner: string): Promise<KeyClaim> {
-    const holder = this.claims.get(key);
-    if (holder !== undefined && holder !== owner) return { outcome: 'held', owner: holder };
-    this.claims.set(key, owner, this.ttls.uploadSeconds * 1000);
-    return { outcome: holder === undefined ? 'claimed' : 'renewed' };
-  }
-
-  async releaseKey(key: string, owner: string): Promise<boolean> {
-    if (this.claims.get(key) !== owner) return false;
-    return this.claims.delete(key);
-  }
-
-  purgeExpired(): void {
-    this.uploads.purgeExpired();
-    this.claims.purgeExpired();
   }
 }
 

@@ -18,8 +18,14 @@ import { pruneIndex } from './prune-index';
 import { decodeDate, decodeJson, encodeDate, hsetArgs, isEmpty, pairsToFields, type Fields } from './codec';
 
 const sessionKey = (id: string) => `session:${id}`;
+/** Metadata (up to 100 KB) lives beside the hash, so walking the index never reads it. */
+const metadataKey = (id: string) => `session-meta:${id}`;
 /** Sorted set of session IDs scored by createdAt (ms): the listing index. */
 const INDEX_KEY = 'sessions:by_created';
+/** The same, per tablet (a validated device ID): active() and the quota read only the tablet's sessions. */
+const tabletIndex = (tabletId: string) => `sessions:tablet:${tabletId}`;
+/** Sessions in an active status, scored by createdAt: the gauge's count and the expiry job's list. */
+const ACTIVE_KEY = 'sessions:active';
 const SCAN_BATCH = 200;
 /** The tablet's active session ID: one pointer per tablet, set atomically. */
 const activeKey = (tabletId: string) => `tablet_active_session:${tabletId}`;
@@ -42,13 +48,17 @@ return 0`;
 /** Each device's status is its own hash field, so devices never overwrite each other. */
 const DEVICE_STATUS_FIELD = 'ds:';
 
-// Compare-and-set on the status field. ARGV: allowed statuses (comma-joined), TTL, then HSET pairs.
+// Compare-and-set on the status field. KEYS: hash, metadata, active index.
+// ARGV: allowed statuses (comma-joined), TTL, whether the new status is active ('1'/'0'), session ID, then HSET pairs.
+// No transition makes a finished session active again, so only leaving the active index needs doing here.
 const TRANSITION = `
 local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return {0} end
 if not string.find(',' .. ARGV[1] .. ',', ',' .. status .. ',', 1, true) then return {2, status} end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
 redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+if ARGV[3] == '0' then redis.call('ZREM', KEYS[3], ARGV[4]) end
 return {1, redis.call('HGETALL', KEYS[1])}`;
 
 // Merges a JSON patch into one device's status field. ARGV: field, patch, default.
@@ -70,7 +80,6 @@ function encode(s: SessionRecord): Record<string, string | undefined> {
     startedAt: s.startedAt && encodeDate(s.startedAt),
     endedAt: s.endedAt && encodeDate(s.endedAt),
     endReason: s.endReason,
-    metadata: s.metadata && JSON.stringify(s.metadata),
     ...Object.fromEntries(
       Object.entries(s.deviceStatuses).map(([deviceId, status]) => [DEVICE_STATUS_FIELD + deviceId, JSON.stringify(status)]),
     ),
@@ -101,6 +110,7 @@ function decode(f: Fields): SessionRecord | null {
     startedAt: decodeDate(f.startedAt),
     endedAt: decodeDate(f.endedAt),
     endReason: f.endReason || undefined,
+    // Sessions saved before metadata moved to its own key still carry it here.
     metadata: decodeJson<Record<string, unknown>>(f.metadata),
     deviceStatuses: decodeDeviceStatuses(f),
   };
@@ -148,25 +158,37 @@ export class RedisSessionStore implements SessionStore {
   async save(session: SessionRecord): Promise<void> {
     const key = sessionKey(session.sessionId);
     const oldest = Date.now() - this.ttls.sessionSeconds * 1000;
-    await this.redis
+    const score = session.createdAt.getTime();
+    const tx = this.redis
       .multi()
       .del(key)
       .hset(key, ...hsetArgs(encode(session)))
       .expire(key, this.ttls.sessionSeconds)
-      .zadd(INDEX_KEY, session.createdAt.getTime(), session.sessionId)
+      .zadd(INDEX_KEY, score, session.sessionId)
+      .zadd(tabletIndex(session.tabletId), score, session.sessionId)
+      .expire(tabletIndex(session.tabletId), this.ttls.sessionSeconds)
       // Index entries older than the session TTL point at expired hashes.
       .zremrangebyscore(INDEX_KEY, '-inf', `(${oldest}`)
-      .exec();
+      .zremrangebyscore(tabletIndex(session.tabletId), '-inf', `(${oldest}`);
+    if (session.metadata) tx.set(metadataKey(session.sessionId), JSON.stringify(session.metadata), 'EX', this.ttls.sessionSeconds);
+    else tx.del(metadataKey(session.sessionId));
+    if (ACTIVE_SESSION_STATUSES.includes(session.status)) tx.zadd(ACTIVE_KEY, score, session.sessionId);
+    else tx.zrem(ACTIVE_KEY, session.sessionId);
+    await tx.exec();
   }
 
   async transition(sessionId: string, from: readonly SessionStatus[], change: SessionTransition): Promise<TransitionResult> {
     const fields = encodeChange(change);
     const reply = (await this.redis.eval(
       TRANSITION,
-      1,
+      3,
       sessionKey(sessionId),
+      metadataKey(sessionId),
+      ACTIVE_KEY,
       from.join(','),
       String(this.ttls.sessionSeconds),
+      ACTIVE_SESSION_STATUSES.includes(change.status) ? '1' : '0',
+      sessionId,
       ...hsetArgs(fields),
     )) as [number, string[] | string];
     const [code, value] = reply;
@@ -175,7 +197,7 @@ export class RedisSessionStore implements SessionStore {
     const session = decode(pairsToFields(value as string[]));
     if (!session) return { outcome: 'not-found' };
     // Fields the transition cleared are stored empty; drop them from the record.
-    return { outcome: 'done', session: compact(session) };
+    return { outcome: 'done', session: (await this.withMetadata([compact(session)]))[0]! };
   }
 
   async updateDeviceStatus(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Promise<SessionRecord | null> {
@@ -188,19 +210,21 @@ export class RedisSessionStore implements SessionStore {
       JSON.stringify(EMPTY_DEVICE_STATUS),
     )) as string[] | null;
     const session = pairs ? decode(pairsToFields(pairs)) : null;
-    return session && compact(session);
+    return session && (await this.withMetadata([compact(session)]))[0]!;
   }
 
   async list(query: SessionQuery): Promise<SessionPage> {
     const after = query.cursor ? decodeSessionCursor(query.cursor) : undefined;
     const max = after ? String(after.createdAt) : '+inf';
+    // A tablet's sessions come from its own index, not a walk of everyone's.
+    const index = query.tabletId !== undefined ? tabletIndex(query.tabletId) : INDEX_KEY;
     const found: SessionRecord[] = [];
     let offset = 0;
     const expired: string[] = [];
     // Read the index in batches until one more match than the page is found,
     // so nextCursor is only given when another page really exists.
     for (;;) {
-      const ids = await this.redis.zrevrangebyscore(INDEX_KEY, max, '-inf', 'LIMIT', offset, SCAN_BATCH);
+      const ids = await this.redis.zrevrangebyscore(index, max, '-inf', 'LIMIT', offset, SCAN_BATCH);
       if (ids.length === 0) break;
       offset += ids.length;
       const { sessions, gone } = await this.getMany(ids);
@@ -212,19 +236,57 @@ export class RedisSessionStore implements SessionStore {
       if (found.length > query.limit || ids.length < SCAN_BATCH) break;
     }
     // Pruned after the walk so offsets stay valid during it.
-    await pruneIndex(this.redis, { key: INDEX_KEY, type: 'zset' }, sessionKey(''), expired);
-    const page = found.slice(0, query.limit);
+    await pruneIndex(this.redis, { key: index, type: 'zset' }, sessionKey(''), expired);
+    const page = await this.withMetadata(found.slice(0, query.limit));
     const last = page[page.length - 1];
     return { sessions: page, nextCursor: found.length > query.limit && last ? encodeSessionCursor(last) : undefined };
   }
 
+  async countActive(): Promise<number> {
+    return this.redis.zcard(ACTIVE_KEY);
+  }
+
+  async activeCreatedBefore(before: Date, limit: number): Promise<SessionRecord[]> {
+    const ids = await this.redis.zrangebyscore(ACTIVE_KEY, '-inf', `(${before.getTime()}`, 'LIMIT', 0, limit);
+    const { sessions, gone } = await this.getMany(ids);
+    await pruneIndex(this.redis, { key: ACTIVE_KEY, type: 'zset' }, sessionKey(''), gone);
+    return this.withMetadata(sessions.filter((s) => ACTIVE_SESSION_STATUSES.includes(s.status)));
+  }
+
+  async countForTablet(tabletId: string): Promise<number> {
+    const ids = await this.redis.zrange(tabletIndex(tabletId), 0, -1);
+    if (ids.length === 0) return 0;
+    // Only sessions that still exist count: a quota check must not be refused by expired ones.
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.exists(sessionKey(id));
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([err]) => err)?.[0];
+    if (failed) throw failed;
+    const gone = ids.filter((_, i) => replies[i]![1] === 0);
+    await pruneIndex(this.redis, { key: tabletIndex(tabletId), type: 'zset' }, sessionKey(''), gone);
+    return ids.length - gone.length;
+  }
+
   async remove(sessionId: string): Promise<void> {
-    await this.redis.multi().del(sessionKey(sessionId)).zrem(INDEX_KEY, sessionId).exec();
+    const tabletId = await this.redis.hget(sessionKey(sessionId), 'tabletId');
+    const tx = this.redis.multi().del(sessionKey(sessionId), metadataKey(sessionId)).zrem(INDEX_KEY, sessionId).zrem(ACTIVE_KEY, sessionId);
+    if (tabletId) tx.zrem(tabletIndex(tabletId), sessionId);
+    await tx.exec();
   }
 
   async get(sessionId: string): Promise<SessionRecord | null> {
     const { sessions } = await this.getMany([sessionId]);
-    return sessions[0] ?? null;
+    return sessions[0] ? (await this.withMetadata(sessions))[0]! : null;
+  }
+
+  /** Reads the metadata of the given sessions only (a page, one session), in one round trip. */
+  private async withMetadata(sessions: SessionRecord[]): Promise<SessionRecord[]> {
+    if (sessions.length === 0) return sessions;
+    const raws = await this.redis.mget(sessions.map((s) => metadataKey(s.sessionId)));
+    return sessions.map((s, i) => {
+      const metadata = decodeJson<Record<string, unknown>>(raws[i] ?? undefined);
+      return metadata ? { ...s, metadata } : s;
+    });
   }
 
   private async getMany(ids: string[]): Promise<{ sessions: SessionRecord[]; gone: string[] }> {

@@ -1,5 +1,5 @@
 import type Redis from 'ioredis';
-import type { KeyClaim, StoreTtls, UploadRecord, UploadStore } from '../types';
+import type { InProgressSummary, KeyClaim, StoreTtls, UploadRecord, UploadStore } from '../types';
 import { pruneIndex } from './prune-index';
 import { decodeDate, decodeJson } from './codec';
 
@@ -22,8 +22,23 @@ return {0, holder}`;
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
-/** Set of upload IDs for the stale-upload sweep; pruned on read. */
-const INDEX_KEY = 'uploads';
+
+/** Set of upload IDs on one object key; the key is server-derived (recordingKey), never client text. */
+const onKeyIndex = (key: string) => `uploads:key:${key}`;
+/** Sorted set of in-progress upload IDs scored by start time: the count, the oldest and the sweep's order. */
+const IN_PROGRESS = 'uploads:in-progress';
+
+// The in-progress count and the oldest start. Members whose record expired are
+// dropped from the front first (the sweep's reads prune the rest), so the oldest is a live one.
+// KEYS[1] the sorted set, KEYS[2] the prefixed record key stem. Returns { count, oldest score or '' }.
+const SUMMARY = `
+for _ = 1, 100 do
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if #first == 0 then return {0, ''} end
+  if redis.call('EXISTS', KEYS[2] .. first[1]) == 1 then return {redis.call('ZCARD', KEYS[1]), first[2]} end
+  redis.call('ZREM', KEYS[1], first[1])
+end
+return {redis.call('ZCARD', KEYS[1]), ''}`;
 
 type StoredUpload = Omit<UploadRecord, 'startedAt' | 'completedAt'> & { startedAt: string; completedAt?: string };
 
@@ -43,19 +58,45 @@ export class RedisUploadStore implements UploadStore {
   ) {}
 
   async save(upload: UploadRecord): Promise<void> {
-    await this.redis
+    const tx = this.redis
       .multi()
       .set(uploadKey(upload.uploadId), JSON.stringify(upload), 'EX', this.ttls.uploadSeconds)
-      .sadd(INDEX_KEY, upload.uploadId)
-      .exec();
+      .sadd(onKeyIndex(upload.key), upload.uploadId)
+      // The index lives as long as its newest record; older members are pruned on read.
+      .expire(onKeyIndex(upload.key), this.ttls.uploadSeconds);
+    if (upload.status === 'in-progress') tx.zadd(IN_PROGRESS, upload.startedAt.getTime(), upload.uploadId);
+    else tx.zrem(IN_PROGRESS, upload.uploadId);
+    await tx.exec();
   }
 
   async get(uploadId: string): Promise<UploadRecord | null> {
     return decode(await this.redis.get(uploadKey(uploadId)));
   }
 
-  async list(): Promise<UploadRecord[]> {
-    const ids = await this.redis.smembers(INDEX_KEY);
+  async onKey(key: string): Promise<UploadRecord[]> {
+    return this.read(await this.redis.smembers(onKeyIndex(key)), { key: onKeyIndex(key), type: 'set' });
+  }
+
+  async inProgressBefore(startedBefore: Date, limit: number): Promise<UploadRecord[]> {
+    const ids = await this.redis.zrangebyscore(IN_PROGRESS, '-inf', `(${startedBefore.getTime()}`, 'LIMIT', 0, limit);
+    const records = await this.read(ids, { key: IN_PROGRESS, type: 'zset' });
+    return records.filter((r) => r.status === 'in-progress');
+  }
+
+  async summary(): Promise<InProgressSummary> {
+    const [count, oldest] = (await this.redis.eval(SUMMARY, 2, IN_PROGRESS, uploadKey(''))) as [number, string];
+    return { count, ...(oldest ? { oldestStartedAt: new Date(Number(oldest)) } : {}) };
+  }
+
+  async remove(uploadId: string): Promise<void> {
+    const record = await this.get(uploadId);
+    const tx = this.redis.multi().del(uploadKey(uploadId)).zrem(IN_PROGRESS, uploadId);
+    if (record) tx.srem(onKeyIndex(record.key), uploadId);
+    await tx.exec();
+  }
+
+  /** The records of the given IDs; IDs whose record expired are pruned from the index they came from. */
+  private async read(ids: string[], index: { key: string; type: 'set' | 'zset' }): Promise<UploadRecord[]> {
     if (ids.length === 0) return [];
     const raws = await this.redis.mget(ids.map(uploadKey));
     const uploads: UploadRecord[] = [];
@@ -65,12 +106,8 @@ export class RedisUploadStore implements UploadStore {
       if (upload) uploads.push(upload);
       else gone.push(ids[i]!);
     });
-    await pruneIndex(this.redis, { key: INDEX_KEY, type: 'set' }, uploadKey(''), gone);
+    await pruneIndex(this.redis, index, uploadKey(''), gone);
     return uploads;
-  }
-
-  async remove(uploadId: string): Promise<void> {
-    await this.redis.multi().del(uploadKey(uploadId)).srem(INDEX_KEY, uploadId).exec();
   }
 
   async claimKey(key: string, owner: string): Promise<KeyClaim> {
