@@ -33,6 +33,7 @@ import { QaService } from './quality/qa-service';
 import { qaRoutes } from './quality/qa-routes';
 import { StorageStatsService } from './storage-stats/stats-service';
 import { storageStatsRoutes } from './storage-stats/stats-routes';
+import { startGaugeRefresh } from './storage-stats/gauge-refresh';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
 import { corsOptions, httpSecurity } from './hardening/http-security';
 import { limitConnectionsPerAddress, type ConnectionLimitOptions } from './hardening/connection-limit';
@@ -114,8 +115,10 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(authRoutes({ ...restAuth, requestsPerMinute: config.auth.tokenRequestsPerMinute }));
   app.use(fleetRoutes(restAuth, devices));
   app.use(sessionRoutes(restAuth, sessions, store));
-  app.use(qaRoutes(restAuth, new QaService({ storage, store, metrics, logger, config: config.quality })));
-  app.use(storageStatsRoutes(restAuth, new StorageStatsService({ storage, metrics, logger, config: config.storageStats })));
+  const qa = new QaService({ storage, store, metrics, logger, config: config.quality });
+  const storageStats = new StorageStatsService({ storage, metrics, logger, config: config.storageStats });
+  app.use(qaRoutes(restAuth, qa));
+  app.use(storageStatsRoutes(restAuth, storageStats));
   app.use(dashboardRoutes());
   app.use(notFound);
   app.use(errorHandler);
@@ -129,6 +132,13 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     logger,
     lease,
   ).start();
+  const gaugeRefresh = startGaugeRefresh({
+    qa,
+    stats: storageStats,
+    intervalMs: config.storageStats.refreshIntervalMs,
+    logger,
+    lease,
+  });
   // Several processes share broadcasts through Redis; one process keeps Socket.IO's in-memory adapter.
   const cluster: ClusterAdapter | undefined = config.redis.url
     ? createClusterAdapter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, mode: config.redis.adapter, logger })
@@ -197,6 +207,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     forced.unref();
     realtime.stop();
     uploadSweep.stop();
+    gaugeRefresh.stop();
     try {
       // io.close() disconnects every socket and closes the HTTP server.
       await new Promise<void>((resolve, reject) => {
