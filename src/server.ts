@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createServer } from './app';
 import { installProcessGuards } from './hardening/process-guards';
+import { withSupportedAdapter } from './realtime/redis-version';
 
 /**
  * The composition root and the only place that reads the environment or
@@ -36,8 +37,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const { config, generatedSecrets } = loaded;
-  const logger = createLogger(config);
+  const { generatedSecrets } = loaded;
+  const logger = createLogger(loaded.config);
   installProcessGuards(process, logger);
 
   if (generatedSecrets.length > 0) {
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     );
   }
 
+  const config = await withSupportedAdapter(loaded.config, logger);
   const server = createServer(config, { logger });
   const address = await server.listen();
   logger.info(
