@@ -5,6 +5,7 @@ import { createLogger } from './logger';
 import { createServer } from './app';
 import { installProcessGuards } from './hardening/process-guards';
 import { withSupportedAdapter } from './realtime/redis-version';
+import { devSecretsNotice, keepDevSecrets } from './dev-secrets';
 
 /**
  * The composition root and the only place that reads the environment or
@@ -38,18 +39,20 @@ async function main(): Promise<void> {
     throw err;
   }
   const { generatedSecrets } = loaded;
+  if (generatedSecrets.length > 0) {
+    // Generated secrets exist in development only (production refuses to start without them).
+    let outcome: Parameters<typeof devSecretsNotice>[1];
+    try {
+      const kept = keepDevSecrets(loaded.config.storage.dataDir, generatedSecrets);
+      loaded = loadConfig({ ...process.env, ...kept.values }, packageVersion());
+      outcome = { kept };
+    } catch (err) {
+      outcome = { error: (err as Error).message };
+    }
+    process.stderr.write(devSecretsNotice(generatedSecrets, outcome));
+  }
   const logger = createLogger(loaded.config);
   installProcessGuards(process, logger);
-
-  if (generatedSecrets.length > 0) {
-    // Printed once, to the terminal, not the log: these are live credentials.
-    process.stderr.write(
-      `\nWARNING: no ${generatedSecrets.map((s) => s.name).join(' or ')} configured; generated for this run only` +
-        ' (development). Tokens stop working when the server restarts. Set them in .env for anything real.\n' +
-        generatedSecrets.map((s) => `    ${s.name}=${s.value}\n`).join('') +
-        '\n',
-    );
-  }
 
   const config = await withSupportedAdapter(loaded.config, logger);
   const server = createServer(config, { logger });
