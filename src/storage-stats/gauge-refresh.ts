@@ -24,7 +24,7 @@ export function startGaugeRefresh({ qa, stats, intervalMs, logger, lease }: Gaug
     'gauge-refresh',
     intervalMs,
     async () => {
-      const [qaRun, statsRun] = await Promise.allSettled([qa.all(), stats.get(true)]);
+      const [qaRun, statsRun] = await Promise.allSettled([qa.all(), stats.refreshGauges()]);
       if (qaRun.status === 'rejected') log.warn({ err: (qaRun.reason as Error)?.message }, 'QA gauges not refreshed; will retry');
       if (statsRun.status === 'rejected')
         log.warn({ err: (statsRun.reason as Error)?.message }, 'storage gauges not refreshed; will retry');
