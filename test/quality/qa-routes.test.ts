@@ -183,7 +183,7 @@ describe('QA metrics access and failures', () => {
     const bearer = (type: 'headset' | 'tablet' | 'dashboard') => ({ authorization: `Bearer ${tokens.sign(`${type}-1`, type)}` });
     expect((await get(server, '/api/qa-metrics', {})).status).toBe(401);
     expect((await get(server, '/api/qa-metrics', { 'x-api-key': 'wrong-key-wrong-key-wrong-key' })).status).toBe(401);
-    expect((await get(server, '/api/qa-metrics', bearer('headset'))).status).toBe(401);
+    expect((await get(server, '/api/qa-metrics', bearer('headset'))).status).toBe(403);
     expect((await get(server, '/api/qa-metrics', bearer('dashboard'))).status).toBe(200);
     expect((await get(server, `/api/qa-metrics/${sessionOf(0)}`, bearer('tablet'))).status).toBe(200);
   });
