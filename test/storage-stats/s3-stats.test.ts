@@ -57,7 +57,10 @@ const ADMIN = { 'x-api-key': config.auth.adminApiKey };
 async function stats(server: CaptureServer, query = ''): Promise<S3Stats> {
   const res = await fetch(`${server.url()}/api/s3-stats${query}`, { headers: ADMIN });
   expect(res.status).toBe(200);
-  return (await res.json()) as S3Stats;
+  const body = (await res.json()) as S3Stats & { ok: boolean };
+  // Like every other route.
+  expect(body.ok).toBe(true);
+  return body;
 }
 
 function expectWholeBucket(s: S3Stats): void {
