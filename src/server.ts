@@ -26,6 +26,16 @@ function loadEnvFile(): void {
   if (existsSync(file)) process.loadEnvFile(file);
 }
 
+/** What to do about a port that cannot be listened on; undefined for other failures. */
+function listenProblem(err: unknown, host: string, port: number): string | undefined {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'EADDRINUSE')
+    return `port ${port} on ${host} is already in use (another capture-backend?); stop that process or set PORT to a free port`;
+  if (code === 'EACCES') return `no permission to listen on port ${port} on ${host}; use a port above 1023 in PORT`;
+  if (code === 'EADDRNOTAVAIL') return `HOST ${host} is not an address of this machine; set HOST (0.0.0.0 listens on all)`;
+  return undefined;
+}
+
 async function main(): Promise<void> {
   loadEnvFile();
   let loaded;
@@ -56,7 +66,16 @@ async function main(): Promise<void> {
 
   const config = await withSupportedAdapter(loaded.config, logger);
   const server = createServer(config, { logger });
-  const address = await server.listen();
+  let address;
+  try {
+    address = await server.listen();
+  } catch (err) {
+    const problem = listenProblem(err, config.server.host, config.server.port);
+    if (!problem) throw err;
+    // One line a person can act on, not a stack trace.
+    process.stderr.write(`capture-backend: ${problem}\n`);
+    process.exit(1);
+  }
   logger.info(
     {
       port: address.port,

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/redis-server';
 import { runServer as run, waitFor } from '../helpers/child-server';
@@ -51,5 +52,25 @@ describe('entry point', () => {
     const server = run({ PORT: 'abc' });
     expect(await server.exited).toBe(1);
     expect(server.output()).toContain('PORT: expected a number (got "abc")');
+  });
+
+  it('says in one line that the port is taken and names PORT, without a stack trace', async () => {
+    const port = await freePort();
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+    try {
+      const server = run({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'capture-port-')) });
+      expect(await server.exited).toBe(1);
+      const line = server
+        .output()
+        .split('\n')
+        .find((l) => l.startsWith('capture-backend:'));
+      expect(line).toBe(
+        `capture-backend: port ${port} on 127.0.0.1 is already in use (another capture-backend?); stop that process or set PORT to a free port`,
+      );
+      expect(server.output()).not.toMatch(/^\s+at /m);
+    } finally {
+      squatter.close();
+    }
   });
 });
