@@ -113,7 +113,10 @@ describe('health when a dependency is down', () => {
       await own.kill();
       const down = await fetch(`${server.url()}/health`);
       expect(down.status).toBe(503);
-      expect(await down.json()).toMatchObject({ ok: false, store: { kind: 'redis', reachable: false } });
+      expect(await down.json()).toMatchObject({
+        ok: false,
+        store: { kind: 'redis', reachable: false, error: `cannot connect to Redis at 127.0.0.1:${new URL(own.url).port}; check REDIS_URL` },
+      });
       await own.start();
       const deadline = Date.now() + 10_000;
       let status = 0;
