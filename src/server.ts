@@ -6,6 +6,7 @@ import { createServer } from './app';
 import { installProcessGuards } from './hardening/process-guards';
 import { withSupportedAdapter } from './realtime/redis-version';
 import { devSecretsNotice, keepDevSecrets } from './dev-secrets';
+import { checkStorageAtStart } from './storage/start-check';
 
 /**
  * The composition root and the only place that reads the environment or
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
 
   const config = await withSupportedAdapter(loaded.config, logger);
   const server = createServer(config, { logger });
+  await checkStorageAtStart(server.storage, logger);
   let address;
   try {
     address = await server.listen();

@@ -73,4 +73,24 @@ describe('entry point', () => {
       squatter.close();
     }
   });
+
+  it('warns at start, saying what to fix, when DATA_DIR cannot be written, and still serves', async () => {
+    const port = await freePort();
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'capture-nodir-')), 'a-file');
+    writeFileSync(file, '');
+    const dataDir = path.join(file, 'data');
+    const server = run({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir });
+    try {
+      await waitFor(`http://127.0.0.1:${port}/test`);
+      // The log goes through a pretty-printing worker in development, so it may trail the answer.
+      await server.waitForOutput(`recordings cannot be stored until DATA_DIR (${dataDir}) is a writable directory`);
+      // The development secrets cannot be kept there either, and the server says so.
+      expect(server.output()).toContain('cannot be kept in DATA_DIR');
+      const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+      expect(health).toMatchObject({ ok: false, status: 'degraded' });
+    } finally {
+      server.child.kill('SIGKILL');
+      await server.exited;
+    }
+  });
 });
