@@ -33,6 +33,7 @@ import { QaService } from './quality/qa-service';
 import { qaRoutes } from './quality/qa-routes';
 import { StorageStatsService } from './storage-stats/stats-service';
 import { storageStatsRoutes } from './storage-stats/stats-routes';
+import { startGaugeRefresh } from './storage-stats/gauge-refresh';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
 import { apiDocumentRoutes } from './http/api-document-routes';
 import { corsOptions, httpSecurity } from './hardening/http-security';
@@ -123,8 +124,10 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(authRoutes({ ...restAuth, requestsPerMinute: config.auth.tokenRequestsPerMinute, jsonLimit: JSON_BODY_LIMIT }));
   app.use(fleetRoutes(restAuth, devices));
   app.use(sessionRoutes(restAuth, sessions, store));
-  app.use(qaRoutes(restAuth, new QaService({ storage, store, metrics, logger, config: config.quality })));
-  app.use(storageStatsRoutes(restAuth, new StorageStatsService({ storage, metrics, logger, config: config.storageStats })));
+  const qa = new QaService({ storage, store, metrics, logger, config: config.quality });
+  const storageStats = new StorageStatsService({ storage, metrics, logger, config: config.storageStats });
+  app.use(qaRoutes(restAuth, qa));
+  app.use(storageStatsRoutes(restAuth, storageStats));
   app.use(apiDocumentRoutes(config.version));
   app.use(dashboardRoutes());
   app.use(notFound);
@@ -140,6 +143,13 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     logger,
     lease,
   ).start();
+  const gaugeRefresh = startGaugeRefresh({
+    qa,
+    stats: storageStats,
+    intervalMs: config.storageStats.refreshIntervalMs,
+    logger,
+    lease,
+  });
   // Several processes share broadcasts through Redis; one process keeps Socket.IO's in-memory adapter.
   const cluster: ClusterAdapter | undefined = config.redis.url
     ? createClusterAdapter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, mode: config.redis.adapter, logger })
@@ -209,6 +219,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     forced.unref();
     realtime.stop();
     uploadSweep.stop();
+    gaugeRefresh.stop();
     try {
       // io.close() disconnects every socket and closes the HTTP server.
       await new Promise<void>((resolve, reject) => {

@@ -124,6 +124,8 @@ const envSchema = z.object({
   QA_MAX_COMPRESSION_RATIO: int(2, 10_000).default(50),
   QA_CACHE_TTL_SECONDS: int(1).default(30 * 24 * 3600),
   S3_STATS_CACHE_SECONDS: int(0).default(300),
+  // How often one process of the cluster recomputes the QA and storage gauges for Prometheus.
+  STATS_REFRESH_INTERVAL_MS: int(1000, 24 * 3600 * 1000).default(5 * 60 * 1000),
   S3_PRICE_STANDARD_GB_MONTH: optionalDecimal(0, 1000),
   S3_PRICE_INTELLIGENT_TIERING_GB_MONTH: optionalDecimal(0, 1000),
   S3_PRICE_DEEP_ARCHIVE_GB_MONTH: optionalDecimal(0, 1000),
@@ -201,6 +203,8 @@ export interface Config {
   };
   storageStats: {
     cacheSeconds: number;
+    /** How often the QA and storage gauges are recomputed on the server (one process of the cluster). */
+    refreshIntervalMs: number;
     /** Region whose published prices are the defaults. */
     region: string;
     /** USD per GB-month overrides; unset ones come from the region's published rates. */
@@ -346,6 +350,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
     },
     storageStats: {
       cacheSeconds: e.S3_STATS_CACHE_SECONDS,
+      refreshIntervalMs: e.STATS_REFRESH_INTERVAL_MS,
       region: e.AWS_REGION,
       prices: {
         standard: e.S3_PRICE_STANDARD_GB_MONTH,

@@ -4,6 +4,9 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { createServer } from './app';
 import { installProcessGuards } from './hardening/process-guards';
+import { withSupportedAdapter } from './realtime/redis-version';
+import { devSecretsNotice, keepDevSecrets } from './dev-secrets';
+import { checkStorageAtStart } from './storage/start-check';
 
 /**
  * The composition root and the only place that reads the environment or
@@ -24,6 +27,16 @@ function loadEnvFile(): void {
   if (existsSync(file)) process.loadEnvFile(file);
 }
 
+/** What to do about a port that cannot be listened on; undefined for other failures. */
+function listenProblem(err: unknown, host: string, port: number): string | undefined {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'EADDRINUSE')
+    return `port ${port} on ${host} is already in use (another capture-backend?); stop that process or set PORT to a free port`;
+  if (code === 'EACCES') return `no permission to listen on port ${port} on ${host}; use a port above 1023 in PORT`;
+  if (code === 'EADDRNOTAVAIL') return `HOST ${host} is not an address of this machine; set HOST (0.0.0.0 listens on all)`;
+  return undefined;
+}
+
 async function main(): Promise<void> {
   loadEnvFile();
   let loaded;
@@ -36,22 +49,35 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const { config, generatedSecrets } = loaded;
-  const logger = createLogger(config);
+  const { generatedSecrets } = loaded;
+  if (generatedSecrets.length > 0) {
+    // Generated secrets exist in development only (production refuses to start without them).
+    let outcome: Parameters<typeof devSecretsNotice>[1];
+    try {
+      const kept = keepDevSecrets(loaded.config.storage.dataDir, generatedSecrets);
+      loaded = loadConfig({ ...process.env, ...kept.values }, packageVersion());
+      outcome = { kept };
+    } catch (err) {
+      outcome = { error: (err as Error).message };
+    }
+    process.stderr.write(devSecretsNotice(generatedSecrets, outcome));
+  }
+  const logger = createLogger(loaded.config);
   installProcessGuards(process, logger);
 
-  if (generatedSecrets.length > 0) {
-    // Printed once, to the terminal, not the log: these are live credentials.
-    process.stderr.write(
-      `\nWARNING: no ${generatedSecrets.map((s) => s.name).join(' or ')} configured; generated for this run only` +
-        ' (development). Tokens stop working when the server restarts. Set them in .env for anything real.\n' +
-        generatedSecrets.map((s) => `    ${s.name}=${s.value}\n`).join('') +
-        '\n',
-    );
-  }
-
+  const config = await withSupportedAdapter(loaded.config, logger);
   const server = createServer(config, { logger });
-  const address = await server.listen();
+  await checkStorageAtStart(server.storage, logger);
+  let address;
+  try {
+    address = await server.listen();
+  } catch (err) {
+    const problem = listenProblem(err, config.server.host, config.server.port);
+    if (!problem) throw err;
+    // One line a person can act on, not a stack trace.
+    process.stderr.write(`capture-backend: ${problem}\n`);
+    process.exit(1);
+  }
   logger.info(
     {
       port: address.port,

@@ -1,6 +1,7 @@
 import { FrameBank } from './jpeg';
 import { SimulatedHeadset } from './headset';
 import { adminTokenMinter, type MintToken } from './http';
+import { DeviceToken } from './device-token';
 import { FleetStats } from './stats';
 import { SimulatedTablet } from './tablet';
 import { TimestampAllocator } from './timestamps';
@@ -119,10 +120,11 @@ export class SimulatedFleet {
   }
 
   /** A device's token; undefined once the fleet is stopping (a stop during a rate-limit wait is not an error). */
-  private async token(deviceId: string, type: 'headset' | 'tablet'): Promise<string | undefined> {
+  private async token(deviceId: string, type: 'headset' | 'tablet'): Promise<DeviceToken | undefined> {
     if (this.abort.signal.aborted) return undefined;
     try {
-      const token = await this.mint(deviceId, type);
+      const mint = () => this.mint(deviceId, type);
+      const token = new DeviceToken(await mint(), mint);
       return this.abort.signal.aborted ? undefined : token;
     } catch (err) {
       if (this.abort.signal.aborted) return undefined;

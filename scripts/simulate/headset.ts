@@ -3,6 +3,7 @@ import type { FrameBank } from './jpeg';
 import { Random } from './random';
 import { ask, connectDevice, connected, type DeviceSocket } from './socket';
 import type { FleetStats } from './stats';
+import type { DeviceToken } from './device-token';
 import { TelemetryDrift } from './telemetry';
 import type { TimestampAllocator } from './timestamps';
 import { bufferSource, chunkedUpload, mp4Source } from './upload';
@@ -13,7 +14,8 @@ export const CAPTURE_FPS = 30;
 export interface HeadsetOptions {
   baseUrl: string;
   deviceId: string;
-  token: string;
+  /** Replaced by a fresh one when the server refuses it (a restart with new secrets). */
+  token: DeviceToken;
   /** Position in the fleet: picks the frame colour and the app version. */
   index: number;
   /** Preview frames per second; 0 sends none. */
@@ -66,7 +68,7 @@ export class SimulatedHeadset {
 
   /** Connects and identifies; resolves once the server accepted the identity. */
   async start(): Promise<void> {
-    const socket = connectDevice(this.options.baseUrl, this.options.token);
+    const socket = connectDevice(this.options.baseUrl, this.options.token, (m) => this.options.stats.error(`${this.deviceId}: ${m}`));
     this.socket = socket;
     const { stats } = this.options;
     socket.on('connect', () => {
@@ -152,7 +154,7 @@ export class SimulatedHeadset {
       appVersion: '2.4.0',
       seed: capture.startedAt.getTime(),
     });
-    const credential = { token };
+    const credential = { token: token.value };
     await chunkedUpload(baseUrl, credential, {
       ...common,
       fileType: 'video',

@@ -7,4 +7,5 @@ export { FrameBank, renderFrame } from './jpeg';
 export { buildNpz, type NpzOptions } from './npz';
 export { chunkedUpload, mp4Source, bufferSource } from './upload';
 export { adminTokenMinter, type MintToken } from './http';
+export { DeviceToken } from './device-token';
 export { TimestampAllocator, sessionTimestamp } from './timestamps';

@@ -1,5 +1,6 @@
 import { ask, connectDevice, connected, pause, type DeviceSocket } from './socket';
 import type { FleetStats } from './stats';
+import type { DeviceToken } from './device-token';
 
 /** How long the first session waits for all of the tablet's headsets to come online. */
 const FIRST_SESSION_WAIT_MS = 15_000;
@@ -7,7 +8,8 @@ const FIRST_SESSION_WAIT_MS = 15_000;
 export interface TabletOptions {
   baseUrl: string;
   deviceId: string;
-  token: string;
+  /** Replaced by a fresh one when the server refuses it (a restart with new secrets). */
+  token: DeviceToken;
   /** The headsets this tablet locks and records; other tablets get the rest. */
   headsetIds: readonly string[];
   /** Recording time per session, split in two by a short pause. */
@@ -36,7 +38,7 @@ export class SimulatedTablet {
   }
 
   async start(): Promise<void> {
-    const socket = connectDevice(this.options.baseUrl, this.options.token);
+    const socket = connectDevice(this.options.baseUrl, this.options.token, (m) => this.options.stats.error(`${this.deviceId}: ${m}`));
     this.socket = socket;
     const { stats } = this.options;
     socket.on('connect', () => stats.tabletsOnline++);

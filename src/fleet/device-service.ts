@@ -27,7 +27,11 @@ export class DeviceService {
     return this.options.staleMs;
   }
 
-  /** Registers a headset connection; a reconnect keeps the device's recording flag and session. */
+  /**
+   * Registers a headset connection. A reconnect keeps the device's session but not its
+   * recording flag: the headset reports that again (state event or telemetry), and until
+   * it does, a flag from before the drop would count a headset that may have stopped.
+   */
   async identify(deviceId: string, connectionId: string): Promise<DeviceRecord> {
     const existing = await this.store.devices.get(deviceId);
     const at = new Date(this.now());
@@ -37,7 +41,7 @@ export class DeviceService {
       isOnline: true,
       lastSeen: at,
       connectionTime: at,
-      isRecording: existing?.isRecording ?? false,
+      isRecording: false,
       ...(existing?.activeSessionId ? { activeSessionId: existing.activeSessionId } : {}),
     };
     await this.store.devices.save(record);
@@ -49,10 +53,22 @@ export class DeviceService {
     return (await this.store.devices.get(deviceId)) !== null;
   }
 
-  /** Caches telemetry and marks the device seen; null when the device is not registered. */
+  /**
+   * Caches telemetry and marks the device seen; null when the device is not registered.
+   * A recording flag in the telemetry is the latest report, so it replaces the stored one.
+   */
   async recordTelemetry(telemetry: DeviceTelemetry): Promise<DeviceSnapshot | null> {
-    const record = await this.store.devices.update(telemetry.deviceId, { lastSeen: new Date(this.now()), isOnline: true });
+    const reported = telemetry.isRecording;
+    const before = reported === undefined ? null : await this.store.devices.get(telemetry.deviceId);
+    const record = await this.store.devices.update(telemetry.deviceId, {
+      lastSeen: new Date(this.now()),
+      isOnline: true,
+      ...(reported === undefined ? {} : { isRecording: reported }),
+    });
     if (!record) return null;
+    if (before && reported !== undefined && before.isRecording !== reported) {
+      await this.events.publish('device.recording-changed', { deviceId: record.deviceId, isRecording: reported });
+    }
     await this.store.devices.saveTelemetry(telemetry.deviceId, telemetry);
     const lock = await this.store.locks.get(telemetry.deviceId);
     await this.events.publish('device.telemetry', {

@@ -15,8 +15,9 @@ export function presenceOf(record: DeviceRecord, now: number, staleMs: number): 
   return now - record.lastSeen.getTime() > staleMs ? 'stale' : 'online';
 }
 
+/** The stored flag is the latest report (state event or telemetry); an offline device records nothing. */
 export function isRecording(s: DeviceSnapshot): boolean {
-  return s.record.isRecording || s.telemetry?.isRecording === true;
+  return s.record.isOnline && s.record.isRecording;
 }
 
 export function deviceStateView(s: DeviceSnapshot, now: number, staleMs: number): DeviceStateView {

@@ -4,6 +4,7 @@ import type { Metrics } from '../metrics';
 import type { Store } from '../state';
 import type { ObjectStorage } from '../storage';
 import { secretsEqual } from '../auth';
+import { storageFix } from '../storage/start-check';
 
 export interface HealthDeps {
   config: Config;
@@ -40,12 +41,21 @@ export function healthRoutes({ config, store, storage, metrics, startedAt }: Hea
 
   router.get('/health', async (_req, res) => {
     const [storeHealth, storageHealth] = await Promise.all([probe(() => store.ping()), probe(() => storage.ping())]);
+    // Without the store nothing works (503); without storage the live side still does, so the
+    // process stays in rotation (200) but says it is degraded, and why, instead of ok: true.
+    const status = !storeHealth.reachable ? 'down' : !storageHealth.reachable ? 'degraded' : 'ok';
     res.status(storeHealth.reachable ? 200 : 503).json({
-      ok: storeHealth.reachable,
+      ok: status === 'ok',
+      status,
       version: config.version,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       store: { kind: store.kind, ...storeHealth },
-      storage: { kind: storage.kind, location: storage.location, ...storageHealth },
+      storage: {
+        kind: storage.kind,
+        location: storage.location,
+        ...storageHealth,
+        ...(storageHealth.reachable ? {} : { fix: storageFix(storage) }),
+      },
     });
   });
 

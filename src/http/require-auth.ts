@@ -18,11 +18,21 @@ export function callerOf(res: Response): Caller {
   return caller;
 }
 
+/** Who may call, in words: "the admin API key (x-api-key header) or a dashboard or tablet token". */
+function whoMay(deviceTypes: readonly DeviceType[]): string {
+  const key = 'the admin API key (x-api-key header)';
+  if (deviceTypes.length === 0) return key;
+  const types = deviceTypes.length === 1 ? deviceTypes[0] : `${deviceTypes.slice(0, -1).join(', ')} or ${deviceTypes.at(-1)}`;
+  return `${key} or a ${types} token (Authorization: Bearer)`;
+}
+
 /**
  * Admits the admin API key (x-api-key) or a device JWT (Authorization: Bearer)
- * whose deviceType is one of `deviceTypes`; anything else is a 401.
+ * whose deviceType is one of `deviceTypes`. No credential or a refused one is
+ * a 401; a valid token of another role is a 403 naming who may call.
  */
 export function requireAuth({ tokens, adminApiKey }: RestAuthDeps, deviceTypes: readonly DeviceType[]) {
+  const allowed = whoMay(deviceTypes);
   return (req: Request, res: Response, next: NextFunction) => {
     const apiKey = req.headers['x-api-key'];
     if (typeof apiKey === 'string' && apiKey.length > 0) {
@@ -32,12 +42,12 @@ export function requireAuth({ tokens, adminApiKey }: RestAuthDeps, deviceTypes: 
     }
     const header = req.headers.authorization;
     if (!header || !header.startsWith('Bearer ')) {
-      return next(new DomainError('unauthenticated', `authentication required: x-api-key or a Bearer token of a ${deviceTypes.join('/')}`));
+      return next(new DomainError('unauthenticated', `authentication required: ${allowed}`));
     }
     try {
       const auth = tokens.verify(header.slice('Bearer '.length).trim());
       if (!deviceTypes.includes(auth.deviceType)) {
-        return next(new DomainError('unauthenticated', `a ${auth.deviceType} token cannot use this endpoint`));
+        return next(new DomainError('role', `a ${auth.deviceType} token cannot use this endpoint; it needs ${allowed}`));
       }
       res.locals.caller = { kind: 'device', deviceId: auth.deviceId, deviceType: auth.deviceType } satisfies Caller;
       return next();

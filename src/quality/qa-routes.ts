@@ -22,7 +22,7 @@ export function qaRoutes(auth: RestAuthDeps, qa: QaService): Router {
 
   router.get('/api/qa-metrics', allowed, async (req, res) => {
     if (!noQuery.safeParse(req.query).success) throw new DomainError('invalid', 'this endpoint takes no query parameters');
-    res.json(await orUnavailable('recordings storage', () => qa.all()));
+    res.json({ ok: true, ...(await orUnavailable('recordings storage', () => qa.all())) });
   });
 
   router.get('/api/qa-metrics/:sessionId', allowed, async (req, res) => {
@@ -31,7 +31,7 @@ export function qaRoutes(auth: RestAuthDeps, qa: QaService): Router {
     if (!folder.success) throw new DomainError('invalid', folder.error.issues[0]!.message);
     const session = await orUnavailable('recordings storage', () => qa.one(folder.data));
     if (session === null) throw new DomainError('not_found', `no recordings for session ${folder.data}`);
-    res.json(session);
+    res.json({ ok: true, ...session });
   });
   return router;
 }

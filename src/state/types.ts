@@ -35,6 +35,7 @@ export interface DeviceStore {
   /**
    * Marks the device offline, but only while `socketId` is still its socket:
    * a disconnect that arrives after the headset reconnected elsewhere changes nothing.
+   * An offline device records nothing, so this clears its recording flag too.
    */
   markOffline(deviceId: string, socketId: string, at: Date): Promise<boolean>;
   remove(deviceId: string): Promise<void>;

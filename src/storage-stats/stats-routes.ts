@@ -21,7 +21,7 @@ export function storageStatsRoutes(auth: RestAuthDeps, stats: StorageStatsServic
       throw new DomainError('invalid', 'invalid query: only refresh=true|false is accepted', {
         details: z.flattenError(query.error).fieldErrors,
       });
-    res.json(await orUnavailable('recordings storage', () => stats.get(query.data.refresh === 'true')));
+    res.json({ ok: true, ...(await orUnavailable('recordings storage', () => stats.get(query.data.refresh === 'true'))) });
   });
   return router;
 }

@@ -45,6 +45,15 @@ export class StorageStatsService {
     return this.running;
   }
 
+  /**
+   * Lists the bucket for the gauges only (the server's periodic refresh). The
+   * answer cache is left alone, so a refresh before an upload cannot make
+   * /api/s3-stats answer an older listing than it would have.
+   */
+  async refreshGauges(): Promise<void> {
+    this.gauges.report(await computeS3Stats(this.deps.storage.listObjects(), this.prices));
+  }
+
   private async compute(): Promise<S3Stats> {
     const stats = await computeS3Stats(this.deps.storage.listObjects(), this.prices);
     this.cached = { stats, at: Date.now() };

@@ -36,7 +36,9 @@ export class S3Storage implements ObjectStorage {
       region: options.region,
       endpoint: options.endpoint,
       forcePathStyle: options.forcePathStyle,
-      credentials: options.credentials,
+      // A copy: the SDK writes bookkeeping onto the credentials object it is given, and the
+      // configuration is deep-frozen, so handing it Config's object makes every call throw.
+      credentials: options.credentials ? { ...options.credentials } : undefined,
       // Presigned part URLs cannot carry a checksum of bytes the server never sees,
       // and S3-compatible stores (s3rver, older MinIO) reject the SDK's default ones.
       requestChecksumCalculation: 'WHEN_REQUIRED',

@@ -84,6 +84,7 @@ describe('loadConfig', () => {
     ['LOCK_GRACE_MS', '-5', /^LOCK_GRACE_MS: expected at least 0/],
     ['NODE_ENV', 'staging', /^NODE_ENV: /],
     ['JWT_SECRET', 'short', /^JWT_SECRET: expected at least 32 characters$/],
+    ['STATS_REFRESH_INTERVAL_MS', '10', /^STATS_REFRESH_INTERVAL_MS: expected at least 1000/],
   ])('names the variable when %s=%s is malformed', (name, value, pattern) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

@@ -215,6 +215,23 @@ describe('dashboard page', () => {
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 
+  it('says what to do when the server stops accepting the credential (a restart with new secrets)', async () => {
+    await page.route('**/api/fleet/summary', (route) =>
+      route.fulfill({ status: 401, contentType: 'application/json', body: '{"ok":false,"error":"invalid API key or token"}' }),
+    );
+    await page.waitForSelector('#sign-in', { state: 'visible', timeout: 15_000 });
+    const message = await page.textContent('#sign-in-error');
+    expect(message).toContain('The server refused the saved credential');
+    expect(message).toContain('restarted with a different ADMIN_API_KEY or JWT_SECRET');
+    expect(message).toContain('DATA_DIR/.dev-secrets.json');
+    await page.unroute('**/api/fleet/summary');
+    // The browser logs the 401 itself; that one is expected.
+    problems.splice(0);
+    await page.fill('#credential', ADMIN_KEY);
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForSelector('#connection:has-text("live")');
+  });
+
   it('signs out, forgetting the credential', async () => {
     await page.click('#sign-out');
     await page.waitForSelector('#sign-in', { state: 'visible' });

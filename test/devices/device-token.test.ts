@@ -59,7 +59,19 @@ describe('POST /auth/device-token', () => {
     const server = await start();
     const dashboard = server.tokens.sign('DASH_1', 'dashboard');
     const res = await requestToken(server, { deviceId: 'X1', deviceType: 'headset' }, { authorization: `Bearer ${dashboard}` });
+    // A valid credential of the wrong role: 403, saying what is needed.
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({
+      ok: false,
+      error: 'a dashboard token cannot use this endpoint; it needs the admin API key (x-api-key header)',
+    });
+  });
+
+  it('says what credential is needed when none is given, in a whole sentence', async () => {
+    const server = await start();
+    const res = await requestToken(server, { deviceId: 'X1', deviceType: 'headset' });
     expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ ok: false, error: 'authentication required: the admin API key (x-api-key header)' });
   });
 
   it.each([

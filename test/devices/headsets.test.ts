@@ -209,7 +209,17 @@ describe.each(STORE_KINDS)('headsets and dashboards on the %s store', (kind: Sto
       const asHeadset = await fetch(`${server.url()}${path}`, {
         headers: { authorization: `Bearer ${server.tokens.sign('QUEST_001', 'headset')}` },
       });
-      expect(asHeadset.status).toBe(401);
+      // A valid credential of the wrong role: 403, naming who may call (401 is for no or bad credentials).
+      expect(asHeadset.status).toBe(403);
+      expect(await asHeadset.json()).toEqual({
+        ok: false,
+        error:
+          'a headset token cannot use this endpoint; it needs the admin API key (x-api-key header) or a dashboard or tablet token (Authorization: Bearer)',
+      });
+      const anonymous = (await (await fetch(`${server.url()}${path}`)).json()) as { error: string };
+      expect(anonymous.error).toBe(
+        'authentication required: the admin API key (x-api-key header) or a dashboard or tablet token (Authorization: Bearer)',
+      );
       for (const type of ['dashboard', 'tablet'] as const) {
         const ok = await fetch(`${server.url()}${path}`, { headers: { authorization: `Bearer ${server.tokens.sign('X1', type)}` } });
         expect(ok.status).toBe(200);

@@ -85,6 +85,7 @@ for (const kind of ['s3', 'local'] as const) {
     it('scores every session as scripts/parse_npz.py does, with the spec aggregates', async () => {
       const { status, body } = await get<QaMetrics>(server, '/api/qa-metrics');
       expect(status).toBe(200);
+      expect((body as QaMetrics & { ok: boolean }).ok).toBe(true);
       expect(body.sessions.map((s) => s.sessionId)).toEqual([NO_NPZ, ...fixtures.map((_, i) => sessionOf(i)).reverse()]);
       fixtures.forEach((file, i) => {
         const session = body.sessions.find((s) => s.sessionId === sessionOf(i))!;
@@ -149,7 +150,7 @@ for (const kind of ['s3', 'local'] as const) {
       const i = fixtures.indexOf('wrong_total_frames.npz');
       const one = await get<QaSession>(server, `/api/qa-metrics/${sessionOf(i)}`);
       expect(one.status).toBe(200);
-      expect(one.body.sessionId).toBe(sessionOf(i));
+      expect(one.body).toMatchObject({ ok: true, sessionId: sessionOf(i) });
       expect(one.body.stages.stage10_validationTests).toMatchObject({ frameCountCheck: false, npzIntegrityCheck: true });
       expect(one.body.issues.join()).toMatch(/total_frames is 601/);
       expect((await get(server, '/api/qa-metrics/20300101_000000')).status).toBe(404);
@@ -183,7 +184,7 @@ describe('QA metrics access and failures', () => {
     const bearer = (type: 'headset' | 'tablet' | 'dashboard') => ({ authorization: `Bearer ${tokens.sign(`${type}-1`, type)}` });
     expect((await get(server, '/api/qa-metrics', {})).status).toBe(401);
     expect((await get(server, '/api/qa-metrics', { 'x-api-key': 'wrong-key-wrong-key-wrong-key' })).status).toBe(401);
-    expect((await get(server, '/api/qa-metrics', bearer('headset'))).status).toBe(401);
+    expect((await get(server, '/api/qa-metrics', bearer('headset'))).status).toBe(403);
     expect((await get(server, '/api/qa-metrics', bearer('dashboard'))).status).toBe(200);
     expect((await get(server, `/api/qa-metrics/${sessionOf(0)}`, bearer('tablet'))).status).toBe(200);
   });

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/redis-server';
 import { runServer as run, waitFor } from '../helpers/child-server';
@@ -51,5 +52,45 @@ describe('entry point', () => {
     const server = run({ PORT: 'abc' });
     expect(await server.exited).toBe(1);
     expect(server.output()).toContain('PORT: expected a number (got "abc")');
+  });
+
+  it('says in one line that the port is taken and names PORT, without a stack trace', async () => {
+    const port = await freePort();
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
+    try {
+      const server = run({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'capture-port-')) });
+      expect(await server.exited).toBe(1);
+      const line = server
+        .output()
+        .split('\n')
+        .find((l) => l.startsWith('capture-backend:'));
+      expect(line).toBe(
+        `capture-backend: port ${port} on 127.0.0.1 is already in use (another capture-backend?); stop that process or set PORT to a free port`,
+      );
+      expect(server.output()).not.toMatch(/^\s+at /m);
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('warns at start, saying what to fix, when DATA_DIR cannot be written, and still serves', async () => {
+    const port = await freePort();
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'capture-nodir-')), 'a-file');
+    writeFileSync(file, '');
+    const dataDir = path.join(file, 'data');
+    const server = run({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir });
+    try {
+      await waitFor(`http://127.0.0.1:${port}/test`);
+      // The log goes through a pretty-printing worker in development, so it may trail the answer.
+      await server.waitForOutput(`recordings cannot be stored until DATA_DIR (${dataDir}) is a writable directory`);
+      // The development secrets cannot be kept there either, and the server says so.
+      expect(server.output()).toContain('cannot be kept in DATA_DIR');
+      const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+      expect(health).toMatchObject({ ok: false, status: 'degraded' });
+    } finally {
+      server.child.kill('SIGKILL');
+      await server.exited;
+    }
   });
 });

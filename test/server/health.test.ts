@@ -1,3 +1,6 @@
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import { startServer, STORE_KINDS } from '../helpers/test-server';
@@ -39,6 +42,7 @@ describe.each(STORE_KINDS)('HTTP basics on the %s store', (kind) => {
     const body = await res.json();
     expect(body).toMatchObject({
       ok: true,
+      status: 'ok',
       version: expect.any(String),
       uptimeSeconds: expect.any(Number),
       store: { kind, reachable: true },
@@ -101,6 +105,29 @@ describe.each(STORE_KINDS)('HTTP basics on the %s store', (kind) => {
 });
 
 describe('health when a dependency is down', () => {
+  it('reports storage trouble as degraded, with the reason and the fix, not ok: true', async () => {
+    // DATA_DIR beneath a regular file cannot be created, whoever runs the test.
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'capture-health-')), 'a-file');
+    writeFileSync(file, '');
+    const dataDir = path.join(file, 'data');
+    const server = await startServer({ env: { DATA_DIR: dataDir } });
+    try {
+      const res = await fetch(`${server.url()}/health`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { storage: { error: string; fix: string } };
+      expect(body).toMatchObject({
+        ok: false,
+        status: 'degraded',
+        store: { reachable: true },
+        storage: { kind: 'local', reachable: false },
+      });
+      expect(body.storage.error).toContain('ENOTDIR');
+      expect(body.storage.fix).toContain(`DATA_DIR (${dataDir}) is a writable directory`);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('answers 503 while Redis is unreachable and 200 once it is back', async () => {
     const own = await startTestRedis();
     if (!own.kill || !own.start) {
@@ -114,7 +141,10 @@ describe('health when a dependency is down', () => {
       await own.kill();
       const down = await fetch(`${server.url()}/health`);
       expect(down.status).toBe(503);
-      expect(await down.json()).toMatchObject({ ok: false, store: { kind: 'redis', reachable: false } });
+      expect(await down.json()).toMatchObject({
+        ok: false,
+        store: { kind: 'redis', reachable: false, error: `cannot connect to Redis at 127.0.0.1:${new URL(own.url).port}; check REDIS_URL` },
+      });
       await own.start();
       const deadline = Date.now() + 10_000;
       let status = 0;

@@ -5,6 +5,11 @@ import type { CaptureServer } from '../../src/app';
 import { adminTokenMinter, SimulatedFleet } from '../../scripts/simulate';
 import { closeAllClients, connectClient, eventually } from '../helpers/clients';
 import { startServer } from '../helpers/test-server';
+import { createServer } from '../../src/app';
+import { testConfig } from '../../src/config';
+import pino from 'pino';
+
+const silent = pino({ level: 'silent' });
 
 const ADMIN_KEY = 'test-admin-api-key-0123456789';
 
@@ -101,6 +106,49 @@ describe('simulated fleet against a real server', () => {
     await eventually(() => expect(s.io.of('/').sockets.size).toBe(0));
     expect(fleet.stats.headsetsOnline + fleet.stats.tabletsOnline).toBe(0);
   }, 30_000);
+
+  it('mints new tokens when a restarted server (new JWT_SECRET) refuses the old ones, instead of waiting forever', async () => {
+    const env = (jwt: string) => ({ JWT_SECRET: jwt, TOKEN_REQUESTS_PER_MINUTE: '1000', SHUTDOWN_TIMEOUT_MS: '2000' });
+    const first = createServer(testConfig(env('first-jwt-secret-0123456789-abcdefghijklmnop')), { logger: silent });
+    const { port } = await first.listen(0, '127.0.0.1');
+    fleet = new SimulatedFleet({
+      url: first.url(),
+      apiKey: ADMIN_KEY,
+      headsets: 2,
+      tablets: 1,
+      fps: 0,
+      sessionSeconds: 600,
+      gapSeconds: 600,
+    });
+    await fleet.start();
+    const f = fleet;
+    await eventually(async () => expect((await first.devices.headsetLists()).onlineIds).toHaveLength(2));
+    await first.close();
+
+    // The same address and admin key, new signing secret: every token the fleet holds is now refused.
+    server = createServer(testConfig(env('second-jwt-secret-0123456789-abcdefghijklmno')), { logger: silent });
+    await server.listen(port, '127.0.0.1');
+    const s = server;
+    await eventually(async () => expect((await s.devices.headsetLists()).onlineIds.sort()).toEqual(f.headsetIds), 15_000);
+    await eventually(() => expect(s.io.of('/').sockets.size).toBe(3), 15_000);
+  }, 30_000);
+
+  it('says what to do when the restarted server also has a new admin key', async () => {
+    const first = createServer(testConfig({ TOKEN_REQUESTS_PER_MINUTE: '1000', SHUTDOWN_TIMEOUT_MS: '2000' }), { logger: silent });
+    const { port } = await first.listen(0, '127.0.0.1');
+    fleet = new SimulatedFleet({ url: first.url(), apiKey: ADMIN_KEY, headsets: 1, tablets: 0, fps: 0 });
+    await fleet.start();
+    const f = fleet;
+    await eventually(() => expect(f.stats.headsetsOnline).toBe(1));
+    await first.close();
+    server = createServer(
+      testConfig({ JWT_SECRET: 'another-jwt-secret-0123456789-abcdefghijklm', ADMIN_API_KEY: 'another-admin-key-0123456789' }),
+      { logger: silent },
+    );
+    await server.listen(port, '127.0.0.1');
+    await eventually(() => expect(f.stats.lastError).toContain('restart the simulator with it (--api-key)'), 10_000);
+    expect(f.stats.lastError).toContain('401');
+  }, 20_000);
 
   it('refuses to start without a way to get tokens, and reports a wrong admin key', async () => {
     expect(() => new SimulatedFleet({ url: 'http://127.0.0.1:1', headsets: 1, tablets: 0 })).toThrow(/admin API key/);

@@ -106,12 +106,12 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
 
       it('marks offline only while the socket still matches', async () => {
-        await store.devices.save(device('H1', { socketId: 'new-socket' }));
+        await store.devices.save(device('H1', { socketId: 'new-socket', isRecording: true }));
         const at = new Date('2026-02-07T00:00:00.000Z');
         expect(await store.devices.markOffline('H1', 'old-socket', at)).toBe(false);
-        expect((await store.devices.get('H1'))!.isOnline).toBe(true);
+        expect(await store.devices.get('H1')).toMatchObject({ isOnline: true, isRecording: true });
         expect(await store.devices.markOffline('H1', 'new-socket', at)).toBe(true);
-        expect(await store.devices.get('H1')).toMatchObject({ isOnline: false, lastSeen: at });
+        expect(await store.devices.get('H1')).toMatchObject({ isOnline: false, isRecording: false, lastSeen: at });
         expect(await store.devices.markOffline('unknown', 'x', at)).toBe(false);
       });
 

@@ -9,6 +9,7 @@ import { LocalStorage, type ObjectStorage } from '../../src/storage';
 import type { S3Stats } from '../../src/storage-stats/s3-stats';
 import { localWriter, putAll, s3Writer, type PutObject } from '../helpers/object-writer';
 import { startS3Server, type TestS3 } from '../helpers/s3-server';
+import { eventually } from '../helpers/clients';
 import { startServer } from '../helpers/test-server';
 
 const GB = 1024 ** 3;
@@ -56,7 +57,10 @@ const ADMIN = { 'x-api-key': config.auth.adminApiKey };
 async function stats(server: CaptureServer, query = ''): Promise<S3Stats> {
   const res = await fetch(`${server.url()}/api/s3-stats${query}`, { headers: ADMIN });
   expect(res.status).toBe(200);
-  return (await res.json()) as S3Stats;
+  const body = (await res.json()) as S3Stats & { ok: boolean };
+  // Like every other route.
+  expect(body.ok).toBe(true);
+  return body;
 }
 
 function expectWholeBucket(s: S3Stats): void {
@@ -136,6 +140,12 @@ describe('S3 statistics over s3rver (2,500 objects, three list pages)', () => {
       { step: 'initialize', name: 'countLists' },
     );
     server = await startWith(s3.storage);
+    // The server's own gauge refresh lists the bucket once at start; let it finish before counting lists.
+    await eventually(async () => {
+      const metrics = await (await fetch(`${server.url()}/metrics`)).text();
+      expect(metrics).toContain('turing_storage_sessions{status="complete"} 700');
+      expect(metrics).toMatch(/^turing_qa_sessions_analyzed [1-9]\d*$/m);
+    }, 60_000);
   }, 120_000);
   afterAll(async () => {
     await server?.close();

@@ -42,13 +42,13 @@ describe('chunked upload refuses bad input', () => {
     expect(res.body.error).toMatch(message);
   });
 
-  it('refuses calls without a headset token or admin key (401), and admits the admin key', async () => {
+  it('refuses calls without a credential (401) or with a token of another role (403), and admits the admin key', async () => {
     const anonymous = await fetch(`${server.url()}/chunked-upload/start`, { method: 'POST' });
     expect(anonymous.status).toBe(401);
     const tablet = await fetch(`${server.url()}/chunked-upload/parts`, {
       headers: { authorization: `Bearer ${tokens.sign('T1', 'tablet')}` },
     });
-    expect(tablet.status).toBe(401);
+    expect(tablet.status).toBe(403);
     const wrongKey = await fetch(`${server.url()}/chunked-upload/parts`, { headers: { 'x-api-key': 'not-the-key-0123456789abcdef' } });
     expect(wrongKey.status).toBe(401);
     const admin = await fetch(

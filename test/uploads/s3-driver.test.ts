@@ -19,7 +19,7 @@ import { TokenService } from '../../src/auth';
 import { testConfig } from '../../src/config';
 import { createMetrics } from '../../src/metrics';
 import { MemoryStore } from '../../src/state';
-import { InvalidPartError, UploadNotFoundError, type S3Storage } from '../../src/storage';
+import { createStorage, InvalidPartError, UploadNotFoundError, type S3Storage } from '../../src/storage';
 import { createUploads } from '../../src/uploads';
 import { startS3Server, type TestS3 } from '../helpers/s3-server';
 import { MiB, md5Etag, randomFile, sha256, slice, startUploadServer } from './upload-client';
@@ -57,6 +57,25 @@ describe('S3 driver against s3rver (a real S3 protocol server)', () => {
     expect(etag).toMatch(/^"[0-9a-f]{32}(-3)?"$/);
     expect(sha256(await buffer(await storage.readObject(KEY)))).toBe(sha256(file));
     expect(await storage.headObject(KEY)).toMatchObject({ key: KEY, size: file.length });
+  });
+
+  it('works from the frozen configuration createStorage is given (the SDK writes to its credentials)', async () => {
+    const config = testConfig({
+      S3_BUCKET_NAME: s3.bucket,
+      S3_ENDPOINT: s3.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    });
+    expect(Object.isFrozen(config.storage.s3?.credentials)).toBe(true);
+    const storage = createStorage(config);
+    try {
+      await storage.ping();
+      expect(await storage.headObject('sessions/20260206_143052/none.mp4')).toBeNull();
+    } finally {
+      await storage.close();
+    }
   });
 
   it('streams bodies of unknown length into place, small (one PUT) and large (managed multipart)', async () => {

@@ -43,7 +43,7 @@ class MemoryDeviceStore implements DeviceStore {
   async markOffline(deviceId: string, socketId: string, at: Date): Promise<boolean> {
     const device = this.devices.get(deviceId);
     if (!device || device.socketId !== socketId) return false;
-    await this.update(deviceId, { isOnline: false, lastSeen: at });
+    await this.update(deviceId, { isOnline: false, isRecording: false, lastSeen: at });
     return true;
   }
 

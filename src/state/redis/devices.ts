@@ -17,7 +17,7 @@ return redis.call('HGETALL', KEYS[1])`;
 
 const MARK_OFFLINE_IF_SOCKET = `
 if redis.call('HGET', KEYS[1], 'socketId') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'isOnline', '0', 'lastSeen', ARGV[2])
+redis.call('HSET', KEYS[1], 'isOnline', '0', 'isRecording', '0', 'lastSeen', ARGV[2])
 return 1`;
 
 function encode(d: DevicePatch): Record<string, string | undefined> {

@@ -9,6 +9,17 @@ import { RedisLeaseStore } from './leases';
 import { closeClient } from './close-client';
 import { RedisQaResultStore } from './qa-results';
 import { unavailableBoundary } from './unavailable-boundary';
+import { StoreUnavailableError } from '../../domain/errors';
+
+/** host:port of a Redis URL, without credentials, for messages a person reads. */
+export function redisAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || '6379'}`;
+  } catch {
+    return 'the configured address';
+  }
+}
 
 export interface RedisStoreOptions {
   url: string;
@@ -35,8 +46,12 @@ export class RedisStore implements Store {
   readonly qaResults: RedisQaResultStore;
   readonly client: Redis;
 
+  /** Said instead of the client's own text ("max retries per request"), in the log and /health. */
+  readonly unreachable: string;
+
   constructor(options: RedisStoreOptions) {
     const log = options.logger.child({ component: 'redis-store' });
+    this.unreachable = `cannot connect to Redis at ${redisAddress(options.url)}; check REDIS_URL`;
     this.client = new Redis(options.url, {
       keyPrefix: options.keyPrefix,
       maxRetriesPerRequest: 1,
@@ -48,7 +63,7 @@ export class RedisStore implements Store {
     let down = false;
     // Without an error listener ioredis would raise unhandled 'error' events.
     this.client.on('error', (err: Error) => {
-      if (!down) log.error({ err: err.message }, 'redis connection error; retrying');
+      if (!down) log.error({ err: err.message }, `${this.unreachable}; retrying`);
       down = true;
     });
     this.client.on('ready', () => {
@@ -64,7 +79,12 @@ export class RedisStore implements Store {
   }
 
   async ping(): Promise<void> {
-    await unavailableBoundary(this.client).ping();
+    try {
+      await unavailableBoundary(this.client).ping();
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw new Error(this.unreachable, { cause: err });
+      throw err;
+    }
   }
 
   async close(): Promise<void> {

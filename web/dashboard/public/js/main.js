@@ -175,7 +175,7 @@ class DashboardSession {
     connection.textContent = text;
     connection.className = `pill ${cls}`;
     connection.title = detail ?? '';
-    if (state === 'refused' && this.credential.kind === 'token') endSession(`The server refused the token: ${detail ?? 'unknown reason'}`);
+    if (state === 'refused' && this.credential.kind === 'token') endSession(refusedMessage(`the token (${detail ?? 'unknown reason'})`));
   }
 
   async refreshSummary() {
@@ -233,7 +233,7 @@ class DashboardSession {
       if (errorNode) errorNode.textContent = '';
       byId('updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return endSession('The credential was refused. Sign in again.');
+      if (err instanceof ApiError && err.status === 401) return endSession(refusedMessage('the saved credential'));
       const message = `Could not load: ${/** @type {Error} */ (err).message}`;
       if (errorNode) errorNode.textContent = message;
       else byId('updated').textContent = message;
@@ -243,6 +243,18 @@ class DashboardSession {
 
 /** @type {DashboardSession | undefined} */
 let current;
+
+/**
+ * Why a credential that worked stops working, and what to do: almost always the
+ * server came back with other secrets. @param {string} what
+ */
+function refusedMessage(what) {
+  return (
+    `The server refused ${what}. It was probably restarted with a different ADMIN_API_KEY or JWT_SECRET: ` +
+    'sign in with the current admin API key, or a new dashboard token (npm run token). ' +
+    'In development without them configured, the server prints its key when it starts and keeps it in DATA_DIR/.dev-secrets.json.'
+  );
+}
 
 /** @param {Credential} credential */
 function begin(credential) {
