@@ -13,6 +13,7 @@ import { httpMetrics } from './http/http-metrics';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './http/health-routes';
 import { authRoutes } from './http/auth-routes';
+import { createRestAuth } from './http/require-auth';
 import { fleetRoutes } from './fleet/fleet-routes';
 import { TokenService } from './auth';
 import { DeviceService } from './fleet/device-service';
@@ -89,11 +90,11 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const devices = new DeviceService(store, events, { staleMs: config.timing.deviceStaleMs });
   const locks = new LockService(store);
   const sessions = new SessionService(store, locks, { expiryMs: config.timing.sessionExpiryMs, logger }, events);
-  const restAuth = { tokens, adminApiKey: config.auth.adminApiKey };
+  const restAuth = createRestAuth(tokens, config.auth);
   const startedAt = Date.now();
   const uploads = createUploads({
     config,
-    auth: { tokens, adminApiKey: config.auth.adminApiKey },
+    auth: restAuth,
     store,
     storage,
     metrics,
@@ -111,7 +112,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(uploads.router);
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
   app.use(healthRoutes({ config, store, storage, metrics, startedAt }));
-  app.use(authRoutes({ ...restAuth, requestsPerMinute: config.auth.tokenRequestsPerMinute }));
+  app.use(authRoutes(restAuth));
   app.use(fleetRoutes(restAuth, devices));
   app.use(sessionRoutes(restAuth, sessions, store));
   app.use(qaRoutes(restAuth, new QaService({ storage, store, metrics, logger, config: config.quality })));

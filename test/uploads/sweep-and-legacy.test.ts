@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import { TokenService } from '../../src/auth';
+import { createRestAuth } from '../../src/http/require-auth';
 import { testConfig } from '../../src/config';
 import { createMetrics } from '../../src/metrics';
 import { MemoryStore } from '../../src/state';
@@ -31,7 +32,7 @@ describe('stale-upload sweep (local driver)', () => {
     const storage = new LocalStorage(dataDir);
     const uploads = createUploads({
       config,
-      auth: { tokens: new TokenService(config.auth.jwtSecret, '1h'), adminApiKey: config.auth.adminApiKey },
+      auth: createRestAuth(new TokenService(config.auth.jwtSecret, '1h'), config.auth),
       store,
       sessions: new SessionService(store, new LockService(store), { expiryMs: 60_000 }, new DomainEvents()),
       storage,
