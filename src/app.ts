@@ -111,7 +111,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   // Before the JSON parser: part bodies are raw bytes and a complete may exceed JSON_BODY_LIMIT.
   app.use(uploads.router);
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
-  app.use(healthRoutes({ config, store, storage, metrics, startedAt }));
+  app.use(healthRoutes({ config, store, storage, metrics, startedAt, logger }));
   app.use(authRoutes(restAuth));
   app.use(fleetRoutes(restAuth, devices));
   app.use(sessionRoutes(restAuth, sessions, store));

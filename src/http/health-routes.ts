@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
 import type { Store } from '../state';
@@ -11,6 +12,7 @@ export interface HealthDeps {
   storage: ObjectStorage;
   metrics: Metrics;
   startedAt: number;
+  logger: Logger;
 }
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -31,8 +33,15 @@ async function probe(check: () => Promise<void>): Promise<{ reachable: boolean; 
 }
 
 /** /test (the spec's liveness check), /health (readiness with dependencies), /metrics. */
-export function healthRoutes({ config, store, storage, metrics, startedAt }: HealthDeps): Router {
+export function healthRoutes({ config, store, storage, metrics, startedAt, logger }: HealthDeps): Router {
   const router = Router();
+  if (config.env === 'production' && !config.auth.metricsToken) {
+    // Said once at start, where an operator reads it: /metrics lists device IDs and fleet activity.
+    logger.warn(
+      'METRICS_TOKEN is not set: GET /metrics is OPEN to anyone who can reach this server and lists device IDs. ' +
+        'Set METRICS_TOKEN (Prometheus: authorization.credentials_file) or block /metrics at the proxy.',
+    );
+  }
 
   router.get('/test', (_req, res) => {
     res.json({ ok: true, message: 'Capture backend is running', timestamp: new Date().toISOString() });
@@ -45,7 +54,8 @@ export function healthRoutes({ config, store, storage, metrics, startedAt }: Hea
       version: config.version,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       store: { kind: store.kind, ...storeHealth },
-      storage: { kind: storage.kind, location: storage.location, ...storageHealth },
+      // No location: for local storage it is the absolute DATA_DIR, which is nobody's business outside.
+      storage: { kind: storage.kind, ...storageHealth },
     });
   });
 
