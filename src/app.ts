@@ -142,6 +142,9 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     maxHttpBufferSize: config.limits.maxFrameBytes * 2 + 64 * 1024,
     pingInterval: 25_000,
     pingTimeout: 20_000,
+    // A connection that never joins a namespace is closed after this (Socket.IO's default is 45 s),
+    // so raw Engine.IO connections cannot hold an address's MAX_CONNECTIONS_PER_IP slots for long.
+    connectTimeout: config.limits.socketConnectTimeoutMs,
     cors: { ...corsOptions(config), methods: ['GET', 'POST'] },
   });
 

@@ -79,6 +79,7 @@ const envSchema = z.object({
   SOCKET_EVENT_BURST: int(1, 10_000).default(40),
   TOKEN_REQUESTS_PER_MINUTE: int(1, 100_000).default(20),
   MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
+  SOCKET_CONNECT_TIMEOUT_MS: int(100, 45_000).default(10_000),
   // '*' allows every origin; a comma-separated list allows those; empty allows none. Default by NODE_ENV.
   CORS_ORIGINS: z.string().optional(),
 
@@ -155,6 +156,11 @@ export interface Config {
     socketEventBurst: number;
     /** Socket.IO connections one client address may hold at once (per process). */
     maxConnectionsPerIp: number;
+    /**
+     * How long an Engine.IO connection may stay without joining a namespace (Socket.IO's
+     * connectTimeout). Until then it counts toward maxConnectionsPerIp.
+     */
+    socketConnectTimeoutMs: number;
   };
   /** The store's TTLs; the QA cache's TTL is configured with the rest of quality, below. */
   ttl: Omit<StoreTtls, 'qaResultSeconds'>;
@@ -296,6 +302,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
       socketEventBurst: e.SOCKET_EVENT_BURST,
       maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
+      socketConnectTimeoutMs: e.SOCKET_CONNECT_TIMEOUT_MS,
     },
     ttl: {
       deviceStateSeconds: e.DEVICE_STATE_TTL_SECONDS,
