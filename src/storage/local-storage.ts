@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, type Stats } from 'node:fs';
 import { access, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { ObjectNotFoundError } from './errors';
 import { assertSafeKey } from './keys';
 import { LocalMultipart } from './local-multipart';
+import { removeStaleTempFiles, tempFileFor } from './local-temp-files';
 import { md5Meter } from './md5-meter';
 import { PartUrlSigner } from './part-url-signer';
 import type { LocalPartReceiver, MultipartUploads, ObjectStorage, StoredObject } from './types';
@@ -80,7 +81,7 @@ export class LocalStorage implements ObjectStorage {
     const target = this.pathOf(key);
     await mkdir(path.dirname(target), { recursive: true });
     // A dot-name beside the target: invisible to listObjects, and the rename stays on one file system.
-    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = tempFileFor(target);
     const meter = md5Meter();
     try {
       await pipeline(body, meter.stream, createWriteStream(temp));
@@ -90,6 +91,11 @@ export class LocalStorage implements ObjectStorage {
       throw err;
     }
     return { etag: meter.etag(), size: meter.size };
+  }
+
+  /** Temp files of whole-object writes that never finished (the writer was killed), older than `olderThan`. */
+  removeStaleTempFiles(olderThan: Date): Promise<number> {
+    return removeStaleTempFiles(this.root, olderThan);
   }
 
   async close(): Promise<void> {}

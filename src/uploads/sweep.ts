@@ -17,11 +17,14 @@ export interface SweepResult {
   expired: number;
   /** Uploads storage still held without a record (lost store, crash between steps), aborted. */
   orphaned: number;
+  /** Temp files of killed whole-object writes (legacy uploads) the storage deleted. */
+  tempFiles: number;
 }
 
 /**
  * Aborts multipart uploads older than UPLOAD_EXPIRY_HOURS, so abandoned parts
- * do not pile up in the bucket or under DATA_DIR/.multipart. It walks both the
+ * do not pile up in the bucket or under DATA_DIR/.multipart, and has storage
+ * delete temp files of killed legacy uploads as old. It walks both the
  * store's records and what storage itself still holds.
  */
 export class UploadSweeper {
@@ -42,7 +45,7 @@ export class UploadSweeper {
 
   private async pass(now: Date): Promise<SweepResult> {
     const cutoff = now.getTime() - this.o.expiryHours * 3600 * 1000;
-    const result: SweepResult = { expired: 0, orphaned: 0 };
+    const result: SweepResult = { expired: 0, orphaned: 0, tempFiles: 0 };
     try {
       const records = await this.o.store.uploads.list();
       const known = new Set(records.map((r) => r.uploadId));
@@ -59,8 +62,9 @@ export class UploadSweeper {
         await multipart.abortMultipartUpload(pending.key, pending.uploadId);
         result.orphaned++;
       }
+      result.tempFiles = (await this.o.storage.removeStaleTempFiles?.(new Date(cutoff))) ?? 0;
       await this.o.service.refreshInProgress();
-      if (result.expired + result.orphaned > 0) this.o.logger.info(result, 'stale uploads aborted');
+      if (result.expired + result.orphaned + result.tempFiles > 0) this.o.logger.info(result, 'stale uploads aborted');
     } catch (err) {
       this.o.logger.warn({ err }, 'upload sweep failed; will retry on the next interval');
     }

@@ -166,7 +166,7 @@ describe('S3 driver calls s3rver lacks (aws-sdk-client-mock)', () => {
     const record = (await store.uploads.get('recorded-1'))!;
     await store.uploads.save({ ...record, startedAt: old });
 
-    expect(await sweeper.sweep()).toEqual({ expired: 1, orphaned: 1 });
+    expect(await sweeper.sweep()).toEqual({ expired: 1, orphaned: 1, tempFiles: 0 });
     const aborted = mock
       .commandCalls(AbortMultipartUploadCommand)
       .map((c) => c.args[0].input.UploadId)

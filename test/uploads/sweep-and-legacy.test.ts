@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -12,6 +13,7 @@ import { MemoryStore } from '../../src/state';
 import { LocalStorage } from '../../src/storage';
 import { createUploads } from '../../src/uploads';
 import { MiB, randomFile, sha256, startUploadServer } from './upload-client';
+import { eventually } from '../helpers/clients';
 import { DomainEvents } from '../../src/domain/events';
 import { LockService } from '../../src/locks/lock-service';
 import { SessionService } from '../../src/sessions/session-service';
@@ -51,7 +53,7 @@ describe('stale-upload sweep (local driver)', () => {
     const record = (await store.uploads.get(old.uploadId))!;
     await store.uploads.save({ ...record, startedAt: new Date(Date.now() - 25 * HOUR) });
 
-    expect(await sweeper.sweep()).toEqual({ expired: 1, orphaned: 0 });
+    expect(await sweeper.sweep()).toEqual({ expired: 1, orphaned: 0, tempFiles: 0 });
     expect(await store.uploads.get(old.uploadId)).toBeNull();
     expect(await store.uploads.get(young.uploadId)).not.toBeNull();
     expect(readdirSync(path.join(dataDir, '.multipart'))).toEqual([young.uploadId]);
@@ -63,8 +65,8 @@ describe('stale-upload sweep (local driver)', () => {
       contentType: 'video/mp4',
       partSize: 10 * MiB,
     });
-    expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0 });
-    expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 1 });
+    expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0, tempFiles: 0 });
+    expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 1, tempFiles: 0 });
     expect(existsSync(path.join(dataDir, '.multipart', orphan))).toBe(false);
   });
 
@@ -72,9 +74,33 @@ describe('stale-upload sweep (local driver)', () => {
     const { sweeper, dataDir } = setup();
     const broken = path.join(dataDir, '.multipart', 'ab'.repeat(16));
     mkdirSync(path.join(broken, 'parts'), { recursive: true });
-    expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0 });
-    expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 1 });
+    expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0, tempFiles: 0 });
+    expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 1, tempFiles: 0 });
     expect(existsSync(broken)).toBe(false);
+  });
+
+  it('deletes temp files of whole-object writes that never finished (a killed legacy upload), once they are old (issue 17, 13)', async () => {
+    const { sweeper, storage, dataDir } = setup();
+    const dir = path.join(dataDir, 'sessions', '20260206_143052');
+    // A write that stalls, as one whose process was killed: its temp file stays where the driver put it.
+    const body = new PassThrough();
+    const writing = storage.putObjectStream('sessions/20260206_143052/recording.mp4', body, 'video/mp4').catch(() => undefined);
+    body.write(Buffer.alloc(1024));
+    const temp = await eventually(() => {
+      const [name] = readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+      expect(name).toBeDefined();
+      return path.join(dir, name!);
+    });
+    // Neighbours that are not the driver's temp files stay whatever their age.
+    writeFileSync(path.join(dir, '.notes'), 'x');
+    writeFileSync(path.join(dir, 'data.npz'), 'x');
+
+    expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0, tempFiles: 0 });
+    expect(existsSync(temp)).toBe(true);
+    expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 0, tempFiles: 1 });
+    expect(readdirSync(dir).sort()).toEqual(['.notes', 'data.npz']);
+    body.destroy();
+    await writing;
   });
 });
 
