@@ -22,6 +22,7 @@ import { SessionService } from './sessions/session-service';
 import { sessionRoutes } from './sessions/session-routes';
 import { registerFleetGauges } from './fleet/fleet-gauges';
 import { registerSessionGauges } from './sessions/session-gauges';
+import { registerStorageGauges } from './storage/storage-gauges';
 import { attachRealtime, type Realtime } from './realtime';
 import type { CaptureIo } from './realtime/types';
 import { createUploads } from './uploads';
@@ -188,6 +189,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   });
   registerFleetGauges(metrics.registry, devices);
   registerSessionGauges(metrics.registry, sessions);
+  registerStorageGauges(metrics.registry, storage);
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown());

@@ -48,14 +48,19 @@ export function healthRoutes({ config, store, storage, metrics, startedAt, logge
   });
 
   router.get('/health', async (_req, res) => {
-    const [storeHealth, storageHealth] = await Promise.all([probe(() => store.ping()), probe(() => storage.ping())]);
+    const [storeHealth, storageHealth, freeBytes] = await Promise.all([
+      probe(() => store.ping()),
+      probe(() => storage.ping()),
+      // Reachable is not enough: a full disk answers every write with ENOSPC (507).
+      storage.freeBytes?.().catch(() => undefined),
+    ]);
     res.status(storeHealth.reachable ? 200 : 503).json({
       ok: storeHealth.reachable,
       version: config.version,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       store: { kind: store.kind, ...storeHealth },
       // No location: for local storage it is the absolute DATA_DIR, which is nobody's business outside.
-      storage: { kind: storage.kind, ...storageHealth },
+      storage: { kind: storage.kind, ...storageHealth, ...(freeBytes === undefined ? {} : { freeBytes }) },
     });
   });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, type Stats } from 'node:fs';
-import { access, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -91,6 +91,13 @@ export class LocalStorage implements ObjectStorage {
       throw err;
     }
     return { etag: meter.etag(), size: meter.size };
+  }
+
+  /** Bytes an unprivileged writer may still use on DATA_DIR's file system. */
+  async freeBytes(): Promise<number> {
+    await mkdir(this.root, { recursive: true });
+    const fs = await statfs(this.root);
+    return fs.bavail * fs.bsize;
   }
 
   /** Temp files of whole-object writes that never finished (the writer was killed), older than `olderThan`. */

@@ -47,6 +47,8 @@ export interface ObjectStorage {
    * (an interrupted PUT stores nothing).
    */
   removeStaleTempFiles?(olderThan: Date): Promise<number>;
+  /** Present where storage can fill up (the local driver): bytes free for new recordings. */
+  freeBytes?(): Promise<number>;
 }
 
 /**

@@ -12,6 +12,7 @@ import { legacyFieldsSchema, timestampSchema } from './schemas';
 import type { SessionUploads } from '../sessions/session-service';
 import { CONTENT_TYPES, type UploadService } from './upload-service';
 import { parseOr400 } from '../http/validate';
+import { storageWriteRefusal } from '../http/errors';
 
 const FILE_FIELDS = { video: 'video', data: 'data' } as const;
 type FileField = keyof typeof FILE_FIELDS;
@@ -45,7 +46,10 @@ function storageEngine(storage: ObjectStorage): StorageEngine {
       storage.putObjectStream(key, body, CONTENT_TYPES[fileType]).then(
         (stored) => callback(null, { path: key, size: stored.size, destination: stored.etag }),
         // Marked as the server's side, so multerError does not take it for a malformed form.
-        (err: unknown) => callback(new DomainError('storage_unavailable', 'storage is unavailable; try again later', { cause: err })),
+        (err: unknown) =>
+          callback(
+            storageWriteRefusal(err) ?? new DomainError('storage_unavailable', 'storage is unavailable; try again later', { cause: err }),
+          ),
       );
     },
     // Each stored file is whole; a later failure in the same request leaves it (a retry replaces it).
