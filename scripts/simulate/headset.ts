@@ -27,6 +27,8 @@ export interface HeadsetOptions {
   timestamps: TimestampAllocator;
   stats: FleetStats;
   seed?: number;
+  /** Told of every object whose upload completed (the soak checks each is whole). */
+  onUploaded?: (object: { key: string; size: number }) => void;
 }
 
 interface Capture {
@@ -153,7 +155,7 @@ export class SimulatedHeadset {
       seed: capture.startedAt.getTime(),
     });
     const credential = { token };
-    await chunkedUpload(baseUrl, credential, {
+    const video = await chunkedUpload(baseUrl, credential, {
       ...common,
       fileType: 'video',
       size: videoBytes,
@@ -161,7 +163,8 @@ export class SimulatedHeadset {
       fileName: 'recording.mp4',
     });
     stats.bytesUploaded += videoBytes;
-    await chunkedUpload(baseUrl, credential, {
+    this.options.onUploaded?.({ key: video.s3Key, size: video.size });
+    const data = await chunkedUpload(baseUrl, credential, {
       ...common,
       fileType: 'data',
       size: npz.length,
@@ -169,6 +172,7 @@ export class SimulatedHeadset {
       fileName: 'session_data.npz',
     });
     stats.bytesUploaded += npz.length;
+    this.options.onUploaded?.({ key: data.s3Key, size: data.size });
     stats.uploadsCompleted++;
   }
 
