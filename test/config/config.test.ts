@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       socketEventsPerSecond: 20,
       socketEventBurst: 40,
       maxConnectionsPerIp: 200,
+      socketConnectTimeoutMs: 10_000,
     });
     expect(config.ttl).toEqual({
       deviceStateSeconds: 86_400,
