@@ -13,6 +13,7 @@ import { httpMetrics } from './http/http-metrics';
 import { errorHandler, notFound } from './http/errors';
 import { healthRoutes } from './http/health-routes';
 import { authRoutes } from './http/auth-routes';
+import { createRestAuth } from './http/require-auth';
 import { fleetRoutes } from './fleet/fleet-routes';
 import { TokenService } from './auth';
 import { DeviceService } from './fleet/device-service';
@@ -21,6 +22,7 @@ import { SessionService } from './sessions/session-service';
 import { sessionRoutes } from './sessions/session-routes';
 import { registerFleetGauges } from './fleet/fleet-gauges';
 import { registerSessionGauges } from './sessions/session-gauges';
+import { registerStorageGauges } from './storage/storage-gauges';
 import { attachRealtime, type Realtime } from './realtime';
 import type { CaptureIo } from './realtime/types';
 import { createUploads } from './uploads';
@@ -97,11 +99,11 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     { expiryMs: config.timing.sessionExpiryMs, maxPerTablet: config.limits.sessionsPerTablet, logger },
     events,
   );
-  const restAuth = { tokens, adminApiKey: config.auth.adminApiKey };
+  const restAuth = createRestAuth(tokens, config.auth);
   const startedAt = Date.now();
   const uploads = createUploads({
     config,
-    auth: { tokens, adminApiKey: config.auth.adminApiKey },
+    auth: restAuth,
     store,
     storage,
     metrics,
@@ -120,8 +122,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(uploads.router);
   // No JSON parser for the whole app: each route that takes a body parses it after
   // authenticating, so an anonymous client cannot make the server read (and hold) one.
-  app.use(healthRoutes({ config, store, storage, metrics, startedAt }));
-  app.use(authRoutes({ ...restAuth, requestsPerMinute: config.auth.tokenRequestsPerMinute, jsonLimit: JSON_BODY_LIMIT }));
+  app.use(healthRoutes({ config, store, storage, metrics, startedAt, logger }));
+  app.use(authRoutes(restAuth, JSON_BODY_LIMIT));
   app.use(fleetRoutes(restAuth, devices));
   app.use(sessionRoutes(restAuth, sessions, store));
   const qa = new QaService({ storage, store, metrics, logger, config: config.quality });
@@ -162,6 +164,9 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     maxHttpBufferSize: config.limits.maxFrameBytes * 2 + 64 * 1024,
     pingInterval: 25_000,
     pingTimeout: 20_000,
+    // A connection that never joins a namespace is closed after this (Socket.IO's default is 45 s),
+    // so raw Engine.IO connections cannot hold an address's MAX_CONNECTIONS_PER_IP slots for long.
+    connectTimeout: config.limits.socketConnectTimeoutMs,
     cors: { ...corsOptions(config), methods: ['GET', 'POST'] },
   });
 
@@ -206,6 +211,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   });
   registerFleetGauges(metrics.registry, devices);
   registerSessionGauges(metrics.registry, sessions);
+  registerStorageGauges(metrics.registry, storage);
 
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown());

@@ -82,6 +82,7 @@ const envSchema = z.object({
   MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
   MAX_WATCHES_PER_SOCKET: int(1, 100_000).default(256),
   SESSIONS_PER_TABLET: int(1, 1_000_000).default(1000),
+  SOCKET_CONNECT_TIMEOUT_MS: int(100, 45_000).default(10_000),
   // '*' allows every origin; a comma-separated list allows those; empty allows none. Default by NODE_ENV.
   CORS_ORIGINS: z.string().optional(),
 
@@ -173,6 +174,11 @@ export interface Config {
     maxWatchesPerSocket: number;
     /** Sessions one tablet may have in the store at once. */
     sessionsPerTablet: number;
+    /**
+     * How long an Engine.IO connection may stay without joining a namespace (Socket.IO's
+     * connectTimeout). Until then it counts toward maxConnectionsPerIp.
+     */
+    socketConnectTimeoutMs: number;
   };
   /** The store's TTLs; the QA cache's TTL is configured with the rest of quality, below. */
   ttl: Omit<StoreTtls, 'qaResultSeconds'>;
@@ -325,6 +331,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
       maxWatchesPerSocket: e.MAX_WATCHES_PER_SOCKET,
       sessionsPerTablet: e.SESSIONS_PER_TABLET,
+      socketConnectTimeoutMs: e.SOCKET_CONNECT_TIMEOUT_MS,
     },
     ttl: {
       deviceStateSeconds: e.DEVICE_STATE_TTL_SECONDS,

@@ -32,6 +32,8 @@ export interface FleetOptions {
   seed?: number;
   /** Told about waits and problems worth a line of output. */
   log?: (message: string) => void;
+  /** Told of every object whose upload completed. */
+  onUploaded?: (object: { key: string; size: number }) => void;
 }
 
 export const FLEET_DEFAULTS = {
@@ -55,7 +57,8 @@ export class SimulatedFleet {
   readonly tablets: SimulatedTablet[] = [];
   readonly headsetIds: string[];
   readonly tabletIds: string[];
-  private readonly options: Required<Omit<FleetOptions, 'apiKey' | 'mintToken' | 'seed' | 'log'>> & Pick<FleetOptions, 'seed' | 'log'>;
+  private readonly options: Required<Omit<FleetOptions, 'apiKey' | 'mintToken' | 'seed' | 'log' | 'onUploaded'>> &
+    Pick<FleetOptions, 'seed' | 'log' | 'onUploaded'>;
   private readonly mint: MintToken;
   private readonly frames = new FrameBank();
   private readonly timestamps = new TimestampAllocator();
@@ -113,6 +116,7 @@ export class SimulatedFleet {
         timestamps: this.timestamps,
         stats: this.stats,
         seed: o.seed === undefined ? undefined : o.seed + i,
+        onUploaded: o.onUploaded,
       });
       this.headsets.push(headset);
       await headset.start();

@@ -29,6 +29,8 @@ export interface HeadsetOptions {
   timestamps: TimestampAllocator;
   stats: FleetStats;
   seed?: number;
+  /** Told of every object whose upload completed (the soak checks each is whole). */
+  onUploaded?: (object: { key: string; size: number }) => void;
 }
 
 interface Capture {
@@ -155,7 +157,7 @@ export class SimulatedHeadset {
       seed: capture.startedAt.getTime(),
     });
     const credential = { token: token.value };
-    await chunkedUpload(baseUrl, credential, {
+    const video = await chunkedUpload(baseUrl, credential, {
       ...common,
       fileType: 'video',
       size: videoBytes,
@@ -163,7 +165,8 @@ export class SimulatedHeadset {
       fileName: 'recording.mp4',
     });
     stats.bytesUploaded += videoBytes;
-    await chunkedUpload(baseUrl, credential, {
+    this.options.onUploaded?.({ key: video.s3Key, size: video.size });
+    const data = await chunkedUpload(baseUrl, credential, {
       ...common,
       fileType: 'data',
       size: npz.length,
@@ -171,6 +174,7 @@ export class SimulatedHeadset {
       fileName: 'session_data.npz',
     });
     stats.bytesUploaded += npz.length;
+    this.options.onUploaded?.({ key: data.s3Key, size: data.size });
     stats.uploadsCompleted++;
   }
 

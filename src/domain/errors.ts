@@ -38,7 +38,8 @@ export const ERROR_CODES = {
   watch_limit: { status: 429, meaning: 'a connection already views as many devices as it may' },
   // Dependencies
   store_unavailable: { status: 503, meaning: 'the state store (Redis) cannot be reached' },
-  storage_unavailable: { status: 503, meaning: 'object storage cannot be reached' },
+  storage_unavailable: { status: 503, meaning: 'object storage cannot be reached, or failed to write (EIO)' },
+  storage_full: { status: 507, meaning: 'storage has no space left (ENOSPC)' },
   // Everything else
   internal: { status: 500, meaning: 'a bug; the details are in the log only' },
 } as const satisfies Record<string, { status: number; meaning: string }>;

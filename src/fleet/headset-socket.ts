@@ -32,6 +32,7 @@ function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: 
       throw new DomainError('spoofed_identity', 'this connection is already identified as another device');
     }
     await devices.identify(deviceId, socket.id);
+    replaceOlderConnections(socket, deviceId);
     socket.data.identifiedDeviceId = deviceId;
     if (!authenticated) socket.data.deviceType = 'headset';
     await socket.join(rooms.device(deviceId));
@@ -69,6 +70,19 @@ function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: 
     const deviceId = identifiedDevice(socket);
     notifier.emit(watchersOf(deviceId), 'on-headset-logs-processed', deviceId);
   });
+}
+
+/**
+ * One connection per device: an older one (on any process) is told why and closed. Left open,
+ * it would look connected while the device record names the newer one, so the newer one's
+ * close would show the headset offline although it still had a connection.
+ */
+function replaceOlderConnections(socket: CaptureSocket, deviceId: string): void {
+  // socket.to() leaves this socket out; the notice is flushed before the close.
+  const older = socket.to(rooms.device(deviceId));
+  const reason = `another connection identified as ${deviceId}; this one is closed (one connection per device)`;
+  older.emit('on-connection-replaced', { deviceId, reason });
+  older.disconnectSockets(true);
 }
 
 /** On disconnect: offline unless the headset already reconnected on another socket. */

@@ -1,40 +1,24 @@
 import express, { Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
-import { deviceIdSchema, deviceTypeSchema, type TokenService } from '../auth';
-import { requireAuth } from './require-auth';
+import { deviceIdSchema, deviceTypeSchema } from '../auth';
+import { requireAuth, type RestAuthDeps } from './require-auth';
 import { parseOr400 } from './validate';
 
 const tokenRequestSchema = z.strictObject({ deviceId: deviceIdSchema, deviceType: deviceTypeSchema });
 
-export interface AuthRoutesDeps {
-  tokens: TokenService;
-  adminApiKey: string;
-  requestsPerMinute: number;
-  /** Largest JSON body, e.g. '200kb'. */
-  jsonLimit: string;
-}
-
 /**
  * POST /auth/device-token: operators provision devices with the admin API key.
- * Failed attempts are rate-limited per client address, so the key cannot be
- * guessed; successful mints do not count, so provisioning a fleet is not slowed.
+ * Wrong keys are limited per client address by the limiter in `auth`, shared
+ * with every other route that accepts the key.
  */
-export function authRoutes({ tokens, adminApiKey, requestsPerMinute, jsonLimit }: AuthRoutesDeps): Router {
+export function authRoutes(auth: RestAuthDeps, jsonLimit: string): Router {
+  const { tokens } = auth;
   const router = Router();
-  const limiter = rateLimit({
-    windowMs: 60_000,
-    limit: requestsPerMinute,
-    skipSuccessfulRequests: true,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    message: { ok: false, error: 'too many token requests; try again in a minute' },
-  });
   // Only the admin key may mint; device tokens are refused here (an empty type list).
-  const adminOnly = requireAuth({ tokens, adminApiKey }, []);
+  const adminOnly = requireAuth(auth, []);
 
   // The body is parsed only once the admin key has been checked.
-  router.post('/auth/device-token', limiter, adminOnly, express.json({ limit: jsonLimit }), (req, res) => {
+  router.post('/auth/device-token', adminOnly, express.json({ limit: jsonLimit }), (req, res) => {
     const { deviceId, deviceType } = parseOr400(tokenRequestSchema, req.body, 'token request');
     res.json({ ok: true, token: tokens.sign(deviceId, deviceType), deviceId, deviceType, expiresIn: tokens.expiresIn });
   });

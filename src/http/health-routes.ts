@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
 import type { Store } from '../state';
@@ -12,6 +13,7 @@ export interface HealthDeps {
   storage: ObjectStorage;
   metrics: Metrics;
   startedAt: number;
+  logger: Logger;
 }
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -31,16 +33,34 @@ async function probe(check: () => Promise<void>): Promise<{ reachable: boolean; 
   }
 }
 
+/** A storage error names the failing path or bucket; /health says DATA_DIR or "the bucket" instead. */
+function withoutLocation(health: { reachable: boolean; error?: string }, location: string) {
+  if (!health.error || !location) return health;
+  return { ...health, error: health.error.split(location).join('<storage location>') };
+}
+
 /** /test (the spec's liveness check), /health (readiness with dependencies), /metrics. */
-export function healthRoutes({ config, store, storage, metrics, startedAt }: HealthDeps): Router {
+export function healthRoutes({ config, store, storage, metrics, startedAt, logger }: HealthDeps): Router {
   const router = Router();
+  if (config.env === 'production' && !config.auth.metricsToken) {
+    // Said once at start, where an operator reads it: /metrics lists device IDs and fleet activity.
+    logger.warn(
+      'METRICS_TOKEN is not set: GET /metrics is OPEN to anyone who can reach this server and lists device IDs. ' +
+        'Set METRICS_TOKEN (Prometheus: authorization.credentials_file) or block /metrics at the proxy.',
+    );
+  }
 
   router.get('/test', (_req, res) => {
     res.json({ ok: true, message: 'Capture backend is running', timestamp: new Date().toISOString() });
   });
 
   router.get('/health', async (_req, res) => {
-    const [storeHealth, storageHealth] = await Promise.all([probe(() => store.ping()), probe(() => storage.ping())]);
+    const [storeHealth, storageHealth, freeBytes] = await Promise.all([
+      probe(() => store.ping()),
+      probe(() => storage.ping()).then((health) => withoutLocation(health, storage.location)),
+      // Reachable is not enough: a full disk answers every write with ENOSPC (507).
+      storage.freeBytes?.().catch(() => undefined),
+    ]);
     // Without the store nothing works (503); without storage the live side still does, so the
     // process stays in rotation (200) but says it is degraded, and why, instead of ok: true.
     const status = !storeHealth.reachable ? 'down' : !storageHealth.reachable ? 'degraded' : 'ok';
@@ -50,11 +70,12 @@ export function healthRoutes({ config, store, storage, metrics, startedAt }: Hea
       version: config.version,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
       store: { kind: store.kind, ...storeHealth },
+      // No location: for local storage it is the absolute DATA_DIR, which is nobody's business outside.
       storage: {
         kind: storage.kind,
-        location: storage.location,
         ...storageHealth,
-        ...(storageHealth.reachable ? {} : { fix: storageFix(storage) }),
+        ...(freeBytes === undefined ? {} : { freeBytes }),
+        ...(storageHealth.reachable ? {} : { fix: storageFix(storage, { withLocation: false }) }),
       },
     });
   });

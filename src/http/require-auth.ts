@@ -1,7 +1,8 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { secretsEqual, TokenError, type TokenService } from '../auth';
 import type { DeviceType } from '../state/types';
 import { DomainError } from '../domain/errors';
+import { adminKeyLimiter, markFailedAdminKey } from './admin-key-limiter';
 
 /** Who made a REST request: an operator with the admin key, or a device with its token. */
 export type Caller = { kind: 'admin' } | { kind: 'device'; deviceId: string; deviceType: DeviceType };
@@ -9,6 +10,13 @@ export type Caller = { kind: 'admin' } | { kind: 'device'; deviceId: string; dev
 export interface RestAuthDeps {
   tokens: TokenService;
   adminApiKey: string;
+  /** The one limiter of wrong admin keys (adminKeyLimiter), shared by every route. */
+  adminKeyFailures: RequestHandler;
+}
+
+/** A server's REST authentication: its token service, the admin key and the one wrong-key limiter. */
+export function createRestAuth(tokens: TokenService, auth: { adminApiKey: string; tokenRequestsPerMinute: number }): RestAuthDeps {
+  return { tokens, adminApiKey: auth.adminApiKey, adminKeyFailures: adminKeyLimiter(auth.tokenRequestsPerMinute) };
 }
 
 /** Reads the caller set by requireAuth. */
@@ -29,16 +37,23 @@ function whoMay(deviceTypes: readonly DeviceType[]): string {
 /**
  * Admits the admin API key (x-api-key) or a device JWT (Authorization: Bearer)
  * whose deviceType is one of `deviceTypes`. No credential or a refused one is
- * a 401; a valid token of another role is a 403 naming who may call.
+ * a 401; a valid token of another role is a 403 naming who may call. Wrong
+ * admin keys count against the shared limiter, which answers 429 itself.
  */
-export function requireAuth({ tokens, adminApiKey }: RestAuthDeps, deviceTypes: readonly DeviceType[]) {
+export function requireAuth({ tokens, adminApiKey, adminKeyFailures }: RestAuthDeps, deviceTypes: readonly DeviceType[]) {
   const allowed = whoMay(deviceTypes);
   return (req: Request, res: Response, next: NextFunction) => {
     const apiKey = req.headers['x-api-key'];
     if (typeof apiKey === 'string' && apiKey.length > 0) {
-      if (!secretsEqual(apiKey, adminApiKey)) return next(new DomainError('unauthenticated', 'invalid API key'));
-      res.locals.caller = { kind: 'admin' } satisfies Caller;
-      return next();
+      return void adminKeyFailures(req, res, (err?: unknown) => {
+        if (err) return next(err);
+        if (!secretsEqual(apiKey, adminApiKey)) {
+          markFailedAdminKey(res);
+          return next(new DomainError('unauthenticated', 'invalid API key'));
+        }
+        res.locals.caller = { kind: 'admin' } satisfies Caller;
+        return next();
+      });
     }
     const header = req.headers.authorization;
     if (!header || !header.startsWith('Bearer ')) {

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { DEVICE_ID_RULE, deviceIdSchema, isDeviceId } from '../domain/ids';
-import { MAX_LOCK_BATCH, MAX_SESSION_DEVICES, MAX_SESSION_METADATA_BYTES, MAX_STATUS_BYTES, MAX_SYNC_METADATA_BYTES } from './limits';
+import {
+  MAX_JSON_DEPTH,
+  MAX_LOCK_BATCH,
+  MAX_SESSION_DEVICES,
+  MAX_SESSION_METADATA_BYTES,
+  MAX_STATUS_BYTES,
+  MAX_SYNC_METADATA_BYTES,
+} from './limits';
+import { jsonDepthWithin } from './json-depth';
 
 /** Schemas of client payloads that are more than an ID. */
 
@@ -36,8 +44,17 @@ function hasOnlySafeKeys(value: unknown): boolean {
   return true;
 }
 
+/**
+ * Free-form metadata: depth is checked first and stops the checks after it, because the
+ * recursive ones (key check, JSON.stringify for the size) overflow the stack on a few
+ * thousand levels, which answered "internal error".
+ */
 export const sessionMetadataSchema = z
   .record(z.string(), z.unknown())
+  .refine((m) => jsonDepthWithin(m, MAX_JSON_DEPTH), {
+    message: `too deeply nested (more than ${MAX_JSON_DEPTH} levels)`,
+    abort: true,
+  })
   .refine(hasOnlySafeKeys, { message: 'metadata may not use __proto__, constructor or prototype as keys' })
   .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= MAX_SESSION_METADATA_BYTES, {
     message: `metadata over ${MAX_SESSION_METADATA_BYTES} bytes`,

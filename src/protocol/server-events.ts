@@ -22,6 +22,10 @@ const commandsSchema = z.enum(['start', 'stop', 'toggle']);
 export const serverEvents = {
   // Headset notifications
   'on-headset-connected': emits('To a headset: its identify was accepted.'),
+  'on-connection-replaced': emits(
+    'Beyond the spec, to a headset connection: another connection identified as the same device, so the server closes this one right after.',
+    z.object({ deviceId: id, reason: z.string() }),
+  ),
   'on-headset-disconnected': emits(
     "Legacy, to a headset's watchers: it went offline (the device ID is added to the spec's empty payload).",
     id,

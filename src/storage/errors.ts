@@ -30,3 +30,17 @@ export class PartTooLargeError extends Error {
     this.name = 'PartTooLargeError';
   }
 }
+
+/**
+ * What a failed disk write means for the client, from its errno (on the error or
+ * its cause): 'full' (no space or quota left) or 'io' (the disk failed or went
+ * read-only). Undefined for anything else, such as a client that went away.
+ */
+export function diskFailureOf(err: unknown): 'full' | 'io' | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') return 'full';
+    if (code === 'EIO' || code === 'EROFS') return 'io';
+  }
+  return undefined;
+}

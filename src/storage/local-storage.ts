@@ -1,12 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, type Stats } from 'node:fs';
-import { access, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ObjectNotFoundError } from './errors';
 import { assertSafeKey } from './keys';
 import { LocalMultipart } from './local-multipart';
+import { removeStaleTempFiles, tempFileFor } from './local-temp-files';
 import { md5Meter } from './md5-meter';
 import { PartUrlSigner } from './part-url-signer';
 import type { LocalPartReceiver, MultipartUploads, ObjectStorage, StoredObject } from './types';
@@ -80,7 +81,7 @@ export class LocalStorage implements ObjectStorage {
     const target = this.pathOf(key);
     await mkdir(path.dirname(target), { recursive: true });
     // A dot-name beside the target: invisible to listObjects, and the rename stays on one file system.
-    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = tempFileFor(target);
     const meter = md5Meter();
     try {
       await pipeline(body, meter.stream, createWriteStream(temp));
@@ -90,6 +91,18 @@ export class LocalStorage implements ObjectStorage {
       throw err;
     }
     return { etag: meter.etag(), size: meter.size };
+  }
+
+  /** Bytes an unprivileged writer may still use on DATA_DIR's file system. */
+  async freeBytes(): Promise<number> {
+    await mkdir(this.root, { recursive: true });
+    const fs = await statfs(this.root);
+    return fs.bavail * fs.bsize;
+  }
+
+  /** Temp files of whole-object writes that never finished (the writer was killed), older than `olderThan`. */
+  removeStaleTempFiles(olderThan: Date): Promise<number> {
+    return removeStaleTempFiles(this.root, olderThan);
   }
 
   async close(): Promise<void> {}

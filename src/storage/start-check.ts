@@ -3,11 +3,15 @@ import type { ObjectStorage } from './types';
 
 const CHECK_TIMEOUT_MS = 5_000;
 
-/** What to change when storage cannot be used, by kind: said once at start. */
-export function storageFix(storage: ObjectStorage): string {
+/**
+ * What to change when storage cannot be used, by kind: said once at start, and
+ * in /health without the location (there, an absolute DATA_DIR is nobody's business).
+ */
+export function storageFix(storage: ObjectStorage, { withLocation = true } = {}): string {
+  const where = withLocation ? ` (${storage.location})` : '';
   return storage.kind === 'local'
-    ? `recordings cannot be stored until DATA_DIR (${storage.location}) is a writable directory: point DATA_DIR elsewhere or fix its owner and permissions`
-    : `recordings cannot be stored until ${storage.location} is reachable: check S3_BUCKET_NAME, AWS_REGION, the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the instance role) and S3_ENDPOINT`;
+    ? `recordings cannot be stored until DATA_DIR${where} is a writable directory: point DATA_DIR elsewhere or fix its owner and permissions`
+    : `recordings cannot be stored until the bucket${where} is reachable: check S3_BUCKET_NAME, AWS_REGION, the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the instance role) and S3_ENDPOINT`;
 }
 
 /**

@@ -41,6 +41,14 @@ export interface ObjectStorage {
    * With S3, clients PUT parts to the bucket and this is absent.
    */
   readonly localParts?: LocalPartReceiver;
+  /**
+   * Present where a killed writer can leave working files behind (the local driver):
+   * deletes those last written before `olderThan` and says how many. S3 needs none
+   * (an interrupted PUT stores nothing).
+   */
+  removeStaleTempFiles?(olderThan: Date): Promise<number>;
+  /** Present where storage can fill up (the local driver): bytes free for new recordings. */
+  freeBytes?(): Promise<number>;
 }
 
 /**

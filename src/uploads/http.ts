@@ -26,6 +26,7 @@ const UPLOAD_FAILURES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'expired_url',
   'bad_signature',
   'storage_unavailable',
+  'storage_full',
 ]);
 
 /** Counts the uploads routes' failures by code (turing_upload_errors_total), then lets the app answer them. */

@@ -13,6 +13,7 @@ import type { SessionUploads } from '../sessions/session-service';
 import { CONTENT_TYPES, type UploadService } from './upload-service';
 import type { KeyClaims } from './key-claims';
 import { parseOr400 } from '../http/validate';
+import { storageWriteRefusal } from '../http/errors';
 
 const FILE_FIELDS = { video: 'video', data: 'data' } as const;
 type FileField = keyof typeof FILE_FIELDS;
@@ -53,7 +54,10 @@ function storageEngine(storage: ObjectStorage, claims: KeyClaims): StorageEngine
             async (err: unknown) => {
               if (isNew) await claims.release(key, uploader);
               // Marked as the server's side, so multerError does not take it for a malformed form.
-              callback(new DomainError('storage_unavailable', 'storage is unavailable; try again later', { cause: err }));
+              callback(
+                storageWriteRefusal(err) ??
+                  new DomainError('storage_unavailable', 'storage is unavailable; try again later', { cause: err }),
+              );
             },
           );
         },

@@ -5,6 +5,7 @@ import { handle } from './http';
 import { partNumberSchema } from './schemas';
 import { DomainError } from '../domain/errors';
 import { parseOr400 } from '../http/validate';
+import { storageWriteRefusal } from '../http/errors';
 
 const paramsSchema = z.object({
   uploadId: z.string().regex(/^[0-9a-f]{32}$/, { message: 'not an upload ID of this server' }),
@@ -48,8 +49,13 @@ export function localPartRoutes(parts: LocalPartReceiver): Router {
         res.setHeader('Access-Control-Expose-Headers', 'ETag');
         res.status(200).end();
       } catch (err) {
+        // The rest of the body is not read: tell the client this connection ends with the answer, so it does not reuse it.
+        if (!req.complete) res.setHeader('Connection', 'close');
         if (err instanceof UploadNotFoundError) throw new DomainError('not_found', 'no such upload (completed, aborted or expired)');
         if (err instanceof PartTooLargeError) throw new DomainError('part_too_large', err.message);
+        // Before the interrupted check: a failed write destroys the request body too.
+        const refusal = storageWriteRefusal(err);
+        if (refusal) throw refusal;
         if (req.destroyed || (err as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
           throw new DomainError('interrupted', 'the part body ended early; PUT the part again');
         }

@@ -20,11 +20,14 @@ export interface SweepResult {
   expired: number;
   /** Uploads storage still held without a record (lost store, crash between steps), aborted. */
   orphaned: number;
+  /** Temp files of killed whole-object writes (legacy uploads) the storage deleted. */
+  tempFiles: number;
 }
 
 /**
  * Aborts multipart uploads older than UPLOAD_EXPIRY_HOURS, so abandoned parts
- * do not pile up in the bucket or under DATA_DIR/.multipart. It walks both the
+ * do not pile up in the bucket or under DATA_DIR/.multipart, and has storage
+ * delete temp files of killed legacy uploads as old. It walks both the
  * store's records and what storage itself still holds.
  */
 export class UploadSweeper {
@@ -45,7 +48,7 @@ export class UploadSweeper {
 
   private async pass(now: Date): Promise<SweepResult> {
     const cutoff = now.getTime() - this.o.expiryHours * 3600 * 1000;
-    const result: SweepResult = { expired: 0, orphaned: 0 };
+    const result: SweepResult = { expired: 0, orphaned: 0, tempFiles: 0 };
     try {
       // Oldest first, a batch at a time: each batch is gone from the index once discarded, so the next read moves on.
       // The IDs are kept for this pass so that a storage listing that still shows them does not count them again.
@@ -69,9 +72,10 @@ export class UploadSweeper {
         await multipart.abortMultipartUpload(pending.key, pending.uploadId);
         result.orphaned++;
       }
+      result.tempFiles = (await this.o.storage.removeStaleTempFiles?.(new Date(cutoff))) ?? 0;
       // Once per pass, not once per discarded upload.
       await this.o.service.refreshInProgress();
-      if (result.expired + result.orphaned > 0) this.o.logger.info(result, 'stale uploads aborted');
+      if (result.expired + result.orphaned + result.tempFiles > 0) this.o.logger.info(result, 'stale uploads aborted');
     } catch (err) {
       this.o.logger.warn({ err }, 'upload sweep failed; will retry on the next interval');
     }

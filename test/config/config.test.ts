@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       maxConnectionsPerIp: 200,
       maxWatchesPerSocket: 256,
       sessionsPerTablet: 1000,
+      socketConnectTimeoutMs: 10_000,
     });
     expect(config.ttl).toEqual({
       deviceStateSeconds: 86_400,

@@ -27,4 +27,9 @@ describe('hardening configuration', () => {
     expect(testConfig({ MAX_CONNECTIONS_PER_IP: '5' }).limits.maxConnectionsPerIp).toBe(5);
     expect(() => testConfig({ MAX_CONNECTIONS_PER_IP: '0' })).toThrow(/MAX_CONNECTIONS_PER_IP: expected at least 1/);
   });
+
+  it('closes connections that join no namespace after 10 s by default (Socket.IO: 45 s), at most 45 s', () => {
+    expect(testConfig().limits.socketConnectTimeoutMs).toBe(10_000);
+    expect(() => testConfig({ SOCKET_CONNECT_TIMEOUT_MS: '60000' })).toThrow(/SOCKET_CONNECT_TIMEOUT_MS: expected at most 45000/);
+  });
 });

@@ -1,10 +1,10 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { CaptureServer } from '../../src/app';
 import { closeAllClients, connectClient, refusedConnection } from '../helpers/clients';
 import { startServer } from '../helpers/test-server';
+import { captureLogs } from '../helpers/log-capture';
 import { MiB, randomFile, UploadClient } from '../uploads/upload-client';
 
 /**
@@ -21,17 +21,6 @@ afterEach(async () => {
   closeAllClients();
   await server?.close();
 });
-
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { stream, text: () => lines.join('') };
-}
 
 describe('secrets in logs', () => {
   it('logs no token, API key, JWT secret, metrics token or URL signature through a full flow at level trace', async () => {

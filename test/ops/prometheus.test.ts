@@ -47,6 +47,8 @@ describe('prometheus/', () => {
         'UploadErrorRateHigh',
         'UploadStuck',
         'LowQualitySessions',
+        'StorageAlmostFull',
+        'StorageFull',
       ]),
     );
     const firing = new Set<string>();

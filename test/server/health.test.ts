@@ -46,8 +46,10 @@ describe.each(STORE_KINDS)('HTTP basics on the %s store', (kind) => {
       version: expect.any(String),
       uptimeSeconds: expect.any(Number),
       store: { kind, reachable: true },
-      storage: { kind: 'local', reachable: true, location: server.config.storage.dataDir },
+      storage: { kind: 'local', reachable: true },
     });
+    // The absolute DATA_DIR is nobody's business outside (issue 17, 16).
+    expect(JSON.stringify(body)).not.toContain(server.config.storage.dataDir);
   });
 
   it('serves Prometheus metrics with default process metrics and HTTP durations by route', async () => {
@@ -62,7 +64,8 @@ describe.each(STORE_KINDS)('HTTP basics on the %s store', (kind) => {
     expect(text).toMatch(/turing_http_request_duration_seconds_count\{method="GET",route="\/test",status="200"\} 1/);
     // Unknown paths share one label value, so scanners cannot explode cardinality.
     expect(text).toMatch(/turing_http_request_duration_seconds_count\{method="GET",route="unmatched",status="404"\} 1/);
-    expect(text).not.toContain('12345');
+    // The path itself is no label value (a bare '12345' could be digits of a gauge such as free bytes).
+    expect(text).not.toContain('/no/such/path');
   });
 
   it('gives each request an id, keeping a well-formed incoming one', async () => {
@@ -122,7 +125,9 @@ describe('health when a dependency is down', () => {
         storage: { kind: 'local', reachable: false },
       });
       expect(body.storage.error).toContain('ENOTDIR');
-      expect(body.storage.fix).toContain(`DATA_DIR (${dataDir}) is a writable directory`);
+      // The fix names the variable, not the absolute path (/health shows no DATA_DIR).
+      expect(body.storage.fix).toContain('DATA_DIR is a writable directory');
+      expect(JSON.stringify(body)).not.toContain(dataDir);
     } finally {
       await server.close();
     }

@@ -16,6 +16,7 @@ import { buffer } from 'node:stream/consumers';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/auth';
+import { createRestAuth } from '../../src/http/require-auth';
 import { testConfig } from '../../src/config';
 import { createMetrics } from '../../src/metrics';
 import { MemoryStore } from '../../src/state';
@@ -173,7 +174,7 @@ describe('S3 driver calls s3rver lacks (aws-sdk-client-mock)', () => {
     const store = new MemoryStore(config.ttl);
     const { service, sweeper } = createUploads({
       config,
-      auth: { tokens: new TokenService(config.auth.jwtSecret, '1h'), adminApiKey: config.auth.adminApiKey },
+      auth: createRestAuth(new TokenService(config.auth.jwtSecret, '1h'), config.auth),
       store,
       sessions: new SessionService(store, new LockService(store), { expiryMs: 60_000 }, new DomainEvents()),
       storage: s3.storage,
@@ -184,7 +185,7 @@ describe('S3 driver calls s3rver lacks (aws-sdk-client-mock)', () => {
     const record = (await store.uploads.get('recorded-1'))!;
     await store.uploads.save({ ...record, startedAt: old });
 
-    expect(await sweeper.sweep()).toEqual({ expired: 1, orphaned: 1 });
+    expect(await sweeper.sweep()).toEqual({ expired: 1, orphaned: 1, tempFiles: 0 });
     const aborted = mock
       .commandCalls(AbortMultipartUploadCommand)
       .map((c) => c.args[0].input.UploadId)

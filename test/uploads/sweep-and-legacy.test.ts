@@ -1,16 +1,19 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import { TokenService } from '../../src/auth';
+import { createRestAuth } from '../../src/http/require-auth';
 import { testConfig } from '../../src/config';
 import { createMetrics } from '../../src/metrics';
 import { MemoryStore } from '../../src/state';
 import { LocalStorage } from '../../src/storage';
 import { createUploads } from '../../src/uploads';
 import { MiB, randomFile, sha256, startUploadServer } from './upload-client';
+import { eventually } from '../helpers/clients';
 import { DomainEvents } from '../../src/domain/events';
 import { LockService } from '../../src/locks/lock-service';
 import { SessionService } from '../../src/sessions/session-service';
@@ -32,7 +35,7 @@ describe('stale-upload sweep (local driver)', () => {
     const metrics = createMetrics();
     const uploads = createUploads({
       config,
-      auth: { tokens: new TokenService(config.auth.jwtSecret, '1h'), adminApiKey: config.auth.adminApiKey },
+      auth: createRestAuth(new TokenService(config.auth.jwtSecret, '1h'), config.auth),
       store,
       sessions: new SessionService(store, new LockService(store), { expiryMs: 60_000 }, new DomainEvents()),
       storage,
@@ -51,7 +54,7 @@ describe('stale-upload sweep (local driver)', () => {
     const record = (await store.uploads.get(old.uploadId))!;
     await store.uploads.save({ ...record, startedAt: new Date(Date.now() - 25 * HOUR) });
 
-    expect(await sweeper.sweep()).toEqual({ expired: 1, orphaned: 0 });
+    expect(await sweeper.sweep()).toEqual({ expired: 1, orphaned: 0, tempFiles: 0 });
     expect(await store.uploads.get(old.uploadId)).toBeNull();
     expect(await store.uploads.get(young.uploadId)).not.toBeNull();
     expect(readdirSync(path.join(dataDir, '.multipart'))).toEqual([young.uploadId]);
@@ -70,7 +73,7 @@ describe('stale-upload sweep (local driver)', () => {
     }
     const summaries = vi.spyOn(store.uploads, 'summary');
 
-    expect(await sweeper.sweep()).toEqual({ expired: 249, orphaned: 0 });
+    expect(await sweeper.sweep()).toEqual({ expired: 249, orphaned: 0, tempFiles: 0 });
     expect(summaries).toHaveBeenCalledTimes(1);
     expect(await store.uploads.summary()).toMatchObject({ count: 1 });
     const gauge = await metrics.registry.getSingleMetric('turing_uploads_in_progress')!.get();
@@ -83,8 +86,8 @@ describe('stale-upload sweep (local driver)', () => {
       contentType: 'video/mp4',
       partSize: 10 * MiB,
     });
-    expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0 });
-    expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 1 });
+    expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0, tempFiles: 0 });
+    expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 1, tempFiles: 0 });
     expect(existsSync(path.join(dataDir, '.multipart', orphan))).toBe(false);
   });
 
@@ -92,9 +95,33 @@ describe('stale-upload sweep (local driver)', () => {
     const { sweeper, dataDir } = setup();
     const broken = path.join(dataDir, '.multipart', 'ab'.repeat(16));
     mkdirSync(path.join(broken, 'parts'), { recursive: true });
-    expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0 });
-    expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 1 });
+    expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0, tempFiles: 0 });
+    expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 1, tempFiles: 0 });
     expect(existsSync(broken)).toBe(false);
+  });
+
+  it('deletes temp files of whole-object writes that never finished (a killed legacy upload), once they are old (issue 17, 13)', async () => {
+    const { sweeper, storage, dataDir } = setup();
+    const dir = path.join(dataDir, 'sessions', '20260206_143052');
+    // A write that stalls, as one whose process was killed: its temp file stays where the driver put it.
+    const body = new PassThrough();
+    const writing = storage.putObjectStream('sessions/20260206_143052/recording.mp4', body, 'video/mp4').catch(() => undefined);
+    body.write(Buffer.alloc(1024));
+    const temp = await eventually(() => {
+      const [name] = readdirSync(dir).filter((n) => n.endsWith('.tmp'));
+      expect(name).toBeDefined();
+      return path.join(dir, name!);
+    });
+    // Neighbours that are not the driver's temp files stay whatever their age.
+    writeFileSync(path.join(dir, '.notes'), 'x');
+    writeFileSync(path.join(dir, 'data.npz'), 'x');
+
+    expect(await sweeper.sweep()).toEqual({ expired: 0, orphaned: 0, tempFiles: 0 });
+    expect(existsSync(temp)).toBe(true);
+    expect(await sweeper.sweep(new Date(Date.now() + 25 * HOUR))).toEqual({ expired: 0, orphaned: 0, tempFiles: 1 });
+    expect(readdirSync(dir).sort()).toEqual(['.notes', 'data.npz']);
+    body.destroy();
+    await writing;
   });
 });
 

@@ -1,0 +1,147 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { z } from 'zod';
+import { TokenService } from '../../src/auth';
+import { loadConfig } from '../../src/config';
+import { createStore } from '../../src/state';
+import { SimulatedFleet } from '../simulate';
+import { checkInvariants } from './invariants';
+import { freePort, killAll, redisProcess, serverProcess, type Restartable } from './processes';
+
+/**
+ * npm run soak -- --minutes N [--headsets 50] [--tablets 5] [--seed 1]
+ * A simulated fleet runs sessions and uploads against one server process and
+ * Redis, both on loopback, while a chaos loop SIGKILLs and restarts one of
+ * them at random; then the fleet stops and the invariants are checked. Bounded
+ * by --minutes (at most 120); not part of npm test. Exits 1 if an invariant fails.
+ */
+const argsSchema = z.object({
+  minutes: z.coerce.number().positive().max(120),
+  headsets: z.coerce.number().int().min(1).max(200).default(50),
+  tablets: z.coerce.number().int().min(1).max(20).default(5),
+  seed: z.coerce.number().int().default(1),
+});
+
+const MiB = 1024 * 1024;
+const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+async function main(): Promise<void> {
+  const str = { type: 'string' } as const;
+  const args = argsSchema.parse(parseArgs({ options: { minutes: str, headsets: str, tablets: str, seed: str } }).values);
+  const work = mkdtempSync(path.join(os.tmpdir(), 'capture-soak-'));
+  const dataDir = path.join(work, 'data');
+  const [redisPort, serverPort] = [await freePort(), await freePort()];
+  const secrets = { JWT_SECRET: 'soak-jwt-secret-0123456789-0123456789-xyz', ADMIN_API_KEY: 'soak-admin-api-key-0123456789' };
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const redis = redisProcess(redisPort, work);
+  const server = serverProcess(serverPort, {
+    ...secrets,
+    NODE_ENV: 'production',
+    METRICS_TOKEN: 'soak-metrics-token-0123456789',
+    REDIS_URL: redisUrl,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    // Short grace and expiry, so the end state is reached within the run.
+    LOCK_GRACE_MS: '5000',
+  });
+  await redis.start();
+  await server.start();
+  const tokens = new TokenService(secrets.JWT_SECRET, '24h');
+  const uploaded = new Map<string, number>();
+  const fleet = new SimulatedFleet({
+    url: `http://127.0.0.1:${serverPort}`,
+    headsets: args.headsets,
+    tablets: args.tablets,
+    mintToken: async (deviceId, type) => tokens.sign(deviceId, type),
+    fps: 2,
+    telemetryIntervalMs: 2_000,
+    sessionSeconds: 8,
+    gapSeconds: 2,
+    videoBytes: 1 * MiB,
+    seed: args.seed,
+    onUploaded: ({ key, size }) => uploaded.set(key, size),
+  });
+  log(`soak: ${args.headsets} headsets, ${args.tablets} tablets, ${args.minutes} min; server :${serverPort}, redis :${redisPort}, ${work}`);
+  await fleet.start();
+  // Memory after warm-up, per server process lifetime: the chaos restarts it.
+  await new Promise((r) => setTimeout(r, 10_000));
+  const rssStart = server.rss();
+
+  const chaos: Array<{ at: string; target: string; downMs: number }> = [];
+  const end = Date.now() + args.minutes * 60_000;
+  let rnd = args.seed;
+  const random = () => (rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  let lastServerStart = Date.now();
+  while (Date.now() < end - 30_000) {
+    await new Promise((r) => setTimeout(r, 15_000 + random() * 25_000));
+    if (Date.now() >= end - 30_000) break;
+    const target: Restartable = random() < 0.5 ? server : redis;
+    const downMs = 500 + Math.round(random() * 2_500);
+    log(`chaos: SIGKILL ${target.name}, down ${downMs} ms | ${statsLine(fleet)}`);
+    await target.kill();
+    await new Promise((r) => setTimeout(r, downMs));
+    await target.start();
+    if (target === server) lastServerStart = Date.now();
+    chaos.push({ at: new Date().toISOString().slice(11, 19), target: target.name, downMs });
+  }
+  const rssBeforeStop = server.rss();
+  log(`stopping the fleet | ${statsLine(fleet)}`);
+  await fleet.stop(60_000);
+  // Sessions end and locks are released on the server after the sockets go.
+  await new Promise((r) => setTimeout(r, 8_000));
+  const rssEnd = server.rss();
+
+  const config = loadConfig({ ...secrets, NODE_ENV: 'production', REDIS_URL: redisUrl }).config;
+  const store = createStore(config, pino({ level: 'silent' }));
+  const report = await checkInvariants(store, dataDir, fleet.tabletIds, uploaded);
+  await store.close();
+  await server.kill();
+  await redis.kill();
+
+  const s = fleet.stats;
+  const mb = (n?: number) => (n === undefined ? 'n/a' : `${Math.round(n / MiB)} MB`);
+  const failures = [
+    report.doublyLocked.length > 0 && `devices locked by two tablets: ${report.doublyLocked.join(', ')}`,
+    report.stuckSessions.length > 0 && `sessions stuck in a transient state: ${report.stuckSessions.length}`,
+    report.brokenObjects.length > 0 && `completed uploads not whole: ${report.brokenObjects.length}`,
+  ].filter((f): f is string => typeof f === 'string');
+  const summary = {
+    minutes: args.minutes,
+    chaos: { serverKills: chaos.filter((c) => c.target === 'server').length, redisKills: chaos.filter((c) => c.target === 'redis').length },
+    sessions: { started: s.sessionsStarted, ended: s.sessionsEnded, byStatus: report.sessionsByStatus, stuck: report.stuckSessions.length },
+    uploads: {
+      completed: s.uploadsCompleted,
+      failed: s.uploadsFailed,
+      objectsChecked: report.objectsChecked,
+      notWhole: report.brokenObjects.length,
+    },
+    locks: { doublyLocked: report.doublyLocked.length },
+    clientErrors: s.errors,
+    lastClientError: s.lastError,
+    serverRss: {
+      afterWarmup: mb(rssStart),
+      beforeFleetStop: mb(rssBeforeStop),
+      afterFleetStop: mb(rssEnd),
+      lastServerStartSecondsBeforeEnd: Math.round((Date.now() - lastServerStart) / 1000),
+    },
+  };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  process.stdout.write(failures.length ? `INVARIANTS FAILED:\n  ${failures.join('\n  ')}\n` : 'all invariants held\n');
+  rmSync(work, { recursive: true, force: true });
+  process.exit(failures.length ? 1 : 0);
+}
+
+function statsLine(fleet: SimulatedFleet): string {
+  const s = fleet.stats;
+  return `headsets ${s.headsetsOnline} sessions ${s.sessionsEnded}/${s.sessionsStarted} uploads ${s.uploadsCompleted} (${s.uploadsFailed} failed) errors ${s.errors}`;
+}
+
+process.on('exit', killAll);
+process.on('SIGINT', () => process.exit(130));
+void main().catch((err: unknown) => {
+  process.stderr.write(`soak failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(2);
+});

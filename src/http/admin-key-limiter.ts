@@ -1,0 +1,29 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+
+/** Set by requireAuth when a request offered a wrong x-api-key: the only thing the limiter counts. */
+const FAILED_KEY = 'adminKeyFailed';
+
+export function markFailedAdminKey(res: Response): void {
+  res.locals[FAILED_KEY] = true;
+}
+
+/**
+ * ONE limiter of wrong admin keys per client address, shared by every route
+ * that accepts x-api-key, so the key cannot be guessed on whichever route is
+ * not limited. Only wrong keys count (a 400 or 404 with the right key does not,
+ * nor do device tokens), so provisioning a fleet is never slowed. Once the
+ * limit is reached every x-api-key request from that address is refused until
+ * the window passes, the right key included: a guesser learns nothing.
+ */
+export function adminKeyLimiter(failuresPerMinute: number): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: failuresPerMinute,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req: Request, res: Response) => res.locals[FAILED_KEY] !== true,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    message: { ok: false, error: 'too many wrong API keys from this address; try again in a minute' },
+  });
+}

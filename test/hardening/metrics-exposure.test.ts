@@ -1,0 +1,35 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { testConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import type { CaptureServer } from '../../src/app';
+import { startServer } from '../helpers/test-server';
+import { captureLogs } from '../helpers/log-capture';
+
+const servers: CaptureServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function startWithLogs(env: Record<string, string>) {
+  const logs = captureLogs();
+  const full = { LOG_LEVEL: 'info', ...env };
+  servers.push(await startServer({ env: full, logger: createLogger(testConfig(full), logs.stream) }));
+  return logs;
+}
+
+const openWarning = (logs: ReturnType<typeof captureLogs>) =>
+  logs.records().filter((r) => r.level === 40 && String(r.msg).includes('/metrics is OPEN'));
+
+describe('an open /metrics is said loudly in production (issue 17, 16)', () => {
+  it('warns at start in production without METRICS_TOKEN', async () => {
+    const logs = await startWithLogs({ NODE_ENV: 'production' });
+    expect(openWarning(logs)).toHaveLength(1);
+  });
+
+  it('does not warn with METRICS_TOKEN, nor in development', async () => {
+    const withToken = await startWithLogs({ NODE_ENV: 'production', METRICS_TOKEN: 'a-metrics-token-0123456789' });
+    const development = await startWithLogs({ NODE_ENV: 'development' });
+    expect(openWarning(withToken)).toEqual([]);
+    expect(openWarning(development)).toEqual([]);
+  });
+});
