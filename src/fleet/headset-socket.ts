@@ -38,7 +38,7 @@ function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: 
     if (!authenticated) socket.data.deviceType = 'headset';
     await socket.join(rooms.device(deviceId));
     metrics.deviceConnections.inc({ type: 'headset', event: 'identify' });
-    socket.emit('on-headset-connected');
+    router.reply('on-headset-connected');
     presence.note(deviceId, 'online');
     notifier.presenceChanged(deviceId, 'online', new Date());
     notifier.headsetListsChanged();

@@ -1,7 +1,15 @@
 import type { Logger } from 'pino';
 import { DomainError, isDomainError } from '../domain/errors';
 import type { Metrics } from '../metrics';
-import { clientEvents, type Ack, type AckAnswer, type ClientEventName, type Payload, type Refusal } from '../protocol';
+import {
+  clientEvents,
+  type Ack,
+  type AckAnswer,
+  type ClientEventName,
+  type Payload,
+  type Refusal,
+  type ServerToClientEvents,
+} from '../protocol';
 import { describeZodError } from '../validation';
 import { TokenBucket } from './rate-limiter';
 import { SerialQueue } from './serial-queue';
@@ -100,6 +108,16 @@ export class EventRouter {
     });
   }
 
+  /**
+   * Sends an event to this socket alone, counted in turing_socket_messages_total
+   * like every broadcast (FleetNotifier.emit). Handlers answer their own socket
+   * through this, never through socket.emit, so no outgoing message goes uncounted.
+   */
+  reply<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    this.deps.metrics.socketMessages.inc({ event_type: event, direction: 'out' });
+    this.socket.emit(event, ...args);
+  }
+
   /** Runs a task after every event of this socket received so far (disconnect handling). */
   afterPending(task: () => Promise<void>): void {
     // The disconnect task must run even when the queue is full: it is the one that frees state.
@@ -145,7 +163,7 @@ export class EventRouter {
     const now = Date.now();
     if (known?.code !== 'rate_limited' && now - this.lastNotice >= REJECTION_NOTICE_INTERVAL_MS) {
       this.lastNotice = now;
-      this.socket.emit('on-event-rejected', { event, reason: refusal.error });
+      this.reply('on-event-rejected', { event, reason: refusal.error });
     }
   }
 }
