@@ -201,6 +201,25 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await s.locks.get('H1'))?.tabletId).toBe('A');
       });
 
+      it('keeps lockedAt at the time the device was locked when the owner refreshes it, and resets it after a release', async () => {
+        const first = await store.locks.acquire('H1', 'A');
+        if (first.outcome !== 'acquired') throw new Error('not acquired');
+        // Let the clock move, so a refresh stamping "now" would show.
+        await sleep(20);
+        const refreshed = await store.locks.acquire('H1', 'A');
+        if (refreshed.outcome !== 'refreshed') throw new Error('not refreshed');
+        expect(refreshed.lock.lockedAt.getTime()).toBe(first.lock.lockedAt.getTime());
+        expect((await store.locks.get('H1'))!.lockedAt.getTime()).toBe(first.lock.lockedAt.getTime());
+        expect((await store.locks.getMany(['H1'])).get('H1')!.lockedAt.getTime()).toBe(first.lock.lockedAt.getTime());
+
+        expect(await store.locks.release('H1', 'A')).toBe(true);
+        await sleep(20);
+        const again = await store.locks.acquire('H1', 'B');
+        if (again.outcome !== 'acquired') throw new Error('not acquired');
+        expect(again.lock.lockedAt.getTime()).toBeGreaterThan(first.lock.lockedAt.getTime());
+        expect((await store.locks.get('H1'))!.lockedAt.getTime()).toBe(again.lock.lockedAt.getTime());
+      });
+
       it('reports locks for many devices and what a tablet holds', async () => {
         await store.locks.acquire('H1', 'A');
         await store.locks.acquire('H2', 'A');
