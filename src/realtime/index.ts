@@ -4,6 +4,7 @@ import type { DomainEvents } from '../domain/events';
 import type { DeviceService } from '../fleet/device-service';
 import { PresenceMonitor } from '../fleet/presence-monitor';
 import { FleetNotifier } from '../fleet/fleet-notifier';
+import { FrameActivity } from '../fleet/frame-activity';
 import { dashboardSocket } from '../fleet/dashboard-socket';
 import { headsetSocket } from '../fleet/headset-socket';
 import { viewerSocket } from '../fleet/viewer-socket';
@@ -70,6 +71,8 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     { graceMs: options.tablets.lockGraceMs, refreshIntervalMs: options.tablets.lockRefreshIntervalMs },
     log,
   );
+  // Flushed as often as presence is checked, so a streaming headset's lastSeen stays well inside DEVICE_STALE_MS.
+  const frameActivity = new FrameActivity(devices, options.presence.checkIntervalMs, log).start();
   const modules: SocketModule[] = [
     tablets,
     headsetSocket(context),
@@ -78,7 +81,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     lockSocket(context, io),
     recordingSocket(context),
     sessionSocket(context, { cleanupIntervalMs: options.sessionCleanupIntervalMs, lease: options.lease }),
-    frameSocket(io, options.frames, metrics, log),
+    frameSocket(io, options.frames, metrics, log, frameActivity),
   ];
   const orphanSweep = new PeriodicTask(
     'orphan-sweep',
@@ -119,6 +122,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     context,
     stop() {
       presence.stop();
+      frameActivity.stop();
       notifier.stop();
       orphanSweep.stop();
       commands.stop();

@@ -150,6 +150,16 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await s.devices.get('H1')).toBeNull();
       });
 
+      it('renews a device record on every update, going offline included', async () => {
+        const s = await make({ deviceStateSeconds: 1 });
+        await s.devices.save(device('H1', { socketId: 'sock' }));
+        await sleep(600);
+        expect(await s.devices.markOffline('H1', 'sock', new Date())).toBe(true);
+        await sleep(600);
+        // 1.2 s after the save: still there only because going offline renewed the TTL.
+        expect(await s.devices.get('H1')).toMatchObject({ isOnline: false });
+      });
+
       it('returns copies, so callers cannot change stored state by reference', async () => {
         await store.devices.save(device('H1'));
         const read = (await store.devices.get('H1'))!;
