@@ -153,7 +153,11 @@ export class EventRouter {
     const known = isDomainError(err) && err.code !== 'internal' ? err : undefined;
     const refusal: Refusal = { ok: false, error: known?.message ?? 'internal error' };
     this.deps.metrics.socketEventsRejected.inc({ event, reason: known?.code ?? 'error' });
-    if (known) {
+    if (known && (known.code === 'role' || known.code === 'spoofed_identity')) {
+      // Refused credentials are worth reading; ordinary refusals (a busy device, a bad payload) are not.
+      const { deviceId, deviceType } = this.socket.data;
+      this.deps.logger.warn({ event, reason: known.message, socketId: this.socket.id, deviceId, deviceType }, 'socket event refused');
+    } else if (known) {
       this.deps.logger.debug({ event, reason: known.message, socketId: this.socket.id }, 'socket event rejected');
     } else {
       this.deps.logger.error({ event, err, socketId: this.socket.id }, 'socket event handler failed');

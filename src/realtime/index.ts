@@ -95,12 +95,15 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
 
   io.on('connection', (socket) => {
     const type = socket.data.deviceType ?? 'unknown';
+    const who = { socketId: socket.id, deviceType: type, ...(socket.data.deviceId ? { deviceId: socket.data.deviceId } : {}) };
+    log.info(who, 'socket connected');
     metrics.connectedDevices.inc({ type });
     metrics.deviceConnections.inc({ type, event: 'connect' });
     const router = new EventRouter(socket, { metrics, logger: log, rateLimit: options.rateLimit });
     for (const module of modules) module.register(socket, router);
 
-    socket.on('disconnect', () => {
+    socket.on('disconnect', (reason) => {
+      log.info({ ...who, reason }, 'socket disconnected');
       metrics.connectedDevices.dec({ type });
       metrics.deviceConnections.inc({ type, event: 'disconnect' });
       // After the socket's pending events, so an identify still in flight cannot mark a gone headset online.
