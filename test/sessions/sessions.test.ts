@@ -159,6 +159,10 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
       error: `cannot end session ${sessionId}: it is completed`,
     });
     expect((await server.store.sessions.get(sessionId))!.status).toBe('completed');
+    // A malformed request is refused in its ack (and on-event-rejected) only, as docs/API.md says: not as on-session-error.
+    const sessionErrors = tablet.received.filter((r) => r.event === 'on-session-error').map((r) => (r.args[0] as { error: string }).error);
+    expect(sessionErrors).toContain(`cannot end session ${sessionId}: it is completed`);
+    expect(sessionErrors.filter((e) => /invalid/.test(e))).toEqual([]);
   });
 
   it.each([
