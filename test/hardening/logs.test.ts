@@ -123,6 +123,15 @@ describe('domain events in the log', () => {
     await uploader.complete(started, await uploader.putAll(started, file));
     const aborted = await uploader.start(file.length);
     await uploader.call('POST', '/chunked-upload/abort', { uploadId: aborted.uploadId, s3Key: aborted.s3Key });
+    const legacy = new FormData();
+    legacy.append('timestamp', '20260206_151231');
+    legacy.append('video', new Blob([randomFile(1_000)]), 'recording.mp4');
+    const legacyAnswer = await fetch(`${server.url()}/upload-session`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${uploader.token}` },
+      body: legacy,
+    });
+    expect(legacyAnswer.status).toBe(200);
     headset.close();
 
     const expected = [
@@ -137,6 +146,7 @@ describe('domain events in the log', () => {
       ['upload started', { uploadId: started.uploadId }],
       ['upload completed', { uploadId: started.uploadId }],
       ['upload discarded', { uploadId: aborted.uploadId, reason: 'aborted' }],
+      ['upload completed', { key: 'sessions/20260206_151231/recording.mp4', legacy: true }],
       ['socket disconnected', { deviceId: 'H_LOG' }],
       ['headset disconnected (offline)', { deviceId: 'H_LOG' }],
     ] as const;
