@@ -31,7 +31,7 @@ function requestLine(req: IncomingMessage, res: ServerResponse, ms: number) {
     ms,
     ...(reason ? { reason } : {}),
     // Who was refused, so repeated failures from one address can be seen.
-    ...(status >= 400 ? { ip: (req as Request).ip ?? req.socket.remoteAddress } : {}),
+    ...(status >= 400 ? { ip: (res as Response).locals?.clientIp as string | undefined } : {}),
   };
 }
 
@@ -66,6 +66,8 @@ export function requestLogging(logger: Logger) {
   });
   return (req: Request, res: Response, next: NextFunction) => {
     res.locals.startedAt = Date.now();
+    // Read now: once a client has dropped the connection, req.ip throws (its socket is gone) when the line is written.
+    res.locals.clientIp = req.ip;
     // Every refusal answers { ok: false, error }: keep its message for the request's line.
     const json = res.json.bind(res);
     res.json = (body?: unknown) => {

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import { testConfig } from '../../src/config';
@@ -6,30 +5,24 @@ import { createLogger } from '../../src/logger';
 import { closeAllClients, connectClient } from '../helpers/clients';
 import { telemetry } from '../helpers/fixtures';
 import { startServer } from '../helpers/test-server';
+import { captureLog } from '../helpers/log-capture';
 
 /**
  * A newer headset app that adds a telemetry field keeps reporting: the field
  * is dropped, counted and logged once per device and key.
  */
 let server: CaptureServer;
-const lines: string[] = [];
+const log = captureLog();
 beforeAll(async () => {
   const env = { LOG_LEVEL: 'info' };
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  server = await startServer({ env, logger: createLogger(testConfig(env), stream) });
+  server = await startServer({ env, logger: createLogger(testConfig(env), log.stream) });
 });
 afterAll(async () => {
   closeAllClients();
   await server.close();
 });
 
-const unknownKeyLogs = () =>
-  lines.map((line) => JSON.parse(line) as { msg: string; deviceId?: string; key?: string }).filter((l) => /field not known/.test(l.msg));
+const unknownKeyLogs = () => log.lines().filter((l) => /field not known/.test(l.msg));
 
 async function droppedCount(): Promise<number> {
   const text = await (await fetch(`${server.url()}/metrics`)).text();
@@ -51,7 +44,7 @@ describe('unknown telemetry fields', () => {
     expect(await droppedCount()).toBe(4);
     expect(
       unknownKeyLogs()
-        .map(({ deviceId, key }) => `${deviceId}/${key}`)
+        .map(({ deviceId, key }) => `${String(deviceId)}/${String(key)}`)
         .sort(),
     ).toEqual(['QUEST_NEW/eyeTracked', 'QUEST_NEW/fanSpeedRpm']);
   });

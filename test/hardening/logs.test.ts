@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import { loadConfig, testConfig } from '../../src/config';
@@ -6,40 +5,17 @@ import { createLogger } from '../../src/logger';
 import { requestLogging } from '../../src/http/request-logging';
 import { closeAllClients, connectClient, eventually, identifiedHeadset, refusedConnection, tabletClient } from '../helpers/clients';
 import { startServer } from '../helpers/test-server';
+import { captureLog } from '../helpers/log-capture';
 import { MiB, randomFile, UploadClient } from '../uploads/upload-client';
 
 /** What an operator reads: one line per request, the lab's events at info, and why anything was refused. */
 
-interface Line {
-  level: number;
-  time: string;
-  msg: string;
-  reqId?: string;
-  [field: string]: unknown;
-}
 const INFO = 30;
 const WARN = 40;
 
-function capture() {
-  const text: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      text.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  const lines = () =>
-    text
-      .join('')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Line);
-  return { stream, lines, text: () => text.join('') };
-}
-
 const METRICS_TOKEN = 'metrics-token-for-the-log-test-0123456789';
 let server: CaptureServer;
-const logs = capture();
+const logs = captureLog();
 beforeAll(async () => {
   const env = { LOG_LEVEL: 'info', METRICS_TOKEN };
   server = await startServer({ env, logger: createLogger(testConfig(env), logs.stream) });
@@ -163,7 +139,7 @@ describe('domain events in the log', () => {
 
 describe('development logs', () => {
   it('prints a request as one readable line', async () => {
-    const out = capture();
+    const out = captureLog();
     const config = loadConfig({ NODE_ENV: 'development', LOG_LEVEL: 'info' }).config;
     const logger = createLogger(config, out.stream);
     const middleware = requestLogging(logger);

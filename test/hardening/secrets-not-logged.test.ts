@@ -1,10 +1,10 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { CaptureServer } from '../../src/app';
 import { closeAllClients, connectClient, refusedConnection } from '../helpers/clients';
 import { startServer } from '../helpers/test-server';
+import { captureLog } from '../helpers/log-capture';
 import { MiB, randomFile, UploadClient } from '../uploads/upload-client';
 
 /**
@@ -22,21 +22,10 @@ afterEach(async () => {
   await server?.close();
 });
 
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { stream, text: () => lines.join('') };
-}
-
 describe('secrets in logs', () => {
   it('logs no token, API key, JWT secret, metrics token or URL signature through a full flow at level trace', async () => {
     const env = { LOG_LEVEL: 'trace', METRICS_TOKEN };
-    const logs = captureLogs();
+    const logs = captureLog();
     server = await startServer({ env, logger: createLogger(testConfig(env), logs.stream) });
     const config = server.config;
     const base = server.url();
@@ -106,7 +95,7 @@ describe('secrets in logs', () => {
 describe('log redaction', () => {
   it('blanks credentials in objects a future log line might include (handshake, config, signatures)', () => {
     const config = testConfig({ LOG_LEVEL: 'info', METRICS_TOKEN });
-    const logs = captureLogs();
+    const logs = captureLog();
     const logger = createLogger(config, logs.stream);
     logger.info(
       { handshake: { auth: { token: WRONG_TOKEN }, headers: { authorization: `Bearer ${WRONG_TOKEN}` }, query: { token: WRONG_TOKEN } } },
