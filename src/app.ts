@@ -27,6 +27,7 @@ import { attachRealtime, type Realtime } from './realtime';
 import type { CaptureIo } from './realtime/types';
 import { createUploads } from './uploads';
 import { DomainEvents } from './domain/events';
+import { logDomainEvents } from './event-log';
 import { createClusterAdapter, type ClusterAdapter } from './realtime/cluster-adapter';
 import { PeriodicTask } from './util/periodic-task';
 import { randomUUID } from 'node:crypto';
@@ -91,8 +92,9 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const storage = deps.storage ?? createStorage(config);
   // First, so every service can publish and every transport subscribe from the start.
   const events = new DomainEvents();
+  logDomainEvents(events, logger);
   const devices = new DeviceService(store, events, { staleMs: config.timing.deviceStaleMs });
-  const locks = new LockService(store);
+  const locks = new LockService(store, events);
   const sessions = new SessionService(
     store,
     locks,

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
 import type { Config } from './config';
 
 /**
@@ -36,19 +37,30 @@ export const REDACTED_PATHS = [
   '*.auth.adminApiKey',
 ];
 
-/** JSON logs; readable colourised lines in development. */
+/**
+ * Development output: one readable line per event. A request's line reads
+ * "GET /api/devices 200 3ms [request id]"; a refusal adds its reason and the caller's address.
+ */
+export const PRETTY_OPTIONS = {
+  translateTime: 'SYS:HH:MM:ss.l',
+  ignore: 'pid,hostname,service,version,reqId,method,path,status,ms,reason,ip',
+  messageFormat: '{msg}{if reqId} [{reqId}]{end}{if reason} ({reason}){end}{if ip} from {ip}{end}',
+};
+
+/**
+ * JSON lines with ISO 8601 times in production (what log shippers parse);
+ * readable lines in development.
+ */
 export function createLogger(config: Config, destination?: DestinationStream): Logger {
   const options = {
     level: config.log.level,
     base: { service: 'capture-backend', version: config.version },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   };
-  if (destination) return pino(options, destination);
   if (config.log.pretty) {
-    return pino({
-      ...options,
-      transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } },
-    });
+    // A given destination (tests) gets the same formatting, synchronously; otherwise a worker thread writes stdout.
+    if (destination) return pino(options, pinoPretty({ ...PRETTY_OPTIONS, colorize: false, sync: true, destination }));
+    return pino({ ...options, transport: { target: 'pino-pretty', options: PRETTY_OPTIONS } });
   }
-  return pino(options);
+  return pino({ ...options, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }

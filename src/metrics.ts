@@ -48,6 +48,12 @@ export function createMetrics() {
       registers,
     }),
 
+    telemetryUnknownKeys: new Counter({
+      name: 'turing_telemetry_unknown_keys_total',
+      help: 'Unknown telemetry fields dropped (a headset app newer than the server); the log names each device and key once',
+      registers,
+    }),
+
     // Sessions
     sessionsCreated: new Counter({ name: 'turing_sessions_created_total', help: 'Sessions created', registers }),
     sessionDuration: new Histogram({

@@ -14,6 +14,14 @@ export interface DomainEventMap {
   'device.telemetry': { deviceId: string; sessionId?: string; telemetry: DeviceTelemetry };
   /** A device's upload status in a capture session changed (the session as it now is). */
   'session.upload-changed': { session: SessionRecord };
+  /** A headset identified on a connection (it is online). */
+  'device.identified': { deviceId: string; connectionId: string };
+  /** A headset's connection went away and it is now offline (not when it had already reconnected elsewhere). */
+  'device.disconnected': { deviceId: string; connectionId: string };
+  /** A tablet took a device's lock, or gave it up (`unlocked`: by request, or by the server after the tablet's grace period). */
+  'lock.changed': { deviceId: string; tabletId: string; change: 'locked' | 'unlocked' };
+  /** A capture session moved through its lifecycle (the session as it now is). */
+  'session.changed': { session: SessionRecord; change: 'created' | 'started' | 'paused' | 'ended' };
 }
 
 export type DomainEventName = keyof DomainEventMap;

@@ -45,6 +45,7 @@ export class DeviceService {
       ...(existing?.activeSessionId ? { activeSessionId: existing.activeSessionId } : {}),
     };
     await this.store.devices.save(record);
+    await this.events.publish('device.identified', { deviceId, connectionId });
     return record;
   }
 
@@ -93,7 +94,9 @@ export class DeviceService {
 
   /** Marks the device offline unless it has already reconnected on another connection. */
   async disconnect(deviceId: string, connectionId: string): Promise<boolean> {
-    return this.store.devices.markOffline(deviceId, connectionId, new Date(this.now()));
+    const wentOffline = await this.store.devices.markOffline(deviceId, connectionId, new Date(this.now()));
+    if (wentOffline) await this.events.publish('device.disconnected', { deviceId, connectionId });
+    return wentOffline;
   }
 
   /** Whether the device has a record (it has connected and not expired). */

@@ -4,6 +4,7 @@ import type { SocketModule } from '../realtime/socket-module';
 import { rooms, watchersOf } from '../realtime/rooms';
 import type { RealtimeContext } from '../realtime/context';
 import type { CaptureSocket } from '../realtime/types';
+import { UnknownTelemetryKeys } from './unknown-telemetry-keys';
 
 /** The identified headset of this socket, or a rejection. */
 export function identifiedDevice(socket: CaptureSocket): string {
@@ -14,13 +15,14 @@ export function identifiedDevice(socket: CaptureSocket): string {
 
 /** headset-identify, status, telemetry and logs; a headset's disconnect. */
 export function headsetSocket(ctx: RealtimeContext): SocketModule {
+  const unknownKeys = new UnknownTelemetryKeys(ctx.metrics, ctx.logger);
   return {
-    register: (socket, router) => registerHeadsetEvents(router, socket, ctx),
+    register: (socket, router) => registerHeadsetEvents(router, socket, ctx, unknownKeys),
     disconnected: (socket) => headsetDisconnected(socket, ctx),
   };
 }
 
-function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext): void {
+function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext, unknownKeys: UnknownTelemetryKeys): void {
   const { devices, notifier, presence, metrics } = ctx;
   router.on('headset-identify', async (deviceId) => {
     const { authenticated, deviceId: tokenDeviceId } = socket.data;
@@ -37,7 +39,7 @@ function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: 
     if (!authenticated) socket.data.deviceType = 'headset';
     await socket.join(rooms.device(deviceId));
     metrics.deviceConnections.inc({ type: 'headset', event: 'identify' });
-    socket.emit('on-headset-connected');
+    router.reply('on-headset-connected');
     presence.note(deviceId, 'online');
     notifier.presenceChanged(deviceId, 'online', new Date());
     notifier.headsetListsChanged();
@@ -50,11 +52,12 @@ function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: 
     await devices.touch(deviceId);
   });
 
-  router.on('device-telemetry', async (telemetry) => {
+  router.on('device-telemetry', async ({ telemetry, unknownKeys: dropped }) => {
     const deviceId = identifiedDevice(socket);
     if (telemetry.deviceId !== deviceId) {
       throw new DomainError('spoofed_identity', 'telemetry deviceId must be the identified device');
     }
+    unknownKeys.report(deviceId, dropped);
     let snapshot = await devices.recordTelemetry(telemetry);
     if (!snapshot) {
       // The store lost the record of this identified connection (Redis restarted empty): register it again, and the others soon.

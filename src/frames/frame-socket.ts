@@ -28,7 +28,18 @@ const nextTick = () => new Promise<void>((resolve) => process.nextTick(resolve))
  * the live-preview relay. Frames bypass the control-event gate (no rate limit,
  * no schema): at 30 fps per headset the check is a type and size test.
  */
-export function frameSocket(io: CaptureIo, limits: FrameLimits, metrics: Metrics, logger: Logger): SocketModule {
+/** Where a frame's sign of life goes (fleet/frame-activity.ts); must be cheap, it runs per frame. */
+export interface FrameActivitySink {
+  note(deviceId: string): void;
+}
+
+export function frameSocket(
+  io: CaptureIo,
+  limits: FrameLimits,
+  metrics: Metrics,
+  logger: Logger,
+  activity: FrameActivitySink,
+): SocketModule {
   // The labelled child is looked up once, not per frame.
   const sentMessages = metrics.socketMessages.labels({ event_type: 'on-headset-frame-updated', direction: 'out' });
   const relay = new FrameRelay<FramePayload>(limits, {
@@ -65,6 +76,8 @@ export function frameSocket(io: CaptureIo, limits: FrameLimits, metrics: Metrics
         (frame) => {
           const deviceId = socket.data.identifiedDeviceId;
           if (!deviceId || socket.data.deviceType !== 'headset') return refuse('not_identified', 'send headset-identify first');
+          // Any frame, even one the relay drops, shows the headset is alive.
+          activity.note(deviceId);
           const bytes = frameBytes(frame);
           if (!bytes) return refuse('invalid', 'a frame is a non-empty base64 JPEG string or binary');
           if (bytes > limits.maxFrameBytes) {

@@ -25,6 +25,10 @@ export function httpSecurity(config: Config): RequestHandler[] {
     helmet({
       // Part URLs and recordings may be fetched by a dashboard on another origin.
       crossOriginResourcePolicy: { policy: 'cross-origin' },
+      // HSTS is the TLS terminator's to send (nginx/capture-backend.conf, for the whole site,
+      // /grafana/ included): sent here too, browsers got two different values behind Nginx.
+      // Over the server's own plain HTTP it would be ignored anyway.
+      strictTransportSecurity: false,
     }),
     cors(corsOptions(config)),
   ];

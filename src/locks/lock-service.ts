@@ -1,6 +1,7 @@
 import { DomainError } from '../domain/errors';
 import type { DeviceLockStatus } from '../protocol';
 import type { AcquireResult, Store } from '../state/types';
+import { DomainEvents } from '../domain/events';
 
 /**
  * Exclusive control of headsets by tablets. A lock belongs to the tablet's
@@ -8,7 +9,10 @@ import type { AcquireResult, Store } from '../state/types';
  * makes acquire and release atomic across processes.
  */
 export class LockService {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly events: DomainEvents = new DomainEvents(),
+  ) {}
 
   /**
    * Locks a known, online device for the tablet; the owner re-locking
@@ -20,12 +24,16 @@ export class LockService {
     if (!device.isOnline) throw new DomainError('device_offline', `device ${deviceId} is offline`);
     const result = await this.store.locks.acquire(deviceId, tabletId);
     if (result.outcome === 'held') throw new DomainError('lock_held', `device ${deviceId} is locked by another tablet (${result.holder})`);
+    if (result.outcome === 'acquired') await this.events.publish('lock.changed', { deviceId, tabletId, change: 'locked' });
     return { refreshed: result.outcome === 'refreshed' };
   }
 
   /** Releases only the tablet's own lock. */
   async unlock(tabletId: string, deviceId: string): Promise<void> {
-    if (await this.store.locks.release(deviceId, tabletId)) return;
+    if (await this.store.locks.release(deviceId, tabletId)) {
+      await this.events.publish('lock.changed', { deviceId, tabletId, change: 'unlocked' });
+      return;
+    }
     const holder = await this.store.locks.get(deviceId);
     if (holder) throw new DomainError('lock_held', `device ${deviceId} is locked by another tablet (${holder.tabletId})`);
     throw new DomainError('conflict', `device ${deviceId} is not locked`);
@@ -34,7 +42,9 @@ export class LockService {
   async unlockAll(tabletId: string): Promise<string[]> {
     const held = await this.store.locks.heldBy(tabletId);
     const released = await Promise.all(held.map(async (id) => ((await this.store.locks.release(id, tabletId)) ? id : null)));
-    return released.filter((id): id is string => id !== null);
+    const unlocked = released.filter((id): id is string => id !== null);
+    for (const deviceId of unlocked) await this.events.publish('lock.changed', { deviceId, tabletId, change: 'unlocked' });
+    return unlocked;
   }
 
   /** Re-acquires every lock the tablet holds, pushing their expiry out by a full TTL. */

@@ -36,7 +36,7 @@ function registerRecordingEvents(router: EventRouter, socket: CaptureSocket, ctx
     const device = await devices.snapshot(deviceId);
     if (!device) throw new DomainError('unknown_device', `device ${deviceId} is unknown`);
     const status = { deviceId, isRecording: device.record.isRecording, isOnline: device.record.isOnline };
-    socket.emit('on-recording-status', status);
+    router.reply('on-recording-status', status);
     return { ok: true, ...status };
   });
 

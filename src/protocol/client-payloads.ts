@@ -15,7 +15,20 @@ import { jsonDepthWithin } from './json-depth';
 /** The spec sends a bare ID; some builds send { deviceId }. */
 export const identifyPayloadSchema = z.union([deviceIdSchema, z.strictObject({ deviceId: deviceIdSchema }).transform((p) => p.deviceId)]);
 
-export const headsetStatusSchema = z.string().max(MAX_STATUS_BYTES, { message: `status over ${MAX_STATUS_BYTES} bytes` });
+/**
+ * Text of at most `max` UTF-8 bytes, as the spec's limits are stated. Characters
+ * are checked first (cheap, and a string with more characters than `max`
+ * cannot fit), then bytes: non-ASCII text takes up to 4 bytes per character.
+ */
+export const textOfAtMostBytes = (max: number, what: string) => {
+  const message = `${what} over ${max} bytes`;
+  return z
+    .string()
+    .max(max, { message })
+    .refine((text) => Buffer.byteLength(text, 'utf8') <= max, { message });
+};
+
+export const headsetStatusSchema = textOfAtMostBytes(MAX_STATUS_BYTES, 'status');
 
 export const INVALID_DEVICE_ID = `invalid device ID: expected ${DEVICE_ID_RULE}`;
 
@@ -70,7 +83,7 @@ export const createSessionSchema = z.strictObject({
  * handler, which answers a malformed one with its own reason.
  */
 export const syncMetadataArgsSchema = z
-  .tuple([z.string().max(MAX_SYNC_METADATA_BYTES, { message: `metadata over ${MAX_SYNC_METADATA_BYTES} bytes` })])
+  .tuple([textOfAtMostBytes(MAX_SYNC_METADATA_BYTES, 'metadata')])
   .rest(z.unknown())
   .transform(([data, target]) => ({ data, target })) as unknown as z.ZodType<
   { data: string; target: unknown },

@@ -10,6 +10,7 @@ import {
   type HotEventName,
   type Payload,
   type Refusal,
+  type ServerToClientEvents,
 } from '../protocol';
 import { describeZodError } from '../validation';
 import { TokenBucket } from './rate-limiter';
@@ -105,6 +106,16 @@ export class EventRouter {
     });
   }
 
+  /**
+   * Sends an event to this socket alone, counted in turing_socket_messages_total
+   * like every broadcast (FleetNotifier.emit). Handlers answer their own socket
+   * through this, never through socket.emit, so no outgoing message goes uncounted.
+   */
+  reply<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    this.deps.metrics.socketMessages.inc({ event_type: event, direction: 'out' });
+    this.socket.emit(event, ...args);
+  }
+
   /** Runs a task after every event of this socket received so far (disconnect handling). */
   afterPending(task: () => Promise<void>): void {
     // The disconnect task must run even when the queue is full: it is the one that frees state.
@@ -149,7 +160,11 @@ export class EventRouter {
     const known = isDomainError(err) && err.code !== 'internal' ? err : undefined;
     const refusal: Refusal = { ok: false, error: known?.message ?? 'internal error' };
     this.deps.metrics.socketEventsRejected.inc({ event, reason: known?.code ?? 'internal' });
-    if (known) {
+    if (known && (known.code === 'role' || known.code === 'spoofed_identity')) {
+      // Refused credentials are worth reading; ordinary refusals (a busy device, a bad payload) are not.
+      const { deviceId, deviceType } = this.socket.data;
+      this.deps.logger.warn({ event, reason: known.message, socketId: this.socket.id, deviceId, deviceType }, 'socket event refused');
+    } else if (known) {
       this.deps.logger.debug({ event, reason: known.message, socketId: this.socket.id }, 'socket event rejected');
     } else {
       this.deps.logger.error({ event, err, socketId: this.socket.id }, 'socket event handler failed');
@@ -159,7 +174,7 @@ export class EventRouter {
     const now = Date.now();
     if (known?.code !== 'rate_limited' && now - this.lastNotice >= REJECTION_NOTICE_INTERVAL_MS) {
       this.lastNotice = now;
-      this.socket.emit('on-event-rejected', { event, reason: refusal.error });
+      this.reply('on-event-rejected', { event, reason: refusal.error });
     }
   }
 }

@@ -4,6 +4,7 @@ import type { DomainEvents } from '../domain/events';
 import type { DeviceService } from '../fleet/device-service';
 import { PresenceMonitor } from '../fleet/presence-monitor';
 import { FleetNotifier } from '../fleet/fleet-notifier';
+import { FrameActivity } from '../fleet/frame-activity';
 import { dashboardSocket } from '../fleet/dashboard-socket';
 import { headsetSocket } from '../fleet/headset-socket';
 import { viewerSocket, type ViewerLimits } from '../fleet/viewer-socket';
@@ -76,6 +77,8 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     { graceMs: options.tablets.lockGraceMs, refreshIntervalMs: options.tablets.lockRefreshIntervalMs },
     log,
   );
+  // Flushed as often as presence is checked, so a streaming headset's lastSeen stays well inside DEVICE_STALE_MS.
+  const frameActivity = new FrameActivity(devices, options.presence.checkIntervalMs, log).start();
   const modules: SocketModule[] = [
     tokenExpiry(metrics),
     tablets,
@@ -85,7 +88,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     lockSocket(context, io),
     recordingSocket(context),
     sessionSocket(context, { cleanupIntervalMs: options.sessionCleanupIntervalMs, lease: options.lease }),
-    frameSocket(io, options.frames, metrics, log),
+    frameSocket(io, options.frames, metrics, log, frameActivity),
   ];
   const orphanSweep = new PeriodicTask(
     'orphan-sweep',
@@ -99,12 +102,15 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
 
   io.on('connection', (socket) => {
     const type = socket.data.deviceType ?? 'unknown';
+    const who = { socketId: socket.id, deviceType: type, ...(socket.data.deviceId ? { deviceId: socket.data.deviceId } : {}) };
+    log.info(who, 'socket connected');
     metrics.connectedDevices.inc({ type });
     metrics.deviceConnections.inc({ type, event: 'connect' });
     const router = new EventRouter(socket, { metrics, logger: log, rateLimit: options.rateLimit });
     for (const module of modules) module.register(socket, router);
 
-    socket.on('disconnect', () => {
+    socket.on('disconnect', (reason) => {
+      log.info({ ...who, reason }, 'socket disconnected');
       metrics.connectedDevices.dec({ type });
       metrics.deviceConnections.inc({ type, event: 'disconnect' });
       // After the socket's pending events, so an identify still in flight cannot mark a gone headset online.
@@ -127,6 +133,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     context,
     stop() {
       presence.stop();
+      frameActivity.stop();
       notifier.stop();
       orphanSweep.stop();
       recovery.stop();

@@ -40,7 +40,8 @@ export function socketAuth(deps: { tokens: TokenService; authRequired: boolean; 
     } catch (err) {
       const reason = err instanceof TokenError ? err.reason : 'invalid';
       deps.metrics.deviceConnections.inc({ type: 'unknown', event: `refused_${reason}` });
-      deps.logger.debug({ reason, address: socket.handshake.address }, 'socket connection refused');
+      // The reason (no token, expired, bad signature...), never the token itself.
+      deps.logger.warn({ reason, address: socket.handshake.address }, 'socket connection refused');
       return next(new Error(err instanceof TokenError ? `authentication failed: ${err.message}` : 'authentication failed'));
     }
   };

@@ -1,5 +1,6 @@
 import type { Metrics } from '../metrics';
 import type { SocketModule } from './socket-module';
+import type { EventRouter } from './event-router';
 import type { CaptureSocket } from './types';
 
 /** setTimeout's largest delay; a token valid for longer is waited for in steps. */
@@ -15,7 +16,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export function tokenExpiry(metrics: Metrics, now: () => number = Date.now): SocketModule {
   return {
-    register(socket: CaptureSocket): void {
+    register(socket: CaptureSocket, router: EventRouter): void {
       const expiresAt = socket.data.tokenExpiresAt;
       if (expiresAt === undefined) return;
       let timer: NodeJS.Timeout | undefined;
@@ -27,7 +28,7 @@ export function tokenExpiry(metrics: Metrics, now: () => number = Date.now): Soc
           return;
         }
         metrics.deviceConnections.inc({ type: socket.data.deviceType ?? 'unknown', event: 'token_expired' });
-        socket.emit('on-token-expired', { reason: 'token expired', expiredAt: new Date(expiresAt).toISOString() });
+        router.reply('on-token-expired', { reason: 'token expired', expiredAt: new Date(expiresAt).toISOString() });
         socket.disconnect(true);
       };
       arm();

@@ -45,6 +45,8 @@ const ALLOWED_FROM: Record<Action, readonly SessionStatus[]> = {
   pause: ['recording'],
   end: ['pending', 'recording', 'paused'],
 };
+/** What each action announces (domain event 'session.changed'). */
+const CHANGE_OF = { start: 'started', pause: 'paused', end: 'ended' } as const satisfies Record<Action, string>;
 
 /**
  * Capture sessions: pending -> recording <-> paused -> completed (then
@@ -112,6 +114,7 @@ export class SessionService implements SessionUploads {
       throw new DomainError('conflict', `this tablet already has an active session (${claim.sessionId}); end it first`);
     }
     await Promise.all(available.map((id) => this.store.devices.update(id, { activeSessionId: session.sessionId })));
+    await this.events.publish('session.changed', { session, change: 'created' });
     return { session, unavailable };
   }
 
@@ -238,7 +241,10 @@ export class SessionService implements SessionUploads {
   ): Promise<SessionRecord> {
     const owned = await this.get(tabletId, sessionId);
     const result = await this.store.sessions.transition(sessionId, ALLOWED_FROM[action], change(owned));
-    if (result.outcome === 'done') return result.session;
+    if (result.outcome === 'done') {
+      await this.events.publish('session.changed', { session: result.session, change: CHANGE_OF[action] });
+      return result.session;
+    }
     if (result.outcome === 'not-found') throw new DomainError('not_found', `session ${sessionId} not found`);
     throw new DomainError('conflict', `cannot ${action} session ${sessionId}: it is ${result.status}`);
   }

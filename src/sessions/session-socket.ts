@@ -29,9 +29,7 @@ export function sessionSocket(ctx: RealtimeContext, options: SessionSocketOption
     options.cleanupIntervalMs,
     async () => {
       for (const s of await sessions.expireStale()) {
-        const to = [rooms.tablet(s.tabletId), rooms.dashboards, ...s.deviceIds.map(rooms.device)];
-        const ended = { sessionId: s.sessionId, endedAt: s.endedAt!.toISOString(), duration: sessions.durationSeconds(s) };
-        notifier.emit(to, 'on-session-ended', { ...ended, reason: 'expired' });
+        announceEnded(ctx, s, 'expired');
         logger.info({ sessionId: s.sessionId }, 'expired session ended');
       }
     },
@@ -55,6 +53,21 @@ export function sessionSocket(ctx: RealtimeContext, options: SessionSocketOption
   };
 }
 
+/**
+ * Tells the session's audience it ended and records its duration: every ended
+ * session, by its tablet or by expiry, is in turing_session_duration_seconds.
+ */
+function announceEnded(ctx: RealtimeContext, session: SessionRecord, reason?: 'expired') {
+  const duration = ctx.sessions.durationSeconds(session);
+  ctx.metrics.sessionDuration.observe(duration);
+  const ended = { sessionId: session.sessionId, endedAt: session.endedAt!.toISOString(), duration };
+  ctx.notifier.emit(sessionAudience(session), 'on-session-ended', reason ? { ...ended, reason } : ended);
+  return ended;
+}
+
+/** Lifecycle news goes to the session's tablet, its headsets and dashboards. */
+const sessionAudience = (s: SessionRecord) => [rooms.tablet(s.tabletId), rooms.dashboards, ...s.deviceIds.map(rooms.device)];
+
 /** The refusals a tablet also hears as on-session-error (not outages or malformed requests). */
 const SESSION_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['conflict', 'not_found', 'forbidden']);
 
@@ -62,8 +75,7 @@ function registerSessionEvents(router: EventRouter, socket: CaptureSocket, ctx: 
   const { sessions, notifier, metrics } = ctx;
   const tabletId = tabletIdOf(socket);
 
-  /** Lifecycle news goes to the tablet, the session's headsets and dashboards. */
-  const audience = (s: SessionRecord) => [rooms.tablet(tabletId), rooms.dashboards, ...s.deviceIds.map(rooms.device)];
+  const audience = sessionAudience;
 
   /** The spec's on-session-error accompanies every refusal of a session request (the router answers the ack). */
   const reportingRefusals = async <T>(sessionId: string | undefined, work: () => Promise<T>): Promise<T> => {
@@ -72,7 +84,7 @@ function registerSessionEvents(router: EventRouter, socket: CaptureSocket, ctx: 
     } catch (err) {
       if (isDomainError(err) && SESSION_REFUSALS.has(err.code)) {
         const { unavailable } = (err.details ?? {}) as Partial<UnavailableDevices>;
-        socket.emit('on-session-error', {
+        router.reply('on-session-error', {
           error: err.message,
           ...(sessionId ? { sessionId } : {}),
           ...(unavailable ? { unavailable } : {}),
@@ -114,13 +126,10 @@ function registerSessionEvents(router: EventRouter, socket: CaptureSocket, ctx: 
       const before = await sessions.get(tabletId, sessionId);
       return { before, session: await sessions.end(tabletId, sessionId) };
     });
-    const duration = sessions.durationSeconds(session);
-    metrics.sessionDuration.observe(duration);
     // Only a running session has headsets to stop.
     const commands =
       before.status === 'recording' ? await sendRecordingCommands(ctx, tabletId, session.deviceIds, 'stop') : { sent: [], denied: [] };
-    const endedAt = session.endedAt!.toISOString();
-    notifier.emit(audience(session), 'on-session-ended', { sessionId, endedAt, duration });
+    const { endedAt, duration } = announceEnded(ctx, session);
     return { ok: true, sessionId, endedAt, duration, ...commands };
   });
 
@@ -128,14 +137,14 @@ function registerSessionEvents(router: EventRouter, socket: CaptureSocket, ctx: 
     const session = await reportingRefusals(sessionId, () => sessions.get(tabletId, sessionId));
     const [view] = await sessions.views([session]);
     if (!view) throw new Error(`no view of session ${sessionId}`);
-    socket.emit('on-session-status', view);
+    router.reply('on-session-status', view);
     return { ok: true, session: view };
   });
 
   router.on('tablet-get-active-session', async () => {
     const active = await sessions.active(tabletId);
     const view = active ? (await sessions.views([active]))[0]! : null;
-    socket.emit('on-active-session', view);
+    router.reply('on-active-session', view);
     return { ok: true, session: view };
   });
 }

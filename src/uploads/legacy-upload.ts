@@ -110,6 +110,8 @@ export function legacyUploadRoutes({ auth, storage, service, sessions, maxUpload
       for (const { field, file } of uploaded) {
         files[field] = { key: file.path, size: file.size, etag: file.destination, location: `${storage.location}/${file.path}` };
         service.recordFinished(field, file.size, (Date.now() - startedAt) / 1000);
+        // As the chunked path logs its completions (upload-service.ts); the key is the server's.
+        req.log?.info({ key: file.path, size: file.size, deviceId, legacy: true }, 'upload completed');
       }
       await sessions.uploadProgress(fields.sessionId, deviceId, { uploadStatus: 'completed', uploadProgress: 100 });
       return { ok: true, timestamp: fields.timestamp, ...(fields.sessionId ? { sessionId: fields.sessionId } : {}), files };

@@ -192,12 +192,16 @@ describe.each(STORE_KINDS)('headsets and dashboards on the %s store', (kind: Sto
     expect(await h.ask('headset-status', '{"scene":"kitchen"}')).toEqual({ ok: true });
     expect(await viewer.next('on-headset-status-updated')).toEqual(['{"scene":"kitchen"}', 'QUEST_001']);
     expect(await h.ask('headset-status', 'x'.repeat(10 * 1024 + 1))).toMatchObject({ ok: false, error: /10240 bytes/ });
+    // The limit is bytes: 4,000 three-byte characters are 12,000 bytes, over 10 KB though under 10,240 characters.
+    expect(await h.ask('headset-status', '€'.repeat(4_000))).toMatchObject({ ok: false, error: /10240 bytes/ });
+    expect(await h.ask('headset-status', '€'.repeat(3_413))).toEqual({ ok: true });
+    await viewer.next('on-headset-status-updated', (status) => status === '€'.repeat(3_413));
     expect(await h.ask('headset-logs-processed')).toEqual({ ok: true });
     expect(await viewer.next('on-headset-logs-processed')).toEqual(['QUEST_001']);
     await viewer.ask('tablet-disconnect-headset', 'QUEST_001');
     await h.ask('headset-status', 'after-leave');
     await sleep(100);
-    expect(viewer.count('on-headset-status-updated')).toBe(1);
+    expect(viewer.count('on-headset-status-updated')).toBe(2);
     expect(other.count('on-headset-status-updated')).toBe(0);
     expect(h.count('on-headset-status-updated')).toBe(0);
   });

@@ -85,6 +85,8 @@ describe('security headers and CORS', () => {
       expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
       expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(res.headers.get('x-powered-by')).toBeNull();
+      // HSTS is Nginx's alone (nginx/capture-backend.conf); test/ops/nginx-proxy.test.ts checks there is one.
+      expect(res.headers.get('strict-transport-security')).toBeNull();
     }
     const headset = await identifiedHeadset(s, 'QUEST_001');
     expect(headset.socket.connected).toBe(true);

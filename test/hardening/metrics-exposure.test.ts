@@ -3,7 +3,7 @@ import { testConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import type { CaptureServer } from '../../src/app';
 import { startServer } from '../helpers/test-server';
-import { captureLogs } from '../helpers/log-capture';
+import { captureLog } from '../helpers/log-capture';
 
 const servers: CaptureServer[] = [];
 afterEach(async () => {
@@ -11,14 +11,14 @@ afterEach(async () => {
 });
 
 async function startWithLogs(env: Record<string, string>) {
-  const logs = captureLogs();
+  const logs = captureLog();
   const full = { LOG_LEVEL: 'info', ...env };
   servers.push(await startServer({ env: full, logger: createLogger(testConfig(full), logs.stream) }));
   return logs;
 }
 
-const openWarning = (logs: ReturnType<typeof captureLogs>) =>
-  logs.records().filter((r) => r.level === 40 && String(r.msg).includes('/metrics is OPEN'));
+const openWarning = (logs: ReturnType<typeof captureLog>) =>
+  logs.lines().filter((r) => r.level === 40 && String(r.msg).includes('/metrics is OPEN'));
 
 describe('an open /metrics is said loudly in production (issue 17, 16)', () => {
   it('warns at start in production without METRICS_TOKEN', async () => {

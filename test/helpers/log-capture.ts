@@ -1,23 +1,28 @@
 import { Writable } from 'node:stream';
 
-/** A stream to hand createLogger, and the log written to it so far (one JSON object a line). */
-export function captureLogs() {
-  const lines: string[] = [];
+/** A pino log line as JSON. */
+export interface LogLine {
+  level: number;
+  time: string;
+  msg: string;
+  reqId?: string;
+  [field: string]: unknown;
+}
+
+/** A stream to give createLogger, and what was written to it: as text, or as parsed JSON lines. */
+export function captureLog() {
+  const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
+      chunks.push(chunk.toString('utf8'));
       done();
     },
   });
-  return {
-    stream,
-    text: () => lines.join(''),
-    /** Every log record, parsed. */
-    records: () =>
-      lines
-        .join('')
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown> & { msg?: string; level?: number }),
-  };
+  const text = () => chunks.join('');
+  const lines = () =>
+    text()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as LogLine);
+  return { stream, text, lines };
 }

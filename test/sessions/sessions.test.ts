@@ -191,6 +191,10 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
       error: `cannot end session ${sessionId}: it is completed`,
     });
     expect((await server.store.sessions.get(sessionId))!.status).toBe('completed');
+    // A malformed request is refused in its ack (and on-event-rejected) only, as docs/API.md says: not as on-session-error.
+    const sessionErrors = tablet.received.filter((r) => r.event === 'on-session-error').map((r) => (r.args[0] as { error: string }).error);
+    expect(sessionErrors).toContain(`cannot end session ${sessionId}: it is completed`);
+    expect(sessionErrors.filter((e) => /invalid/.test(e))).toEqual([]);
   });
 
   it.each([
@@ -238,6 +242,9 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     const [ended] = await tablet.next('on-session-ended', (p) => p.sessionId === sessionId, 5_000);
     expect(ended).toMatchObject({ sessionId, reason: 'expired' });
     expect(await server.store.sessions.get(sessionId)).toMatchObject({ status: 'completed', endReason: 'expired' });
+    // Sessions ended by expiry are in the duration histogram like those a tablet ends.
+    const metrics = await (await fetch(`${server.url()}/metrics`)).text();
+    expect(metrics).toMatch(/turing_session_duration_seconds_count 1\n/);
     expect(await tablet.ask('tablet-create-session', { deviceIds: ['H1'] })).toMatchObject({ ok: true });
   });
 

@@ -150,6 +150,16 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await s.devices.get('H1')).toBeNull();
       });
 
+      it('renews a device record on every update, going offline included', async () => {
+        const s = await make({ deviceStateSeconds: 1 });
+        await s.devices.save(device('H1', { socketId: 'sock' }));
+        await sleep(600);
+        expect(await s.devices.markOffline('H1', 'sock', new Date())).toBe(true);
+        await sleep(600);
+        // 1.2 s after the save: still there only because going offline renewed the TTL.
+        expect(await s.devices.get('H1')).toMatchObject({ isOnline: false });
+      });
+
       it('returns copies, so callers cannot change stored state by reference', async () => {
         await store.devices.save(device('H1'));
         const read = (await store.devices.get('H1'))!;
@@ -199,6 +209,25 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await sleep(600);
         // 1.2 s after the first acquire: alive only because the refresh moved the expiry.
         expect((await s.locks.get('H1'))?.tabletId).toBe('A');
+      });
+
+      it('keeps lockedAt at the time the device was locked when the owner refreshes it, and resets it after a release', async () => {
+        const first = await store.locks.acquire('H1', 'A');
+        if (first.outcome !== 'acquired') throw new Error('not acquired');
+        // Let the clock move, so a refresh stamping "now" would show.
+        await sleep(20);
+        const refreshed = await store.locks.acquire('H1', 'A');
+        if (refreshed.outcome !== 'refreshed') throw new Error('not refreshed');
+        expect(refreshed.lock.lockedAt.getTime()).toBe(first.lock.lockedAt.getTime());
+        expect((await store.locks.get('H1'))!.lockedAt.getTime()).toBe(first.lock.lockedAt.getTime());
+        expect((await store.locks.getMany(['H1'])).get('H1')!.lockedAt.getTime()).toBe(first.lock.lockedAt.getTime());
+
+        expect(await store.locks.release('H1', 'A')).toBe(true);
+        await sleep(20);
+        const again = await store.locks.acquire('H1', 'B');
+        if (again.outcome !== 'acquired') throw new Error('not acquired');
+        expect(again.lock.lockedAt.getTime()).toBeGreaterThan(first.lock.lockedAt.getTime());
+        expect((await store.locks.get('H1'))!.lockedAt.getTime()).toBe(again.lock.lockedAt.getTime());
       });
 
       it('reports locks for many devices and what a tablet holds', async () => {

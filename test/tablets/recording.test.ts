@@ -134,6 +134,8 @@ describe.each(STORE_KINDS)('recording commands on the %s store', (kind) => {
     await h1.next('on-metadata-synced');
     await h2.next('on-metadata-synced', (d) => d === '{"study":"S1"}');
     expect(await t.ask('tablet-sync-metadata', 'x'.repeat(100 * 1024 + 1))).toMatchObject({ ok: false, error: /102400 bytes/ });
+    // Bytes, not characters: 30,000 emoji are 120,000 UTF-8 bytes in 60,000 UTF-16 code units.
+    expect(await t.ask('tablet-sync-metadata', '😀'.repeat(30_000))).toMatchObject({ ok: false, error: /102400 bytes/ });
   });
 
   it('refuses headset-recording-state with a non-boolean or before identify', async () => {

@@ -7,7 +7,7 @@ import { testConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { LocalStorage } from '../../src/storage';
 import { injectDiskFailures } from '../helpers/failing-disk';
-import { captureLogs } from '../helpers/log-capture';
+import { captureLog } from '../helpers/log-capture';
 import { MiB, randomFile, startUploadServer } from './upload-client';
 
 /** Disk full or failing while recordings arrive (issue 17, 12). */
@@ -21,7 +21,7 @@ async function setup() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'capture-disk-'));
   const storage = new LocalStorage(dataDir, { signingSecret: testConfig().auth.jwtSecret });
   const disk = injectDiskFailures(storage);
-  const logs = captureLogs();
+  const logs = captureLog();
   const env = { DATA_DIR: dataDir, LOG_LEVEL: 'info' };
   const started = await startUploadServer(env, { storage, logger: createLogger(testConfig(env), logs.stream) });
   servers.push(started.server);
@@ -33,8 +33,8 @@ async function metric(server: CaptureServer, pattern: RegExp): Promise<number | 
   return match ? Number(match[1]) : undefined;
 }
 
-const failedRequests = (logs: ReturnType<typeof captureLogs>) =>
-  logs.records().filter((r) => r.level !== undefined && r.level >= 40 && JSON.stringify(r).includes('ENOSPC'));
+const failedRequests = (logs: ReturnType<typeof captureLog>) =>
+  logs.lines().filter((r) => r.level !== undefined && r.level >= 40 && JSON.stringify(r).includes('ENOSPC'));
 
 describe('a full or failing disk', () => {
   it('answers a part PUT hitting ENOSPC with 507, logs it and counts it; the part can be sent again once there is space', async () => {

@@ -85,7 +85,8 @@ class MemoryLockStore implements LockStore {
   async acquire(deviceId: string, tabletId: string): Promise<AcquireResult> {
     const current = this.locks.get(deviceId);
     if (current && current.tabletId !== tabletId) return { outcome: 'held', holder: current.tabletId };
-    const lock: LockInfo = { deviceId, tabletId, lockedAt: new Date() };
+    // lockedAt is when the device was locked: a refresh by the owner keeps it.
+    const lock: LockInfo = { deviceId, tabletId, lockedAt: current ? current.lockedAt : new Date() };
     this.locks.set(deviceId, lock, this.ttls.lockSeconds * 1000);
     return { outcome: current ? 'refreshed' : 'acquired', lock: copy(lock) };
   }

@@ -18,6 +18,7 @@ return redis.call('HGETALL', KEYS[1])`;
 const MARK_OFFLINE_IF_SOCKET = `
 if redis.call('HGET', KEYS[1], 'socketId') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'isOnline', '0', 'isRecording', '0', 'lastSeen', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
 function encode(d: DevicePatch): Record<string, string | undefined> {
@@ -97,7 +98,15 @@ export class RedisDeviceStore implements DeviceStore {
   }
 
   async markOffline(deviceId: string, socketId: string, at: Date): Promise<boolean> {
-    const changed = await this.redis.eval(MARK_OFFLINE_IF_SOCKET, 1, deviceKey(deviceId), socketId, encodeDate(at));
+    // Going offline is an update like any other: it renews the TTL (as the memory store does).
+    const changed = await this.redis.eval(
+      MARK_OFFLINE_IF_SOCKET,
+      1,
+      deviceKey(deviceId),
+      socketId,
+      encodeDate(at),
+      String(this.ttls.deviceStateSeconds),
+    );
     return changed === 1;
   }
 

@@ -3,27 +3,37 @@ import type { AcquireResult, LockInfo, LockStore, StoreTtls } from '../types';
 
 const lockKey = (deviceId: string) => `lock:${deviceId}`;
 const tabletLocksKey = (tabletId: string) => `tablet_locks:${tabletId}`;
+/**
+ * When the lock was taken (ms since the epoch), beside the spec's `lock:` key
+ * (whose value stays the holder) and with the same TTL. Not under `lock:`, so
+ * HELD_BY's `lock:` stem never matches it.
+ */
+const lockedAtKey = (deviceId: string) => `lock_at:${deviceId}`;
 
-// SET NX PX decides the winner atomically; the owner re-locking refreshes the TTL.
-// Returns {outcome, holder}: 1 acquired, 2 refreshed, 0 held by someone else.
+// SET NX PX decides the winner atomically; the owner re-locking refreshes the TTL
+// of both keys and keeps the time the lock was taken.
+// Returns {outcome, holder, lockedAt}: 1 acquired, 2 refreshed, 0 held by someone else.
 const ACQUIRE = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[2])
   redis.call('SADD', KEYS[2], ARGV[3])
-  return {1, ARGV[1]}
+  return {1, ARGV[1], ARGV[4]}
 end
 local holder = redis.call('GET', KEYS[1])
 if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('SET', KEYS[3], ARGV[4], 'NX', 'PX', ARGV[2])
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
   redis.call('SADD', KEYS[2], ARGV[3])
-  return {2, holder}
+  return {2, holder, redis.call('GET', KEYS[3])}
 end
-return {0, holder}`;
+return {0, holder, false}`;
 
 // Compare-and-delete: only the owner releases.
 const RELEASE = `
 redis.call('SREM', KEYS[2], ARGV[2])
 if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
+  redis.call('DEL', KEYS[1], KEYS[3])
   return 1
 end
 return 0`;
@@ -53,22 +63,32 @@ export class RedisLockStore implements LockStore {
   }
 
   async acquire(deviceId: string, tabletId: string): Promise<AcquireResult> {
-    const [code, holder] = (await this.redis.eval(
+    const [code, holder, lockedAt] = (await this.redis.eval(
       ACQUIRE,
-      2,
+      3,
       lockKey(deviceId),
       tabletLocksKey(tabletId),
+      lockedAtKey(deviceId),
       tabletId,
       String(this.ttlMs),
       deviceId,
-    )) as [number, string];
+      String(Date.now()),
+    )) as [number, string, string | null];
     if (code === 0) return { outcome: 'held', holder };
-    const lock: LockInfo = { deviceId, tabletId, lockedAt: new Date() };
+    const lock: LockInfo = { deviceId, tabletId, lockedAt: new Date(Number(lockedAt)) };
     return { outcome: code === 1 ? 'acquired' : 'refreshed', lock };
   }
 
   async release(deviceId: string, tabletId: string): Promise<boolean> {
-    const released = await this.redis.eval(RELEASE, 2, lockKey(deviceId), tabletLocksKey(tabletId), tabletId, deviceId);
+    const released = await this.redis.eval(
+      RELEASE,
+      3,
+      lockKey(deviceId),
+      tabletLocksKey(tabletId),
+      lockedAtKey(deviceId),
+      tabletId,
+      deviceId,
+    );
     return released === 1;
   }
 
@@ -80,7 +100,7 @@ export class RedisLockStore implements LockStore {
     const result = new Map<string, LockInfo>();
     if (deviceIds.length === 0) return result;
     const pipeline = this.redis.pipeline();
-    for (const id of deviceIds) pipeline.get(lockKey(id)).pttl(lockKey(id));
+    for (const id of deviceIds) pipeline.get(lockKey(id)).get(lockedAtKey(id));
     const replies = (await pipeline.exec()) ?? [];
     // A failed read must not look like a free lock.
     const failed = replies.find(([err]) => err)?.[0];
@@ -88,11 +108,11 @@ export class RedisLockStore implements LockStore {
     const now = Date.now();
     deviceIds.forEach((deviceId, i) => {
       const [, tabletId] = replies[2 * i] ?? [];
-      const [, pttl] = replies[2 * i + 1] ?? [];
+      const [, lockedAt] = replies[2 * i + 1] ?? [];
       if (typeof tabletId !== 'string') return;
-      // The lock's age is derived from its TTL, so lockedAt needs no extra key.
-      const remaining = typeof pttl === 'number' && pttl > 0 ? pttl : this.ttlMs;
-      result.set(deviceId, { deviceId, tabletId, lockedAt: new Date(now - (this.ttlMs - remaining)) });
+      // A lock taken before lock_at: keys existed has no time; "now" until its owner refreshes it.
+      const at = typeof lockedAt === 'string' && /^\d{1,16}$/.test(lockedAt) ? Number(lockedAt) : now;
+      result.set(deviceId, { deviceId, tabletId, lockedAt: new Date(at) });
     });
     return result;
   }
