@@ -69,6 +69,8 @@ async function main(): Promise<void> {
   // Memory after warm-up, per server process lifetime: the chaos restarts it.
   await new Promise((r) => setTimeout(r, 10_000));
   const rssStart = server.rss();
+  // The server process the fleet ends on: its memory once warm, to compare with its memory when the fleet is gone.
+  let rssCurrentWarm = rssStart;
 
   const chaos: Array<{ at: string; target: string; downMs: number }> = [];
   const end = Date.now() + args.minutes * 60_000;
@@ -84,7 +86,11 @@ async function main(): Promise<void> {
     await target.kill();
     await new Promise((r) => setTimeout(r, downMs));
     await target.start();
-    if (target === server) lastServerStart = Date.now();
+    if (target === server) {
+      lastServerStart = Date.now();
+      await new Promise((r) => setTimeout(r, 10_000));
+      rssCurrentWarm = server.rss();
+    }
     chaos.push({ at: new Date().toISOString().slice(11, 19), target: target.name, downMs });
   }
   const rssBeforeStop = server.rss();
@@ -107,6 +113,7 @@ async function main(): Promise<void> {
     report.doublyLocked.length > 0 && `devices locked by two tablets: ${report.doublyLocked.join(', ')}`,
     report.stuckSessions.length > 0 && `sessions stuck in a transient state: ${report.stuckSessions.length}`,
     report.brokenObjects.length > 0 && `completed uploads not whole: ${report.brokenObjects.length}`,
+    memoryNotBack(rssCurrentWarm, rssEnd),
   ].filter((f): f is string => typeof f === 'string');
   const summary = {
     minutes: args.minutes,
@@ -123,6 +130,7 @@ async function main(): Promise<void> {
     lastClientError: s.lastError,
     serverRss: {
       afterWarmup: mb(rssStart),
+      lastProcessWarm: mb(rssCurrentWarm),
       beforeFleetStop: mb(rssBeforeStop),
       afterFleetStop: mb(rssEnd),
       lastServerStartSecondsBeforeEnd: Math.round((Date.now() - lastServerStart) / 1000),
@@ -132,6 +140,20 @@ async function main(): Promise<void> {
   process.stdout.write(failures.length ? `INVARIANTS FAILED:\n  ${failures.join('\n  ')}\n` : 'all invariants held\n');
   rmSync(work, { recursive: true, force: true });
   process.exit(failures.length ? 1 : 0);
+}
+
+/**
+ * A leak shows as memory that stays up once the fleet has gone. Compared within
+ * the last server process (the chaos restarts it): its memory when warm with
+ * the fleet connected, and after the fleet left, may differ by at most half
+ * again plus 64 MB (allocator and V8 heap headroom).
+ */
+function memoryNotBack(warm: number | undefined, end: number | undefined): string | false {
+  if (warm === undefined || end === undefined) return false;
+  const limit = warm * 1.5 + 64 * MiB;
+  return (
+    end > limit && `server memory did not come back: ${Math.round(end / MiB)} MB after the fleet left, ${Math.round(warm / MiB)} MB warm`
+  );
 }
 
 function statsLine(fleet: SimulatedFleet): string {
