@@ -1,6 +1,11 @@
 import { ask, connectDevice, connected, pause, type DeviceSocket } from './socket';
 import type { FleetStats } from './stats';
 import type { DeviceToken } from './device-token';
+import { STORE_UNAVAILABLE_MESSAGE } from '../../src/domain/errors';
+
+/** A session step met with 'store unavailable' is tried this many times, this far apart. */
+const STEP_ATTEMPTS = 10;
+const STEP_RETRY_MS = 1_000;
 
 /** How long the first session waits for all of the tablet's headsets to come online. */
 const FIRST_SESSION_WAIT_MS = 15_000;
@@ -118,18 +123,29 @@ export class SimulatedTablet {
     return Array.isArray(answer?.locked) ? (answer.locked as string[]) : [];
   }
 
-  /** One session step; a refusal is counted, not thrown, and the loop goes on. */
+  /**
+   * One session step; a refusal is counted, not thrown, and the loop goes on.
+   * While the server's store is briefly unavailable (Redis restarting) the step
+   * is tried again, as a tablet app should: a session left running because one
+   * end-session met a Redis restart would hold its headsets until it expires.
+   */
   private async step(
     event: 'tablet-create-session' | 'tablet-start-session' | 'tablet-pause-session' | 'tablet-end-session',
     payload: unknown,
   ) {
-    if (!this.socket) return undefined;
-    try {
-      const answer = await ask(this.socket, event, payload);
-      if (answer.ok) return answer;
-      this.options.stats.error(`${this.deviceId} ${event}: ${answer.error}`);
-    } catch (err) {
-      this.options.stats.error(`${this.deviceId} ${event}: ${(err as Error).message}`);
+    for (let attempt = 1; this.socket; attempt++) {
+      try {
+        const answer = await ask(this.socket, event, payload);
+        if (answer.ok) return answer;
+        if (answer.error === STORE_UNAVAILABLE_MESSAGE && attempt < STEP_ATTEMPTS) {
+          await new Promise((resolve) => setTimeout(resolve, STEP_RETRY_MS));
+          continue;
+        }
+        this.options.stats.error(`${this.deviceId} ${event}: ${answer.error}`);
+      } catch (err) {
+        this.options.stats.error(`${this.deviceId} ${event}: ${(err as Error).message}`);
+      }
+      return undefined;
     }
     return undefined;
   }
