@@ -157,10 +157,11 @@ export class SessionService implements SessionUploads {
 
   /** The tablet's session that is not completed, if any. */
   async active(tabletId: string): Promise<SessionRecord | null> {
-    // One active session per tablet, and it is its newest: new ones need the old one ended.
-    const { sessions } = await this.store.sessions.list({ tabletId, limit: 1 });
-    const newest = sessions[0];
-    return newest && ACTIVE_STATUSES.includes(newest.status) ? newest : null;
+    // The tablet's active-session pointer, not its newest session: while two creates race, the
+    // newest may be a loser's session that is about to be removed.
+    const sessionId = await this.store.sessions.activeOf(tabletId);
+    const session = sessionId ? await this.store.sessions.get(sessionId) : null;
+    return session && ACTIVE_STATUSES.includes(session.status) ? session : null;
   }
 
   async deviceRecordingChanged(deviceId: string, isRecording: boolean): Promise<SessionRecord | null> {

@@ -133,6 +133,8 @@ export interface SessionStore {
   claimActive(tabletId: string, sessionId: string): Promise<ActiveClaim>;
   /** Clears the tablet's pointer if it names `sessionId` (the session ended). */
   releaseActive(tabletId: string, sessionId: string): Promise<void>;
+  /** The session the tablet's pointer names, or null; the caller checks that it is still active. */
+  activeOf(tabletId: string): Promise<string | null>;
   /** Creates or replaces the session and refreshes its TTL. */
   save(session: SessionRecord): Promise<void>;
   get(sessionId: string): Promise<SessionRecord | null>;

@@ -440,6 +440,16 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.sessions.claimActive('T1', 's3')).toEqual({ outcome: 'claimed' });
       });
 
+      it('tells which session the pointer names, until it is released', async () => {
+        await store.sessions.save(session('s1', 1_000, { tabletId: 'T1' }));
+        expect(await store.sessions.activeOf('T1')).toBeNull();
+        await store.sessions.claimActive('T1', 's1');
+        expect(await store.sessions.activeOf('T1')).toBe('s1');
+        expect(await store.sessions.activeOf('T2')).toBeNull();
+        await store.sessions.releaseActive('T1', 's1');
+        expect(await store.sessions.activeOf('T1')).toBeNull();
+      });
+
       it('releases only the session the pointer names', async () => {
         await store.sessions.save(session('s1', 1_000, { tabletId: 'T1' }));
         await store.sessions.save(session('s2', 2_000, { tabletId: 'T1' }));

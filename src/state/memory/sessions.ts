@@ -42,22 +42,26 @@ export class MemorySessionStore implements SessionStore {
   private readonly byTablet = new Map<string, Set<string>>();
   private readonly active = new Set<string>();
   /** Tablet ID -> its active session's ID. */
-  private readonly activeOf = new ExpiringMap<string, string>();
+  private readonly pointers = new ExpiringMap<string, string>();
 
   constructor(private readonly ttls: StoreTtls) {}
 
   async claimActive(tabletId: string, sessionId: string): Promise<ActiveClaim> {
-    const current = this.activeOf.get(tabletId);
+    const current = this.pointers.get(tabletId);
     const status = current === undefined ? undefined : this.sessions.get(current)?.status;
     if (current !== undefined && current !== sessionId && status && ACTIVE_SESSION_STATUSES.includes(status)) {
       return { outcome: 'held', sessionId: current };
     }
-    this.activeOf.set(tabletId, sessionId, this.ttls.sessionSeconds * 1000);
+    this.pointers.set(tabletId, sessionId, this.ttls.sessionSeconds * 1000);
     return { outcome: 'claimed' };
   }
 
   async releaseActive(tabletId: string, sessionId: string): Promise<void> {
-    if (this.activeOf.get(tabletId) === sessionId) this.activeOf.delete(tabletId);
+    if (this.pointers.get(tabletId) === sessionId) this.pointers.delete(tabletId);
+  }
+
+  async activeOf(tabletId: string): Promise<string | null> {
+    return this.pointers.get(tabletId) ?? null;
   }
 
   async save(session: SessionRecord): Promise<void> {
@@ -132,7 +136,7 @@ export class MemorySessionStore implements SessionStore {
 
   purgeExpired(): void {
     this.sessions.purgeExpired();
-    this.activeOf.purgeExpired();
+    this.pointers.purgeExpired();
     for (const id of this.active) if (!this.sessions.get(id)) this.active.delete(id);
     for (const [tabletId, ids] of this.byTablet) for (const id of ids) if (!this.sessions.get(id)) this.dropFromTablet(tabletId, id);
   }

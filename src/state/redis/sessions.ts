@@ -155,6 +155,10 @@ export class RedisSessionStore implements SessionStore {
     await this.redis.eval(RELEASE_ACTIVE, 1, activeKey(tabletId), sessionId);
   }
 
+  async activeOf(tabletId: string): Promise<string | null> {
+    return this.redis.get(activeKey(tabletId));
+  }
+
   async save(session: SessionRecord): Promise<void> {
     const key = sessionKey(session.sessionId);
     const oldest = Date.now() - this.ttls.sessionSeconds * 1000;
