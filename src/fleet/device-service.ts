@@ -92,11 +92,18 @@ export class DeviceService {
     return record;
   }
 
-  /** Marks the device offline unless it has already reconnected on another connection. */
+  /**
+   * Marks the device offline unless it has already reconnected on another
+   * connection. Offline clears its recording flag, and a device that was
+   * recording is announced as stopped, so its session's status follows.
+   */
   async disconnect(deviceId: string, connectionId: string): Promise<boolean> {
+    const before = await this.store.devices.get(deviceId);
     const wentOffline = await this.store.devices.markOffline(deviceId, connectionId, new Date(this.now()));
-    if (wentOffline) await this.events.publish('device.disconnected', { deviceId, connectionId });
-    return wentOffline;
+    if (!wentOffline) return false;
+    await this.events.publish('device.disconnected', { deviceId, connectionId });
+    if (before?.isRecording) await this.events.publish('device.recording-changed', { deviceId, isRecording: false });
+    return true;
   }
 
   /** Whether the device has a record (it has connected and not expired). */

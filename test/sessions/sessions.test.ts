@@ -25,6 +25,27 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     return { tablet, headsets };
   }
 
+  it('shows a recording headset that goes offline as no longer recording in its session', async () => {
+    const server = await start();
+    const { tablet, headsets } = await lab(server, ['H1', 'H2']);
+    const sessionId = await createSession(tablet, { deviceIds: ['H1', 'H2'] });
+    await tablet.ask('tablet-start-session', sessionId);
+    for (const h of headsets.values()) await h.ask('headset-recording-state', true);
+    await eventually(async () => {
+      const s = await server.store.sessions.get(sessionId);
+      expect(Object.values(s!.deviceStatuses).map((d) => d.isRecording)).toEqual([true, true]);
+    });
+
+    headsets.get('H1')!.close();
+
+    await eventually(async () => {
+      const s = await server.store.sessions.get(sessionId);
+      expect(s!.deviceStatuses.H1!.isRecording).toBe(false);
+      expect(s!.deviceStatuses.H2!.isRecording).toBe(true);
+    });
+    expect((await server.store.devices.get('H1'))!.isRecording).toBe(false);
+  });
+
   it('runs a whole multi-headset session as the spec’s sequence shows', async () => {
     const server = await start();
     const { tablet, headsets } = await lab(server, ['H1', 'H2']);
