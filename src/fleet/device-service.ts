@@ -59,15 +59,13 @@ export class DeviceService {
    * A recording flag in the telemetry is the latest report, so it replaces the stored one.
    */
   async recordTelemetry(telemetry: DeviceTelemetry): Promise<DeviceSnapshot | null> {
-    const reported = telemetry.isRecording;
-    const before = reported === undefined ? null : await this.store.devices.get(telemetry.deviceId);
-    const record = await this.store.devices.update(telemetry.deviceId, {
-      lastSeen: new Date(this.now()),
-      isOnline: true,
-      ...(reported === undefined ? {} : { isRecording: reported }),
-    });
+    let record = await this.store.devices.update(telemetry.deviceId, { lastSeen: new Date(this.now()), isOnline: true });
     if (!record) return null;
-    if (before && reported !== undefined && before.isRecording !== reported) {
+    // The update answers the stored flag, so a change is seen without reading the record first;
+    // only a change (rare: a start or a stop) costs a second write.
+    const reported = telemetry.isRecording;
+    if (reported !== undefined && record.isRecording !== reported) {
+      record = (await this.store.devices.update(telemetry.deviceId, { isRecording: reported })) ?? record;
       await this.events.publish('device.recording-changed', { deviceId: record.deviceId, isRecording: reported });
     }
     await this.store.devices.saveTelemetry(telemetry.deviceId, telemetry);

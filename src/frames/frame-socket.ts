@@ -86,8 +86,8 @@ export function frameSocket(
           const dropped = relay.submit(deviceId, socket.id, frame as FramePayload, bytes);
           // Flow control, not an error: answered only to a client that asked for an ack.
           return dropped ? { ok: false, error: `frame dropped (${dropped})` } : { ok: true };
-          // Frames sent right behind headset-identify wait for it instead of being refused.
         },
+        // Ready once identified: frames sent right behind headset-identify wait for it instead of being refused.
         () => socket.data.identifiedDeviceId !== undefined,
       );
       socket.on('disconnect', () => {

@@ -124,9 +124,12 @@ export class EventRouter {
 
   private listen(event: ClientEventName, receive: (raw: unknown[], ack?: AckFn) => void): void {
     this.registered.add(event);
+    // The labelled counters are looked up once per socket and event, not per message (frames arrive at 30 fps).
+    const received = this.deps.metrics.socketEvents.labels({ event });
+    const messagesIn = this.deps.metrics.socketMessages.labels({ event_type: event, direction: 'in' });
     const listener = (...raw: unknown[]): void => {
-      this.deps.metrics.socketEvents.inc({ event });
-      this.deps.metrics.socketMessages.inc({ event_type: event, direction: 'in' });
+      received.inc();
+      messagesIn.inc();
       const ack = typeof raw[raw.length - 1] === 'function' ? (raw.pop() as AckFn) : undefined;
       try {
         this.checkToken();

@@ -72,9 +72,12 @@ export class StoreRecovery {
 
   private async reregisterHeadsets(sockets: CaptureSocket[]): Promise<string[]> {
     const restored: string[] = [];
-    for (const socket of sockets) {
-      const deviceId = socket.data.identifiedDeviceId;
-      if (!deviceId || (await this.ctx.devices.isRegistered(deviceId))) continue;
+    const identified = sockets.filter((socket) => socket.data.identifiedDeviceId !== undefined);
+    // Asked together, not one round trip after another: this runs every interval on every process.
+    const registered = await Promise.all(identified.map((socket) => this.ctx.devices.isRegistered(socket.data.identifiedDeviceId!)));
+    for (const [i, socket] of identified.entries()) {
+      const deviceId = socket.data.identifiedDeviceId!;
+      if (registered[i]) continue;
       await this.ctx.devices.identify(deviceId, socket.id);
       this.ctx.presence.note(deviceId, 'online');
       this.ctx.notifier.presenceChanged(deviceId, 'online', new Date());
