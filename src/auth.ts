@@ -1,7 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
-import type { DeviceType } from './state/types';
+import { deviceIdSchema, deviceTypeSchema, type DeviceType } from './domain/ids';
 
 /** The spec's DeviceAuth: what a device token carries. */
 export interface DeviceAuth {
@@ -11,11 +11,7 @@ export interface DeviceAuth {
   exp?: number;
 }
 
-export const DEVICE_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
-export const deviceIdSchema = z.string().regex(DEVICE_ID_PATTERN, {
-  message: 'deviceId must be 1-64 characters of a-z, A-Z, 0-9, _ or -',
-});
-export const deviceTypeSchema = z.enum(['headset', 'tablet', 'dashboard']);
+export { DEVICE_ID_PATTERN, deviceIdSchema, deviceTypeSchema } from './domain/ids';
 
 const claimsSchema = z.object({
   deviceId: deviceIdSchema,

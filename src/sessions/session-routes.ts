@@ -1,22 +1,21 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { InvalidCursorError } from '../state/session-cursor';
-import { SESSION_STATUSES, type Store } from '../state/types';
+import type { Store } from '../state/types';
+import { DEVICE_ID_PATTERN, sessionIdSchema } from '../domain/ids';
+import { sessionStatusSchema } from '../domain/sessions';
 import type { SessionService } from './session-service';
 import { DomainError } from '../domain/errors';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
 
 const listQuery = z.strictObject({
-  status: z.enum(SESSION_STATUSES as [string, ...string[]]).optional(),
-  tabletId: z
-    .string()
-    .regex(/^[a-zA-Z0-9_-]{1,64}$/, { message: 'invalid tablet ID' })
-    .optional(),
+  status: sessionStatusSchema.optional(),
+  tabletId: z.string().regex(DEVICE_ID_PATTERN, { message: 'invalid tablet ID' }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(200).optional(),
 });
-const sessionIdParam = z.string().regex(/^[a-zA-Z0-9_.-]{1,100}$/, { message: 'invalid session ID' });
+const sessionIdParam = sessionIdSchema;
 
 /** GET /api/sessions (newest first, filtered, paged) and GET /api/sessions/:id. */
 export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, store: Store): Router {
@@ -27,7 +26,7 @@ export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, stor
     const query = parseOr400(listQuery, req.query, 'query');
     let page;
     try {
-      page = await store.sessions.list({ ...query, status: query.status as (typeof SESSION_STATUSES)[number] | undefined });
+      page = await store.sessions.list(query);
     } catch (err) {
       if (err instanceof InvalidCursorError) throw new DomainError('invalid', 'invalid query: cursor: not a cursor from this API');
       throw err;

@@ -164,13 +164,13 @@ export class SessionService implements SessionUploads {
     return session && ACTIVE_STATUSES.includes(session.status) ? session : null;
   }
 
-  async deviceRecordingChanged(deviceId: string, isRecording: boolean): Promise<SessionRecord | null> {
+  private async deviceRecordingChanged(deviceId: string, isRecording: boolean): Promise<void> {
     const sessionId = (await this.store.devices.get(deviceId))?.activeSessionId;
-    return sessionId ? this.store.sessions.updateDeviceStatus(sessionId, deviceId, { isRecording }) : null;
+    if (sessionId) await this.store.sessions.patchDeviceStatus(sessionId, deviceId, { isRecording });
   }
 
-  async deviceFrameCount(deviceId: string, sessionId: string, frameCount: number): Promise<SessionRecord | null> {
-    return this.store.sessions.updateDeviceStatus(sessionId, deviceId, { frameCount });
+  private async deviceFrameCount(deviceId: string, sessionId: string, frameCount: number): Promise<void> {
+    await this.store.sessions.patchDeviceStatus(sessionId, deviceId, { frameCount });
   }
 
   /**
@@ -229,7 +229,10 @@ export class SessionService implements SessionUploads {
 
   /** Wire views, with each session's offline devices. */
   async views(sessions: SessionRecord[]) {
-    const online = new Set((await this.store.devices.list()).filter((d) => d.isOnline).map((d) => d.deviceId));
+    // Only these sessions' devices (at most 50 each), not the whole fleet: this runs on every upload progress event.
+    const ids = [...new Set(sessions.flatMap((s) => s.deviceIds))];
+    const devices = await Promise.all(ids.map((id) => this.store.devices.get(id)));
+    const online = new Set(ids.filter((_, i) => devices[i]?.isOnline === true));
     const now = this.now();
     return sessions.map((s) => sessionView(s, online, now));
   }

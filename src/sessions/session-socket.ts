@@ -28,10 +28,8 @@ export function sessionSocket(ctx: RealtimeContext, options: SessionSocketOption
     'session-cleanup',
     options.cleanupIntervalMs,
     async () => {
-      for (const s of await sessions.expireStale()) {
-        announceEnded(ctx, s, 'expired');
-        logger.info({ sessionId: s.sessionId }, 'expired session ended');
-      }
+      // Logged by the event log (session.changed), like every other ending.
+      for (const s of await sessions.expireStale()) announceEnded(ctx, s, 'expired');
     },
     logger,
     options.lease,

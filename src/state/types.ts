@@ -8,7 +8,7 @@
  * by the domain modules from these.
  */
 
-export type DeviceType = 'headset' | 'tablet' | 'dashboard';
+export type { DeviceType } from '../domain/ids';
 
 /** The spec's RedisDeviceState, with dates as Dates. */
 export interface DeviceRecord {
@@ -67,22 +67,8 @@ export interface LockStore {
   heldBy(tabletId: string): Promise<string[]>;
 }
 
-export type SessionStatus = 'pending' | 'recording' | 'paused' | 'completed' | 'uploading';
-export const SESSION_STATUSES: readonly SessionStatus[] = ['pending', 'recording', 'paused', 'completed', 'uploading'];
-
-export interface DeviceSessionStatus {
-  isRecording: boolean;
-  frameCount: number;
-  uploadProgress: number;
-  uploadStatus: 'pending' | 'uploading' | 'completed' | 'failed';
-}
-
-export const EMPTY_DEVICE_STATUS: DeviceSessionStatus = Object.freeze({
-  isRecording: false,
-  frameCount: 0,
-  uploadProgress: 0,
-  uploadStatus: 'pending',
-});
+export { SESSION_STATUSES, EMPTY_DEVICE_STATUS, type SessionStatus, type DeviceSessionStatus } from '../domain/sessions';
+import type { DeviceSessionStatus, SessionStatus } from '../domain/sessions';
 
 /** The spec's CaptureSession, with deviceStatuses as a plain record so it serialises. */
 export interface SessionRecord {
@@ -145,6 +131,11 @@ export interface SessionStore {
   transition(sessionId: string, from: readonly SessionStatus[], change: SessionTransition): Promise<TransitionResult>;
   /** Atomically merges one device's status; other devices' statuses are untouched. Null if no such session. */
   updateDeviceStatus(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Promise<SessionRecord | null>;
+  /**
+   * The same merge for callers that need no record back (telemetry, recording reports: once a
+   * second per headset), so the session's metadata is not read; false when the session is gone.
+   */
+  patchDeviceStatus(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Promise<boolean>;
   /** Newest first. With a tabletId, only that tablet's sessions are read (a per-tablet index). */
   list(query: SessionQuery): Promise<SessionPage>;
   /** Sessions in an active status (pending, recording, paused): a kept count, nothing walked. */

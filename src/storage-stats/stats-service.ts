@@ -50,7 +50,11 @@ export class StorageStatsService {
    * answer cache is left alone, so a refresh before an upload cannot make
    * /api/s3-stats answer an older listing than it would have.
    */
-  async refreshGauges(): Promise<void> {
+  async refreshGauges(now = Date.now()): Promise<void> {
+    // A listing under way, or a fresh answer, already holds the figures (and compute() reports them): no second listing.
+    if (this.running) return void (await this.running);
+    const cached = this.cached;
+    if (cached && now - cached.at < this.deps.config.cacheSeconds * 1000) return this.gauges.report(cached.stats);
     this.gauges.report(await computeS3Stats(this.deps.storage.listObjects(), this.prices));
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SESSION_ID_PATTERN } from '../domain/ids';
 import { RECORDING_TIMESTAMP_PATTERN, isIssuedRecordingKey } from '../domain/layout';
 import { MAX_PARTS } from './part-size';
 
@@ -10,9 +11,7 @@ export const timestampSchema = z
 
 const fileTypeSchema = z.enum(['video', 'data'], { message: "fileType must be 'video' or 'data'" });
 
-const sessionIdSchema = z
-  .string()
-  .regex(/^[a-zA-Z0-9_.-]{1,100}$/, { message: 'sessionId must be 1-100 characters of a-z, A-Z, 0-9, _, . or -' });
+const sessionIdSchema = z.string().regex(SESSION_ID_PATTERN, { message: 'sessionId must be 1-100 characters of a-z, A-Z, 0-9, _, . or -' });
 
 /** Opaque IDs from S3 (or the local driver); the character set keeps them safe as Redis keys and in logs. */
 const uploadIdSchema = z

@@ -8,6 +8,7 @@ import { planParts } from './part-size';
 import type { CompleteRequest, SignPartsRequest, StartRequest, UploadRef } from './schemas';
 import type { SessionUploads } from '../sessions/session-service';
 import { DomainError } from '../domain/errors';
+import { storageWriteRefusal } from '../http/errors';
 import { KeyClaims } from './key-claims';
 
 /** The uploader an upload record belongs to (an operator may act on a headset's upload). */
@@ -282,6 +283,7 @@ export class UploadService {
 
   private storageFailed(err: unknown): DomainError {
     this.o.logger.error({ err }, 'storage failed during an upload');
-    return new DomainError('storage_unavailable', 'storage is unavailable; retry later', { cause: err });
+    // A full disk is 507 here as on the part and legacy routes.
+    return storageWriteRefusal(err) ?? new DomainError('storage_unavailable', 'storage is unavailable; retry later', { cause: err });
   }
 }

@@ -425,6 +425,16 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
     });
 
+    describe('device status patch without a record back', () => {
+      it('merges like updateDeviceStatus and tells whether the session exists', async () => {
+        await store.sessions.save(session('s1', 1_000, { deviceIds: ['H1'] }));
+        expect(await store.sessions.patchDeviceStatus('s1', 'H1', { frameCount: 42 })).toBe(true);
+        expect(await store.sessions.patchDeviceStatus('s1', 'H1', { isRecording: true })).toBe(true);
+        expect((await store.sessions.get('s1'))!.deviceStatuses.H1).toMatchObject({ frameCount: 42, isRecording: true });
+        expect(await store.sessions.patchDeviceStatus('gone', 'H1', { frameCount: 1 })).toBe(false);
+      });
+    });
+
     describe('active session pointer', () => {
       it('points a tablet at one active session; a completed or vanished one is replaced', async () => {
         await store.sessions.save(session('s1', 1_000, { tabletId: 'T1' }));

@@ -87,12 +87,21 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async updateDeviceStatus(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Promise<SessionRecord | null> {
+    const updated = this.patch(sessionId, deviceId, patch);
+    return updated ? toRecord(updated) : null;
+  }
+
+  async patchDeviceStatus(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Promise<boolean> {
+    return this.patch(sessionId, deviceId, patch) !== null;
+  }
+
+  private patch(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Stored | null {
     const session = this.sessions.get(sessionId);
     if (!session) return null;
     const current = session.deviceStatuses[deviceId] ?? EMPTY_DEVICE_STATUS;
     const updated = { ...session, deviceStatuses: { ...session.deviceStatuses, [deviceId]: { ...current, ...copy(patch) } } };
     this.sessions.set(sessionId, updated, this.ttls.sessionSeconds * 1000);
-    return toRecord(updated);
+    return updated;
   }
 
   async list(query: SessionQuery): Promise<SessionPage> {

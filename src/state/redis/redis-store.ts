@@ -8,11 +8,10 @@ import { RedisUploadStore } from './uploads';
 import { RedisLeaseStore } from './leases';
 import { closeClient } from './close-client';
 import { RedisQaResultStore } from './qa-results';
-import { unavailableBoundary } from './unavailable-boundary';
-import { StoreUnavailableError } from '../../domain/errors';
+import { isConnectionFailure, unavailableBoundary } from './unavailable-boundary';
 
 /** host:port of a Redis URL, without credentials, for messages a person reads. */
-export function redisAddress(url: string): string {
+function redisAddress(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname}:${parsed.port || '6379'}`;
@@ -80,9 +79,9 @@ export class RedisStore implements Store {
 
   async ping(): Promise<void> {
     try {
-      await unavailableBoundary(this.client).ping();
+      await this.client.ping();
     } catch (err) {
-      if (err instanceof StoreUnavailableError) throw new Error(this.unreachable, { cause: err });
+      if (isConnectionFailure(err)) throw new Error(this.unreachable, { cause: err });
       throw err;
     }
   }

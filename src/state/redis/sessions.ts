@@ -217,6 +217,18 @@ export class RedisSessionStore implements SessionStore {
     return session && (await this.withMetadata([compact(session)]))[0]!;
   }
 
+  async patchDeviceStatus(sessionId: string, deviceId: string, patch: Partial<DeviceSessionStatus>): Promise<boolean> {
+    const pairs = await this.redis.eval(
+      UPDATE_DEVICE_STATUS,
+      1,
+      sessionKey(sessionId),
+      DEVICE_STATUS_FIELD + deviceId,
+      JSON.stringify(patch),
+      JSON.stringify(EMPTY_DEVICE_STATUS),
+    );
+    return pairs !== null;
+  }
+
   async list(query: SessionQuery): Promise<SessionPage> {
     const after = query.cursor ? decodeSessionCursor(query.cursor) : undefined;
     const max = after ? String(after.createdAt) : '+inf';
