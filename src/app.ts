@@ -111,6 +111,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     metrics,
     logger,
     sessions,
+    events,
   });
 
   const app = express();

@@ -1,5 +1,6 @@
 import type { DeviceTelemetry } from '../protocol/telemetry';
 import type { SessionRecord } from '../state/types';
+import type { Actor } from './actor';
 
 /**
  * What the domain announces. Services publish; the transports (and other
@@ -22,6 +23,54 @@ export interface DomainEventMap {
   'lock.changed': { deviceId: string; tabletId: string; change: 'locked' | 'unlocked' };
   /** A capture session moved through its lifecycle (the session as it now is). */
   'session.changed': { session: SessionRecord; change: 'created' | 'started' | 'paused' | 'ended' };
+  /**
+   * An upload started, completed or was given up (`aborted` by its client,
+   * `expired` by the sweep). `deviceId` is the headset uploading, if any.
+   */
+  'upload.changed': {
+    uploadId: string;
+    key: string;
+    fileType: 'video' | 'data';
+    fileSize: number;
+    deviceId?: string;
+    sessionId?: string;
+    change: 'started' | 'completed' | 'aborted' | 'expired';
+    /** The stored object's ETag, once completed. */
+    etag?: string;
+  };
+  /** A recording's integrity gate reached a verdict (the recordings feature publishes it). */
+  'recording.verdict': {
+    recordingId: string;
+    deviceId?: string;
+    sessionId?: string;
+    verdict: 'pass' | 'fail';
+    qaScore: number | null;
+    reasons: string[];
+  };
+  /** Someone kept or discarded a recording, or changed its tags (curation). */
+  'recording.reviewed': { recordingId: string; deviceId?: string; decision: 'keep' | 'discard'; actor: Actor };
+  /** An alarm was raised, updated (repeat, re-notify), acknowledged or cleared (the alarms feature publishes it). */
+  'alarm.changed': {
+    alarmId: string;
+    deviceId: string;
+    type: string;
+    severity: 'warning' | 'critical';
+    change: 'raised' | 'updated' | 'acknowledged' | 'cleared';
+    actor?: Actor;
+  };
+  /**
+   * A recording command changed state (the command ledger publishes it):
+   * `sent`, then `confirmed`, `failed` (the headset answered otherwise or
+   * went away) or `expired` (no confirmation within RECORDING_ACK_TIMEOUT_MS).
+   */
+  'command.changed': {
+    commandId: string;
+    action: 'start' | 'stop' | 'toggle' | 'start-all' | 'stop-all';
+    deviceId: string;
+    issuedBy: Actor;
+    state: 'sent' | 'confirmed' | 'failed' | 'expired';
+    reason?: string;
+  };
 }
 
 export type DomainEventName = keyof DomainEventMap;

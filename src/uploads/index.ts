@@ -13,6 +13,7 @@ import { chunkedUploadRoutes } from './upload-routes';
 import { countUploadFailures } from './http';
 import { registerUploadGauges } from './upload-gauges';
 import { UploadService } from './upload-service';
+import type { DomainEvents } from '../domain/events';
 
 export interface UploadsDeps {
   config: Config;
@@ -23,6 +24,7 @@ export interface UploadsDeps {
   logger: Logger;
   /** Uploads report a device's progress to its capture session through this. */
   sessions: SessionUploads;
+  events: DomainEvents;
 }
 
 /**
@@ -40,6 +42,7 @@ export function createUploads(deps: UploadsDeps) {
     gauges: registerUploadGauges(deps.metrics.registry),
     logger,
     sessions,
+    events: deps.events,
     partUrlExpirySeconds: deps.config.uploads.partUrlExpirySeconds,
     urlsPerAnswer: deps.config.uploads.urlsPerAnswer,
   });

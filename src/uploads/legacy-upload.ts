@@ -113,6 +113,18 @@ export function legacyUploadRoutes({ auth, storage, service, sessions, maxUpload
         // As the chunked path logs its completions (upload-service.ts); the key is the server's.
         req.log?.info({ key: file.path, size: file.size, deviceId, legacy: true }, 'upload completed');
       }
+      for (const [fileType, file] of Object.entries(files) as Array<[FileField, StoredFile]>) {
+        await service.announce({
+          uploadId: `legacy:${file.key}`,
+          key: file.key,
+          fileType,
+          fileSize: file.size,
+          change: 'completed',
+          etag: file.etag,
+          ...(deviceId ? { deviceId } : {}),
+          ...(fields.sessionId ? { sessionId: fields.sessionId } : {}),
+        });
+      }
       await sessions.uploadProgress(fields.sessionId, deviceId, { uploadStatus: 'completed', uploadProgress: 100 });
       return { ok: true, timestamp: fields.timestamp, ...(fields.sessionId ? { sessionId: fields.sessionId } : {}), files };
     }),

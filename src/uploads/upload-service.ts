@@ -10,9 +10,23 @@ import type { SessionUploads } from '../sessions/session-service';
 import { DomainError } from '../domain/errors';
 import { storageWriteRefusal } from '../http/errors';
 import { KeyClaims } from './key-claims';
+import type { DomainEventMap, DomainEvents } from '../domain/events';
 
 /** The uploader an upload record belongs to (an operator may act on a headset's upload). */
 const ownerOf = (record: UploadRecord): Uploader => (record.deviceId ? { deviceId: record.deviceId } : {});
+
+function uploadEvent(record: UploadRecord, change: DomainEventMap['upload.changed']['change']): DomainEventMap['upload.changed'] {
+  return {
+    uploadId: record.uploadId,
+    key: record.key,
+    fileType: record.fileType,
+    fileSize: record.fileSize,
+    change,
+    ...(record.deviceId ? { deviceId: record.deviceId } : {}),
+    ...(record.sessionId ? { sessionId: record.sessionId } : {}),
+    ...(record.etag ? { etag: record.etag } : {}),
+  };
+}
 
 export const CONTENT_TYPES = { video: 'video/mp4', data: 'application/octet-stream' } as const;
 
@@ -23,6 +37,7 @@ export interface UploadServiceOptions {
   gauges: UploadGauges;
   logger: Logger;
   sessions: SessionUploads;
+  events: DomainEvents;
   partUrlExpirySeconds: number;
   /** Part URLs in a start answer: a 100 GiB file has over 9,000 parts, too many for one answer. */
   urlsPerAnswer: number;
@@ -80,6 +95,7 @@ export class UploadService {
     this.o.logger.info({ uploadId, key, fileSize: req.fileSize, totalParts, deviceId: uploader.deviceId }, 'upload started');
     await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'uploading', uploadProgress: 0 });
     await this.refreshInProgress();
+    await this.announce(uploadEvent(record, 'started'));
     return { ok: true as const, uploadId, s3Key: key, totalParts, chunkSize: partSize, presignedUrls, expiresAt: this.expiresAt() };
   }
 
@@ -160,6 +176,7 @@ export class UploadService {
     this.o.logger.info({ uploadId: record.uploadId, key: record.key, size: record.fileSize }, 'upload completed');
     await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'completed', uploadProgress: 100 });
     await this.refreshInProgress();
+    await this.announce(uploadEvent(done, 'completed'));
     return this.completedAnswer(done, false);
   }
 
@@ -184,6 +201,17 @@ export class UploadService {
     this.o.logger.info({ uploadId: record.uploadId, key: record.key, reason }, 'upload discarded');
     await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'failed', uploadProgress: 0 });
     if (refreshGauges) await this.refreshInProgress();
+    await this.announce(uploadEvent(record, reason));
+  }
+
+  /**
+   * Tells the domain an upload moved on. The upload itself is already done by
+   * then, so a listener's failure is logged, not answered to the uploader.
+   */
+  async announce(event: DomainEventMap['upload.changed']): Promise<void> {
+    await this.o.events.publish('upload.changed', event).catch((err: unknown) => {
+      this.o.logger.error({ err, uploadId: event.uploadId, change: event.change }, 'a listener failed on an upload change');
+    });
   }
 
   /** Metrics for an upload that finished (chunked or legacy). */

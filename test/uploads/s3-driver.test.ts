@@ -177,6 +177,7 @@ describe('S3 driver calls s3rver lacks (aws-sdk-client-mock)', () => {
       auth: createRestAuth(new TokenService(config.auth.jwtSecret, '1h'), config.auth),
       store,
       sessions: new SessionService(store, new LockService(store), { expiryMs: 60_000 }, new DomainEvents()),
+      events: new DomainEvents(),
       storage: s3.storage,
       metrics: createMetrics(),
       logger: pino({ level: 'silent' }),

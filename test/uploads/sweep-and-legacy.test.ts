@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -33,16 +33,18 @@ describe('stale-upload sweep (local driver)', () => {
     stores.push(store);
     const storage = new LocalStorage(dataDir);
     const metrics = createMetrics();
+    const events = new DomainEvents();
     const uploads = createUploads({
       config,
       auth: createRestAuth(new TokenService(config.auth.jwtSecret, '1h'), config.auth),
       store,
       sessions: new SessionService(store, new LockService(store), { expiryMs: 60_000 }, new DomainEvents()),
+      events,
       storage,
       metrics,
       logger: pino({ level: 'silent' }),
     });
-    return { dataDir, store, storage, metrics, ...uploads };
+    return { dataDir, store, storage, metrics, events, ...uploads };
   }
 
   const startRequest = { timestamp: '20260206_143052', fileType: 'video' as const, fileSize: 15 * MiB };
@@ -58,6 +60,34 @@ describe('stale-upload sweep (local driver)', () => {
     expect(await store.uploads.get(old.uploadId)).toBeNull();
     expect(await store.uploads.get(young.uploadId)).not.toBeNull();
     expect(readdirSync(path.join(dataDir, '.multipart'))).toEqual([young.uploadId]);
+  });
+
+  it('tells the domain when an upload starts, completes, is aborted or expires', async () => {
+    const { service, sweeper, store, storage, events } = setup();
+    const heard: string[] = [];
+    events.on(
+      'upload.changed',
+      (e) => void heard.push(`${e.change} ${e.fileType} ${e.deviceId} ${e.sessionId ?? '-'} ${e.etag ? 'etag' : ''}`),
+    );
+    const small = { ...startRequest, fileSize: 1024, sessionId: 'S1' };
+    const done = await service.start(small, { deviceId: 'H1' }, 'http://x');
+    const { etag } = await storage.localParts.writePart(done.s3Key, done.uploadId, 1, Readable.from([Buffer.alloc(1024)]));
+    await service.complete({ uploadId: done.uploadId, s3Key: done.s3Key, parts: [{ partNumber: 1, etag }] }, { deviceId: 'H1' });
+    const aborted = await service.start({ ...small, fileType: 'data' }, { deviceId: 'H1' }, 'http://x');
+    await service.abort({ uploadId: aborted.uploadId, s3Key: aborted.s3Key }, { deviceId: 'H1' });
+    const stale = await service.start({ ...small, timestamp: '20260206_143053' }, { deviceId: 'H1' }, 'http://x');
+    const record = (await store.uploads.get(stale.uploadId))!;
+    await store.uploads.save({ ...record, startedAt: new Date(Date.now() - 25 * HOUR) });
+    await sweeper.sweep();
+
+    expect(heard).toEqual([
+      'started video H1 S1 ',
+      'completed video H1 S1 etag',
+      'started data H1 S1 ',
+      'aborted data H1 S1 ',
+      'started video H1 S1 ',
+      'expired video H1 S1 ',
+    ]);
   });
 
   it('sweeps stale uploads in batches, oldest first, and refreshes the gauges once per pass', async () => {
@@ -145,6 +175,8 @@ describe('legacy POST /upload-session', () => {
     servers.push(server);
     const video = randomFile(3 * MiB);
     const data = randomFile(200_000);
+    const heard: string[] = [];
+    server.events.on('upload.changed', (e) => void heard.push(`${e.change} ${e.fileType} ${e.key} ${e.fileSize} ${e.sessionId}`));
     const res = await fetch(`${server.url()}/upload-session`, {
       method: 'POST',
       headers: { authorization: `Bearer ${client.token}` },
@@ -169,6 +201,10 @@ describe('legacy POST /upload-session', () => {
     expect(sha256(readFileSync(path.join(dataDir, 'sessions/20260206_151230/recording.mp4')))).toBe(sha256(video));
     expect(sha256(readFileSync(path.join(dataDir, 'sessions/20260206_151230/session_data.npz')))).toBe(sha256(data));
     expect(readdirSync(path.join(dataDir, 'sessions/20260206_151230')).sort()).toEqual(['recording.mp4', 'session_data.npz']);
+    expect(heard).toEqual([
+      `completed video sessions/20260206_151230/recording.mp4 ${video.length} session_1`,
+      `completed data sessions/20260206_151230/session_data.npz ${data.length} session_1`,
+    ]);
   });
 
   it('refuses bad forms with a clear 4xx and stores nothing', async () => {
