@@ -3,7 +3,7 @@
  * PM2 process file: `pm2 start ecosystem.config.js` (after `npm run build`).
  *
  * One process in fork mode by default. Several processes (PM2 cluster mode) only
- * with REDIS_URL, since they must share devices, locks and sessions through Redis:
+ * with REDIS_URL (or REDIS_SENTINELS), since they must share devices, locks and sessions through Redis:
  * set PM2_INSTANCES to a number or "max". Cluster mode suits websocket-only
  * clients (the Quest and tablet apps); Socket.IO long-polling needs sticky
  * sessions, which PM2's cluster balancer does not provide (docs/SETUP.md).
@@ -33,9 +33,9 @@ function instanceCount(value) {
 const settings = readSettings();
 const instances = instanceCount(settings.PM2_INSTANCES);
 const cluster = instances !== 1;
-if (cluster && !settings.REDIS_URL) {
+if (cluster && !settings.REDIS_URL && !settings.REDIS_SENTINELS) {
   throw new Error(
-    `PM2_INSTANCES=${settings.PM2_INSTANCES} needs REDIS_URL: several processes share devices, locks and sessions through Redis. ` +
+    `PM2_INSTANCES=${settings.PM2_INSTANCES} needs REDIS_URL (or REDIS_SENTINELS): several processes share devices, locks and sessions through Redis. ` +
       'Set REDIS_URL in .env, or remove PM2_INSTANCES to run one process.',
   );
 }

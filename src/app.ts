@@ -6,7 +6,7 @@ import { Server as SocketServer } from 'socket.io';
 import type { Config } from './config';
 import { createLogger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
-import { createStore, type Store } from './state';
+import { createStore, RedisStore, type Store } from './state';
 import { createStorage, type ObjectStorage } from './storage';
 import { requestLogging } from './http/request-logging';
 import { httpMetrics } from './http/http-metrics';
@@ -29,6 +29,7 @@ import { createUploads } from './uploads';
 import { DomainEvents } from './domain/events';
 import { logDomainEvents } from './event-log';
 import { createClusterAdapter, type ClusterAdapter } from './realtime/cluster-adapter';
+import { isRedisConfigured } from './state/redis/connection';
 import { PeriodicTask } from './util/periodic-task';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -156,8 +157,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     lease,
   });
   // Several processes share broadcasts through Redis; one process keeps Socket.IO's in-memory adapter.
-  const cluster: ClusterAdapter | undefined = config.redis.url
-    ? createClusterAdapter({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, mode: config.redis.adapter, logger })
+  const cluster: ClusterAdapter | undefined = isRedisConfigured(config.redis)
+    ? createClusterAdapter({ connection: config.redis, keyPrefix: config.redis.keyPrefix, mode: config.redis.adapter, logger })
     : undefined;
   const io: CaptureIo = new SocketServer(httpServer, {
     ...(cluster ? { adapter: cluster.adapter } : {}),
@@ -205,6 +206,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
       maxBatchSize: config.limits.maxFrameBatchSize,
     },
   });
+  // A failover may lose the primary's last unreplicated writes: put back what open connections stand for.
+  const stopFollowingReconnects = store instanceof RedisStore ? store.onReconnected(() => realtime.storeReconnected()) : undefined;
   // After attachRealtime's authentication, so a bad token is refused for what it is.
   limitConnectionsPerAddress(io, {
     maxPerAddress: config.limits.maxConnectionsPerIp,
@@ -226,6 +229,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
       httpServer.closeAllConnections();
     }, config.server.shutdownTimeoutMs);
     forced.unref();
+    stopFollowingReconnects?.();
     realtime.stop();
     uploadSweep.stop();
     gaugeRefresh.stop();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { StoreTtls } from './state/types';
 import type { S3StorageOptions } from './storage/s3-storage';
 import type { RequestTimeouts } from './hardening/request-timeouts';
+import type { RedisConnectionConfig } from './state/redis/connection';
 
 /**
  * Environment -> one typed, frozen Config. This is the only module that knows
@@ -39,6 +40,19 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** host:port[,host:port...]; a host is a name, an IPv4 address or a bracketed IPv6 address. */
+const SENTINEL_ENTRY = String.raw`(?:[A-Za-z0-9._-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):\d{1,5}`;
+const SENTINEL_LIST = new RegExp(String.raw`^\s*${SENTINEL_ENTRY}(?:\s*,\s*${SENTINEL_ENTRY})*\s*$`);
+
+function parseSentinels(raw: string): Array<{ host: string; port: number }> {
+  return raw.split(',').map((entry) => {
+    const trimmed = entry.trim();
+    const colon = trimmed.lastIndexOf(':');
+    const host = trimmed.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+    return { host, port: Number(trimmed.slice(colon + 1)) };
+  });
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65535).default(3200),
@@ -52,6 +66,19 @@ const envSchema = z.object({
       .regex(/^rediss?:\/\//, { message: 'expected a redis:// or rediss:// URL' })
       .optional(),
   ),
+  // Redis Sentinel instead of REDIS_URL: sentinels as host:port,host:port and the primary's name in them.
+  REDIS_SENTINELS: optionalString.pipe(
+    z
+      .string()
+      .regex(SENTINEL_LIST, { message: 'expected host:port pairs separated by commas, e.g. 10.0.0.1:26379,10.0.0.2:26379' })
+      .optional(),
+  ),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "expected the primary's name in sentinel.conf (up to 64 of a-z A-Z 0-9 . _ -)" })
+    .default('mymaster'),
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  REDIS_PASSWORD: optionalString,
   REDIS_ADAPTER: z.enum(['sharded', 'classic']).default('sharded'),
   ORPHAN_SWEEP_INTERVAL_MS: int(100).default(5_000),
   REDIS_KEY_PREFIX: z
@@ -139,8 +166,8 @@ export interface Config {
   version: string;
   server: { port: number; host: string; trustProxy: string; shutdownTimeoutMs: number; timeouts: RequestTimeouts };
   log: { level: string; pretty: boolean };
-  redis: {
-    url?: string;
+  /** Where Redis is (REDIS_URL, or Sentinel); neither set: the in-memory store and one process. */
+  redis: RedisConnectionConfig & {
     keyPrefix: string;
     /** Socket.IO adapter: 'sharded' needs Redis 7; 'classic' works with Redis 6. */
     adapter: 'sharded' | 'classic';
@@ -268,6 +295,14 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       throw new ConfigError(['AUTH_REQUIRED=false is for development only and is refused when NODE_ENV=production']);
     }
   }
+  if (e.REDIS_URL && e.REDIS_SENTINELS) {
+    throw new ConfigError([
+      'REDIS_URL and REDIS_SENTINELS are both set: set REDIS_URL for one Redis server, or REDIS_SENTINELS for Sentinel',
+    ]);
+  }
+  const sentinels = e.REDIS_SENTINELS ? parseSentinels(e.REDIS_SENTINELS) : undefined;
+  const badPort = sentinels?.find((s) => s.port < 1 || s.port > 65535);
+  if (badPort) throw new ConfigError([`REDIS_SENTINELS: port ${badPort.port} of ${badPort.host} is not between 1 and 65535`]);
   if ((e.AWS_ACCESS_KEY_ID === undefined) !== (e.AWS_SECRET_ACCESS_KEY === undefined)) {
     throw new ConfigError(['AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together']);
   }
@@ -295,7 +330,13 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       level: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
       pretty: e.NODE_ENV === 'development',
     },
-    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, adapter: e.REDIS_ADAPTER },
+    redis: {
+      url: e.REDIS_URL,
+      sentinel: sentinels && { sentinels, name: e.REDIS_SENTINEL_NAME, password: e.REDIS_SENTINEL_PASSWORD },
+      password: e.REDIS_PASSWORD,
+      keyPrefix: e.REDIS_KEY_PREFIX,
+      adapter: e.REDIS_ADAPTER,
+    },
     storage: {
       dataDir: path.resolve(e.DATA_DIR),
       s3: e.S3_BUCKET_NAME

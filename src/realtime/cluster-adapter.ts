@@ -1,7 +1,8 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { closeClient } from '../state/redis/close-client';
+import { createRedisClient, type RedisConnectionConfig } from '../state/redis/connection';
 
 const SUBSCRIPTION_COMMANDS = ['ssubscribe', 'sunsubscribe', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe'] as const;
 
@@ -23,7 +24,8 @@ function handleFloatingSubscriptions(client: Redis, log: Logger): void {
 }
 
 export interface ClusterAdapterOptions {
-  url: string;
+  /** Where Redis is: the same place as the store's (a URL, or Sentinel). */
+  connection: RedisConnectionConfig;
   keyPrefix: string;
   /** 'sharded' (Redis 7 sharded pub/sub, one channel per room) or 'classic' (Redis 6). */
   mode: 'sharded' | 'classic';
@@ -47,13 +49,11 @@ export interface ClusterAdapter {
  */
 export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAdapter {
   const log = options.logger.child({ component: 'socket-adapter' });
-  const pub = new Redis(options.url, {
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+  const pub = createRedisClient(options.connection, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   // No ready check: ioredis would send INFO on a connection already in (sharded) subscriber mode.
-  const sub = new Redis(options.url, { enableReadyCheck: false, retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) });
+  // With Sentinel that also skips ioredis's role check, which the subscriber can do without: the
+  // sentinels name the primary, and Sentinel disconnects the clients of a primary it demotes.
+  const sub = createRedisClient(options.connection, { enableReadyCheck: false });
   handleFloatingSubscriptions(sub, log);
   for (const [name, client] of [
     ['publisher', pub],

@@ -52,6 +52,12 @@ export interface RealtimeOptions {
 
 export interface Realtime {
   context: RealtimeContext;
+  /**
+   * The store reconnected (Redis restarted, or Sentinel promoted a replica): check
+   * at once that it still knows this process's connections and the locks its
+   * tablets hold, rather than at the next interval.
+   */
+  storeReconnected(): void;
   stop(): void;
 }
 
@@ -131,6 +137,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   recovery.start();
   return {
     context,
+    storeReconnected: () => recovery.requestCheck(),
     stop() {
       presence.stop();
       frameActivity.stop();

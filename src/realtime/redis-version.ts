@@ -1,7 +1,7 @@
-import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { closeClient } from '../state/redis/close-client';
+import { createRedisClient, isRedisConfigured, type RedisConnectionConfig } from '../state/redis/connection';
 
 /** Sharded pub/sub (SPUBLISH/SSUBSCRIBE), which the sharded Socket.IO adapter uses, arrived in Redis 7.0. */
 const SHARDED_PUBSUB_MAJOR = 7;
@@ -46,14 +46,21 @@ export function chooseAdapter(configured: AdapterMode, version: string | undefin
 }
 
 /** Asks the server for its version with a short-lived connection; undefined if it cannot be reached. */
-export async function readRedisVersion(url: string, timeoutMs = 3_000): Promise<string | undefined> {
-  const client = new Redis(url, {
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    enableOfflineQueue: false,
-    retryStrategy: () => null,
-  });
+export async function readRedisVersion(connection: RedisConnectionConfig, timeoutMs = 3_000): Promise<string | undefined> {
+  // One question, asked once: the sentinels asked once each, and no reconnecting.
+  const client = createRedisClient(
+    connection,
+    {
+      lazyConnect: true,
+      connectTimeout: timeoutMs,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+      sentinelRetryStrategy: () => null,
+      reconnectOnError: null,
+    },
+    { reviveAfterEnd: false },
+  );
   client.on('error', () => undefined);
   // Bounded as a whole: a server that accepts and never answers must not hold the start.
   let timer: NodeJS.Timeout | undefined;
@@ -75,13 +82,13 @@ export async function readRedisVersion(url: string, timeoutMs = 3_000): Promise<
 }
 
 /**
- * The configuration with the Socket.IO adapter the Redis at REDIS_URL can
+ * The configuration with the Socket.IO adapter the configured Redis can
  * carry (unchanged without Redis); the entry point calls this before building
  * the server, and logs why when it changes the adapter.
  */
 export async function withSupportedAdapter(config: Config, logger: Logger): Promise<Config> {
-  if (!config.redis.url || config.redis.adapter === 'classic') return config;
-  const version = await readRedisVersion(config.redis.url);
+  if (!isRedisConfigured(config.redis) || config.redis.adapter === 'classic') return config;
+  const version = await readRedisVersion(config.redis);
   const decision = chooseAdapter(config.redis.adapter, version);
   if (decision.warning) logger.warn({ redisVersion: version ?? 'unknown', adapter: decision.mode }, decision.warning);
   if (decision.mode === config.redis.adapter) return config;

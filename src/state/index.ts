@@ -3,15 +3,17 @@ import type { Config } from '../config';
 import { MemoryStore } from './memory/memory-store';
 import { RedisStore } from './redis/redis-store';
 import type { Store } from './types';
+import { isRedisConfigured } from './redis/connection';
 
 export type * from './types';
 export { MemoryStore, RedisStore };
 
-/** Redis when REDIS_URL is configured, otherwise the in-process memory store. */
+/** Redis when REDIS_URL or REDIS_SENTINELS is configured, otherwise the in-process memory store. */
 export function createStore(config: Config, logger: Logger): Store {
   const ttls = { ...config.ttl, qaResultSeconds: config.quality.cacheTtlSeconds };
-  if (config.redis.url) {
-    return new RedisStore({ url: config.redis.url, keyPrefix: config.redis.keyPrefix, ttls, logger });
+  if (isRedisConfigured(config.redis)) {
+    const { url, sentinel, password, keyPrefix } = config.redis;
+    return new RedisStore({ url, sentinel, password, keyPrefix, ttls, logger });
   }
   return new MemoryStore(ttls);
 }

@@ -128,4 +128,36 @@ describe('loadConfig', () => {
     expect(config.redis.url).toBeUndefined();
     expect(config.storage.s3).toBeUndefined();
   });
+
+  it("reads Redis Sentinel: sentinels, the primary's name and both passwords", () => {
+    const { config } = loadConfig({
+      REDIS_SENTINELS: ' 10.0.0.1:26379, sentinel-b.lab:26380,[::1]:26381 ',
+      REDIS_SENTINEL_NAME: 'capture',
+      REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+      REDIS_PASSWORD: 'data-secret',
+    });
+    expect(config.redis.url).toBeUndefined();
+    expect(config.redis.sentinel).toEqual({
+      sentinels: [
+        { host: '10.0.0.1', port: 26379 },
+        { host: 'sentinel-b.lab', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      name: 'capture',
+      password: 'sentinel-secret',
+    });
+    expect(config.redis.password).toBe('data-secret');
+    expect(loadConfig({ REDIS_SENTINELS: '127.0.0.1:26379' }).config.redis.sentinel?.name).toBe('mymaster');
+    expect(loadConfig({}).config.redis.sentinel).toBeUndefined();
+  });
+
+  it('refuses a malformed sentinel list, a bad name, and REDIS_URL beside REDIS_SENTINELS', () => {
+    expect(problemsOf({ REDIS_SENTINELS: '10.0.0.1' })[0]).toMatch(/^REDIS_SENTINELS: expected host:port pairs/);
+    expect(problemsOf({ REDIS_SENTINELS: '10.0.0.1:26379;rm -rf' })[0]).toMatch(/^REDIS_SENTINELS: expected host:port pairs/);
+    expect(problemsOf({ REDIS_SENTINELS: '10.0.0.1:70000' })[0]).toMatch(/port 70000 of 10.0.0.1 is not between 1 and 65535/);
+    expect(problemsOf({ REDIS_SENTINELS: '10.0.0.1:26379', REDIS_SENTINEL_NAME: 'my master' })[0]).toMatch(/^REDIS_SENTINEL_NAME:/);
+    expect(problemsOf({ REDIS_SENTINELS: '10.0.0.1:26379', REDIS_URL: 'redis://127.0.0.1:6379' })[0]).toMatch(
+      /REDIS_URL and REDIS_SENTINELS are both set/,
+    );
+  });
 });

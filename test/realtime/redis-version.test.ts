@@ -52,7 +52,7 @@ describe('choosing the Socket.IO adapter for the Redis found at start', () => {
 
 describe('detecting the version of a real redis-server', () => {
   it('reads the version of the running server and keeps the sharded adapter on it', async () => {
-    const version = await readRedisVersion(redis().url);
+    const version = await readRedisVersion({ url: redis().url });
     expect(version).toMatch(/^\d+\.\d+\.\d+/);
     const config = testConfig({ REDIS_URL: redis().url });
     const { logger, lines } = recordingLogger();
@@ -65,7 +65,7 @@ describe('detecting the version of a real redis-server', () => {
 
   it('keeps the configured adapter and warns when Redis cannot be reached', async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
-    expect(await readRedisVersion(url, 500)).toBeUndefined();
+    expect(await readRedisVersion({ url }, 500)).toBeUndefined();
     const { logger, lines } = recordingLogger();
     const effective = await withSupportedAdapter(testConfig({ REDIS_URL: url }), logger);
     expect(effective.redis.adapter).toBe('sharded');

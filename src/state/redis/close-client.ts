@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { markClosing } from './connection';
 
 /**
  * Closes a client politely (QUIT, letting queued commands finish) but never
@@ -6,6 +7,7 @@ import type Redis from 'ioredis';
  * reconnection, and shutdown must stay bounded.
  */
 export async function closeClient(client: Redis, timeoutMs = 1_000): Promise<void> {
+  markClosing(client);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, timeoutMs);

@@ -1,4 +1,5 @@
-import Redis, { type RedisOptions } from 'ioredis';
+import type Redis from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Store, StoreTtls } from '../types';
 import { RedisDeviceStore } from './devices';
@@ -9,19 +10,10 @@ import { RedisLeaseStore } from './leases';
 import { closeClient } from './close-client';
 import { RedisQaResultStore } from './qa-results';
 import { isConnectionFailure, unavailableBoundary } from './unavailable-boundary';
+import { createRedisClient, describeRedis, redisVariables, type RedisConnectionConfig } from './connection';
 
-/** host:port of a Redis URL, without credentials, for messages a person reads. */
-function redisAddress(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname}:${parsed.port || '6379'}`;
-  } catch {
-    return 'the configured address';
-  }
-}
-
-export interface RedisStoreOptions {
-  url: string;
+/** Where Redis is (a URL, or Sentinel) and how the store uses it. */
+export interface RedisStoreOptions extends RedisConnectionConfig {
   keyPrefix: string;
   ttls: StoreTtls;
   logger: Logger;
@@ -48,26 +40,32 @@ export class RedisStore implements Store {
   /** Said instead of the client's own text ("max retries per request"), in the log and /health. */
   readonly unreachable: string;
 
+  private readonly reconnectListeners = new Set<() => void>();
+
   constructor(options: RedisStoreOptions) {
     const log = options.logger.child({ component: 'redis-store' });
-    this.unreachable = `cannot connect to Redis at ${redisAddress(options.url)}; check REDIS_URL`;
-    this.client = new Redis(options.url, {
+    this.unreachable = `cannot connect to ${describeRedis(options)}; check ${redisVariables(options)}`;
+    this.client = createRedisClient(options, {
       keyPrefix: options.keyPrefix,
       maxRetriesPerRequest: 1,
       commandTimeout: 5_000,
       connectTimeout: 5_000,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
       ...options.redisOptions,
     });
     let down = false;
+    let connectedOnce = false;
     // Without an error listener ioredis would raise unhandled 'error' events.
     this.client.on('error', (err: Error) => {
       if (!down) log.error({ err: err.message }, `${this.unreachable}; retrying`);
       down = true;
     });
+    // Every reconnection, not only after an error: a failover announced by Sentinel
+    // (failoverDetector) or a READONLY answer closes the connection without one.
     this.client.on('ready', () => {
       if (down) log.info('redis connection restored');
       down = false;
+      if (connectedOnce) for (const listener of this.reconnectListeners) listener();
+      connectedOnce = true;
     });
     this.devices = unavailableBoundary(new RedisDeviceStore(this.client, options.ttls));
     this.locks = unavailableBoundary(new RedisLockStore(this.client, options.ttls));
@@ -75,6 +73,17 @@ export class RedisStore implements Store {
     this.uploads = unavailableBoundary(new RedisUploadStore(this.client, options.ttls));
     this.leases = unavailableBoundary(new RedisLeaseStore(this.client));
     this.qaResults = unavailableBoundary(new RedisQaResultStore(this.client, options.ttls));
+  }
+
+  /**
+   * Called each time the connection is ready again after having been ready
+   * once: Redis restarted, or Sentinel moved the primary. Writes the old primary
+   * had not replicated yet may be gone, so whoever holds state for open
+   * connections checks it then (realtime/store-recovery.ts).
+   */
+  onReconnected(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   async ping(): Promise<void> {

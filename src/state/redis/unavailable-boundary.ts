@@ -8,7 +8,11 @@ import { StoreUnavailableError } from '../../domain/errors';
 export function isConnectionFailure(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err.name === 'MaxRetriesPerRequestError') return true;
-  return /Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|Stream isn't writeable|enableOfflineQueue/i.test(err.message);
+  // READONLY: a primary demoted by a failover answers writes so until the client reconnects to the new one.
+  // 'sentinels are unreachable': ioredis could not ask any sentinel where the primary is.
+  return /Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|Stream isn't writeable|enableOfflineQueue|READONLY|sentinels are unreachable/i.test(
+    err.message,
+  );
 }
 
 /**
