@@ -78,7 +78,7 @@ export function recordingName(folder) {
   const m = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?:_(.+))?$/.exec(folder);
   if (!m) return ['', folder];
   const when = `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}`;
-  return [when, m[7] ?? 'headset not named'];
+  return [when, m[7] ?? 'headset not in folder name'];
 }
 
 /** @param {HTMLElement} list @param {any} stats the /api/s3-stats answer */
