@@ -6,7 +6,7 @@ import { DevicesView } from './devices-view.js';
 import { FleetControls } from './fleet-controls.js';
 import { applyQuery, parseQuery, queryToSearch } from './fleet-query.js';
 import { FleetState } from './fleet-state.js';
-import { ago, clock } from './format.js';
+import { clock } from './format.js';
 import { LiveConnection } from './live.js';
 import { renderFleetSummary, renderQa, renderStorage } from './panels-view.js';
 import { PreviewView } from './preview.js';
@@ -261,7 +261,7 @@ export class DashboardSession {
     renderFleetSummary(byId('fleet-summary'), this.state.summary());
     this.sessions.render(this.state, now);
     this.deviceDetail.update(this.state, now, this.live.watched);
-    this.sessionDetail.update(this.state, now);
+    this.sessionDetail.update(this.state);
   }
 
   /** @param {string} key @param {() => void} task @param {number} [delay] */
@@ -304,8 +304,9 @@ export class DashboardSession {
     byId('app').classList.toggle('disconnected', down);
     banner.hidden = !down;
     if (!down) return;
+    // Wall-clock times only: the banner is an alert, and a ticking "N s ago" would be announced every second.
     const updated = this.lastUpdate
-      ? `Last update from the server at ${clock(new Date(this.lastUpdate).toISOString())} (${ago(new Date(this.lastUpdate).toISOString(), Date.now())}).`
+      ? `Last update from the server at ${clock(new Date(this.lastUpdate).toISOString())}.`
       : 'Nothing received from the server yet.';
     const text = `No live connection to the server since ${clock(new Date(/** @type {number} */ (this.linkDownSince)).toISOString())}; reconnecting. ${updated} What is shown below may be out of date.`;
     if (banner.textContent !== text) banner.textContent = text;

@@ -24,8 +24,16 @@ export class DeviceDetailView extends DetailDialog {
    */
   constructor(dialog, options) {
     super(dialog, options);
-    this.onWatch = options.onWatch;
-    this.onSession = options.onSession;
+    /** The session the Open button leads to. @type {string | undefined} */
+    this.sessionId = undefined;
+    // Made once and updated in place: the facts above them redraw every second, these keep the keyboard focus.
+    this.watchButton = el('button', { text: 'Watch live preview', className: 'watch' });
+    this.watchButton.type = 'button';
+    this.watchButton.addEventListener('click', () => this.id && options.onWatch(this.id));
+    this.sessionButton = el('button', { text: 'Open its session' });
+    this.sessionButton.type = 'button';
+    this.sessionButton.addEventListener('click', () => this.sessionId && options.onSession(this.sessionId));
+    this.sectionsNode.before(el('div', { className: 'detail-actions' }, [this.watchButton, this.sessionButton]));
   }
 
   /** @param {FleetState} state @param {number} now @param {string | undefined} watched */
@@ -33,6 +41,7 @@ export class DeviceDetailView extends DetailDialog {
     if (!this.id) return;
     const d = state.devices.get(this.id);
     if (!d) {
+      this.showActions(undefined, undefined, watched);
       this.draw(`Headset ${this.id}`, [{ heading: 'Status', facts: [['Status', 'not known to the server (yet)']] }]);
       return;
     }
@@ -49,98 +58,82 @@ export class DeviceDetailView extends DetailDialog {
     /** @type {(v: boolean | undefined, yes: string, no: string) => string} */
     const yesNo = (v, yes, no) => (v === undefined ? '–' : v ? yes : no);
 
-    this.draw(
-      `Headset ${d.deviceId}`,
-      [
-        {
-          heading: 'Status',
-          facts: [
-            ['Status', d.status, 'status'],
-            ['Last heard from', `${clock(d.lastSeen)} (${ago(d.lastSeen, now)})`, 'last-seen'],
-            ['Name', text(t?.customName ?? t?.deviceName)],
-            ['Recording', d.isRecording ? 'yes, recording now' : 'no'],
-            [
-              'Held by tablet',
-              d.isLocked ? `${d.lockedByTabletId ?? 'a tablet'}${d.lockedAt ? ` since ${clock(d.lockedAt)}` : ''}` : 'none',
-            ],
-            ['Session', session ? `${sessionLabel(session) || session.sessionId} (${session.status})` : 'none active', 'session'],
-            ['Alarms', alarmsText(d), 'alarms'],
+    this.draw(`Headset ${d.deviceId}`, [
+      {
+        heading: 'Status',
+        facts: [
+          ['Status', d.status, 'status'],
+          ['Last heard from', `${clock(d.lastSeen)} (${ago(d.lastSeen, now)})`, 'last-seen'],
+          ['Name', text(t?.customName ?? t?.deviceName)],
+          ['Recording', d.isRecording ? 'yes, recording now' : 'no'],
+          ['Held by tablet', d.isLocked ? `${d.lockedByTabletId ?? 'a tablet'}${d.lockedAt ? ` since ${clock(d.lockedAt)}` : ''}` : 'none'],
+          ['Session', session ? `${sessionLabel(session) || session.sessionId} (${session.status})` : 'none active', 'session'],
+          ['Alarms', alarmsText(d), 'alarms'],
+        ],
+      },
+      {
+        heading: `Power and storage${lastKnown}`,
+        facts: [
+          ['Battery level', percent(t?.batteryLevel), 'battery'],
+          ['Battery state', t?.batteryState === undefined ? '–' : batteryState(t.batteryState), 'battery-state'],
+          [
+            'Storage used',
+            used === undefined ? '–' : `${gigabytes(used)}${total ? ` of ${gigabytes(total)} (${percent(used / total)})` : ''}`,
+            'storage-used',
           ],
-        },
-        {
-          heading: `Power and storage${lastKnown}`,
-          facts: [
-            ['Battery level', percent(t?.batteryLevel), 'battery'],
-            ['Battery state', t?.batteryState === undefined ? '–' : batteryState(t.batteryState), 'battery-state'],
-            [
-              'Storage used',
-              used === undefined ? '–' : `${gigabytes(used)}${total ? ` of ${gigabytes(total)} (${percent(used / total)})` : ''}`,
-              'storage-used',
-            ],
-            ['Storage free', used !== undefined && total ? gigabytes(total - used) : '–', 'storage-free'],
-            [
-              'Memory used',
-              t?.memoryUsedMB === undefined
-                ? '–'
-                : `${Math.round(t.memoryUsedMB)} MB${t.memoryTotalMB ? ` of ${Math.round(t.memoryTotalMB)} MB` : ''}`,
-            ],
-            ['CPU temperature', celsius(t?.cpuTemperature), 'cpu-temp'],
-            ['GPU temperature', celsius(t?.gpuTemperature), 'gpu-temp'],
+          ['Storage free', used !== undefined && total ? gigabytes(total - used) : '–', 'storage-free'],
+          [
+            'Memory used',
+            t?.memoryUsedMB === undefined
+              ? '–'
+              : `${Math.round(t.memoryUsedMB)} MB${t.memoryTotalMB ? ` of ${Math.round(t.memoryTotalMB)} MB` : ''}`,
           ],
-        },
-        {
-          heading: `Network and tracking${lastKnown}`,
-          facts: [
-            [
-              'Wi-Fi signal',
-              t?.wifiSignalLevel === undefined ? '–' : `${t.wifiSignalLevel} dBm (${wifiQuality(t.wifiSignalLevel)})`,
-              'wifi',
-            ],
-            ['Wi-Fi network (SSID)', text(t?.wifiSSID), 'ssid'],
-            ['Left hand', yesNo(t?.leftHandTracked, 'tracked', 'not tracked')],
-            ['Right hand', yesNo(t?.rightHandTracked, 'tracked', 'not tracked')],
-            ['Body', yesNo(t?.bodyTracked, 'tracked', 'not tracked')],
-            ['Tracking', trackingText(d)],
-            ['Tracking confidence', percent(t?.trackingConfidence), 'confidence'],
+          ['CPU temperature', celsius(t?.cpuTemperature), 'cpu-temp'],
+          ['GPU temperature', celsius(t?.gpuTemperature), 'gpu-temp'],
+        ],
+      },
+      {
+        heading: `Network and tracking${lastKnown}`,
+        facts: [
+          ['Wi-Fi signal', t?.wifiSignalLevel === undefined ? '–' : `${t.wifiSignalLevel} dBm (${wifiQuality(t.wifiSignalLevel)})`, 'wifi'],
+          ['Wi-Fi network (SSID)', text(t?.wifiSSID), 'ssid'],
+          ['Left hand', yesNo(t?.leftHandTracked, 'tracked', 'not tracked')],
+          ['Right hand', yesNo(t?.rightHandTracked, 'tracked', 'not tracked')],
+          ['Body', yesNo(t?.bodyTracked, 'tracked', 'not tracked')],
+          ['Tracking', trackingText(d)],
+          ['Tracking confidence', percent(t?.trackingConfidence), 'confidence'],
+        ],
+      },
+      {
+        heading: `Capture and software${lastKnown}`,
+        facts: [
+          ['Recording time (this session)', t?.sessionDuration === undefined ? '–' : span(t.sessionDuration * 1000)],
+          ['Productive time', t?.productiveTime === undefined ? '–' : span(t.productiveTime * 1000)],
+          ['Frames captured', text(frames), 'frames'],
+          [
+            'Dropped frames',
+            dropped === undefined ? '–' : `${dropped}${frames ? ` (${percent(dropped / (frames + dropped))})` : ''}`,
+            'dropped',
           ],
-        },
-        {
-          heading: `Capture and software${lastKnown}`,
-          facts: [
-            ['Recording time (this session)', t?.sessionDuration === undefined ? '–' : span(t.sessionDuration * 1000)],
-            ['Productive time', t?.productiveTime === undefined ? '–' : span(t.productiveTime * 1000)],
-            ['Frames captured', text(frames), 'frames'],
-            [
-              'Dropped frames',
-              dropped === undefined ? '–' : `${dropped}${frames ? ` (${percent(dropped / (frames + dropped))})` : ''}`,
-              'dropped',
-            ],
-            ['App version', text(t?.appVersion), 'app'],
-            ['OS version', text(t?.osVersion), 'os'],
-            ['SDK version', text(t?.sdkVersion), 'sdk'],
-            ['Telemetry sent at', t?.timestamp ? clock(new Date(t.timestamp).toISOString()) : '–'],
-          ],
-        },
-      ],
-      this.actions(d, session?.sessionId, watched),
-    );
+          ['App version', text(t?.appVersion), 'app'],
+          ['OS version', text(t?.osVersion), 'os'],
+          ['SDK version', text(t?.sdkVersion), 'sdk'],
+          ['Telemetry sent at', t?.timestamp ? clock(new Date(t.timestamp).toISOString()) : '–'],
+        ],
+      },
+    ]);
+    this.showActions(d, session?.sessionId, watched);
   }
 
-  /** @param {DeviceRow} d @param {string | undefined} sessionId @param {string | undefined} watched */
-  actions(d, sessionId, watched) {
-    const watch = el('button', { text: watched === d.deviceId ? 'Stop watching' : 'Watch live preview', className: 'watch' });
-    watch.type = 'button';
-    watch.disabled = d.status === 'offline' && watched !== d.deviceId;
-    if (watch.disabled) watch.title = `${d.deviceId} is offline: no live preview`;
-    watch.addEventListener('click', () => this.onWatch(d.deviceId));
-    const buttons = [watch];
-    if (sessionId) {
-      const open = el('button', { text: 'Open its session' });
-      open.type = 'button';
-      open.addEventListener('click', () => this.onSession(sessionId));
-      buttons.push(open);
-    }
-    return [el('div', { className: 'detail-actions' }, buttons)];
+  /** @param {DeviceRow | undefined} d @param {string | undefined} sessionId @param {string | undefined} watched */
+  showActions(d, sessionId, watched) {
+    const watching = !!d && watched === d.deviceId;
+    const text = watching ? 'Stop watching' : 'Watch live preview';
+    if (this.watchButton.textContent !== text) this.watchButton.textContent = text;
+    this.watchButton.disabled = !d || (d.status === 'offline' && !watching);
+    this.watchButton.title = d && this.watchButton.disabled ? `${d.deviceId} is offline: no live preview` : '';
+    this.sessionId = sessionId;
+    this.sessionButton.hidden = !sessionId;
   }
 }
 

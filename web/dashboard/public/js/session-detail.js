@@ -1,7 +1,7 @@
 // @ts-check
 import { el } from './dom.js';
 import { DetailDialog } from './detail-dialog.js';
-import { ago, clock, duration, percent } from './format.js';
+import { clock, duration, percent } from './format.js';
 import { ACTIVE_SESSION_STATUSES } from './fleet-state.js';
 
 /**
@@ -48,8 +48,8 @@ export class SessionDetailView extends DetailDialog {
     }
   }
 
-  /** @param {FleetState} state @param {number} now */
-  update(state, now) {
+  /** @param {FleetState} state */
+  update(state) {
     if (!this.id) return;
     const s = state.sessions.get(this.id) ?? this.fetched;
     if (!s) return this.draw(`Session ${this.id}`, [{ heading: 'Session', facts: [['Status', 'loading…']] }]);
@@ -75,7 +75,7 @@ export class SessionDetailView extends DetailDialog {
             ['Tablet', s.tabletId, 'tablet'],
             ['Status', s.status, 'status'],
             ['Created', clock(s.createdAt)],
-            ['Started', s.startedAt ? `${clock(s.startedAt)} (${ago(s.startedAt, now)})` : 'not yet', 'started'],
+            ['Started', s.startedAt ? clock(s.startedAt) : 'not yet', 'started'],
             ['Ended', s.endedAt ? clock(s.endedAt) : running ? 'still running' : '–'],
             ...(s.endReason ? [/** @type {[string, string]} */ (['End reason', s.endReason])] : []),
             ['Duration', duration(s.duration), 'duration'],
