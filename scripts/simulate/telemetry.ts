@@ -64,7 +64,8 @@ export class TelemetryDrift {
       deviceName: 'Quest 3 (simulated)',
       timestamp: Date.now(),
       batteryLevel: round(this.battery, 3),
-      batteryState: this.charging ? 2 : this.battery >= 0.99 ? 4 : 3,
+      // The spec's coding: 1 charging, 2 discharging, 4 full.
+      batteryState: this.charging ? 1 : this.battery >= 0.99 ? 4 : 2,
       storageUsedBytes: Math.round(this.storageUsed),
       storageTotalBytes: this.storageTotal,
       wifiSignalLevel: Math.round(this.wifi),

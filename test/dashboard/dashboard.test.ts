@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
@@ -26,14 +24,12 @@ interface PageElement {
 }
 declare const document: {
   cookie: string;
-  documentElement: { scrollWidth: number };
   querySelector(selector: string): PageElement | null;
 };
-declare const window: { innerWidth: number; __owned?: unknown };
+declare const window: { __owned?: unknown };
 declare const sessionStorage: { length: number }, localStorage: { length: number };
 
 const ADMIN_KEY = 'test-admin-api-key-0123456789';
-const ARTIFACTS = path.join(__dirname, '..', '..', 'test-artifacts');
 
 describe('dashboard page', () => {
   let server: CaptureServer;
@@ -117,12 +113,12 @@ describe('dashboard page', () => {
       timeout: 15_000,
     });
     const wifi = await page.textContent(`#devices tr[data-device-id="${fleet.headsetIds[0]}"] [data-field="wifi"]`);
-    expect(wifi).toMatch(/^-\d+ dBm$/);
+    expect(wifi).toMatch(/^-\d+ dBm (strong|good|fair|weak)$/);
   });
 
   it('shows sessions, recording headsets and their lock holder', async () => {
     await page.waitForSelector('#sessions tbody tr [data-field="status"]');
-    await page.waitForSelector(`#devices [data-field="lock"]:has-text("${fleet.tabletIds[0]}")`);
+    await page.waitForSelector(`#devices [data-field="tablet"]:has-text("${fleet.tabletIds[0]}")`);
     await page.waitForSelector('#sessions tbody tr [data-field="status"]:has-text("completed")', { timeout: 20_000 });
   });
 
@@ -143,7 +139,7 @@ describe('dashboard page', () => {
 
   it('previews the chosen headset: asks to watch it and renders the frames it receives', async () => {
     const target = fleet.headsetIds[1]!;
-    await page.click(`#devices tr[data-device-id="${target}"] button`);
+    await page.click(`#devices tr[data-device-id="${target}"] button.watch`);
     // The page joined the headset's viewers: the frame relay delivers there.
     const viewer = await eventually(async () => {
       const sockets = await server.io.in(rooms.viewers(target)).fetchSockets();
@@ -174,7 +170,7 @@ describe('dashboard page', () => {
 
   it('previews live frames a headset sends through the relay', async () => {
     const live = await identifiedHeadset(server, 'LIVE_H1');
-    const watch = `#devices tr[data-device-id="LIVE_H1"] button`;
+    const watch = `#devices tr[data-device-id="LIVE_H1"] button.watch`;
     await page.waitForSelector(watch);
     await page.click(watch);
     await eventually(async () => expect(await server.io.in(rooms.viewers('LIVE_H1')).fetchSockets()).toHaveLength(1));
@@ -204,19 +200,10 @@ describe('dashboard page', () => {
     headset.close();
   });
 
-  it('fits a laptop and a tablet screen; screenshots saved to test-artifacts/', async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
-    await page.setViewportSize({ width: 820, height: 1180 });
-    await page.waitForTimeout(200);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-tablet.png'), fullPage: true });
-    await page.setViewportSize({ width: 1440, height: 900 });
-  });
-
   it('says what to do when the server stops accepting the credential (a restart with new secrets)', async () => {
-    await page.route('**/api/fleet/summary', (route) =>
+    // The sessions list is refreshed on every session event and every 10 s.
+    const sessionsList = (url: URL) => url.pathname === '/api/sessions';
+    await page.route(sessionsList, (route) =>
       route.fulfill({ status: 401, contentType: 'application/json', body: '{"ok":false,"error":"invalid API key or token"}' }),
     );
     await page.waitForSelector('#sign-in', { state: 'visible', timeout: 15_000 });
@@ -224,7 +211,7 @@ describe('dashboard page', () => {
     expect(message).toContain('The server refused the saved credential');
     expect(message).toContain('restarted with a different ADMIN_API_KEY or JWT_SECRET');
     expect(message).toContain('DATA_DIR/.dev-secrets.json');
-    await page.unroute('**/api/fleet/summary');
+    await page.unroute(sessionsList);
     // The browser logs the 401 itself; that one is expected.
     problems.splice(0);
     await page.fill('#credential', ADMIN_KEY);

@@ -1,112 +1,248 @@
 // @ts-check
 import { el, setText } from './dom.js';
-import { gigabytes, LOW_BATTERY, percent } from './format.js';
-
-/** @typedef {import('./fleet-state.js').DeviceRow} DeviceRow */
-
-const FIELDS = ['status', 'battery', 'storage', 'wifi', 'hands', 'body', 'recording', 'lock', 'app'];
+import { ago, gigabytes, LOW_BATTERY, percent, sessionLabel, shortId, span, WEAK_WIFI_DBM, wifiQuality } from './format.js';
+import { freeBytes } from './fleet-query.js';
 
 /**
- * The devices table. One row per device, created once and updated in place
- * (cell text and classes only), so the table can follow a fleet's 1 Hz
- * telemetry without rebuilding; a "Watch" button picks the preview.
+ * @typedef {import('./fleet-state.js').DeviceRow} DeviceRow
+ * @typedef {import('./fleet-state.js').FleetState} FleetState
+ * @typedef {import('./fleet-query.js').DeviceGroup} DeviceGroup
+ * @typedef {{ row: HTMLTableRowElement, cells: Record<string, HTMLTableCellElement>, name: HTMLElement, badges: HTMLElement,
+ *   seen: HTMLElement, watch: HTMLButtonElement }} RowEntry
+ * @typedef {{ onWatch: (deviceId: string) => void, onDetails: (deviceId: string) => void, onSort: (key: string) => void,
+ *   decorate?: (badges: HTMLElement, device: DeviceRow) => void }} DevicesViewOptions
+ */
+
+/**
+ * The columns, in order. `priority` decides which collapse first on a narrow
+ * screen (CSS container queries hide p3, then p2, then p1; p0 always shows): what they
+ * hold is always in the device detail.
+ */
+export const COLUMNS = [
+  { key: 'device', label: 'Device', priority: 0 },
+  { key: 'status', label: 'Status', priority: 0 },
+  { key: 'battery', label: 'Battery', priority: 0 },
+  { key: 'recording', label: 'Recording', priority: 0 },
+  { key: 'wifi', label: 'Wi-Fi', priority: 1 },
+  { key: 'tablet', label: 'Tablet', priority: 1 },
+  { key: 'session', label: 'Session', priority: 1 },
+  { key: 'storage', label: 'Storage', priority: 2 },
+  { key: 'tracking', label: 'Tracking', priority: 3 },
+  { key: 'app', label: 'App', priority: 2 },
+];
+
+/** @type {Record<string, number>} */
+const PRIORITY = Object.fromEntries(COLUMNS.map((c) => [c.key, c.priority]));
+
+/**
+ * The fleet table. One row per device, created once and updated in place
+ * (cell text and classes only), so it follows a 200-headset fleet's 1 Hz
+ * telemetry without rebuilding; rows move only when the order changes.
  */
 export class DevicesView {
-  /**
-   * @param {HTMLTableElement} table
-   * @param {HTMLElement} empty shown while there are no devices
-   * @param {(deviceId: string) => void} onWatch
-   */
-  constructor(table, empty, onWatch) {
+  /** @param {HTMLTableElement} table @param {HTMLElement} empty @param {DevicesViewOptions} options */
+  constructor(table, empty, options) {
+    this.table = table;
     this.body = /** @type {HTMLTableSectionElement} */ (table.tBodies[0]);
     this.empty = empty;
-    this.onWatch = onWatch;
-    /** @type {Map<string, { row: HTMLTableRowElement, cells: Record<string, HTMLTableCellElement>, button: HTMLButtonElement }>} */
+    this.options = options;
+    /** @type {Map<string, RowEntry>} */
     this.rows = new Map();
+    /** @type {Map<string, { row: HTMLTableRowElement, cell: HTMLTableCellElement }>} */
+    this.groupRows = new Map();
     /** @type {string | undefined} */
     this.watched = undefined;
+    /** @type {Record<string, HTMLTableCellElement>} */
+    this.headers = {};
+    this.buildHead();
   }
 
-  /** @param {DeviceRow[]} devices in display order */
-  render(devices) {
+  buildHead() {
+    const row = el('tr');
+    for (const c of COLUMNS) {
+      const button = el('button', { text: c.label, className: 'sort', data: { sort: c.key }, title: `Sort by ${c.label.toLowerCase()}` });
+      button.type = 'button';
+      button.addEventListener('click', () => this.options.onSort(c.key));
+      const th = el('th', { className: `p${c.priority}${c.key === 'device' ? ' sticky-start' : ''}`, data: { col: c.key } }, [button]);
+      th.scope = 'col';
+      this.headers[c.key] = th;
+      row.append(th);
+    }
+    const actions = el('th', { text: 'Actions', className: 'p0 sticky-end', data: { col: 'actions' } });
+    actions.scope = 'col';
+    row.append(actions);
+    const head = this.table.tHead ?? this.table.createTHead();
+    head.replaceChildren(row);
+  }
+
+  /** Marks the sorted column (aria-sort is what a screen reader announces). @param {string} key @param {'asc' | 'desc'} dir */
+  setSort(key, dir) {
+    for (const [k, th] of Object.entries(this.headers)) {
+      if (k === key) th.setAttribute('aria-sort', dir === 'asc' ? 'ascending' : 'descending');
+      else th.removeAttribute('aria-sort');
+    }
+  }
+
+  /** @param {DeviceGroup[]} groups @param {FleetState} state @param {number} now */
+  render(groups, state, now) {
+    /** @type {HTMLTableRowElement[]} */
+    const order = [];
     const seen = new Set();
-    devices.forEach((device, index) => {
-      seen.add(device.deviceId);
-      const entry = this.rows.get(device.deviceId) ?? this.createRow(device.deviceId);
-      if (this.body.rows[index] !== entry.row) this.body.insertBefore(entry.row, this.body.rows[index] ?? null);
-      this.fill(entry, device);
-    });
+    const seenGroups = new Set();
+    for (const group of groups) {
+      if (group.label) {
+        const g = this.groupRow(group.key);
+        seenGroups.add(group.key);
+        const offline = group.devices.filter((d) => d.status === 'offline').length;
+        const recording = group.devices.filter((d) => d.isRecording).length;
+        const counts = [`${group.devices.length} headset${group.devices.length === 1 ? '' : 's'}`];
+        if (recording) counts.push(`${recording} recording`);
+        if (offline) counts.push(`${offline} offline`);
+        setText(g.cell, `${group.label} · ${counts.join(', ')}`, 'group-head');
+        order.push(g.row);
+      }
+      for (const device of group.devices) {
+        seen.add(device.deviceId);
+        const entry = this.rows.get(device.deviceId) ?? this.createRow(device.deviceId);
+        this.fill(entry, device, state, now);
+        order.push(entry.row);
+      }
+    }
     for (const [id, entry] of this.rows) {
       if (seen.has(id)) continue;
       entry.row.remove();
-      this.rows.delete(id);
+      // Filtered out rows are kept for when the filter changes; devices gone from the fleet are not.
+      if (!state.devices.has(id)) this.rows.delete(id);
     }
-    this.empty.hidden = devices.length > 0;
+    for (const [key, g] of this.groupRows) {
+      if (seenGroups.has(key)) continue;
+      g.row.remove();
+      this.groupRows.delete(key);
+    }
+    const current = this.body.rows;
+    if (current.length !== order.length || order.some((row, i) => current[i] !== row)) this.body.replaceChildren(...order);
+    this.empty.hidden = order.length > 0;
+  }
+
+  /** @param {string} key */
+  groupRow(key) {
+    let g = this.groupRows.get(key);
+    if (!g) {
+      const cell = el('th', { className: 'group-head' });
+      cell.scope = 'colgroup';
+      cell.colSpan = COLUMNS.length + 1;
+      g = { row: el('tr', { className: 'group-row', data: { group: key } }, [cell]), cell };
+      this.groupRows.set(key, g);
+    }
+    return g;
   }
 
   /** @param {string | undefined} deviceId */
   setWatched(deviceId) {
     this.watched = deviceId;
-    for (const [id, entry] of this.rows) {
-      entry.row.classList.toggle('selected', id === deviceId);
-      entry.button.classList.toggle('watching', id === deviceId);
-      entry.button.textContent = id === deviceId ? 'Watching' : 'Watch';
-    }
+    for (const [id, entry] of this.rows) this.showWatch(entry, id);
   }
 
-  /** @param {string} deviceId */
+  /** @param {RowEntry} entry @param {string} id */
+  showWatch(entry, id) {
+    const on = id === this.watched;
+    entry.row.classList.toggle('selected', on);
+    entry.watch.classList.toggle('watching', on);
+    setText(entry.watch, on ? 'Stop' : 'Watch', on ? 'watch watching' : 'watch');
+    entry.watch.setAttribute('aria-pressed', String(on));
+  }
+
+  /** @param {string} deviceId @returns {RowEntry} */
   createRow(deviceId) {
     /** @type {Record<string, HTMLTableCellElement>} */
     const cells = {};
-    const button = el('button', { text: 'Watch', title: `Show ${deviceId}'s live preview` });
-    button.type = 'button';
-    button.addEventListener('click', () => this.onWatch(deviceId));
-    const row = el('tr', { data: { deviceId } }, [el('td', { text: deviceId, className: 'device-id' })]);
-    for (const field of FIELDS) {
-      cells[field] = el('td', { data: { field } });
-      row.append(cells[field]);
+    const name = el('span', { className: 'device-name' });
+    const badges = el('span', { className: 'device-badges', data: { slot: 'badges' } });
+    const seen = el('span', { className: 'seen', data: { field: 'seen' } });
+    const watch = el('button', { text: 'Watch', className: 'watch' });
+    watch.type = 'button';
+    watch.setAttribute('aria-label', `Watch ${deviceId} live preview`);
+    watch.addEventListener('click', () => this.options.onWatch(deviceId));
+    const details = el('button', { text: 'Details', className: 'details' });
+    details.type = 'button';
+    details.setAttribute('aria-label', `Details of ${deviceId}`);
+    details.addEventListener('click', () => this.options.onDetails(deviceId));
+
+    const row = el('tr', { data: { deviceId } });
+    for (const c of COLUMNS) {
+      cells[c.key] = el('td', { data: { field: c.key }, className: `p${c.priority}` });
+      row.append(cells[c.key]);
     }
-    row.append(el('td', {}, [button]));
-    const entry = { row, cells, button };
+    cells.device.classList.add('sticky-start');
+    cells.device.append(el('span', { text: deviceId, className: 'device-id' }), name, badges);
+    cells.status.append(el('span', { className: 'pill' }), seen);
+    row.append(el('td', { className: 'p0 sticky-end actions', data: { field: 'actions' } }, [details, watch]));
+    const entry = { row, cells, name, badges, seen, watch };
     this.rows.set(deviceId, entry);
-    button.classList.toggle('watching', deviceId === this.watched);
+    this.showWatch(entry, deviceId);
     return entry;
   }
 
-  /**
-   * @param {{ row: HTMLTableRowElement, cells: Record<string, HTMLTableCellElement> }} entry
-   * @param {DeviceRow} d
-   */
-  fill({ row, cells }, d) {
+  /** @param {RowEntry} entry @param {DeviceRow} d @param {FleetState} state @param {number} now */
+  fill(entry, d, state, now) {
+    const { row, cells } = entry;
+    /** A cell's text and state class; its priority class (which collapses it on narrow screens) stays. @type {(key: string, text: string, className?: string) => void} */
+    const put = (key, text, className = '') => setText(cells[key], text, `p${PRIORITY[key]}${className ? ` ${className}` : ''}`);
     const t = d.telemetry;
-    row.classList.toggle('offline', d.status === 'offline');
-    const status = el('span', { text: d.status, className: `pill pill-${d.status}` });
-    if (cells.status.textContent !== d.status) cells.status.replaceChildren(status);
+    const offline = d.status === 'offline';
+    row.classList.toggle('offline', offline);
+    row.classList.toggle('stale', d.status === 'stale');
 
-    const battery = t?.batteryLevel;
-    const charging = t?.batteryState === 2 ? ' ⚡' : '';
-    const low = battery !== undefined && battery < LOW_BATTERY;
-    setText(cells.battery, battery === undefined ? '–' : `${percent(battery)}${charging}`, low ? 'num low' : 'num');
+    const custom = t?.customName && t.customName !== d.deviceId ? t.customName : '';
+    setText(entry.name, custom, 'device-name');
+    this.options.decorate?.(entry.badges, d);
 
-    const used = t?.storageUsedBytes;
-    const total = t?.storageTotalBytes;
-    const storage =
-      used === undefined ? '–' : total ? `${gigabytes(used)} / ${gigabytes(total)} (${percent(used / total)})` : gigabytes(used);
-    setText(cells.storage, storage, total && used !== undefined && used / total > 0.9 ? 'num low' : 'num');
-
+    setText(/** @type {HTMLElement} */ (cells.status.firstChild), d.status, `pill pill-${d.status}`);
+    // Offline: when it was last heard from; stale: how long it has been silent.
     setText(
-      cells.wifi,
-      t?.wifiSignalLevel === undefined ? '–' : `${t.wifiSignalLevel} dBm`,
-      t?.wifiSignalLevel !== undefined && t.wifiSignalLevel < -75 ? 'num low' : 'num',
+      entry.seen,
+      offline ? `last seen ${ago(d.lastSeen, now)}` : d.status === 'stale' ? `silent ${span(now - Date.parse(d.lastSeen))}` : '',
+      'seen',
     );
 
-    const hands = t ? [t.leftHandTracked ? 'L' : '', t.rightHandTracked ? 'R' : ''].filter(Boolean).join(' ') || 'none' : '–';
-    const confidence = t?.trackingConfidence === undefined ? '' : ` · ${percent(t.trackingConfidence)}`;
-    setText(cells.hands, t ? `${hands}${confidence}` : '–', 'num');
-    setText(cells.body, t?.bodyTracked === undefined ? '–' : t.bodyTracked ? 'tracked' : 'lost');
-    setText(cells.recording, d.isRecording ? '● REC' : '–', d.isRecording ? 'rec' : '');
-    setText(cells.lock, d.isLocked ? (d.lockedByTabletId ?? 'locked') : '–');
-    setText(cells.app, t?.appVersion ?? '–');
+    const battery = t?.batteryLevel;
+    const low = !offline && battery !== undefined && battery < LOW_BATTERY;
+    const charging = t?.batteryState === 1 ? ' charging' : '';
+    put('battery', battery === undefined ? '–' : `${percent(battery)}${low ? ' low' : ''}${charging}`, low ? 'num low' : 'num');
+
+    put('recording', d.isRecording ? '● REC' : offline ? '–' : 'idle', d.isRecording ? 'rec' : 'muted');
+
+    const wifi = t?.wifiSignalLevel;
+    const weak = wifi !== undefined && wifi < WEAK_WIFI_DBM;
+    put('wifi', wifi === undefined ? '–' : `${wifi} dBm ${wifiQuality(wifi)}`, weak && !offline ? 'num low' : 'num');
+
+    put('tablet', d.lockedByTabletId ?? '–');
+    const session = state.sessionOf.get(d.deviceId);
+    put('session', session ? sessionLabel(session) || shortId(session.sessionId) : '–');
+    cells.session.title = session?.sessionId ?? '';
+
+    const free = freeBytes(d);
+    put(
+      'storage',
+      free === undefined ? '–' : `${gigabytes(free)} free`,
+      free !== undefined && t?.storageTotalBytes && free / t.storageTotalBytes < 0.1 ? 'num low' : 'num',
+    );
+
+    put('tracking', trackingText(d));
+    put('app', t?.appVersion ?? '–');
     cells.app.title = t?.appVersion ?? '';
+
+    // No live preview from a headset that is not connected.
+    entry.watch.disabled = offline && this.watched !== d.deviceId;
+    entry.watch.title = entry.watch.disabled ? `${d.deviceId} is offline: no live preview` : '';
   }
+}
+
+/** "2 hands · body", "left hand · no body": tracking in words. @param {DeviceRow} d */
+export function trackingText(d) {
+  const t = d.telemetry;
+  if (!t || (t.leftHandTracked === undefined && t.rightHandTracked === undefined && t.bodyTracked === undefined)) return '–';
+  const hands =
+    t.leftHandTracked && t.rightHandTracked ? '2 hands' : t.leftHandTracked ? 'left hand' : t.rightHandTracked ? 'right hand' : 'no hands';
+  return t.bodyTracked === undefined ? hands : `${hands} · ${t.bodyTracked ? 'body' : 'no body'}`;
 }

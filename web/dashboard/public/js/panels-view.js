@@ -8,22 +8,22 @@ import { dollars, fixed, percent, size } from './format.js';
  * the REST answer holds, as text.
  */
 
-/** @param {HTMLElement} container @param {any} summary the `summary` of /api/fleet/summary */
+/**
+ * Fleet counts, from the page's own fleet state (so they agree with the table
+ * and follow it live). Battery figures count online headsets only.
+ * @param {HTMLElement} container @param {import('./fleet-state.js').FleetSummary} summary
+ */
 export function renderFleetSummary(container, summary) {
   /** @type {Array<[string, string, string, boolean?]>} */
   const stats = [
-    ['online', 'Online', String(summary.onlineDevices - summary.staleDevices)],
-    ['stale', 'Stale', String(summary.staleDevices), summary.staleDevices > 0],
-    ['offline', 'Offline', String(summary.offlineDevices)],
-    ['recording', 'Recording', String(summary.recordingDevices)],
-    ['low-battery', 'Low battery', String(summary.lowBatteryDevices), summary.lowBatteryDevices > 0],
-    ['locked', 'Locked', String(summary.lockedDevices)],
-    [
-      'avg-battery',
-      'Avg battery',
-      summary.avgBatteryLevel === null || summary.avgBatteryLevel === undefined ? '–' : percent(summary.avgBatteryLevel),
-    ],
-    ['versions', 'App versions', (summary.appVersions ?? []).join(', ') || '–'],
+    ['online', 'Online', String(summary.online)],
+    ['stale', 'Stale (silent)', String(summary.stale), summary.stale > 0],
+    ['offline', 'Offline', String(summary.offline)],
+    ['recording', 'Recording', String(summary.recording)],
+    ['low-battery', 'Low battery (online)', String(summary.lowBattery), summary.lowBattery > 0],
+    ['locked', 'Held by a tablet', String(summary.locked)],
+    ['avg-battery', 'Avg battery (online)', summary.avgBattery === undefined ? '–' : percent(summary.avgBattery)],
+    ['versions', 'App versions (online)', summary.appVersions.join(', ') || '–'],
   ];
   container.replaceChildren(
     ...stats.map(([name, label, value, alert]) =>
@@ -55,14 +55,30 @@ export function renderQa(list, table, qa) {
     ...sessions.slice(0, QA_ROWS).map((/** @type {any} */ s) => {
       const score = Number(s.overallQualityScore);
       const issues = Array.isArray(s.issues) ? s.issues : [];
+      const [when, headset] = recordingName(String(s.sessionId));
       return el('tr', { data: { recording: String(s.sessionId) } }, [
-        el('td', { text: String(s.sessionId) }),
+        el('td', { title: String(s.sessionId) }, [
+          el('span', { text: headset, className: 'device-id' }),
+          el('span', { text: when, className: 'muted' }),
+        ]),
         el('td', { text: fixed(score), className: score < 80 ? 'num low' : 'num' }),
         el('td', { text: String(s.status) }),
         el('td', { text: issues.length ? String(issues[0]) : '–', title: issues.join('\n') }),
       ]);
     }),
   );
+}
+
+/**
+ * A recording folder named for people: `20260201_143005_SIM_H01` is headset
+ * SIM_H01 at 14:30:05 on 1 Feb; the spec's `20260201_143005` names no headset.
+ * @param {string} folder @returns {[string, string]} when, headset
+ */
+export function recordingName(folder) {
+  const m = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?:_(.+))?$/.exec(folder);
+  if (!m) return ['', folder];
+  const when = `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}`;
+  return [when, m[7] ?? 'headset not in folder name'];
 }
 
 /** @param {HTMLElement} list @param {any} stats the /api/s3-stats answer */

@@ -4,8 +4,12 @@
  * (frame, deviceId)`, either a base64 JPEG string or binary (ArrayBuffer).
  * Only the newest frame is drawn, once per animation frame, so a fast stream
  * never queues work; each binary frame gets a Blob URL and the previous one is
- * revoked so memory stays flat.
+ * revoked so memory stays flat. A stream that stops says so ("no frames for
+ * 12 s") and greys the last picture, rather than showing a frozen fps.
  */
+
+/** Frames this far apart count as a stream that stopped. */
+const NO_FRAMES_MS = 2_000;
 export class PreviewView {
   /** @param {{ image: HTMLImageElement, label: HTMLElement, stats: HTMLElement, stop: HTMLElement }} nodes */
   constructor(nodes) {
@@ -21,6 +25,7 @@ export class PreviewView {
     this.windowStart = performance.now();
     this.windowFrames = 0;
     this.fps = 0;
+    this.lastFrameAt = performance.now();
   }
 
   /** @param {string | undefined} deviceId */
@@ -31,6 +36,8 @@ export class PreviewView {
     this.windowFrames = 0;
     this.fps = 0;
     this.windowStart = performance.now();
+    this.lastFrameAt = performance.now();
+    this.nodes.image.classList.remove('frozen');
     this.nodes.label.textContent = deviceId ? `${deviceId}: waiting for frames…` : 'Choose a headset with “Watch”.';
     this.nodes.stats.textContent = '';
     this.nodes.stop.hidden = !deviceId;
@@ -43,6 +50,7 @@ export class PreviewView {
   frame(frame, deviceId) {
     if (deviceId !== this.deviceId) return;
     this.pending = frame;
+    this.lastFrameAt = performance.now();
     this.frames++;
     this.windowFrames++;
     if (!this.scheduled) {
@@ -62,6 +70,7 @@ export class PreviewView {
     const image = this.nodes.image;
     image.src = url;
     image.hidden = false;
+    image.classList.remove('frozen');
     if (previous) {
       // Revoke only once the new frame is decoded, or the image could flash empty.
       image
@@ -77,6 +86,17 @@ export class PreviewView {
     }
     this.nodes.label.textContent = `${this.deviceId}`;
     this.nodes.stats.textContent = `${this.frames} frames · ${this.fps.toFixed(0)} fps`;
+  }
+
+  /** Called every second: a watched headset whose frames stopped shows for how long. */
+  tick() {
+    if (!this.deviceId) return;
+    const silent = performance.now() - this.lastFrameAt;
+    if (silent < NO_FRAMES_MS) return;
+    const text = `no frames for ${Math.floor(silent / 1000)} s`;
+    this.nodes.stats.textContent = this.frames ? `${this.frames} frames · ${text}` : text;
+    this.nodes.image.classList.add('frozen');
+    this.fps = 0;
   }
 
   release() {
