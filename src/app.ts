@@ -27,6 +27,8 @@ import { attachRealtime, type Realtime } from './realtime';
 import type { CaptureIo } from './realtime/types';
 import { createUploads } from './uploads';
 import { DomainEvents } from './domain/events';
+import { CommandLedger } from './commands/command-ledger';
+import { commandRoutes } from './commands/command-routes';
 import { logDomainEvents } from './event-log';
 import { createClusterAdapter, type ClusterAdapter } from './realtime/cluster-adapter';
 import { PeriodicTask } from './util/periodic-task';
@@ -129,6 +131,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(authRoutes(restAuth, JSON_BODY_LIMIT));
   app.use(fleetRoutes(restAuth, devices));
   app.use(sessionRoutes(restAuth, sessions, store));
+  app.use(commandRoutes(restAuth, store));
   const qa = new QaService({ storage, store, metrics, logger, config: config.quality });
   const storageStats = new StorageStatsService({ storage, metrics, logger, config: config.storageStats });
   app.use(qaRoutes(restAuth, qa));
@@ -173,6 +176,11 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     cors: { ...corsOptions(config), methods: ['GET', 'POST'] },
   });
 
+  const commands = new CommandLedger(store, events, {
+    ackTimeoutMs: config.timing.recordingAckTimeoutMs,
+    logger: logger.child({ component: 'commands' }),
+    lease,
+  }).start();
   const realtime = attachRealtime({
     io,
     tokens,
@@ -180,6 +188,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     locks,
     sessions,
     events,
+    commands,
     metrics,
     logger,
     authRequired: config.auth.required,
@@ -192,7 +201,6 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     tablets: {
       lockGraceMs: config.timing.lockGraceMs,
       lockRefreshIntervalMs: Math.max(1_000, Math.floor((config.ttl.lockSeconds * 1000) / 4)),
-      recordingAckTimeoutMs: config.timing.recordingAckTimeoutMs,
     },
     sessionCleanupIntervalMs: config.timing.sessionCleanupIntervalMs,
     orphanSweepIntervalMs: config.timing.orphanSweepIntervalMs,
@@ -227,6 +235,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     }, config.server.shutdownTimeoutMs);
     forced.unref();
     realtime.stop();
+    commands.stop();
     uploadSweep.stop();
     gaugeRefresh.stop();
     try {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { emits, type ServerEventSpec } from './event-spec';
 import {
+  commandViewSchema,
   deviceLockStatusSchema,
   deviceStateViewSchema,
   framePayloadSchema,
@@ -65,6 +66,10 @@ export const serverEvents = {
   'on-recording-command-timeout': emits(
     'Beyond the spec, to the tablet: a headset did not confirm a command in time.',
     z.object({ deviceId: id, command: commandsSchema }),
+  ),
+  'on-command-updated': emits(
+    'Beyond the spec, to the issuing tablet: one of its recording commands was recorded or changed state (sent, confirmed, failed, expired).',
+    commandViewSchema,
   ),
   'on-recording-status': emits(
     "To the tablet: a headset's recording status.",

@@ -28,7 +28,12 @@ export function timelineContract(name: string, factory: StoreFactory): void {
       const actor = { kind: 'tablet' as const, id: 'TABLET_1' };
       const [a, b, c] = await store.timeline.append([
         entry('device.connected', ['H1']),
-        entry('session.started', ['H1', 'H2'], { sessionId: 'S1', actor, outcome: 'ok', details: { note: 'x', n: 1, ok: true, none: null } }),
+        entry('session.started', ['H1', 'H2'], {
+          sessionId: 'S1',
+          actor,
+          outcome: 'ok',
+          details: { note: 'x', n: 1, ok: true, none: null },
+        }),
         entry('device.disconnected', ['H2']),
       ]);
       expect(a!.id).toMatch(/^\d+-\d+$/);

@@ -82,7 +82,9 @@ export class MemoryCommandStore implements CommandStore {
     const last = page.at(-1);
     return {
       commands: page,
-      ...(matching.length > query.limit && last ? { nextCursor: encodeCommandCursor({ at: last.issuedAt.getTime(), commandId: last.commandId }) } : {}),
+      ...(matching.length > query.limit && last
+        ? { nextCursor: encodeCommandCursor({ at: last.issuedAt.getTime(), commandId: last.commandId }) }
+        : {}),
     };
   }
 
