@@ -58,7 +58,7 @@ export class RedisTimelineStore implements TimelineStore {
       const [err, id] = replies[reply] ?? [new Error('no reply')];
       reply += streams * 3;
       if (err) throw err;
-      return { ...structuredClone(entry), id: String(id ?? '0-0') };
+      return { ...structuredClone(entry), id: typeof id === 'string' ? id : '0-0' };
     });
   }
 
