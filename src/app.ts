@@ -29,6 +29,7 @@ import { createUploads } from './uploads';
 import { DomainEvents } from './domain/events';
 import { CommandLedger } from './commands/command-ledger';
 import { commandRoutes } from './commands/command-routes';
+import { createAudit, type Audit } from './audit';
 import { logDomainEvents } from './event-log';
 import { createClusterAdapter, type ClusterAdapter } from './realtime/cluster-adapter';
 import { PeriodicTask } from './util/periodic-task';
@@ -66,6 +67,8 @@ export interface CaptureServer {
   /** What the domain announces (device reports, session upload progress). */
   readonly events: DomainEvents;
   readonly realtime: Realtime;
+  /** The device timelines and the audit log. */
+  readonly audit: Audit;
   /** This process's identity in the cluster. */
   readonly instanceId: string;
   readonly httpServer: http.Server;
@@ -104,6 +107,14 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     events,
   );
   const restAuth = createRestAuth(tokens, config.auth);
+  const audit = createAudit({
+    store,
+    events,
+    auth: restAuth,
+    registry: metrics.registry,
+    logger,
+    enabled: config.timeline.enabled,
+  });
   const startedAt = Date.now();
   const uploads = createUploads({
     config,
@@ -124,14 +135,16 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(requestLogging(logger));
   app.use(httpMetrics(metrics));
   app.use(httpSecurity(config));
+  app.use(audit.restWrites);
   app.use(uploads.router);
   // No JSON parser for the whole app: each route that takes a body parses it after
   // authenticating, so an anonymous client cannot make the server read (and hold) one.
   app.use(healthRoutes({ config, store, storage, metrics, startedAt, logger }));
-  app.use(authRoutes(restAuth, JSON_BODY_LIMIT));
+  app.use(authRoutes(restAuth, JSON_BODY_LIMIT, (entry) => audit.record(entry)));
   app.use(fleetRoutes(restAuth, devices));
   app.use(sessionRoutes(restAuth, sessions, store));
   app.use(commandRoutes(restAuth, store));
+  app.use(audit.router);
   const qa = new QaService({ storage, store, metrics, logger, config: config.quality });
   const storageStats = new StorageStatsService({ storage, metrics, logger, config: config.storageStats });
   app.use(qaRoutes(restAuth, qa));
@@ -213,6 +226,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
       maxBatchSize: config.limits.maxFrameBatchSize,
     },
   });
+  audit.attachLive(io);
   // After attachRealtime's authentication, so a bad token is refused for what it is.
   limitConnectionsPerAddress(io, {
     maxPerAddress: config.limits.maxConnectionsPerIp,
@@ -236,6 +250,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     forced.unref();
     realtime.stop();
     commands.stop();
+    audit.stop();
     uploadSweep.stop();
     gaugeRefresh.stop();
     try {
@@ -266,6 +281,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     sessions,
     events,
     realtime,
+    audit,
     instanceId,
     httpServer,
     listen(port = config.server.port, host = config.server.host) {

@@ -77,6 +77,8 @@ export interface DomainEventMap {
     batchId?: string;
     sessionId?: string;
   };
+  /** A tablet sent metadata to headsets it holds (tablet-sync-metadata). */
+  'metadata.synced': { tabletId: string; deviceIds: string[]; bytes: number };
   /** Beyond presence changes the handlers announce: a connected headset fell silent (stale) or came back (online). Once per cluster. */
   'device.presence-changed': { deviceId: string; status: 'online' | 'stale' | 'offline'; lastSeen: Date };
 }

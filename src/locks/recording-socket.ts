@@ -58,13 +58,15 @@ function registerRecordingEvents(router: EventRouter, socket: CaptureSocket, ctx
       targets = [id.data];
     }
     if (targets.length > 0) notifier.emit(targets.map(rooms.device), 'on-metadata-synced', data);
+    await ctx.events.publish('metadata.synced', { tabletId, deviceIds: targets, bytes: Buffer.byteLength(data) });
     return { ok: true, deviceIds: targets };
   });
 
   router.on('headset-recording-state', async (isRecording) => {
     const deviceId = identifiedDevice(socket);
-    await devices.setRecording(deviceId, isRecording);
+    // The command first: the timeline's recording entry names the command the report confirmed.
     await commands.reported(deviceId, isRecording);
+    await devices.setRecording(deviceId, isRecording);
     notifier.emit([rooms.holder(deviceId), rooms.dashboards], 'on-device-recording-changed', { deviceId, isRecording });
     notifier.emit(watchersOf(deviceId), isRecording ? 'on-headset-recording-active' : 'on-headset-recording-inactive', deviceId);
     return { ok: true };

@@ -9,6 +9,7 @@ import {
   presenceStatusSchema,
   sessionViewSchema,
   telemetryUpdateSchema,
+  timelineEntryViewSchema,
 } from './views';
 
 const id = z.string();
@@ -99,6 +100,10 @@ export const serverEvents = {
   // Dashboards
   'on-fleet-status-updated': emits('To a subscribing dashboard: every device.', z.array(deviceStateViewSchema)),
   'on-device-telemetry-updated': emits("To dashboards and the headset's watchers: new telemetry.", telemetryUpdateSchema),
+  'on-device-timeline-entry': emits(
+    "Beyond the spec, to a headset's viewers (dashboard-watch-device): a new entry of its timeline (docs/AUDIT.md).",
+    timelineEntryViewSchema,
+  ),
   'on-device-presence-changed': emits(
     'Beyond the spec, to dashboards: a device went online, stale or offline.',
     z.object({ deviceId: id, status: presenceStatusSchema, lastSeen: z.string() }),

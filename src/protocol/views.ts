@@ -95,3 +95,16 @@ export const commandViewSchema = z.object({
   sessionId: z.string().optional(),
 });
 export type CommandView = z.infer<typeof commandViewSchema>;
+
+/** One entry of a device's or session's timeline, or of the audit log (docs/AUDIT.md lists every kind). */
+export const timelineEntryViewSchema = z.object({
+  id: z.string(),
+  at: isoTime,
+  kind: z.string(),
+  deviceIds: z.array(z.string()),
+  sessionId: z.string().optional(),
+  actor: z.object({ kind: z.enum(['tablet', 'headset', 'dashboard', 'admin', 'system']), id: z.string() }).optional(),
+  outcome: z.enum(['ok', 'denied', 'failed']).optional(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+export type TimelineEntryView = z.infer<typeof timelineEntryViewSchema>;

@@ -45,11 +45,23 @@ export const commandOrder = (a: { issuedAt: Date; commandId: string }, b: { issu
 export const isAfterCursor = (r: { issuedAt: Date; commandId: string }, c: CommandCursor): boolean =>
   r.issuedAt.getTime() < c.at || (r.issuedAt.getTime() === c.at && r.commandId < c.commandId);
 
-export const streamKey = (stream: TimelineStream): string => (stream.kind === 'audit' ? 'audit' : `device:${stream.deviceId}`);
+export const streamKey = (stream: TimelineStream): string =>
+  stream.kind === 'audit' ? 'audit' : stream.kind === 'session' ? `session:${stream.sessionId}` : `device:${stream.deviceId}`;
 
-/** The streams an entry is written to: each of its devices' timelines, and the audit log for an operator action. */
+/**
+ * The streams an entry is written to: each of its devices' timelines, or its
+ * session's when it names no device (session transitions), and the audit log
+ * for an operator action.
+ */
 export function streamKeys(entry: TimelineEntryInput): string[] {
   const keys = entry.deviceIds.map((deviceId) => streamKey({ kind: 'device', deviceId }));
+  if (keys.length === 0 && entry.sessionId !== undefined) keys.push(streamKey({ kind: 'session', sessionId: entry.sessionId }));
   if (entry.actor) keys.push(streamKey({ kind: 'audit' }));
   return keys;
+}
+
+/** The ID just after `id`: as an exclusive upper bound it includes `id` itself. */
+export function nextStreamId(id: string): string {
+  const [ms, seq] = id.split('-');
+  return `${ms}-${Number(seq) + 1}`;
 }

@@ -289,7 +289,7 @@ export type TimelineDetails = Record<string, string | number | boolean | null>;
 export interface TimelineEntryInput {
   at: Date;
   kind: string;
-  /** The devices whose timelines show it (usually one; a session's transitions show on each of its headsets). */
+  /** The devices whose timelines show it (one, or none for a session's transitions and operator actions on no device). */
   deviceIds: string[];
   sessionId?: string;
   /** Set on operator actions: they are written to the audit log as well. */
@@ -305,8 +305,8 @@ export interface TimelineEntry extends TimelineEntryInput {
   uid: string;
 }
 
-/** A device's timeline, or the audit log (operator actions). */
-export type TimelineStream = { kind: 'device'; deviceId: string } | { kind: 'audit' };
+/** A device's timeline, a session's own entries (its transitions), or the audit log (operator actions). */
+export type TimelineStream = { kind: 'device'; deviceId: string } | { kind: 'session'; sessionId: string } | { kind: 'audit' };
 
 export interface TimelineRead {
   /** Entries strictly older than this ID (a previous page's last). */
@@ -329,7 +329,7 @@ export interface TelemetrySample {
  * capped by length; appending several entries is one round trip.
  */
 export interface TimelineStore {
-  /** Appends each entry to its devices' timelines and, with an actor, to the audit log. Answers them with their IDs (first stream's). */
+  /** Appends each entry to its streams (stream-ids.ts streamKeys). Answers them with their IDs (the first stream's). */
   append(entries: readonly TimelineEntryInput[]): Promise<TimelineEntry[]>;
   /** Newest first. */
   read(stream: TimelineStream, query: TimelineRead): Promise<TimelineEntry[]>;
