@@ -14,6 +14,8 @@ import { TimelineReader, type EntryFilter } from './timeline-reader';
 export const CSV_MAX_ROWS = 100_000;
 
 const KIND = /^[a-z][a-z.-]{0,63}$/;
+/** A session's timeline goes on this long after its end, for entries of that session (its stop commands' answers). */
+const SESSION_END_GRACE_MS = 60_000;
 
 /** GET /api/devices/:deviceId/timeline and GET /api/sessions/:sessionId/timeline: the query string. */
 export const timelineQuerySchema = z.strictObject({
@@ -112,15 +114,19 @@ export function auditRoutes(auth: RestAuthDeps, store: Store): Router {
     const query = parseOr400(timelineQuerySchema, req.query, 'query');
     const session = await store.sessions.get(sessionId);
     if (!session) throw new DomainError('not_found', `session ${sessionId} not found`);
-    // Everything that touched its headsets between its creation and its end, and its own transitions.
+    // Everything that touched its headsets between its creation and its end, its own transitions, and what
+    // its end caused (the stop commands and their answers carry its ID), for a while after.
     const from = new Date(Math.max(session.createdAt.getTime(), query.from?.getTime() ?? 0));
-    const end = session.endedAt ?? query.to;
-    const to = end && query.to && query.to < end ? query.to : end;
+    const endedAt = session.endedAt;
+    const end = endedAt ? new Date(endedAt.getTime() + SESSION_END_GRACE_MS) : undefined;
+    const to = end && query.to && query.to < end ? query.to : (end ?? query.to);
+    const byKind = ofKind(query.kind);
+    const filter: EntryFilter = (e) => (e.sessionId === sessionId || !endedAt || e.at <= endedAt) && (!byKind || byKind(e));
     const streams: TimelineStream[] = [
       { kind: 'session', sessionId },
       ...session.deviceIds.map((deviceId) => ({ kind: 'device' as const, deviceId })),
     ];
-    await answer(res, `session-${sessionId}`, streams, { ...query, from, ...(to ? { to } : {}) }, ofKind(query.kind));
+    await answer(res, `session-${sessionId}`, streams, { ...query, from, ...(to ? { to } : {}) }, filter);
   });
 
   router.get('/api/audit', allowed, async (req, res) => {
