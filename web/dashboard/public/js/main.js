@@ -2,6 +2,7 @@
 import { api, ApiError, clearCredential, credentialFrom, loadCredential, saveCredential } from './api.js';
 import { byId } from './dom.js';
 import { DevicesView } from './devices-view.js';
+import { attachHistory } from './device-history-view.js';
 import { FleetState } from './fleet-state.js';
 import { LiveConnection } from './live.js';
 import { renderFleetSummary, renderQa, renderStorage } from './panels-view.js';
@@ -47,6 +48,13 @@ class DashboardSession {
     this.lastFreshStorage = 0;
     this.devices = new DevicesView(/** @type {HTMLTableElement} */ (byId('devices')), byId('devices-empty'), (id) => this.watch(id));
     this.sessions = new SessionsView(/** @type {HTMLTableElement} */ (byId('sessions')), byId('sessions-empty'));
+    const anchor = /** @type {HTMLElement} */ (byId('sessions').closest('section'));
+    this.detachHistory = attachHistory({
+      devices: byId('devices'),
+      sessions: byId('sessions'),
+      anchor,
+      api: (path) => api(path, credential),
+    });
     this.preview = new PreviewView({
       image: /** @type {HTMLImageElement} */ (byId('preview-image')),
       label: byId('preview-device'),
@@ -76,6 +84,7 @@ class DashboardSession {
     for (const t of this.debounced.values()) clearTimeout(t);
     this.live.close();
     this.preview.show(undefined);
+    this.detachHistory();
   }
 
   /** @param {import('./live.js').DashboardSocket} socket */
