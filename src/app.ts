@@ -27,6 +27,9 @@ import { attachRealtime, type Realtime } from './realtime';
 import type { CaptureIo } from './realtime/types';
 import { createUploads } from './uploads';
 import { DomainEvents } from './domain/events';
+import { CommandLedger } from './commands/command-ledger';
+import { commandRoutes } from './commands/command-routes';
+import { createAudit, type Audit } from './audit';
 import { logDomainEvents } from './event-log';
 import { createClusterAdapter, type ClusterAdapter } from './realtime/cluster-adapter';
 import { isRedisConfigured } from './state/redis/connection';
@@ -65,6 +68,8 @@ export interface CaptureServer {
   /** What the domain announces (device reports, session upload progress). */
   readonly events: DomainEvents;
   readonly realtime: Realtime;
+  /** The device timelines and the audit log. */
+  readonly audit: Audit;
   /** This process's identity in the cluster. */
   readonly instanceId: string;
   readonly httpServer: http.Server;
@@ -103,6 +108,14 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     events,
   );
   const restAuth = createRestAuth(tokens, config.auth);
+  const audit = createAudit({
+    store,
+    events,
+    auth: restAuth,
+    registry: metrics.registry,
+    logger,
+    enabled: config.timeline.enabled,
+  });
   const startedAt = Date.now();
   const uploads = createUploads({
     config,
@@ -123,13 +136,16 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(requestLogging(logger));
   app.use(httpMetrics(metrics));
   app.use(httpSecurity(config));
+  app.use(audit.restWrites);
   app.use(uploads.router);
   // No JSON parser for the whole app: each route that takes a body parses it after
   // authenticating, so an anonymous client cannot make the server read (and hold) one.
   app.use(healthRoutes({ config, store, storage, metrics, startedAt, logger }));
-  app.use(authRoutes(restAuth, JSON_BODY_LIMIT));
+  app.use(authRoutes(restAuth, JSON_BODY_LIMIT, (entry) => audit.record(entry)));
   app.use(fleetRoutes(restAuth, devices));
   app.use(sessionRoutes(restAuth, sessions, store));
+  app.use(commandRoutes(restAuth, store));
+  app.use(audit.router);
   const qa = new QaService({ storage, store, metrics, logger, config: config.quality });
   const storageStats = new StorageStatsService({ storage, metrics, logger, config: config.storageStats });
   app.use(qaRoutes(restAuth, qa));
@@ -174,6 +190,11 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     cors: { ...corsOptions(config), methods: ['GET', 'POST'] },
   });
 
+  const commands = new CommandLedger(store, events, {
+    ackTimeoutMs: config.timing.recordingAckTimeoutMs,
+    logger: logger.child({ component: 'commands' }),
+    lease,
+  }).start();
   const realtime = attachRealtime({
     io,
     tokens,
@@ -181,6 +202,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     locks,
     sessions,
     events,
+    commands,
     metrics,
     logger,
     authRequired: config.auth.required,
@@ -193,7 +215,6 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     tablets: {
       lockGraceMs: config.timing.lockGraceMs,
       lockRefreshIntervalMs: Math.max(1_000, Math.floor((config.ttl.lockSeconds * 1000) / 4)),
-      recordingAckTimeoutMs: config.timing.recordingAckTimeoutMs,
     },
     sessionCleanupIntervalMs: config.timing.sessionCleanupIntervalMs,
     orphanSweepIntervalMs: config.timing.orphanSweepIntervalMs,
@@ -208,6 +229,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   });
   // A failover may lose the primary's last unreplicated writes: put back what open connections stand for.
   const stopFollowingReconnects = store instanceof RedisStore ? store.onReconnected(() => realtime.storeReconnected()) : undefined;
+  audit.attachLive(io);
   // After attachRealtime's authentication, so a bad token is refused for what it is.
   limitConnectionsPerAddress(io, {
     maxPerAddress: config.limits.maxConnectionsPerIp,
@@ -231,6 +253,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     forced.unref();
     stopFollowingReconnects?.();
     realtime.stop();
+    commands.stop();
+    audit.stop();
     uploadSweep.stop();
     gaugeRefresh.stop();
     try {
@@ -261,6 +285,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     sessions,
     events,
     realtime,
+    audit,
     instanceId,
     httpServer,
     listen(port = config.server.port, host = config.server.host) {

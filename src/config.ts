@@ -130,6 +130,10 @@ const envSchema = z.object({
   LOCK_GRACE_MS: int(0).default(60_000),
   DEVICE_STALE_MS: int(100).default(30_000),
   RECORDING_ACK_TIMEOUT_MS: int(100).default(5_000),
+  // The device timelines and the audit log (docs/AUDIT.md); false records nothing (a benchmark's baseline).
+  TIMELINE_ENABLED: bool.default(true),
+  TIMELINE_RETENTION_DAYS: int(1, 3650).default(30),
+  TIMELINE_MAX_ENTRIES: int(100, 10_000_000).default(10_000),
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
   // How long a client has for its request headers, a control request's body, and a recording upload in all.
   HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(15_000),
@@ -242,6 +246,13 @@ export interface Config {
     region: string;
     /** USD per GB-month overrides; unset ones come from the region's published rates. */
     prices: { standard?: number; intelligentTiering?: number; deepArchive?: number };
+  };
+  timeline: {
+    enabled: boolean;
+    /** Timeline entries and command records are kept this long. */
+    retentionDays: number;
+    /** Entries each stream (a device's timeline, the audit log) keeps at most. */
+    maxEntries: number;
   };
   timing: {
     sessionCleanupIntervalMs: number;
@@ -406,6 +417,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
         deepArchive: e.S3_PRICE_DEEP_ARCHIVE_GB_MONTH,
       },
     },
+    timeline: { enabled: e.TIMELINE_ENABLED, retentionDays: e.TIMELINE_RETENTION_DAYS, maxEntries: e.TIMELINE_MAX_ENTRIES },
     timing: {
       sessionCleanupIntervalMs: e.SESSION_CLEANUP_INTERVAL_MS,
       sessionExpiryMs: e.SESSION_EXPIRY_MS,

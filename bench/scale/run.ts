@@ -1,17 +1,20 @@
+import os from 'node:os';
 import { io, type Socket } from 'socket.io-client';
 import { TokenService } from '../../src/auth';
 import { percentile } from '../lib/process';
 import { startRedis, startServerProcess, type ServerProcess } from '../lib/processes';
 
 /**
- * npm run bench:scale [-- --devices 200 --dashboards 4 --seconds 15 --quick]
+ * npm run bench:scale [-- --devices 200 --dashboards 4 --seconds 15 --quick --timeline-devices 800 --timeline-only]
  *
  * Headsets send telemetry at 1 Hz; K subscribed dashboards receive every
  * update. The same load runs against one server process and against two on
  * the same Redis (clients split across them), and the figures are printed side
  * by side with their ratio. Then the device count on one process is stepped up
  * to find the most it serves with p99 telemetry-to-dashboard latency under
- * 250 ms and at least 95 % delivered.
+ * 250 ms and at least 95 % delivered. Last, the timeline's cost: the same
+ * heavier load on one process with TIMELINE_ENABLED=false (the baseline) and
+ * true, in the same run, with the ratio (target: at least 90 %).
  */
 
 const args = new Map<string, string>();
@@ -24,6 +27,7 @@ const DEVICES = Number(args.get('devices') ?? (quick ? 50 : 200));
 const DASHBOARDS = Number(args.get('dashboards') ?? 4);
 const SECONDS = Number(args.get('seconds') ?? (quick ? 6 : 15));
 const STEPS = (args.get('steps') ?? (quick ? '100,200' : '200,400,800,1200,1600')).split(',').map(Number);
+const TIMELINE_DEVICES = Number(args.get('timeline-devices') ?? (quick ? 200 : 800));
 /** How long after the window late updates are still waited for; slower ones count as lost. */
 const DRAIN_MS = 3_000;
 const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
@@ -52,9 +56,16 @@ async function connect(url: string, deviceId: string, type: 'headset' | 'dashboa
   return socket;
 }
 
-async function run(processes: number, devices: number, dashboards: number, seconds: number): Promise<Result> {
+async function run(
+  processes: number,
+  devices: number,
+  dashboards: number,
+  seconds: number,
+  extraEnv: Record<string, string> = {},
+): Promise<Result> {
   const redis = await startRedis();
   const env = {
+    ...extraEnv,
     REDIS_URL: redis.url,
     JWT_SECRET,
     ADMIN_API_KEY: 'bench-admin-api-key-0123456789',
@@ -142,6 +153,11 @@ const HEADER =
 
 async function main(): Promise<void> {
   console.log(`bench:scale: ${DEVICES} devices at 1 Hz, ${DASHBOARDS} dashboards, ${SECONDS} s per run${quick ? ' (quick)' : ''}\n`);
+  if (!args.has('timeline-only')) await scaling();
+  await timelineCost();
+}
+
+async function scaling(): Promise<void> {
   console.log('1 process vs 2 processes on one Redis (the 1-process run is the baseline)');
   const one = await run(1, DEVICES, DASHBOARDS, SECONDS);
   const two = await run(2, DEVICES, DASHBOARDS, SECONDS);
@@ -162,6 +178,27 @@ async function main(): Promise<void> {
     best = r;
   }
   console.log(best ? `\nlargest passing step: ${best.devices} devices, peak RSS ${best.peakRssMiB.toFixed(0)} MiB` : '\nno step passed');
+}
+
+/** The timeline's cost on the telemetry path: the same load with it off (the baseline) and on. */
+async function timelineCost(): Promise<void> {
+  console.log(`\nTelemetry with the timeline off (baseline) and on, one process, ${TIMELINE_DEVICES} devices`);
+  const off = await run(1, TIMELINE_DEVICES, DASHBOARDS, SECONDS, { TIMELINE_ENABLED: 'false' });
+  const on = await run(1, TIMELINE_DEVICES, DASHBOARDS, SECONDS, { TIMELINE_ENABLED: 'true' });
+  console.log(HEADER);
+  console.log(`${fmt(off)} timeline off`);
+  console.log(`${fmt(on)} timeline on`);
+  const ratio = on.perSecond / off.perSecond;
+  console.log(
+    `ratio on / off: delivered/s ${ratio.toFixed(2)} (target >= 0.90: ${ratio >= 0.9 ? 'met' : 'NOT met'}), ` +
+      `server CPU ${(on.cpuPct / Math.max(off.cpuPct, 0.001)).toFixed(2)}, p99 ${(on.p99 / Math.max(off.p99, 1)).toFixed(2)}`,
+  );
+  console.log(
+    `load average (1, 5, 15 min): ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')} on ${os.cpus().length} cores`,
+  );
 }
 
 main().catch((err) => {

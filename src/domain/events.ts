@@ -70,7 +70,17 @@ export interface DomainEventMap {
     issuedBy: Actor;
     state: 'sent' | 'confirmed' | 'failed' | 'expired';
     reason?: string;
+    /** Added by the command ledger: when it was issued and changed (equal on the first event of a command). */
+    issuedAt?: Date;
+    updatedAt?: Date;
+    /** The start-all/stop-all or session request it is part of, and the session. */
+    batchId?: string;
+    sessionId?: string;
   };
+  /** A tablet sent metadata to headsets it holds (tablet-sync-metadata). */
+  'metadata.synced': { tabletId: string; deviceIds: string[]; bytes: number };
+  /** Beyond presence changes the handlers announce: a connected headset fell silent (stale) or came back (online). Once per cluster. */
+  'device.presence-changed': { deviceId: string; status: 'online' | 'stale' | 'offline'; lastSeen: Date };
 }
 
 export type DomainEventName = keyof DomainEventMap;

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { PresenceStatus } from '../protocol';
 import { PeriodicTask, type TaskLease } from '../util/periodic-task';
 import type { DeviceService } from './device-service';
+import type { DomainEvents } from '../domain/events';
 
 export interface PresenceListener {
   presenceChanged(deviceId: string, status: PresenceStatus, lastSeen: Date): void;
@@ -31,8 +32,9 @@ export class PresenceMonitor {
     private readonly devices: DeviceService,
     private readonly listener: PresenceListener,
     options: PresenceMonitorOptions,
-    logger: Logger,
+    private readonly logger: Logger,
     lease?: TaskLease,
+    private readonly events?: DomainEvents,
   ) {
     this.tasks = [
       new PeriodicTask('presence-check', options.checkIntervalMs, () => this.check(), logger, lease),
@@ -62,6 +64,12 @@ export class PresenceMonitor {
       this.known.set(record.deviceId, status);
       if (before !== undefined && before !== status) {
         this.listener.presenceChanged(record.deviceId, status, record.lastSeen);
+        // Published for the timeline; a listener's failure must not stop the check of the other devices.
+        await this.events
+          ?.publish('device.presence-changed', { deviceId: record.deviceId, status, lastSeen: record.lastSeen })
+          .catch((err: Error) => {
+            this.logger.warn({ err: err.message, deviceId: record.deviceId }, 'a presence listener failed');
+          });
       }
     }
     // Forget devices the store no longer has, so the map stays the size of the fleet.

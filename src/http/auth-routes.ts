@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { deviceIdSchema, deviceTypeSchema } from '../auth';
 import { requireAuth, type RestAuthDeps } from './require-auth';
 import { parseOr400 } from './validate';
+import type { TimelineEntryInput } from '../state/types';
 
 const tokenRequestSchema = z.strictObject({ deviceId: deviceIdSchema, deviceType: deviceTypeSchema });
 
@@ -11,7 +12,7 @@ const tokenRequestSchema = z.strictObject({ deviceId: deviceIdSchema, deviceType
  * Wrong keys are limited per client address by the limiter in `auth`, shared
  * with every other route that accepts the key.
  */
-export function authRoutes(auth: RestAuthDeps, jsonLimit: string): Router {
+export function authRoutes(auth: RestAuthDeps, jsonLimit: string, audit: (entry: TimelineEntryInput) => void = () => undefined): Router {
   const { tokens } = auth;
   const router = Router();
   // Only the admin key may mint; device tokens are refused here (an empty type list).
@@ -20,6 +21,14 @@ export function authRoutes(auth: RestAuthDeps, jsonLimit: string): Router {
   // The body is parsed only once the admin key has been checked.
   router.post('/auth/device-token', adminOnly, express.json({ limit: jsonLimit }), (req, res) => {
     const { deviceId, deviceType } = parseOr400(tokenRequestSchema, req.body, 'token request');
+    audit({
+      at: new Date(),
+      kind: 'token.minted',
+      deviceIds: [],
+      actor: { kind: 'admin', id: 'admin' },
+      outcome: 'ok',
+      details: { deviceId, deviceType },
+    });
     res.json({ ok: true, token: tokens.sign(deviceId, deviceType), deviceId, deviceType, expiresIn: tokens.expiresIn });
   });
   return router;

@@ -5,10 +5,11 @@ import type { RealtimeContext } from '../realtime/context';
 import type { EventRouter } from '../realtime/event-router';
 import type { SocketModule } from '../realtime/socket-module';
 import { identifiedDevice } from '../fleet/headset-socket';
-import { sendRecordingCommand, sendRecordingCommands } from './recording-control';
+import { sendRecordingCommand, sendRecordingCommands } from '../commands/recording-control';
 import { rooms, watchersOf } from '../realtime/rooms';
 import { tabletIdOf } from '../realtime/tablet-identity';
 import type { CaptureSocket } from '../realtime/types';
+import type { CommandAction } from '../state/types';
 
 /** Recording commands to held headsets, and the headsets' reports of their recording state. */
 export function recordingSocket(ctx: RealtimeContext): SocketModule {
@@ -19,18 +20,22 @@ function registerRecordingEvents(router: EventRouter, socket: CaptureSocket, ctx
   const { locks, devices, notifier, commands } = ctx;
   const tabletId = tabletIdOf(socket);
 
-  const command = (deviceId: string, kind: RecordingCommand) => sendRecordingCommand(ctx, tabletId, deviceId, kind);
-  const commandAll = async (kind: RecordingCommand) => ({
+  const command = ({ deviceId, commandId }: { deviceId: string; commandId?: string }, kind: RecordingCommand) =>
+    sendRecordingCommand(ctx, tabletId, deviceId, kind, commandId !== undefined ? { commandId } : {});
+  const commandAll = async (kind: RecordingCommand, { commandId }: { commandId?: string }, action: CommandAction) => ({
     ok: true as const,
-    ...(await sendRecordingCommands(ctx, tabletId, await locks.heldBy(tabletId), kind)),
+    ...(await sendRecordingCommands(ctx, tabletId, await locks.heldBy(tabletId), kind, {
+      action,
+      ...(commandId !== undefined ? { commandId } : {}),
+    })),
   });
 
-  router.on('tablet-start-recording', (id) => command(id, 'start'));
-  router.on('tablet-stop-recording', (id) => command(id, 'stop'));
-  router.on('tablet-toggle-recording', (id) => command(id, 'toggle'));
-  router.on('tablet-start-all-recording', () => commandAll('start'));
-  router.on('tablet-stop-all-recording', () => commandAll('stop'));
-  router.on('tablet-toggle-all-recording', () => commandAll('toggle'));
+  router.on('tablet-start-recording', (target) => command(target, 'start'));
+  router.on('tablet-stop-recording', (target) => command(target, 'stop'));
+  router.on('tablet-toggle-recording', (target) => command(target, 'toggle'));
+  router.on('tablet-start-all-recording', (args) => commandAll('start', args, 'start-all'));
+  router.on('tablet-stop-all-recording', (args) => commandAll('stop', args, 'stop-all'));
+  router.on('tablet-toggle-all-recording', (args) => commandAll('toggle', args, 'toggle'));
 
   router.on('tablet-get-recording-status', async (deviceId) => {
     const device = await devices.snapshot(deviceId);
@@ -53,13 +58,15 @@ function registerRecordingEvents(router: EventRouter, socket: CaptureSocket, ctx
       targets = [id.data];
     }
     if (targets.length > 0) notifier.emit(targets.map(rooms.device), 'on-metadata-synced', data);
+    await ctx.events.publish('metadata.synced', { tabletId, deviceIds: targets, bytes: Buffer.byteLength(data) });
     return { ok: true, deviceIds: targets };
   });
 
   router.on('headset-recording-state', async (isRecording) => {
     const deviceId = identifiedDevice(socket);
+    // The command first: the timeline's recording entry names the command the report confirmed.
+    await commands.reported(deviceId, isRecording);
     await devices.setRecording(deviceId, isRecording);
-    commands.confirmed(deviceId, isRecording);
     notifier.emit([rooms.holder(deviceId), rooms.dashboards], 'on-device-recording-changed', { deviceId, isRecording });
     notifier.emit(watchersOf(deviceId), isRecording ? 'on-headset-recording-active' : 'on-headset-recording-inactive', deviceId);
     return { ok: true };

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { deviceIdSchema, sessionIdSchema } from '../domain/ids';
 import {
+  commandAllArgsSchema,
+  commandTargetSchema,
   createSessionSchema,
   headsetStatusSchema,
   identifyPayloadSchema,
@@ -10,18 +12,27 @@ import {
 } from './client-payloads';
 import { answer, none, okAnswer, one, type ClientEventSpec } from './event-spec';
 import { telemetryPayloadSchema } from './telemetry';
-import { framePayloadSchema, sessionViewSchema } from './views';
+import { commandViewSchema, framePayloadSchema, sessionViewSchema } from './views';
 
 const headset = ['headset'] as const;
 const tablet = ['tablet'] as const;
 const viewer = ['dashboard', 'tablet'] as const;
 
 const recordingCommandSchema = z.enum(['start', 'stop', 'toggle']);
-const commandAnswer = answer({ deviceId: z.string(), command: recordingCommandSchema });
-/** Commands to several headsets: who was sent it, who was refused and why. */
+/** `record` is the command's ledger record; `retried` when this commandId was already known (nothing was sent again). */
+const commandAnswer = answer({
+  deviceId: z.string(),
+  command: recordingCommandSchema,
+  commandId: z.string(),
+  state: commandViewSchema.shape.state,
+  retried: z.boolean(),
+  record: commandViewSchema,
+});
+/** Commands to several headsets: who was sent it, who was refused and why, and one ledger record per headset. */
 const commandsShape = {
   sent: z.array(z.string()),
   denied: z.array(z.object({ deviceId: z.string(), reason: z.string() })),
+  commands: z.array(commandViewSchema),
 };
 const deviceAnswer = answer({ deviceId: z.string() });
 
@@ -53,14 +64,14 @@ export const clientEvents = {
   'tablet-unlock-all-devices': { roles: tablet, args: none, ack: answer({ unlocked: z.array(z.string()) }) },
 
   // Tablet: recording
-  'tablet-start-recording': { roles: tablet, args: one(deviceIdSchema), ack: commandAnswer },
-  'tablet-stop-recording': { roles: tablet, args: one(deviceIdSchema), ack: commandAnswer },
-  'tablet-start-all-recording': { roles: tablet, args: none, ack: answer(commandsShape) },
-  'tablet-stop-all-recording': { roles: tablet, args: none, ack: answer(commandsShape) },
+  'tablet-start-recording': { roles: tablet, args: one(commandTargetSchema), ack: commandAnswer },
+  'tablet-stop-recording': { roles: tablet, args: one(commandTargetSchema), ack: commandAnswer },
+  'tablet-start-all-recording': { roles: tablet, args: commandAllArgsSchema, ack: answer(commandsShape) },
+  'tablet-stop-all-recording': { roles: tablet, args: commandAllArgsSchema, ack: answer(commandsShape) },
   /** @deprecated use tablet-start-recording / tablet-stop-recording */
-  'tablet-toggle-recording': { roles: tablet, args: one(deviceIdSchema), ack: commandAnswer },
+  'tablet-toggle-recording': { roles: tablet, args: one(commandTargetSchema), ack: commandAnswer },
   /** @deprecated use tablet-start-all-recording / tablet-stop-all-recording */
-  'tablet-toggle-all-recording': { roles: tablet, args: none, ack: answer(commandsShape) },
+  'tablet-toggle-all-recording': { roles: tablet, args: commandAllArgsSchema, ack: answer(commandsShape) },
 
   // Tablet: sessions
   'tablet-create-session': {

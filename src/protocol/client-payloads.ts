@@ -89,3 +89,27 @@ export const syncMetadataArgsSchema = z
   { data: string; target: unknown },
   [data: string, targetDeviceId?: string]
 >;
+
+/** A tablet's own ID for a command, so a retry (after a reconnect) answers the first instead of sending it again. */
+export const COMMAND_ID_PATTERN = /^[a-zA-Z0-9_.-]{1,64}$/;
+export const commandIdSchema = z
+  .string()
+  .regex(COMMAND_ID_PATTERN, { message: 'commandId must be 1-64 characters of a-z, A-Z, 0-9, _, . or -' });
+
+/** A command to one headset: the spec's bare device ID, or { deviceId, commandId }. */
+export const commandTargetSchema = z.union([
+  deviceIdSchema.transform((deviceId) => ({ deviceId, commandId: undefined as string | undefined })),
+  z.strictObject({ deviceId: deviceIdSchema, commandId: commandIdSchema.optional() }),
+]) as unknown as z.ZodType<{ deviceId: string; commandId?: string }, string | { deviceId: string; commandId?: string }>;
+
+/** A command to every held headset: no payload (the spec), or { commandId }. */
+export const commandAllArgsSchema = z
+  .tuple([])
+  .rest(z.unknown())
+  .transform((args, ctx): { commandId?: string } => {
+    if (args.length === 0 || args[0] === undefined || args[0] === null) return {};
+    const parsed = z.strictObject({ commandId: commandIdSchema.optional() }).safeParse(args[0]);
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: 'custom', message: 'expected no payload or { commandId }' });
+    return z.NEVER;
+  }) as unknown as z.ZodType<{ commandId?: string }, [payload?: { commandId?: string }]>;

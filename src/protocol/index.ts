@@ -23,6 +23,8 @@ export type {
   PresenceStatus,
   SessionView,
   TelemetryUpdate,
+  CommandView,
+  TimelineEntryView,
 } from './views';
 export type { DeviceType } from '../domain/ids';
 export type { SessionStatus, DeviceSessionStatus } from '../domain/sessions';

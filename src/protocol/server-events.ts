@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { emits, type ServerEventSpec } from './event-spec';
 import {
+  commandViewSchema,
   deviceLockStatusSchema,
   deviceStateViewSchema,
   framePayloadSchema,
@@ -8,6 +9,7 @@ import {
   presenceStatusSchema,
   sessionViewSchema,
   telemetryUpdateSchema,
+  timelineEntryViewSchema,
 } from './views';
 
 const id = z.string();
@@ -66,6 +68,10 @@ export const serverEvents = {
     'Beyond the spec, to the tablet: a headset did not confirm a command in time.',
     z.object({ deviceId: id, command: commandsSchema }),
   ),
+  'on-command-updated': emits(
+    'Beyond the spec, to the issuing tablet: one of its recording commands was recorded or changed state (sent, confirmed, failed, expired).',
+    commandViewSchema,
+  ),
   'on-recording-status': emits(
     "To the tablet: a headset's recording status.",
     z.object({ deviceId: id, isRecording: z.boolean(), isOnline: z.boolean() }),
@@ -94,6 +100,10 @@ export const serverEvents = {
   // Dashboards
   'on-fleet-status-updated': emits('To a subscribing dashboard: every device.', z.array(deviceStateViewSchema)),
   'on-device-telemetry-updated': emits("To dashboards and the headset's watchers: new telemetry.", telemetryUpdateSchema),
+  'on-device-timeline-entry': emits(
+    "Beyond the spec, to a headset's viewers (dashboard-watch-device): a new entry of its timeline (docs/AUDIT.md).",
+    timelineEntryViewSchema,
+  ),
   'on-device-presence-changed': emits(
     'Beyond the spec, to dashboards: a device went online, stale or offline.',
     z.object({ deviceId: id, status: presenceStatusSchema, lastSeen: z.string() }),

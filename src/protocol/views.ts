@@ -80,3 +80,31 @@ export const framePayloadSchema = z.custom<FramePayload>(
   (v) => typeof v === 'string' || v instanceof Uint8Array || v instanceof ArrayBuffer,
   { message: 'a frame is a base64 JPEG string or binary' },
 );
+
+/** A recording command as the ledger keeps it (on-command-updated, acks, GET /api/commands). */
+export const commandViewSchema = z.object({
+  commandId: z.string(),
+  action: z.enum(['start', 'stop', 'toggle', 'start-all', 'stop-all']),
+  deviceId: z.string(),
+  issuedBy: z.object({ kind: z.enum(['tablet', 'headset', 'dashboard', 'admin', 'system']), id: z.string() }),
+  issuedAt: isoTime,
+  state: z.enum(['sent', 'confirmed', 'failed', 'expired']),
+  updatedAt: isoTime,
+  reason: z.string().optional(),
+  batchId: z.string().optional(),
+  sessionId: z.string().optional(),
+});
+export type CommandView = z.infer<typeof commandViewSchema>;
+
+/** One entry of a device's or session's timeline, or of the audit log (docs/AUDIT.md lists every kind). */
+export const timelineEntryViewSchema = z.object({
+  id: z.string(),
+  at: isoTime,
+  kind: z.string(),
+  deviceIds: z.array(z.string()),
+  sessionId: z.string().optional(),
+  actor: z.object({ kind: z.enum(['tablet', 'headset', 'dashboard', 'admin', 'system']), id: z.string() }).optional(),
+  outcome: z.enum(['ok', 'denied', 'failed']).optional(),
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+export type TimelineEntryView = z.infer<typeof timelineEntryViewSchema>;

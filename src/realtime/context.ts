@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DeviceService } from '../fleet/device-service';
 import type { PresenceMonitor } from '../fleet/presence-monitor';
 import type { LockService } from '../locks/lock-service';
-import type { RecordingCommands } from '../locks/recording-commands';
+import type { CommandLedger } from '../commands/command-ledger';
 import type { DomainEvents } from '../domain/events';
 import type { SessionService } from '../sessions/session-service';
 import type { Metrics } from '../metrics';
@@ -14,7 +14,7 @@ export interface RealtimeContext {
   notifier: FleetNotifier;
   presence: PresenceMonitor;
   locks: LockService;
-  commands: RecordingCommands;
+  commands: CommandLedger;
   sessions: SessionService;
   metrics: Metrics;
   logger: Logger;

@@ -11,7 +11,8 @@ import { viewerSocket, type ViewerLimits } from '../fleet/viewer-socket';
 import { frameSocket, type FrameLimits } from '../frames/frame-socket';
 import type { LockService } from '../locks/lock-service';
 import { lockSocket } from '../locks/lock-socket';
-import { RecordingCommands } from '../locks/recording-commands';
+import type { CommandLedger } from '../commands/command-ledger';
+import { commandSocket } from '../commands/command-socket';
 import { recordingSocket } from '../locks/recording-socket';
 import { TabletPresence } from '../locks/tablet-presence';
 import type { Metrics } from '../metrics';
@@ -22,7 +23,6 @@ import type { RealtimeContext } from './context';
 import { EventRouter } from './event-router';
 import { sweepOrphans } from './orphan-sweep';
 import { StoreRecovery } from './store-recovery';
-import { rooms } from './rooms';
 import { socketAuth } from './socket-auth';
 import { tokenExpiry } from './token-expiry';
 import type { SocketModule } from './socket-module';
@@ -35,12 +35,14 @@ export interface RealtimeOptions {
   locks: LockService;
   sessions: SessionService;
   events: DomainEvents;
+  /** The command ledger (created with the domain services in app.ts). */
+  commands: CommandLedger;
   metrics: Metrics;
   logger: Logger;
   authRequired: boolean;
   rateLimit: { perSecond: number; burst: number };
   presence: { checkIntervalMs: number; cleanupIntervalMs: number; offlineExpiryMs: number };
-  tablets: { lockGraceMs: number; lockRefreshIntervalMs: number; recordingAckTimeoutMs: number };
+  tablets: { lockGraceMs: number; lockRefreshIntervalMs: number };
   sessionCleanupIntervalMs: number;
   /** How often one process looks for what a dead process left behind. */
   orphanSweepIntervalMs: number;
@@ -66,13 +68,10 @@ export interface Realtime {
  * socket module onto Socket.IO.
  */
 export function attachRealtime(options: RealtimeOptions): Realtime {
-  const { io, devices, locks, sessions, events, metrics, logger } = options;
+  const { io, devices, locks, sessions, events, commands, metrics, logger } = options;
   const log = logger.child({ component: 'realtime' });
   const notifier = new FleetNotifier(io, devices, locks, metrics, log);
-  const presence = new PresenceMonitor(devices, notifier, options.presence, log, options.lease);
-  const commands = new RecordingCommands(options.tablets.recordingAckTimeoutMs, (deviceId, tabletId, command) =>
-    notifier.emit(rooms.tablet(tabletId), 'on-recording-command-timeout', { deviceId, command }),
-  );
+  const presence = new PresenceMonitor(devices, notifier, options.presence, log, options.lease, events);
   // Handlers run only after this function returned, so `recovery` is set by then.
   const recordMissing = () => recovery.requestCheck();
   const context: RealtimeContext = { devices, locks, commands, sessions, notifier, presence, events, metrics, logger: log, recordMissing };
@@ -93,6 +92,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     viewerSocket(context, options.viewers),
     lockSocket(context, io),
     recordingSocket(context),
+    commandSocket(context),
     sessionSocket(context, { cleanupIntervalMs: options.sessionCleanupIntervalMs, lease: options.lease }),
     frameSocket(io, options.frames, metrics, log, frameActivity),
   ];
@@ -144,7 +144,6 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
       notifier.stop();
       orphanSweep.stop();
       recovery.stop();
-      commands.stop();
       for (const module of modules) module.stop?.();
     },
   };

@@ -5,7 +5,7 @@ import type { RealtimeContext } from '../realtime/context';
 import type { EventRouter } from '../realtime/event-router';
 import type { SocketModule } from '../realtime/socket-module';
 import { PeriodicTask, type TaskLease } from '../util/periodic-task';
-import { sendRecordingCommands } from '../locks/recording-control';
+import { sendRecordingCommands } from '../commands/recording-control';
 import { rooms } from '../realtime/rooms';
 import { tabletIdOf } from '../realtime/tablet-identity';
 import type { CaptureSocket } from '../realtime/types';
@@ -107,14 +107,14 @@ function registerSessionEvents(router: EventRouter, socket: CaptureSocket, ctx: 
   router.on('tablet-start-session', async (sessionId) => {
     const session = await reportingRefusals(sessionId, () => sessions.start(tabletId, sessionId));
     const startedAt = session.startedAt!.toISOString();
-    const commands = await sendRecordingCommands(ctx, tabletId, session.deviceIds, 'start');
+    const commands = await sendRecordingCommands(ctx, tabletId, session.deviceIds, 'start', { sessionId });
     notifier.emit(audience(session), 'on-session-started', { sessionId, startedAt });
     return { ok: true, sessionId, startedAt, ...commands };
   });
 
   router.on('tablet-pause-session', async (sessionId) => {
     const session = await reportingRefusals(sessionId, () => sessions.pause(tabletId, sessionId));
-    const commands = await sendRecordingCommands(ctx, tabletId, session.deviceIds, 'stop');
+    const commands = await sendRecordingCommands(ctx, tabletId, session.deviceIds, 'stop', { sessionId });
     notifier.emit(audience(session), 'on-session-paused', { sessionId });
     return { ok: true, sessionId, ...commands };
   });
@@ -126,7 +126,9 @@ function registerSessionEvents(router: EventRouter, socket: CaptureSocket, ctx: 
     });
     // Only a running session has headsets to stop.
     const commands =
-      before.status === 'recording' ? await sendRecordingCommands(ctx, tabletId, session.deviceIds, 'stop') : { sent: [], denied: [] };
+      before.status === 'recording'
+        ? await sendRecordingCommands(ctx, tabletId, session.deviceIds, 'stop', { sessionId })
+        : { sent: [], denied: [], commands: [] };
     const { endedAt, duration } = announceEnded(ctx, session);
     return { ok: true, sessionId, endedAt, duration, ...commands };
   });

@@ -10,7 +10,12 @@ export { MemoryStore, RedisStore };
 
 /** Redis when REDIS_URL or REDIS_SENTINELS is configured, otherwise the in-process memory store. */
 export function createStore(config: Config, logger: Logger): Store {
-  const ttls = { ...config.ttl, qaResultSeconds: config.quality.cacheTtlSeconds };
+  const ttls = {
+    ...config.ttl,
+    qaResultSeconds: config.quality.cacheTtlSeconds,
+    timelineRetentionSeconds: config.timeline.retentionDays * 24 * 3600,
+    timelineMaxEntries: config.timeline.maxEntries,
+  };
   if (isRedisConfigured(config.redis)) {
     const { url, sentinel, password, keyPrefix } = config.redis;
     return new RedisStore({ url, sentinel, password, keyPrefix, ttls, logger });

@@ -36,7 +36,8 @@ describe('the protocol types, derived from the event specs', () => {
     // A malformed lock target reaches the handler as null, to be answered with its own reason.
     expectTypeOf<Payload<'tablet-lock-device'>>().toEqualTypeOf<string | null>();
     expectTypeOf<Payload<'tablet-unlock-all-devices'>>().toEqualTypeOf<undefined>();
-    expectTypeOf<Parameters<EventHandler<'tablet-start-recording'>>[0]>().toEqualTypeOf<string>();
+    // A command's target: the spec's device ID or { deviceId, commandId }, as one shape.
+    expectTypeOf<Parameters<EventHandler<'tablet-start-recording'>>[0]>().toEqualTypeOf<{ deviceId: string; commandId?: string }>();
 
     const register = (router: EventRouter) => {
       // @ts-expect-error a handler of tablet-start-recording receives a device ID, not a number
@@ -45,7 +46,7 @@ describe('the protocol types, derived from the event specs', () => {
       router.on('tablet-start-recording', () => ({ ok: true }));
       // @ts-expect-error frames are not control events
       router.on('headset-frame', () => undefined);
-      router.on('tablet-start-recording', (deviceId) => ({ ok: true, deviceId, command: 'start' }));
+      router.on('tablet-connect-headset', (deviceId) => ({ ok: true, deviceId }));
       router.on('headset-status', () => undefined);
       router.on('tablet-stop-recording', () => ({ ok: false, error: 'refused' }));
     };

@@ -60,7 +60,7 @@ describe.each(STORE_KINDS)('events from one socket are handled in arrival order 
     ]);
 
     expect(locked).toMatchObject({ ok: true, deviceId: 'QUEST_001' });
-    expect(started).toEqual({ ok: true, deviceId: 'QUEST_001', command: 'start' });
+    expect(started).toMatchObject({ ok: true, deviceId: 'QUEST_001', command: 'start', state: 'sent' });
     await headset.next('on-tablet-start-recording');
     expect(tablet.count('on-recording-denied')).toBe(0);
   });

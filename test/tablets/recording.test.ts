@@ -19,7 +19,12 @@ describe.each(STORE_KINDS)('recording commands on the %s store', (kind) => {
     await viewer.ask('tablet-connect-headset', 'QUEST_001');
     await t.ask('tablet-lock-device', 'QUEST_001');
 
-    expect(await t.ask('tablet-start-recording', 'QUEST_001')).toEqual({ ok: true, deviceId: 'QUEST_001', command: 'start' });
+    expect(await t.ask('tablet-start-recording', 'QUEST_001')).toMatchObject({
+      ok: true,
+      deviceId: 'QUEST_001',
+      command: 'start',
+      state: 'sent',
+    });
     await h.next('on-tablet-start-recording');
     expect(await h.ask('headset-recording-state', true)).toEqual({ ok: true });
     expect(await t.next('on-device-recording-changed')).toEqual([{ deviceId: 'QUEST_001', isRecording: true }]);
@@ -51,7 +56,7 @@ describe.each(STORE_KINDS)('recording commands on the %s store', (kind) => {
     expect(await intruder.ask('tablet-stop-recording', 'QUEST_001')).toEqual(denial);
     expect(await intruder.ask('tablet-toggle-recording', 'QUEST_001')).toEqual(denial);
     await intruder.next('on-recording-toggle-denied');
-    expect(await intruder.ask('tablet-start-all-recording')).toEqual({ ok: true, sent: [], denied: [] });
+    expect(await intruder.ask('tablet-start-all-recording')).toEqual({ ok: true, sent: [], denied: [], commands: [] });
     expect(await intruder.ask('tablet-sync-metadata', '{"p":1}', 'QUEST_001')).toMatchObject({ ok: false });
     await sleep(150);
     for (const event of [

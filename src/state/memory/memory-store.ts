@@ -4,6 +4,8 @@ import { MemoryLeaseStore } from './leases';
 import { MemoryQaResultStore } from './qa-results';
 import { MemoryUploadStore } from './uploads';
 import { MemorySessionStore } from './sessions';
+import { MemoryCommandStore } from './commands';
+import { MemoryTimelineStore } from './timeline';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -130,6 +132,8 @@ export class MemoryStore implements Store {
   readonly uploads: MemoryUploadStore;
   readonly leases = new MemoryLeaseStore();
   readonly qaResults: MemoryQaResultStore;
+  readonly commands: MemoryCommandStore;
+  readonly timeline: MemoryTimelineStore;
   private readonly sweep: NodeJS.Timeout;
 
   constructor(ttls: StoreTtls) {
@@ -138,6 +142,8 @@ export class MemoryStore implements Store {
     this.sessions = new MemorySessionStore(ttls);
     this.uploads = new MemoryUploadStore(ttls);
     this.qaResults = new MemoryQaResultStore(ttls);
+    this.commands = new MemoryCommandStore(ttls);
+    this.timeline = new MemoryTimelineStore(ttls);
     this.sweep = setInterval(() => this.purgeExpired(), SWEEP_INTERVAL_MS).unref();
   }
 
@@ -154,5 +160,7 @@ export class MemoryStore implements Store {
     this.uploads.purgeExpired();
     this.leases.purgeExpired();
     this.qaResults.purgeExpired();
+    this.commands.purgeExpired();
+    this.timeline.purgeExpired();
   }
 }

@@ -9,6 +9,8 @@ import { RedisUploadStore } from './uploads';
 import { RedisLeaseStore } from './leases';
 import { closeClient } from './close-client';
 import { RedisQaResultStore } from './qa-results';
+import { RedisCommandStore } from './commands';
+import { RedisTimelineStore } from './timeline';
 import { isConnectionFailure, unavailableBoundary } from './unavailable-boundary';
 import { createRedisClient, describeRedis, redisVariables, type RedisConnectionConfig } from './connection';
 
@@ -35,6 +37,8 @@ export class RedisStore implements Store {
   readonly uploads: RedisUploadStore;
   readonly leases: RedisLeaseStore;
   readonly qaResults: RedisQaResultStore;
+  readonly commands: RedisCommandStore;
+  readonly timeline: RedisTimelineStore;
   readonly client: Redis;
 
   /** Said instead of the client's own text ("max retries per request"), in the log and /health. */
@@ -73,6 +77,8 @@ export class RedisStore implements Store {
     this.uploads = unavailableBoundary(new RedisUploadStore(this.client, options.ttls));
     this.leases = unavailableBoundary(new RedisLeaseStore(this.client));
     this.qaResults = unavailableBoundary(new RedisQaResultStore(this.client, options.ttls));
+    this.commands = unavailableBoundary(new RedisCommandStore(this.client, options.ttls));
+    this.timeline = unavailableBoundary(new RedisTimelineStore(this.client, options.ttls));
   }
 
   /**

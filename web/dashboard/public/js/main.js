@@ -1,7 +1,8 @@
 // @ts-check
 import { api, ApiError, clearCredential, credentialFrom, loadCredential, saveCredential } from './api.js';
-import { byId } from './dom.js';
+import { byId, el } from './dom.js';
 import { DashboardSession } from './dashboard-session.js';
+import { renderDeviceHistory, renderSessionTimeline } from './device-history-view.js';
 
 /**
  * The page: sign-in, then a DashboardSession (live fleet state over
@@ -24,9 +25,30 @@ const connection = byId('connection');
  * @type {import('./dashboard-session.js').Extensions}
  */
 const EXTENSIONS = {
-  deviceSections: [],
-  sessionSections: [],
+  deviceSections: [
+    {
+      id: 'history',
+      title: 'History (last 24 h)',
+      render: (container, deviceId, { api }) => void showOrFail(container, renderDeviceHistory(container, deviceId, api)),
+    },
+  ],
+  sessionSections: [
+    {
+      id: 'timeline',
+      title: 'Timeline',
+      render: (container, sessionId, { api }) => void showOrFail(container, renderSessionTimeline(container, sessionId, api)),
+    },
+  ],
 };
+
+/** A section that loads asynchronously says so when it cannot. @param {HTMLElement} container @param {Promise<void>} loading */
+async function showOrFail(container, loading) {
+  try {
+    await loading;
+  } catch (err) {
+    container.replaceChildren(el('p', { className: 'error', text: `Could not load: ${/** @type {Error} */ (err).message}` }));
+  }
+}
 
 /** @type {DashboardSession | undefined} */
 let current;

@@ -1,0 +1,70 @@
+import type { RequestHandler, Router } from 'express';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { DomainEvents } from '../domain/events';
+import type { RestAuthDeps } from '../http/require-auth';
+import { rooms } from '../realtime/rooms';
+import type { CaptureIo } from '../realtime/types';
+import type { Store, TimelineEntryInput } from '../state/types';
+import { auditRoutes, entryView } from './audit-routes';
+import { auditRestWrites } from './rest-writes';
+import { subscribeTimeline } from './timeline-sources';
+import { TimelineWriter } from './timeline-writer';
+
+export interface AuditOptions {
+  store: Store;
+  events: DomainEvents;
+  auth: RestAuthDeps;
+  registry: Registry;
+  logger: Logger;
+  /** TIMELINE_ENABLED: off, nothing is recorded (the routes answer what is stored). */
+  enabled: boolean;
+}
+
+export interface Audit {
+  /** Records an operator action or device event (never throws, never waits). */
+  record(entry: TimelineEntryInput): void;
+  router: Router;
+  /** Audits operators' REST writes; mount before the routes. */
+  restWrites: RequestHandler;
+  /** Delivers new device entries live to the device's viewers. */
+  attachLive(io: CaptureIo): void;
+  /** Resolves once everything recorded so far is written. */
+  drained(): Promise<void>;
+  stop(): void;
+}
+
+/** Routes that record their own audit entry. */
+const SELF_AUDITED = new Set(['/auth/device-token']);
+
+/** The timeline and audit feature: sources, writer, REST and live delivery. */
+export function createAudit(options: AuditOptions): Audit {
+  const written = new Counter({
+    name: 'turing_timeline_entries_total',
+    help: 'Timeline and audit entries by outcome: written, failed (the store refused them) or dropped (too many waiting)',
+    labelNames: ['outcome'] as const,
+    registers: [options.registry],
+  });
+  let io: CaptureIo | undefined;
+  const writer = new TimelineWriter(options.store.timeline, {
+    logger: options.logger.child({ component: 'timeline' }),
+    written,
+    onWritten: (entries) => {
+      for (const entry of entries) {
+        for (const deviceId of entry.deviceIds) io?.to(rooms.viewers(deviceId)).emit('on-device-timeline-entry', entryView(entry));
+      }
+    },
+  });
+  const record = options.enabled ? (entry: TimelineEntryInput) => writer.record(entry) : () => undefined;
+  const unsubscribe = options.enabled ? subscribeTimeline(options.events, writer) : () => undefined;
+  return {
+    record,
+    router: auditRoutes(options.auth, options.store),
+    restWrites: options.enabled ? auditRestWrites(record, SELF_AUDITED) : (_req, _res, next) => next(),
+    attachLive(server) {
+      io = server;
+    },
+    drained: () => writer.drained(),
+    stop: unsubscribe,
+  };
+}

@@ -1,0 +1,109 @@
+import {
+  DEFAULT_TIMELINE_RETENTION_SECONDS,
+  type CommandCreation,
+  type CommandPage,
+  type CommandQuery,
+  type CommandRecord,
+  type CommandState,
+  type CommandStore,
+  type StoreTtls,
+} from '../types';
+import { commandOrder, decodeCommandCursor, encodeCommandCursor, isAfterCursor } from '../stream-ids';
+
+/** Records kept at most in this process (oldest dropped first), so the embedded store is capped by count. */
+export const MEMORY_MAX_COMMANDS = 50_000;
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** The command ledger in this process; single-threaded, so each method is atomic. */
+export class MemoryCommandStore implements CommandStore {
+  /** In insertion order, which is issue order: the first key is the oldest. */
+  private readonly records = new Map<string, CommandRecord>();
+  private readonly retentionMs: number;
+
+  constructor(
+    ttls: StoreTtls,
+    private readonly maxRecords = MEMORY_MAX_COMMANDS,
+  ) {
+    this.retentionMs = (ttls.timelineRetentionSeconds ?? DEFAULT_TIMELINE_RETENTION_SECONDS) * 1000;
+  }
+
+  async create(record: CommandRecord): Promise<CommandCreation> {
+    const existing = this.live(record.commandId);
+    if (existing) return { outcome: 'exists', record: copy(existing) };
+    this.records.set(record.commandId, copy(record));
+    while (this.records.size > this.maxRecords) this.records.delete(this.records.keys().next().value!);
+    return { outcome: 'created', record: copy(record) };
+  }
+
+  async get(commandId: string): Promise<CommandRecord | null> {
+    const record = this.live(commandId);
+    return record ? copy(record) : null;
+  }
+
+  async resolve(commandId: string, change: { state: Exclude<CommandState, 'sent'>; reason?: string; at: Date }) {
+    const record = this.live(commandId);
+    if (!record || record.state !== 'sent') return null;
+    record.state = change.state;
+    record.updatedAt = new Date(change.at);
+    if (change.reason !== undefined) record.reason = change.reason;
+    return copy(record);
+  }
+
+  async pendingFor(deviceId: string): Promise<CommandRecord[]> {
+    return this.all()
+      .filter((r) => r.state === 'sent' && r.deviceId === deviceId)
+      .sort((a, b) => a.issuedAt.getTime() - b.issuedAt.getTime())
+      .map(copy);
+  }
+
+  async overdue(now: Date, limit: number): Promise<CommandRecord[]> {
+    return this.all()
+      .filter((r) => r.state === 'sent' && r.deadline.getTime() <= now.getTime())
+      .sort((a, b) => a.deadline.getTime() - b.deadline.getTime())
+      .slice(0, limit)
+      .map(copy);
+  }
+
+  async list(query: CommandQuery): Promise<CommandPage> {
+    const cursor = query.cursor ? decodeCommandCursor(query.cursor) : undefined;
+    const matching = this.all()
+      .filter(
+        (r) =>
+          (query.deviceId === undefined || r.deviceId === query.deviceId) &&
+          (query.issuedBy === undefined || r.issuedBy.id === query.issuedBy) &&
+          (query.state === undefined || r.state === query.state) &&
+          (query.from === undefined || r.issuedAt >= query.from) &&
+          (query.to === undefined || r.issuedAt <= query.to) &&
+          (cursor === undefined || isAfterCursor(r, cursor)),
+      )
+      .sort(commandOrder);
+    const page = matching.slice(0, query.limit).map(copy);
+    const last = page.at(-1);
+    return {
+      commands: page,
+      ...(matching.length > query.limit && last
+        ? { nextCursor: encodeCommandCursor({ at: last.issuedAt.getTime(), commandId: last.commandId }) }
+        : {}),
+    };
+  }
+
+  purgeExpired(): void {
+    const oldest = Date.now() - this.retentionMs;
+    for (const [id, record] of this.records) if (record.issuedAt.getTime() < oldest) this.records.delete(id);
+  }
+
+  private live(commandId: string): CommandRecord | undefined {
+    const record = this.records.get(commandId);
+    if (record && record.issuedAt.getTime() < Date.now() - this.retentionMs) {
+      this.records.delete(commandId);
+      return undefined;
+    }
+    return record;
+  }
+
+  private all(): CommandRecord[] {
+    const oldest = Date.now() - this.retentionMs;
+    return [...this.records.values()].filter((r) => r.issuedAt.getTime() >= oldest);
+  }
+}
