@@ -3,8 +3,30 @@ import { z } from 'zod';
 import { deviceIdSchema, deviceTypeSchema } from '../auth';
 import { requireAuth, type RestAuthDeps } from './require-auth';
 import { parseOr400 } from './validate';
+import type { RouteDoc } from './route-doc';
 
 const tokenRequestSchema = z.strictObject({ deviceId: deviceIdSchema, deviceType: deviceTypeSchema });
+export const tokenAnswerSchema = z.object({
+  ok: z.literal(true),
+  token: z.string(),
+  deviceId: z.string(),
+  deviceType: deviceTypeSchema,
+  /** DEVICE_TOKEN_EXPIRY as given, e.g. "24h". */
+  expiresIn: z.string(),
+});
+
+export const authRouteDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/auth/device-token',
+    tag: 'auth',
+    summary: 'Mint a device token',
+    description: 'Operators provision headsets, tablets and dashboards with the admin key; the token goes in the Socket.IO handshake.',
+    auth: 'admin',
+    body: { json: tokenRequestSchema },
+    answer: tokenAnswerSchema,
+  },
+];
 
 /**
  * POST /auth/device-token: operators provision devices with the admin API key.
@@ -20,7 +42,13 @@ export function authRoutes(auth: RestAuthDeps, jsonLimit: string): Router {
   // The body is parsed only once the admin key has been checked.
   router.post('/auth/device-token', adminOnly, express.json({ limit: jsonLimit }), (req, res) => {
     const { deviceId, deviceType } = parseOr400(tokenRequestSchema, req.body, 'token request');
-    res.json({ ok: true, token: tokens.sign(deviceId, deviceType), deviceId, deviceType, expiresIn: tokens.expiresIn });
+    res.json({
+      ok: true,
+      token: tokens.sign(deviceId, deviceType),
+      deviceId,
+      deviceType,
+      expiresIn: tokens.expiresIn,
+    } satisfies z.input<typeof tokenAnswerSchema>);
   });
   return router;
 }
