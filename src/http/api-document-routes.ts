@@ -45,6 +45,7 @@ const PAGE = `<!doctype html>
     <meta charset="utf-8" />
     <title>Capture Backend API reference</title>
     <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <link rel="icon" href="data:," />
     <link rel="stylesheet" href="${ASSETS}/swagger-ui.css" />
   </head>
   <body>
