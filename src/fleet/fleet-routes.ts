@@ -14,6 +14,9 @@ const devicesAnswerSchema = z.object({
 });
 const summaryAnswerSchema = z.object({ ok: z.literal(true), summary: fleetSummarySchema });
 
+export type DevicesAnswer = z.output<typeof devicesAnswerSchema>;
+export type SummaryAnswer = z.output<typeof summaryAnswerSchema>;
+
 export const fleetRouteDocs: RouteDoc[] = [
   {
     method: 'get',

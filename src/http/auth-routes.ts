@@ -15,6 +15,8 @@ export const tokenAnswerSchema = z.object({
   expiresIn: z.string(),
 });
 
+export type TokenAnswer = z.output<typeof tokenAnswerSchema>;
+
 export const authRouteDocs: RouteDoc[] = [
   {
     method: 'post',

@@ -27,6 +27,10 @@ const listAnswerSchema = z.object({
 });
 const oneAnswerSchema = z.object({ ok: z.literal(true), session: sessionViewSchema });
 
+export type SessionListQuery = z.input<typeof listQuery>;
+export type SessionListAnswer = z.output<typeof listAnswerSchema>;
+export type SessionAnswer = z.output<typeof oneAnswerSchema>;
+
 export const sessionRouteDocs: RouteDoc[] = [
   {
     method: 'get',
