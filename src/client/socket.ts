@@ -12,7 +12,7 @@ import type {
 /**
  * The Socket.IO half of the typed client. A CaptureSocket is socket.io-client's
  * own Socket typed with the protocol, so `socket.on(event, listener)` and
- * `socket.emit(event, ...args)` are already checked against the event specs;
+ * its emits are already checked against the event specs;
  * `ask` adds typed acknowledgements. Type-only imports of the protocol: nothing
  * of the server runs here.
  */

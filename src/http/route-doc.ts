@@ -36,9 +36,10 @@ export interface RouteDoc {
   /** Headers of the success answer, e.g. a part's ETag. */
   answerHeaders?: Record<string, string>;
   /**
-   * Refusals particular to this route. Those every route of its kind can give
-   * (invalid input when it takes some, the credential's refusals, an unavailable store,
-   * an internal error) are added by the generator.
+   * Refusals particular to this route (an unavailable store, a missing record...).
+   * Those every route of its kind can give (invalid input when it takes some, a JSON
+   * body over its limit, the credential's refusals, an internal error) are added by
+   * the generator.
    */
   errors?: readonly ErrorCode[];
 }
