@@ -43,6 +43,7 @@ import { storageStatsRoutes } from './storage-stats/stats-routes';
 import { startGaugeRefresh } from './storage-stats/gauge-refresh';
 import { dashboardRoutes } from './dashboard/dashboard-routes';
 import { apiDocumentRoutes } from './http/api-document-routes';
+import { routeDocs } from './http/route-docs';
 import { corsOptions, httpSecurity } from './hardening/http-security';
 import { applyServerTimeouts, controlRequestTimeout } from './hardening/request-timeouts';
 import { limitConnectionsPerAddress, type ConnectionLimitOptions } from './hardening/connection-limit';
@@ -150,7 +151,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const storageStats = new StorageStatsService({ storage, metrics, logger, config: config.storageStats });
   app.use(qaRoutes(restAuth, qa));
   app.use(storageStatsRoutes(restAuth, storageStats));
-  app.use(apiDocumentRoutes(config.version));
+  app.use(apiDocumentRoutes(config.version, routeDocs(config)));
   app.use(dashboardRoutes());
   app.use(notFound);
   app.use(errorHandler);

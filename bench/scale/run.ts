@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { io, type Socket } from 'socket.io-client';
+import { ask, connected, connectSocket, type CaptureSocket } from '../../src/client';
 import { TokenService } from '../../src/auth';
 import { percentile } from '../lib/process';
 import { startRedis, startServerProcess, type ServerProcess } from '../lib/processes';
@@ -47,12 +47,10 @@ interface Result {
   cpuPct: number;
 }
 
-async function connect(url: string, deviceId: string, type: 'headset' | 'dashboard'): Promise<Socket> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token: tokens.sign(deviceId, type) } });
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
+/** A device's connection through the typed client (src/client). */
+async function connect(url: string, deviceId: string, type: 'headset' | 'dashboard'): Promise<CaptureSocket> {
+  const socket = connectSocket(url, { token: tokens.sign(deviceId, type), reconnection: false });
+  await connected(socket);
   return socket;
 }
 
@@ -74,7 +72,7 @@ async function run(
     MAX_CONNECTIONS_PER_IP: '100000',
   };
   const servers: ServerProcess[] = [];
-  const sockets: Socket[] = [];
+  const sockets: CaptureSocket[] = [];
   try {
     for (let i = 0; i < processes; i++) servers.push(await startServerProcess(env));
     // Receipts are attributed to the window by their send time, so slow ones count where they belong.
@@ -82,17 +80,18 @@ async function run(
     let measuring = false;
     for (let d = 0; d < dashboards; d++) {
       const socket = await connect(servers[d % processes]!.url, `DASH_${d}`, 'dashboard');
-      socket.on('on-device-telemetry-updated', (u: { telemetry: { timestamp: number } | null }) => {
-        if (u.telemetry) receipts.push({ sentAt: u.telemetry.timestamp, latency: Date.now() - u.telemetry.timestamp });
+      socket.on('on-device-telemetry-updated', (u) => {
+        const sentAt = u.telemetry?.timestamp;
+        if (typeof sentAt === 'number') receipts.push({ sentAt, latency: Date.now() - sentAt });
       });
-      await socket.timeout(10_000).emitWithAck('dashboard-subscribe');
+      await ask(socket, 'dashboard-subscribe');
       sockets.push(socket);
     }
-    const headsets: Array<{ socket: Socket; id: string }> = [];
+    const headsets: Array<{ socket: CaptureSocket; id: string }> = [];
     for (let h = 0; h < devices; h++) {
       const id = `BENCH_${h}`;
       const socket = await connect(servers[h % processes]!.url, id, 'headset');
-      await socket.timeout(10_000).emitWithAck('headset-identify', id);
+      await ask(socket, 'headset-identify', id);
       headsets.push({ socket, id });
       sockets.push(socket);
     }

@@ -1,16 +1,9 @@
 import { Readable } from 'node:stream';
-import { callJson, putStream, type Credential } from './http';
+import { CaptureHttp, uploadFile } from '../../src/client';
+import type { Credential } from './http';
 
 /** Bytes start … end-1 of a file, as a stream. */
 export type RangeSource = (start: number, end: number) => Readable;
-
-interface StartAnswer {
-  uploadId: string;
-  s3Key: string;
-  totalParts: number;
-  chunkSize: number;
-  presignedUrls: Array<{ partNumber: number; url: string }>;
-}
 
 export interface UploadRequest {
   timestamp: string;
@@ -22,33 +15,24 @@ export interface UploadRequest {
 }
 
 /**
- * The chunked upload a headset does (docs/UPLOADS.md): start, PUT every part
- * from a stream, complete. Parts go one after another so a fleet of uploads
- * holds at most one network buffer each, never a file.
+ * The chunked upload a headset does (docs/UPLOADS.md), run by the typed client:
+ * start, PUT every part from a stream, complete. Parts go one after another so a
+ * fleet of uploads holds at most one network buffer each, never a file; a failed
+ * upload is aborted, leaving nothing half-uploaded behind (the sweep would get it
+ * eventually, this is sooner).
  */
 export async function chunkedUpload(baseUrl: string, credential: Credential, req: UploadRequest): Promise<{ s3Key: string; size: number }> {
-  const started = await callJson<StartAnswer>(baseUrl, 'POST', '/chunked-upload/start', credential, {
+  const done = await uploadFile(new CaptureHttp({ baseUrl, credential }), {
     timestamp: req.timestamp,
     fileType: req.fileType,
-    fileSize: req.size,
+    size: req.size,
+    source: req.source,
+    concurrency: 1,
+    abortOnFailure: true,
     ...(req.sessionId ? { sessionId: req.sessionId } : {}),
     ...(req.fileName ? { fileName: req.fileName } : {}),
   });
-  const ref = { uploadId: started.uploadId, s3Key: started.s3Key };
-  try {
-    const parts: Array<{ partNumber: number; etag: string }> = [];
-    for (const { partNumber, url } of started.presignedUrls) {
-      const start = (partNumber - 1) * started.chunkSize;
-      const end = Math.min(req.size, start + started.chunkSize);
-      parts.push({ partNumber, etag: await putStream(url, req.source(start, end), end - start) });
-    }
-    await callJson(baseUrl, 'POST', '/chunked-upload/complete', credential, { ...ref, parts });
-    return { s3Key: started.s3Key, size: req.size };
-  } catch (err) {
-    // Leave nothing half-uploaded behind; the sweep would get it eventually, this is sooner.
-    await callJson(baseUrl, 'POST', '/chunked-upload/abort', credential, ref).catch(() => undefined);
-    throw err;
-  }
+  return { s3Key: done.s3Key, size: req.size };
 }
 
 export const bufferSource =

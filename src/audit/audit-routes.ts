@@ -5,6 +5,7 @@ import { DomainError } from '../domain/errors';
 import { DEVICE_ID_PATTERN, deviceIdSchema, sessionIdSchema } from '../domain/ids';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
+import type { RouteDoc } from '../http/route-doc';
 import { timelineEntryViewSchema } from '../protocol/views';
 import { TELEMETRY_HISTORY_SECONDS, type Store, type TimelineEntry, type TimelineStream } from '../state/types';
 import { streamCsv } from './csv';
@@ -68,6 +69,57 @@ export function entryView(e: TimelineEntry): z.infer<typeof timelineEntryViewSch
     ...(e.details ? { details: e.details } : {}),
   };
 }
+
+const csvAnswer = { 200: { description: 'with `format=csv`: the same entries as CSV (text/csv), streamed, up to 100,000 rows' } };
+
+export const auditRouteDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/api/devices/:deviceId/timeline',
+    tag: 'audit',
+    summary: "A headset's timeline, newest first, paged (or CSV)",
+    auth: ['dashboard', 'tablet'],
+    params: { deviceId: deviceIdSchema },
+    query: timelineQuerySchema,
+    answer: timelinePageSchema,
+    otherAnswers: csvAnswer,
+    errors: ['store_unavailable'],
+  },
+  {
+    method: 'get',
+    path: '/api/sessions/:sessionId/timeline',
+    tag: 'audit',
+    summary: "A capture session's timeline: its transitions and what touched its headsets while it ran",
+    auth: ['dashboard', 'tablet'],
+    params: { sessionId: sessionIdSchema },
+    query: timelineQuerySchema,
+    answer: timelinePageSchema,
+    otherAnswers: csvAnswer,
+    errors: ['not_found', 'store_unavailable'],
+  },
+  {
+    method: 'get',
+    path: '/api/audit',
+    tag: 'audit',
+    summary: 'Operator actions (the audit log), newest first, filtered by actor and action, paged (or CSV)',
+    auth: ['dashboard', 'tablet'],
+    query: auditQuerySchema,
+    answer: timelinePageSchema,
+    otherAnswers: csvAnswer,
+    errors: ['store_unavailable'],
+  },
+  {
+    method: 'get',
+    path: '/api/devices/:deviceId/telemetry-history',
+    tag: 'audit',
+    summary: "A headset's telemetry, one sample a minute, over the last 24 hours",
+    auth: ['dashboard', 'tablet'],
+    params: { deviceId: deviceIdSchema },
+    query: telemetryHistoryQuerySchema,
+    answer: telemetryHistoryAnswerSchema,
+    errors: ['store_unavailable'],
+  },
+];
 
 const ofKind = (kind: string | undefined): EntryFilter | undefined =>
   kind === undefined ? undefined : (e) => e.kind === kind || e.kind.startsWith(`${kind}.`);

@@ -8,6 +8,7 @@ import { commandViewSchema } from '../protocol/views';
 import { InvalidCommandCursorError } from '../state/stream-ids';
 import type { Store } from '../state/types';
 import { commandView } from './command-ledger';
+import type { RouteDoc } from '../http/route-doc';
 
 /** An ISO 8601 time or epoch milliseconds in a query string. */
 export const queryTimeSchema = z.union([
@@ -38,6 +39,20 @@ export const commandListAnswerSchema = z.object({
   commands: z.array(commandViewSchema),
   nextCursor: z.string().optional(),
 });
+
+export const commandRouteDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/api/commands',
+    tag: 'commands',
+    summary: 'Recording commands (the ledger), newest first, filtered and paged',
+    description: 'One record per headset per command: sent, then confirmed, failed or expired (docs/AUDIT.md).',
+    auth: ['dashboard', 'tablet'],
+    query: commandListQuerySchema,
+    answer: commandListAnswerSchema,
+    errors: ['store_unavailable'],
+  },
+];
 
 /** GET /api/commands: the command ledger, newest first, filtered and paged. */
 export function commandRoutes(auth: RestAuthDeps, store: Store): Router {

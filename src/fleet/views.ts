@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { DeviceStateView, DeviceTelemetry, HeadsetListInfo, PresenceStatus, TelemetryUpdate } from '../protocol';
 import type { DeviceRecord, LockInfo } from '../state/types';
 
@@ -59,19 +60,22 @@ export function headsetListInfo(s: DeviceSnapshot): HeadsetListInfo {
   };
 }
 
-/** The spec's FleetSummary, plus stale devices. */
-export interface FleetSummary {
-  totalDevices: number;
-  onlineDevices: number;
-  offlineDevices: number;
-  staleDevices: number;
-  recordingDevices: number;
-  lowBatteryDevices: number;
-  lockedDevices: number;
-  avgBatteryLevel: number;
-  totalProductiveTime: number;
-  appVersions: string[];
-}
+const count = z.number().int().nonnegative();
+/** The spec's FleetSummary, plus stale devices (GET /api/fleet/summary). */
+export const fleetSummarySchema = z.object({
+  totalDevices: count,
+  onlineDevices: count,
+  offlineDevices: count,
+  staleDevices: count,
+  recordingDevices: count,
+  lowBatteryDevices: count,
+  lockedDevices: count,
+  /** 0..1, over the devices that report a battery level. */
+  avgBatteryLevel: z.number(),
+  totalProductiveTime: z.number(),
+  appVersions: z.array(z.string()),
+});
+export type FleetSummary = z.infer<typeof fleetSummarySchema>;
 
 export function fleetSummary(snapshots: DeviceSnapshot[], now: number, staleMs: number): FleetSummary {
   const batteries = snapshots.flatMap((s) => (s.telemetry?.batteryLevel === undefined ? [] : [s.telemetry.batteryLevel]));

@@ -4,8 +4,32 @@ import { deviceIdSchema, deviceTypeSchema } from '../auth';
 import { requireAuth, type RestAuthDeps } from './require-auth';
 import { parseOr400 } from './validate';
 import type { TimelineEntryInput } from '../state/types';
+import type { RouteDoc } from './route-doc';
 
 const tokenRequestSchema = z.strictObject({ deviceId: deviceIdSchema, deviceType: deviceTypeSchema });
+export const tokenAnswerSchema = z.object({
+  ok: z.literal(true),
+  token: z.string(),
+  deviceId: z.string(),
+  deviceType: deviceTypeSchema,
+  /** DEVICE_TOKEN_EXPIRY as given, e.g. "24h". */
+  expiresIn: z.string(),
+});
+
+export type TokenAnswer = z.output<typeof tokenAnswerSchema>;
+
+export const authRouteDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/auth/device-token',
+    tag: 'auth',
+    summary: 'Mint a device token',
+    description: 'Operators provision headsets, tablets and dashboards with the admin key; the token goes in the Socket.IO handshake.',
+    auth: 'admin',
+    body: { json: tokenRequestSchema },
+    answer: tokenAnswerSchema,
+  },
+];
 
 /**
  * POST /auth/device-token: operators provision devices with the admin API key.
@@ -29,7 +53,13 @@ export function authRoutes(auth: RestAuthDeps, jsonLimit: string, audit: (entry:
       outcome: 'ok',
       details: { deviceId, deviceType },
     });
-    res.json({ ok: true, token: tokens.sign(deviceId, deviceType), deviceId, deviceType, expiresIn: tokens.expiresIn });
+    res.json({
+      ok: true,
+      token: tokens.sign(deviceId, deviceType),
+      deviceId,
+      deviceType,
+      expiresIn: tokens.expiresIn,
+    } satisfies z.input<typeof tokenAnswerSchema>);
   });
   return router;
 }

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { z } from 'zod';
 import { DomainError, ERROR_CODES, isDomainError } from '../domain/errors';
 import { stdSerializers } from 'pino';
 import { diskFailureOf } from '../storage/errors';
@@ -24,8 +25,18 @@ export async function orUnavailable<T>(what: string, work: () => Promise<T>): Pr
   }
 }
 
+/** Every refusal's body, whatever the route (the OpenAPI document's ErrorAnswer). */
+export const errorBodySchema = z.object({
+  ok: z.literal(false),
+  /** Written for the client; always safe to show. */
+  error: z.string(),
+  /** Per-field problems, when the refusal has them. */
+  details: z.unknown().optional(),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
 export function notFound(req: Request, res: Response): void {
-  res.status(404).json({ ok: false, error: `no route for ${req.method} ${req.path}` });
+  res.status(404).json({ ok: false, error: `no route for ${req.method} ${req.path}` } satisfies ErrorBody);
 }
 
 /**
@@ -46,7 +57,7 @@ export function errorHandler(err: unknown, req: Request, res: Response, _next: N
     return;
   }
   const safe = known || status < 500;
-  const body: Record<string, unknown> = { ok: false, error: safe ? messageOf(err, status) : 'internal error' };
+  const body: ErrorBody = { ok: false, error: safe ? messageOf(err, status) : 'internal error' };
   if (known && err.details !== undefined) body.details = err.details;
   res.status(status).json(body);
 }

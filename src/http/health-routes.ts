@@ -6,6 +6,50 @@ import type { Store } from '../state';
 import type { ObjectStorage } from '../storage';
 import { secretsEqual } from '../auth';
 import { storageFix } from '../storage/start-check';
+import { z } from 'zod';
+import type { RouteDoc } from './route-doc';
+import { errorBodySchema } from './errors';
+
+const liveAnswerSchema = z.object({ ok: z.literal(true), message: z.string(), timestamp: z.string() });
+const dependency = { reachable: z.boolean(), error: z.string().optional() };
+const healthAnswerSchema = z.object({
+  /** True only when status is ok. */
+  ok: z.boolean(),
+  status: z.enum(['ok', 'degraded', 'down']),
+  version: z.string(),
+  uptimeSeconds: z.number().int(),
+  store: z.object({ kind: z.enum(['memory', 'redis']), ...dependency }),
+  storage: z.object({
+    kind: z.enum(['local', 's3']),
+    ...dependency,
+    freeBytes: z.number().optional(),
+    /** What an operator must do, when storage is unreachable. */
+    fix: z.string().optional(),
+  }),
+});
+
+export const healthRouteDocs: RouteDoc[] = [
+  { method: 'get', path: '/test', tag: 'health', summary: "Liveness (the spec's check)", auth: 'open', answer: liveAnswerSchema },
+  {
+    method: 'get',
+    path: '/health',
+    tag: 'health',
+    summary: 'Readiness, with the store and storage probed',
+    description: 'Storage unreachable: 200 with status degraded (the live side still works). Store unreachable: 503 with status down.',
+    auth: 'open',
+    answer: healthAnswerSchema,
+    otherAnswers: { 503: { description: 'The state store is unreachable (status down).', schema: healthAnswerSchema } },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'health',
+    summary: 'Prometheus metrics',
+    auth: 'metrics',
+    answer: { contentType: 'text/plain', description: 'The Prometheus text exposition format.' },
+    otherAnswers: { 401: { description: 'METRICS_TOKEN is set and the bearer token is not it.', schema: errorBodySchema } },
+  },
+];
 
 export interface HealthDeps {
   config: Config;
@@ -51,7 +95,9 @@ export function healthRoutes({ config, store, storage, metrics, startedAt, logge
   }
 
   router.get('/test', (_req, res) => {
-    res.json({ ok: true, message: 'Capture backend is running', timestamp: new Date().toISOString() });
+    res.json({ ok: true, message: 'Capture backend is running', timestamp: new Date().toISOString() } satisfies z.input<
+      typeof liveAnswerSchema
+    >);
   });
 
   router.get('/health', async (_req, res) => {
@@ -77,7 +123,7 @@ export function healthRoutes({ config, store, storage, metrics, startedAt, logge
         ...(freeBytes === undefined ? {} : { freeBytes }),
         ...(storageHealth.reachable ? {} : { fix: storageFix(storage, { withLocation: false }) }),
       },
-    });
+    } satisfies z.input<typeof healthAnswerSchema>);
   });
 
   router.get('/metrics', async (req, res) => {

@@ -3,7 +3,7 @@
  * included) plus the few this server adds, defined once as specs
  * (client-events.ts, server-events.ts) from which these types are derived.
  * TypeScript clients import them: `import type { ClientToServerEvents } from
- * 'capture-backend/dist/protocol'`.
+ * 'capture-backend/protocol'`.
  */
 import type { z } from 'zod';
 import type { DeviceType } from '../domain/ids';

@@ -5,12 +5,41 @@ import { orUnavailable } from '../http/errors';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { RECORDING_TIMESTAMP_PATTERN } from '../domain/layout';
 import type { QaService } from './qa-service';
+import type { RouteDoc } from '../http/route-doc';
+import { qaMetricsSchema, qaSessionSchema } from './qa-types';
 
 const noQuery = z.object({}).strict();
 /** The route's `sessionId` (the spec's name) is a recording folder of the spec's form. */
 const recordingFolderSchema = z
   .string()
   .regex(RECORDING_TIMESTAMP_PATTERN, { message: 'sessionId must look like 20260206_143052 (YYYYMMDD_HHMMSS)' });
+
+const qaAnswerSchema = qaMetricsSchema.extend({ ok: z.literal(true) });
+const qaSessionAnswerSchema = qaSessionSchema.extend({ ok: z.literal(true) });
+
+export const qaRouteDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/api/qa-metrics',
+    tag: 'quality',
+    summary: "Quality scores of every recording (the spec's QAMetrics)",
+    auth: ['dashboard', 'tablet'],
+    query: noQuery,
+    answer: qaAnswerSchema,
+    errors: ['storage_unavailable'],
+  },
+  {
+    method: 'get',
+    path: '/api/qa-metrics/:sessionId',
+    tag: 'quality',
+    summary: 'Quality scores of one recording folder',
+    auth: ['dashboard', 'tablet'],
+    params: { sessionId: recordingFolderSchema },
+    query: noQuery,
+    answer: qaSessionAnswerSchema,
+    errors: ['not_found', 'storage_unavailable'],
+  },
+];
 
 /**
  * GET /api/qa-metrics (the spec's QAMetrics) and GET /api/qa-metrics/:sessionId
@@ -22,7 +51,7 @@ export function qaRoutes(auth: RestAuthDeps, qa: QaService): Router {
 
   router.get('/api/qa-metrics', allowed, async (req, res) => {
     if (!noQuery.safeParse(req.query).success) throw new DomainError('invalid', 'this endpoint takes no query parameters');
-    res.json({ ok: true, ...(await orUnavailable('recordings storage', () => qa.all())) });
+    res.json({ ok: true, ...(await orUnavailable('recordings storage', () => qa.all())) } satisfies z.input<typeof qaAnswerSchema>);
   });
 
   router.get('/api/qa-metrics/:sessionId', allowed, async (req, res) => {
@@ -31,7 +60,7 @@ export function qaRoutes(auth: RestAuthDeps, qa: QaService): Router {
     if (!folder.success) throw new DomainError('invalid', folder.error.issues[0]!.message);
     const session = await orUnavailable('recordings storage', () => qa.one(folder.data));
     if (session === null) throw new DomainError('not_found', `no recordings for session ${folder.data}`);
-    res.json({ ok: true, ...session });
+    res.json({ ok: true, ...session } satisfies z.input<typeof qaSessionAnswerSchema>);
   });
   return router;
 }

@@ -1,26 +1,6 @@
 import { z } from 'zod';
 import type { NpzScore } from './qa-score';
 
-/** One session in the spec's QAMetrics, plus `issues` (why checks failed) beyond the spec. */
-export interface QaSession extends Omit<NpzScore, 'captureDate'> {
-  sessionId: string;
-  captureDate: string;
-  /** 'complete' when the session has both its .mp4 and its .npz, as in S3Stats. */
-  status: 'complete' | 'incomplete';
-}
-
-/** The spec's QAMetrics. */
-export interface QaMetrics {
-  overview: { totalSessions: number; completeSessions: number; lastUpdated: string };
-  sessions: QaSession[];
-  aggregateStats: {
-    avgCaptureQuality: number;
-    avgTrackingConfidence: number;
-    avgValidationScore: number;
-    sessionsWithIssues: number;
-  };
-}
-
 /** Sessions scoring below this overall have issues (the spec's "Quality < 80%"). */
 export const ISSUE_THRESHOLD = 80;
 
@@ -54,3 +34,25 @@ export const cachedScoreSchema = z.object({
   overallQualityScore: num,
   issues: z.array(z.string()),
 }) satisfies z.ZodType<NpzScore>;
+
+/** One session in the spec's QAMetrics, plus `issues` (why checks failed) beyond the spec. */
+export const qaSessionSchema = cachedScoreSchema.omit({ captureDate: true }).extend({
+  sessionId: z.string(),
+  captureDate: z.string(),
+  /** 'complete' when the session has both its .mp4 and its .npz, as in S3Stats. */
+  status: z.enum(['complete', 'incomplete']),
+});
+export type QaSession = z.infer<typeof qaSessionSchema>;
+
+/** The spec's QAMetrics (GET /api/qa-metrics answers it with ok: true). */
+export const qaMetricsSchema = z.object({
+  overview: z.object({ totalSessions: num, completeSessions: num, lastUpdated: z.string() }),
+  sessions: z.array(qaSessionSchema),
+  aggregateStats: z.object({
+    avgCaptureQuality: num,
+    avgTrackingConfidence: num,
+    avgValidationScore: num,
+    sessionsWithIssues: num,
+  }),
+});
+export type QaMetrics = z.infer<typeof qaMetricsSchema>;

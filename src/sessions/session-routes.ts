@@ -8,6 +8,8 @@ import type { SessionService } from './session-service';
 import { DomainError } from '../domain/errors';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
+import type { RouteDoc } from '../http/route-doc';
+import { sessionViewSchema } from '../protocol/views';
 
 const listQuery = z.strictObject({
   status: sessionStatusSchema.optional(),
@@ -16,6 +18,41 @@ const listQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 const sessionIdParam = sessionIdSchema;
+const listAnswerSchema = z.object({
+  ok: z.literal(true),
+  count: z.number().int(),
+  sessions: z.array(sessionViewSchema),
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor: z.string().optional(),
+});
+const oneAnswerSchema = z.object({ ok: z.literal(true), session: sessionViewSchema });
+
+export type SessionListQuery = z.input<typeof listQuery>;
+export type SessionListAnswer = z.output<typeof listAnswerSchema>;
+export type SessionAnswer = z.output<typeof oneAnswerSchema>;
+
+export const sessionRouteDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/api/sessions',
+    tag: 'sessions',
+    summary: 'Capture sessions, newest first, filtered and paged',
+    auth: ['dashboard', 'tablet'],
+    query: listQuery,
+    answer: listAnswerSchema,
+    errors: ['store_unavailable'],
+  },
+  {
+    method: 'get',
+    path: '/api/sessions/:sessionId',
+    tag: 'sessions',
+    summary: 'One capture session',
+    auth: ['dashboard', 'tablet'],
+    params: { sessionId: sessionIdParam },
+    answer: oneAnswerSchema,
+    errors: ['not_found', 'store_unavailable'],
+  },
+];
 
 /** GET /api/sessions (newest first, filtered, paged) and GET /api/sessions/:id. */
 export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, store: Store): Router {
@@ -32,7 +69,12 @@ export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, stor
       throw err;
     }
     const views = await sessions.views(page.sessions);
-    res.json({ ok: true, count: views.length, sessions: views, ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+    res.json({
+      ok: true,
+      count: views.length,
+      sessions: views,
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    } satisfies z.input<typeof listAnswerSchema>);
   });
 
   router.get('/api/sessions/:sessionId', dashboardOrTablet, async (req, res) => {
@@ -40,7 +82,7 @@ export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, stor
     const session = await store.sessions.get(sessionId);
     if (!session) throw new DomainError('not_found', `session ${sessionId} not found`);
     const [view] = await sessions.views([session]);
-    res.json({ ok: true, session: view });
+    res.json({ ok: true, session: view! } satisfies z.input<typeof oneAnswerSchema>);
   });
   return router;
 }

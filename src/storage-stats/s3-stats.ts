@@ -1,25 +1,29 @@
+import { z } from 'zod';
 import type { StoredObject } from '../storage';
 import { monthlyCosts, type StoragePrices } from './costs';
 import { PROCESSED_PREFIX, extensionOf, parseRecordingKey } from '../domain/layout';
 
-/** The spec's S3Stats. Sizes in GB are bytes / 2^30, in MB bytes / 2^20. */
-export interface S3Stats {
-  overview: { totalFiles: number; totalSizeGB: number; totalSizeBytes: number; averageFileSizeMB: number; lastUpdated: string };
-  byType: Record<string, { count: number; sizeGB: number; percentage: number }>;
-  sessions: {
-    total: number;
-    complete: number;
-    incomplete: number;
-    sessions: Array<{ id: string; files: number; sizeGB: number; hasMp4: boolean; hasNpz: boolean; status: 'complete' | 'incomplete' }>;
-  };
-  processedOutputs: { count: number; sizeGB: number; files: Array<{ name: string; sizeGB: number; date: string }> };
-  timeline: Array<{ date: string; files: number; sizeGB: number; mp4Count: number; npzCount: number; zipCount: number }>;
-  costs: { currentMonthly: number; intelligentTiering: number; glacierDeepArchive: number; costPerSession: number };
-  insights: {
-    videoStats: { count: number; minGB: number; maxGB: number; avgGB: number; medianGB: number };
-    npzStats: { count: number; minMB: number; maxMB: number; avgMB: number; medianMB: number };
-  };
-}
+const n = z.number();
+const folderStatus = z.enum(['complete', 'incomplete']);
+/** The spec's S3Stats (GET /api/s3-stats answers it with ok: true). Sizes in GB are bytes / 2^30, in MB bytes / 2^20. */
+export const s3StatsSchema = z.object({
+  overview: z.object({ totalFiles: n, totalSizeGB: n, totalSizeBytes: n, averageFileSizeMB: n, lastUpdated: z.string() }),
+  byType: z.record(z.string(), z.object({ count: n, sizeGB: n, percentage: n })),
+  sessions: z.object({
+    total: n,
+    complete: n,
+    incomplete: n,
+    sessions: z.array(z.object({ id: z.string(), files: n, sizeGB: n, hasMp4: z.boolean(), hasNpz: z.boolean(), status: folderStatus })),
+  }),
+  processedOutputs: z.object({ count: n, sizeGB: n, files: z.array(z.object({ name: z.string(), sizeGB: n, date: z.string() })) }),
+  timeline: z.array(z.object({ date: z.string(), files: n, sizeGB: n, mp4Count: n, npzCount: n, zipCount: n })),
+  costs: z.object({ currentMonthly: n, intelligentTiering: n, glacierDeepArchive: n, costPerSession: n }),
+  insights: z.object({
+    videoStats: z.object({ count: n, minGB: n, maxGB: n, avgGB: n, medianGB: n }),
+    npzStats: z.object({ count: n, minMB: n, maxMB: n, avgMB: n, medianMB: n }),
+  }),
+});
+export type S3Stats = z.infer<typeof s3StatsSchema>;
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;

@@ -8,12 +8,30 @@ import { DomainError, isDomainError } from '../domain/errors';
 import { recordingKey } from '../domain/layout';
 import type { ObjectStorage } from '../storage';
 import { handle, uploaderOf } from './http';
-import { legacyFieldsSchema, timestampSchema } from './schemas';
+import { legacyAnswerSchema, legacyFieldsSchema, timestampSchema, type LegacyAnswer } from './schemas';
 import type { SessionUploads } from '../sessions/session-service';
 import { CONTENT_TYPES, type UploadService } from './upload-service';
 import type { KeyClaims } from './key-claims';
 import { parseOr400 } from '../http/validate';
 import { storageWriteRefusal } from '../http/errors';
+import type { RouteDoc } from '../http/route-doc';
+
+export const legacyUploadRouteDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/upload-session',
+    tag: 'uploads',
+    summary: 'Legacy single-request upload of a recording (video and/or data)',
+    description: 'The `timestamp` field must come before the files in the form. Prefer the chunked upload for anything large.',
+    auth: ['headset'],
+    body: {
+      multipart: legacyFieldsSchema,
+      files: { video: 'The recording.mp4 (optional if data is sent).', data: 'The session_data.npz (optional if video is sent).' },
+    },
+    answer: legacyAnswerSchema,
+    errors: ['too_large', 'key_conflict', 'store_unavailable', 'storage_unavailable', 'storage_full'],
+  },
+];
 
 const FILE_FIELDS = { video: 'video', data: 'data' } as const;
 type FileField = keyof typeof FILE_FIELDS;
@@ -126,7 +144,12 @@ export function legacyUploadRoutes({ auth, storage, service, sessions, maxUpload
         });
       }
       await sessions.uploadProgress(fields.sessionId, deviceId, { uploadStatus: 'completed', uploadProgress: 100 });
-      return { ok: true, timestamp: fields.timestamp, ...(fields.sessionId ? { sessionId: fields.sessionId } : {}), files };
+      return {
+        ok: true,
+        timestamp: fields.timestamp,
+        ...(fields.sessionId ? { sessionId: fields.sessionId } : {}),
+        files,
+      } satisfies LegacyAnswer;
     }),
   );
   return router;

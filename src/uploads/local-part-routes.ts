@@ -6,6 +6,7 @@ import { partNumberSchema } from './schemas';
 import { DomainError } from '../domain/errors';
 import { parseOr400 } from '../http/validate';
 import { storageWriteRefusal } from '../http/errors';
+import type { RouteDoc } from '../http/route-doc';
 
 const paramsSchema = z.object({
   uploadId: z.string().regex(/^[0-9a-f]{32}$/, { message: 'not an upload ID of this server' }),
@@ -17,6 +18,25 @@ const querySchema = z.object({
   expires: z.coerce.number().int().positive(),
   signature: z.string().regex(/^[A-Za-z0-9_-]{43}$/, { message: 'not a signature' }),
 });
+
+export const localPartRouteDocs: RouteDoc[] = [
+  {
+    method: 'put',
+    path: `${LOCAL_UPLOAD_PATH}/:uploadId/:partNumber`,
+    tag: 'uploads',
+    summary: 'Upload one part (local storage driver)',
+    description:
+      'Where the part URLs of /chunked-upload/start point when the server stores recordings on its own disk (with S3 they point at the bucket). ' +
+      'Use the URL exactly as issued.',
+    auth: 'signed-url',
+    params: { uploadId: paramsSchema.shape.uploadId, partNumber: paramsSchema.shape.partNumber },
+    query: querySchema,
+    body: { bytes: "The part's bytes: chunkSize of them, fewer for the last part. Send a Content-Length." },
+    answer: { contentType: 'text/plain', description: 'Stored; the body is empty.' },
+    answerHeaders: { ETag: 'The quoted MD5 of the part: pass it to /chunked-upload/complete.' },
+    errors: ['not_found', 'part_too_large', 'interrupted', 'storage_unavailable', 'storage_full'],
+  },
+];
 
 /**
  * Where the local driver's presigned part URLs point: PUT the raw bytes of one

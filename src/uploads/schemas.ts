@@ -80,3 +80,76 @@ export type StartRequest = z.output<ReturnType<typeof startSchema>>;
 export type SignPartsRequest = z.output<typeof signPartsSchema>;
 export type CompleteRequest = z.output<typeof completeSchema>;
 export type UploadRef = z.output<typeof uploadRefSchema>;
+
+/** Answer shapes of the upload endpoints: the service returns these types, the OpenAPI document and the client read them. */
+
+const partUrlSchema = z.object({ partNumber: z.number().int(), url: z.string() });
+const storedPartSchema = z.object({
+  partNumber: z.number().int(),
+  /** Quoted MD5 of the part, as S3 answers it. */
+  etag: z.string(),
+  size: z.number().int(),
+});
+
+export const startAnswerSchema = z.object({
+  ok: z.literal(true),
+  uploadId: z.string(),
+  s3Key: z.string(),
+  totalParts: z.number().int(),
+  /** Every part is this size but the last. */
+  chunkSize: z.number().int(),
+  /** The first UPLOAD_URLS_PER_ANSWER parts' URLs; sign the rest with sign-parts. */
+  presignedUrls: z.array(partUrlSchema),
+  /** When the URLs stop working (ISO time); sign again after that. */
+  expiresAt: z.string(),
+});
+
+export const signPartsAnswerSchema = z.object({
+  ok: z.literal(true),
+  uploadId: z.string(),
+  s3Key: z.string(),
+  presignedUrls: z.array(partUrlSchema),
+  expiresAt: z.string(),
+});
+
+export const partsAnswerSchema = z.object({
+  ok: z.literal(true),
+  uploadId: z.string(),
+  s3Key: z.string(),
+  status: z.enum(['in-progress', 'completed']),
+  totalParts: z.number().int(),
+  chunkSize: z.number().int(),
+  /** The parts storage holds (empty once completed): resume by uploading the others. */
+  parts: z.array(storedPartSchema),
+  bytesStored: z.number().int(),
+});
+
+export const completeAnswerSchema = z.object({
+  ok: z.literal(true),
+  uploadId: z.string(),
+  s3Key: z.string(),
+  size: z.number().int(),
+  etag: z.string(),
+  location: z.string(),
+  /** True when this upload was already completed (a repeated complete is answered the same way). */
+  alreadyCompleted: z.boolean(),
+});
+
+export const abortAnswerSchema = z.object({ ok: z.literal(true), uploadId: z.string(), s3Key: z.string(), aborted: z.literal(true) });
+
+export const legacyAnswerSchema = z.object({
+  ok: z.literal(true),
+  timestamp: z.string(),
+  sessionId: z.string().optional(),
+  files: z.record(
+    z.enum(['video', 'data']),
+    z.object({ key: z.string(), size: z.number().int(), etag: z.string(), location: z.string() }).optional(),
+  ),
+});
+
+export type StartAnswer = z.output<typeof startAnswerSchema>;
+export type SignPartsAnswer = z.output<typeof signPartsAnswerSchema>;
+export type PartsAnswer = z.output<typeof partsAnswerSchema>;
+export type CompleteAnswer = z.output<typeof completeAnswerSchema>;
+export type AbortAnswer = z.output<typeof abortAnswerSchema>;
+export type LegacyAnswer = z.output<typeof legacyAnswerSchema>;

@@ -5,7 +5,17 @@ import type { Store, UploadRecord } from '../state';
 import { InvalidPartError, bareEtag, UploadNotFoundError, type ObjectStorage, type StoredPart } from '../storage';
 import { recordingKey } from '../domain/layout';
 import { planParts } from './part-size';
-import type { CompleteRequest, SignPartsRequest, StartRequest, UploadRef } from './schemas';
+import type {
+  AbortAnswer,
+  CompleteAnswer,
+  CompleteRequest,
+  PartsAnswer,
+  SignPartsAnswer,
+  SignPartsRequest,
+  StartAnswer,
+  StartRequest,
+  UploadRef,
+} from './schemas';
 import type { SessionUploads } from '../sessions/session-service';
 import { DomainError } from '../domain/errors';
 import { storageWriteRefusal } from '../http/errors';
@@ -66,7 +76,7 @@ export class UploadService {
     this.claims = new KeyClaims(o.store, o.storage);
   }
 
-  async start(req: StartRequest, uploader: Uploader, baseUrl: string) {
+  async start(req: StartRequest, uploader: Uploader, baseUrl: string): Promise<StartAnswer> {
     const key = recordingKey(req.timestamp, req.fileType);
     const { isNew } = await this.claims.claim(key, uploader);
     const { partSize, totalParts } = planParts(req.fileSize);
@@ -99,7 +109,7 @@ export class UploadService {
     return { ok: true as const, uploadId, s3Key: key, totalParts, chunkSize: partSize, presignedUrls, expiresAt: this.expiresAt() };
   }
 
-  async signParts(req: SignPartsRequest, uploader: Uploader, baseUrl: string) {
+  async signParts(req: SignPartsRequest, uploader: Uploader, baseUrl: string): Promise<SignPartsAnswer> {
     const record = await this.inProgress(req, uploader);
     const seen = new Set<number>();
     for (const n of req.partNumbers) {
@@ -116,7 +126,7 @@ export class UploadService {
     };
   }
 
-  async listParts(ref: UploadRef, uploader: Uploader) {
+  async listParts(ref: UploadRef, uploader: Uploader): Promise<PartsAnswer> {
     const record = await this.owned(ref, uploader);
     const base = {
       ok: true as const,
@@ -134,7 +144,7 @@ export class UploadService {
     return { ...base, parts, bytesStored };
   }
 
-  async complete(req: CompleteRequest, uploader: Uploader) {
+  async complete(req: CompleteRequest, uploader: Uploader): Promise<CompleteAnswer> {
     const record = await this.owned(req, uploader);
     if (record.status === 'completed') return this.completedAnswer(record, true);
     const parts = this.checkNumbering(record, req.parts);
@@ -180,7 +190,7 @@ export class UploadService {
     return this.completedAnswer(done, false);
   }
 
-  async abort(ref: UploadRef, uploader: Uploader) {
+  async abort(ref: UploadRef, uploader: Uploader): Promise<AbortAnswer> {
     const record = await this.owned(ref, uploader);
     if (record.status === 'completed') throw new DomainError('conflict', 'this upload is already completed');
     await this.discard(record, 'aborted');
@@ -231,7 +241,7 @@ export class UploadService {
     }
   }
 
-  private completedAnswer(record: UploadRecord, alreadyCompleted: boolean) {
+  private completedAnswer(record: UploadRecord, alreadyCompleted: boolean): CompleteAnswer {
     return {
       ok: true as const,
       uploadId: record.uploadId,

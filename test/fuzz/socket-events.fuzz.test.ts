@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientToServerEvents } from '../../src/protocol';
+import { askUncheckedWithin } from '../../src/client';
 import { connectClient, identifiedHeadset, type TestClient } from '../helpers/clients';
 import { serverFactory, STORE_KINDS, useTestRedis } from '../helpers/test-server';
 import { fuzzSettings, hostilePayload, hostileString, TRAVERSALS, VALID_HEADSETS, VALID_TABLET } from './arbitraries';
@@ -62,10 +63,7 @@ async function send(client: TestClient, cmd: { event: string; args: unknown[]; w
     (client.socket.emit as (event: string, ...args: unknown[]) => void)(cmd.event, ...cmd.args);
     return undefined;
   }
-  return (client.socket.timeout(10_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<Ack> }).emitWithAck(
-    cmd.event,
-    ...cmd.args,
-  );
+  return askUncheckedWithin(client.socket, 10_000, cmd.event, ...cmd.args);
 }
 
 describe.each(STORE_KINDS)('socket events under fuzzing (%s store)', (kind) => {

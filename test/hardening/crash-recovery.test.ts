@@ -2,7 +2,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { io as connect } from 'socket.io-client';
+import { askUncheckedWithin, connected, connectSocket } from '../../src/client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/auth';
 import type { CaptureServer } from '../../src/app';
@@ -75,22 +75,17 @@ describe('crash recovery (Redis store, local storage)', () => {
     const server = { url: () => base } as CaptureServer;
 
     // A tablet that reconnects by itself, as the operator's app does.
-    const tablet: Client = connect(base, {
-      transports: ['websocket'],
-      auth: { token: tokens.sign('TABLET_A', 'tablet') },
-      reconnectionDelay: 100,
-      reconnectionDelayMax: 500,
+    const tablet: Client = connectSocket(base, {
+      token: tokens.sign('TABLET_A', 'tablet'),
+      socket: { reconnectionDelay: 100, reconnectionDelayMax: 500 },
     });
     sockets.push(tablet);
     let connects = 0;
     const statuses: unknown[] = [];
     tablet.on('connect', () => connects++);
     tablet.on('on-headset-status-updated', (data, deviceId) => statuses.push([data, deviceId]));
-    await new Promise<void>((resolve, reject) => tablet.once('connect', resolve).once('connect_error', reject));
-    const ask = (event: string, ...args: unknown[]) =>
-      (
-        tablet.timeout(5_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<{ ok: boolean; [key: string]: unknown }> }
-      ).emitWithAck(event, ...args);
+    await connected(tablet);
+    const ask = (event: string, ...args: unknown[]) => askUncheckedWithin(tablet, 5_000, event, ...args);
 
     const headset = await connectClient(server, { token: tokens.sign('QUEST_001', 'headset') });
     expect((await headset.ask('headset-identify', 'QUEST_001')).ok).toBe(true);

@@ -1,10 +1,12 @@
-import { io as connect, type Socket } from 'socket.io-client';
+import { io as connect } from 'socket.io-client';
 import type { CaptureServer } from '../../src/app';
+import { askUncheckedWithin, connected, connectSocket, type CaptureSocket, type LooseAnswer } from '../../src/client';
 import { clientEvents, type ClientToServerEvents, type DeviceType, type ServerToClientEvents } from '../../src/protocol';
 
-type Answer = { ok: boolean; error?: string; [k: string]: unknown };
+type Answer = LooseAnswer;
 
-export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+/** Tests connect with the typed client (src/client), not reconnecting, so a refusal is final. */
+export type Client = CaptureSocket;
 
 /** Collects every event a client receives, so tests can wait for or assert on them. */
 export interface TestClient {
@@ -34,23 +36,17 @@ export async function connectClient(
   options: { headers?: Record<string, string>; query?: Record<string, string> } = {},
 ): Promise<TestClient> {
   const token = 'deviceId' in auth ? tokenFor(server, auth.deviceId, auth.deviceType) : auth.token;
-  const socket: Client = connect(server.url(), {
-    transports: ['websocket'],
+  const socket = connectSocket(server.url(), {
+    token,
     reconnection: false,
-    forceNew: true,
-    auth: token ? { token } : {},
-    extraHeaders: options.headers,
-    query: options.query,
+    socket: { extraHeaders: options.headers, query: options.query },
   });
   openClients.add(socket);
   const received: TestClient['received'] = [];
   const consumed = new WeakSet<object>();
   socket.onAny((event: string, ...args: unknown[]) => received.push({ event, args }));
 
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', (err) => reject(err));
-  });
+  await connected(socket);
 
   const client: TestClient = {
     socket,
@@ -74,8 +70,7 @@ export async function connectClient(
     },
     count: (event) => received.filter((r) => r.event === event).length,
     async ask(event, ...args) {
-      const emitter = socket.timeout(5_000) as unknown as { emitWithAck: (e: string, ...a: unknown[]) => Promise<Answer> };
-      const answer = await emitter.emitWithAck(event, ...args);
+      const answer = await askUncheckedWithin(socket, 5_000, event, ...args);
       // Every success answer of every test must match its event's ack spec.
       if (answer.ok) clientEvents[event].ack.parse(answer);
       return answer;

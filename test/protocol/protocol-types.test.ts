@@ -11,6 +11,7 @@ import {
 } from '../../src/protocol';
 import type { EventHandler, EventRouter } from '../../src/realtime/event-router';
 import { connectClient } from '../helpers/clients';
+import { askUncheckedWithin } from '../../src/client';
 import { serverFactory, useTestRedis } from '../helpers/test-server';
 
 describe('the protocol types, derived from the event specs', () => {
@@ -73,9 +74,7 @@ describe('every client event of the protocol is handled', () => {
     // A headset-type token on an unidentified socket: every event is either refused for its role or needs identify first.
     const client = await connectClient(server, { deviceId: 'NOBODY', deviceType: 'dashboard' });
     for (const event of Object.keys(clientEvents) as Array<keyof ClientToServerEvents>) {
-      const answer = await (client.socket.timeout(5_000) as unknown as { emitWithAck(e: string): Promise<{ error?: string }> }).emitWithAck(
-        event,
-      );
+      const answer = await askUncheckedWithin(client.socket, 5_000, event);
       expect(answer.error, event).not.toBe('unknown event');
     }
   });

@@ -6,6 +6,8 @@ import { TokenService } from '../../src/auth';
 import type { Env } from '../../src/config';
 import type { CaptureServer, ServerDeps } from '../../src/app';
 import { startServer } from '../helpers/start-server';
+import { CaptureHttp } from '../../src/client';
+import type { StartAnswer as ServerStartAnswer } from '../../src/uploads/schemas';
 
 /** A real server on a free port with a private DATA_DIR, plus a headset token for it. */
 export async function startUploadServer(env: Env = {}, deps: ServerDeps = {}) {
@@ -15,14 +17,7 @@ export async function startUploadServer(env: Env = {}, deps: ServerDeps = {}) {
   return { server, dataDir, client: new UploadClient(server, tokens.sign('H1', 'headset')), tokens };
 }
 
-export interface StartAnswer {
-  ok: true;
-  uploadId: string;
-  s3Key: string;
-  totalParts: number;
-  chunkSize: number;
-  presignedUrls: Array<{ partNumber: number; url: string }>;
-}
+export type StartAnswer = ServerStartAnswer;
 
 /** The answer of POST /chunked-upload/sign-parts. */
 export interface SignedParts {
@@ -34,12 +29,16 @@ export interface ListedParts {
   parts: Array<{ partNumber: number; etag: string; size: number }>;
 }
 
-/** What a headset does, over real HTTP. Every call returns status and JSON body. */
+/** What a headset does, over real HTTP with the typed client. Every call returns status and JSON body. */
 export class UploadClient {
+  readonly http: CaptureHttp;
+
   constructor(
     readonly server: CaptureServer,
     readonly token: string,
-  ) {}
+  ) {
+    this.http = new CaptureHttp({ baseUrl: server.url(), credential: { token } });
+  }
 
   /** T names the fields a test reads from the JSON answer; it is not checked. */
   async call<T extends object = Record<string, unknown>>(
@@ -48,13 +47,8 @@ export class UploadClient {
     body?: unknown,
     headers: Record<string, string> = {},
   ) {
-    const res = await fetch(`${this.server.url()}${route}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+    const { status, body: answer } = await this.http.send<T>(method, route, body, headers);
+    return { status, body: answer };
   }
 
   async start(fileSize: number, extra: Record<string, unknown> = {}): Promise<StartAnswer> {
@@ -74,13 +68,12 @@ export class UploadClient {
     const missing = Array.from({ length: start.totalParts }, (_, i) => i + 1).filter((n) => !signed.has(n));
     const presignedUrls = [...start.presignedUrls];
     for (let i = 0; i < missing.length; i += 1000) {
-      const res = await this.call<SignedParts>('POST', '/chunked-upload/sign-parts', {
+      const signed = await this.http.uploads.signParts({
         uploadId: start.uploadId,
         s3Key: start.s3Key,
         partNumbers: missing.slice(i, i + 1000),
       });
-      if (res.status !== 200) throw new Error(`sign-parts failed: ${res.status} ${JSON.stringify(res.body)}`);
-      presignedUrls.push(...res.body.presignedUrls);
+      presignedUrls.push(...signed.presignedUrls);
     }
     return { ...start, presignedUrls };
   }
