@@ -218,8 +218,15 @@ export interface LeaseStore {
   release(name: string, owner: string): Promise<void>;
 }
 
+export type { AlarmStore, AlarmRecord, AlarmRaise, RaiseResult, AlarmQuery, AlarmPage, AckResult } from './alarm-types';
+export type { WebhookStore, WebhookDelivery, WebhookAttempt } from './webhook-types';
+import type { AlarmStore } from './alarm-types';
+import type { WebhookStore } from './webhook-types';
+
 export interface Store {
   readonly kind: 'memory' | 'redis';
+  readonly alarms: AlarmStore;
+  readonly webhooks: WebhookStore;
   readonly devices: DeviceStore;
   readonly locks: LockStore;
   readonly sessions: SessionStore;
@@ -240,6 +247,13 @@ export interface StoreTtls {
   uploadSeconds: number;
   /** Cached QA results; DEFAULT_QA_RESULT_TTL_SECONDS when absent. */
   qaResultSeconds?: number;
+  /** Cleared alarms are kept this long (ALARM_HISTORY_DAYS); DEFAULT_ALARM_HISTORY_SECONDS when absent. */
+  alarmHistorySeconds?: number;
+  /** Webhook deliveries are given up and forgotten after this (WEBHOOK_MAX_AGE_HOURS); DEFAULT_WEBHOOK_MAX_AGE_SECONDS when absent. */
+  webhookMaxAgeSeconds?: number;
 }
+
+export const DEFAULT_ALARM_HISTORY_SECONDS = 14 * 24 * 3600;
+export const DEFAULT_WEBHOOK_MAX_AGE_SECONDS = 24 * 3600;
 
 export const DEFAULT_QA_RESULT_TTL_SECONDS = 30 * 24 * 3600;

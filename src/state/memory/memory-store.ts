@@ -1,4 +1,17 @@
-import type { AcquireResult, DevicePatch, DeviceRecord, DeviceStore, LockInfo, LockStore, Store, StoreTtls } from '../types';
+import {
+  DEFAULT_ALARM_HISTORY_SECONDS,
+  DEFAULT_WEBHOOK_MAX_AGE_SECONDS,
+  type AcquireResult,
+  type DevicePatch,
+  type DeviceRecord,
+  type DeviceStore,
+  type LockInfo,
+  type LockStore,
+  type Store,
+  type StoreTtls,
+} from '../types';
+import { MemoryAlarmStore } from './alarms';
+import { MemoryWebhookStore } from './webhooks';
 import { ExpiringMap } from './expiring-map';
 import { MemoryLeaseStore } from './leases';
 import { MemoryQaResultStore } from './qa-results';
@@ -130,6 +143,8 @@ export class MemoryStore implements Store {
   readonly uploads: MemoryUploadStore;
   readonly leases = new MemoryLeaseStore();
   readonly qaResults: MemoryQaResultStore;
+  readonly alarms: MemoryAlarmStore;
+  readonly webhooks: MemoryWebhookStore;
   private readonly sweep: NodeJS.Timeout;
 
   constructor(ttls: StoreTtls) {
@@ -138,6 +153,8 @@ export class MemoryStore implements Store {
     this.sessions = new MemorySessionStore(ttls);
     this.uploads = new MemoryUploadStore(ttls);
     this.qaResults = new MemoryQaResultStore(ttls);
+    this.alarms = new MemoryAlarmStore((ttls.alarmHistorySeconds ?? DEFAULT_ALARM_HISTORY_SECONDS) * 1000);
+    this.webhooks = new MemoryWebhookStore((ttls.webhookMaxAgeSeconds ?? DEFAULT_WEBHOOK_MAX_AGE_SECONDS) * 1000);
     this.sweep = setInterval(() => this.purgeExpired(), SWEEP_INTERVAL_MS).unref();
   }
 
@@ -154,5 +171,7 @@ export class MemoryStore implements Store {
     this.uploads.purgeExpired();
     this.leases.purgeExpired();
     this.qaResults.purgeExpired();
+    this.alarms.purgeExpired();
+    this.webhooks.purgeExpired();
   }
 }

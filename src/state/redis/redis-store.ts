@@ -1,6 +1,8 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Store, StoreTtls } from '../types';
+import { DEFAULT_ALARM_HISTORY_SECONDS, DEFAULT_WEBHOOK_MAX_AGE_SECONDS, type Store, type StoreTtls } from '../types';
+import { RedisAlarmStore } from './alarms';
+import { RedisWebhookStore } from './webhooks';
 import { RedisDeviceStore } from './devices';
 import { RedisLockStore } from './locks';
 import { RedisSessionStore } from './sessions';
@@ -43,6 +45,8 @@ export class RedisStore implements Store {
   readonly uploads: RedisUploadStore;
   readonly leases: RedisLeaseStore;
   readonly qaResults: RedisQaResultStore;
+  readonly alarms: RedisAlarmStore;
+  readonly webhooks: RedisWebhookStore;
   readonly client: Redis;
 
   /** Said instead of the client's own text ("max retries per request"), in the log and /health. */
@@ -75,6 +79,10 @@ export class RedisStore implements Store {
     this.uploads = unavailableBoundary(new RedisUploadStore(this.client, options.ttls));
     this.leases = unavailableBoundary(new RedisLeaseStore(this.client));
     this.qaResults = unavailableBoundary(new RedisQaResultStore(this.client, options.ttls));
+    this.alarms = unavailableBoundary(new RedisAlarmStore(this.client, options.ttls.alarmHistorySeconds ?? DEFAULT_ALARM_HISTORY_SECONDS));
+    this.webhooks = unavailableBoundary(
+      new RedisWebhookStore(this.client, options.ttls.webhookMaxAgeSeconds ?? DEFAULT_WEBHOOK_MAX_AGE_SECONDS),
+    );
   }
 
   async ping(): Promise<void> {
