@@ -42,6 +42,7 @@ import { apiDocumentRoutes } from './http/api-document-routes';
 import { corsOptions, httpSecurity } from './hardening/http-security';
 import { applyServerTimeouts, controlRequestTimeout } from './hardening/request-timeouts';
 import { limitConnectionsPerAddress, type ConnectionLimitOptions } from './hardening/connection-limit';
+import { createAlarms, type AlarmService } from './alarms';
 
 export interface ServerDeps {
   logger?: Logger;
@@ -64,6 +65,7 @@ export interface CaptureServer {
   /** What the domain announces (device reports, session upload progress). */
   readonly events: DomainEvents;
   readonly realtime: Realtime;
+  readonly alarms: AlarmService;
   /** This process's identity in the cluster. */
   readonly instanceId: string;
   readonly httpServer: http.Server;
@@ -102,6 +104,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     events,
   );
   const restAuth = createRestAuth(tokens, config.auth);
+  const alarms = createAlarms({ config: config.alarms, store, storage, events, devices, locks, metrics, logger, auth: restAuth });
   const startedAt = Date.now();
   const uploads = createUploads({
     config,
@@ -133,6 +136,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const storageStats = new StorageStatsService({ storage, metrics, logger, config: config.storageStats });
   app.use(qaRoutes(restAuth, qa));
   app.use(storageStatsRoutes(restAuth, storageStats));
+  app.use(alarms.router);
   app.use(apiDocumentRoutes(config.version));
   app.use(dashboardRoutes());
   app.use(notFound);
@@ -175,6 +179,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
 
   const realtime = attachRealtime({
     io,
+    modules: [alarms.start(io, lease)],
     tokens,
     devices,
     locks,
@@ -227,6 +232,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     }, config.server.shutdownTimeoutMs);
     forced.unref();
     realtime.stop();
+    alarms.stop();
     uploadSweep.stop();
     gaugeRefresh.stop();
     try {
@@ -257,6 +263,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     sessions,
     events,
     realtime,
+    alarms: alarms.service,
     instanceId,
     httpServer,
     listen(port = config.server.port, host = config.server.host) {

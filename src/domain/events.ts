@@ -57,7 +57,11 @@ export interface DomainEventMap {
     severity: 'warning' | 'critical';
     change: 'raised' | 'updated' | 'acknowledged' | 'cleared';
     actor?: Actor;
+    /** An `updated` that re-announces an acknowledged critical alarm still active after ALARM_RENOTIFY_MINUTES. */
+    renotified?: boolean;
   };
+  /** The presence check saw a device go stale, come back online, or go offline without a disconnect (fleet/presence-monitor.ts). */
+  'device.presence-changed': { deviceId: string; status: 'online' | 'stale' | 'offline' };
   /**
    * A recording command changed state (the command ledger publishes it):
    * `sent`, then `confirmed`, `failed` (the headset answered otherwise or

@@ -74,3 +74,26 @@ export class PresenceMonitor {
     if (expired.length > 0) this.listener.devicesExpired(expired);
   }
 }
+
+/**
+ * The listener that also announces each presence change as the domain event
+ * device.presence-changed (alarms follow it), off the check's path: a failing
+ * subscriber is logged, never stops the check.
+ */
+export function announcingPresence(
+  listener: PresenceListener,
+  events: { publish(name: 'device.presence-changed', event: { deviceId: string; status: PresenceStatus }): Promise<void> },
+  logger: Logger,
+): PresenceListener {
+  return {
+    presenceChanged(deviceId, status, lastSeen) {
+      listener.presenceChanged(deviceId, status, lastSeen);
+      events.publish('device.presence-changed', { deviceId, status }).catch((err: unknown) => {
+        logger.warn({ err: (err as Error).message, deviceId }, 'a listener failed on a presence change');
+      });
+    },
+    devicesExpired(deviceIds) {
+      listener.devicesExpired(deviceIds);
+    },
+  };
+}

@@ -80,3 +80,22 @@ export const framePayloadSchema = z.custom<FramePayload>(
   (v) => typeof v === 'string' || v instanceof Uint8Array || v instanceof ArrayBuffer,
   { message: 'a frame is a base64 JPEG string or binary' },
 );
+
+/** An alarm as clients see it (docs/ALARMS.md). `value` is in the rule's unit (percent, GB, °C, seconds, minutes, QA score). */
+export const alarmViewSchema = z.object({
+  alarmId: z.string(),
+  deviceId: z.string(),
+  type: z.string(),
+  severity: z.enum(['warning', 'critical']),
+  state: z.enum(['active', 'acknowledged', 'cleared']),
+  message: z.string(),
+  value: z.number().nullable(),
+  raisedAt: isoTime,
+  lastSeenAt: isoTime,
+  count: z.number().int(),
+  acknowledgedAt: isoTime.optional(),
+  /** Beyond the issue's fields: who acknowledged, as `{ kind, id }` (kind: tablet, dashboard, admin). */
+  acknowledgedBy: z.object({ kind: z.string(), id: z.string() }).optional(),
+  clearedAt: isoTime.optional(),
+});
+export type AlarmView = z.infer<typeof alarmViewSchema>;

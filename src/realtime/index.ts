@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { TokenService } from '../auth';
 import type { DomainEvents } from '../domain/events';
 import type { DeviceService } from '../fleet/device-service';
-import { PresenceMonitor } from '../fleet/presence-monitor';
+import { announcingPresence, PresenceMonitor } from '../fleet/presence-monitor';
 import { FleetNotifier } from '../fleet/fleet-notifier';
 import { FrameActivity } from '../fleet/frame-activity';
 import { dashboardSocket } from '../fleet/dashboard-socket';
@@ -48,6 +48,8 @@ export interface RealtimeOptions {
   lease: TaskLease;
   frames: FrameLimits;
   viewers: ViewerLimits;
+  /** Socket modules of features assembled outside (alarms), registered after the built-in ones. */
+  modules?: SocketModule[];
 }
 
 export interface Realtime {
@@ -63,7 +65,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   const { io, devices, locks, sessions, events, metrics, logger } = options;
   const log = logger.child({ component: 'realtime' });
   const notifier = new FleetNotifier(io, devices, locks, metrics, log);
-  const presence = new PresenceMonitor(devices, notifier, options.presence, log, options.lease);
+  const presence = new PresenceMonitor(devices, announcingPresence(notifier, events, log), options.presence, log, options.lease);
   const commands = new RecordingCommands(options.tablets.recordingAckTimeoutMs, (deviceId, tabletId, command) =>
     notifier.emit(rooms.tablet(tabletId), 'on-recording-command-timeout', { deviceId, command }),
   );
@@ -89,6 +91,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     recordingSocket(context),
     sessionSocket(context, { cleanupIntervalMs: options.sessionCleanupIntervalMs, lease: options.lease }),
     frameSocket(io, options.frames, metrics, log, frameActivity),
+    ...(options.modules ?? []),
   ];
   const orphanSweep = new PeriodicTask(
     'orphan-sweep',
