@@ -43,6 +43,8 @@ import { corsOptions, httpSecurity } from './hardening/http-security';
 import { applyServerTimeouts, controlRequestTimeout } from './hardening/request-timeouts';
 import { limitConnectionsPerAddress, type ConnectionLimitOptions } from './hardening/connection-limit';
 import { createAlarms, type AlarmService } from './alarms';
+import { WebhookService } from './webhooks/webhook-service';
+import { webhookRoutes } from './webhooks/webhook-routes';
 
 export interface ServerDeps {
   logger?: Logger;
@@ -66,6 +68,7 @@ export interface CaptureServer {
   readonly events: DomainEvents;
   readonly realtime: Realtime;
   readonly alarms: AlarmService;
+  readonly webhooks: WebhookService;
   /** This process's identity in the cluster. */
   readonly instanceId: string;
   readonly httpServer: http.Server;
@@ -105,6 +108,13 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   );
   const restAuth = createRestAuth(tokens, config.auth);
   const alarms = createAlarms({ config: config.alarms, store, storage, events, devices, locks, metrics, logger, auth: restAuth });
+  const webhooks = new WebhookService({
+    config: config.webhooks,
+    store,
+    events,
+    logger: logger.child({ component: 'webhooks' }),
+    registry: metrics.registry,
+  }).start();
   const startedAt = Date.now();
   const uploads = createUploads({
     config,
@@ -137,6 +147,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   app.use(qaRoutes(restAuth, qa));
   app.use(storageStatsRoutes(restAuth, storageStats));
   app.use(alarms.router);
+  app.use(webhookRoutes(restAuth, webhooks));
   app.use(apiDocumentRoutes(config.version));
   app.use(dashboardRoutes());
   app.use(notFound);
@@ -233,6 +244,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     forced.unref();
     realtime.stop();
     alarms.stop();
+    webhooks.stop();
     uploadSweep.stop();
     gaugeRefresh.stop();
     try {
@@ -264,6 +276,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     events,
     realtime,
     alarms: alarms.service,
+    webhooks,
     instanceId,
     httpServer,
     listen(port = config.server.port, host = config.server.host) {

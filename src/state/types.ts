@@ -219,7 +219,7 @@ export interface LeaseStore {
 }
 
 export type { AlarmStore, AlarmRecord, AlarmRaise, RaiseResult, AlarmQuery, AlarmPage, AckResult } from './alarm-types';
-export type { WebhookStore, WebhookDelivery, WebhookAttempt } from './webhook-types';
+export type { WebhookStore, WebhookDelivery, WebhookAttempt, WebhookSettlement } from './webhook-types';
 import type { AlarmStore } from './alarm-types';
 import type { WebhookStore } from './webhook-types';
 
