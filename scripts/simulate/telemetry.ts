@@ -38,7 +38,7 @@ export class TelemetryDrift {
     this.storageUsed = random.between(0.2, 0.6) * storageTotal;
     this.wifi = random.between(-70, -40);
     this.confidence = random.between(0.8, 0.95);
-    this.cpuTemp = random.between(38, 45);
+    this.cpuTemp = random.between(34, 40);
   }
 
   /** Chaos: the battery drops to `level` and does not charge for `holdMs`. */

@@ -61,14 +61,15 @@ export class TelemetryRules {
     const firstLook = s.open === undefined;
     const open = (s.open ??= new Set());
     const sent = (s.sent ??= new Map<AlarmType, { value: number | null; at: number }>());
-    const decide = (type: AlarmType, raise: boolean, clear: boolean, value: number | null, message: string) => {
+    // The message is built only for a decision that is sent (rarely), not on every message.
+    const decide = (type: AlarmType, raise: boolean, clear: boolean, value: number | null, message: () => string) => {
       if (raise) {
         const last = sent.get(type);
         const moved = last && value !== null && last.value !== null && Math.abs(value - last.value) >= (REPEAT_STEP[type] ?? Infinity);
         if (!open.has(type) || !last || moved || now - last.at >= REPEAT_INTERVAL_MS) {
           open.add(type);
           sent.set(type, { value, at: now });
-          out.push({ type, action: 'raise', value, message });
+          out.push({ type, action: 'raise', value, message: message() });
         }
       } else if (clear && (open.has(type) || firstLook)) {
         open.delete(type);
@@ -85,14 +86,14 @@ export class TelemetryRules {
         s.recording && !charging && pct < this.c.batteryLowPercent,
         charging || !s.recording || pct >= this.c.batteryLowClearPercent,
         pct,
-        `battery at ${pct} % while recording`,
+        () => `battery at ${pct} % while recording`,
       );
       decide(
         'battery_critical',
         pct < this.c.batteryCriticalPercent,
         pct >= this.c.batteryCriticalClearPercent,
         pct,
-        `battery at ${pct} %`,
+        () => `battery at ${pct} %`,
       );
     }
 
@@ -102,13 +103,12 @@ export class TelemetryRules {
       const freeGb = Math.round((free / GiB) * 100) / 100;
       if (s.bytesPerMs) {
         const minutes = free / s.bytesPerMs / 60_000;
-        const shown = Math.round(minutes * 10) / 10;
         decide(
           'storage_low',
           minutes < this.c.storageLowMinutes,
           minutes > this.c.storageClearMinutes,
           freeGb,
-          `storage for about ${shown} minutes of recording (${freeGb} GB free)`,
+          () => `storage for about ${Math.round(minutes * 10) / 10} minutes of recording (${freeGb} GB free)`,
         );
       } else {
         decide(
@@ -116,14 +116,14 @@ export class TelemetryRules {
           free < this.c.storageFallbackBytes,
           free > this.c.storageFallbackBytes * 1.5,
           freeGb,
-          `${freeGb} GB of storage free`,
+          () => `${freeGb} GB of storage free`,
         );
       }
     }
 
     if (t.cpuTemperature !== undefined || t.gpuTemperature !== undefined) {
       const temp = Math.max(t.cpuTemperature ?? -Infinity, t.gpuTemperature ?? -Infinity);
-      decide('overheating', temp >= this.c.temperatureC, temp <= this.c.temperatureClearC, temp, `running at ${temp} °C`);
+      decide('overheating', temp >= this.c.temperatureC, temp <= this.c.temperatureClearC, temp, () => `running at ${temp} °C`);
     }
 
     if (t.leftHandTracked !== undefined || t.rightHandTracked !== undefined) {
@@ -131,7 +131,7 @@ export class TelemetryRules {
       if (lost) s.lostSince ??= now;
       else s.lostSince = undefined;
       const lostMs = s.lostSince === undefined ? 0 : now - s.lostSince;
-      decide('tracking_lost', lost && lostMs >= this.c.trackingLostMs, !lost, lostSeconds(lostMs), trackingMessage(lostMs));
+      decide('tracking_lost', lost && lostMs >= this.c.trackingLostMs, !lost, lostSeconds(lostMs), () => trackingMessage(lostMs));
     }
     return out;
   }
