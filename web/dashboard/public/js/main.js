@@ -1,4 +1,5 @@
 // @ts-check
+import { AlarmsView } from './alarms-view.js';
 import { api, ApiError, clearCredential, credentialFrom, loadCredential, saveCredential } from './api.js';
 import { byId } from './dom.js';
 import { DevicesView } from './devices-view.js';
@@ -46,6 +47,7 @@ class DashboardSession {
     this.socketLive = false;
     this.lastFreshStorage = 0;
     this.devices = new DevicesView(/** @type {HTMLTableElement} */ (byId('devices')), byId('devices-empty'), (id) => this.watch(id));
+    this.alarms = new AlarmsView(byId('alarms'), credential);
     this.sessions = new SessionsView(/** @type {HTMLTableElement} */ (byId('sessions')), byId('sessions-empty'));
     this.preview = new PreviewView({
       image: /** @type {HTMLImageElement} */ (byId('preview-image')),
@@ -65,6 +67,7 @@ class DashboardSession {
     void this.refreshSummary();
     void this.refreshSessions();
     void this.refreshQa();
+    void this.alarms.start();
     this.timers.push(setInterval(() => void this.refreshSummary(), SUMMARY_MS));
     this.timers.push(setInterval(() => void this.refreshSessions(), SESSIONS_MS));
     this.timers.push(setInterval(() => void this.refreshQa(), QA_MS));
@@ -80,6 +83,7 @@ class DashboardSession {
 
   /** @param {import('./live.js').DashboardSocket} socket */
   bind(socket) {
+    this.alarms.bind(socket);
     socket.on('on-fleet-status-updated', (states) => {
       this.state.replaceAll(states);
       this.scheduleRender();
@@ -146,6 +150,7 @@ class DashboardSession {
       this.renderQueued = false;
       const devices = this.state.sorted();
       this.devices.render(devices);
+      this.alarms.decorate();
       byId('device-count').textContent = `(${devices.length})`;
     });
   }
