@@ -46,6 +46,8 @@ export class TelemetryRules {
 
   /** The headset reported recording started or stopped (device.recording-changed). */
   recordingChanged(deviceId: string, isRecording: boolean): AlarmDecision[] {
+    // A headset that stopped (or went away) and that this process never saw needs no state here.
+    if (!isRecording && !this.devices.has(deviceId)) return [];
     const s = this.state(deviceId);
     s.recording = isRecording;
     if (isRecording) return [];

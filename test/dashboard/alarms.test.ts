@@ -53,7 +53,7 @@ describe('dashboard alarms', () => {
 
     await page.click(`${item} button.alarm-ack`);
     await page.waitForSelector(`${item}[data-state="acknowledged"]:has-text("acknowledged by admin")`);
-    const [alarm] = (await server.alarms.open(['QUEST_ALARM']));
+    const [alarm] = await server.alarms.open(['QUEST_ALARM']);
     expect(alarm).toMatchObject({ state: 'acknowledged', acknowledgedBy: { kind: 'admin', id: 'admin' } });
 
     // The battery recovers: the alarm leaves the strip and the badge goes.
