@@ -47,6 +47,9 @@ import { routeDocs } from './http/route-docs';
 import { corsOptions, httpSecurity } from './hardening/http-security';
 import { applyServerTimeouts, controlRequestTimeout } from './hardening/request-timeouts';
 import { limitConnectionsPerAddress, type ConnectionLimitOptions } from './hardening/connection-limit';
+import { createAlarms, type AlarmService } from './alarms';
+import { WebhookService } from './webhooks/webhook-service';
+import { webhookRoutes } from './webhooks/webhook-routes';
 
 export interface ServerDeps {
   logger?: Logger;
@@ -71,6 +74,8 @@ export interface CaptureServer {
   readonly realtime: Realtime;
   /** The device timelines and the audit log. */
   readonly audit: Audit;
+  readonly alarms: AlarmService;
+  readonly webhooks: WebhookService;
   /** This process's identity in the cluster. */
   readonly instanceId: string;
   readonly httpServer: http.Server;
@@ -117,6 +122,14 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     logger,
     enabled: config.timeline.enabled,
   });
+  const alarms = createAlarms({ config: config.alarms, store, storage, events, devices, locks, metrics, logger, auth: restAuth });
+  const webhooks = new WebhookService({
+    config: config.webhooks,
+    store,
+    events,
+    logger: logger.child({ component: 'webhooks' }),
+    registry: metrics.registry,
+  }).start();
   const startedAt = Date.now();
   const uploads = createUploads({
     config,
@@ -151,6 +164,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const storageStats = new StorageStatsService({ storage, metrics, logger, config: config.storageStats });
   app.use(qaRoutes(restAuth, qa));
   app.use(storageStatsRoutes(restAuth, storageStats));
+  app.use(alarms.router);
+  app.use(webhookRoutes(restAuth, webhooks));
   app.use(apiDocumentRoutes(config.version, routeDocs(config)));
   app.use(dashboardRoutes());
   app.use(notFound);
@@ -198,6 +213,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   }).start();
   const realtime = attachRealtime({
     io,
+    modules: [alarms.start(io, lease)],
     tokens,
     devices,
     locks,
@@ -256,6 +272,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     realtime.stop();
     commands.stop();
     audit.stop();
+    alarms.stop();
+    webhooks.stop();
     uploadSweep.stop();
     gaugeRefresh.stop();
     try {
@@ -287,6 +305,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     events,
     realtime,
     audit,
+    alarms: alarms.service,
+    webhooks,
     instanceId,
     httpServer,
     listen(port = config.server.port, host = config.server.host) {

@@ -161,6 +161,32 @@ const envSchema = z.object({
   S3_PRICE_STANDARD_GB_MONTH: optionalDecimal(0, 1000),
   S3_PRICE_INTELLIGENT_TIERING_GB_MONTH: optionalDecimal(0, 1000),
   S3_PRICE_DEEP_ARCHIVE_GB_MONTH: optionalDecimal(0, 1000),
+
+  // Alarms (docs/ALARMS.md): each raises at one value and clears at another, so a value at the edge does not flap.
+  ALARM_BATTERY_LOW_PERCENT: decimal(0, 100).default(20),
+  ALARM_BATTERY_LOW_CLEAR_PERCENT: decimal(0, 100).default(25),
+  ALARM_BATTERY_CRITICAL_PERCENT: decimal(0, 100).default(10),
+  ALARM_BATTERY_CRITICAL_CLEAR_PERCENT: decimal(0, 100).default(15),
+  ALARM_STORAGE_LOW_MINUTES: decimal(0, 10_000).default(10),
+  ALARM_STORAGE_CLEAR_MINUTES: decimal(0, 10_000).default(15),
+  ALARM_STORAGE_FALLBACK_GB: decimal(0, 100_000).default(2),
+  ALARM_TEMPERATURE_C: decimal(-50, 150).default(45),
+  ALARM_TEMPERATURE_CLEAR_C: decimal(-50, 150).default(42),
+  ALARM_TRACKING_LOST_MS: int(0, 3_600_000).default(3_000),
+  ALARM_UPLOAD_STALLED_MS: int(1_000, 7 * 24 * 3600 * 1000).default(5 * 60 * 1000),
+  ALARM_UPLOAD_CHECK_INTERVAL_MS: int(100, 3_600_000).default(30_000),
+  ALARM_CHECK_INTERVAL_MS: int(20, 60_000).default(1_000),
+  ALARM_RENOTIFY_MINUTES: decimal(0.001, 7 * 24 * 60).default(10),
+  ALARM_HISTORY_DAYS: decimal(0.00001, 3650).default(14),
+
+  // Webhooks (docs/ALARMS.md): comma-separated http(s) URLs, signed with WEBHOOK_SECRET.
+  WEBHOOK_URLS: z.string().default(''),
+  WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, { message: 'expected at least 16 characters' }).optional()),
+  WEBHOOK_MAX_AGE_HOURS: decimal(0.0001, 24 * 30).default(24),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  WEBHOOK_MAX_PENDING: int(1, 1_000_000).default(10_000),
+  WEBHOOK_CONCURRENCY: int(1, 64).default(4),
+  WEBHOOK_POLL_INTERVAL_MS: int(50, 60_000).default(1_000),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -254,6 +280,17 @@ export interface Config {
     /** Entries each stream (a device's timeline, the audit log) keeps at most. */
     maxEntries: number;
   };
+  alarms: AlarmConfig;
+  webhooks: {
+    /** Receivers; none: webhooks are off. */
+    urls: string[];
+    secret?: string;
+    maxAgeMs: number;
+    timeoutMs: number;
+    maxPending: number;
+    concurrency: number;
+    pollIntervalMs: number;
+  };
   timing: {
     sessionCleanupIntervalMs: number;
     sessionExpiryMs: number;
@@ -264,6 +301,27 @@ export interface Config {
     /** How often one process looks for devices and tablets left behind by a dead process. */
     orphanSweepIntervalMs: number;
   };
+}
+
+/** Alarm thresholds (raise / clear pairs) and timers. Percentages are 0-100. */
+export interface AlarmConfig {
+  batteryLowPercent: number;
+  batteryLowClearPercent: number;
+  batteryCriticalPercent: number;
+  batteryCriticalClearPercent: number;
+  storageLowMinutes: number;
+  storageClearMinutes: number;
+  /** Free bytes below which storage is low while the headset's write rate is unknown (clears at 1.5 times this). */
+  storageFallbackBytes: number;
+  temperatureC: number;
+  temperatureClearC: number;
+  trackingLostMs: number;
+  uploadStalledMs: number;
+  uploadCheckIntervalMs: number;
+  /** How often timers (tracking lost, re-notify) are looked at. */
+  checkIntervalMs: number;
+  renotifyMs: number;
+  historySeconds: number;
 }
 
 export interface LoadedConfig {
@@ -316,6 +374,35 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
   if (badPort) throw new ConfigError([`REDIS_SENTINELS: port ${badPort.port} of ${badPort.host} is not between 1 and 65535`]);
   if ((e.AWS_ACCESS_KEY_ID === undefined) !== (e.AWS_SECRET_ACCESS_KEY === undefined)) {
     throw new ConfigError(['AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together']);
+  }
+
+  const webhookUrls = parseWebhookUrls(e.WEBHOOK_URLS);
+  if (webhookUrls.length > 0 && !e.WEBHOOK_SECRET) {
+    throw new ConfigError(['WEBHOOK_SECRET must be set when WEBHOOK_URLS is: receivers verify the signature with it']);
+  }
+  const hysteresis: Array<[string, number, string, number, 'below' | 'above']> = [
+    [
+      'ALARM_BATTERY_LOW_PERCENT',
+      e.ALARM_BATTERY_LOW_PERCENT,
+      'ALARM_BATTERY_LOW_CLEAR_PERCENT',
+      e.ALARM_BATTERY_LOW_CLEAR_PERCENT,
+      'below',
+    ],
+    [
+      'ALARM_BATTERY_CRITICAL_PERCENT',
+      e.ALARM_BATTERY_CRITICAL_PERCENT,
+      'ALARM_BATTERY_CRITICAL_CLEAR_PERCENT',
+      e.ALARM_BATTERY_CRITICAL_CLEAR_PERCENT,
+      'below',
+    ],
+    ['ALARM_STORAGE_LOW_MINUTES', e.ALARM_STORAGE_LOW_MINUTES, 'ALARM_STORAGE_CLEAR_MINUTES', e.ALARM_STORAGE_CLEAR_MINUTES, 'below'],
+    ['ALARM_TEMPERATURE_C', e.ALARM_TEMPERATURE_C, 'ALARM_TEMPERATURE_CLEAR_C', e.ALARM_TEMPERATURE_CLEAR_C, 'above'],
+  ];
+  const flapping = hysteresis.filter(([, raise, , clear, dir]) => (dir === 'below' ? clear < raise : clear > raise));
+  if (flapping.length > 0) {
+    throw new ConfigError(
+      flapping.map(([r, , c, , dir]) => `${c} must be ${dir === 'below' ? 'at least' : 'at most'} ${r}, or the alarm would flap`),
+    );
   }
 
   const generatedSecrets: LoadedConfig['generatedSecrets'] = [];
@@ -418,6 +505,32 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       },
     },
     timeline: { enabled: e.TIMELINE_ENABLED, retentionDays: e.TIMELINE_RETENTION_DAYS, maxEntries: e.TIMELINE_MAX_ENTRIES },
+    alarms: {
+      batteryLowPercent: e.ALARM_BATTERY_LOW_PERCENT,
+      batteryLowClearPercent: e.ALARM_BATTERY_LOW_CLEAR_PERCENT,
+      batteryCriticalPercent: e.ALARM_BATTERY_CRITICAL_PERCENT,
+      batteryCriticalClearPercent: e.ALARM_BATTERY_CRITICAL_CLEAR_PERCENT,
+      storageLowMinutes: e.ALARM_STORAGE_LOW_MINUTES,
+      storageClearMinutes: e.ALARM_STORAGE_CLEAR_MINUTES,
+      storageFallbackBytes: Math.round(e.ALARM_STORAGE_FALLBACK_GB * GiB),
+      temperatureC: e.ALARM_TEMPERATURE_C,
+      temperatureClearC: e.ALARM_TEMPERATURE_CLEAR_C,
+      trackingLostMs: e.ALARM_TRACKING_LOST_MS,
+      uploadStalledMs: e.ALARM_UPLOAD_STALLED_MS,
+      uploadCheckIntervalMs: e.ALARM_UPLOAD_CHECK_INTERVAL_MS,
+      checkIntervalMs: e.ALARM_CHECK_INTERVAL_MS,
+      renotifyMs: Math.round(e.ALARM_RENOTIFY_MINUTES * 60_000),
+      historySeconds: Math.max(1, Math.round(e.ALARM_HISTORY_DAYS * 24 * 3600)),
+    },
+    webhooks: {
+      urls: webhookUrls,
+      secret: e.WEBHOOK_SECRET,
+      maxAgeMs: Math.round(e.WEBHOOK_MAX_AGE_HOURS * 3600_000),
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      maxPending: e.WEBHOOK_MAX_PENDING,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+    },
     timing: {
       sessionCleanupIntervalMs: e.SESSION_CLEANUP_INTERVAL_MS,
       sessionExpiryMs: e.SESSION_EXPIRY_MS,
@@ -458,8 +571,27 @@ function corsOrigins(raw: string | undefined, production: boolean): '*' | string
   return list;
 }
 
+/** Comma-separated http(s) URLs; anything else is refused at start, not discovered at the first alarm. */
+function parseWebhookUrls(raw: string): string[] {
+  const list = raw
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0);
+  const bad = list.filter((u) => {
+    try {
+      return !['http:', 'https:'].includes(new URL(u).protocol);
+    } catch {
+      return true;
+    }
+  });
+  // The URLs themselves are not echoed: one may carry a credential.
+  if (bad.length > 0) throw new ConfigError([`WEBHOOK_URLS: expected comma-separated http:// or https:// URLs (${bad.length} not)`]);
+  if (list.length > 20) throw new ConfigError(['WEBHOOK_URLS: at most 20 receivers']);
+  return list;
+}
+
 function isSecretName(name: string): boolean {
-  return /SECRET|KEY|TOKEN|PASSWORD/.test(name) || name === 'REDIS_URL';
+  return /SECRET|KEY|TOKEN|PASSWORD/.test(name) || name === 'REDIS_URL' || name === 'WEBHOOK_URLS';
 }
 
 function deepFreeze<T>(value: T): T {

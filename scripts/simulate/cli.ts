@@ -5,16 +5,17 @@ import { progressLine } from './stats';
 
 /**
  * npm run simulate -- --url http://localhost:3200 --headsets 20 --tablets 2 [--api-key K]
- *   [--duration S] [--fps 30] [--session-seconds 20] [--video-mb 2] [--prefix SIM]
+ *   [--duration S] [--fps 30] [--session-seconds 20] [--video-mb 2] [--prefix SIM] [--chaos]
  * The admin key comes from --api-key or ADMIN_API_KEY. Ctrl-C stops cleanly:
  * sessions end, uploads finish, devices disconnect.
  */
 
 const USAGE = `usage: npm run simulate -- --url http://localhost:3200 --headsets 20 --tablets 2 [--api-key KEY]
-         [--duration SECONDS] [--fps 30] [--session-seconds 20] [--video-mb 2] [--prefix SIM]
+         [--duration SECONDS] [--fps 30] [--session-seconds 20] [--video-mb 2] [--prefix SIM] [--chaos]
   --api-key   the server's ADMIN_API_KEY (or set ADMIN_API_KEY); mints the devices' tokens
   --duration  stop after this many seconds (default: run until Ctrl-C)
-  --fps       preview frames per headset per second (0: none)`;
+  --fps       preview frames per headset per second (0: none)
+  --chaos     provoke alarms: every 20 s drain a battery, drop hand tracking, or kill a headset (docs/ALARMS.md)`;
 
 const count = (max: number) => z.coerce.number().int().min(0).max(max);
 const argsSchema = z.object({
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
         'session-seconds': options,
         'video-mb': options,
         prefix: options,
+        chaos: { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
     sessionSeconds: args['session-seconds'],
     videoBytes: Math.round(args['video-mb'] * 1024 * 1024),
     idPrefix: args.prefix,
+    chaos: raw.chaos === true,
     log,
   });
   log(

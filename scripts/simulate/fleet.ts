@@ -5,6 +5,7 @@ import { DeviceToken } from './device-token';
 import { FleetStats } from './stats';
 import { SimulatedTablet } from './tablet';
 import { TimestampAllocator } from './timestamps';
+import { Chaos } from './chaos';
 
 export interface FleetOptions {
   /** The server, e.g. http://localhost:3200. */
@@ -30,6 +31,10 @@ export interface FleetOptions {
   idPrefix?: string;
   /** Makes telemetry reproducible. */
   seed?: number;
+  /** Provoke alarms (--chaos): drain batteries, drop tracking, kill headsets, one act per interval. */
+  chaos?: boolean;
+  /** Time between chaos acts (default 20 s). */
+  chaosIntervalMs?: number;
   /** Told about waits and problems worth a line of output. */
   log?: (message: string) => void;
   /** Told of every object whose upload completed. */
@@ -44,6 +49,8 @@ export const FLEET_DEFAULTS = {
   gapSeconds: 5,
   videoBytes: 2 * 1024 * 1024,
   idPrefix: 'SIM',
+  chaos: false,
+  chaosIntervalMs: 20_000,
 };
 
 /**
@@ -63,6 +70,7 @@ export class SimulatedFleet {
   private readonly frames = new FrameBank();
   private readonly timestamps = new TimestampAllocator();
   private readonly abort = new AbortController();
+  private readonly chaos?: Chaos;
 
   constructor(options: FleetOptions) {
     this.options = { ...FLEET_DEFAULTS, ...options };
@@ -80,6 +88,7 @@ export class SimulatedFleet {
     const width = String(headsets).length < 2 ? 2 : String(headsets).length;
     this.headsetIds = Array.from({ length: headsets }, (_, i) => `${idPrefix}_H${String(i + 1).padStart(width, '0')}`);
     this.tabletIds = Array.from({ length: tablets }, (_, i) => `${idPrefix}_T${i + 1}`);
+    if (this.options.chaos) this.chaos = new Chaos(() => this.headsets, this.options.chaosIntervalMs, log);
   }
 
   /** Provisions and connects every device; resolves when all are started (or the fleet was stopped meanwhile). */
@@ -121,6 +130,7 @@ export class SimulatedFleet {
       this.headsets.push(headset);
       await headset.start();
     }
+    this.chaos?.start();
   }
 
   /** A device's token; undefined once the fleet is stopping (a stop during a rate-limit wait is not an error). */
@@ -142,6 +152,7 @@ export class SimulatedFleet {
    */
   async stop(uploadGraceMs = 15_000): Promise<void> {
     this.abort.abort();
+    this.chaos?.stop();
     await Promise.all(this.tablets.map((t) => t.stop()));
     await Promise.all(this.headsets.map((h) => h.stop(uploadGraceMs)));
   }

@@ -99,6 +99,34 @@ export class SimulatedHeadset {
     if (this.options.fps > 0) this.timers.push(setInterval(() => this.sendFrame(), 1000 / this.options.fps));
   }
 
+  /** Chaos: the battery drops to `level` and stays low for `holdMs`. */
+  drainBattery(level: number, holdMs: number): void {
+    this.drift.drain(level, holdMs);
+    this.sendTelemetry();
+  }
+
+  /** Chaos: neither hand is tracked for `ms`. */
+  loseTracking(ms: number): void {
+    this.drift.loseTracking(ms);
+    this.sendTelemetry();
+  }
+
+  /** Chaos: the headset drops off the network for `downMs`, then comes back (identifies again). */
+  kill(downMs: number): void {
+    const socket = this.socket;
+    if (!socket?.connected || this.stopped) return;
+    socket.disconnect();
+    const back = setTimeout(() => {
+      if (!this.stopped) socket.connect();
+    }, downMs);
+    back.unref();
+    this.timers.push(back);
+  }
+
+  get online(): boolean {
+    return this.socket?.connected === true;
+  }
+
   /** Stops streaming, lets running uploads finish (at most `graceMs`), disconnects. */
   async stop(graceMs = 15_000): Promise<void> {
     this.stopped = true;

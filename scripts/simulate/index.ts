@@ -9,3 +9,4 @@ export { chunkedUpload, mp4Source, bufferSource } from './upload';
 export { adminTokenMinter, type MintToken } from './http';
 export { DeviceToken } from './device-token';
 export { TimestampAllocator, sessionTimestamp } from './timestamps';
+export { Chaos, CHAOS_ACTS, type ChaosAct } from './chaos';

@@ -22,6 +22,9 @@ export class TelemetryDrift {
   private body = true;
   private cpuTemp: number;
   private productiveSeconds = 0;
+  /** Chaos (--chaos): no charging until then, and hands lost until then (epoch ms). */
+  private holdLowUntil = 0;
+  private handsLostUntil = 0;
 
   constructor(
     private readonly deviceId: string,
@@ -35,7 +38,19 @@ export class TelemetryDrift {
     this.storageUsed = random.between(0.2, 0.6) * storageTotal;
     this.wifi = random.between(-70, -40);
     this.confidence = random.between(0.8, 0.95);
-    this.cpuTemp = random.between(38, 45);
+    this.cpuTemp = random.between(34, 40);
+  }
+
+  /** Chaos: the battery drops to `level` and does not charge for `holdMs`. */
+  drain(level: number, holdMs: number): void {
+    this.battery = level;
+    this.charging = false;
+    this.holdLowUntil = Date.now() + holdMs;
+  }
+
+  /** Chaos: neither hand is tracked for `ms`. */
+  loseTracking(ms: number): void {
+    this.handsLostUntil = Date.now() + ms;
   }
 
   /** Advances by `seconds` and answers the telemetry message to send. */
@@ -46,7 +61,7 @@ export class TelemetryDrift {
       if (this.battery >= 0.97) this.charging = false;
     } else {
       this.battery -= (recording.active ? 2 : 1) * this.drainPerSecond * seconds * r.between(0.5, 1.5);
-      if (this.battery <= 0.12) this.charging = true;
+      if (this.battery <= 0.12 && Date.now() >= this.holdLowUntil) this.charging = true;
     }
     this.battery = clamp(this.battery, 0, 1);
     if (recording.active) {
@@ -58,6 +73,7 @@ export class TelemetryDrift {
     if (r.chance(0.1)) this.left = !this.left || r.chance(0.3);
     if (r.chance(0.1)) this.right = !this.right || r.chance(0.3);
     if (r.chance(0.05)) this.body = !this.body || r.chance(0.5);
+    const handsLost = Date.now() < this.handsLostUntil;
     this.cpuTemp = clamp(this.cpuTemp + r.between(-0.5, 0.5) + (recording.active ? 0.1 : -0.05), 30, 80);
     return {
       deviceId: this.deviceId,
@@ -73,8 +89,8 @@ export class TelemetryDrift {
       appVersion: this.appVersion,
       osVersion: 'SQ3A.220605.009.A1',
       sdkVersion: '68.0',
-      leftHandTracked: this.left,
-      rightHandTracked: this.right,
+      leftHandTracked: this.left && !handsLost,
+      rightHandTracked: this.right && !handsLost,
       bodyTracked: this.body,
       trackingConfidence: round(this.confidence, 3),
       isRecording: recording.active,

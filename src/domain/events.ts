@@ -57,6 +57,8 @@ export interface DomainEventMap {
     severity: 'warning' | 'critical';
     change: 'raised' | 'updated' | 'acknowledged' | 'cleared';
     actor?: Actor;
+    /** An `updated` that re-announces an acknowledged critical alarm still active after ALARM_RENOTIFY_MINUTES. */
+    renotified?: boolean;
   };
   /**
    * A recording command changed state (the command ledger publishes it):
@@ -79,7 +81,11 @@ export interface DomainEventMap {
   };
   /** A tablet sent metadata to headsets it holds (tablet-sync-metadata). */
   'metadata.synced': { tabletId: string; deviceIds: string[]; bytes: number };
-  /** Beyond presence changes the handlers announce: a connected headset fell silent (stale) or came back (online). Once per cluster. */
+  /**
+   * The presence check saw a device go stale, come back online, or go offline
+   * without a disconnect (fleet/presence-monitor.ts), beyond the changes the
+   * handlers announce. Once per cluster. Alarms and the timeline follow it.
+   */
   'device.presence-changed': { deviceId: string; status: 'online' | 'stale' | 'offline'; lastSeen: Date };
 }
 

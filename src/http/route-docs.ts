@@ -1,5 +1,7 @@
 import type { Config } from '../config';
+import { alarmRouteDocs } from '../alarms/alarm-routes';
 import { auditRouteDocs } from '../audit/audit-routes';
+import { webhookRouteDocs } from '../webhooks/webhook-routes';
 import { commandRouteDocs } from '../commands/command-routes';
 import { fleetRouteDocs } from '../fleet/fleet-routes';
 import { qaRouteDocs } from '../quality/qa-routes';
@@ -31,6 +33,8 @@ export function routeDocs(config: Config): RouteDoc[] {
     ...storageStatsRouteDocs,
     ...commandRouteDocs,
     ...auditRouteDocs,
+    ...alarmRouteDocs,
+    ...webhookRouteDocs,
     ...apiDocumentRouteDocs,
   ];
 }

@@ -12,7 +12,7 @@ import {
 } from './client-payloads';
 import { answer, none, okAnswer, one, type ClientEventSpec } from './event-spec';
 import { telemetryPayloadSchema } from './telemetry';
-import { commandViewSchema, framePayloadSchema, sessionViewSchema } from './views';
+import { alarmViewSchema, commandViewSchema, framePayloadSchema, sessionViewSchema } from './views';
 
 const headset = ['headset'] as const;
 const tablet = ['tablet'] as const;
@@ -100,6 +100,11 @@ export const clientEvents = {
     roles: tablet,
     args: one(deviceIdSchema),
     ack: answer({ deviceId: z.string(), isRecording: z.boolean(), isOnline: z.boolean() }),
+  },
+  'tablet-ack-alarm': {
+    roles: tablet,
+    args: one(z.strictObject({ alarmId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, { message: 'alarmId must be an alarm ID' }) })),
+    ack: answer({ alarm: alarmViewSchema }),
   },
   'tablet-sync-metadata': { roles: tablet, args: syncMetadataArgsSchema, ack: answer({ deviceIds: z.array(z.string()) }) },
 

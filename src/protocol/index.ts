@@ -16,6 +16,7 @@ export { serverEvents, type ServerEventName } from './server-events';
 export type { ClientEventSpec, ServerEventSpec, Refusal } from './event-spec';
 export type { DeviceTelemetry } from './telemetry';
 export type {
+  AlarmView,
   DeviceLockStatus,
   DeviceStateView,
   FramePayload,

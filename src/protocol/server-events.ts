@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { emits, type ServerEventSpec } from './event-spec';
 import {
   commandViewSchema,
+  alarmViewSchema,
   deviceLockStatusSchema,
   deviceStateViewSchema,
   framePayloadSchema,
@@ -108,6 +109,17 @@ export const serverEvents = {
     'Beyond the spec, to dashboards: a device went online, stale or offline.',
     z.object({ deviceId: id, status: presenceStatusSchema, lastSeen: z.string() }),
   ),
+
+  // Alarms (docs/ALARMS.md): to the tablet holding the device's lock, the tablet of its session, and dashboards.
+  'on-alarm-raised': emits(
+    "To the device's tablets and dashboards: an alarm was raised. Also sent to a tablet, on connecting and on locking a device, for each open alarm of its devices.",
+    alarmViewSchema,
+  ),
+  'on-alarm-updated': emits(
+    "To the device's tablets and dashboards: an open alarm was seen again (count, lastSeenAt, value), acknowledged, or re-announced (critical, still active, acknowledged ALARM_RENOTIFY_MINUTES ago).",
+    alarmViewSchema,
+  ),
+  'on-alarm-cleared': emits("To the device's tablets and dashboards: an alarm cleared.", alarmViewSchema),
 
   'on-token-expired': emits(
     'Beyond the spec, to the sender: its token expired; the server closes the connection right after. Reconnect with a fresh token.',

@@ -108,3 +108,21 @@ export const timelineEntryViewSchema = z.object({
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });
 export type TimelineEntryView = z.infer<typeof timelineEntryViewSchema>;
+/** An alarm as clients see it (docs/ALARMS.md). `value` is in the rule's unit (percent, GB, °C, seconds, minutes, QA score). */
+export const alarmViewSchema = z.object({
+  alarmId: z.string(),
+  deviceId: z.string(),
+  type: z.string(),
+  severity: z.enum(['warning', 'critical']),
+  state: z.enum(['active', 'acknowledged', 'cleared']),
+  message: z.string(),
+  value: z.number().nullable(),
+  raisedAt: isoTime,
+  lastSeenAt: isoTime,
+  count: z.number().int(),
+  acknowledgedAt: isoTime.optional(),
+  /** Beyond the issue's fields: who acknowledged, as `{ kind, id }` (kind: tablet, dashboard, admin). */
+  acknowledgedBy: z.object({ kind: z.string(), id: z.string() }).optional(),
+  clearedAt: isoTime.optional(),
+});
+export type AlarmView = z.infer<typeof alarmViewSchema>;

@@ -50,6 +50,8 @@ export interface RealtimeOptions {
   lease: TaskLease;
   frames: FrameLimits;
   viewers: ViewerLimits;
+  /** Socket modules of features assembled outside (alarms), registered after the built-in ones. */
+  modules?: SocketModule[];
 }
 
 export interface Realtime {
@@ -95,6 +97,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     commandSocket(context),
     sessionSocket(context, { cleanupIntervalMs: options.sessionCleanupIntervalMs, lease: options.lease }),
     frameSocket(io, options.frames, metrics, log, frameActivity),
+    ...(options.modules ?? []),
   ];
   const orphanSweep = new PeriodicTask(
     'orphan-sweep',

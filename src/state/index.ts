@@ -15,6 +15,8 @@ export function createStore(config: Config, logger: Logger): Store {
     qaResultSeconds: config.quality.cacheTtlSeconds,
     timelineRetentionSeconds: config.timeline.retentionDays * 24 * 3600,
     timelineMaxEntries: config.timeline.maxEntries,
+    alarmHistorySeconds: config.alarms.historySeconds,
+    webhookMaxAgeSeconds: Math.ceil(config.webhooks.maxAgeMs / 1000),
   };
   if (isRedisConfigured(config.redis)) {
     const { url, sentinel, password, keyPrefix } = config.redis;

@@ -219,6 +219,11 @@ export interface LeaseStore {
   release(name: string, owner: string): Promise<void>;
 }
 
+export type { AlarmStore, AlarmRecord, AlarmRaise, RaiseResult, AlarmQuery, AlarmPage, AckResult } from './alarm-types';
+export type { WebhookStore, WebhookDelivery, WebhookAttempt, WebhookSettlement } from './webhook-types';
+import type { AlarmStore } from './alarm-types';
+import type { WebhookStore } from './webhook-types';
+
 /** A recording command's action: one headset, or one headset of a command to all the tablet holds. */
 export type CommandAction = 'start' | 'stop' | 'toggle' | 'start-all' | 'stop-all';
 /** `sent` until the headset confirms (`confirmed`), answers otherwise or goes away (`failed`), or the deadline passes (`expired`). */
@@ -341,6 +346,8 @@ export interface TimelineStore {
 
 export interface Store {
   readonly kind: 'memory' | 'redis';
+  readonly alarms: AlarmStore;
+  readonly webhooks: WebhookStore;
   readonly devices: DeviceStore;
   readonly locks: LockStore;
   readonly sessions: SessionStore;
@@ -367,7 +374,14 @@ export interface StoreTtls {
   timelineRetentionSeconds?: number;
   /** Entries one timeline stream keeps at most; DEFAULT_TIMELINE_MAX_ENTRIES when absent. */
   timelineMaxEntries?: number;
+  /** Cleared alarms are kept this long (ALARM_HISTORY_DAYS); DEFAULT_ALARM_HISTORY_SECONDS when absent. */
+  alarmHistorySeconds?: number;
+  /** Webhook deliveries are given up and forgotten after this (WEBHOOK_MAX_AGE_HOURS); DEFAULT_WEBHOOK_MAX_AGE_SECONDS when absent. */
+  webhookMaxAgeSeconds?: number;
 }
+
+export const DEFAULT_ALARM_HISTORY_SECONDS = 14 * 24 * 3600;
+export const DEFAULT_WEBHOOK_MAX_AGE_SECONDS = 24 * 3600;
 
 export const DEFAULT_QA_RESULT_TTL_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_TIMELINE_RETENTION_SECONDS = 30 * 24 * 3600;

@@ -41,6 +41,7 @@ const EVENT_SET: Record<keyof ClientToServerEvents, true> = {
   'tablet-disconnect-headset': true,
   'tablet-get-recording-status': true,
   'tablet-sync-metadata': true,
+  'tablet-ack-alarm': true,
   'dashboard-subscribe': true,
   'dashboard-unsubscribe': true,
   'dashboard-watch-device': true,

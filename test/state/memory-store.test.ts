@@ -2,9 +2,11 @@ import { MemoryStore } from '../../src/state';
 import { qaResultsContract } from './qa-results.contract';
 import { commandsContract } from './commands.contract';
 import { timelineContract } from './timeline.contract';
+import { alarmsContract } from './alarms.contract';
 import { storeContract } from './store.contract';
 
 storeContract('memory', async (ttls) => new MemoryStore(ttls));
 qaResultsContract('memory', async (ttls) => new MemoryStore(ttls));
 commandsContract('memory', async (ttls) => new MemoryStore(ttls));
 timelineContract('memory', async (ttls) => new MemoryStore(ttls));
+alarmsContract('memory', async (ttls) => new MemoryStore(ttls));

@@ -6,6 +6,7 @@ import { defaultTtls, device, storeContract } from './store.contract';
 import { qaResultsContract } from './qa-results.contract';
 import { commandsContract } from './commands.contract';
 import { timelineContract } from './timeline.contract';
+import { alarmsContract } from './alarms.contract';
 import { qaResultKey } from '../../src/state/redis/qa-results';
 
 let redis: TestRedis;
@@ -24,6 +25,7 @@ storeContract('redis', async (ttls) => makeStore(undefined, ttls));
 qaResultsContract('redis', async (ttls) => makeStore(undefined, ttls));
 commandsContract('redis', async (ttls) => makeStore(undefined, ttls));
 timelineContract('redis', async (ttls) => makeStore(undefined, ttls));
+alarmsContract('redis', async (ttls) => makeStore(undefined, ttls));
 
 describe('redis store specifics', () => {
   it('uses the spec key layout under the configured prefix', async () => {

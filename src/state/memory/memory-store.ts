@@ -1,4 +1,17 @@
-import type { AcquireResult, DevicePatch, DeviceRecord, DeviceStore, LockInfo, LockStore, Store, StoreTtls } from '../types';
+import {
+  DEFAULT_ALARM_HISTORY_SECONDS,
+  DEFAULT_WEBHOOK_MAX_AGE_SECONDS,
+  type AcquireResult,
+  type DevicePatch,
+  type DeviceRecord,
+  type DeviceStore,
+  type LockInfo,
+  type LockStore,
+  type Store,
+  type StoreTtls,
+} from '../types';
+import { MemoryAlarmStore } from './alarms';
+import { MemoryWebhookStore } from './webhooks';
 import { ExpiringMap } from './expiring-map';
 import { MemoryLeaseStore } from './leases';
 import { MemoryQaResultStore } from './qa-results';
@@ -134,6 +147,8 @@ export class MemoryStore implements Store {
   readonly qaResults: MemoryQaResultStore;
   readonly commands: MemoryCommandStore;
   readonly timeline: MemoryTimelineStore;
+  readonly alarms: MemoryAlarmStore;
+  readonly webhooks: MemoryWebhookStore;
   private readonly sweep: NodeJS.Timeout;
 
   constructor(ttls: StoreTtls) {
@@ -144,6 +159,8 @@ export class MemoryStore implements Store {
     this.qaResults = new MemoryQaResultStore(ttls);
     this.commands = new MemoryCommandStore(ttls);
     this.timeline = new MemoryTimelineStore(ttls);
+    this.alarms = new MemoryAlarmStore((ttls.alarmHistorySeconds ?? DEFAULT_ALARM_HISTORY_SECONDS) * 1000);
+    this.webhooks = new MemoryWebhookStore((ttls.webhookMaxAgeSeconds ?? DEFAULT_WEBHOOK_MAX_AGE_SECONDS) * 1000);
     this.sweep = setInterval(() => this.purgeExpired(), SWEEP_INTERVAL_MS).unref();
   }
 
@@ -162,5 +179,7 @@ export class MemoryStore implements Store {
     this.qaResults.purgeExpired();
     this.commands.purgeExpired();
     this.timeline.purgeExpired();
+    this.alarms.purgeExpired();
+    this.webhooks.purgeExpired();
   }
 }

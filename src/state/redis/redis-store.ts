@@ -1,7 +1,9 @@
 import type Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Store, StoreTtls } from '../types';
+import { DEFAULT_ALARM_HISTORY_SECONDS, DEFAULT_WEBHOOK_MAX_AGE_SECONDS, type Store, type StoreTtls } from '../types';
+import { RedisAlarmStore } from './alarms';
+import { RedisWebhookStore } from './webhooks';
 import { RedisDeviceStore } from './devices';
 import { RedisLockStore } from './locks';
 import { RedisSessionStore } from './sessions';
@@ -39,6 +41,8 @@ export class RedisStore implements Store {
   readonly qaResults: RedisQaResultStore;
   readonly commands: RedisCommandStore;
   readonly timeline: RedisTimelineStore;
+  readonly alarms: RedisAlarmStore;
+  readonly webhooks: RedisWebhookStore;
   readonly client: Redis;
 
   /** Said instead of the client's own text ("max retries per request"), in the log and /health. */
@@ -79,6 +83,10 @@ export class RedisStore implements Store {
     this.qaResults = unavailableBoundary(new RedisQaResultStore(this.client, options.ttls));
     this.commands = unavailableBoundary(new RedisCommandStore(this.client, options.ttls));
     this.timeline = unavailableBoundary(new RedisTimelineStore(this.client, options.ttls));
+    this.alarms = unavailableBoundary(new RedisAlarmStore(this.client, options.ttls.alarmHistorySeconds ?? DEFAULT_ALARM_HISTORY_SECONDS));
+    this.webhooks = unavailableBoundary(
+      new RedisWebhookStore(this.client, options.ttls.webhookMaxAgeSeconds ?? DEFAULT_WEBHOOK_MAX_AGE_SECONDS),
+    );
   }
 
   /**

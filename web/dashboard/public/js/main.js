@@ -1,4 +1,5 @@
 // @ts-check
+import { alarmBadge, AlarmsView } from './alarms-view.js';
 import { api, ApiError, clearCredential, credentialFrom, loadCredential, saveCredential } from './api.js';
 import { byId, el } from './dom.js';
 import { DashboardSession } from './dashboard-session.js';
@@ -39,7 +40,32 @@ const EXTENSIONS = {
       render: (container, sessionId, { api }) => void showOrFail(container, renderSessionTimeline(container, sessionId, api)),
     },
   ],
+  decorateDevice: alarmBadge,
+  onStart: startAlarms,
 };
+
+/**
+ * The alarms strip, and each device's open alarms on the fleet state (the alarm
+ * filter, the badges and the device detail read them). A full fleet update can
+ * bring devices the alarms were not yet set on, so they are set again after it.
+ * @param {DashboardSession} session
+ */
+function startAlarms(session) {
+  /** @type {Map<string, import('./alarms-view.js').Alarm[]>} */
+  let latest = new Map();
+  const apply = () => {
+    for (const device of session.state.all()) session.state.setAlarms(device.deviceId, latest.get(device.deviceId) ?? []);
+    session.scheduleRender();
+  };
+  const alarms = new AlarmsView(byId('alarms'), session.credential, (byDevice) => {
+    latest = byDevice;
+    apply();
+  });
+  const socket = session.live.socket;
+  alarms.bind(socket);
+  socket.on('on-fleet-status-updated', apply);
+  void alarms.start();
+}
 
 /** A section that loads asynchronously says so when it cannot. @param {HTMLElement} container @param {Promise<void>} loading */
 async function showOrFail(container, loading) {

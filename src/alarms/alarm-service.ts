@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { Actor } from '../domain/actor';
+import { DomainError } from '../domain/errors';
+import type { DomainEvents } from '../domain/events';
+import type { AlarmPage, AlarmQuery, AlarmRecord, Store } from '../state/types';
+import { ALARM_RULES, type AlarmDecision, type AlarmType } from './alarm-types';
+
+export type AlarmChangeKind = 'raised' | 'updated' | 'acknowledged' | 'cleared';
+
+export interface AlarmChange {
+  change: AlarmChangeKind;
+  alarm: AlarmRecord;
+  actor?: Actor;
+  /** An `updated` that re-announces an acknowledged critical alarm still active. */
+  renotified?: boolean;
+}
+
+/** Hears every alarm transition made by this process (each transition is made by one process of the cluster). */
+export type AlarmListener = (change: AlarmChange) => void | Promise<void>;
+
+/** Per-device queues waiting at once beyond this are refused (counted), so a store outage cannot pile up work. */
+const MAX_QUEUED_PER_DEVICE = 50;
+
+export interface AlarmServiceDeps {
+  store: Store;
+  events: DomainEvents;
+  logger: Logger;
+  registry: Registry;
+}
+
+/**
+ * The alarm lifecycle: raise (or repeat), clear, acknowledge, re-notify. Each
+ * is one atomic store operation; the process whose operation made the
+ * transition announces it (domain event alarm.changed, then its listeners: the
+ * sockets, webhooks), so with several processes each transition is heard once.
+ * Work for one device runs in order, so a raise and the clear after it cannot
+ * swap; nothing here ever throws into the caller of `apply`.
+ */
+export class AlarmService {
+  private readonly listeners = new Set<AlarmListener>();
+  private readonly queues = new Map<string, { tail: Promise<void>; size: number }>();
+  private readonly raisedTotal: Counter<'type'>;
+  private readonly failures: Counter<'operation'>;
+
+  constructor(private readonly deps: AlarmServiceDeps) {
+    const registers = [deps.registry];
+    this.raisedTotal = new Counter({ name: 'turing_alarms_raised_total', help: 'Alarms raised, by type', labelNames: ['type'], registers });
+    this.failures = new Counter({
+      name: 'turing_alarm_failures_total',
+      help: 'Alarm evaluations or transitions that failed (store unavailable, a bug); the telemetry itself was kept',
+      labelNames: ['operation'],
+      registers,
+    });
+  }
+
+  onChange(listener: AlarmListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Queues decisions for one device; returns at once. Failures are logged and counted, never thrown. */
+  apply(deviceId: string, decisions: readonly AlarmDecision[], onCleared?: (type: AlarmType) => void): void {
+    for (const decision of decisions) {
+      this.enqueue(deviceId, async () => {
+        if (decision.action === 'raise') await this.raise(deviceId, decision.type, decision.value, decision.message);
+        else if ((await this.clear(deviceId, decision.type)) && onCleared) onCleared(decision.type);
+      });
+    }
+  }
+
+  /** Resolves when the device's queued work is done (tests, shutdown). */
+  async settled(deviceId?: string): Promise<void> {
+    const tails = deviceId ? [this.queues.get(deviceId)?.tail ?? Promise.resolve()] : [...this.queues.values()].map((q) => q.tail);
+    await Promise.all(tails);
+  }
+
+  /** Raises the alarm, or repeats the open one. */
+  async raise(deviceId: string, type: AlarmType, value: number | null, message: string): Promise<AlarmRecord> {
+    const { severity } = ALARM_RULES[type];
+    const result = await this.deps.store.alarms.raise({ deviceId, type, severity, message, value, at: new Date() }, randomUUID());
+    if (result.outcome === 'raised') {
+      this.raisedTotal.inc({ type });
+      this.deps.logger.info({ deviceId, type, alarmId: result.alarm.alarmId, value }, 'alarm raised');
+    }
+    await this.announce({ change: result.outcome, alarm: result.alarm });
+    return result.alarm;
+  }
+
+  /** Clears the open alarm, if any; returns it. */
+  async clear(deviceId: string, type: AlarmType): Promise<AlarmRecord | null> {
+    const alarm = await this.deps.store.alarms.clear(deviceId, type, new Date());
+    if (alarm) {
+      this.deps.logger.info({ deviceId, type, alarmId: alarm.alarmId }, 'alarm cleared');
+      await this.announce({ change: 'cleared', alarm });
+    }
+    return alarm;
+  }
+
+  /** Acknowledges an open alarm (and clears those that clear when acknowledged). */
+  async acknowledge(alarmId: string, actor: Actor): Promise<AlarmRecord> {
+    const type = (await this.deps.store.alarms.get(alarmId))?.type;
+    const clear = type !== undefined && type in ALARM_RULES && ALARM_RULES[type as AlarmType].clearsOnAck;
+    const result = await this.deps.store.alarms.acknowledge(alarmId, actor, new Date(), clear);
+    if (result.outcome === 'not-found') throw new DomainError('not_found', `alarm ${alarmId} not found`);
+    if (result.outcome === 'not-open') throw new DomainError('conflict', `alarm ${alarmId} is already cleared`);
+    if (result.outcome === 'unchanged') return result.alarm;
+    await this.announce({ change: 'acknowledged', alarm: result.alarm, actor });
+    if (result.outcome === 'cleared') await this.announce({ change: 'cleared', alarm: result.alarm, actor });
+    return result.alarm;
+  }
+
+  /** Re-announces acknowledged critical alarms last announced `renotifyMs` ago; one process gets each (claimRenotify). */
+  async renotifyDue(renotifyMs: number, now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - renotifyMs);
+    let count = 0;
+    for (const alarm of await this.deps.store.alarms.open()) {
+      if (alarm.state !== 'acknowledged' || alarm.severity !== 'critical' || alarm.notifiedAt > cutoff) continue;
+      const claimed = await this.deps.store.alarms.claimRenotify(alarm.alarmId, cutoff, now);
+      if (!claimed) continue;
+      count++;
+      await this.announce({ change: 'updated', alarm: claimed, renotified: true });
+    }
+    return count;
+  }
+
+  get(alarmId: string): Promise<AlarmRecord | null> {
+    return this.deps.store.alarms.get(alarmId);
+  }
+
+  open(deviceIds?: readonly string[]): Promise<AlarmRecord[]> {
+    return this.deps.store.alarms.open(deviceIds);
+  }
+
+  list(query: AlarmQuery): Promise<AlarmPage> {
+    return this.deps.store.alarms.list(query);
+  }
+
+  /** Counts and logs a failure of alarm work; for callers that run it off the publisher's path. */
+  failed(operation: string, err: unknown, context: Record<string, unknown> = {}): void {
+    this.failures.inc({ operation });
+    this.deps.logger.warn({ ...context, operation, err: (err as Error)?.message ?? String(err) }, 'alarm work failed');
+  }
+
+  private enqueue(deviceId: string, task: () => Promise<void>): void {
+    const queue = this.queues.get(deviceId) ?? { tail: Promise.resolve(), size: 0 };
+    if (queue.size >= MAX_QUEUED_PER_DEVICE) {
+      this.failed('queue_full', new Error('too many alarm transitions waiting'), { deviceId });
+      return;
+    }
+    queue.size++;
+    this.queues.set(deviceId, queue);
+    queue.tail = queue.tail
+      .then(task)
+      .catch((err: unknown) => this.failed('transition', err, { deviceId }))
+      .finally(() => {
+        queue.size--;
+        if (queue.size === 0 && this.queues.get(deviceId) === queue) this.queues.delete(deviceId);
+      });
+  }
+
+  private async announce(change: AlarmChange): Promise<void> {
+    const { alarm } = change;
+    try {
+      await this.deps.events.publish('alarm.changed', {
+        alarmId: alarm.alarmId,
+        deviceId: alarm.deviceId,
+        type: alarm.type,
+        severity: alarm.severity,
+        change: change.change,
+        ...(change.actor ? { actor: change.actor } : {}),
+        ...(change.renotified ? { renotified: true } : {}),
+      });
+    } catch (err) {
+      this.failed('announce', err, { alarmId: alarm.alarmId });
+    }
+    for (const listener of this.listeners) {
+      try {
+        await listener(change);
+      } catch (err) {
+        this.failed('announce', err, { alarmId: alarm.alarmId });
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import type { Actor } from '../domain/actor';
+
+export type AlarmSeverity = 'warning' | 'critical';
+/** `active` and `acknowledged` alarms are open: the condition has not cleared. */
+export type AlarmState = 'active' | 'acknowledged' | 'cleared';
+
+/** One alarm: at most one open per (deviceId, type) at a time. */
+export interface AlarmRecord {
+  alarmId: string;
+  deviceId: string;
+  type: string;
+  severity: AlarmSeverity;
+  state: AlarmState;
+  message: string;
+  /** The measured value that raised (or last repeated) it, in the rule's unit; null when the rule has none. */
+  value: number | null;
+  raisedAt: Date;
+  lastSeenAt: Date;
+  /** How many times the condition was seen while the alarm stayed open (1 when raised). */
+  count: number;
+  acknowledgedAt?: Date;
+  acknowledgedBy?: Actor;
+  clearedAt?: Date;
+  /** When the audience was last told (raised, acknowledged, re-notified): the re-notify clock. */
+  notifiedAt: Date;
+}
+
+export interface AlarmRaise {
+  deviceId: string;
+  type: string;
+  severity: AlarmSeverity;
+  message: string;
+  value: number | null;
+  at: Date;
+}
+
+/** `raised`: a new alarm; `updated`: the open one was seen again (lastSeenAt, count, value, message). */
+export type RaiseResult = { outcome: 'raised' | 'updated'; alarm: AlarmRecord };
+
+export type AckResult = { outcome: 'acknowledged' | 'cleared' | 'unchanged' | 'not-open'; alarm: AlarmRecord } | { outcome: 'not-found' };
+
+export interface AlarmQuery {
+  /** `open` is active or acknowledged. */
+  state?: AlarmState | 'open';
+  deviceId?: string;
+  type?: string;
+  severity?: AlarmSeverity;
+  /** Raised at or after / before. */
+  from?: Date;
+  to?: Date;
+  /** 1..500. */
+  limit: number;
+  cursor?: string;
+}
+
+export interface AlarmPage {
+  alarms: AlarmRecord[];
+  nextCursor?: string;
+}
+
+/**
+ * Alarms. Raise, clear, acknowledge and re-notify are each one atomic
+ * operation, so with several processes evaluating the same condition each
+ * alarm is raised once and each transition happens once.
+ */
+export interface AlarmStore {
+  /** Raises a new alarm (with `newId`) unless one is open for (deviceId, type); then that one is updated. */
+  raise(input: AlarmRaise, newId: string): Promise<RaiseResult>;
+  /** Clears the open alarm of (deviceId, type); null when none is open (someone else cleared it). */
+  clear(deviceId: string, type: string, at: Date): Promise<AlarmRecord | null>;
+  /** Acknowledges an open alarm; with `clear`, acknowledging also clears it (alarms that clear when acknowledged). */
+  acknowledge(alarmId: string, by: Actor, at: Date, clear: boolean): Promise<AckResult>;
+  get(alarmId: string): Promise<AlarmRecord | null>;
+  /** Open alarms (of these devices, when given). One per device and type, so bounded by the fleet. */
+  open(deviceIds?: readonly string[]): Promise<AlarmRecord[]>;
+  /**
+   * Claims a re-notification: if the alarm is acknowledged, critical and was last
+   * notified at or before `notifiedBefore`, sets notifiedAt to `at` and returns it.
+   * Of several processes asking at once, one gets it.
+   */
+  claimRenotify(alarmId: string, notifiedBefore: Date, at: Date): Promise<AlarmRecord | null>;
+  /** Newest raised first; cleared alarms are kept for the history period. */
+  list(query: AlarmQuery): Promise<AlarmPage>;
+}
