@@ -37,6 +37,8 @@ export interface DomainEventMap {
     change: 'started' | 'completed' | 'aborted' | 'expired';
     /** The stored object's ETag, once completed. */
     etag?: string;
+    /** The client's SHA-256 of the file (hex), when its start body gave one. */
+    sha256?: string;
   };
   /** A recording's integrity gate reached a verdict (the recordings feature publishes it). */
   'recording.verdict': {

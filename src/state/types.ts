@@ -160,6 +160,8 @@ export interface UploadRecord {
   status: 'in-progress' | 'completed';
   completedAt?: Date;
   etag?: string;
+  /** The client's SHA-256 of the whole file (hex), if its start body gave one. */
+  sha256?: string;
 }
 
 /** The outcome of claiming an object key: newly claimed, renewed by its owner, or held by another owner. */
