@@ -6,7 +6,7 @@ import {
   RECORDINGS_PREFIX,
   RECORDING_FILE_NAMES,
   extensionOf,
-  isTimestampFolder,
+  isRecordingFolder,
   parseRecordingKey,
   recordingFolderPrefix,
 } from '../domain/layout';
@@ -89,8 +89,8 @@ export class QaService {
     const folders = new Map<string, FolderFiles>();
     for await (const object of this.deps.storage.listObjects(prefix)) {
       const parts = parseRecordingKey(object.key);
-      // Only folders of the spec's form: the route takes those alone, so the list offers nothing it cannot open.
-      if (!parts || !isTimestampFolder(parts.recordingFolder)) continue;
+      // Only folders this server writes (the spec's form or a recordingId): the route takes those alone, so the list offers nothing it cannot open.
+      if (!parts || !isRecordingFolder(parts.recordingFolder)) continue;
       let folder = folders.get(parts.recordingFolder);
       if (!folder) {
         folder = { recordingFolder: parts.recordingFolder, folderIsoTime: parts.folderIsoTime, hasMp4: false };
