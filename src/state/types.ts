@@ -220,6 +220,9 @@ export interface LeaseStore {
   release(name: string, owner: string): Promise<void>;
 }
 
+export * from './recording-types';
+import type { RecordingStore } from './recording-types';
+
 export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly devices: DeviceStore;
@@ -228,6 +231,8 @@ export interface Store {
   readonly uploads: UploadStore;
   readonly qaResults: QaResultStore;
   readonly leases: LeaseStore;
+  /** Recordings: one record per recording folder, with its verification and curation. */
+  readonly recordings: RecordingStore;
   /** Resolves when the backing service answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import { RedisStore } from '../../src/state';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server';
 import { defaultTtls, device, storeContract } from './store.contract';
 import { qaResultsContract } from './qa-results.contract';
+import { recordingsContract } from './recordings.contract';
 import { qaResultKey } from '../../src/state/redis/qa-results';
 
 let redis: TestRedis;
@@ -20,6 +21,7 @@ const makeStore = (prefix = redis.uniquePrefix(), ttls = defaultTtls) =>
 
 storeContract('redis', async (ttls) => makeStore(undefined, ttls));
 qaResultsContract('redis', async (ttls) => makeStore(undefined, ttls));
+recordingsContract('redis', async (ttls) => makeStore(undefined, ttls));
 
 describe('redis store specifics', () => {
   it('uses the spec key layout under the configured prefix', async () => {

@@ -4,6 +4,7 @@ import { MemoryLeaseStore } from './leases';
 import { MemoryQaResultStore } from './qa-results';
 import { MemoryUploadStore } from './uploads';
 import { MemorySessionStore } from './sessions';
+import { MemoryRecordingStore } from './recordings';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -130,6 +131,7 @@ export class MemoryStore implements Store {
   readonly uploads: MemoryUploadStore;
   readonly leases = new MemoryLeaseStore();
   readonly qaResults: MemoryQaResultStore;
+  readonly recordings = new MemoryRecordingStore();
   private readonly sweep: NodeJS.Timeout;
 
   constructor(ttls: StoreTtls) {

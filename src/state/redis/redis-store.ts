@@ -8,6 +8,7 @@ import { RedisUploadStore } from './uploads';
 import { RedisLeaseStore } from './leases';
 import { closeClient } from './close-client';
 import { RedisQaResultStore } from './qa-results';
+import { RedisRecordingStore } from './recordings';
 import { isConnectionFailure, unavailableBoundary } from './unavailable-boundary';
 
 /** host:port of a Redis URL, without credentials, for messages a person reads. */
@@ -43,6 +44,7 @@ export class RedisStore implements Store {
   readonly uploads: RedisUploadStore;
   readonly leases: RedisLeaseStore;
   readonly qaResults: RedisQaResultStore;
+  readonly recordings: RedisRecordingStore;
   readonly client: Redis;
 
   /** Said instead of the client's own text ("max retries per request"), in the log and /health. */
@@ -75,6 +77,7 @@ export class RedisStore implements Store {
     this.uploads = unavailableBoundary(new RedisUploadStore(this.client, options.ttls));
     this.leases = unavailableBoundary(new RedisLeaseStore(this.client));
     this.qaResults = unavailableBoundary(new RedisQaResultStore(this.client, options.ttls));
+    this.recordings = unavailableBoundary(new RedisRecordingStore(this.client));
   }
 
   async ping(): Promise<void> {
