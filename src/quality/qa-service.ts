@@ -27,7 +27,7 @@ export interface QaServiceDeps {
 }
 
 /** Bump when scoring changes, so results cached by an older version are re-read. */
-const SCORING_VERSION = 1;
+const SCORING_VERSION = 2;
 
 /** One recording folder's files; the spec's QAMetrics calls it a session. */
 interface FolderFiles {
@@ -106,7 +106,8 @@ export class QaService {
     const score = folder.npz
       ? await this.scoreFile(folder.npz)
       : scoreNpz({ unreadable: `no ${RECORDING_FILE_NAMES.data} in this session` }, this.scoreOptions());
-    const { captureDate, ...rest } = score;
+    // The metadata facts serve the recordings' cross-checks; the spec's QAMetrics has no place for them.
+    const { captureDate, metadata: _metadata, ...rest } = score;
     return {
       sessionId: folder.recordingFolder,
       captureDate: captureDate ?? folder.folderIsoTime ?? '',

@@ -53,4 +53,5 @@ export const cachedScoreSchema = z.object({
   }),
   overallQualityScore: num,
   issues: z.array(z.string()),
+  metadata: z.object({ totalFrames: num.optional(), durationSeconds: num.optional(), appVersion: z.string().optional() }).optional(),
 }) satisfies z.ZodType<NpzScore>;
