@@ -139,6 +139,8 @@ export interface RecordingStore {
    * with what `change` returned alongside the record as written.
    */
   update<T>(recordingId: string, change: (current: RecordingRecord | null) => { next: RecordingRecord | null; result: T }): Promise<T>;
+  /** Forgets a record (a provisional one whose recording arrived under another folder name). */
+  remove(recordingId: string): Promise<void>;
   /** Newest first (by createdAt), filtered; pages through an index, never every record at once. */
   list(query: RecordingQuery): Promise<RecordingPage>;
   /** Recordings in state verifying, oldest first, at most `limit` (resumed after a restart). */

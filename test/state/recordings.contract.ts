@@ -40,6 +40,13 @@ export function recordingsContract(name: string, makeStore: StoreFactory): void 
       const read = await store.recordings.get('20260206_143000_H1');
       expect(read).toEqual(recording('20260206_143000_H1', T0, { startedAt: new Date(T0), tags: { take: '1' } }));
       expect(read!.startedAt).toBeInstanceOf(Date);
+      await put(recording('20260206_143001_H1', T0 + 1000, { state: 'verifying' }));
+      await store.recordings.remove('20260206_143001_H1');
+      await store.recordings.remove('20260206_143009_H1');
+      expect(await store.recordings.get('20260206_143001_H1')).toBeNull();
+      expect((await store.recordings.list({ limit: 10 })).recordings.map((r) => r.recordingId)).toEqual(['20260206_143000_H1']);
+      expect(await store.recordings.verifying(10)).toEqual([]);
+      expect((await store.recordings.counts()).byState.verifying).toBe(0);
       const unchanged = await store.recordings.update('20260206_143000_H1', (current) => ({ next: null, result: current?.state }));
       expect(unchanged).toBe('recording');
     });

@@ -26,6 +26,10 @@ export class MemoryRecordingStore implements RecordingStore {
     return result;
   }
 
+  async remove(recordingId: string): Promise<void> {
+    this.records.delete(recordingId);
+  }
+
   async list(query: RecordingQuery): Promise<RecordingPage> {
     const after = decodeCursor(query.cursor);
     const ordered = [...this.records.values()]

@@ -28,14 +28,14 @@ const COUNTS = 'recordings:counts';
  * Compare-and-set of one record with its index changes, in one script: the
  * write happens only if the record is still what the caller read (ARGV[1], ''
  * for absent), so concurrent updates from several processes retry instead of
- * overwriting each other. ARGV[2] is the new JSON; then ops of 4 arguments:
+ * overwriting each other. ARGV[2] is the new JSON ('' deletes); then ops of 4 arguments:
  * 'A' k score member (ZADD), 'R' k _ member (ZREM), 'I' k delta field (HINCRBY),
  * where k numbers the index key in KEYS (passed as keys, so the client's prefix applies).
  */
 const COMPARE_AND_SET = `
 local current = redis.call('GET', KEYS[1])
 if (current or '') ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
 local i = 3
 while i <= #ARGV do
   local op, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
@@ -112,6 +112,16 @@ export class RedisRecordingStore implements RecordingStore {
     }
   }
 
+  async remove(recordingId: string): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const raw = await this.redis.get(recordKey(recordingId));
+      const current = decode(raw);
+      if (!current) return;
+      const { keys, ops } = this.ops(current, null);
+      if ((await this.redis.eval(COMPARE_AND_SET, keys.length + 1, recordKey(recordingId), ...keys, raw ?? '', '', ...ops)) === 1) return;
+    }
+  }
+
   async list(query: RecordingQuery): Promise<RecordingPage> {
     const index = query.sessionId ? orderBySession(query.sessionId) : query.deviceId ? orderByDevice(query.deviceId) : ORDER_ALL;
     let after = decodeCursor(query.cursor);
@@ -156,7 +166,7 @@ export class RedisRecordingStore implements RecordingStore {
   }
 
   /** The index and counter changes from `before` to `after`, as COMPARE_AND_SET ops. */
-  private ops(before: RecordingRecord | null, after: RecordingRecord): { keys: string[]; ops: string[] } {
+  private ops(before: RecordingRecord | null, after: RecordingRecord | null): { keys: string[]; ops: string[] } {
     const keys: string[] = [];
     /** KEYS position of an index key (KEYS[1] is the record). */
     const k = (key: string) => {
@@ -165,7 +175,7 @@ export class RedisRecordingStore implements RecordingStore {
       return String(i + 2);
     };
     const ops: string[] = [];
-    const next = entries(after);
+    const next = after ? entries(after) : [];
     const id = (e: IndexEntry) => `${e.key}\n${e.member}`;
     const kept = new Set(next.map(id));
     for (const e of before ? entries(before) : []) if (!kept.has(id(e))) ops.push('R', k(e.key), '0', e.member);
