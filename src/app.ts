@@ -42,6 +42,10 @@ import { apiDocumentRoutes } from './http/api-document-routes';
 import { corsOptions, httpSecurity } from './hardening/http-security';
 import { applyServerTimeouts, controlRequestTimeout } from './hardening/request-timeouts';
 import { limitConnectionsPerAddress, type ConnectionLimitOptions } from './hardening/connection-limit';
+import { RecordingService } from './recordings/recording-service';
+import { recordingRoutes } from './recordings/recording-routes';
+import { recordingSocket } from './recordings/recording-socket';
+import { registerRecordingMetrics } from './recordings/recording-gauges';
 
 export interface ServerDeps {
   logger?: Logger;
@@ -61,6 +65,8 @@ export interface CaptureServer {
   readonly devices: DeviceService;
   readonly locks: LockService;
   readonly sessions: SessionService;
+  /** Recording records, their integrity gate and curation. */
+  readonly recordings: RecordingService;
   /** What the domain announces (device reports, session upload progress). */
   readonly events: DomainEvents;
   readonly realtime: Realtime;
@@ -103,6 +109,17 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   );
   const restAuth = createRestAuth(tokens, config.auth);
   const startedAt = Date.now();
+  // Before uploads publish anything: it listens to recording starts/stops and upload changes.
+  const recordings = new RecordingService({
+    store,
+    storage,
+    events,
+    logger,
+    metrics: registerRecordingMetrics(metrics.registry, store),
+    config: config.recordings,
+    quality: config.quality,
+    instanceId,
+  });
   const uploads = createUploads({
     config,
     auth: restAuth,
@@ -133,6 +150,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const storageStats = new StorageStatsService({ storage, metrics, logger, config: config.storageStats });
   app.use(qaRoutes(restAuth, qa));
   app.use(storageStatsRoutes(restAuth, storageStats));
+  app.use(recordingRoutes(restAuth, recordings));
   app.use(apiDocumentRoutes(config.version));
   app.use(dashboardRoutes());
   app.use(notFound);
@@ -148,6 +166,15 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     logger,
     lease,
   ).start();
+  const recordingSweep = new PeriodicTask(
+    'recording-sweep',
+    config.recordings.sweepIntervalMs,
+    async () => void (await recordings.sweep()),
+    logger,
+    lease,
+  ).start();
+  // Once at start too: verifications a stopped process left are resumed now, not a sweep interval later.
+  void recordingSweep.runOnce();
   const gaugeRefresh = startGaugeRefresh({
     qa,
     stats: storageStats,
@@ -198,6 +225,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     orphanSweepIntervalMs: config.timing.orphanSweepIntervalMs,
     lease,
     viewers: { maxWatchesPerSocket: config.limits.maxWatchesPerSocket },
+    modules: [recordingSocket(io, events, recordings)],
     frames: {
       maxFrameBytes: config.limits.maxFrameBytes,
       throttleMs: config.limits.frameThrottleMs,
@@ -228,6 +256,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     forced.unref();
     realtime.stop();
     uploadSweep.stop();
+    recordingSweep.stop();
+    recordings.stop();
     gaugeRefresh.stop();
     try {
       // io.close() disconnects every socket and closes the HTTP server.
@@ -255,6 +285,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     devices,
     locks,
     sessions,
+    recordings,
     events,
     realtime,
     instanceId,

@@ -9,6 +9,7 @@ import {
   sessionViewSchema,
   telemetryUpdateSchema,
 } from './views';
+import { recordingVerdictSchema } from '../recordings/schemas';
 
 const id = z.string();
 const deviceRef = z.object({ deviceId: id });
@@ -97,6 +98,11 @@ export const serverEvents = {
   'on-device-presence-changed': emits(
     'Beyond the spec, to dashboards: a device went online, stale or offline.',
     z.object({ deviceId: id, status: presenceStatusSchema, lastSeen: z.string() }),
+  ),
+
+  'on-recording-verdict': emits(
+    "Beyond the spec, to the recording's tablet (the one that commanded it, and the headset's lock holder), the headset and dashboards: the integrity gate's verdict on a recording, or `fail` when a file did not arrive in time (RECORDING_UPLOAD_DEADLINE).",
+    recordingVerdictSchema,
   ),
 
   'on-token-expired': emits(

@@ -48,6 +48,8 @@ export interface RealtimeOptions {
   lease: TaskLease;
   frames: FrameLimits;
   viewers: ViewerLimits;
+  /** Socket modules of features built outside realtime (recordings), registered after the built-in ones. */
+  modules?: SocketModule[];
 }
 
 export interface Realtime {
@@ -89,6 +91,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     recordingSocket(context),
     sessionSocket(context, { cleanupIntervalMs: options.sessionCleanupIntervalMs, lease: options.lease }),
     frameSocket(io, options.frames, metrics, log, frameActivity),
+    ...(options.modules ?? []),
   ];
   const orphanSweep = new PeriodicTask(
     'orphan-sweep',

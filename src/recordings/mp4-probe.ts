@@ -137,7 +137,10 @@ function videoFacts(info: Movie, file: ReturnType<typeof createFile>): Mp4Facts 
  * rate (frames / duration) against this.
  */
 function nominalFps(file: ReturnType<typeof createFile>, trackId: number, timescale: number): { fps: number } | undefined {
-  type Trak = { tkhd?: { track_id?: number }; mdia?: { minf?: { stbl?: { stts?: { sample_counts: number[]; sample_deltas: number[] } } } } };
+  type Trak = {
+    tkhd?: { track_id?: number };
+    mdia?: { minf?: { stbl?: { stts?: { sample_counts: number[]; sample_deltas: number[] } } } };
+  };
   const traks = (file as unknown as { moov?: { traks?: Trak[] } }).moov?.traks ?? [];
   const stts = traks.find((t) => t.tkhd?.track_id === trackId)?.mdia?.minf?.stbl?.stts;
   if (!stts || stts.sample_deltas.length === 0) return undefined;

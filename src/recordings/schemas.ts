@@ -19,18 +19,21 @@ export const tagsSchema = z
   .refine((tags) => Object.keys(tags).length <= 20, { message: 'at most 20 tags' });
 
 /** tablet-review-recording's argument and PATCH /api/recordings/:recordingId's body. */
-export const reviewSchema = z
-  .object({
-    decision: z.enum(RECORDING_DECISIONS).optional(),
-    outcome: z.enum(['success', 'failure']).optional(),
-    tags: tagsSchema.optional(),
-    note: z.string().max(2000).optional(),
-  })
-  .strict()
-  .refine((r) => Object.keys(r).length > 0, { message: 'give a decision, outcome, tags or note' });
+const reviewFields = z.object({
+  decision: z.enum(RECORDING_DECISIONS).optional(),
+  outcome: z.enum(['success', 'failure']).optional(),
+  /** Merged into the recording's tags; a tag given as '' is removed. */
+  tags: tagsSchema.optional(),
+  note: z.string().max(2000).optional(),
+});
+const something = { message: 'give a decision, outcome, tags or note' };
+export const reviewSchema = reviewFields.strict().refine((r) => Object.keys(r).length > 0, something);
 export type ReviewRequest = z.output<typeof reviewSchema>;
 /** The socket event names the recording in the same object. */
-export const tabletReviewSchema = z.object({ recordingId: recordingIdSchema }).and(reviewSchema);
+export const tabletReviewSchema = reviewFields
+  .extend({ recordingId: recordingIdSchema })
+  .strict()
+  .refine((r) => Object.keys(r).length > 1, something);
 
 const isoDate = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }).transform((s) => new Date(s));
 
@@ -99,7 +102,11 @@ export const recordingViewSchema = z.object({
 });
 export type RecordingView = z.infer<typeof recordingViewSchema>;
 
-export const recordingPageSchema = z.object({ ok: z.literal(true), recordings: z.array(recordingViewSchema), nextCursor: z.string().optional() });
+export const recordingPageSchema = z.object({
+  ok: z.literal(true),
+  recordings: z.array(recordingViewSchema),
+  nextCursor: z.string().optional(),
+});
 export const recordingAnswerSchema = z.object({ ok: z.literal(true), recording: recordingViewSchema });
 
 /** on-recording-verdict's payload. */

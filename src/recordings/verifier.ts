@@ -68,10 +68,10 @@ export async function verifyRecording(record: RecordingRecord, deps: VerifierDep
     return source.pipe(tap);
   });
   if (!cacheable) throw new VerificationDeferred('could not read the tracking data from storage');
-  const dataSha =
-    hashedBytes === data.size ? hasher.digest('hex') : await sha256Of(() => deps.storage.readObject(data.key)); // QA stopped early (a refused file)
+  const dataSha = hashedBytes === data.size ? hasher.digest('hex') : await sha256Of(() => deps.storage.readObject(data.key)); // QA stopped early (a refused file)
   checks.dataSha256 = !data.clientSha256 || data.clientSha256 === dataSha;
-  if (!checks.dataSha256) reasons.push("the tracking data's SHA-256 differs from the one the headset sent: the file was damaged on the way");
+  if (!checks.dataSha256)
+    reasons.push("the tracking data's SHA-256 differs from the one the headset sent: the file was damaged on the way");
   const npz = npzFacts(score);
   checks.npzReadable = npz.readable;
   if (!npz.readable) reasons.push(...score.issues.map((i) => `tracking data: ${i}`));
@@ -123,9 +123,7 @@ function crossCheck(mp4: Mp4Probe, npz: NpzFacts, t: Config['recordings'], check
     const effective = videoFrames / mp4.durationSeconds;
     checks.frameRate = effective >= t.minFpsRatio * mp4.fps;
     if (!checks.frameRate)
-      reasons.push(
-        `video plays at ${fmt(effective, 1)} frames per second against its nominal ${fmt(mp4.fps, 1)}: frames were dropped`,
-      );
+      reasons.push(`video plays at ${fmt(effective, 1)} frames per second against its nominal ${fmt(mp4.fps, 1)}: frames were dropped`);
   }
 }
 
@@ -134,7 +132,8 @@ function qaCauses(score: NpzScore): string[] {
   const capture = score.stages.stage2_captureQuality;
   const tracking = score.stages.stage12_trackingConfidence;
   const causes: string[] = [];
-  if (capture.bothHandsNotInFramePercent >= 5) causes.push(`both hands out of frame ${fmt(capture.bothHandsNotInFramePercent)} % of the time`);
+  if (capture.bothHandsNotInFramePercent >= 5)
+    causes.push(`both hands out of frame ${fmt(capture.bothHandsNotInFramePercent)} % of the time`);
   if (capture.trackingErrorsPercent >= 5) causes.push(`tracking errors in ${fmt(capture.trackingErrorsPercent)} % of frames`);
   if (capture.handSpeedExceededPercent >= 5) causes.push(`hands moved too fast in ${fmt(capture.handSpeedExceededPercent)} % of frames`);
   if (tracking.lowConfidenceFramesPercent >= 10)

@@ -40,6 +40,7 @@ const EVENT_SET: Record<keyof ClientToServerEvents, true> = {
   'tablet-disconnect-headset': true,
   'tablet-get-recording-status': true,
   'tablet-sync-metadata': true,
+  'tablet-review-recording': true,
   'dashboard-subscribe': true,
   'dashboard-unsubscribe': true,
   'dashboard-watch-device': true,
