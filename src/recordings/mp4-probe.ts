@@ -87,6 +87,8 @@ async function walkTopLevel(read: RangeReader, objectSize: number, problems: str
 
 /** Feeds ftyp and moov to mp4box as if contiguous (sample offsets are not needed for the facts). */
 function parseMoov(buffers: Buffer[]): Promise<{ info: Movie; file: ReturnType<typeof createFile> } | string> {
+  // mp4box logs through console by default; only its errors matter here, and they reach onError.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- mp4box compares the level by identity, so it must be Log.error itself
   Log.setLogLevel(Log.error);
   return new Promise((resolve) => {
     const file = createFile();
@@ -95,15 +97,14 @@ function parseMoov(buffers: Buffer[]): Promise<{ info: Movie; file: ReturnType<t
       if (!settled) resolve(value);
       settled = true;
     };
-    file.onReady = (info) => done({ info, file });
+    file.onReady = (info: Movie) => done({ info, file });
     file.onError = (_module, message) => done(`the video's moov box could not be parsed: ${String(message).slice(0, 200)}`);
     try {
       let position = 0;
       for (const buffer of buffers) {
-        const copy = MP4BoxBuffer.fromArrayBuffer(
-          buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.length) as ArrayBuffer,
-          position,
-        );
+        const bytes = new ArrayBuffer(buffer.length);
+        new Uint8Array(bytes).set(buffer);
+        const copy = MP4BoxBuffer.fromArrayBuffer(bytes, position);
         position += buffer.length;
         file.appendBuffer(copy);
       }

@@ -52,7 +52,7 @@ function storageEngine(storage: ObjectStorage, claims: KeyClaims): StorageEngine
         uploader = uploaderFor(uploaderOf(req.res!), deviceId?.data);
       } catch (err) {
         file.stream.resume();
-        return callback(err as Error);
+        return callback(err);
       }
       const key = recordingKey(timestamp.data, fileType, uploader.deviceId);
       // Busboy ends a file that hits the size limit as if it were complete; fail the copy instead, so nothing truncated is stored.
