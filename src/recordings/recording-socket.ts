@@ -27,10 +27,9 @@ export function recordingSocket(io: CaptureIo, events: DomainEvents, service: Re
   });
   return {
     register(socket, router) {
-      if (socket.data.deviceType !== 'tablet') return;
-      const tabletId = tabletIdOf(socket);
+      // Registered on every connection: the router refuses other roles by the event's spec.
       router.on('tablet-review-recording', async ({ recordingId, ...review }) => {
-        const record = await service.review(recordingId, review, { kind: 'tablet', id: tabletId });
+        const record = await service.review(recordingId, review, { kind: 'tablet', id: tabletIdOf(socket) });
         return { ok: true, recording: toView(record) };
       });
     },
