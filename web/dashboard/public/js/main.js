@@ -7,6 +7,7 @@ import { LiveConnection } from './live.js';
 import { renderFleetSummary, renderQa, renderStorage } from './panels-view.js';
 import { PreviewView } from './preview.js';
 import { SessionsView } from './sessions-view.js';
+import { startRecordingsView } from './recordings-view.js';
 
 /**
  * The page: sign-in, then live fleet state over Socket.IO plus REST panels
@@ -69,6 +70,7 @@ class DashboardSession {
     this.timers.push(setInterval(() => void this.refreshSessions(), SESSIONS_MS));
     this.timers.push(setInterval(() => void this.refreshQa(), QA_MS));
     this.timers.push(setInterval(() => this.sessions.render(), 1_000));
+    this.recordingsView = startRecordingsView(byId('app'), this.credential);
   }
 
   stop() {
@@ -76,6 +78,7 @@ class DashboardSession {
     for (const t of this.debounced.values()) clearTimeout(t);
     this.live.close();
     this.preview.show(undefined);
+    this.recordingsView?.stop();
   }
 
   /** @param {import('./live.js').DashboardSocket} socket */
