@@ -56,8 +56,13 @@ export class RecordingService {
     this.now = d.now ?? Date.now;
     this.limiter = new Limiter(d.config.verifyConcurrency);
     this.budget = new MemoryBudget(d.quality.memoryBudgetBytes);
-    d.events.on('device.recording-changed', ({ deviceId, isRecording }) => this.recordingChanged(deviceId, isRecording));
-    d.events.on('upload.changed', (event) => this.uploadChanged(event));
+    // The records follow what happened; a store failure here is logged, never answered to the headset or uploader.
+    const quietly = (what: string, work: Promise<void>) =>
+      work.catch((err: unknown) => this.log.error({ err: (err as Error).message }, `could not update a recording record on ${what}`));
+    d.events.on('device.recording-changed', ({ deviceId, isRecording }) =>
+      quietly('a recording start or stop', this.recordingChanged(deviceId, isRecording)),
+    );
+    d.events.on('upload.changed', (event) => quietly('an upload change', this.uploadChanged(event)));
   }
 
   async get(recordingId: string): Promise<RecordingRecord> {
