@@ -50,6 +50,10 @@ import { limitConnectionsPerAddress, type ConnectionLimitOptions } from './harde
 import { createAlarms, type AlarmService } from './alarms';
 import { WebhookService } from './webhooks/webhook-service';
 import { webhookRoutes } from './webhooks/webhook-routes';
+import { RecordingService } from './recordings/recording-service';
+import { recordingRoutes } from './recordings/recording-routes';
+import { recordingSocket } from './recordings/recording-socket';
+import { registerRecordingMetrics } from './recordings/recording-gauges';
 
 export interface ServerDeps {
   logger?: Logger;
@@ -69,6 +73,8 @@ export interface CaptureServer {
   readonly devices: DeviceService;
   readonly locks: LockService;
   readonly sessions: SessionService;
+  /** Recording records, their integrity gate and curation. */
+  readonly recordings: RecordingService;
   /** What the domain announces (device reports, session upload progress). */
   readonly events: DomainEvents;
   readonly realtime: Realtime;
@@ -131,6 +137,17 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     registry: metrics.registry,
   }).start();
   const startedAt = Date.now();
+  // Before uploads publish anything: it listens to recording starts/stops and upload changes.
+  const recordings = new RecordingService({
+    store,
+    storage,
+    events,
+    logger,
+    metrics: registerRecordingMetrics(metrics.registry, store),
+    config: config.recordings,
+    quality: config.quality,
+    instanceId,
+  });
   const uploads = createUploads({
     config,
     auth: restAuth,
@@ -164,6 +181,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   const storageStats = new StorageStatsService({ storage, metrics, logger, config: config.storageStats });
   app.use(qaRoutes(restAuth, qa));
   app.use(storageStatsRoutes(restAuth, storageStats));
+  app.use(recordingRoutes(restAuth, recordings));
   app.use(alarms.router);
   app.use(webhookRoutes(restAuth, webhooks));
   app.use(apiDocumentRoutes(config.version, routeDocs(config)));
@@ -181,6 +199,15 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     logger,
     lease,
   ).start();
+  const recordingSweep = new PeriodicTask(
+    'recording-sweep',
+    config.recordings.sweepIntervalMs,
+    async () => void (await recordings.sweep()),
+    logger,
+    lease,
+  ).start();
+  // Once at start too: verifications a stopped process left are resumed now, not a sweep interval later.
+  void recordingSweep.runOnce();
   const gaugeRefresh = startGaugeRefresh({
     qa,
     stats: storageStats,
@@ -213,7 +240,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   }).start();
   const realtime = attachRealtime({
     io,
-    modules: [alarms.start(io, lease)],
+    modules: [alarms.start(io, lease), recordingSocket(io, events, recordings)],
     tokens,
     devices,
     locks,
@@ -275,6 +302,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     alarms.stop();
     webhooks.stop();
     uploadSweep.stop();
+    recordingSweep.stop();
+    recordings.stop();
     gaugeRefresh.stop();
     try {
       // io.close() disconnects every socket and closes the HTTP server.
@@ -302,6 +331,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     devices,
     locks,
     sessions,
+    recordings,
     events,
     realtime,
     audit,

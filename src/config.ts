@@ -155,6 +155,19 @@ const envSchema = z.object({
   QA_MEMORY_BUDGET_BYTES: int(1024 * 1024).default(1024 * 1024 * 1024),
   QA_MAX_COMPRESSION_RATIO: int(2, 10_000).default(50),
   QA_CACHE_TTL_SECONDS: int(1).default(30 * 24 * 3600),
+
+  // Recordings: the integrity gate's thresholds and the jobs around it (docs/RECORDINGS.md).
+  QA_PASS_SCORE: decimal(0, 100).default(80),
+  RECORDING_FRAME_TOLERANCE_PERCENT: decimal(0, 100).default(1),
+  RECORDING_DURATION_TOLERANCE_SECONDS: decimal(0, 3600).default(1),
+  MIN_FPS_RATIO: decimal(0, 1).default(0.9),
+  RECORDING_UPLOAD_DEADLINE: z
+    .string()
+    .regex(/^\d+[smhd]$/, { message: 'expected a duration like 30m' })
+    .default('30m'),
+  RECORDING_VERIFY_CONCURRENCY: int(1, 32).default(2),
+  DISCARD_RETENTION_DAYS: decimal(0, 3650).default(30),
+  RECORDING_SWEEP_INTERVAL_MS: int(1000, 24 * 3600 * 1000).default(60_000),
   S3_STATS_CACHE_SECONDS: int(0).default(300),
   // How often one process of the cluster recomputes the QA and storage gauges for Prometheus.
   STATS_REFRESH_INTERVAL_MS: int(1000, 24 * 3600 * 1000).default(5 * 60 * 1000),
@@ -264,6 +277,23 @@ export interface Config {
     /** How long a file's QA result stays cached under its ETag. */
     cacheTtlSeconds: number;
   };
+  recordings: {
+    /** The least QA overall score a passing recording has. */
+    qaPassScore: number;
+    /** How far the video's frame count may be from the tracking data's, in percent of the latter. */
+    frameTolerancePercent: number;
+    durationToleranceSeconds: number;
+    /** Effective video frame rate must be at least this share of its nominal rate. */
+    minFpsRatio: number;
+    /** A file not arrived this long after recording stopped makes the recording incomplete. */
+    uploadDeadlineMs: number;
+    /** Recordings verified at once by one process. */
+    verifyConcurrency: number;
+    /** Discarded recordings' objects are deleted this long after the discard. */
+    discardRetentionMs: number;
+    /** How often one process of the cluster resumes verifications, marks late recordings and deletes old discards. */
+    sweepIntervalMs: number;
+  };
   storageStats: {
     cacheSeconds: number;
     /** How often the QA and storage gauges are recomputed on the server (one process of the cluster). */
@@ -322,6 +352,12 @@ export interface AlarmConfig {
   checkIntervalMs: number;
   renotifyMs: number;
   historySeconds: number;
+}
+
+/** '30m' -> 1800000: a number with s, m, h or d (the schema checked the form). */
+function durationMs(text: string): number {
+  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[text.slice(-1) as 's' | 'm' | 'h' | 'd'];
+  return Number(text.slice(0, -1)) * unit;
 }
 
 export interface LoadedConfig {
@@ -493,6 +529,16 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       memoryBudgetBytes: e.QA_MEMORY_BUDGET_BYTES,
       maxCompressionRatio: e.QA_MAX_COMPRESSION_RATIO,
       cacheTtlSeconds: e.QA_CACHE_TTL_SECONDS,
+    },
+    recordings: {
+      qaPassScore: e.QA_PASS_SCORE,
+      frameTolerancePercent: e.RECORDING_FRAME_TOLERANCE_PERCENT,
+      durationToleranceSeconds: e.RECORDING_DURATION_TOLERANCE_SECONDS,
+      minFpsRatio: e.MIN_FPS_RATIO,
+      uploadDeadlineMs: durationMs(e.RECORDING_UPLOAD_DEADLINE),
+      verifyConcurrency: e.RECORDING_VERIFY_CONCURRENCY,
+      discardRetentionMs: e.DISCARD_RETENTION_DAYS * 24 * 3600 * 1000,
+      sweepIntervalMs: e.RECORDING_SWEEP_INTERVAL_MS,
     },
     storageStats: {
       cacheSeconds: e.S3_STATS_CACHE_SECONDS,

@@ -5,16 +5,18 @@ import { progressLine } from './stats';
 
 /**
  * npm run simulate -- --url http://localhost:3200 --headsets 20 --tablets 2 [--api-key K]
- *   [--duration S] [--fps 30] [--session-seconds 20] [--video-mb 2] [--prefix SIM] [--chaos]
+ *   [--duration S] [--fps 30] [--session-seconds 20] [--video-mb 2] [--broken-share 0.2] [--prefix SIM] [--chaos]
  * The admin key comes from --api-key or ADMIN_API_KEY. Ctrl-C stops cleanly:
  * sessions end, uploads finish, devices disconnect.
  */
 
 const USAGE = `usage: npm run simulate -- --url http://localhost:3200 --headsets 20 --tablets 2 [--api-key KEY]
-         [--duration SECONDS] [--fps 30] [--session-seconds 20] [--video-mb 2] [--prefix SIM] [--chaos]
+         [--duration SECONDS] [--fps 30] [--session-seconds 20] [--video-mb 2] [--broken-share 0.2] [--prefix SIM] [--chaos]
   --api-key   the server's ADMIN_API_KEY (or set ADMIN_API_KEY); mints the devices' tokens
   --duration  stop after this many seconds (default: run until Ctrl-C)
   --fps       preview frames per headset per second (0: none)
+  --broken-share  share of recordings deliberately broken (short video, truncated, hands out of frame)
+  --video-mb  size of the placeholder video when ffmpeg is not installed (real MP4s are made with ffmpeg)
   --chaos     provoke alarms: every 20 s drain a battery, drop hand tracking, or kill a headset (docs/ALARMS.md)`;
 
 const count = (max: number) => z.coerce.number().int().min(0).max(max);
@@ -31,6 +33,7 @@ const argsSchema = z.object({
     .positive()
     .max(10_240)
     .default(FLEET_DEFAULTS.videoBytes / 1024 / 1024),
+  'broken-share': z.coerce.number().min(0).max(1).default(FLEET_DEFAULTS.brokenShare),
   prefix: z
     .string()
     .regex(/^[a-zA-Z0-9_-]{1,40}$/, { message: '--prefix: up to 40 of a-z A-Z 0-9 _ -' })
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
         fps: options,
         'session-seconds': options,
         'video-mb': options,
+        'broken-share': options,
         prefix: options,
         chaos: { type: 'boolean' },
         help: { type: 'boolean' },
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
     fps: args.fps,
     sessionSeconds: args['session-seconds'],
     videoBytes: Math.round(args['video-mb'] * 1024 * 1024),
+    brokenShare: args['broken-share'],
     idPrefix: args.prefix,
     chaos: raw.chaos === true,
     log,

@@ -23,8 +23,13 @@ export interface FleetOptions {
   sessionSeconds?: number;
   /** Pause between sessions (default 5 s). */
   gapSeconds?: number;
-  /** Size of each generated recording.mp4 (default 2 MiB). */
+  /** Size of each placeholder recording.mp4 when ffmpeg is not there to make a real one (default 2 MiB). */
   videoBytes?: number;
+  /**
+   * Share of recordings deliberately broken (default 0.2): a short video, a
+   * truncated file, or hands out of frame, in turn; the rest pass the integrity gate.
+   */
+  brokenShare?: number;
   /** Battery drain per second while idle (default 0.0005, 3 % a minute). */
   batteryDrainPerSecond?: number;
   /** Device IDs are {prefix}_H01… and {prefix}_T1… (default SIM). */
@@ -48,6 +53,7 @@ export const FLEET_DEFAULTS = {
   sessionSeconds: 20,
   gapSeconds: 5,
   videoBytes: 2 * 1024 * 1024,
+  brokenShare: 0.2,
   idPrefix: 'SIM',
   chaos: false,
   chaosIntervalMs: 20_000,
@@ -120,6 +126,7 @@ export class SimulatedFleet {
         fps: o.fps,
         telemetryIntervalMs: o.telemetryIntervalMs,
         videoBytes: o.videoBytes,
+        brokenShare: o.brokenShare,
         batteryDrainPerSecond: o.batteryDrainPerSecond,
         frames: this.frames,
         timestamps: this.timestamps,

@@ -7,6 +7,7 @@ import type { DeviceToken } from './device-token';
 import { TelemetryDrift } from './telemetry';
 import type { TimestampAllocator } from './timestamps';
 import { bufferSource, chunkedUpload, mp4Source } from './upload';
+import { BREAKAGES, makeMp4, truncate, videoFrames, type Breakage } from './video';
 
 /** The rate the simulated capture records at (what the NPZ holds), whatever the preview fps. */
 export const CAPTURE_FPS = 30;
@@ -21,8 +22,10 @@ export interface HeadsetOptions {
   /** Preview frames per second; 0 sends none. */
   fps: number;
   telemetryIntervalMs: number;
-  /** Size of the generated recording.mp4 uploaded after each capture. */
+  /** Size of the placeholder recording.mp4 uploaded when ffmpeg cannot make a real one. */
   videoBytes: number;
+  /** Share of recordings deliberately broken (see FleetOptions.brokenShare). */
+  brokenShare: number;
   /** Battery drain per second while idle (see TelemetryDrift). */
   batteryDrainPerSecond?: number;
   frames: FrameBank;
@@ -52,6 +55,8 @@ export class SimulatedHeadset {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly drift: TelemetryDrift;
   private readonly uploads = new Set<Promise<void>>();
+  /** Captures uploaded so far: picks which ones are deliberately broken. */
+  private captures = 0;
   private capture?: Capture;
   private sessionId?: string;
   private frameIndex = 0;
@@ -172,12 +177,21 @@ export class SimulatedHeadset {
   }
 
   private async upload(capture: Capture): Promise<void> {
-    const { baseUrl, token, stats, videoBytes, timestamps } = this.options;
+    const { baseUrl, token, stats, timestamps } = this.options;
     const durationSeconds = Math.max(1, capture.recordedMs / 1000);
     const timestamp = timestamps.allocate(capture.startedAt);
     const common = { timestamp, ...(capture.sessionId ? { sessionId: capture.sessionId } : {}) };
+    const frames = Math.round(durationSeconds * CAPTURE_FPS);
+    // Every 1/brokenShare-th capture is broken, cycling through the kinds, so the verdicts show both ways.
+    this.captures++;
+    const every = this.options.brokenShare > 0 ? Math.max(1, Math.round(1 / this.options.brokenShare)) : 0;
+    const breakage: Breakage = every && this.captures % every === 0 ? BREAKAGES[(this.captures / every) % BREAKAGES.length]! : 'none';
+    const mp4 = await makeMp4(videoFrames(frames, breakage), CAPTURE_FPS);
+    const video = mp4 ? truncate(mp4, breakage) : undefined;
+    const videoBytes = video?.length ?? this.options.videoBytes;
     const npz = await buildNpz({
-      frames: Math.round(durationSeconds * CAPTURE_FPS),
+      ...(breakage === 'hands-out-of-frame' ? { problemRate: 0.3 } : {}),
+      frames,
       durationSeconds,
       captureDate: capture.startedAt,
       deviceId: this.deviceId,
@@ -185,15 +199,15 @@ export class SimulatedHeadset {
       seed: capture.startedAt.getTime(),
     });
     const credential = { token: token.value };
-    const video = await chunkedUpload(baseUrl, credential, {
+    const uploaded = await chunkedUpload(baseUrl, credential, {
       ...common,
       fileType: 'video',
       size: videoBytes,
-      source: mp4Source(videoBytes),
+      source: video ? bufferSource(video) : mp4Source(videoBytes),
       fileName: 'recording.mp4',
     });
     stats.bytesUploaded += videoBytes;
-    this.options.onUploaded?.({ key: video.s3Key, size: video.size });
+    this.options.onUploaded?.({ key: uploaded.s3Key, size: uploaded.size });
     const data = await chunkedUpload(baseUrl, credential, {
       ...common,
       fileType: 'data',

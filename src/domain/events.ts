@@ -37,6 +37,8 @@ export interface DomainEventMap {
     change: 'started' | 'completed' | 'aborted' | 'expired';
     /** The stored object's ETag, once completed. */
     etag?: string;
+    /** The client's SHA-256 of the file (hex), when its start body gave one. */
+    sha256?: string;
   };
   /** A recording's integrity gate reached a verdict (the recordings feature publishes it). */
   'recording.verdict': {
@@ -46,9 +48,21 @@ export interface DomainEventMap {
     verdict: 'pass' | 'fail';
     qaScore: number | null;
     reasons: string[];
+    /** The tablet that commanded the recording, if known. */
+    tabletId?: string;
+    /** `incomplete`: a file never arrived (no integrity check ran); otherwise the gate's verdict. */
+    state?: 'verified' | 'rejected' | 'incomplete';
+    files?: Record<string, { key: string; state: string; size: number; etag?: string; sha256?: string }>;
   };
-  /** Someone kept or discarded a recording, or changed its tags (curation). */
-  'recording.reviewed': { recordingId: string; deviceId?: string; decision: 'keep' | 'discard'; actor: Actor };
+  /** Someone kept or discarded a recording, or changed its tags (curation). `decision` is 'keep' until someone discards. */
+  'recording.reviewed': {
+    recordingId: string;
+    deviceId?: string;
+    decision: 'keep' | 'discard';
+    actor: Actor;
+    tags?: Record<string, string>;
+    outcome?: 'success' | 'failure';
+  };
   /** An alarm was raised, updated (repeat, re-notify), acknowledged or cleared (the alarms feature publishes it). */
   'alarm.changed': {
     alarmId: string;

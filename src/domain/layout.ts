@@ -8,11 +8,15 @@
  *   client_output/...                             processed packages
  *
  * Recording folders are named by the second the recording started,
- * YYYYMMDD_HHMMSS in UTC (the spec's form, the only one written today).
- * Folders named `{YYYYMMDD_HHMMSS}_{deviceId}` (the recordingId) are planned,
- * so readers take any folder name and read a time from the name where it starts
- * with one. (The spec calls the folder name a "session ID" on the wire; inside
- * the server it is a recording folder, not a capture session.)
+ * YYYYMMDD_HHMMSS in UTC, followed by `_{deviceId}` when the upload carries a
+ * device (a headset token, or `deviceId` in an admin's start body): several
+ * headsets started in the same second then get a folder each. That folder name
+ * is the recording's `recordingId`. Uploads without a device (the admin key
+ * alone) keep the spec's form `{YYYYMMDD_HHMMSS}`, and folders of that form
+ * stay readable everywhere; readers take any folder name and read a time from
+ * the name where it starts with one. (The spec calls the folder name a
+ * "session ID" on the wire; inside the server it is a recording folder, not a
+ * capture session.)
  */
 
 export const RECORDINGS_PREFIX = 'sessions/';
@@ -20,17 +24,56 @@ export const PROCESSED_PREFIX = 'client_output/';
 
 /** The timestamp recording folders are named by: 20260206_143052. */
 export const RECORDING_TIMESTAMP_PATTERN = /^\d{8}_\d{6}$/;
-/** A leading timestamp: the spec's folders are only that, the planned ones continue with `_{deviceId}`. */
+/** A leading timestamp: the spec's folders are only that, a recording's continue with `_{deviceId}`. */
 const LEADING_TIMESTAMP = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})(?:_|$)/;
 
 export const RECORDING_FILE_NAMES = { video: 'recording.mp4', data: 'session_data.npz' } as const;
 export type RecordingFileType = keyof typeof RECORDING_FILE_NAMES;
 
-/** The key a recording file is stored under, in the spec's folder form. */
-export function recordingKey(timestamp: string, fileType: RecordingFileType): string {
+/** A recordingId: `{YYYYMMDD_HHMMSS}_{deviceId}` (the device ID rule of domain/ids). */
+export const RECORDING_ID_PATTERN = /^\d{8}_\d{6}_[a-zA-Z0-9_-]{1,64}$/;
+/** Any folder this server writes: the spec's timestamp alone, or a recordingId. */
+export const RECORDING_FOLDER_PATTERN = /^\d{8}_\d{6}(?:_[a-zA-Z0-9_-]{1,64})?$/;
+
+/**
+ * The folder a recording's files go to: `{timestamp}_{deviceId}` (its recordingId)
+ * when the uploader is a device, the spec's `{timestamp}` otherwise.
+ */
+export function recordingFolder(timestamp: string, deviceId?: string): string {
   if (!RECORDING_TIMESTAMP_PATTERN.test(timestamp))
     throw new RangeError(`not a recording timestamp (YYYYMMDD_HHMMSS): ${JSON.stringify(timestamp.slice(0, 40))}`);
-  return `${recordingFolderPrefix(timestamp)}${RECORDING_FILE_NAMES[fileType]}`;
+  if (deviceId === undefined) return timestamp;
+  const folder = `${timestamp}_${deviceId}`;
+  if (!RECORDING_ID_PATTERN.test(folder)) throw new RangeError('not a device ID');
+  return folder;
+}
+
+/** The key a recording file is stored under: in its recordingId's folder when a device uploads it. */
+export function recordingKey(timestamp: string, fileType: RecordingFileType, deviceId?: string): string {
+  return `${recordingFolderPrefix(recordingFolder(timestamp, deviceId))}${RECORDING_FILE_NAMES[fileType]}`;
+}
+
+/** The key of a file in a recording folder (one recordingKey or the manifest sidecar). */
+export function recordingFileKey(folder: string, file: RecordingFileType | 'manifest'): string {
+  if (!RECORDING_FOLDER_PATTERN.test(folder)) throw new RangeError('not a recording folder');
+  return `${recordingFolderPrefix(folder)}${file === 'manifest' ? MANIFEST_FILE_NAME : RECORDING_FILE_NAMES[file]}`;
+}
+
+/** The sidecar written beside a verified recording's files, so a copied folder describes itself. */
+export const MANIFEST_FILE_NAME = 'manifest.json';
+
+/** The recordingId a key belongs to, when it is a recording file in a folder of the recordingId form. */
+export function recordingIdOfKey(key: string): { recordingId: string; fileType: RecordingFileType } | undefined {
+  const parts = parseRecordingKey(key);
+  if (!parts || !RECORDING_ID_PATTERN.test(parts.recordingFolder)) return undefined;
+  const fileType = (Object.keys(RECORDING_FILE_NAMES) as RecordingFileType[]).find((t) => RECORDING_FILE_NAMES[t] === parts.file);
+  return fileType ? { recordingId: parts.recordingFolder, fileType } : undefined;
+}
+
+/** The device and start second a recordingId names. */
+export function parseRecordingId(recordingId: string): { timestamp: string; deviceId: string } | undefined {
+  if (!RECORDING_ID_PATTERN.test(recordingId)) return undefined;
+  return { timestamp: recordingId.slice(0, 15), deviceId: recordingId.slice(16) };
 }
 
 /** The listing prefix of one recording folder. */
@@ -69,10 +112,15 @@ export function isTimestampFolder(recordingFolder: string): boolean {
   return RECORDING_TIMESTAMP_PATTERN.test(recordingFolder);
 }
 
+/** Folders this server writes: the spec's form or a recordingId. */
+export function isRecordingFolder(recordingFolder: string): boolean {
+  return RECORDING_FOLDER_PATTERN.test(recordingFolder);
+}
+
 /** Whether a key is one recordingKey() builds: a client may only name keys the server issued. */
 export function isIssuedRecordingKey(key: string): boolean {
   const parts = parseRecordingKey(key);
-  return !!parts && isTimestampFolder(parts.recordingFolder) && Object.values<string>(RECORDING_FILE_NAMES).includes(parts.file);
+  return !!parts && isRecordingFolder(parts.recordingFolder) && Object.values<string>(RECORDING_FILE_NAMES).includes(parts.file);
 }
 
 /** Keys under sessions/: what this server writes, as opposed to other tools sharing the bucket. */

@@ -16,6 +16,9 @@ export const deviceSessionStatusSchema = z.object({
   frameCount: z.number(),
   uploadProgress: z.number(),
   uploadStatus: z.enum(UPLOAD_STATUSES),
+  /** Beyond the spec: the device's latest recording in this session and its integrity verdict. */
+  recordingId: z.string().optional(),
+  verdict: z.enum(['pass', 'fail']).optional(),
 });
 export type DeviceSessionStatus = z.infer<typeof deviceSessionStatusSchema>;
 

@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import { alarmRouteDocs } from '../alarms/alarm-routes';
 import { auditRouteDocs } from '../audit/audit-routes';
+import { recordingRouteDocs } from '../recordings/recording-routes';
 import { webhookRouteDocs } from '../webhooks/webhook-routes';
 import { commandRouteDocs } from '../commands/command-routes';
 import { fleetRouteDocs } from '../fleet/fleet-routes';
@@ -34,6 +35,7 @@ export function routeDocs(config: Config): RouteDoc[] {
     ...commandRouteDocs,
     ...auditRouteDocs,
     ...alarmRouteDocs,
+    ...recordingRouteDocs,
     ...webhookRouteDocs,
     ...apiDocumentRouteDocs,
   ];

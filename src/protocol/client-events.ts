@@ -13,6 +13,7 @@ import {
 import { answer, none, okAnswer, one, type ClientEventSpec } from './event-spec';
 import { telemetryPayloadSchema } from './telemetry';
 import { alarmViewSchema, commandViewSchema, framePayloadSchema, sessionViewSchema } from './views';
+import { recordingViewSchema, tabletReviewSchema } from '../recordings/schemas';
 
 const headset = ['headset'] as const;
 const tablet = ['tablet'] as const;
@@ -92,6 +93,9 @@ export const clientEvents = {
   },
   'tablet-get-session': { roles: tablet, args: one(sessionIdSchema), ack: answer({ session: sessionViewSchema }) },
   'tablet-get-active-session': { roles: tablet, args: none, ack: answer({ session: sessionViewSchema.nullable() }) },
+
+  /** Beyond the spec: keep or discard a recording, tag it, note its outcome (issue 18). */
+  'tablet-review-recording': { roles: tablet, args: one(tabletReviewSchema), ack: answer({ recording: recordingViewSchema }) },
 
   // Tablet: legacy
   'tablet-connect-headset': { roles: tablet, args: one(deviceIdSchema), ack: deviceAnswer },

@@ -12,6 +12,7 @@ import {
   telemetryUpdateSchema,
   timelineEntryViewSchema,
 } from './views';
+import { recordingVerdictSchema } from '../recordings/schemas';
 
 const id = z.string();
 const deviceRef = z.object({ deviceId: id });
@@ -120,6 +121,10 @@ export const serverEvents = {
     alarmViewSchema,
   ),
   'on-alarm-cleared': emits("To the device's tablets and dashboards: an alarm cleared.", alarmViewSchema),
+  'on-recording-verdict': emits(
+    "Beyond the spec, to the recording's tablet (the one that commanded it, and the headset's lock holder), the headset and dashboards: the integrity gate's verdict on a recording, or `fail` when a file did not arrive in time (RECORDING_UPLOAD_DEADLINE).",
+    recordingVerdictSchema,
+  ),
 
   'on-token-expired': emits(
     'Beyond the spec, to the sender: its token expired; the server closes the connection right after. Reconnect with a fresh token.',

@@ -3,16 +3,16 @@ import { z } from 'zod';
 import { DomainError } from '../domain/errors';
 import { orUnavailable } from '../http/errors';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
-import { RECORDING_TIMESTAMP_PATTERN } from '../domain/layout';
+import { RECORDING_FOLDER_PATTERN } from '../domain/layout';
 import type { QaService } from './qa-service';
 import type { RouteDoc } from '../http/route-doc';
 import { qaMetricsSchema, qaSessionSchema } from './qa-types';
 
 const noQuery = z.object({}).strict();
-/** The route's `sessionId` (the spec's name) is a recording folder of the spec's form. */
-const recordingFolderSchema = z
-  .string()
-  .regex(RECORDING_TIMESTAMP_PATTERN, { message: 'sessionId must look like 20260206_143052 (YYYYMMDD_HHMMSS)' });
+/** The route's `sessionId` (the spec's name) is a recording folder: the spec's form, or a recordingId. */
+const recordingFolderSchema = z.string().regex(RECORDING_FOLDER_PATTERN, {
+  message: 'sessionId must look like 20260206_143052 (YYYYMMDD_HHMMSS) or 20260206_143052_{deviceId}',
+});
 
 const qaAnswerSchema = qaMetricsSchema.extend({ ok: z.literal(true) });
 const qaSessionAnswerSchema = qaSessionSchema.extend({ ok: z.literal(true) });

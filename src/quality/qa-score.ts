@@ -55,6 +55,8 @@ export interface NpzScore {
   overallQualityScore: number;
   /** Why checks failed, in words for operators (beyond the spec). */
   issues: string[];
+  /** What the metadata says, where it says it with the right type (the recordings' cross-checks read these). */
+  metadata?: { totalFrames?: number; durationSeconds?: number; appVersion?: string };
 }
 
 export interface ScoreOptions {
@@ -98,6 +100,7 @@ export function scoreNpz(input: Map<string, NpyArray> | { unreadable: string }, 
     },
     overallQualityScore: capture.score * 0.4 + validation * 0.3 + tracking.score * 0.3,
     issues,
+    ...(metadata?.value ? { metadata: metadataFacts(metadata.value) } : {}),
   };
 }
 
@@ -205,6 +208,18 @@ function zeroCapture(): CaptureQualityStage {
 
 function zeroTracking(): TrackingConfidenceStage {
   return { leftHandAvgConfidence: 0, rightHandAvgConfidence: 0, overallAvgConfidence: 0, lowConfidenceFramesPercent: 0, score: 0 };
+}
+
+function metadataFacts(m: SessionMetadata): NonNullable<NpzScore['metadata']> {
+  const finite = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const totalFrames = finite(m.total_frames);
+  const durationSeconds = finite(m.duration_seconds);
+  const appVersion = typeof m.app_version === 'string' ? m.app_version.slice(0, 64) : undefined;
+  return {
+    ...(totalFrames !== undefined ? { totalFrames } : {}),
+    ...(durationSeconds !== undefined ? { durationSeconds } : {}),
+    ...(appVersion !== undefined ? { appVersion } : {}),
+  };
 }
 
 function validCaptureDate(m: SessionMetadata): string | undefined {

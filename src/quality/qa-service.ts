@@ -6,7 +6,7 @@ import {
   RECORDINGS_PREFIX,
   RECORDING_FILE_NAMES,
   extensionOf,
-  isTimestampFolder,
+  isRecordingFolder,
   parseRecordingKey,
   recordingFolderPrefix,
 } from '../domain/layout';
@@ -27,7 +27,7 @@ export interface QaServiceDeps {
 }
 
 /** Bump when scoring changes, so results cached by an older version are re-read. */
-const SCORING_VERSION = 1;
+const SCORING_VERSION = 2;
 
 /** One recording folder's files; the spec's QAMetrics calls it a session. */
 interface FolderFiles {
@@ -89,8 +89,8 @@ export class QaService {
     const folders = new Map<string, FolderFiles>();
     for await (const object of this.deps.storage.listObjects(prefix)) {
       const parts = parseRecordingKey(object.key);
-      // Only folders of the spec's form: the route takes those alone, so the list offers nothing it cannot open.
-      if (!parts || !isTimestampFolder(parts.recordingFolder)) continue;
+      // Only folders this server writes (the spec's form or a recordingId): the route takes those alone, so the list offers nothing it cannot open.
+      if (!parts || !isRecordingFolder(parts.recordingFolder)) continue;
       let folder = folders.get(parts.recordingFolder);
       if (!folder) {
         folder = { recordingFolder: parts.recordingFolder, folderIsoTime: parts.folderIsoTime, hasMp4: false };
@@ -106,7 +106,8 @@ export class QaService {
     const score = folder.npz
       ? await this.scoreFile(folder.npz)
       : scoreNpz({ unreadable: `no ${RECORDING_FILE_NAMES.data} in this session` }, this.scoreOptions());
-    const { captureDate, ...rest } = score;
+    // The metadata facts serve the recordings' cross-checks; the spec's QAMetrics has no place for them.
+    const { captureDate, metadata: _metadata, ...rest } = score;
     return {
       sessionId: folder.recordingFolder,
       captureDate: captureDate ?? folder.folderIsoTime ?? '',

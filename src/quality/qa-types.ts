@@ -33,6 +33,7 @@ export const cachedScoreSchema = z.object({
   }),
   overallQualityScore: num,
   issues: z.array(z.string()),
+  metadata: z.object({ totalFrames: num.optional(), durationSeconds: num.optional(), appVersion: z.string().optional() }).optional(),
 }) satisfies z.ZodType<NpzScore>;
 
 /** One session in the spec's QAMetrics, plus `issues` (why checks failed) beyond the spec. */

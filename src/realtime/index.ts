@@ -50,7 +50,7 @@ export interface RealtimeOptions {
   lease: TaskLease;
   frames: FrameLimits;
   viewers: ViewerLimits;
-  /** Socket modules of features assembled outside (alarms), registered after the built-in ones. */
+  /** Socket modules of features assembled outside realtime (alarms, recordings), registered after the built-in ones. */
   modules?: SocketModule[];
 }
 

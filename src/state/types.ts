@@ -161,6 +161,8 @@ export interface UploadRecord {
   status: 'in-progress' | 'completed';
   completedAt?: Date;
   etag?: string;
+  /** The client's SHA-256 of the whole file (hex), if its start body gave one. */
+  sha256?: string;
 }
 
 /** The outcome of claiming an object key: newly claimed, renewed by its owner, or held by another owner. */
@@ -219,6 +221,8 @@ export interface LeaseStore {
   release(name: string, owner: string): Promise<void>;
 }
 
+export * from './recording-types';
+import type { RecordingStore } from './recording-types';
 export type { AlarmStore, AlarmRecord, AlarmRaise, RaiseResult, AlarmQuery, AlarmPage, AckResult } from './alarm-types';
 export type { WebhookStore, WebhookDelivery, WebhookAttempt, WebhookSettlement } from './webhook-types';
 import type { AlarmStore } from './alarm-types';
@@ -356,6 +360,8 @@ export interface Store {
   readonly leases: LeaseStore;
   readonly commands: CommandStore;
   readonly timeline: TimelineStore;
+  /** Recordings: one record per recording folder, with its verification and curation. */
+  readonly recordings: RecordingStore;
   /** Resolves when the backing service answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

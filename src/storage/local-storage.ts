@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, type Stats } from 'node:fs';
-import { access, mkdir, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
+import { access, mkdir, open, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -75,6 +75,29 @@ export class LocalStorage implements ObjectStorage {
     });
     if (!info.isFile()) throw new ObjectNotFoundError(key);
     return createReadStream(file);
+  }
+
+  async readRange(key: string, start: number, length: number): Promise<Buffer> {
+    const handle = await open(this.pathOf(key), 'r').catch((err: unknown) => {
+      if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') throw new ObjectNotFoundError(key);
+      throw err;
+    });
+    try {
+      const buffer = Buffer.alloc(Math.max(0, length));
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, start + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async deleteObject(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
   }
 
   async putObjectStream(key: string, body: Readable, _contentType: string): Promise<{ etag: string; size: number }> {

@@ -1,4 +1,11 @@
-import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  S3Client,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { ObjectNotFoundError } from './errors';
@@ -95,6 +102,25 @@ export class S3Storage implements ObjectStorage {
       if (isNotFound(err)) throw new ObjectNotFoundError(key);
       throw err;
     }
+  }
+
+  async readRange(key: string, start: number, length: number): Promise<Buffer> {
+    if (length <= 0) return Buffer.alloc(0);
+    try {
+      const object = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: assertSafeKey(key), Range: `bytes=${start}-${start + length - 1}` }),
+      );
+      return Buffer.from(await object.Body!.transformToByteArray());
+    } catch (err) {
+      if (isNotFound(err)) throw new ObjectNotFoundError(key);
+      // A range starting past the end: S3 answers 416; the contract answers no bytes.
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
+      throw err;
+    }
+  }
+
+  async deleteObject(key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: assertSafeKey(key) }));
   }
 
   /** lib-storage's managed upload: small bodies go up in one PUT, large ones as a multipart upload it aborts on failure. */

@@ -30,6 +30,14 @@ export interface ObjectStorage {
   headObject(key: string): Promise<StoredObject | null>;
   /** A stream of the object's bytes; rejects with ObjectNotFoundError when absent. */
   readObject(key: string): Promise<Readable>;
+  /**
+   * Bytes `start` .. `start + length - 1` of the object (fewer at its end; none past it),
+   * read without fetching the rest: a parser reads an MP4's boxes this way. The caller
+   * bounds `length`. Rejects with ObjectNotFoundError when absent.
+   */
+  readRange(key: string, start: number, length: number): Promise<Buffer>;
+  /** Deletes the object; a missing object is not an error. */
+  deleteObject(key: string): Promise<void>;
   /** Streams a body of unknown length into place; the object appears whole or not at all. */
   putObjectStream(key: string, body: Readable, contentType: string): Promise<{ etag: string; size: number }>;
   close(): Promise<void>;

@@ -7,8 +7,9 @@ import { requireAuth } from '../http/require-auth';
 import { DomainError, isDomainError } from '../domain/errors';
 import { recordingKey } from '../domain/layout';
 import type { ObjectStorage } from '../storage';
-import { handle, uploaderOf } from './http';
+import { handle, uploaderFor, uploaderOf } from './http';
 import { legacyAnswerSchema, legacyFieldsSchema, timestampSchema, type LegacyAnswer } from './schemas';
+import { deviceIdSchema } from '../domain/ids';
 import type { SessionUploads } from '../sessions/session-service';
 import { CONTENT_TYPES, type UploadService } from './upload-service';
 import type { KeyClaims } from './key-claims';
@@ -46,7 +47,7 @@ interface StoredFile {
  * A multer storage engine over ObjectStorage.putObjectStream: each file streams
  * straight to its final key (S3 through lib-storage's managed upload, local disk
  * through a temporary file renamed into place), never whole in memory. The key
- * comes from the `timestamp` field, so it must precede the files in the form.
+ * comes from the `timestamp` (and an admin's `deviceId`) field, so they must precede the files in the form.
  */
 function storageEngine(storage: ObjectStorage, claims: KeyClaims): StorageEngine {
   return {
@@ -56,10 +57,22 @@ function storageEngine(storage: ObjectStorage, claims: KeyClaims): StorageEngine
         file.stream.resume();
         return callback(new DomainError('invalid', 'the timestamp field (YYYYMMDD_HHMMSS) must come before the files in the form'));
       }
+      const named = (req.body as Record<string, unknown>).deviceId;
+      const deviceId = named === undefined ? undefined : deviceIdSchema.safeParse(named);
+      if (deviceId && !deviceId.success) {
+        file.stream.resume();
+        return callback(new DomainError('invalid', deviceId.error.issues[0]!.message));
+      }
       const fileType = file.fieldname as FileField;
-      const key = recordingKey(timestamp.data, fileType);
-      // requireAuth ran before multer, so the response knows who is uploading.
-      const uploader = uploaderOf(req.res!);
+      let uploader;
+      try {
+        // requireAuth ran before multer, so the response knows who is uploading; as on the chunked route, a device's files go to its recording's folder.
+        uploader = uploaderFor(uploaderOf(req.res!), deviceId?.data);
+      } catch (err) {
+        file.stream.resume();
+        return callback(err);
+      }
+      const key = recordingKey(timestamp.data, fileType, uploader.deviceId);
       // Busboy ends a file that hits the size limit as if it were complete; fail the copy instead, so nothing truncated is stored.
       const body = new PassThrough();
       file.stream.on('limit', () => body.destroy(new MulterError('LIMIT_FILE_SIZE', file.fieldname)));
@@ -123,7 +136,7 @@ export function legacyUploadRoutes({ auth, storage, service, sessions, maxUpload
       const fields = parseOr400(legacyFieldsSchema, req.body, 'form fields');
       const uploaded = filesOf(req);
       if (uploaded.length === 0) throw new DomainError('invalid', 'no file: send a `video` and/or a `data` file field');
-      const { deviceId } = uploaderOf(res);
+      const { deviceId } = uploaderFor(uploaderOf(res), fields.deviceId);
       const files: Record<string, StoredFile & { location: string }> = {};
       for (const { field, file } of uploaded) {
         files[field] = { key: file.path, size: file.size, etag: file.destination, location: `${storage.location}/${file.path}` };

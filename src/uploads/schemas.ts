@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SESSION_ID_PATTERN } from '../domain/ids';
+import { SESSION_ID_PATTERN, deviceIdSchema } from '../domain/ids';
 import { RECORDING_TIMESTAMP_PATTERN, isIssuedRecordingKey } from '../domain/layout';
 import { MAX_PARTS } from './part-size';
 
@@ -18,10 +18,16 @@ const uploadIdSchema = z
   .string({ message: 'uploadId is required' })
   .regex(/^[A-Za-z0-9._~+=-]{1,1024}$/, { message: 'uploadId is not an upload ID this server issued' });
 
-/** Only keys this server derives: sessions/{timestamp}/recording.mp4 or session_data.npz. */
+/** Only keys this server derives: sessions/{timestamp}[_{deviceId}]/recording.mp4 or session_data.npz. */
 const s3KeySchema = z.string({ message: 's3Key is required' }).refine(isIssuedRecordingKey, {
-  message: 's3Key is not a key this server issued (sessions/{timestamp}/recording.mp4 or session_data.npz)',
+  message: 's3Key is not a key this server issued (sessions/{timestamp}[_{deviceId}]/recording.mp4 or session_data.npz)',
 });
+
+/** The client's SHA-256 of the whole file, checked by the recordings' integrity gate. */
+export const sha256Schema = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64}$/, { message: 'sha256 must be 64 hexadecimal characters' })
+  .transform((hex) => hex.toLowerCase());
 
 export const partNumberSchema = z.coerce
   .number({ message: 'partNumber must be a number' })
@@ -40,6 +46,9 @@ export function startSchema(maxUploadBytes: number) {
       .max(maxUploadBytes, { message: `fileSize exceeds the limit of ${maxUploadBytes} bytes` }),
     fileName: z.string().max(255, { message: 'fileName is longer than 255 characters' }).optional(),
     sessionId: sessionIdSchema.optional(),
+    /** With the admin key: the headset this recording is from (its folder is then {timestamp}_{deviceId}). */
+    deviceId: deviceIdSchema.optional(),
+    sha256: sha256Schema.optional(),
   });
 }
 
@@ -74,6 +83,7 @@ export const completeSchema = z.object({
 export const legacyFieldsSchema = z.object({
   timestamp: timestampSchema,
   sessionId: sessionIdSchema.optional(),
+  deviceId: deviceIdSchema.optional(),
 });
 
 export type StartRequest = z.output<ReturnType<typeof startSchema>>;

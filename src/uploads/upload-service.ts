@@ -20,6 +20,7 @@ import type { SessionUploads } from '../sessions/session-service';
 import { DomainError } from '../domain/errors';
 import { storageWriteRefusal } from '../http/errors';
 import { KeyClaims } from './key-claims';
+import { uploaderFor } from './http';
 import type { DomainEventMap, DomainEvents } from '../domain/events';
 
 /** The uploader an upload record belongs to (an operator may act on a headset's upload). */
@@ -35,6 +36,7 @@ function uploadEvent(record: UploadRecord, change: DomainEventMap['upload.change
     ...(record.deviceId ? { deviceId: record.deviceId } : {}),
     ...(record.sessionId ? { sessionId: record.sessionId } : {}),
     ...(record.etag ? { etag: record.etag } : {}),
+    ...(record.sha256 ? { sha256: record.sha256 } : {}),
   };
 }
 
@@ -76,8 +78,10 @@ export class UploadService {
     this.claims = new KeyClaims(o.store, o.storage);
   }
 
-  async start(req: StartRequest, uploader: Uploader, baseUrl: string): Promise<StartAnswer> {
-    const key = recordingKey(req.timestamp, req.fileType);
+  async start(req: StartRequest, caller: Uploader, baseUrl: string): Promise<StartAnswer> {
+    const uploader = uploaderFor(caller, req.deviceId);
+    // A device's upload goes to its recording's own folder, so headsets started in one second never collide.
+    const key = recordingKey(req.timestamp, req.fileType, uploader.deviceId);
     const { isNew } = await this.claims.claim(key, uploader);
     const { partSize, totalParts } = planParts(req.fileSize);
     const uploadId = await this.o.storage.multipart
@@ -95,6 +99,7 @@ export class UploadService {
       totalParts,
       ...(uploader.deviceId ? { deviceId: uploader.deviceId } : {}),
       ...(req.sessionId ? { sessionId: req.sessionId } : {}),
+      ...(req.sha256 ? { sha256: req.sha256 } : {}),
       startedAt: new Date(),
       status: 'in-progress',
     };

@@ -7,6 +7,9 @@ import {
   parseRecordingKey,
   recordingFolderPrefix,
   recordingKey,
+  recordingIdOfKey,
+  parseRecordingId,
+  recordingFileKey,
 } from '../../src/domain/layout';
 
 describe('storage layout', () => {
@@ -45,13 +48,28 @@ describe('storage layout', () => {
     expect(folderIsoTime('20260206_1430521')).toBeUndefined();
   });
 
+  it('puts a device upload in its recordingId folder, one per headset even in the same second', () => {
+    expect(recordingKey('20260206_143052', 'video', 'H1')).toBe('sessions/20260206_143052_H1/recording.mp4');
+    expect(recordingKey('20260206_143052', 'data', 'H2')).toBe('sessions/20260206_143052_H2/session_data.npz');
+    expect(() => recordingKey('20260206_143052', 'video', '../x')).toThrow();
+    expect(recordingIdOfKey('sessions/20260206_143052_H1/recording.mp4')).toEqual({ recordingId: '20260206_143052_H1', fileType: 'video' });
+    expect(recordingIdOfKey('sessions/20260206_143052/recording.mp4')).toBeUndefined();
+    expect(recordingIdOfKey('sessions/20260206_143052_H1/manifest.json')).toBeUndefined();
+    expect(parseRecordingId('20260206_143052_Quest_3')).toEqual({ timestamp: '20260206_143052', deviceId: 'Quest_3' });
+    expect(parseRecordingId('20260206_143052')).toBeUndefined();
+    expect(recordingFileKey('20260206_143052_H1', 'manifest')).toBe('sessions/20260206_143052_H1/manifest.json');
+  });
+
   it('accepts back only keys the server issues', () => {
     expect(isIssuedRecordingKey('sessions/20260206_143052/recording.mp4')).toBe(true);
     expect(isIssuedRecordingKey('sessions/20260206_143052/session_data.npz')).toBe(true);
+    expect(isIssuedRecordingKey('sessions/20260206_143052_Quest-3_a/session_data.npz')).toBe(true);
     for (const key of [
       'sessions/20260206_143052/other.mp4',
       'sessions/x/recording.mp4',
       'sessions/20260206_143052/a/recording.mp4',
+      'sessions/20260206_143052_a.b/recording.mp4',
+      'sessions/20260206_143052_/recording.mp4',
       'recording.mp4',
     ]) {
       expect(isIssuedRecordingKey(key)).toBe(false);

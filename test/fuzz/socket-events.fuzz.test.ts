@@ -42,6 +42,7 @@ const EVENT_SET: Record<keyof ClientToServerEvents, true> = {
   'tablet-get-recording-status': true,
   'tablet-sync-metadata': true,
   'tablet-ack-alarm': true,
+  'tablet-review-recording': true,
   'dashboard-subscribe': true,
   'dashboard-unsubscribe': true,
   'dashboard-watch-device': true,

@@ -122,7 +122,7 @@ describe('domain events in the log', () => {
       ['upload started', { uploadId: started.uploadId }],
       ['upload completed', { uploadId: started.uploadId }],
       ['upload discarded', { uploadId: aborted.uploadId, reason: 'aborted' }],
-      ['upload completed', { key: 'sessions/20260206_151231/recording.mp4', legacy: true }],
+      ['upload completed', { key: 'sessions/20260206_151231_H_LOG/recording.mp4', legacy: true }],
       ['socket disconnected', { deviceId: 'H_LOG' }],
       ['headset disconnected (offline)', { deviceId: 'H_LOG' }],
     ] as const;

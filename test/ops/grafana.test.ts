@@ -67,6 +67,15 @@ describe('grafana/dashboards', () => {
     });
   }
 
+  it('shows recording verdicts on the QA dashboard: pass rate, pass and fail, states and verification time (issue 18)', () => {
+    const qa = dashboards.find((d) => d.dashboard.title.toLowerCase().includes('qa'))!;
+    const exprs = dashboardExpressions(qa.dashboard).map((e) => e.expr);
+    expect(exprs.filter((e) => e.includes('turing_recordings_by_verdict') && e.includes('verdict="pass"')).length).toBeGreaterThan(0);
+    expect(exprs.filter((e) => e.includes('turing_recordings_by_verdict') && e.includes('verdict="fail"')).length).toBeGreaterThan(0);
+    expect(exprs.some((e) => e.includes('turing_recordings{') && e.includes('state'))).toBe(true);
+    expect(exprs.some((e) => e.includes('turing_recording_verification_seconds_bucket'))).toBe(true);
+  });
+
   it('has only PromQL that promtool parses (each query checked as a recording rule)', () => {
     const expressions = dashboards.flatMap(({ dashboard }) => dashboardExpressions(dashboard));
     expect(expressions.length).toBeGreaterThan(30);

@@ -79,7 +79,8 @@ describe('simulated fleet against a real server', () => {
     }
     const stats = await fetchJson<{ byType: Record<string, { count: number; sizeGB: number }> }>(s, '/api/s3-stats');
     expect(stats.byType.mp4?.count).toBe(3);
-    expect(stats.byType.mp4!.sizeGB * 1024 ** 3).toBe(3 * 300 * 1024);
+    // Real MP4s made with ffmpeg (issue 18), whose frames match their tracking data: the integrity gate passes them.
+    await eventually(async () => expect((await s.store.recordings.counts()).byVerdict).toEqual({ pass: 3, fail: 0 }), 15_000);
   }, 40_000);
 
   it('stops cleanly: the running session ends, its recordings upload, every device disconnects', async () => {

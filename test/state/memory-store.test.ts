@@ -3,6 +3,7 @@ import { qaResultsContract } from './qa-results.contract';
 import { commandsContract } from './commands.contract';
 import { timelineContract } from './timeline.contract';
 import { alarmsContract } from './alarms.contract';
+import { recordingsContract } from './recordings.contract';
 import { storeContract } from './store.contract';
 
 storeContract('memory', async (ttls) => new MemoryStore(ttls));
@@ -10,3 +11,4 @@ qaResultsContract('memory', async (ttls) => new MemoryStore(ttls));
 commandsContract('memory', async (ttls) => new MemoryStore(ttls));
 timelineContract('memory', async (ttls) => new MemoryStore(ttls));
 alarmsContract('memory', async (ttls) => new MemoryStore(ttls));
+recordingsContract('memory', async (ttls) => new MemoryStore(ttls));

@@ -7,6 +7,7 @@ import { qaResultsContract } from './qa-results.contract';
 import { commandsContract } from './commands.contract';
 import { timelineContract } from './timeline.contract';
 import { alarmsContract } from './alarms.contract';
+import { recordingsContract } from './recordings.contract';
 import { qaResultKey } from '../../src/state/redis/qa-results';
 
 let redis: TestRedis;
@@ -26,6 +27,7 @@ qaResultsContract('redis', async (ttls) => makeStore(undefined, ttls));
 commandsContract('redis', async (ttls) => makeStore(undefined, ttls));
 timelineContract('redis', async (ttls) => makeStore(undefined, ttls));
 alarmsContract('redis', async (ttls) => makeStore(undefined, ttls));
+recordingsContract('redis', async (ttls) => makeStore(undefined, ttls));
 
 describe('redis store specifics', () => {
   it('uses the spec key layout under the configured prefix', async () => {

@@ -118,6 +118,26 @@ export function objectStorageContract(name: string, start: () => Promise<Contrac
         expect(await keysUnder(prefix)).toEqual(['a-b', 'a.txt', 'a/b', 'ab'].map((n) => `${prefix}${n}`));
       });
 
+      it('reads a byte range without the rest, short at the end and empty past it; rejects a missing object', async () => {
+        const key = `${prefix}range`;
+        const body = randomFile(10_000);
+        await put(key, body);
+        expect(await storage.readRange(key, 0, 8)).toEqual(body.subarray(0, 8));
+        expect(await storage.readRange(key, 4_000, 1_000)).toEqual(body.subarray(4_000, 5_000));
+        expect(await storage.readRange(key, 9_990, 100)).toEqual(body.subarray(9_990));
+        expect((await storage.readRange(key, 20_000, 10)).length).toBe(0);
+        await expect(storage.readRange(`${prefix}none`, 0, 10)).rejects.toBeInstanceOf(ObjectNotFoundError);
+      });
+
+      it('deletes an object; deleting a missing one is no error', async () => {
+        await put(`${prefix}gone`, 'x');
+        await put(`${prefix}kept`, 'y');
+        await storage.deleteObject(`${prefix}gone`);
+        await storage.deleteObject(`${prefix}never`);
+        expect(await storage.headObject(`${prefix}gone`)).toBeNull();
+        expect(await keysUnder(prefix)).toEqual([`${prefix}kept`]);
+      });
+
       it('never shows a partial object while a put is under way', async () => {
         const fresh = `${prefix}fresh`;
         const replaced = `${prefix}replaced`;

@@ -17,7 +17,8 @@ import {
   type StartAnswer,
 } from './upload-client';
 
-const KEY = 'sessions/20260206_143052/recording.mp4';
+/** The test headset H1's recording folder: {timestamp}_{deviceId}. */
+const KEY = 'sessions/20260206_143052_H1/recording.mp4';
 
 describe('chunked upload through the local driver', () => {
   const servers: CaptureServer[] = [];
@@ -117,7 +118,7 @@ describe('chunked upload through the local driver', () => {
     const otherPart = new URL(url);
     otherPart.pathname = otherPart.pathname.replace(/\/1$/, '/2');
     const otherKey = new URL(url);
-    otherKey.searchParams.set('key', 'sessions/20260206_143052/session_data.npz');
+    otherKey.searchParams.set('key', 'sessions/20260206_143052_H1/session_data.npz');
     const laterExpiry = new URL(url);
     laterExpiry.searchParams.set('expires', String(Number(url.searchParams.get('expires')) + 3600));
     const badSignature = new URL(url);
@@ -239,43 +240,29 @@ describe('chunked upload through the local driver', () => {
     expect(await statusOf('H1')).toMatchObject({ uploadStatus: 'failed' });
   });
 
-  it('refuses to start on a key another headset is uploading, has uploaded, or that already holds a recording', async () => {
+  it('lets a headset start its own key again, gives another headset of the same second its own folder, and protects an existing object', async () => {
     const { client, server, dataDir, tokens } = await start();
     const other = new UploadClient(server, tokens.sign('H2', 'headset'));
     const file = randomFile(1000);
     const first = await client.start(file.length);
+    const request = { timestamp: '20260206_143052', fileType: 'video', fileSize: 1000 };
     // The same headset may start again (it lost its upload ID, say).
-    expect(
-      (await client.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: 1000 })).status,
-    ).toBe(200);
-    const clash = await other.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: 1000 });
-    expect(clash).toEqual({
+    expect((await client.call('POST', '/chunked-upload/start', request)).status).toBe(200);
+    const beside = await other.call('POST', '/chunked-upload/start', request);
+    expect(beside).toMatchObject({ status: 200, body: { s3Key: 'sessions/20260206_143052_H2/recording.mp4' } });
+    expect((await client.complete(first, await client.putAll(first, file))).status).toBe(200);
+    // An object nobody uploaded through this server (copied in, or from before a store reset) is protected.
+    mkdirSync(path.join(dataDir, 'sessions/20260206_150000_H2'), { recursive: true });
+    writeFileSync(path.join(dataDir, 'sessions/20260206_150000_H2/recording.mp4'), 'earlier take');
+    const existing = await other.call('POST', '/chunked-upload/start', { ...request, timestamp: '20260206_150000' });
+    expect(existing).toEqual({
       status: 409,
       body: {
         ok: false,
-        error: 'sessions/20260206_143052/recording.mp4 is being uploaded or was uploaded by H1; record with a distinct timestamp',
+        error: 'a recording already exists at sessions/20260206_150000_H2/recording.mp4; record with a distinct timestamp',
       },
     });
-    expect((await client.complete(first, await client.putAll(first, file))).status).toBe(200);
-    const afterDone = await other.call('POST', '/chunked-upload/start', {
-      timestamp: '20260206_143052',
-      fileType: 'video',
-      fileSize: 1000,
-    });
-    expect(afterDone.body.error).toMatch(/was uploaded by H1/);
-    // Another file type, or another second, is free.
-    expect(
-      (await other.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'data', fileSize: 1000 })).status,
-    ).toBe(200);
-    // An object nobody uploaded through this server (copied in, or from before a store reset) is protected too.
-    mkdirSync(path.join(dataDir, 'sessions/20260206_150000'), { recursive: true });
-    writeFileSync(path.join(dataDir, 'sessions/20260206_150000/recording.mp4'), 'earlier take');
-    const existing = await other.call('POST', '/chunked-upload/start', { timestamp: '20260206_150000', fileType: 'video', fileSize: 1000 });
-    expect(existing).toEqual({
-      status: 409,
-      body: { ok: false, error: 'a recording already exists at sessions/20260206_150000/recording.mp4; record with a distinct timestamp' },
-    });
-    expect(readFileSync(path.join(dataDir, 'sessions/20260206_150000/recording.mp4'), 'utf8')).toBe('earlier take');
+    expect(readFileSync(path.join(dataDir, 'sessions/20260206_150000_H2/recording.mp4'), 'utf8')).toBe('earlier take');
   });
 
   it('counts finished uploads in the spec metrics', async () => {

@@ -231,7 +231,7 @@ describe('chunked and legacy upload over HTTP with S3 storage', () => {
       const stored: Array<{ partNumber: number; etag: string; size: number }> = [];
       passThroughExceptListParts(s3.storage.client, () => stored);
       // A second of its own: an earlier test already stored an object at KEY in this bucket.
-      const key = 'sessions/20260206_170000/recording.mp4';
+      const key = 'sessions/20260206_170000_H1/recording.mp4';
       const started = await client.start(file.length, { timestamp: '20260206_170000' });
       expect(started).toMatchObject({ s3Key: key, totalParts: 3, chunkSize: 10 * MiB });
       expect(started.presignedUrls[0]!.url.startsWith(s3.endpoint)).toBe(true);
@@ -283,8 +283,10 @@ describe('chunked and legacy upload over HTTP with S3 storage', () => {
         body,
       });
       expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ files: { data: { key: 'sessions/20260207_090000/session_data.npz', size: data.length } } });
-      expect(sha256(await buffer(await s3.storage.readObject('sessions/20260207_090000/session_data.npz')))).toBe(sha256(data));
+      expect(await res.json()).toMatchObject({
+        files: { data: { key: 'sessions/20260207_090000_H1/session_data.npz', size: data.length } },
+      });
+      expect(sha256(await buffer(await s3.storage.readObject('sessions/20260207_090000_H1/session_data.npz')))).toBe(sha256(data));
     } finally {
       await server.close();
     }

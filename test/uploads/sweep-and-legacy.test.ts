@@ -194,16 +194,16 @@ describe('legacy POST /upload-session', () => {
       timestamp: '20260206_151230',
       sessionId: 'session_1',
       files: {
-        video: { key: 'sessions/20260206_151230/recording.mp4', size: video.length },
-        data: { key: 'sessions/20260206_151230/session_data.npz', size: data.length },
+        video: { key: 'sessions/20260206_151230_H1/recording.mp4', size: video.length },
+        data: { key: 'sessions/20260206_151230_H1/session_data.npz', size: data.length },
       },
     });
-    expect(sha256(readFileSync(path.join(dataDir, 'sessions/20260206_151230/recording.mp4')))).toBe(sha256(video));
-    expect(sha256(readFileSync(path.join(dataDir, 'sessions/20260206_151230/session_data.npz')))).toBe(sha256(data));
-    expect(readdirSync(path.join(dataDir, 'sessions/20260206_151230')).sort()).toEqual(['recording.mp4', 'session_data.npz']);
+    expect(sha256(readFileSync(path.join(dataDir, 'sessions/20260206_151230_H1/recording.mp4')))).toBe(sha256(video));
+    expect(sha256(readFileSync(path.join(dataDir, 'sessions/20260206_151230_H1/session_data.npz')))).toBe(sha256(data));
+    expect(readdirSync(path.join(dataDir, 'sessions/20260206_151230_H1')).sort()).toEqual(['recording.mp4', 'session_data.npz']);
     expect(heard).toEqual([
-      `completed video sessions/20260206_151230/recording.mp4 ${video.length} session_1`,
-      `completed data sessions/20260206_151230/session_data.npz ${data.length} session_1`,
+      `completed video sessions/20260206_151230_H1/recording.mp4 ${video.length} session_1`,
+      `completed data sessions/20260206_151230_H1/session_data.npz ${data.length} session_1`,
     ]);
   });
 
@@ -268,8 +268,8 @@ describe('legacy POST /upload-session', () => {
       ),
     ).toMatchObject({ status: 413 });
     // Not even the temporary file of the oversized video remains.
-    const leftovers = existsSync(path.join(dataDir, 'sessions/20260206_151230'))
-      ? readdirSync(path.join(dataDir, 'sessions/20260206_151230'))
+    const leftovers = existsSync(path.join(dataDir, 'sessions/20260206_151230_H1'))
+      ? readdirSync(path.join(dataDir, 'sessions/20260206_151230_H1'))
       : [];
     expect(leftovers).toEqual([]);
   });

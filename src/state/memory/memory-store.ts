@@ -19,6 +19,7 @@ import { MemoryUploadStore } from './uploads';
 import { MemorySessionStore } from './sessions';
 import { MemoryCommandStore } from './commands';
 import { MemoryTimelineStore } from './timeline';
+import { MemoryRecordingStore } from './recordings';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
@@ -149,6 +150,7 @@ export class MemoryStore implements Store {
   readonly timeline: MemoryTimelineStore;
   readonly alarms: MemoryAlarmStore;
   readonly webhooks: MemoryWebhookStore;
+  readonly recordings = new MemoryRecordingStore();
   private readonly sweep: NodeJS.Timeout;
 
   constructor(ttls: StoreTtls) {

@@ -13,6 +13,7 @@ import { closeClient } from './close-client';
 import { RedisQaResultStore } from './qa-results';
 import { RedisCommandStore } from './commands';
 import { RedisTimelineStore } from './timeline';
+import { RedisRecordingStore } from './recordings';
 import { isConnectionFailure, unavailableBoundary } from './unavailable-boundary';
 import { createRedisClient, describeRedis, redisVariables, type RedisConnectionConfig } from './connection';
 
@@ -43,6 +44,7 @@ export class RedisStore implements Store {
   readonly timeline: RedisTimelineStore;
   readonly alarms: RedisAlarmStore;
   readonly webhooks: RedisWebhookStore;
+  readonly recordings: RedisRecordingStore;
   readonly client: Redis;
 
   /** Said instead of the client's own text ("max retries per request"), in the log and /health. */
@@ -87,6 +89,7 @@ export class RedisStore implements Store {
     this.webhooks = unavailableBoundary(
       new RedisWebhookStore(this.client, options.ttls.webhookMaxAgeSeconds ?? DEFAULT_WEBHOOK_MAX_AGE_SECONDS),
     );
+    this.recordings = unavailableBoundary(new RedisRecordingStore(this.client));
   }
 
   /**

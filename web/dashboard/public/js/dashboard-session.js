@@ -22,7 +22,7 @@ import { SessionsView } from './sessions-view.js';
  * What other features plug into the page (see docs/DASHBOARD.md, "Extending the dashboard").
  * @typedef {{ deviceSections: DetailSection[], sessionSections: DetailSection[],
  *   decorateDevice?: (badges: HTMLElement, device: import('./fleet-state.js').DeviceRow) => void,
- *   onStart?: (session: DashboardSession) => void }} Extensions
+ *   onStart?: (session: DashboardSession) => void | (() => void) }} Extensions
  */
 
 /** REST refresh periods. The device list by REST only while the socket is down. */
@@ -102,6 +102,8 @@ export class DashboardSession {
       (state, detail) => this.linkState(state, detail),
     );
     this.extensions = extensions;
+    /** @type {Array<() => void>} what the extensions started, stopped on sign-out */
+    this.cleanups = [];
   }
 
   start() {
@@ -121,10 +123,12 @@ export class DashboardSession {
     this.timers.push(setInterval(() => void this.refreshQa(), QA_MS));
     // "last seen 3 min ago", running durations, "no frames for N s" and the banner's age move on every second.
     this.timers.push(setInterval(() => this.tick(), 1_000));
-    this.extensions.onStart?.(this);
+    const cleanup = this.extensions.onStart?.(this);
+    if (cleanup) this.cleanups.push(cleanup);
   }
 
   stop() {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
     for (const t of this.timers) clearInterval(t);
     for (const t of this.debounced.values()) clearTimeout(t);
     this.live.close();

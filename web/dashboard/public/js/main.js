@@ -4,6 +4,7 @@ import { api, ApiError, clearCredential, credentialFrom, loadCredential, saveCre
 import { byId, el } from './dom.js';
 import { DashboardSession } from './dashboard-session.js';
 import { renderDeviceHistory, renderSessionTimeline } from './device-history-view.js';
+import { startRecordingsView } from './recordings-view.js';
 
 /**
  * The page: sign-in, then a DashboardSession (live fleet state over
@@ -41,7 +42,12 @@ const EXTENSIONS = {
     },
   ],
   decorateDevice: alarmBadge,
-  onStart: startAlarms,
+  onStart: (session) => {
+    startAlarms(session);
+    // The recordings card (verdicts, reasons, curation) under the fleet; stopped on sign-out.
+    const recordings = startRecordingsView(byId('app'), session.credential);
+    return () => recordings.stop();
+  },
 };
 
 /**

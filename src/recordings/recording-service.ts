@@ -1,0 +1,471 @@
+import { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Actor } from '../domain/actor';
+import { DomainError } from '../domain/errors';
+import type { DomainEventMap, DomainEvents } from '../domain/events';
+import { folderIsoTime, recordingFileKey, recordingIdOfKey, type RecordingFileType } from '../domain/layout';
+import type { RecordingQuery, RecordingRecord, Store } from '../state';
+import { MAX_RECORDING_HISTORY } from '../state/recording-types';
+import type { ObjectStorage } from '../storage';
+import { analyseNpz } from '../quality/analyse';
+import { MemoryBudget } from '../quality/memory-budget';
+import type { RecordingMetrics } from './recording-gauges';
+import type { ReviewRequest } from './schemas';
+import { VerificationDeferred, verifyRecording } from './verifier';
+import { filesView, incompleteReasons, toView } from './views';
+import { Limiter } from './limiter';
+
+export interface RecordingServiceDeps {
+  store: Store;
+  storage: ObjectStorage;
+  events: DomainEvents;
+  logger: Logger;
+  metrics: RecordingMetrics;
+  config: Config['recordings'];
+  quality: Config['quality'];
+  /** This process in the cluster: it owns the verification claims it takes. */
+  instanceId: string;
+  now?: () => number;
+}
+
+/** A verification claim lasts this long unless renewed; a dead process's claim lapses and the sweep resumes it. */
+export const VERIFY_CLAIM_MS = 60_000;
+/** How far a headset's folder timestamp may be from the start the server saw and still be that recording. */
+const ADOPT_WINDOW_MS = 10 * 60_000;
+const SYSTEM: Actor = { kind: 'system', id: 'recordings' };
+const SWEEP_BATCH = 100;
+
+/**
+ * The recording records: created when a headset starts recording, moved on
+ * by its uploads, verified by the integrity gate once both files are in, and
+ * curated by people. Driven by domain events; publishes recording.verdict and
+ * recording.reviewed.
+ */
+export class RecordingService {
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private readonly limiter: Limiter;
+  private readonly budget: MemoryBudget;
+  /** Verifications this process is running, so a second trigger does not start another. */
+  private readonly running = new Map<string, Promise<void>>();
+  private stopped = false;
+
+  constructor(private readonly d: RecordingServiceDeps) {
+    this.log = d.logger.child({ component: 'recordings' });
+    this.now = d.now ?? Date.now;
+    this.limiter = new Limiter(d.config.verifyConcurrency);
+    this.budget = new MemoryBudget(d.quality.memoryBudgetBytes);
+    // The records follow what happened; a store failure here is logged, never answered to the headset or uploader.
+    const quietly = (what: string, work: Promise<void>) =>
+      work.catch((err: unknown) => this.log.error({ err: (err as Error).message }, `could not update a recording record on ${what}`));
+    d.events.on('device.recording-changed', ({ deviceId, isRecording }) =>
+      quietly('a recording start or stop', this.recordingChanged(deviceId, isRecording)),
+    );
+    d.events.on('upload.changed', (event) => quietly('an upload change', this.uploadChanged(event)));
+  }
+
+  async get(recordingId: string): Promise<RecordingRecord> {
+    const record = await this.d.store.recordings.get(recordingId);
+    if (!record) throw new DomainError('not_found', `no recording ${recordingId}`);
+    return record;
+  }
+
+  list(query: RecordingQuery) {
+    return this.d.store.recordings.list(query);
+  }
+
+  /** A headset started or stopped recording: the record is opened with what the server knows now. */
+  async recordingChanged(deviceId: string, isRecording: boolean): Promise<void> {
+    const at = new Date(this.now());
+    if (isRecording) {
+      const recordingId = `${timestampOf(at)}_${deviceId}`;
+      const context = await this.contextOf(deviceId);
+      await this.d.store.recordings.update(recordingId, (current) => ({
+        next: current
+          ? null
+          : {
+              ...this.fresh(recordingId, deviceId, at, context),
+              startedAt: at,
+              history: [entry(at, headset(deviceId), 'recording started')],
+            },
+        result: undefined,
+      }));
+      return;
+    }
+    const [latest] = (await this.d.store.recordings.list({ deviceId, limit: 1 })).recordings;
+    if (!latest || latest.state !== 'recording' || latest.stoppedAt) return;
+    await this.d.store.recordings.update(latest.recordingId, (current) =>
+      current?.state === 'recording' && !current.stoppedAt
+        ? {
+            next: withHistory({ ...current, stoppedAt: at, updatedAt: at }, entry(at, headset(deviceId), 'recording stopped')),
+            result: undefined,
+          }
+        : { next: null, result: undefined },
+    );
+  }
+
+  /** An upload to a recording folder started, completed or was given up. */
+  async uploadChanged(event: DomainEventMap['upload.changed']): Promise<void> {
+    const parsed = recordingIdOfKey(event.key);
+    if (!parsed) return; // the spec's folders (no device) are not recordings with a record
+    const { recordingId, fileType } = parsed;
+    const deviceId = recordingId.slice(16);
+    const at = new Date(this.now());
+    const adopted = await this.adoptProvisional(recordingId, deviceId);
+    const context = adopted ? undefined : await this.contextOf(deviceId, event.sessionId);
+    const becameReady = await this.d.store.recordings.update(recordingId, (current) => {
+      let record = current ?? adopted ?? this.fresh(recordingId, deviceId, at, context!);
+      if (!current && adopted) record = { ...adopted, recordingId, files: {} };
+      if (!record.sessionId && event.sessionId) record = { ...record, sessionId: event.sessionId };
+      const file = this.fileAfter(record, fileType, event, at);
+      const files = { ...record.files, [fileType]: file };
+      let state = record.state;
+      let verification = record.verification;
+      if (event.change === 'started') {
+        state = 'uploading';
+        verification = undefined; // a new upload replaces a file: its old verdict no longer holds
+      }
+      const ready = files.video?.state === 'complete' && files.data?.state === 'complete';
+      if (event.change === 'completed' && ready && state !== 'verified' && state !== 'rejected') state = 'verifying';
+      if (event.change === 'completed' && !ready && state === 'incomplete') state = 'uploading';
+      const next: RecordingRecord = withHistory(
+        { ...record, files, state, updatedAt: at, ...(verification ? { verification } : { verification: undefined }) },
+        entry(at, event.deviceId ? headset(event.deviceId) : { kind: 'admin', id: 'admin' }, `${fileType} upload ${event.change}`, {
+          key: event.key,
+          size: event.fileSize,
+        }),
+      );
+      if (!next.verification) delete next.verification;
+      return { next, result: state === 'verifying' && record.state !== 'verifying' };
+    });
+    if (adopted) await this.d.store.recordings.remove(adopted.recordingId);
+    // Off the uploader's path: its complete answers now, the verdict follows within seconds.
+    if (becameReady) void this.verify(recordingId);
+  }
+
+  /**
+   * Runs the integrity gate on a recording in state verifying, if no live
+   * process has claimed it (an atomic claim in the store, renewed while the
+   * work runs, so exactly one process of the cluster verifies it).
+   */
+  verify(recordingId: string): Promise<void> {
+    const already = this.running.get(recordingId);
+    if (already) return already;
+    const work = this.claimAndVerify(recordingId)
+      .catch((err: unknown) => this.log.error({ err, recordingId }, 'verification failed; the sweep retries it'))
+      .finally(() => this.running.delete(recordingId));
+    this.running.set(recordingId, work);
+    return work;
+  }
+
+  /** Waits for the verifications this process is running (shutdown, tests). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async claimAndVerify(recordingId: string): Promise<void> {
+    const owner = this.d.instanceId;
+    const claimed = await this.d.store.recordings.update(recordingId, (current) => {
+      const now = this.now();
+      if (!current || current.state !== 'verifying') return { next: null, result: null };
+      if (current.verifyClaim && current.verifyClaim.until.getTime() > now && current.verifyClaim.owner !== owner)
+        return { next: null, result: null };
+      return { next: { ...current, verifyClaim: { owner, until: new Date(now + VERIFY_CLAIM_MS) } }, result: current };
+    });
+    if (!claimed) return;
+    await this.limiter.run(async () => {
+      if (this.stopped) return;
+      const renew = setInterval(() => void this.renewClaim(recordingId), VERIFY_CLAIM_MS / 3);
+      renew.unref();
+      const started = this.now();
+      try {
+        const result = await verifyRecording(claimed, {
+          storage: this.d.storage,
+          thresholds: this.d.config,
+          analyseNpz: (open) =>
+            analyseNpz(open, {
+              maxNpzBytes: this.d.quality.maxNpzBytes,
+              lowConfidence: this.d.quality.lowConfidence,
+              maxCompressionRatio: this.d.quality.maxCompressionRatio,
+              budget: this.budget,
+            }),
+        });
+        await this.concluded(claimed, result.verification, result.sha256, (this.now() - started) / 1000);
+      } catch (err) {
+        if (!(err instanceof VerificationDeferred)) throw err;
+        this.log.warn({ recordingId, reason: err.message }, 'verification deferred; the sweep retries it');
+        await this.d.store.recordings.update(recordingId, (c) =>
+          c?.verifyClaim?.owner === owner
+            ? { next: { ...c, verifyClaim: undefined }, result: undefined }
+            : { next: null, result: undefined },
+        );
+      } finally {
+        clearInterval(renew);
+      }
+    });
+  }
+
+  private async renewClaim(recordingId: string): Promise<void> {
+    await this.d.store.recordings
+      .update(recordingId, (c) =>
+        c?.state === 'verifying' && c.verifyClaim?.owner === this.d.instanceId
+          ? { next: { ...c, verifyClaim: { owner: this.d.instanceId, until: new Date(this.now() + VERIFY_CLAIM_MS) } }, result: undefined }
+          : { next: null, result: undefined },
+      )
+      .catch((err: unknown) => this.log.warn({ err: (err as Error).message, recordingId }, 'could not renew a verification claim'));
+  }
+
+  private async concluded(
+    verified: RecordingRecord,
+    verification: NonNullable<RecordingRecord['verification']>,
+    sha256: { video: string; data: string },
+    seconds: number,
+  ): Promise<void> {
+    const at = new Date(this.now());
+    const record = await this.d.store.recordings.update(verified.recordingId, (current) => {
+      // A file replaced while we read (a new upload) makes this verdict stale: that upload's completion verifies again.
+      const same = (t: RecordingFileType) => current?.files[t]?.etag === verified.files[t]?.etag;
+      if (!current || current.state !== 'verifying' || current.verifyClaim?.owner !== this.d.instanceId || !same('video') || !same('data'))
+        return { next: null, result: null };
+      const files = {
+        video: { ...current.files.video!, sha256: sha256.video },
+        data: { ...current.files.data!, sha256: sha256.data },
+      };
+      const appVersion = current.appVersion ?? verification.npz?.appVersion;
+      const next = withHistory(
+        {
+          ...current,
+          ...(appVersion ? { appVersion } : {}),
+          files,
+          verification,
+          state: verification.verdict === 'pass' ? ('verified' as const) : ('rejected' as const),
+          verifyClaim: undefined,
+          updatedAt: at,
+        },
+        entry(at, SYSTEM, `verdict ${verification.verdict}`, { qaScore: verification.qaScore, reasons: verification.reasons }),
+      );
+      delete next.verifyClaim;
+      return { next, result: next };
+    });
+    if (!record) return;
+    this.d.metrics.verificationSeconds.observe({ verdict: verification.verdict }, seconds);
+    this.log.info(
+      { recordingId: record.recordingId, verdict: verification.verdict, reasons: verification.reasons.length },
+      'recording verified',
+    );
+    if (record.state === 'verified') await this.writeManifest(record);
+    await this.announceVerdict(record, verification.verdict, verification.qaScore, verification.reasons);
+  }
+
+  private async announceVerdict(
+    record: RecordingRecord,
+    verdict: 'pass' | 'fail',
+    qaScore: number | null,
+    reasons: string[],
+  ): Promise<void> {
+    await this.reflectInSession(record, verdict);
+    await this.d.events
+      .publish('recording.verdict', {
+        recordingId: record.recordingId,
+        deviceId: record.deviceId,
+        ...(record.sessionId ? { sessionId: record.sessionId } : {}),
+        ...(record.tabletId ? { tabletId: record.tabletId } : {}),
+        verdict,
+        qaScore,
+        reasons,
+        state: record.state as 'verified' | 'rejected' | 'incomplete',
+        files: filesView(record),
+      })
+      .catch((err: unknown) => this.log.error({ err, recordingId: record.recordingId }, 'a listener failed on a recording verdict'));
+  }
+
+  /** The session's per-device status carries the recording's verdict. */
+  private async reflectInSession(record: RecordingRecord, verdict: 'pass' | 'fail'): Promise<void> {
+    if (!record.sessionId) return;
+    try {
+      const session = await this.d.store.sessions.updateDeviceStatus(record.sessionId, record.deviceId, {
+        recordingId: record.recordingId,
+        verdict,
+      });
+      if (session) await this.d.events.publish('session.upload-changed', { session });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, recordingId: record.recordingId }, "could not show the verdict in the session's status");
+    }
+  }
+
+  /** Curation by a tablet or an operator; every change is kept with who made it. */
+  async review(recordingId: string, req: ReviewRequest, actor: Actor): Promise<RecordingRecord> {
+    const at = new Date(this.now());
+    const record = await this.d.store.recordings.update(recordingId, (current) => {
+      if (!current) throw new DomainError('not_found', `no recording ${recordingId}`);
+      if (current.purgedAt && req.decision === 'keep')
+        throw new DomainError('conflict', "this recording's files were deleted after its discard; it cannot be kept");
+      const tags = { ...current.tags };
+      for (const [k, v] of Object.entries(req.tags ?? {})) {
+        if (v === '') delete tags[k];
+        else tags[k] = v;
+      }
+      if (Object.keys(tags).length > 20) throw new DomainError('invalid', 'a recording has at most 20 tags');
+      const next: RecordingRecord = { ...current, tags, updatedAt: at };
+      if (req.decision) next.decision = req.decision;
+      if (req.decision === 'discard' && current.decision !== 'discard') next.discardedAt = at;
+      if (req.decision === 'keep') delete next.discardedAt;
+      if (req.outcome) next.outcome = req.outcome;
+      if (req.note !== undefined) next.note = req.note;
+      const change = req.decision ? (req.decision === 'discard' ? 'discarded' : 'kept') : 'reviewed';
+      return { next: withHistory(next, entry(at, actor, change, { ...req })), result: withHistory(next, entry(at, actor, change)) };
+    });
+    if (record.state === 'verified') await this.writeManifest(record);
+    await this.d.events
+      .publish('recording.reviewed', {
+        recordingId,
+        deviceId: record.deviceId,
+        decision: record.decision ?? 'keep',
+        actor,
+        tags: record.tags,
+        ...(record.outcome ? { outcome: record.outcome } : {}),
+      })
+      .catch((err: unknown) => this.log.error({ err, recordingId }, 'a listener failed on a recording review'));
+    return this.get(recordingId);
+  }
+
+  /**
+   * The periodic job (one process of the cluster, under a lease): resumes
+   * verifications left by a dead process, marks recordings whose files did not
+   * arrive in time incomplete, and deletes the files of old discards.
+   */
+  async sweep(): Promise<{ resumed: number; incomplete: number; purged: number }> {
+    const now = this.now();
+    const verifying = await this.d.store.recordings.verifying(SWEEP_BATCH);
+    await Promise.all(verifying.map((id) => this.verify(id)));
+    let incomplete = 0;
+    for (const id of await this.d.store.recordings.awaitingFilesSince(new Date(now - this.d.config.uploadDeadlineMs), SWEEP_BATCH)) {
+      if (await this.markIncomplete(id, now)) incomplete++;
+    }
+    let purged = 0;
+    for (const id of await this.d.store.recordings.discardedBefore(new Date(now - this.d.config.discardRetentionMs), SWEEP_BATCH)) {
+      if (await this.purge(id)) purged++;
+    }
+    return { resumed: verifying.length, incomplete, purged };
+  }
+
+  private async markIncomplete(recordingId: string, now: number): Promise<boolean> {
+    const at = new Date(now);
+    const record = await this.d.store.recordings.update(recordingId, (c) => {
+      if (!c || (c.state !== 'recording' && c.state !== 'uploading')) return { next: null, result: null };
+      const next: RecordingRecord = { ...c, state: 'incomplete', updatedAt: at };
+      return { next: withHistory(next, entry(at, SYSTEM, 'incomplete', { reasons: incompleteReasons(next) })), result: next };
+    });
+    if (!record) return false;
+    this.log.warn({ recordingId }, 'recording incomplete: a file did not arrive in time');
+    await this.announceVerdict(record, 'fail', null, incompleteReasons(record));
+    return true;
+  }
+
+  private async purge(recordingId: string): Promise<boolean> {
+    const record = await this.d.store.recordings.get(recordingId);
+    if (!record || record.decision !== 'discard' || record.purgedAt) return false;
+    for (const file of ['video', 'data', 'manifest'] as const) await this.d.storage.deleteObject(recordingFileKey(recordingId, file));
+    const at = new Date(this.now());
+    return this.d.store.recordings.update(recordingId, (c) =>
+      c?.decision === 'discard' && !c.purgedAt
+        ? { next: withHistory({ ...c, purgedAt: at, updatedAt: at }, entry(at, SYSTEM, 'files deleted after discard')), result: true }
+        : { next: null, result: false },
+    );
+  }
+
+  /** manifest.json beside the files, so a copied folder describes itself without this server. */
+  private async writeManifest(record: RecordingRecord): Promise<void> {
+    const body = Buffer.from(JSON.stringify({ manifestVersion: 1, ...toView(record) }, null, 2));
+    await this.d.storage
+      .putObjectStream(recordingFileKey(record.recordingId, 'manifest'), Readable.from([body]), 'application/json')
+      .catch((err: unknown) =>
+        this.log.warn({ err: (err as Error).message, recordingId: record.recordingId }, 'could not write manifest.json'),
+      );
+  }
+
+  /**
+   * A record opened at recording start is named by the server's clock; the
+   * headset names its folder by its own. The first upload of a folder the
+   * store does not know takes over the device's newest file-less record
+   * started within ADOPT_WINDOW_MS of the folder's time.
+   */
+  private async adoptProvisional(recordingId: string, deviceId: string): Promise<RecordingRecord | undefined> {
+    if (await this.d.store.recordings.get(recordingId)) return undefined;
+    const [latest] = (await this.d.store.recordings.list({ deviceId, limit: 1 })).recordings;
+    const folderTime = Date.parse(folderIsoTime(recordingId) ?? '');
+    if (!latest || latest.recordingId === recordingId || Object.keys(latest.files).length > 0) return undefined;
+    if (latest.state !== 'recording' && latest.state !== 'incomplete') return undefined;
+    if (!latest.startedAt || Math.abs(latest.startedAt.getTime() - folderTime) > ADOPT_WINDOW_MS) return undefined;
+    return latest;
+  }
+
+  private fileAfter(record: RecordingRecord, fileType: RecordingFileType, e: DomainEventMap['upload.changed'], at: Date) {
+    const before = record.files[fileType];
+    const state = e.change === 'completed' ? 'complete' : e.change === 'started' ? 'uploading' : 'failed';
+    // An abort of an older attempt does not undo a newer upload of the same file.
+    if (state === 'failed' && before && before.uploadId !== e.uploadId) return before;
+    return {
+      key: e.key,
+      state,
+      size: e.fileSize,
+      uploadId: e.uploadId,
+      updatedAt: at,
+      ...(e.etag ? { etag: e.etag } : {}),
+      ...(e.sha256
+        ? { clientSha256: e.sha256 }
+        : before?.clientSha256 && e.change !== 'started'
+          ? { clientSha256: before.clientSha256 }
+          : {}),
+    } as const;
+  }
+
+  private fresh(recordingId: string, deviceId: string, at: Date, context: Context): RecordingRecord {
+    return { recordingId, deviceId, createdAt: at, updatedAt: at, state: 'recording', files: {}, tags: {}, history: [], ...context };
+  }
+
+  /** Who the recording belongs to: the device's session, its lock holder, its app version. Never fails the caller. */
+  private async contextOf(deviceId: string, sessionId?: string): Promise<Context> {
+    try {
+      const [device, lock, telemetry] = await Promise.all([
+        this.d.store.devices.get(deviceId),
+        this.d.store.locks.get(deviceId),
+        this.d.store.devices.getTelemetry(deviceId),
+      ]);
+      const session = sessionId ?? device?.activeSessionId;
+      const appVersion = (telemetry as { appVersion?: unknown } | null)?.appVersion;
+      return {
+        ...(session ? { sessionId: session } : {}),
+        ...(lock ? { tabletId: lock.tabletId } : {}),
+        ...(typeof appVersion === 'string' ? { appVersion: appVersion.slice(0, 64) } : {}),
+      };
+    } catch {
+      return sessionId ? { sessionId } : {};
+    }
+  }
+}
+
+type Context = Pick<RecordingRecord, 'sessionId' | 'tabletId' | 'appVersion'>;
+
+const headset = (deviceId: string): Actor => ({ kind: 'headset', id: deviceId });
+const entry = (at: Date, actor: Actor, change: string, detail?: Record<string, unknown>) => ({
+  at,
+  actor,
+  change,
+  ...(detail ? { detail } : {}),
+});
+
+function withHistory(record: RecordingRecord, e: RecordingRecord['history'][number]): RecordingRecord {
+  return { ...record, history: [...record.history, e].slice(-MAX_RECORDING_HISTORY) };
+}
+
+/** 2026-02-06T14:30:52Z -> 20260206_143052 (UTC), the recording folders' form. */
+function timestampOf(at: Date): string {
+  const iso = at.toISOString();
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}_${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+}

@@ -1,0 +1,153 @@
+import type { Actor } from '../domain/actor';
+
+/**
+ * The record of one recording (a folder `sessions/{recordingId}/`): who made it,
+ * its two files, what the integrity gate found, and what people decided.
+ * Both stores keep it whole as one value and index it for listing.
+ */
+
+export const RECORDING_STATES = ['recording', 'uploading', 'verifying', 'verified', 'rejected', 'incomplete'] as const;
+export type RecordingState = (typeof RECORDING_STATES)[number];
+export const RECORDING_VERDICTS = ['pass', 'fail'] as const;
+export type RecordingVerdict = (typeof RECORDING_VERDICTS)[number];
+export const RECORDING_DECISIONS = ['keep', 'discard'] as const;
+export type RecordingDecision = (typeof RECORDING_DECISIONS)[number];
+
+export interface RecordingFileRecord {
+  key: string;
+  state: 'uploading' | 'complete' | 'failed';
+  size: number;
+  etag?: string;
+  /** The client's SHA-256 from its start body. */
+  clientSha256?: string;
+  /** The SHA-256 the gate read back from storage. */
+  sha256?: string;
+  uploadId?: string;
+  updatedAt: Date;
+}
+
+/** What the MP4 parser read from the moov box. */
+export interface Mp4Facts {
+  playable: boolean;
+  durationSeconds?: number;
+  frameCount?: number;
+  fps?: number;
+  width?: number;
+  height?: number;
+  codec?: string;
+}
+
+/** What the NPZ reader and QA scoring found. */
+export interface NpzFacts {
+  readable: boolean;
+  frameCount?: number;
+  metadataTotalFrames?: number;
+  durationSeconds?: number;
+  appVersion?: string;
+  qaScore?: number;
+  stages?: { captureQuality: number; validation: number; trackingConfidence: number };
+  bothHandsNotInFramePercent?: number;
+}
+
+export interface RecordingVerification {
+  verdict: RecordingVerdict;
+  /** Why it failed, in words a person can act on; empty on a pass. */
+  reasons: string[];
+  qaScore: number | null;
+  /** Each check by name: true when it held. */
+  checks: Record<string, boolean>;
+  mp4?: Mp4Facts;
+  npz?: NpzFacts;
+  verifiedAt: Date;
+  durationMs: number;
+}
+
+/** One entry of a recording's history: what changed, who did it, when. */
+export interface RecordingHistoryEntry {
+  at: Date;
+  actor: Actor;
+  change: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface RecordingRecord {
+  recordingId: string;
+  deviceId: string;
+  /** The capture session the headset was in when recording started, if any. */
+  sessionId?: string;
+  /** The tablet that commanded the recording (held the headset's lock), if any. */
+  tabletId?: string;
+  appVersion?: string;
+  createdAt: Date;
+  updatedAt: Date;
+  /** Recording start and stop as the server saw them (device.recording-changed). */
+  startedAt?: Date;
+  stoppedAt?: Date;
+  state: RecordingState;
+  files: { video?: RecordingFileRecord; data?: RecordingFileRecord };
+  /** While verifying: which process holds the check and until when (a dead one's claim lapses). */
+  verifyClaim?: { owner: string; until: Date };
+  verification?: RecordingVerification;
+  decision?: RecordingDecision;
+  outcome?: 'success' | 'failure';
+  tags: Record<string, string>;
+  note?: string;
+  /** When it was discarded (its objects are deleted DISCARD_RETENTION_DAYS later). */
+  discardedAt?: Date;
+  /** When the discard sweep deleted its objects. */
+  purgedAt?: Date;
+  history: RecordingHistoryEntry[];
+}
+
+/** The newest entries kept per recording (a runaway client cannot grow one without bound). */
+export const MAX_RECORDING_HISTORY = 100;
+
+export interface RecordingQuery {
+  sessionId?: string;
+  deviceId?: string;
+  state?: RecordingState;
+  verdict?: RecordingVerdict;
+  decision?: RecordingDecision | 'none';
+  tag?: { key: string; value: string };
+  /** createdAt bounds (inclusive). */
+  from?: Date;
+  to?: Date;
+  /** At most this many records (1..500). */
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface RecordingPage {
+  recordings: RecordingRecord[];
+  /** Present when there may be more (a page can be short when a filter skipped much). */
+  nextCursor?: string;
+}
+
+/** Counts by state and by verdict, kept as records change. */
+export interface RecordingCounts {
+  byState: Record<RecordingState, number>;
+  byVerdict: Record<RecordingVerdict, number>;
+}
+
+export interface RecordingStore {
+  get(recordingId: string): Promise<RecordingRecord | null>;
+  /**
+   * Reads the record, lets `change` compute the next one (or null for no change),
+   * and writes it only if nobody wrote in between (else retries): concurrent
+   * events from several processes never lose each other's updates. Resolves
+   * with what `change` returned alongside the record as written.
+   */
+  update<T>(recordingId: string, change: (current: RecordingRecord | null) => { next: RecordingRecord | null; result: T }): Promise<T>;
+  /** Forgets a record (a provisional one whose recording arrived under another folder name). */
+  remove(recordingId: string): Promise<void>;
+  /** Newest first (by createdAt), filtered; pages through an index, never every record at once. */
+  list(query: RecordingQuery): Promise<RecordingPage>;
+  /** Recordings in state verifying, oldest first, at most `limit` (resumed after a restart). */
+  verifying(limit: number): Promise<string[]>;
+  /** Recordings still waiting for a file whose wait started before `before`, oldest first. */
+  awaitingFilesSince(before: Date, limit: number): Promise<string[]>;
+  /** Discarded (and not yet purged) recordings discarded before `before`, oldest first. */
+  discardedBefore(before: Date, limit: number): Promise<string[]>;
+  counts(): Promise<RecordingCounts>;
+}

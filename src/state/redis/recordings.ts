@@ -1,0 +1,189 @@
+import type Redis from 'ioredis';
+import type { RecordingCounts, RecordingPage, RecordingQuery, RecordingRecord, RecordingStore } from '../recording-types';
+import { RECORDING_STATES, RECORDING_VERDICTS } from '../recording-types';
+import {
+  MAX_SCANNED_PER_PAGE,
+  awaitingSince,
+  decodeCursor,
+  discardedSince,
+  emptyCounts,
+  encodeCursor,
+  matches,
+  orderKey,
+  recordingIdOfOrderKey,
+} from '../recording-query';
+
+const recordKey = (id: string) => `recording:${id}`;
+/** Lexically ordered (every score 0) by orderKey: createdAt then recordingId. */
+const ORDER_ALL = 'recordings:order';
+const orderBySession = (sessionId: string) => `recordings:order:session:${sessionId}`;
+const orderByDevice = (deviceId: string) => `recordings:order:device:${deviceId}`;
+/** Time queues (score: ms) the periodic jobs read oldest first. */
+const VERIFYING = 'recordings:verifying';
+const AWAITING = 'recordings:awaiting';
+const DISCARDED = 'recordings:discarded';
+const COUNTS = 'recordings:counts';
+
+/**
+ * Compare-and-set of one record with its index changes, in one script: the
+ * write happens only if the record is still what the caller read (ARGV[1], ''
+ * for absent), so concurrent updates from several processes retry instead of
+ * overwriting each other. ARGV[2] is the new JSON ('' deletes); then ops of 4 arguments:
+ * 'A' k score member (ZADD), 'R' k _ member (ZREM), 'I' k delta field (HINCRBY),
+ * where k numbers the index key in KEYS (passed as keys, so the client's prefix applies).
+ */
+const COMPARE_AND_SET = `
+local current = redis.call('GET', KEYS[1])
+if (current or '') ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
+local i = 3
+while i <= #ARGV do
+  local op, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
+  if op == 'A' then redis.call('ZADD', key, ARGV[i + 2], ARGV[i + 3])
+  elseif op == 'R' then redis.call('ZREM', key, ARGV[i + 3])
+  elseif op == 'I' then redis.call('HINCRBY', key, ARGV[i + 3], ARGV[i + 2]) end
+  i = i + 4
+end
+return 1`;
+
+const DATE_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'stoppedAt', 'until', 'verifiedAt', 'discardedAt', 'purgedAt', 'at']);
+
+function decode(raw: string | null): RecordingRecord | null {
+  if (!raw) return null;
+  try {
+    const value = JSON.parse(raw, (key, v: unknown) =>
+      DATE_FIELDS.has(key) && typeof v === 'string' ? new Date(v) : v,
+    ) as RecordingRecord;
+    return typeof value?.recordingId === 'string' ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+interface IndexEntry {
+  key: string;
+  score: number;
+  member: string;
+}
+
+/** Where a record appears: its order indexes and the time queues it is waiting in. */
+function entries(r: RecordingRecord): IndexEntry[] {
+  const member = orderKey(r);
+  const out: IndexEntry[] = [
+    { key: ORDER_ALL, score: 0, member },
+    { key: orderByDevice(r.deviceId), score: 0, member },
+  ];
+  if (r.sessionId) out.push({ key: orderBySession(r.sessionId), score: 0, member });
+  if (r.state === 'verifying') out.push({ key: VERIFYING, score: r.updatedAt.getTime(), member: r.recordingId });
+  const awaiting = awaitingSince(r);
+  if (awaiting) out.push({ key: AWAITING, score: awaiting.getTime(), member: r.recordingId });
+  const discarded = discardedSince(r);
+  if (discarded) out.push({ key: DISCARDED, score: discarded.getTime(), member: r.recordingId });
+  return out;
+}
+
+function counters(r: RecordingRecord | null): string[] {
+  if (!r) return [];
+  return [`state:${r.state}`, ...(r.verification ? [`verdict:${r.verification.verdict}`] : [])];
+}
+
+export class RedisRecordingStore implements RecordingStore {
+  constructor(private readonly redis: Redis) {}
+
+  async get(recordingId: string): Promise<RecordingRecord | null> {
+    return decode(await this.redis.get(recordKey(recordingId)));
+  }
+
+  async update<T>(
+    recordingId: string,
+    change: (current: RecordingRecord | null) => { next: RecordingRecord | null; result: T },
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const raw = await this.redis.get(recordKey(recordingId));
+      const current = decode(raw);
+      const { next, result } = change(current);
+      if (!next) return result;
+      const written: RecordingRecord = { ...next, recordingId };
+      const { keys, ops } = this.ops(current, written);
+      const args = [raw ?? '', JSON.stringify(written), ...ops];
+      if ((await this.redis.eval(COMPARE_AND_SET, keys.length + 1, recordKey(recordingId), ...keys, ...args)) === 1) return result;
+      // Another writer got in between; read again. Contention on one recording is a handful of events at most.
+      if (attempt >= 50) throw new Error(`recording ${recordingId}: too many concurrent updates`);
+    }
+  }
+
+  async remove(recordingId: string): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const raw = await this.redis.get(recordKey(recordingId));
+      const current = decode(raw);
+      if (!current) return;
+      const { keys, ops } = this.ops(current, null);
+      if ((await this.redis.eval(COMPARE_AND_SET, keys.length + 1, recordKey(recordingId), ...keys, raw ?? '', '', ...ops)) === 1) return;
+    }
+  }
+
+  async list(query: RecordingQuery): Promise<RecordingPage> {
+    const index = query.sessionId ? orderBySession(query.sessionId) : query.deviceId ? orderByDevice(query.deviceId) : ORDER_ALL;
+    let after = decodeCursor(query.cursor);
+    const recordings: RecordingRecord[] = [];
+    let scanned = 0;
+    const batch = Math.min(500, Math.max(50, query.limit * 2));
+    while (scanned < MAX_SCANNED_PER_PAGE) {
+      const members = await this.redis.zrevrangebylex(index, after ? `(${after}` : '+', '-', 'LIMIT', 0, batch);
+      if (members.length === 0) return { recordings };
+      const raws = await this.redis.mget(members.map((m) => recordKey(recordingIdOfOrderKey(m))));
+      for (const [i, member] of members.entries()) {
+        scanned++;
+        after = member;
+        const record = decode(raws[i] ?? null);
+        if (!record || !matches(record, query)) continue;
+        recordings.push(record);
+        if (recordings.length === query.limit) return { recordings, nextCursor: encodeCursor(member) };
+      }
+      if (members.length < batch) return { recordings };
+    }
+    return { recordings, ...(after ? { nextCursor: encodeCursor(after) } : {}) };
+  }
+
+  async verifying(limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(VERIFYING, '-inf', '+inf', 'LIMIT', 0, limit);
+  }
+
+  async awaitingFilesSince(before: Date, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(AWAITING, '-inf', `(${before.getTime()}`, 'LIMIT', 0, limit);
+  }
+
+  async discardedBefore(before: Date, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(DISCARDED, '-inf', `(${before.getTime()}`, 'LIMIT', 0, limit);
+  }
+
+  async counts(): Promise<RecordingCounts> {
+    const fields = await this.redis.hgetall(COUNTS);
+    const counts = emptyCounts();
+    for (const s of RECORDING_STATES) counts.byState[s] = Math.max(0, Number(fields[`state:${s}`] ?? 0));
+    for (const v of RECORDING_VERDICTS) counts.byVerdict[v] = Math.max(0, Number(fields[`verdict:${v}`] ?? 0));
+    return counts;
+  }
+
+  /** The index and counter changes from `before` to `after`, as COMPARE_AND_SET ops. */
+  private ops(before: RecordingRecord | null, after: RecordingRecord | null): { keys: string[]; ops: string[] } {
+    const keys: string[] = [];
+    /** KEYS position of an index key (KEYS[1] is the record). */
+    const k = (key: string) => {
+      let i = keys.indexOf(key);
+      if (i < 0) i = keys.push(key) - 1;
+      return String(i + 2);
+    };
+    const ops: string[] = [];
+    const next = after ? entries(after) : [];
+    const id = (e: IndexEntry) => `${e.key}\n${e.member}`;
+    const kept = new Set(next.map(id));
+    for (const e of before ? entries(before) : []) if (!kept.has(id(e))) ops.push('R', k(e.key), '0', e.member);
+    for (const e of next) ops.push('A', k(e.key), String(e.score), e.member);
+    const was = counters(before);
+    const now = counters(after);
+    for (const field of was) if (!now.includes(field)) ops.push('I', k(COUNTS), '-1', field);
+    for (const field of now) if (!was.includes(field)) ops.push('I', k(COUNTS), '1', field);
+    return { keys, ops };
+  }
+}
