@@ -198,6 +198,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     orphanSweepIntervalMs: config.timing.orphanSweepIntervalMs,
     lease,
     viewers: { maxWatchesPerSocket: config.limits.maxWatchesPerSocket },
+    telemetryBatchMs: config.limits.telemetryBatchMs,
     frames: {
       maxFrameBytes: config.limits.maxFrameBytes,
       throttleMs: config.limits.frameThrottleMs,

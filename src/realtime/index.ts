@@ -48,6 +48,8 @@ export interface RealtimeOptions {
   lease: TaskLease;
   frames: FrameLimits;
   viewers: ViewerLimits;
+  /** TELEMETRY_BATCH_MS: how often batched dashboards get on-fleet-telemetry-batch. */
+  telemetryBatchMs: number;
 }
 
 export interface Realtime {
@@ -62,7 +64,7 @@ export interface Realtime {
 export function attachRealtime(options: RealtimeOptions): Realtime {
   const { io, devices, locks, sessions, events, metrics, logger } = options;
   const log = logger.child({ component: 'realtime' });
-  const notifier = new FleetNotifier(io, devices, locks, metrics, log);
+  const notifier = new FleetNotifier(io, devices, locks, metrics, log, options.telemetryBatchMs);
   const presence = new PresenceMonitor(devices, notifier, options.presence, log, options.lease);
   const commands = new RecordingCommands(options.tablets.recordingAckTimeoutMs, (deviceId, tabletId, command) =>
     notifier.emit(rooms.tablet(tabletId), 'on-recording-command-timeout', { deviceId, command }),
