@@ -4,7 +4,7 @@ import { runScale, type RunResult, type RunShape, type Subscription } from './lo
 
 /**
  * npm run bench:scale [-- --steps 1000,2000,4000,7000,10000 --dashboards 4 --seconds 10 --batch-ms 500
- *                        --budget-seconds 600 --no-cluster --quick]
+ *                        --budget-seconds 600 --no-cluster --only batched|per-update --quick]
  *
  * Headsets send telemetry at 1 Hz to one server process on a private Redis;
  * K dashboards are subscribed. At each step the same load runs twice in the
@@ -36,6 +36,8 @@ const BATCH_MS = Number(args.get('batch-ms') ?? 500);
 const STEPS = (args.get('steps') ?? (quick ? '200,1000' : '1000,2000,4000,7000,10000')).split(',').map(Number);
 const BUDGET_S = Number(args.get('budget-seconds') ?? (quick ? 120 : 900));
 const CLUSTER = !args.has('no-cluster');
+/** --only batched | per-update: one subscription (for profiling); the default runs both. */
+const ONLY = args.get('only');
 /** The generator holds every client socket; the host's open-file limit (20,000 here) bounds a run. */
 const MAX_DEVICES = Number(args.get('max-devices') ?? 18_000);
 const P99_BUDGET_MS = 250;
@@ -76,14 +78,14 @@ async function main(): Promise<void> {
     }
     const results: Partial<Record<Subscription, RunResult>> = {};
     for (const subscription of ['per-update', 'batched'] as const) {
-      if (failed.has(subscription)) continue;
+      if (failed.has(subscription) || (ONLY && ONLY !== subscription)) continue;
       const r = await measure({ processes: 1, devices, subscription });
       results[subscription] = r;
       if (passes(r)) best[subscription] = r;
       else failed.add(subscription);
     }
     if (results['per-update'] && results.batched) pairs.push({ perUpdate: results['per-update'], batched: results.batched });
-    if (failed.size === 2) break;
+    if (failed.size === 2 || (ONLY && failed.has(ONLY as Subscription))) break;
   }
   console.log('\nBatched / per-update at the same step (same run):');
   for (const { perUpdate: p, batched: b } of pairs) {

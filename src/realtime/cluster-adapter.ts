@@ -49,6 +49,8 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
   const log = options.logger.child({ component: 'socket-adapter' });
   const pub = new Redis(options.url, {
     enableOfflineQueue: false,
+    // A broadcast per telemetry update: the publishes of one tick leave in one write, not one syscall each.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
   });

@@ -19,7 +19,7 @@ import type { SessionService } from '../sessions/session-service';
 import { sessionSocket } from '../sessions/session-socket';
 import { PeriodicTask, type TaskLease } from '../util/periodic-task';
 import type { RealtimeContext } from './context';
-import { EventRouter } from './event-router';
+import { EventCounters, EventRouter } from './event-router';
 import { sweepOrphans } from './orphan-sweep';
 import { StoreRecovery } from './store-recovery';
 import { rooms } from './rooms';
@@ -100,6 +100,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     options.lease,
   );
 
+  const counters = new EventCounters(metrics);
   io.use(socketAuth({ tokens: options.tokens, authRequired: options.authRequired, metrics, logger: log }));
 
   io.on('connection', (socket) => {
@@ -108,7 +109,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     log.info(who, 'socket connected');
     metrics.connectedDevices.inc({ type });
     metrics.deviceConnections.inc({ type, event: 'connect' });
-    const router = new EventRouter(socket, { metrics, logger: log, rateLimit: options.rateLimit });
+    const router = new EventRouter(socket, { metrics, logger: log, rateLimit: options.rateLimit, counters });
     for (const module of modules) module.register(socket, router);
 
     socket.on('disconnect', (reason) => {
