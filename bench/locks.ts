@@ -31,9 +31,13 @@ const SECONDS = option('seconds', 20);
 const DEVICES = 50;
 const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
 
-/** Runs `op` RATE times a second for SECONDS (paced by start time, not chained), returning each latency in ms. */
-async function paced(op: (i: number) => Promise<void>): Promise<number[]> {
-  const latencies: number[] = [];
+/**
+ * Runs `op` RATE times a second for SECONDS (paced by start time, not chained), returning each
+ * latency in ms, ascending. A failed op is counted (and its first message kept), not timed.
+ */
+async function paced(op: (i: number) => Promise<void>): Promise<number[] & { failed?: string }> {
+  const latencies: number[] & { failed?: string } = [];
+  let failures = 0;
   const total = RATE * SECONDS;
   const began = performance.now();
   const inFlight: Array<Promise<void>> = [];
@@ -42,14 +46,25 @@ async function paced(op: (i: number) => Promise<void>): Promise<number[]> {
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const t0 = performance.now();
-    inFlight.push(op(i).then(() => void latencies.push(performance.now() - t0)));
+    inFlight.push(
+      op(i).then(
+        () => void latencies.push(performance.now() - t0),
+        (err: Error) => {
+          failures++;
+          latencies.failed ??= err.message;
+        },
+      ),
+    );
   }
   await Promise.all(inFlight);
-  return latencies.sort((a, b) => a - b);
+  latencies.sort((a, b) => a - b);
+  if (failures > 0) latencies.failed = `${failures} of ${total} failed, first: ${latencies.failed}`;
+  return latencies;
 }
 
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
-function report(name: string, measured: number[], baseline: number[], baselineName: string): void {
+function report(name: string, measured: number[] & { failed?: string }, baseline: number[], baselineName: string): void {
+  if (measured.failed) console.log(`${name}: ${measured.failed}`);
   const [p50, p99, max] = [percentile(measured, 50), percentile(measured, 99), measured[measured.length - 1]!];
   const [b50, b99, bmax] = [percentile(baseline, 50), percentile(baseline, 99), baseline[baseline.length - 1]!];
   console.log(`\n| ${RATE}/s for ${SECONDS} s | ${name} | ${baselineName} (baseline) | ratio |\n| --- | --- | --- | --- |`);
