@@ -84,6 +84,7 @@ export class EventRouter {
     this.limiter = new TokenBucket(deps.rateLimit.perSecond, deps.rateLimit.burst);
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && this.registered.has(event)) return;
+      // Hot events are registered for every role (their handler refuses non-headsets itself), so only control events get here.
       if (typeof event === 'string' && Object.hasOwn(clientEvents, event)) {
         // An event of the protocol this socket's role may not send: not registered (see allowed()), refused as before.
         const known = event as ClientEventName;
@@ -136,7 +137,6 @@ export class EventRouter {
    * behind the control events instead of being refused.
    */
   onHot(event: HotEventName, handler: (...raw: unknown[]) => Ack<HotEventName> | void, ready: () => boolean): void {
-    if (!this.allowed(clientEvents[event].roles)) return;
     const run = (raw: unknown[], ack?: AckFn) => {
       try {
         // Not `ack?.(handler())`: optional chaining would skip the handler when there is no ack.
