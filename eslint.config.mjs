@@ -67,7 +67,7 @@ export default tseslint.config(
   },
   {
     // Plain JavaScript that no tsconfig compiles: lint it without types.
-    files: ['ecosystem.config.js', 'bench/frames/bare-relay.mjs', 'eslint.config.mjs'],
+    files: ['ecosystem.config.js', 'bench/frames/bare-relay.mjs', 'bench/tus-server.mjs', 'eslint.config.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: globals.node },
   },

@@ -5,6 +5,11 @@
  * straight to the same disk in the same run. The server under test runs as its
  * own process, so its resident memory is measured alone (VmHWM, the kernel's
  * peak-RSS mark, from /proc). Both sides end with an fsync.
+ *
+ * A tus server (@tus/server with @tus/file-store, bench/tus-server.mjs, its own
+ * process on the same disk) receives the same bytes in the same run, in 10 MiB
+ * PATCHes one after another (tus appends in order); the benchmark fsyncs its
+ * file after the last one, as the capture server does on complete.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -94,6 +99,36 @@ async function chunkedUpload(base: string): Promise<number> {
   return Number(process.hrtime.bigint() - began) / 1e9;
 }
 
+async function startTus(dir: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'tus-server.mjs'), String(port), dir], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/files`, { method: 'OPTIONS' })).status < 500, 'tus server');
+  return child;
+}
+
+/** The same bytes to the tus server: create, then PATCH 10 MiB at a time, then fsync its file. */
+async function tusUpload(base: string, dir: string): Promise<number> {
+  const began = process.hrtime.bigint();
+  const tus = { 'tus-resumable': '1.0.0' };
+  const created = await fetch(`${base}/files`, { method: 'POST', headers: { ...tus, 'upload-length': String(SIZE) } });
+  if (created.status !== 201) throw new Error(`tus create: HTTP ${created.status}`);
+  const location = new URL(created.headers.get('location')!, base).toString();
+  for (let offset = 0; offset < SIZE; offset += block.length) {
+    const size = Math.min(block.length, SIZE - offset);
+    const res = await fetch(location, {
+      method: 'PATCH',
+      headers: { ...tus, 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
+      body: block.subarray(0, size),
+    });
+    if (res.status !== 204) throw new Error(`tus PATCH at ${offset}: HTTP ${res.status}`);
+  }
+  const file = await open(path.join(dir, path.basename(new URL(location).pathname)), 'r+');
+  await file.sync();
+  await file.close();
+  return Number(process.hrtime.bigint() - began) / 1e9;
+}
+
 async function main(): Promise<void> {
   // Same disk for both: a directory under the OS temp dir.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'capture-bench-upload-'));
@@ -109,13 +144,28 @@ async function main(): Promise<void> {
     const clientCpuBefore = process.cpuUsage();
     const uploadSeconds = await chunkedUpload(`http://127.0.0.1:${port}`);
     const serverCpu = cpuSeconds(server.pid!) - serverCpuBefore;
+    const stored = statSync(path.join(dataDir, 'sessions/20260206_143052/recording.mp4')).size;
+    if (stored !== SIZE) throw new Error(`stored ${stored} bytes, expected ${SIZE}`);
     const clientCpuUsage = process.cpuUsage(clientCpuBefore);
     const clientCpu = (clientCpuUsage.user + clientCpuUsage.system) / 1e6;
     const peak = procStatus(server.pid!, 'VmHWM');
+    rmSync(dataDir, { recursive: true, force: true });
+
+    const tusDir = path.join(dir, 'tus');
+    const tusPort = await freePort();
+    const tus = await startTus(tusDir, tusPort);
+    let tusSeconds: number;
+    let tusCpu: number;
+    try {
+      const tusCpuBefore = cpuSeconds(tus.pid!);
+      tusSeconds = await tusUpload(`http://127.0.0.1:${tusPort}`, tusDir);
+      tusCpu = cpuSeconds(tus.pid!) - tusCpuBefore;
+    } finally {
+      tus.kill('SIGTERM');
+    }
+    rmSync(tusDir, { recursive: true, force: true });
     const rawAfter = await rawWrite(dir);
     const rawSeconds = (rawBefore + rawAfter) / 2;
-    const stored = statSync(path.join(dataDir, 'sessions/20260206_143052/recording.mp4')).size;
-    if (stored !== SIZE) throw new Error(`stored ${stored} bytes, expected ${SIZE}`);
 
     const mbps = (seconds: number) => SIZE / 1e6 / seconds;
     const rows = [
@@ -123,11 +173,19 @@ async function main(): Promise<void> {
       ['raw disk write, after the upload', `${rawAfter.toFixed(2)} s`, `${mbps(rawAfter).toFixed(0)} MB/s`],
       ['raw disk write, mean (baseline)', `${rawSeconds.toFixed(2)} s`, `${mbps(rawSeconds).toFixed(0)} MB/s`],
       [`chunked upload, ${PARALLEL} parts in parallel`, `${uploadSeconds.toFixed(2)} s`, `${mbps(uploadSeconds).toFixed(0)} MB/s`],
+      ['tus server (@tus/server + @tus/file-store), 10 MiB PATCHes', `${tusSeconds.toFixed(2)} s`, `${mbps(tusSeconds).toFixed(0)} MB/s`],
     ];
+    const GiB = SIZE / 1024 ** 3;
     console.log(`\n${(SIZE / MiB).toFixed(0)} MiB through the local driver (${os.cpus().length} CPUs, node ${process.version})\n`);
     console.log('| what | time | speed |\n| --- | --- | --- |');
     for (const row of rows) console.log(`| ${row.join(' | ')} |`);
     console.log(`\nupload / raw: ${((mbps(uploadSeconds) / mbps(rawSeconds)) * 100).toFixed(0)} %`);
+    console.log(
+      `upload / tus: ${((mbps(uploadSeconds) / mbps(tusSeconds)) * 100).toFixed(0)} % (tus / raw: ${((mbps(tusSeconds) / mbps(rawSeconds)) * 100).toFixed(0)} %)`,
+    );
+    console.log(
+      `server CPU per GiB: capture server ${(serverCpu / GiB).toFixed(2)} s, tus server ${(tusCpu / GiB).toFixed(2)} s (ratio ${(serverCpu / tusCpu).toFixed(2)})`,
+    );
     console.log(
       `CPU during the upload: server ${serverCpu.toFixed(1)} s, client ${clientCpu.toFixed(1)} s (load average ${os.loadavg()[0]!.toFixed(1)})`,
     );

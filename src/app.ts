@@ -221,8 +221,9 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     : undefined;
   const io: CaptureIo = new SocketServer(httpServer, {
     ...(cluster ? { adapter: cluster.adapter } : {}),
-    // Frames are JPEG: compression costs CPU and saves nothing.
+    // Frames are JPEG and telemetry is small: compression costs CPU and saves little, on either transport.
     perMessageDeflate: false,
+    httpCompression: false,
     // Room above the relay's own frame limit, so the relay (not the transport) drops oversized frames.
     maxHttpBufferSize: config.limits.maxFrameBytes * 2 + 64 * 1024,
     pingInterval: 25_000,
@@ -264,6 +265,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     orphanSweepIntervalMs: config.timing.orphanSweepIntervalMs,
     lease,
     viewers: { maxWatchesPerSocket: config.limits.maxWatchesPerSocket },
+    telemetryBatchMs: config.limits.telemetryBatchMs,
     frames: {
       maxFrameBytes: config.limits.maxFrameBytes,
       throttleMs: config.limits.frameThrottleMs,

@@ -119,6 +119,8 @@ const envSchema = z.object({
   FRAME_BATCH_INTERVAL_MS: int(1, 10_000).default(33),
   FRAME_THROTTLE_MS: int(0, 10_000).default(16),
   MAX_FRAME_BATCH_SIZE: int(1, 1000).default(5),
+  // Dashboards on the batched subscription get one on-fleet-telemetry-batch this often.
+  TELEMETRY_BATCH_MS: int(50, 60_000).default(500),
   SESSION_CLEANUP_INTERVAL_MS: int(100).default(60 * 60 * 1000),
   SESSION_EXPIRY_MS: int(100).default(24 * 60 * 60 * 1000),
   OFFLINE_DEVICE_EXPIRY_MS: int(100).default(7 * 24 * 60 * 60 * 1000),
@@ -236,6 +238,8 @@ export interface Config {
     frameBatchIntervalMs: number;
     frameThrottleMs: number;
     maxFrameBatchSize: number;
+    /** How often dashboards on the batched subscription get the latest telemetry of every device that changed. */
+    telemetryBatchMs: number;
     socketEventsPerSecond: number;
     socketEventBurst: number;
     /** Socket.IO connections one client address may hold at once (per process). */
@@ -501,6 +505,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       frameBatchIntervalMs: e.FRAME_BATCH_INTERVAL_MS,
       frameThrottleMs: e.FRAME_THROTTLE_MS,
       maxFrameBatchSize: e.MAX_FRAME_BATCH_SIZE,
+      telemetryBatchMs: e.TELEMETRY_BATCH_MS,
       socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
       socketEventBurst: e.SOCKET_EVENT_BURST,
       maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,

@@ -21,6 +21,8 @@ export class WireClient {
   private awaiting?: unknown[];
 
   private constructor(private readonly ws: WebSocket) {
+    // A reset while the benchmark tears down is expected; unhandled, the 'error' event would end the process.
+    ws.on('error', () => undefined);
     ws.on('message', (data: Buffer, isBinary) => (isBinary ? this.onBinary(data) : this.onText(data.toString())));
   }
 

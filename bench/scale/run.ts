@@ -1,20 +1,27 @@
 import os from 'node:os';
-import { ask, connected, connectSocket, type CaptureSocket } from '../../src/client';
-import { TokenService } from '../../src/auth';
-import { percentile } from '../lib/process';
-import { startRedis, startServerProcess, type ServerProcess } from '../lib/processes';
+import { performance } from 'node:perf_hooks';
+import { runScale, type RunResult, type RunShape, type Subscription } from './load';
 
 /**
- * npm run bench:scale [-- --devices 200 --dashboards 4 --seconds 15 --quick --timeline-devices 800 --timeline-only]
+ * npm run bench:scale [-- --steps 1000,2000,4000,7000,10000 --dashboards 4 --seconds 10 --batch-ms 500
+ *                        --budget-seconds 600 --no-cluster --only batched|per-update --quick]
  *
- * Headsets send telemetry at 1 Hz; K subscribed dashboards receive every
- * update. The same load runs against one server process and against two on
- * the same Redis (clients split across them), and the figures are printed side
- * by side with their ratio. Then the device count on one process is stepped up
- * to find the most it serves with p99 telemetry-to-dashboard latency under
- * 250 ms and at least 95 % delivered. Last, the timeline's cost: the same
- * heavier load on one process with TIMELINE_ENABLED=false (the baseline) and
- * true, in the same run, with the ratio (target: at least 90 %).
+ * Headsets send telemetry at 1 Hz to one server process on a private Redis;
+ * K dashboards are subscribed. At each step the same load runs twice in the
+ * same run: dashboards on the spec's per-update subscription (the baseline:
+ * one on-device-telemetry-updated per update per dashboard) and on the
+ * batched one (one on-fleet-telemetry-batch per TELEMETRY_BATCH_MS). A step
+ * passes with >= 95 % delivered and p99 latency under 250 ms, plus the batch
+ * interval for the batched subscription (an update waits up to one interval
+ * by design). Stepping stops for a subscription at its first failure.
+ *
+ * Then several processes at saturation: the most devices one process passes
+ * with (batched) is S1; two processes on the same Redis (clients split
+ * between them) run at S1 × 1, 1.4, 1.7, 2 until they fail, so the ratio
+ * S2 / S1 is measured where one process is at its limit.
+ *
+ * New runs stop starting after --budget-seconds, so the benchmark stops by
+ * itself; every line prints the load average it ran under.
  */
 
 const args = new Map<string, string>();
@@ -23,181 +30,108 @@ for (let i = 2; i < process.argv.length; i++) {
   if (a.startsWith('--')) args.set(a.slice(2), process.argv[i + 1]?.startsWith('--') === false ? process.argv[++i]! : 'true');
 }
 const quick = args.has('quick');
-const DEVICES = Number(args.get('devices') ?? (quick ? 50 : 200));
 const DASHBOARDS = Number(args.get('dashboards') ?? 4);
-const SECONDS = Number(args.get('seconds') ?? (quick ? 6 : 15));
-const STEPS = (args.get('steps') ?? (quick ? '100,200' : '200,400,800,1200,1600')).split(',').map(Number);
-const TIMELINE_DEVICES = Number(args.get('timeline-devices') ?? (quick ? 200 : 800));
-/** How long after the window late updates are still waited for; slower ones count as lost. */
-const DRAIN_MS = 3_000;
-const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
-const tokens = new TokenService(JWT_SECRET, '1h');
+const SECONDS = Number(args.get('seconds') ?? (quick ? 5 : 10));
+const BATCH_MS = Number(args.get('batch-ms') ?? 500);
+const STEPS = (args.get('steps') ?? (quick ? '200,1000' : '1000,2000,4000,7000,10000')).split(',').map(Number);
+const BUDGET_S = Number(args.get('budget-seconds') ?? (quick ? 120 : 900));
+const CLUSTER = !args.has('no-cluster');
+/** --only batched | per-update: one subscription (for profiling); the default runs both. */
+const ONLY = args.get('only');
+/** The generator holds every client socket; the host's open-file limit (20,000 here) bounds a run. */
+const MAX_DEVICES = Number(args.get('max-devices') ?? 18_000);
+const P99_BUDGET_MS = 250;
+const began = performance.now();
+const elapsed = () => (performance.now() - began) / 1000;
+const load = () => os.loadavg()[0]!.toFixed(1);
 
-interface Result {
-  processes: number;
-  devices: number;
-  dashboards: number;
-  expected: number;
-  delivered: number;
-  perSecond: number;
-  deliveredPct: number;
-  p50: number;
-  p99: number;
-  peakRssMiB: number;
-  cpuPct: number;
-}
+const passes = (r: RunResult) => r.deliveredPct >= 95 && r.p99 < P99_BUDGET_MS + (r.subscription === 'batched' ? r.batchMs : 0);
 
-/** A device's connection through the typed client (src/client). */
-async function connect(url: string, deviceId: string, type: 'headset' | 'dashboard'): Promise<CaptureSocket> {
-  const socket = connectSocket(url, { token: tokens.sign(deviceId, type), reconnection: false });
-  await connected(socket);
-  return socket;
-}
-
-async function run(
-  processes: number,
-  devices: number,
-  dashboards: number,
-  seconds: number,
-  extraEnv: Record<string, string> = {},
-): Promise<Result> {
-  const redis = await startRedis();
-  const env = {
-    ...extraEnv,
-    REDIS_URL: redis.url,
-    JWT_SECRET,
-    ADMIN_API_KEY: 'bench-admin-api-key-0123456789',
-    SOCKET_EVENTS_PER_SECOND: '1000',
-    SOCKET_EVENT_BURST: '1000',
-    MAX_CONNECTIONS_PER_IP: '100000',
-  };
-  const servers: ServerProcess[] = [];
-  const sockets: CaptureSocket[] = [];
-  try {
-    for (let i = 0; i < processes; i++) servers.push(await startServerProcess(env));
-    // Receipts are attributed to the window by their send time, so slow ones count where they belong.
-    const receipts: Array<{ sentAt: number; latency: number }> = [];
-    let measuring = false;
-    for (let d = 0; d < dashboards; d++) {
-      const socket = await connect(servers[d % processes]!.url, `DASH_${d}`, 'dashboard');
-      socket.on('on-device-telemetry-updated', (u) => {
-        const sentAt = u.telemetry?.timestamp;
-        if (typeof sentAt === 'number') receipts.push({ sentAt, latency: Date.now() - sentAt });
-      });
-      await ask(socket, 'dashboard-subscribe');
-      sockets.push(socket);
-    }
-    const headsets: Array<{ socket: CaptureSocket; id: string }> = [];
-    for (let h = 0; h < devices; h++) {
-      const id = `BENCH_${h}`;
-      const socket = await connect(servers[h % processes]!.url, id, 'headset');
-      await ask(socket, 'headset-identify', id);
-      headsets.push({ socket, id });
-      sockets.push(socket);
-    }
-    // Each headset sends once a second, spread evenly over the second.
-    let sent = 0;
-    const timers = headsets.map<NodeJS.Timeout>(({ socket, id }, i) =>
-      setTimeout(
-        () => {
-          const send = () => {
-            if (measuring) sent++;
-            socket.emit('device-telemetry', { deviceId: id, timestamp: Date.now(), batteryLevel: 0.5 + (i % 50) / 100, frameCount: i });
-          };
-          send();
-          timers[i] = setInterval(send, 1_000);
-        },
-        (1_000 * i) / devices,
-      ),
-    );
-    await new Promise((r) => setTimeout(r, 2_000)); // warm-up
-    const cpuBefore = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
-    const windowStart = Date.now();
-    measuring = true;
-    await new Promise((r) => setTimeout(r, seconds * 1_000));
-    measuring = false;
-    const windowEnd = Date.now();
-    const cpuAfter = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
-    for (const t of timers) clearInterval(t);
-    await new Promise((r) => setTimeout(r, DRAIN_MS)); // late updates of the window still count
-    const latencies = receipts
-      .filter((r) => r.sentAt >= windowStart && r.sentAt < windowEnd)
-      .map((r) => r.latency)
-      .sort((a, b) => a - b);
-    const expected = sent * dashboards;
-    return {
-      processes,
-      devices,
-      dashboards,
-      expected,
-      delivered: latencies.length,
-      perSecond: latencies.length / seconds,
-      deliveredPct: expected === 0 ? 0 : (100 * latencies.length) / expected,
-      p50: percentile(latencies, 50),
-      p99: percentile(latencies, 99),
-      peakRssMiB: Math.max(...servers.map((s) => s.peakRssMiB())),
-      cpuPct: (100 * (cpuAfter - cpuBefore)) / seconds,
-    };
-  } finally {
-    for (const s of sockets) s.close();
-    await Promise.all(servers.map((s) => s.stop()));
-    await redis.stop();
-  }
-}
-
-const fmt = (r: Result) =>
-  `| ${r.processes} | ${r.devices} | ${r.dashboards} | ${r.perSecond.toFixed(0)} | ${r.deliveredPct.toFixed(1)} % | ${r.p50} ms | ${r.p99} ms | ${r.cpuPct.toFixed(0)} % | ${r.peakRssMiB.toFixed(0)} MiB |`;
 const HEADER =
-  '| processes | devices | dashboards | delivered/s | delivered | p50 | p99 | server CPU (sum) | peak RSS (largest process) |\n|---|---|---|---|---|---|---|---|---|';
+  '| processes | devices | subscription | dashboard msgs/s (each) | updates delivered/s | delivered | p50 | p99 | server CPU | CPU per update | peak RSS | KB per device | generator lag p99 | load avg | pass |\n' +
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|';
+/** Server CPU time per telemetry update sent: less sensitive to a busy machine than latency is. */
+const cpuPerUpdate = (r: RunResult) => (r.sent === 0 ? Number.NaN : ((r.cpuPct / 100) * r.seconds * 1e6) / r.sent);
+const row = (r: RunResult, loadAvg: string) =>
+  `| ${r.processes} | ${r.devices} | ${r.subscription} | ${r.messagesPerSecond.toFixed(0)} | ${r.perSecond.toFixed(0)} | ${r.deliveredPct.toFixed(1)} % | ${r.p50} ms | ${r.p99} ms | ${r.cpuPct.toFixed(0)} % | ${cpuPerUpdate(r).toFixed(0)} µs | ${r.peakRssMiB.toFixed(0)} MiB | ${r.kbPerDevice.toFixed(0)} | ${r.generatorLagP99.toFixed(0)} ms | ${loadAvg} | ${passes(r) ? '✓' : '✗'} |`;
+
+async function measure(shape: Omit<RunShape, 'dashboards' | 'seconds' | 'batchMs'>): Promise<RunResult> {
+  const r = await runScale({ ...shape, dashboards: DASHBOARDS, seconds: SECONDS, batchMs: BATCH_MS });
+  console.log(row(r, load()));
+  return r;
+}
+
+const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (a / b).toFixed(2));
 
 async function main(): Promise<void> {
-  console.log(`bench:scale: ${DEVICES} devices at 1 Hz, ${DASHBOARDS} dashboards, ${SECONDS} s per run${quick ? ' (quick)' : ''}\n`);
-  if (!args.has('timeline-only')) await scaling();
-  await timelineCost();
-}
-
-async function scaling(): Promise<void> {
-  console.log('1 process vs 2 processes on one Redis (the 1-process run is the baseline)');
-  const one = await run(1, DEVICES, DASHBOARDS, SECONDS);
-  const two = await run(2, DEVICES, DASHBOARDS, SECONDS);
-  console.log(HEADER);
-  console.log(fmt(one));
-  console.log(fmt(two));
   console.log(
-    `ratio 2 processes / 1 process: delivered/s ${(two.perSecond / one.perSecond).toFixed(2)}, p99 ${(two.p99 / one.p99).toFixed(2)}\n`,
+    `bench:scale: telemetry at 1 Hz, ${DASHBOARDS} dashboards, ${SECONDS} s windows, TELEMETRY_BATCH_MS ${BATCH_MS}, ` +
+      `steps ${STEPS.join(',')}, load average ${load()} at start\n`,
   );
-
-  console.log('Most devices on one process at 1 Hz with p99 < 250 ms and >= 95 % delivered');
+  console.log('One process: per-update subscription (baseline) vs batched, same run');
   console.log(HEADER);
-  let best: Result | undefined;
+  const best: Partial<Record<Subscription, RunResult>> = {};
+  const failed = new Set<Subscription>();
+  const pairs: Array<{ perUpdate: RunResult; batched: RunResult }> = [];
   for (const devices of STEPS) {
-    const r = await run(1, devices, DASHBOARDS, SECONDS);
-    console.log(fmt(r));
-    if (r.p99 >= 250 || r.deliveredPct < 95) break;
-    best = r;
+    if (elapsed() > BUDGET_S) {
+      console.log(`(budget of ${BUDGET_S} s spent: no further steps)`);
+      break;
+    }
+    const results: Partial<Record<Subscription, RunResult>> = {};
+    for (const subscription of ['per-update', 'batched'] as const) {
+      if (failed.has(subscription) || (ONLY && ONLY !== subscription)) continue;
+      const r = await measure({ processes: 1, devices, subscription });
+      results[subscription] = r;
+      if (passes(r)) best[subscription] = r;
+      else failed.add(subscription);
+    }
+    if (results['per-update'] && results.batched) pairs.push({ perUpdate: results['per-update'], batched: results.batched });
+    if (failed.size === 2 || (ONLY && failed.has(ONLY as Subscription))) break;
   }
-  console.log(best ? `\nlargest passing step: ${best.devices} devices, peak RSS ${best.peakRssMiB.toFixed(0)} MiB` : '\nno step passed');
-}
+  console.log('\nBatched / per-update at the same step (same run):');
+  for (const { perUpdate: p, batched: b } of pairs) {
+    console.log(
+      `- ${p.devices} devices: server CPU ${ratio(b.cpuPct, p.cpuPct)} (${cpuPerUpdate(b).toFixed(0)} vs ${cpuPerUpdate(p).toFixed(0)} µs per update), messages per dashboard ${ratio(b.messagesPerSecond, p.messagesPerSecond)}, ` +
+        `peak RSS ${ratio(b.peakRssMiB, p.peakRssMiB)}, p99 ${b.p99} vs ${p.p99} ms`,
+    );
+  }
+  for (const s of ['per-update', 'batched'] as const) {
+    const r = best[s];
+    console.log(
+      `most devices passing, ${s}: ${r ? `${r.devices} (p99 ${r.p99} ms, peak RSS ${r.peakRssMiB.toFixed(0)} MiB, ${r.kbPerDevice.toFixed(0)} KB per device)` : 'none'}`,
+    );
+  }
+  if (best.batched && best['per-update'])
+    console.log(`batched / per-update, most devices: ${ratio(best.batched.devices, best['per-update'].devices)}`);
 
-/** The timeline's cost on the telemetry path: the same load with it off (the baseline) and on. */
-async function timelineCost(): Promise<void> {
-  console.log(`\nTelemetry with the timeline off (baseline) and on, one process, ${TIMELINE_DEVICES} devices`);
-  const off = await run(1, TIMELINE_DEVICES, DASHBOARDS, SECONDS, { TIMELINE_ENABLED: 'false' });
-  const on = await run(1, TIMELINE_DEVICES, DASHBOARDS, SECONDS, { TIMELINE_ENABLED: 'true' });
+  const s1 = best.batched;
+  if (!CLUSTER || !s1) return;
+  console.log(`\nTwo processes on one Redis at saturation (batched; baseline: one process's ${s1.devices} devices above)`);
   console.log(HEADER);
-  console.log(`${fmt(off)} timeline off`);
-  console.log(`${fmt(on)} timeline on`);
-  const ratio = on.perSecond / off.perSecond;
+  let s2: RunResult | undefined;
+  for (const factor of [1, 1.4, 1.7, 2]) {
+    const devices = Math.min(MAX_DEVICES, Math.round(s1.devices * factor));
+    if (elapsed() > BUDGET_S) {
+      console.log(`(budget of ${BUDGET_S} s spent: no further steps)`);
+      break;
+    }
+    const r = await measure({ processes: 2, devices, subscription: 'batched' });
+    if (!passes(r)) break;
+    s2 = r;
+    if (devices === MAX_DEVICES) {
+      console.log(`(stopped at ${MAX_DEVICES} devices: the load generator's open-file limit)`);
+      break;
+    }
+  }
+  const oneFailedNext = !!failed.has('batched');
   console.log(
-    `ratio on / off: delivered/s ${ratio.toFixed(2)} (target >= 0.90: ${ratio >= 0.9 ? 'met' : 'NOT met'}), ` +
-      `server CPU ${(on.cpuPct / Math.max(off.cpuPct, 0.001)).toFixed(2)}, p99 ${(on.p99 / Math.max(off.p99, 1)).toFixed(2)}`,
+    s2
+      ? `most devices, 2 processes / 1 process: ${ratio(s2.devices, s1.devices)} (${s2.devices} vs ${s1.devices}` +
+          `${oneFailedNext ? '; one process failed the next step' : '; one process never failed, so it was not saturated'})`
+      : 'two processes failed at the one-process figure',
   );
-  console.log(
-    `load average (1, 5, 15 min): ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(', ')} on ${os.cpus().length} cores`,
-  );
+  console.log(`\ntotal ${elapsed().toFixed(0)} s, load average now ${load()}`);
 }
 
 main().catch((err) => {

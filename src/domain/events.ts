@@ -125,6 +125,11 @@ export class DomainEvents {
   async publish<E extends DomainEventName>(name: E, event: DomainEventMap[E]): Promise<void> {
     const set = this.listeners.get(name);
     if (!set || set.size === 0) return;
+    // One listener (device.telemetry today, thousands of times a second): no arrays, no allSettled.
+    if (set.size === 1) {
+      for (const listener of set) await (listener as Listener<E>)(event);
+      return;
+    }
     const results = await Promise.allSettled([...set].map(async (listener) => (listener as Listener<E>)(event)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;

@@ -16,15 +16,22 @@ export function dashboardSocket(ctx: RealtimeContext, io: CaptureIo): SocketModu
   });
   return {
     register(socket, router) {
-      router.on('dashboard-subscribe', async () => {
+      router.on('dashboard-subscribe', async ({ telemetry }) => {
         const states = await ctx.devices.deviceStates();
-        await socket.join(rooms.dashboards);
+        // Subscribing again may switch how telemetry comes; never both ways at once.
+        const [wanted, other] =
+          telemetry === 'batched' ? [rooms.telemetryBatches, rooms.telemetryUpdates] : [rooms.telemetryUpdates, rooms.telemetryBatches];
+        await socket.leave(other);
+        await socket.join([rooms.dashboards, wanted]);
         ctx.notifier.emit(socket.id, 'on-fleet-status-updated', states);
-        return { ok: true, devices: states.length };
+        // The spec's answer is unchanged for a client that did not opt in.
+        return { ok: true, devices: states.length, ...(telemetry === 'batched' ? { telemetry } : {}) };
       });
 
       router.on('dashboard-unsubscribe', async () => {
         await socket.leave(rooms.dashboards);
+        await socket.leave(rooms.telemetryUpdates);
+        await socket.leave(rooms.telemetryBatches);
         return { ok: true };
       });
     },

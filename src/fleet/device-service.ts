@@ -59,22 +59,23 @@ export class DeviceService {
    * A recording flag in the telemetry is the latest report, so it replaces the stored one.
    */
   async recordTelemetry(telemetry: DeviceTelemetry): Promise<DeviceSnapshot | null> {
-    let record = await this.store.devices.update(telemetry.deviceId, { lastSeen: new Date(this.now()), isOnline: true });
-    if (!record) return null;
-    // The update answers the stored flag, so a change is seen without reading the record first;
+    const { deviceId } = telemetry;
+    // The record write and the lock read go out together (one round trip with Redis's auto-pipelining).
+    const [written, lock] = await Promise.all([
+      this.store.devices.recordTelemetry(deviceId, telemetry, new Date(this.now())),
+      this.store.locks.get(deviceId),
+    ]);
+    if (!written) return null;
+    let record = written;
+    // The write answers the stored flag, so a change is seen without reading the record first;
     // only a change (rare: a start or a stop) costs a second write.
     const reported = telemetry.isRecording;
     if (reported !== undefined && record.isRecording !== reported) {
-      record = (await this.store.devices.update(telemetry.deviceId, { isRecording: reported })) ?? record;
-      await this.events.publish('device.recording-changed', { deviceId: record.deviceId, isRecording: reported });
+      record = (await this.store.devices.update(deviceId, { isRecording: reported })) ?? record;
+      await this.events.publish('device.recording-changed', { deviceId, isRecording: reported });
     }
-    await this.store.devices.saveTelemetry(telemetry.deviceId, telemetry);
-    const lock = await this.store.locks.get(telemetry.deviceId);
-    await this.events.publish('device.telemetry', {
-      deviceId: record.deviceId,
-      telemetry,
-      ...(record.activeSessionId ? { sessionId: record.activeSessionId } : {}),
-    });
+    const sessionId = record.activeSessionId;
+    await this.events.publish('device.telemetry', sessionId ? { deviceId, telemetry, sessionId } : { deviceId, telemetry });
     return { record, telemetry, lock };
   }
 

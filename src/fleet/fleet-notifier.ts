@@ -5,9 +5,10 @@ import type { PresenceListener } from './presence-monitor';
 import { telemetryUpdate, type DeviceSnapshot } from './views';
 import type { Metrics } from '../metrics';
 import type { PresenceStatus, ServerToClientEvents } from '../protocol';
-import { rooms, watchersOf } from '../realtime/rooms';
+import { rooms } from '../realtime/rooms';
 import { Coalesced } from '../util/coalesced';
 import type { CaptureIo } from '../realtime/types';
+import { TelemetryBatcher } from './telemetry-batcher';
 
 /** Coalesces bursts (a lab's headsets reconnecting at once) into one list broadcast. */
 const LIST_BROADCAST_DELAY_MS = 50;
@@ -19,6 +20,9 @@ const LIST_BROADCAST_DELAY_MS = 50;
 export class FleetNotifier implements PresenceListener {
   private readonly lists = new Coalesced(() => this.broadcastHeadsetLists(), LIST_BROADCAST_DELAY_MS);
   private readonly lockStatuses = new Coalesced(() => this.broadcastLocks(), LIST_BROADCAST_DELAY_MS);
+  private readonly batcher: TelemetryBatcher;
+  /** The labelled counter of each outgoing event, looked up once: telemetry goes out thousands of times a second. */
+  private readonly sentCounters = new Map<string, { inc(): void }>();
 
   constructor(
     private readonly io: CaptureIo,
@@ -26,11 +30,24 @@ export class FleetNotifier implements PresenceListener {
     private readonly locks: LockService,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
-  ) {}
+    telemetryBatchMs: number,
+  ) {
+    this.batcher = new TelemetryBatcher({
+      intervalMs: telemetryBatchMs,
+      view: (snapshot, now) => telemetryUpdate(snapshot, now, this.devices.staleMs),
+      send: (updates) => this.emit(rooms.telemetryBatches, 'on-fleet-telemetry-batch', { updates, intervalMs: telemetryBatchMs }),
+    });
+  }
 
   emit<E extends keyof ServerToClientEvents>(to: string | string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
-    this.metrics.socketMessages.inc({ event_type: event, direction: 'out' });
+    this.sent(event).inc();
     this.io.to(to).emit(event, ...args);
+  }
+
+  private sent(event: string): { inc(): void } {
+    let counter = this.sentCounters.get(event);
+    if (!counter) this.sentCounters.set(event, (counter = this.metrics.socketMessages.labels({ event_type: event, direction: 'out' })));
+    return counter;
   }
 
   /** Schedules the spec's headset-list broadcasts (online IDs, and with lock status). */
@@ -63,9 +80,20 @@ export class FleetNotifier implements PresenceListener {
     }
   }
 
+  /**
+   * New telemetry: per update to the dashboards that subscribed per update and to the headset's
+   * watchers, and into the next batch for the batched dashboards. Two single-room broadcasts, not
+   * one to both rooms: with the sharded adapter each is its own channel, heard only by processes
+   * with members, where a two-room broadcast goes to every process. A per-update dashboard that
+   * also watches the headset is left out of the second, so it still gets each update once.
+   */
   telemetryUpdated(snapshot: DeviceSnapshot): void {
     const update = telemetryUpdate(snapshot, Date.now(), this.devices.staleMs);
-    this.emit([rooms.dashboards, ...watchersOf(snapshot.record.deviceId)], 'on-device-telemetry-updated', update);
+    // Counted once, as one broadcast to both audiences was.
+    this.sent('on-device-telemetry-updated').inc();
+    this.io.to(rooms.telemetryUpdates).emit('on-device-telemetry-updated', update);
+    this.io.to(rooms.watch(snapshot.record.deviceId)).except(rooms.telemetryUpdates).emit('on-device-telemetry-updated', update);
+    this.batcher.add(snapshot);
   }
 
   presenceChanged(deviceId: string, status: PresenceStatus, lastSeen: Date): void {
@@ -78,6 +106,7 @@ export class FleetNotifier implements PresenceListener {
   }
 
   stop(): void {
+    this.batcher.stop();
     this.lists.cancel();
     this.lockStatuses.cancel();
   }

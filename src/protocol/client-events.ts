@@ -4,6 +4,8 @@ import {
   commandAllArgsSchema,
   commandTargetSchema,
   createSessionSchema,
+  dashboardSubscribeArgsSchema,
+  telemetryDeliverySchema,
   headsetStatusSchema,
   identifyPayloadSchema,
   lockBatchSchema,
@@ -113,7 +115,16 @@ export const clientEvents = {
   'tablet-sync-metadata': { roles: tablet, args: syncMetadataArgsSchema, ack: answer({ deviceIds: z.array(z.string()) }) },
 
   // Dashboard (and tablets)
-  'dashboard-subscribe': { roles: viewer, args: none, ack: answer({ devices: z.number() }) },
+  /**
+   * Beyond the spec: `{ telemetry: 'batched' }` receives on-fleet-telemetry-batch every TELEMETRY_BATCH_MS
+   * instead of one on-device-telemetry-updated per update; without it, the spec's behaviour. The answer
+   * says which (`telemetry`), beyond the spec.
+   */
+  'dashboard-subscribe': {
+    roles: viewer,
+    args: dashboardSubscribeArgsSchema,
+    ack: answer({ devices: z.number(), telemetry: telemetryDeliverySchema.optional() }),
+  },
   'dashboard-unsubscribe': { roles: viewer, args: none, ack: okAnswer },
   /** Beyond the spec: receive a headset's live frames. */
   'dashboard-watch-device': { roles: viewer, args: one(deviceIdSchema), ack: deviceAnswer },

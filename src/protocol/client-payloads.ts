@@ -113,3 +113,27 @@ export const commandAllArgsSchema = z
     ctx.addIssue({ code: 'custom', message: 'expected no payload or { commandId }' });
     return z.NEVER;
   }) as unknown as z.ZodType<{ commandId?: string }, [payload?: { commandId?: string }]>;
+
+/** How a subscribed dashboard receives telemetry: one event per update (the spec's), or batched. */
+export const telemetryDeliverySchema = z.enum(['per-update', 'batched']);
+export type TelemetryDelivery = z.infer<typeof telemetryDeliverySchema>;
+
+const subscribeOptionsSchema = z.object({ telemetry: telemetryDeliverySchema.optional() });
+
+/**
+ * dashboard-subscribe(options?). The spec's event has no payload, and whatever
+ * a client sent with it was ignored: anything but an object still subscribes
+ * per update, as before. An object is the opt-in, and is checked:
+ * `{ telemetry: 'batched' }` asks for on-fleet-telemetry-batch instead of
+ * on-device-telemetry-updated.
+ */
+export const dashboardSubscribeArgsSchema = z.array(z.unknown()).transform((args, ctx): { telemetry: TelemetryDelivery } => {
+  const first = args[0];
+  if (first === null || typeof first !== 'object' || Array.isArray(first)) return { telemetry: 'per-update' };
+  const parsed = subscribeOptionsSchema.safeParse(first);
+  if (!parsed.success) {
+    ctx.addIssue({ code: 'custom', path: [0, 'telemetry'], message: "telemetry must be 'per-update' or 'batched'" });
+    return z.NEVER;
+  }
+  return { telemetry: parsed.data.telemetry ?? 'per-update' };
+}) as unknown as z.ZodType<{ telemetry: TelemetryDelivery }, [options?: { telemetry?: TelemetryDelivery }]>;

@@ -106,6 +106,13 @@ export const serverEvents = {
     "Beyond the spec, to a headset's viewers (dashboard-watch-device): a new entry of its timeline (docs/AUDIT.md).",
     timelineEntryViewSchema,
   ),
+  'on-fleet-telemetry-batch': emits(
+    "Beyond the spec, to dashboards that subscribed with { telemetry: 'batched' }: every TELEMETRY_BATCH_MS, the latest " +
+      'update of each device whose telemetry changed since the last batch, in the shape of on-device-telemetry-updated. ' +
+      'With several server processes, each sends its own batch (the devices connected to it), so a dashboard may get ' +
+      'one batch per process per interval.',
+    z.object({ updates: z.array(telemetryUpdateSchema), intervalMs: z.number() }),
+  ),
   'on-device-presence-changed': emits(
     'Beyond the spec, to dashboards: a device went online, stale or offline.',
     z.object({ deviceId: id, status: presenceStatusSchema, lastSeen: z.string() }),

@@ -25,6 +25,36 @@ export interface EventRouterDeps {
   metrics: Metrics;
   logger: Logger;
   rateLimit: { perSecond: number; burst: number };
+  /** Shared by every socket's router (one per server). */
+  counters: EventCounters;
+}
+
+interface IncomingCounters {
+  received: { inc(): void };
+  messagesIn: { inc(): void };
+}
+
+/**
+ * The labelled counters of each incoming event, looked up once per server and
+ * shared by every socket: looked up per socket, they were 2 objects per event
+ * per connection (70 for a headset), a good part of what an idle socket holds.
+ */
+export class EventCounters {
+  private readonly cache = new Map<string, IncomingCounters>();
+
+  constructor(private readonly metrics: Metrics) {}
+
+  of(event: ClientEventName): IncomingCounters {
+    let counters = this.cache.get(event);
+    if (!counters) {
+      counters = {
+        received: this.metrics.socketEvents.labels({ event }),
+        messagesIn: this.metrics.socketMessages.labels({ event_type: event, direction: 'in' }),
+      };
+      this.cache.set(event, counters);
+    }
+    return counters;
+  }
 }
 
 type AckFn = (answer: Ack<ClientEventName>) => void;
@@ -54,6 +84,21 @@ export class EventRouter {
     this.limiter = new TokenBucket(deps.rateLimit.perSecond, deps.rateLimit.burst);
     socket.onAny((event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && this.registered.has(event)) return;
+      // Hot events are registered for every role (their handler refuses non-headsets itself), so only control events get here.
+      if (typeof event === 'string' && Object.hasOwn(clientEvents, event)) {
+        // An event of the protocol this socket's role may not send: not registered (see allowed()), refused as before.
+        const known = event as ClientEventName;
+        const ack = typeof args[args.length - 1] === 'function' ? (args[args.length - 1] as AckFn) : undefined;
+        const { received, messagesIn } = this.deps.counters.of(known);
+        received.inc();
+        messagesIn.inc();
+        try {
+          this.checkToken();
+          this.authorize(known, clientEvents[known].roles);
+        } catch (err) {
+          return this.reject(known, err, ack);
+        }
+      }
       this.deps.metrics.socketEventsRejected.inc({ event: 'unknown', reason: 'unknown_event' });
       // A client waiting for an answer gets one instead of its own timeout.
       const ack = args[args.length - 1];
@@ -63,6 +108,7 @@ export class EventRouter {
 
   on<E extends ControlEventName>(event: E, handler: EventHandler<E>): void {
     const spec = clientEvents[event];
+    if (!this.allowed(spec.roles)) return;
     this.listen(event, (raw, ack) => {
       // Checked on arrival, so a flood or a forbidden event never waits in the queue.
       this.authorize(event, spec.roles);
@@ -124,9 +170,8 @@ export class EventRouter {
 
   private listen(event: ClientEventName, receive: (raw: unknown[], ack?: AckFn) => void): void {
     this.registered.add(event);
-    // The labelled counters are looked up once per socket and event, not per message (frames arrive at 30 fps).
-    const received = this.deps.metrics.socketEvents.labels({ event });
-    const messagesIn = this.deps.metrics.socketMessages.labels({ event_type: event, direction: 'in' });
+    // The labelled counters are looked up once per server and event, not per message (frames arrive at 30 fps).
+    const { received, messagesIn } = this.deps.counters.of(event);
     const listener = (...raw: unknown[]): void => {
       received.inc();
       messagesIn.inc();
@@ -148,6 +193,17 @@ export class EventRouter {
     if (tokenExpiresAt !== undefined && Date.now() >= tokenExpiresAt) {
       throw new DomainError('token_expired', 'token expired; reconnect with a fresh token');
     }
+  }
+
+  /**
+   * Whether this socket's role may ever send an event: only those get a listener. A token's role
+   * never changes on a connection, so a headset socket does not hold listeners (and their
+   * closures) for the 30 tablet and dashboard events; those still get their refusal from onAny.
+   * Unauthenticated sockets (AUTH_REQUIRED=false) may send everything.
+   */
+  private allowed(roles: readonly string[]): boolean {
+    const { authenticated, deviceType } = this.socket.data;
+    return !authenticated || (deviceType !== undefined && roles.includes(deviceType));
   }
 
   private authorize(event: ClientEventName, roles: readonly string[]): void {

@@ -20,7 +20,7 @@ import type { SessionService } from '../sessions/session-service';
 import { sessionSocket } from '../sessions/session-socket';
 import { PeriodicTask, type TaskLease } from '../util/periodic-task';
 import type { RealtimeContext } from './context';
-import { EventRouter } from './event-router';
+import { EventCounters, EventRouter } from './event-router';
 import { sweepOrphans } from './orphan-sweep';
 import { StoreRecovery } from './store-recovery';
 import { socketAuth } from './socket-auth';
@@ -52,6 +52,8 @@ export interface RealtimeOptions {
   viewers: ViewerLimits;
   /** Socket modules of features assembled outside realtime (alarms, recordings), registered after the built-in ones. */
   modules?: SocketModule[];
+  /** TELEMETRY_BATCH_MS: how often batched dashboards get on-fleet-telemetry-batch. */
+  telemetryBatchMs: number;
 }
 
 export interface Realtime {
@@ -72,7 +74,7 @@ export interface Realtime {
 export function attachRealtime(options: RealtimeOptions): Realtime {
   const { io, devices, locks, sessions, events, commands, metrics, logger } = options;
   const log = logger.child({ component: 'realtime' });
-  const notifier = new FleetNotifier(io, devices, locks, metrics, log);
+  const notifier = new FleetNotifier(io, devices, locks, metrics, log, options.telemetryBatchMs);
   const presence = new PresenceMonitor(devices, notifier, options.presence, log, options.lease, events);
   // Handlers run only after this function returned, so `recovery` is set by then.
   const recordMissing = () => recovery.requestCheck();
@@ -107,6 +109,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     options.lease,
   );
 
+  const counters = new EventCounters(metrics);
   io.use(socketAuth({ tokens: options.tokens, authRequired: options.authRequired, metrics, logger: log }));
 
   io.on('connection', (socket) => {
@@ -115,7 +118,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
     log.info(who, 'socket connected');
     metrics.connectedDevices.inc({ type });
     metrics.deviceConnections.inc({ type, event: 'connect' });
-    const router = new EventRouter(socket, { metrics, logger: log, rateLimit: options.rateLimit });
+    const router = new EventRouter(socket, { metrics, logger: log, rateLimit: options.rateLimit, counters });
     for (const module of modules) module.register(socket, router);
 
     socket.on('disconnect', (reason) => {

@@ -21,6 +21,10 @@ export const rooms = {
   tablets: 'tablets',
   /** Dashboards that sent dashboard-subscribe: fleet updates. */
   dashboards: 'dashboards',
+  /** Subscribed dashboards that want every telemetry update as it comes (the spec's subscription). */
+  telemetryUpdates: 'dashboards:telemetry',
+  /** Subscribed dashboards that asked for { telemetry: 'batched' }: on-fleet-telemetry-batch. */
+  telemetryBatches: 'dashboards:telemetry-batches',
   /** Whether a room name is some headset's viewers room. */
   isViewers: (room: string) => room.startsWith('viewers:'),
 } as const;

@@ -41,6 +41,12 @@ export interface DeviceStore {
   markOffline(deviceId: string, socketId: string, at: Date): Promise<boolean>;
   remove(deviceId: string): Promise<void>;
   saveTelemetry(deviceId: string, telemetry: object): Promise<void>;
+  /**
+   * A telemetry message, in one step: if the device exists, marks it online and seen at `seenAt`
+   * (renewing its TTL) and caches the telemetry; returns the new record, or null (and caches
+   * nothing) when the device has no record. One round trip on the hot path, not two.
+   */
+  recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<DeviceRecord | null>;
   getTelemetry(deviceId: string): Promise<object | null>;
   /** Cached telemetry of the given devices that still have one. */
   getTelemetryMany(deviceIds: readonly string[]): Promise<Map<string, object>>;

@@ -1,12 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { assertSafeKey } from './keys';
 import { KeyedMutex } from './keyed-mutex';
-import { bareEtag, md5Meter } from './md5-meter';
+import { bareEtag } from './md5-meter';
+import { writeBody } from './part-writer';
 import type { PartUrlSigner } from './part-url-signer';
 import { InvalidPartError, PartTooLargeError, UploadNotFoundError } from './errors';
 import type { LocalPartReceiver, MultipartUploads, PendingMultipartUpload, StoredPart } from './types';
@@ -71,21 +70,27 @@ export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
       const dir = this.dirOf(uploadId);
       const record = partRecordPath(dir, partNumber);
       await unlink(record).catch(ignoreMissing);
-      const meter = md5Meter(meta.partSize, () => new PartTooLargeError(meta.partSize));
-      // A large buffer lets the stream hand the disk big batched writes (writev) instead of one syscall per network chunk.
-      const out = createWriteStream(path.join(dir, 'data'), {
-        flags: 'r+',
-        start: (partNumber - 1) * meta.partSize,
-        highWaterMark: 4 * 1024 * 1024,
-      });
+      let file;
       try {
-        await pipeline(body, meter.stream, out);
+        file = await open(path.join(dir, 'data'), 'r+');
       } catch (err) {
         // The upload was aborted or completed under us.
         if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') throw new UploadNotFoundError(uploadId);
         throw err;
       }
-      const part: StoredPart = { partNumber, etag: meter.etag(), size: meter.size };
+      let part: StoredPart;
+      try {
+        const written = await writeBody(
+          body,
+          file,
+          (partNumber - 1) * meta.partSize,
+          meta.partSize,
+          () => new PartTooLargeError(meta.partSize),
+        );
+        part = { partNumber, ...written };
+      } finally {
+        await file.close();
+      }
       // Written to a temporary name and renamed, so a record is never half there.
       const temp = `${record}.${randomBytes(4).toString('hex')}.tmp`;
       await writeFile(temp, `${part.etag.slice(1, -1)} ${part.size}`);

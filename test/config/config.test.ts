@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       frameBatchIntervalMs: 33,
       frameThrottleMs: 16,
       maxFrameBatchSize: 5,
+      telemetryBatchMs: 500,
       socketEventsPerSecond: 20,
       socketEventBurst: 40,
       maxConnectionsPerIp: 200,

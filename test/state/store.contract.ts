@@ -124,6 +124,19 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.devices.list()).toEqual([]);
       });
 
+      it('records telemetry in one step: seen, online and cached, only for a device with a record', async () => {
+        const seen = new Date('2026-03-01T10:00:00.000Z');
+        expect(await store.devices.recordTelemetry('H9', { batteryLevel: 0.9 }, seen)).toBeNull();
+        expect(await store.devices.getTelemetry('H9')).toBeNull();
+        expect(await store.devices.get('H9')).toBeNull();
+
+        await store.devices.save(device('H1', { isOnline: false, isRecording: true, activeSessionId: 'session_1' }));
+        const record = await store.devices.recordTelemetry('H1', { batteryLevel: 0.7 }, seen);
+        expect(record).toEqual(device('H1', { isOnline: true, isRecording: true, activeSessionId: 'session_1', lastSeen: seen }));
+        expect(await store.devices.get('H1')).toEqual(record);
+        expect(await store.devices.getTelemetry('H1')).toEqual({ batteryLevel: 0.7 });
+      });
+
       it('reads the telemetry of many devices at once', async () => {
         await store.devices.saveTelemetry('H1', { batteryLevel: 0.1 });
         await store.devices.saveTelemetry('H3', { batteryLevel: 0.3 });

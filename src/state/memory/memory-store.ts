@@ -72,6 +72,12 @@ class MemoryDeviceStore implements DeviceStore {
     this.telemetry.set(deviceId, copy(telemetry), this.ttls.telemetrySeconds * 1000);
   }
 
+  async recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<DeviceRecord | null> {
+    const record = await this.update(deviceId, { isOnline: true, lastSeen: seenAt });
+    if (record) await this.saveTelemetry(deviceId, telemetry);
+    return record;
+  }
+
   async getTelemetry(deviceId: string): Promise<object | null> {
     const telemetry = this.telemetry.get(deviceId);
     return telemetry ? copy(telemetry) : null;

@@ -15,6 +15,14 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return redis.call('HGETALL', KEYS[1])`;
 
+// The hot path: one script marks the device seen and caches its telemetry, or does nothing for a device without a record.
+const RECORD_TELEMETRY = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+redis.call('HSET', KEYS[1], 'isOnline', '1', 'lastSeen', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+return redis.call('HGETALL', KEYS[1])`;
+
 const MARK_OFFLINE_IF_SOCKET = `
 if redis.call('HGET', KEYS[1], 'socketId') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'isOnline', '0', 'isRecording', '0', 'lastSeen', ARGV[2])
@@ -48,11 +56,32 @@ function decode(f: Fields): DeviceRecord | null {
   };
 }
 
+/** The scripts as ioredis commands: EVALSHA sends the script's hash, not its text, on every call. */
+interface DeviceScripts {
+  captureUpdateDevice(key: string, ttl: string, ...fields: string[]): Promise<string[] | null>;
+  captureRecordTelemetry(
+    key: string,
+    telemetryKey: string,
+    seenAt: string,
+    ttl: string,
+    json: string,
+    telemetryTtl: string,
+  ): Promise<string[] | null>;
+}
+
 export class RedisDeviceStore implements DeviceStore {
+  private readonly scripts: DeviceScripts;
+
   constructor(
     private readonly redis: Redis,
     private readonly ttls: StoreTtls,
-  ) {}
+  ) {
+    if (!('captureRecordTelemetry' in redis)) {
+      redis.defineCommand('captureUpdateDevice', { numberOfKeys: 1, lua: UPDATE_IF_EXISTS });
+      redis.defineCommand('captureRecordTelemetry', { numberOfKeys: 2, lua: RECORD_TELEMETRY });
+    }
+    this.scripts = redis as unknown as DeviceScripts;
+  }
 
   async save(device: DeviceRecord): Promise<void> {
     const key = deviceKey(device.deviceId);
@@ -92,8 +121,7 @@ export class RedisDeviceStore implements DeviceStore {
   async update(deviceId: string, patch: DevicePatch): Promise<DeviceRecord | null> {
     const args = hsetArgs(encode(patch));
     if (args.length === 0) return this.get(deviceId);
-    const pairs = (await this.redis.eval(UPDATE_IF_EXISTS, 1, deviceKey(deviceId), String(this.ttls.deviceStateSeconds), ...args)) as
-      string[] | null;
+    const pairs = await this.scripts.captureUpdateDevice(deviceKey(deviceId), String(this.ttls.deviceStateSeconds), ...args);
     return pairs ? decode(pairsToFields(pairs)) : null;
   }
 
@@ -116,6 +144,18 @@ export class RedisDeviceStore implements DeviceStore {
 
   async saveTelemetry(deviceId: string, telemetry: object): Promise<void> {
     await this.redis.set(telemetryKey(deviceId), JSON.stringify(telemetry), 'EX', this.ttls.telemetrySeconds);
+  }
+
+  async recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<DeviceRecord | null> {
+    const pairs = await this.scripts.captureRecordTelemetry(
+      deviceKey(deviceId),
+      telemetryKey(deviceId),
+      encodeDate(seenAt),
+      String(this.ttls.deviceStateSeconds),
+      JSON.stringify(telemetry),
+      String(this.ttls.telemetrySeconds),
+    );
+    return pairs ? decode(pairsToFields(pairs)) : null;
   }
 
   async getTelemetry(deviceId: string): Promise<object | null> {

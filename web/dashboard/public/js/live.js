@@ -12,6 +12,9 @@ import { socketToken } from './api.js';
  * @typedef {'connecting' | 'live' | 'reconnecting' | 'refused'} LinkState
  */
 
+/** Telemetry in batches: a browser cannot take one message per device per second from a large fleet. */
+const SUBSCRIPTION = /** @type {const} */ ({ telemetry: 'batched' });
+
 export class LiveConnection {
   /**
    * @param {Credential} credential
@@ -39,9 +42,10 @@ export class LiveConnection {
       },
     });
     bind(this.socket);
+    this.unbatch();
     this.socket.on('connect', () => {
       this.onState('live');
-      this.socket.emit('dashboard-subscribe');
+      this.socket.emit('dashboard-subscribe', SUBSCRIPTION);
       if (this.watched) this.socket.emit('dashboard-watch-device', this.watched);
     });
     this.socket.on('disconnect', () => this.onState('reconnecting'));
@@ -69,7 +73,19 @@ export class LiveConnection {
 
   /** Asks for the whole fleet again (a device appeared that this page has not seen). */
   resubscribe() {
-    if (this.socket.connected) this.socket.emit('dashboard-subscribe');
+    if (this.socket.connected) this.socket.emit('dashboard-subscribe', SUBSCRIPTION);
+  }
+
+  /**
+   * The page subscribes to batched telemetry (one message per TELEMETRY_BATCH_MS, however large the
+   * fleet) and handles each update of a batch with its own on-device-telemetry-updated listeners,
+   * which still receive the previewed headset's updates one by one: one code path for both.
+   */
+  unbatch() {
+    this.socket.on('on-fleet-telemetry-batch', (batch) => {
+      const listeners = this.socket.listeners('on-device-telemetry-updated');
+      for (const update of batch.updates) for (const listener of listeners) listener(update);
+    });
   }
 
   close() {
