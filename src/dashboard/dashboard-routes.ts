@@ -1,5 +1,6 @@
 import path from 'node:path';
-import express, { Router, type RequestHandler } from 'express';
+import express, { Router } from 'express';
+import { strictPageHeaders } from '../hardening/http-security';
 
 /** web/dashboard/public at the repository root: the same two levels up from src/dashboard and dist/dashboard. */
 const DASHBOARD_DIR = path.resolve(__dirname, '..', '..', 'web', 'dashboard', 'public');
@@ -8,24 +9,7 @@ const DASHBOARD_DIR = path.resolve(__dirname, '..', '..', 'web', 'dashboard', 'p
  * The page loads only its own files: scripts and styles from this origin (no
  * inline code), frames as blob: or data: images, Socket.IO and REST to this origin.
  */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' blob: data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  next();
-};
+const securityHeaders = strictPageHeaders('blob: data:');
 
 /**
  * GET /dashboard: the fleet dashboard, static files only. It holds no data

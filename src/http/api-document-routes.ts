@@ -1,5 +1,6 @@
 import path from 'node:path';
-import express, { Router, type RequestHandler } from 'express';
+import express, { Router } from 'express';
+import { strictPageHeaders } from '../hardening/http-security';
 import { z } from 'zod';
 import { asyncApiDocument } from '../protocol/asyncapi';
 import { openApiDocument } from './openapi';
@@ -20,24 +21,7 @@ const ASSETS = '/api/docs/assets';
  * DOM (which style-src does not govern), and its icons are data: images.
  * connect-src 'self' lets it read /api/openapi.json and run "Try it out" here.
  */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  next();
-};
+const securityHeaders = strictPageHeaders('data:');
 
 const PAGE = `<!doctype html>
 <html lang="en">

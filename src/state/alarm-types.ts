@@ -35,6 +35,23 @@ export interface AlarmRaise {
 }
 
 /** `raised`: a new alarm; `updated`: the open one was seen again (lastSeenAt, count, value, message). */
+/** The record a first raise creates: active, seen once, notified now. */
+export function newAlarm(input: AlarmRaise, alarmId: string): AlarmRecord {
+  return {
+    alarmId,
+    deviceId: input.deviceId,
+    type: input.type,
+    severity: input.severity,
+    state: 'active',
+    message: input.message,
+    value: input.value,
+    raisedAt: input.at,
+    lastSeenAt: input.at,
+    count: 1,
+    notifiedAt: input.at,
+  };
+}
+
 export type RaiseResult = { outcome: 'raised' | 'updated'; alarm: AlarmRecord };
 
 export type AckResult = { outcome: 'acknowledged' | 'cleared' | 'unchanged' | 'not-open'; alarm: AlarmRecord } | { outcome: 'not-found' };

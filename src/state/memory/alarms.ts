@@ -1,5 +1,14 @@
 import type { Actor } from '../../domain/actor';
-import type { AckResult, AlarmPage, AlarmQuery, AlarmRaise, AlarmRecord, AlarmStore, RaiseResult } from '../alarm-types';
+import {
+  newAlarm,
+  type AckResult,
+  type AlarmPage,
+  type AlarmQuery,
+  type AlarmRaise,
+  type AlarmRecord,
+  type AlarmStore,
+  type RaiseResult,
+} from '../alarm-types';
 import { decodeAlarmCursor, encodeAlarmCursor, isAfter, matchesAlarm, positionOf } from '../alarm-query';
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -20,19 +29,7 @@ export class MemoryAlarmStore implements AlarmStore {
       Object.assign(open, { lastSeenAt: input.at, count: open.count + 1, value: input.value, message: input.message });
       return { outcome: 'updated', alarm: copy(open) };
     }
-    const alarm: AlarmRecord = {
-      alarmId: newId,
-      deviceId: input.deviceId,
-      type: input.type,
-      severity: input.severity,
-      state: 'active',
-      message: input.message,
-      value: input.value,
-      raisedAt: input.at,
-      lastSeenAt: input.at,
-      count: 1,
-      notifiedAt: input.at,
-    };
+    const alarm = newAlarm(input, newId);
     this.alarms.set(newId, copy(alarm));
     this.openIds.set(key, newId);
     return { outcome: 'raised', alarm };

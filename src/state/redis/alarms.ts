@@ -1,6 +1,15 @@
 import type Redis from 'ioredis';
 import type { Actor } from '../../domain/actor';
-import type { AckResult, AlarmPage, AlarmQuery, AlarmRaise, AlarmRecord, AlarmStore, RaiseResult } from '../alarm-types';
+import {
+  newAlarm,
+  type AckResult,
+  type AlarmPage,
+  type AlarmQuery,
+  type AlarmRaise,
+  type AlarmRecord,
+  type AlarmStore,
+  type RaiseResult,
+} from '../alarm-types';
 import { decodeAlarmCursor, encodeAlarmCursor, isAfter, matchesAlarm, positionOf } from '../alarm-query';
 
 /**
@@ -131,19 +140,7 @@ export class RedisAlarmStore implements AlarmStore {
   ) {}
 
   async raise(input: AlarmRaise, newId: string): Promise<RaiseResult> {
-    const fresh: AlarmRecord = {
-      alarmId: newId,
-      deviceId: input.deviceId,
-      type: input.type,
-      severity: input.severity,
-      state: 'active',
-      message: input.message,
-      value: input.value,
-      raisedAt: input.at,
-      lastSeenAt: input.at,
-      count: 1,
-      notifiedAt: input.at,
-    };
+    const fresh = newAlarm(input, newId);
     const [outcome, raw] = (await this.redis.eval(
       RAISE,
       4,
