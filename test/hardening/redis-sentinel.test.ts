@@ -40,7 +40,8 @@ async function followers(server: CaptureServer, deviceId: string): Promise<strin
 
 describe('Redis Sentinel: the primary killed under a connected fleet', () => {
   it('keeps serving after the failover, with its state, and no lock held by two tablets', async () => {
-    topology = await startSentinelTopology();
+    const started = await startSentinelTopology();
+    topology = started;
     const env = { ...topology.env, REDIS_KEY_PREFIX: 'lab:', ORPHAN_SWEEP_INTERVAL_MS: '500' };
     const one = await startServer({ env });
     servers.push(one);
@@ -99,7 +100,7 @@ describe('Redis Sentinel: the primary killed under a connected fleet', () => {
     }, 40_000);
     const recoveredMs = Date.now() - killedAt;
     // The sentinel asked may learn of the switch a moment after the one the servers followed.
-    await eventually(async () => expect(await topology.primaryNow()).toBe(topology.replicaPort), 10_000);
+    await eventually(async () => expect(await started.primaryNow()).toBe(started.replicaPort), 10_000);
     console.log(`[sentinel failover] primary SIGKILLed; /health 200 again on both processes after ${recoveredMs} ms`);
     await askB;
 
