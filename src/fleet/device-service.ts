@@ -60,13 +60,10 @@ export class DeviceService {
    */
   async recordTelemetry(telemetry: DeviceTelemetry): Promise<DeviceSnapshot | null> {
     const { deviceId } = telemetry;
-    // The record write and the lock read go out together (one round trip with Redis's auto-pipelining).
-    const [written, lock] = await Promise.all([
-      this.store.devices.recordTelemetry(deviceId, telemetry, new Date(this.now())),
-      this.store.locks.get(deviceId),
-    ]);
+    const written = await this.store.devices.recordTelemetry(deviceId, telemetry, new Date(this.now()));
     if (!written) return null;
-    let record = written;
+    let record = written.record;
+    const lock = written.lock;
     // The write answers the stored flag, so a change is seen without reading the record first;
     // only a change (rare: a start or a stop) costs a second write.
     const reported = telemetry.isRecording;

@@ -43,13 +43,20 @@ export interface DeviceStore {
   saveTelemetry(deviceId: string, telemetry: object): Promise<void>;
   /**
    * A telemetry message, in one step: if the device exists, marks it online and seen at `seenAt`
-   * (renewing its TTL) and caches the telemetry; returns the new record, or null (and caches
-   * nothing) when the device has no record. One round trip on the hot path, not two.
+   * (renewing its TTL) and caches the telemetry; answers the new record and the device's lock
+   * (null when unlocked), or null (and caches nothing) when the device has no record. One
+   * command on the hot path: the lock is read by the same step, not by a second round trip.
    */
-  recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<DeviceRecord | null>;
+  recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<TelemetryWrite | null>;
   getTelemetry(deviceId: string): Promise<object | null>;
   /** Cached telemetry of the given devices that still have one. */
   getTelemetryMany(deviceIds: readonly string[]): Promise<Map<string, object>>;
+}
+
+/** What recording a telemetry message answers: the device's record after it, and who holds the device. */
+export interface TelemetryWrite {
+  record: DeviceRecord;
+  lock: LockInfo | null;
 }
 
 export interface LockInfo {

@@ -131,10 +131,27 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.devices.get('H9')).toBeNull();
 
         await store.devices.save(device('H1', { isOnline: false, isRecording: true, activeSessionId: 'session_1' }));
-        const record = await store.devices.recordTelemetry('H1', { batteryLevel: 0.7 }, seen);
-        expect(record).toEqual(device('H1', { isOnline: true, isRecording: true, activeSessionId: 'session_1', lastSeen: seen }));
-        expect(await store.devices.get('H1')).toEqual(record);
+        const written = await store.devices.recordTelemetry('H1', { batteryLevel: 0.7 }, seen);
+        expect(written).toEqual({
+          record: device('H1', { isOnline: true, isRecording: true, activeSessionId: 'session_1', lastSeen: seen }),
+          lock: null,
+        });
+        expect(await store.devices.get('H1')).toEqual(written?.record);
         expect(await store.devices.getTelemetry('H1')).toEqual({ batteryLevel: 0.7 });
+      });
+
+      it('answers the lock of the device it records telemetry for, as locks.get does', async () => {
+        const seen = new Date('2026-03-01T10:00:00.000Z');
+        await store.devices.save(device('H1'));
+        await store.devices.save(device('H2'));
+        const acquired = await store.locks.acquire('H1', 'TABLET_A');
+        expect(acquired.outcome).toBe('acquired');
+        const locked = await store.devices.recordTelemetry('H1', { batteryLevel: 0.7 }, seen);
+        expect(locked?.lock).toEqual(await store.locks.get('H1'));
+        expect(locked?.lock).toMatchObject({ deviceId: 'H1', tabletId: 'TABLET_A' });
+        expect((await store.devices.recordTelemetry('H2', { batteryLevel: 0.7 }, seen))?.lock).toBeNull();
+        await store.locks.release('H1', 'TABLET_A');
+        expect((await store.devices.recordTelemetry('H1', { batteryLevel: 0.6 }, seen))?.lock).toBeNull();
       });
 
       it('reads the telemetry of many devices at once', async () => {

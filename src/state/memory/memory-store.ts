@@ -9,6 +9,7 @@ import {
   type LockStore,
   type Store,
   type StoreTtls,
+  type TelemetryWrite,
 } from '../types';
 import { MemoryAlarmStore } from './alarms';
 import { MemoryWebhookStore } from './webhooks';
@@ -30,7 +31,10 @@ class MemoryDeviceStore implements DeviceStore {
   private readonly devices = new ExpiringMap<string, DeviceRecord>();
   private readonly telemetry = new ExpiringMap<string, object>();
 
-  constructor(private readonly ttls: StoreTtls) {}
+  constructor(
+    private readonly ttls: StoreTtls,
+    private readonly locks: LockStore,
+  ) {}
 
   async save(device: DeviceRecord): Promise<void> {
     this.devices.set(device.deviceId, copy(device), this.ttls.deviceStateSeconds * 1000);
@@ -72,10 +76,11 @@ class MemoryDeviceStore implements DeviceStore {
     this.telemetry.set(deviceId, copy(telemetry), this.ttls.telemetrySeconds * 1000);
   }
 
-  async recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<DeviceRecord | null> {
+  async recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<TelemetryWrite | null> {
     const record = await this.update(deviceId, { isOnline: true, lastSeen: seenAt });
-    if (record) await this.saveTelemetry(deviceId, telemetry);
-    return record;
+    if (!record) return null;
+    await this.saveTelemetry(deviceId, telemetry);
+    return { record, lock: await this.locks.get(deviceId) };
   }
 
   async getTelemetry(deviceId: string): Promise<object | null> {
@@ -160,8 +165,8 @@ export class MemoryStore implements Store {
   private readonly sweep: NodeJS.Timeout;
 
   constructor(ttls: StoreTtls) {
-    this.devices = new MemoryDeviceStore(ttls);
     this.locks = new MemoryLockStore(ttls);
+    this.devices = new MemoryDeviceStore(ttls, this.locks);
     this.sessions = new MemorySessionStore(ttls);
     this.uploads = new MemoryUploadStore(ttls);
     this.qaResults = new MemoryQaResultStore(ttls);

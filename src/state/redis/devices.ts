@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
-import type { DevicePatch, DeviceRecord, DeviceStore, StoreTtls } from '../types';
+import type { DevicePatch, DeviceRecord, DeviceStore, StoreTtls, TelemetryWrite } from '../types';
+import { decodeLock, lockedAtKey, lockKey } from './locks';
 import { pruneIndex } from './prune-index';
 import { decodeBool, decodeDate, decodeJson, encodeBool, encodeDate, hsetArgs, isEmpty, pairsToFields, type Fields } from './codec';
 
@@ -15,13 +16,14 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return redis.call('HGETALL', KEYS[1])`;
 
-// The hot path: one script marks the device seen and caches its telemetry, or does nothing for a device without a record.
+// The hot path: one script marks the device seen, caches its telemetry and reads its lock
+// (KEYS[3], KEYS[4]: the lock store's keys), or does nothing for a device without a record.
 const RECORD_TELEMETRY = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
 redis.call('HSET', KEYS[1], 'isOnline', '1', 'lastSeen', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
-return redis.call('HGETALL', KEYS[1])`;
+return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])}`;
 
 const MARK_OFFLINE_IF_SOCKET = `
 if redis.call('HGET', KEYS[1], 'socketId') ~= ARGV[1] then return 0 end
@@ -62,11 +64,13 @@ interface DeviceScripts {
   captureRecordTelemetry(
     key: string,
     telemetryKey: string,
+    lockKey: string,
+    lockedAtKey: string,
     seenAt: string,
     ttl: string,
     json: string,
     telemetryTtl: string,
-  ): Promise<string[] | null>;
+  ): Promise<[string[], string | null, string | null] | null>;
 }
 
 export class RedisDeviceStore implements DeviceStore {
@@ -78,7 +82,7 @@ export class RedisDeviceStore implements DeviceStore {
   ) {
     if (!('captureRecordTelemetry' in redis)) {
       redis.defineCommand('captureUpdateDevice', { numberOfKeys: 1, lua: UPDATE_IF_EXISTS });
-      redis.defineCommand('captureRecordTelemetry', { numberOfKeys: 2, lua: RECORD_TELEMETRY });
+      redis.defineCommand('captureRecordTelemetry', { numberOfKeys: 4, lua: RECORD_TELEMETRY });
     }
     this.scripts = redis as unknown as DeviceScripts;
   }
@@ -146,16 +150,19 @@ export class RedisDeviceStore implements DeviceStore {
     await this.redis.set(telemetryKey(deviceId), JSON.stringify(telemetry), 'EX', this.ttls.telemetrySeconds);
   }
 
-  async recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<DeviceRecord | null> {
-    const pairs = await this.scripts.captureRecordTelemetry(
+  async recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<TelemetryWrite | null> {
+    const reply = await this.scripts.captureRecordTelemetry(
       deviceKey(deviceId),
       telemetryKey(deviceId),
+      lockKey(deviceId),
+      lockedAtKey(deviceId),
       encodeDate(seenAt),
       String(this.ttls.deviceStateSeconds),
       JSON.stringify(telemetry),
       String(this.ttls.telemetrySeconds),
     );
-    return pairs ? decode(pairsToFields(pairs)) : null;
+    const record = reply && decode(pairsToFields(reply[0]));
+    return record ? { record, lock: decodeLock(deviceId, reply[1], reply[2], Date.now()) } : null;
   }
 
   async getTelemetry(deviceId: string): Promise<object | null> {

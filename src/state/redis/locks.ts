@@ -1,14 +1,22 @@
 import type Redis from 'ioredis';
 import type { AcquireResult, LockInfo, LockStore, StoreTtls } from '../types';
 
-const lockKey = (deviceId: string) => `lock:${deviceId}`;
+export const lockKey = (deviceId: string) => `lock:${deviceId}`;
 const tabletLocksKey = (tabletId: string) => `tablet_locks:${tabletId}`;
 /**
  * When the lock was taken (ms since the epoch), beside the spec's `lock:` key
  * (whose value stays the holder) and with the same TTL. Not under `lock:`, so
  * HELD_BY's `lock:` stem never matches it.
  */
-const lockedAtKey = (deviceId: string) => `lock_at:${deviceId}`;
+export const lockedAtKey = (deviceId: string) => `lock_at:${deviceId}`;
+
+/** A lock as read from its two keys; null when `lock:` is absent. */
+export function decodeLock(deviceId: string, tabletId: unknown, lockedAt: unknown, now: number): LockInfo | null {
+  if (typeof tabletId !== 'string') return null;
+  // A lock taken before lock_at: keys existed has no time; "now" until its owner refreshes it.
+  const at = typeof lockedAt === 'string' && /^\d{1,16}$/.test(lockedAt) ? Number(lockedAt) : now;
+  return { deviceId, tabletId, lockedAt: new Date(at) };
+}
 
 // SET NX PX decides the winner atomically; the owner re-locking refreshes the TTL
 // of both keys and keeps the time the lock was taken.
@@ -52,20 +60,32 @@ for _, deviceId in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 return held`;
 
+/** The scripts as ioredis commands: EVALSHA sends the script's hash, not its text, on every call. */
+interface LockScripts {
+  captureLockAcquire(lock: string, tabletLocks: string, lockedAt: string, ...args: string[]): Promise<[number, string, string | null]>;
+  captureLockRelease(lock: string, tabletLocks: string, lockedAt: string, ...args: string[]): Promise<number>;
+  captureLockHeldBy(tabletLocks: string, lockStem: string, tabletId: string): Promise<string[]>;
+}
+
 export class RedisLockStore implements LockStore {
   private readonly ttlMs: number;
+  private readonly scripts: LockScripts;
 
   constructor(
     private readonly redis: Redis,
     ttls: StoreTtls,
   ) {
     this.ttlMs = ttls.lockSeconds * 1000;
+    if (!('captureLockAcquire' in redis)) {
+      redis.defineCommand('captureLockAcquire', { numberOfKeys: 3, lua: ACQUIRE });
+      redis.defineCommand('captureLockRelease', { numberOfKeys: 3, lua: RELEASE });
+      redis.defineCommand('captureLockHeldBy', { numberOfKeys: 2, lua: HELD_BY });
+    }
+    this.scripts = redis as unknown as LockScripts;
   }
 
   async acquire(deviceId: string, tabletId: string): Promise<AcquireResult> {
-    const [code, holder, lockedAt] = (await this.redis.eval(
-      ACQUIRE,
-      3,
+    const [code, holder, lockedAt] = await this.scripts.captureLockAcquire(
       lockKey(deviceId),
       tabletLocksKey(tabletId),
       lockedAtKey(deviceId),
@@ -73,16 +93,14 @@ export class RedisLockStore implements LockStore {
       String(this.ttlMs),
       deviceId,
       String(Date.now()),
-    )) as [number, string, string | null];
+    );
     if (code === 0) return { outcome: 'held', holder };
     const lock: LockInfo = { deviceId, tabletId, lockedAt: new Date(Number(lockedAt)) };
     return { outcome: code === 1 ? 'acquired' : 'refreshed', lock };
   }
 
   async release(deviceId: string, tabletId: string): Promise<boolean> {
-    const released = await this.redis.eval(
-      RELEASE,
-      3,
+    const released = await this.scripts.captureLockRelease(
       lockKey(deviceId),
       tabletLocksKey(tabletId),
       lockedAtKey(deviceId),
@@ -107,18 +125,14 @@ export class RedisLockStore implements LockStore {
     if (failed) throw failed;
     const now = Date.now();
     deviceIds.forEach((deviceId, i) => {
-      const [, tabletId] = replies[2 * i] ?? [];
-      const [, lockedAt] = replies[2 * i + 1] ?? [];
-      if (typeof tabletId !== 'string') return;
-      // A lock taken before lock_at: keys existed has no time; "now" until its owner refreshes it.
-      const at = typeof lockedAt === 'string' && /^\d{1,16}$/.test(lockedAt) ? Number(lockedAt) : now;
-      result.set(deviceId, { deviceId, tabletId, lockedAt: new Date(at) });
+      const lock = decodeLock(deviceId, replies[2 * i]?.[1], replies[2 * i + 1]?.[1], now);
+      if (lock) result.set(deviceId, lock);
     });
     return result;
   }
 
   async heldBy(tabletId: string): Promise<string[]> {
     // ioredis prefixes KEYS, so passing lockKey('') yields the prefixed 'lock:' stem.
-    return (await this.redis.eval(HELD_BY, 2, tabletLocksKey(tabletId), lockKey(''), tabletId)) as string[];
+    return this.scripts.captureLockHeldBy(tabletLocksKey(tabletId), lockKey(''), tabletId);
   }
 }
