@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import type { DevicePatch, DeviceRecord, DeviceStore, StoreTtls, TelemetryWrite } from '../types';
 import { decodeLock, lockedAtKey, lockKey } from './locks';
+import { TurnPipeline } from './turn-pipeline';
 import { pruneIndex } from './prune-index';
 import { decodeBool, decodeDate, decodeJson, encodeBool, encodeDate, hsetArgs, isEmpty, pairsToFields, type Fields } from './codec';
 
@@ -75,6 +76,8 @@ interface DeviceScripts {
 
 export class RedisDeviceStore implements DeviceStore {
   private readonly scripts: DeviceScripts;
+  /** Telemetry of many headsets read in one turn goes to Redis in one write. */
+  private readonly telemetryWrites: TurnPipeline;
 
   constructor(
     private readonly redis: Redis,
@@ -85,6 +88,7 @@ export class RedisDeviceStore implements DeviceStore {
       redis.defineCommand('captureRecordTelemetry', { numberOfKeys: 4, lua: RECORD_TELEMETRY });
     }
     this.scripts = redis as unknown as DeviceScripts;
+    this.telemetryWrites = new TurnPipeline(redis);
   }
 
   async save(device: DeviceRecord): Promise<void> {
@@ -151,15 +155,17 @@ export class RedisDeviceStore implements DeviceStore {
   }
 
   async recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<TelemetryWrite | null> {
-    const reply = await this.scripts.captureRecordTelemetry(
-      deviceKey(deviceId),
-      telemetryKey(deviceId),
-      lockKey(deviceId),
-      lockedAtKey(deviceId),
-      encodeDate(seenAt),
-      String(this.ttls.deviceStateSeconds),
-      JSON.stringify(telemetry),
-      String(this.ttls.telemetrySeconds),
+    const reply = await this.telemetryWrites.run<Awaited<ReturnType<DeviceScripts['captureRecordTelemetry']>>>((pipeline) =>
+      (pipeline as unknown as DeviceScripts).captureRecordTelemetry(
+        deviceKey(deviceId),
+        telemetryKey(deviceId),
+        lockKey(deviceId),
+        lockedAtKey(deviceId),
+        encodeDate(seenAt),
+        String(this.ttls.deviceStateSeconds),
+        JSON.stringify(telemetry),
+        String(this.ttls.telemetrySeconds),
+      ),
     );
     const record = reply && decode(pairsToFields(reply[0]));
     return record ? { record, lock: decodeLock(deviceId, reply[1], reply[2], Date.now()) } : null;
