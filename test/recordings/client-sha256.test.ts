@@ -31,7 +31,11 @@ describe('client sha256 on the local driver', () => {
       ['video', VIDEO],
       ['data', DATA],
     ] as const) {
-      const start = await client.start(bytes.length, { timestamp, fileType, ...(checksums[fileType] ? { sha256: checksums[fileType] } : {}) });
+      const start = await client.start(bytes.length, {
+        timestamp,
+        fileType,
+        ...(checksums[fileType] ? { sha256: checksums[fileType] } : {}),
+      });
       const done = await client.complete(start, await client.putAll(start, bytes));
       expect(done.status, JSON.stringify(done.body)).toBe(200);
     }
@@ -58,9 +62,7 @@ describe('client sha256 on the local driver', () => {
     const wrong = sha256(Buffer.from('not the video'));
     const bad = await record(started.client, '20260206_120100', { video: wrong, data: sha256(DATA) });
     expect(bad).toMatchObject({ state: 'rejected', verdict: 'fail' });
-    expect(bad.reasons).toEqual([
-      "the video's SHA-256 differs from the one the headset sent: the file was damaged on the way",
-    ]);
+    expect(bad.reasons).toEqual(["the video's SHA-256 differs from the one the headset sent: the file was damaged on the way"]);
     expect(bad.files.video).toMatchObject({ sha256: sha256(VIDEO), clientSha256: wrong });
   });
 
