@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CaptureServer } from '../../src/app';
 import type { SessionView } from '../../src/protocol';
 import { connectClient, identifiedHeadset, tabletClient } from '../helpers/clients';
 import { serverFactory, STORE_KINDS, useTestRedis } from '../helpers/test-server';
+import { uploadFixtures } from './fixture-upload';
 
 /**
  * The session's per-device status carries each headset's recording verdict
@@ -14,21 +12,6 @@ import { serverFactory, STORE_KINDS, useTestRedis } from '../helpers/test-server
  * dashboards get.
  */
 const redis = useTestRedis();
-const FIXTURES = path.join(__dirname, 'fixtures');
-
-async function upload(server: CaptureServer, deviceId: string, timestamp: string, sessionId: string, video: string) {
-  const body = new FormData();
-  body.append('timestamp', timestamp);
-  body.append('sessionId', sessionId);
-  body.append('video', new Blob([readFileSync(path.join(FIXTURES, video))]), 'recording.mp4');
-  body.append('data', new Blob([readFileSync(path.join(FIXTURES, 'good.npz'))]), 'session_data.npz');
-  const res = await fetch(`${server.url()}/upload-session`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${server.tokens.sign(deviceId, 'headset')}` },
-    body,
-  });
-  expect(res.status).toBe(200);
-}
 
 describe.each(STORE_KINDS)("a session's per-device verdicts (%s store)", (kind) => {
   const make = serverFactory(kind, redis);
@@ -47,8 +30,8 @@ describe.each(STORE_KINDS)("a session's per-device verdicts (%s store)", (kind) 
     for (const h of headsets) expect((await h.ask('headset-recording-state', false)).ok).toBe(true);
     expect((await tablet.ask('tablet-end-session', sessionId)).ok).toBe(true);
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
-    await upload(server, 'H1', stamp, sessionId, 'good.mp4');
-    await upload(server, 'H2', stamp, sessionId, 'short.mp4');
+    await uploadFixtures(server, { deviceId: 'H1', timestamp: stamp, sessionId, video: 'good.mp4', data: 'good.npz' });
+    await uploadFixtures(server, { deviceId: 'H2', timestamp: stamp, sessionId, video: 'short.mp4', data: 'good.npz' });
 
     // Each verdict is announced as a session update, to the tablet and to dashboards.
     type Statuses = SessionView['deviceStatuses'];
