@@ -116,6 +116,8 @@ export function renderSessionRecordings(container, sessionId, fetchJson, showAll
       error.textContent = '';
     } catch (err) {
       error.textContent = `Could not load the recordings: ${err instanceof Error ? err.message : String(err)}`;
+      // Not "no recordings" when the list could not be asked for; rows already shown stay.
+      if (!shown) empty.hidden = true;
     }
     if (!shown) container.replaceChildren(el('div', { className: 'table-wrap' }, [table]), empty, link, error);
     shown = true;
