@@ -1,20 +1,20 @@
-import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Actor } from '../domain/actor';
 import { DomainError } from '../domain/errors';
 import type { DomainEventMap, DomainEvents } from '../domain/events';
-import { folderIsoTime, recordingFileKey, recordingIdOfKey, type RecordingFileType } from '../domain/layout';
+import { folderIsoTime, recordingIdOfKey, type RecordingFileType } from '../domain/layout';
 import type { RecordingQuery, RecordingRecord, Store } from '../state';
-import { MAX_RECORDING_HISTORY } from '../state/recording-types';
 import type { ObjectStorage } from '../storage';
 import { analyseNpz } from '../quality/analyse';
 import { MemoryBudget } from '../quality/memory-budget';
 import type { RecordingMetrics } from './recording-gauges';
 import type { ReviewRequest } from './schemas';
 import { VerificationDeferred, verifyRecording } from './verifier';
-import { filesView, incompleteReasons, toView } from './views';
+import { entry, headset, SYSTEM, withHistory } from './history';
 import { Limiter } from './limiter';
+import { RecordingSweep, type SweepResult } from './recording-sweep';
+import { VerdictNotice } from './verdict-notice';
 
 export interface RecordingServiceDeps {
   store: Store;
@@ -33,8 +33,6 @@ export interface RecordingServiceDeps {
 export const VERIFY_CLAIM_MS = 60_000;
 /** How far a headset's folder timestamp may be from the start the server saw and still be that recording. */
 const ADOPT_WINDOW_MS = 10 * 60_000;
-const SYSTEM: Actor = { kind: 'system', id: 'recordings' };
-const SWEEP_BATCH = 100;
 
 /**
  * The recording records: created when a headset starts recording, moved on
@@ -49,6 +47,8 @@ export class RecordingService {
   private readonly budget: MemoryBudget;
   /** Verifications this process is running, so a second trigger does not start another. */
   private readonly running = new Map<string, Promise<void>>();
+  private readonly notice: VerdictNotice;
+  private readonly sweeper: RecordingSweep;
   private stopped = false;
 
   constructor(private readonly d: RecordingServiceDeps) {
@@ -56,6 +56,16 @@ export class RecordingService {
     this.now = d.now ?? Date.now;
     this.limiter = new Limiter(d.config.verifyConcurrency);
     this.budget = new MemoryBudget(d.quality.memoryBudgetBytes);
+    this.notice = new VerdictNotice({ store: d.store, storage: d.storage, events: d.events, log: this.log });
+    this.sweeper = new RecordingSweep({
+      store: d.store,
+      storage: d.storage,
+      log: this.log,
+      config: d.config,
+      notice: this.notice,
+      now: this.now,
+      verify: (id) => this.verify(id),
+    });
     // The records follow what happened; a store failure here is logged, never answered to the headset or uploader.
     const quietly = (what: string, work: Promise<void>) =>
       work.catch((err: unknown) => this.log.error({ err: (err as Error).message }, `could not update a recording record on ${what}`));
@@ -258,44 +268,8 @@ export class RecordingService {
       { recordingId: record.recordingId, verdict: verification.verdict, reasons: verification.reasons.length },
       'recording verified',
     );
-    if (record.state === 'verified') await this.writeManifest(record);
-    await this.announceVerdict(record, verification.verdict, verification.qaScore, verification.reasons);
-  }
-
-  private async announceVerdict(
-    record: RecordingRecord,
-    verdict: 'pass' | 'fail',
-    qaScore: number | null,
-    reasons: string[],
-  ): Promise<void> {
-    await this.reflectInSession(record, verdict);
-    await this.d.events
-      .publish('recording.verdict', {
-        recordingId: record.recordingId,
-        deviceId: record.deviceId,
-        ...(record.sessionId ? { sessionId: record.sessionId } : {}),
-        ...(record.tabletId ? { tabletId: record.tabletId } : {}),
-        verdict,
-        qaScore,
-        reasons,
-        state: record.state as 'verified' | 'rejected' | 'incomplete',
-        files: filesView(record),
-      })
-      .catch((err: unknown) => this.log.error({ err, recordingId: record.recordingId }, 'a listener failed on a recording verdict'));
-  }
-
-  /** The session's per-device status carries the recording's verdict. */
-  private async reflectInSession(record: RecordingRecord, verdict: 'pass' | 'fail'): Promise<void> {
-    if (!record.sessionId) return;
-    try {
-      const session = await this.d.store.sessions.updateDeviceStatus(record.sessionId, record.deviceId, {
-        recordingId: record.recordingId,
-        verdict,
-      });
-      if (session) await this.d.events.publish('session.upload-changed', { session });
-    } catch (err) {
-      this.log.warn({ err: (err as Error).message, recordingId: record.recordingId }, "could not show the verdict in the session's status");
-    }
+    if (record.state === 'verified') await this.notice.writeManifest(record);
+    await this.notice.announce(record, verification.verdict, verification.qaScore, verification.reasons);
   }
 
   /** Curation by a tablet or an operator; every change is kept with who made it. */
@@ -320,7 +294,7 @@ export class RecordingService {
       const change = req.decision ? (req.decision === 'discard' ? 'discarded' : 'kept') : 'reviewed';
       return { next: withHistory(next, entry(at, actor, change, { ...req })), result: withHistory(next, entry(at, actor, change)) };
     });
-    if (record.state === 'verified') await this.writeManifest(record);
+    if (record.state === 'verified') await this.notice.writeManifest(record);
     await this.d.events
       .publish('recording.reviewed', {
         recordingId,
@@ -334,59 +308,9 @@ export class RecordingService {
     return this.get(recordingId);
   }
 
-  /**
-   * The periodic job (one process of the cluster, under a lease): resumes
-   * verifications left by a dead process, marks recordings whose files did not
-   * arrive in time incomplete, and deletes the files of old discards.
-   */
-  async sweep(): Promise<{ resumed: number; incomplete: number; purged: number }> {
-    const now = this.now();
-    const verifying = await this.d.store.recordings.verifying(SWEEP_BATCH);
-    await Promise.all(verifying.map((id) => this.verify(id)));
-    let incomplete = 0;
-    for (const id of await this.d.store.recordings.awaitingFilesSince(new Date(now - this.d.config.uploadDeadlineMs), SWEEP_BATCH)) {
-      if (await this.markIncomplete(id, now)) incomplete++;
-    }
-    let purged = 0;
-    for (const id of await this.d.store.recordings.discardedBefore(new Date(now - this.d.config.discardRetentionMs), SWEEP_BATCH)) {
-      if (await this.purge(id)) purged++;
-    }
-    return { resumed: verifying.length, incomplete, purged };
-  }
-
-  private async markIncomplete(recordingId: string, now: number): Promise<boolean> {
-    const at = new Date(now);
-    const record = await this.d.store.recordings.update(recordingId, (c) => {
-      if (!c || (c.state !== 'recording' && c.state !== 'uploading')) return { next: null, result: null };
-      const next: RecordingRecord = { ...c, state: 'incomplete', updatedAt: at };
-      return { next: withHistory(next, entry(at, SYSTEM, 'incomplete', { reasons: incompleteReasons(next) })), result: next };
-    });
-    if (!record) return false;
-    this.log.warn({ recordingId }, 'recording incomplete: a file did not arrive in time');
-    await this.announceVerdict(record, 'fail', null, incompleteReasons(record));
-    return true;
-  }
-
-  private async purge(recordingId: string): Promise<boolean> {
-    const record = await this.d.store.recordings.get(recordingId);
-    if (!record || record.decision !== 'discard' || record.purgedAt) return false;
-    for (const file of ['video', 'data', 'manifest'] as const) await this.d.storage.deleteObject(recordingFileKey(recordingId, file));
-    const at = new Date(this.now());
-    return this.d.store.recordings.update(recordingId, (c) =>
-      c?.decision === 'discard' && !c.purgedAt
-        ? { next: withHistory({ ...c, purgedAt: at, updatedAt: at }, entry(at, SYSTEM, 'files deleted after discard')), result: true }
-        : { next: null, result: false },
-    );
-  }
-
-  /** manifest.json beside the files, so a copied folder describes itself without this server. */
-  private async writeManifest(record: RecordingRecord): Promise<void> {
-    const body = Buffer.from(JSON.stringify({ manifestVersion: 1, ...toView(record) }, null, 2));
-    await this.d.storage
-      .putObjectStream(recordingFileKey(record.recordingId, 'manifest'), Readable.from([body]), 'application/json')
-      .catch((err: unknown) =>
-        this.log.warn({ err: (err as Error).message, recordingId: record.recordingId }, 'could not write manifest.json'),
-      );
+  /** The periodic job (under a lease): see RecordingSweep. */
+  sweep(): Promise<SweepResult> {
+    return this.sweeper.run();
   }
 
   /**
@@ -451,18 +375,6 @@ export class RecordingService {
 }
 
 type Context = Pick<RecordingRecord, 'sessionId' | 'tabletId' | 'appVersion'>;
-
-const headset = (deviceId: string): Actor => ({ kind: 'headset', id: deviceId });
-const entry = (at: Date, actor: Actor, change: string, detail?: Record<string, unknown>) => ({
-  at,
-  actor,
-  change,
-  ...(detail ? { detail } : {}),
-});
-
-function withHistory(record: RecordingRecord, e: RecordingRecord['history'][number]): RecordingRecord {
-  return { ...record, history: [...record.history, e].slice(-MAX_RECORDING_HISTORY) };
-}
 
 /** 2026-02-06T14:30:52Z -> 20260206_143052 (UTC), the recording folders' form. */
 function timestampOf(at: Date): string {

@@ -6,6 +6,7 @@ import type { CaptureServer } from '../../src/app';
 import type { RecordingView } from '../../src/recordings/schemas';
 import { identifiedHeadset, eventually, tabletClient } from '../helpers/clients';
 import { serverFactory, startServer, STORE_KINDS, useTestRedis } from '../helpers/test-server';
+import { uploadFixtures } from './fixture-upload';
 
 /**
  * Issue 18 end to end: a headset records and uploads real files; the tablet
@@ -13,22 +14,7 @@ import { serverFactory, startServer, STORE_KINDS, useTestRedis } from '../helper
  * that stops mid-verification leaves the work to the next one.
  */
 const redis = useTestRedis();
-const FIXTURES = path.join(__dirname, 'fixtures');
-const fixture = (name: string) => readFileSync(path.join(FIXTURES, name));
 const ADMIN = (server: CaptureServer) => ({ 'x-api-key': server.config.auth.adminApiKey });
-
-async function legacyUpload(server: CaptureServer, deviceId: string, timestamp: string, video: string, data: string) {
-  const body = new FormData();
-  body.append('timestamp', timestamp);
-  body.append('video', new Blob([fixture(video)]), 'recording.mp4');
-  body.append('data', new Blob([fixture(data)]), 'session_data.npz');
-  const res = await fetch(`${server.url()}/upload-session`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${server.tokens.sign(deviceId, 'headset')}` },
-    body,
-  });
-  expect(res.status).toBe(200);
-}
 
 const api = async (server: CaptureServer, route: string, init: RequestInit = {}) => {
   const res = await fetch(`${server.url()}${route}`, {
@@ -55,8 +41,8 @@ describe.each(STORE_KINDS)('recordings (%s store)', (kind) => {
     // The headsets name their folders by their own clocks: a few seconds off the server's.
     const stamp = new Date(Date.now() + 3_000).toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
     const [idH1, idH2] = [`${stamp}_H1`, `${stamp}_H2`];
-    await legacyUpload(server, 'H1', stamp, 'good.mp4', 'good.npz');
-    await legacyUpload(server, 'H2', stamp, 'short.mp4', 'good.npz');
+    await uploadFixtures(server, { deviceId: 'H1', timestamp: stamp, video: 'good.mp4', data: 'good.npz' });
+    await uploadFixtures(server, { deviceId: 'H2', timestamp: stamp, video: 'short.mp4', data: 'good.npz' });
 
     const [good] = await tablet.next('on-recording-verdict', (v) => v.recordingId === idH1, 15_000);
     expect(good).toMatchObject({ deviceId: 'H1', verdict: 'pass', reasons: [] });
@@ -83,8 +69,8 @@ describe.each(STORE_KINDS)('recordings (%s store)', (kind) => {
   it('curates with history, soft discard and undo, filters by decision and tag, and exports JSON lines and CSV', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'capture-rec-'));
     const server = await make({ DATA_DIR: dataDir });
-    await legacyUpload(server, 'H1', '20260206_150000', 'good.mp4', 'good.npz');
-    await legacyUpload(server, 'H2', '20260206_150001', 'good.mp4', 'hands_out.npz');
+    await uploadFixtures(server, { deviceId: 'H1', timestamp: '20260206_150000', video: 'good.mp4', data: 'good.npz' });
+    await uploadFixtures(server, { deviceId: 'H2', timestamp: '20260206_150001', video: 'good.mp4', data: 'hands_out.npz' });
     await eventually(async () => expect((await api(server, '/api/recordings?state=rejected')).body.recordings).toHaveLength(1), 15_000);
     await eventually(async () => expect((await api(server, '/api/recordings?state=verified')).body.recordings).toHaveLength(1), 15_000);
 
@@ -137,7 +123,7 @@ describe.each(STORE_KINDS)('recordings (%s store)', (kind) => {
   it("deletes a discarded recording's files only after DISCARD_RETENTION_DAYS, by the sweep", async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'capture-rec-'));
     const server = await make({ DATA_DIR: dataDir, DISCARD_RETENTION_DAYS: '0' });
-    await legacyUpload(server, 'H1', '20260206_160000', 'good.mp4', 'good.npz');
+    await uploadFixtures(server, { deviceId: 'H1', timestamp: '20260206_160000', video: 'good.mp4', data: 'good.npz' });
     await eventually(async () => expect((await server.store.recordings.get('20260206_160000_H1'))?.state).toBe('verified'), 15_000);
     await server.recordings.sweep();
     expect(existsSync(path.join(dataDir, 'sessions/20260206_160000_H1/recording.mp4'))).toBe(true);
@@ -161,7 +147,7 @@ describe('recordings across a restart', () => {
     const env = { DATA_DIR: dataDir, REDIS_URL: redis().url, REDIS_KEY_PREFIX: redis().uniquePrefix(), RECORDING_UPLOAD_DEADLINE: '1s' };
     const first = await startServer({ env });
     servers.push(first);
-    await legacyUpload(first, 'H1', '20260206_170000', 'good.mp4', 'good.npz');
+    await uploadFixtures(first, { deviceId: 'H1', timestamp: '20260206_170000', video: 'good.mp4', data: 'good.npz' });
     await eventually(async () => expect((await first.store.recordings.get('20260206_170000_H1'))?.state).toBe('verified'), 15_000);
     // As a process killed mid-verification leaves it: verifying, claimed by an owner that is gone (its claim lapsed).
     await first.store.recordings.update('20260206_170000_H1', (c) => ({

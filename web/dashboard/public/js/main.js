@@ -4,7 +4,7 @@ import { api, ApiError, clearCredential, credentialFrom, loadCredential, saveCre
 import { byId, el } from './dom.js';
 import { DashboardSession } from './dashboard-session.js';
 import { renderDeviceHistory, renderSessionTimeline } from './device-history-view.js';
-import { startRecordingsView } from './recordings-view.js';
+import { renderSessionRecordings, startRecordingsView } from './recordings-view.js';
 
 /**
  * The page: sign-in, then a DashboardSession (live fleet state over
@@ -19,6 +19,9 @@ const input = /** @type {HTMLInputElement} */ (byId('credential'));
 const signInError = byId('sign-in-error');
 const signOut = byId('sign-out');
 const connection = byId('connection');
+
+/** The recordings card while signed in: the session view's recordings link to it. @type {import('./recordings-view.js').RecordingsView | undefined} */
+let recordingsCard;
 
 /**
  * Where other features plug in (docs/DASHBOARD.md, "Extending the dashboard"):
@@ -35,6 +38,13 @@ const EXTENSIONS = {
     },
   ],
   sessionSections: [
+    // A session's recordings first: whether to re-record is the question an operator opens it with.
+    {
+      id: 'recordings',
+      title: 'Recordings',
+      render: (container, sessionId, { api }) =>
+        renderSessionRecordings(container, sessionId, api, (id) => recordingsCard?.showSession(id)),
+    },
     {
       id: 'timeline',
       title: 'Timeline',
@@ -46,7 +56,11 @@ const EXTENSIONS = {
     startAlarms(session);
     // The recordings card (verdicts, reasons, curation) under the fleet; stopped on sign-out.
     const recordings = startRecordingsView(byId('app'), session.credential);
-    return () => recordings.stop();
+    recordingsCard = recordings;
+    return () => {
+      recordings.stop();
+      if (recordingsCard === recordings) recordingsCard = undefined;
+    };
   },
 };
 

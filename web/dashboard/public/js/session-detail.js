@@ -17,8 +17,8 @@ const MAX_META_CHARS = 200;
 /**
  * One capture session: who (participant, task, every other metadata field),
  * when, and each headset's part (presence now, recording, frames, upload).
- * Sections other features add (issue 18: the session's recordings and their
- * verdicts) come after.
+ * Sections other features add (the session's recordings and their verdicts,
+ * recordings-view.js) come after.
  */
 export class SessionDetailView extends DetailDialog {
   /**
@@ -92,7 +92,7 @@ export class SessionDetailView extends DetailDialog {
     const head = el(
       'tr',
       {},
-      ['Headset', 'Now', 'In session', 'Frames', 'Upload'].map((h) => el('th', { text: h })),
+      ['Headset', 'Now', 'In session', 'Frames', 'Upload', 'Verdict'].map((h) => el('th', { text: h })),
     );
     const rows = s.deviceIds.map((id) => {
       const part = s.deviceStatuses[id];
@@ -110,6 +110,8 @@ export class SessionDetailView extends DetailDialog {
         el('td', { text: part?.isRecording ? '● recording' : 'not recording', className: part?.isRecording ? 'rec' : '' }),
         el('td', { text: part ? String(part.frameCount) : '–', className: 'num' }),
         el('td', { text: upload, className: part?.uploadStatus === 'failed' ? 'low' : '' }),
+        // The integrity gate's verdict on this headset's latest recording in the session (its reasons: the Recordings section).
+        el('td', { text: part?.verdict ?? '–', className: part?.verdict === 'fail' ? 'low' : '', data: { field: 'verdict' } }),
       ]);
     });
     return el('section', { className: 'fact-group wide' }, [

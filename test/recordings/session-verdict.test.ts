@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { SessionView } from '../../src/protocol';
+import { connectClient, identifiedHeadset, tabletClient } from '../helpers/clients';
+import { serverFactory, STORE_KINDS, useTestRedis } from '../helpers/test-server';
+import { uploadFixtures } from './fixture-upload';
+
+/**
+ * The session's per-device status carries each headset's recording verdict
+ * (issue 18, "The session's per-device status reflects it"): written by the
+ * recordings feature when the integrity gate concludes, visible in the session
+ * REST answer and in the on-session-upload-updated event tablets and
+ * dashboards get.
+ */
+const redis = useTestRedis();
+
+describe.each(STORE_KINDS)("a session's per-device verdicts (%s store)", (kind) => {
+  const make = serverFactory(kind, redis);
+
+  it('shows verified for one headset and rejected for the other, through REST and the session event', async () => {
+    const server = await make();
+    const headsets = [await identifiedHeadset(server, 'H1'), await identifiedHeadset(server, 'H2')];
+    const tablet = await tabletClient(server, 'T1');
+    const dashboard = await connectClient(server, { deviceId: 'DASH', deviceType: 'dashboard' });
+    expect((await dashboard.ask('dashboard-subscribe')).ok).toBe(true);
+    expect((await tablet.ask('tablet-lock-devices', ['H1', 'H2'])).ok).toBe(true);
+    const created = await tablet.ask('tablet-create-session', { deviceIds: ['H1', 'H2'] });
+    const sessionId = created.sessionId as string;
+    expect((await tablet.ask('tablet-start-session', sessionId)).ok).toBe(true);
+    for (const h of headsets) expect((await h.ask('headset-recording-state', true)).ok).toBe(true);
+    for (const h of headsets) expect((await h.ask('headset-recording-state', false)).ok).toBe(true);
+    expect((await tablet.ask('tablet-end-session', sessionId)).ok).toBe(true);
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
+    await uploadFixtures(server, { deviceId: 'H1', timestamp: stamp, sessionId, video: 'good.mp4', data: 'good.npz' });
+    await uploadFixtures(server, { deviceId: 'H2', timestamp: stamp, sessionId, video: 'short.mp4', data: 'good.npz' });
+
+    // Each verdict is announced as a session update, to the tablet and to dashboards.
+    type Statuses = SessionView['deviceStatuses'];
+    const hasVerdict = (id: string, verdict: 'pass' | 'fail') => (s: { sessionId: string; deviceStatuses: Statuses }) =>
+      s.sessionId === sessionId && s.deviceStatuses[id]?.verdict === verdict;
+    for (const client of [tablet, dashboard]) {
+      const [passed] = await client.next('on-session-upload-updated', hasVerdict('H1', 'pass'), 15_000);
+      expect(passed.deviceStatuses.H1).toMatchObject({ recordingId: `${stamp}_H1`, verdict: 'pass' });
+      const [failed] = await client.next('on-session-upload-updated', hasVerdict('H2', 'fail'), 15_000);
+      expect(failed.deviceStatuses.H2).toMatchObject({ recordingId: `${stamp}_H2`, verdict: 'fail' });
+    }
+
+    const res = await fetch(`${server.url()}/api/sessions/${sessionId}`, { headers: { 'x-api-key': server.config.auth.adminApiKey } });
+    expect(res.status).toBe(200);
+    const { session } = (await res.json()) as { session: SessionView };
+    expect(session.deviceStatuses).toMatchObject({
+      H1: { recordingId: `${stamp}_H1`, verdict: 'pass', uploadStatus: 'completed' },
+      H2: { recordingId: `${stamp}_H2`, verdict: 'fail', uploadStatus: 'completed' },
+    });
+    // The records behind them: verified and rejected, with the reason.
+    expect((await server.store.recordings.get(`${stamp}_H1`))?.state).toBe('verified');
+    const rejected = await server.store.recordings.get(`${stamp}_H2`);
+    expect(rejected).toMatchObject({ state: 'rejected', sessionId });
+    expect(rejected!.verification!.reasons).toContain('video has 60 frames, tracking data 90');
+  });
+});
