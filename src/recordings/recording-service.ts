@@ -91,6 +91,7 @@ export class RecordingService {
     if (isRecording) {
       const recordingId = `${timestampOf(at)}_${deviceId}`;
       const context = await this.contextOf(deviceId);
+      if (await this.resumeStopped(deviceId, context.sessionId, at)) return;
       await this.d.store.recordings.update(recordingId, (current) => ({
         next: current
           ? null
@@ -113,6 +114,25 @@ export class RecordingService {
           }
         : { next: null, result: undefined },
     );
+  }
+
+  /**
+   * A headset that pauses and resumes within one session writes one capture: its
+   * stopped record that has no file yet is continued, not left behind for the
+   * sweep to call incomplete (and to overwrite the headset's verdict in the
+   * session) while the upload adopts only a second, newer record.
+   */
+  private async resumeStopped(deviceId: string, sessionId: string | undefined, at: Date): Promise<boolean> {
+    if (!sessionId) return false;
+    const [latest] = (await this.d.store.recordings.list({ deviceId, limit: 1 })).recordings;
+    const resumable = (r: RecordingRecord | null | undefined): r is RecordingRecord =>
+      !!r && r.sessionId === sessionId && r.state === 'recording' && !!r.stoppedAt && Object.keys(r.files).length === 0;
+    if (!resumable(latest)) return false;
+    return this.d.store.recordings.update(latest.recordingId, (current) => {
+      if (!resumable(current)) return { next: null, result: false };
+      const { stoppedAt: _stopped, ...rest } = current;
+      return { next: withHistory({ ...rest, updatedAt: at }, entry(at, headset(deviceId), 'recording resumed')), result: true };
+    });
   }
 
   /** An upload to a recording folder started, completed or was given up. */

@@ -57,4 +57,38 @@ describe.each(STORE_KINDS)("a session's per-device verdicts (%s store)", (kind) 
     expect(rejected).toMatchObject({ state: 'rejected', sessionId });
     expect(rejected!.verification!.reasons).toContain('video has 60 frames, tracking data 90');
   });
+
+  it('a pause and resume in the session is one recording: nothing left for the sweep to call incomplete', async () => {
+    const server = await make({ RECORDING_UPLOAD_DEADLINE: '1s' });
+    const headset = await identifiedHeadset(server, 'H1');
+    const tablet = await tabletClient(server, 'T1');
+    expect((await tablet.ask('tablet-lock-device', 'H1')).ok).toBe(true);
+    const sessionId = (await tablet.ask('tablet-create-session', { deviceIds: ['H1'] })).sessionId as string;
+    expect((await tablet.ask('tablet-start-session', sessionId)).ok).toBe(true);
+    expect((await headset.ask('headset-recording-state', true)).ok).toBe(true);
+    const [first] = (await server.store.recordings.list({ deviceId: 'H1', limit: 5 })).recordings;
+    expect((await headset.ask('headset-recording-state', false)).ok).toBe(true);
+    // Resumed in a later second: a new record would get another name.
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect((await headset.ask('headset-recording-state', true)).ok).toBe(true);
+    expect((await headset.ask('headset-recording-state', false)).ok).toBe(true);
+    const records = (await server.store.recordings.list({ deviceId: 'H1', limit: 5 })).recordings;
+    expect(records.map((r) => r.recordingId)).toEqual([first!.recordingId]);
+    expect(records[0]!.history.map((h) => h.change)).toEqual([
+      'recording started',
+      'recording stopped',
+      'recording resumed',
+      'recording stopped',
+    ]);
+
+    const stamp = first!.recordingId.slice(0, 15);
+    await uploadFixtures(server, { deviceId: 'H1', timestamp: stamp, sessionId, video: 'good.mp4', data: 'good.npz' });
+    await tablet.next('on-recording-verdict', (v) => v.recordingId === `${stamp}_H1` && v.verdict === 'pass', 15_000);
+    // Past the upload deadline, the sweep finds nothing to call incomplete, and the session keeps the pass.
+    await new Promise((r) => setTimeout(r, 1_100));
+    await server.recordings.sweep();
+    const after = (await server.store.recordings.list({ deviceId: 'H1', limit: 5 })).recordings;
+    expect(after.map((r) => [r.recordingId, r.state])).toEqual([[`${stamp}_H1`, 'verified']]);
+    expect((await server.store.sessions.get(sessionId))?.deviceStatuses.H1).toMatchObject({ recordingId: `${stamp}_H1`, verdict: 'pass' });
+  });
 });
