@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { cpuSeconds, freePort, procStatus, waitUntil } from './lib/process';
+import { cpuTimes, freePort, procStatus, waitUntil } from './lib/process';
 import { CaptureHttp, uploadFile } from '../src/client';
 
 const MiB = 1024 * 1024;
@@ -140,10 +140,13 @@ async function main(): Promise<void> {
     // The raw write runs before and after the upload, so disk write-back from one
     // phase weighs on both sides alike; the baseline is their mean.
     const rawBefore = await rawWrite(dir);
-    const serverCpuBefore = cpuSeconds(server.pid!);
+    const serverCpuBefore = cpuTimes(server.pid!);
     const clientCpuBefore = process.cpuUsage();
     const uploadSeconds = await chunkedUpload(`http://127.0.0.1:${port}`);
-    const serverCpu = cpuSeconds(server.pid!) - serverCpuBefore;
+    const serverCpuAfter = cpuTimes(server.pid!);
+    const serverUser = serverCpuAfter.user - serverCpuBefore.user;
+    const serverSystem = serverCpuAfter.system - serverCpuBefore.system;
+    const serverCpu = serverUser + serverSystem;
     const stored = statSync(path.join(dataDir, 'sessions/20260206_143052/recording.mp4')).size;
     if (stored !== SIZE) throw new Error(`stored ${stored} bytes, expected ${SIZE}`);
     const clientCpuUsage = process.cpuUsage(clientCpuBefore);
@@ -155,11 +158,14 @@ async function main(): Promise<void> {
     const tusPort = await freePort();
     const tus = await startTus(tusDir, tusPort);
     let tusSeconds: number;
-    let tusCpu: number;
+    let tusUser: number;
+    let tusSystem: number;
     try {
-      const tusCpuBefore = cpuSeconds(tus.pid!);
+      const tusCpuBefore = cpuTimes(tus.pid!);
       tusSeconds = await tusUpload(`http://127.0.0.1:${tusPort}`, tusDir);
-      tusCpu = cpuSeconds(tus.pid!) - tusCpuBefore;
+      const tusCpuAfter = cpuTimes(tus.pid!);
+      tusUser = tusCpuAfter.user - tusCpuBefore.user;
+      tusSystem = tusCpuAfter.system - tusCpuBefore.system;
     } finally {
       tus.kill('SIGTERM');
     }
@@ -175,6 +181,7 @@ async function main(): Promise<void> {
       [`chunked upload, ${PARALLEL} parts in parallel`, `${uploadSeconds.toFixed(2)} s`, `${mbps(uploadSeconds).toFixed(0)} MB/s`],
       ['tus server (@tus/server + @tus/file-store), 10 MiB PATCHes', `${tusSeconds.toFixed(2)} s`, `${mbps(tusSeconds).toFixed(0)} MB/s`],
     ];
+    const tusCpu = tusUser + tusSystem;
     const GiB = SIZE / 1024 ** 3;
     console.log(`\n${(SIZE / MiB).toFixed(0)} MiB through the local driver (${os.cpus().length} CPUs, node ${process.version})\n`);
     console.log('| what | time | speed |\n| --- | --- | --- |');
@@ -185,6 +192,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `server CPU per GiB: capture server ${(serverCpu / GiB).toFixed(2)} s, tus server ${(tusCpu / GiB).toFixed(2)} s (ratio ${(serverCpu / tusCpu).toFixed(2)})`,
+    );
+    console.log(
+      `  of which user / kernel: capture ${(serverUser / GiB).toFixed(2)} / ${(serverSystem / GiB).toFixed(2)} s, tus ${(tusUser / GiB).toFixed(2)} / ${(tusSystem / GiB).toFixed(2)} s`,
     );
     console.log(
       `CPU during the upload: server ${serverCpu.toFixed(1)} s, client ${clientCpu.toFixed(1)} s (load average ${os.loadavg()[0]!.toFixed(1)})`,
