@@ -81,7 +81,7 @@ export async function writeBody(
     for await (const chunk of body as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > limit) throw tooLarge();
-      for (let from = 0; from < chunk.length; ) {
+      for (let from = 0; from < chunk.length;) {
         const copied = chunk.copy(filling, filled, from);
         from += copied;
         filled += copied;
@@ -106,7 +106,7 @@ export async function writeBody(
 
 /** write until every byte is written (libuv already loops over partial writes; this is the belt to its braces). */
 async function writeAll(file: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  for (let written = 0; written < bytes.length; ) {
+  for (let written = 0; written < bytes.length;) {
     const { bytesWritten } = await file.write(bytes, written, bytes.length - written, position + written);
     if (bytesWritten === 0) throw new Error('disk write made no progress');
     written += bytesWritten;
