@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { assertSafeKey } from './keys';
 import { KeyedMutex } from './keyed-mutex';
 import { bareEtag } from './md5-meter';
-import { WriteBuffers, writeBody } from './part-writer';
+import { writeBody } from './part-writer';
 import type { PartUrlSigner } from './part-url-signer';
 import { InvalidPartError, PartTooLargeError, UploadNotFoundError } from './errors';
 import type { LocalPartReceiver, MultipartUploads, PendingMultipartUpload, StoredPart } from './types';
@@ -37,8 +37,6 @@ interface UploadMeta {
 export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
   private readonly base: string;
   private readonly locks = new KeyedMutex();
-  /** Reused by every part PUT, so receiving a part allocates nothing that outlives its network chunks. */
-  private readonly writeBuffers = new WriteBuffers();
 
   /** `pathOf` maps a checked key to its final file path. */
   constructor(
@@ -88,7 +86,6 @@ export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
           (partNumber - 1) * meta.partSize,
           meta.partSize,
           () => new PartTooLargeError(meta.partSize),
-          this.writeBuffers,
         );
         part = { partNumber, ...written };
       } finally {
