@@ -1,5 +1,5 @@
 /**
- * npm run bench:upload [-- --size-mib 2048 --parallel 4]
+ * npm run bench:upload [-- --size-mib 2048 --parallel 4 --client node-http|fetch]
  *
  * A chunked upload through the local driver, against writing the same bytes
  * straight to the same disk in the same run. The server under test runs as its
@@ -8,8 +8,8 @@
  *
  * A tus server (@tus/server with @tus/file-store, bench/tus-server.mjs, its own
  * process on the same disk) receives the same bytes in the same run, in 10 MiB
- * PATCHes one after another (tus appends in order); the benchmark fsyncs its
- * file after the last one, as the capture server does on complete.
+ * PATCHes one after another (tus appends in order); it fsyncs its file before
+ * answering the last one (onUploadFinish), as the capture server does on complete.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,8 +17,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { cpuSeconds, freePort, procStatus, waitUntil } from './lib/process';
+import { cpuTimes, freePort, procStatus, waitUntil } from './lib/process';
 import { CaptureHttp, uploadFile } from '../src/client';
+import { nodeHttpFetch } from '../src/client/node-http-fetch';
 
 const MiB = 1024 * 1024;
 const args = process.argv.slice(2);
@@ -29,6 +30,14 @@ const option = (name: string, fallback: number) => {
 const SIZE = option('size-mib', 2048) * MiB;
 const PARALLEL = option('parallel', 4);
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
+
+/**
+ * Both uploads send through node:http (src/client/node-http-fetch.ts): Node 20's built-in
+ * fetch took about ten times the CPU and wall time for the same PUTs, so the sender, not
+ * the server under test, set the pace. `--client fetch` measures with the built-in fetch.
+ */
+const CLIENT = args.includes('--client') ? args[args.indexOf('--client') + 1] : 'node-http';
+const clientFetch: typeof fetch = CLIENT === 'fetch' ? (...a) => fetch(...a) : nodeHttpFetch();
 
 /** One 10 MiB block of random bytes, reused: the disk and the MD5 see real data, the client holds little. */
 const block = randomBytes(10 * MiB);
@@ -84,7 +93,7 @@ async function startServer(dataDir: string, port: number): Promise<ChildProcess>
 /** The upload as a client makes it, through the typed client (src/client): PARALLEL parts in flight. */
 async function chunkedUpload(base: string): Promise<number> {
   const began = process.hrtime.bigint();
-  await uploadFile(new CaptureHttp({ baseUrl: base, credential: { apiKey: ADMIN_KEY } }), {
+  await uploadFile(new CaptureHttp({ baseUrl: base, credential: { apiKey: ADMIN_KEY }, fetch: clientFetch }), {
     timestamp: '20260206_143052',
     fileType: 'video',
     size: SIZE,
@@ -107,25 +116,25 @@ async function startTus(dir: string, port: number): Promise<ChildProcess> {
   return child;
 }
 
-/** The same bytes to the tus server: create, then PATCH 10 MiB at a time, then fsync its file. */
+/** The same bytes to the tus server: create, then PATCH 10 MiB at a time (the last answer comes after its fsync). */
 async function tusUpload(base: string, dir: string): Promise<number> {
   const began = process.hrtime.bigint();
   const tus = { 'tus-resumable': '1.0.0' };
-  const created = await fetch(`${base}/files`, { method: 'POST', headers: { ...tus, 'upload-length': String(SIZE) } });
+  const created = await clientFetch(`${base}/files`, { method: 'POST', headers: { ...tus, 'upload-length': String(SIZE) } });
   if (created.status !== 201) throw new Error(`tus create: HTTP ${created.status}`);
   const location = new URL(created.headers.get('location')!, base).toString();
   for (let offset = 0; offset < SIZE; offset += block.length) {
     const size = Math.min(block.length, SIZE - offset);
-    const res = await fetch(location, {
+    const res = await clientFetch(location, {
       method: 'PATCH',
       headers: { ...tus, 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' },
       body: block.subarray(0, size),
     });
+    await res.arrayBuffer();
     if (res.status !== 204) throw new Error(`tus PATCH at ${offset}: HTTP ${res.status}`);
   }
-  const file = await open(path.join(dir, path.basename(new URL(location).pathname)), 'r+');
-  await file.sync();
-  await file.close();
+  const stored = statSync(path.join(dir, path.basename(new URL(location).pathname))).size;
+  if (stored !== SIZE) throw new Error(`tus stored ${stored} bytes, expected ${SIZE}`);
   return Number(process.hrtime.bigint() - began) / 1e9;
 }
 
@@ -140,10 +149,13 @@ async function main(): Promise<void> {
     // The raw write runs before and after the upload, so disk write-back from one
     // phase weighs on both sides alike; the baseline is their mean.
     const rawBefore = await rawWrite(dir);
-    const serverCpuBefore = cpuSeconds(server.pid!);
+    const serverCpuBefore = cpuTimes(server.pid!);
     const clientCpuBefore = process.cpuUsage();
     const uploadSeconds = await chunkedUpload(`http://127.0.0.1:${port}`);
-    const serverCpu = cpuSeconds(server.pid!) - serverCpuBefore;
+    const serverCpuAfter = cpuTimes(server.pid!);
+    const serverUser = serverCpuAfter.user - serverCpuBefore.user;
+    const serverSystem = serverCpuAfter.system - serverCpuBefore.system;
+    const serverCpu = serverUser + serverSystem;
     const stored = statSync(path.join(dataDir, 'sessions/20260206_143052/recording.mp4')).size;
     if (stored !== SIZE) throw new Error(`stored ${stored} bytes, expected ${SIZE}`);
     const clientCpuUsage = process.cpuUsage(clientCpuBefore);
@@ -155,11 +167,14 @@ async function main(): Promise<void> {
     const tusPort = await freePort();
     const tus = await startTus(tusDir, tusPort);
     let tusSeconds: number;
-    let tusCpu: number;
+    let tusUser: number;
+    let tusSystem: number;
     try {
-      const tusCpuBefore = cpuSeconds(tus.pid!);
+      const tusCpuBefore = cpuTimes(tus.pid!);
       tusSeconds = await tusUpload(`http://127.0.0.1:${tusPort}`, tusDir);
-      tusCpu = cpuSeconds(tus.pid!) - tusCpuBefore;
+      const tusCpuAfter = cpuTimes(tus.pid!);
+      tusUser = tusCpuAfter.user - tusCpuBefore.user;
+      tusSystem = tusCpuAfter.system - tusCpuBefore.system;
     } finally {
       tus.kill('SIGTERM');
     }
@@ -175,8 +190,11 @@ async function main(): Promise<void> {
       [`chunked upload, ${PARALLEL} parts in parallel`, `${uploadSeconds.toFixed(2)} s`, `${mbps(uploadSeconds).toFixed(0)} MB/s`],
       ['tus server (@tus/server + @tus/file-store), 10 MiB PATCHes', `${tusSeconds.toFixed(2)} s`, `${mbps(tusSeconds).toFixed(0)} MB/s`],
     ];
+    const tusCpu = tusUser + tusSystem;
     const GiB = SIZE / 1024 ** 3;
-    console.log(`\n${(SIZE / MiB).toFixed(0)} MiB through the local driver (${os.cpus().length} CPUs, node ${process.version})\n`);
+    console.log(
+      `\n${(SIZE / MiB).toFixed(0)} MiB through the local driver (${os.cpus().length} CPUs, node ${process.version}, client ${CLIENT})\n`,
+    );
     console.log('| what | time | speed |\n| --- | --- | --- |');
     for (const row of rows) console.log(`| ${row.join(' | ')} |`);
     console.log(`\nupload / raw: ${((mbps(uploadSeconds) / mbps(rawSeconds)) * 100).toFixed(0)} %`);
@@ -185,6 +203,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `server CPU per GiB: capture server ${(serverCpu / GiB).toFixed(2)} s, tus server ${(tusCpu / GiB).toFixed(2)} s (ratio ${(serverCpu / tusCpu).toFixed(2)})`,
+    );
+    console.log(
+      `  of which user / kernel: capture ${(serverUser / GiB).toFixed(2)} / ${(serverSystem / GiB).toFixed(2)} s, tus ${(tusUser / GiB).toFixed(2)} / ${(tusSystem / GiB).toFixed(2)} s`,
     );
     console.log(
       `CPU during the upload: server ${serverCpu.toFixed(1)} s, client ${clientCpu.toFixed(1)} s (load average ${os.loadavg()[0]!.toFixed(1)})`,

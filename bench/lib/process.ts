@@ -14,8 +14,14 @@ export async function freePort(): Promise<number> {
 
 /** User + system CPU seconds a process has used so far. */
 export function cpuSeconds(pid: number): number {
+  const { user, system } = cpuTimes(pid);
+  return user + system;
+}
+
+/** User and system (kernel) CPU seconds a process has used so far, apart, as /usr/bin/time reports them. */
+export function cpuTimes(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
 /** Resident memory now (VmRSS) or the kernel's peak-RSS mark (VmHWM), in bytes. */
