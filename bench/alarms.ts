@@ -41,11 +41,12 @@ const DEVICES = option('devices', 1000);
 const SECONDS = option('seconds', 8);
 const ROUNDS = option('rounds', 3);
 const REDIS = args.includes('--redis');
-/** Before each measured window: connections settle and the rate is steady (the first round of each side warms the JIT too). */
+/** Before each measured window: the rate is steady. */
 const WARM_UP_MS = 2_000;
-const FIRST_WARM_UP_MS = 6_000;
+/** Each side's first sending, unmeasured: the first messages of each headset (first-look clears) and the JIT's warm-up. */
+const FIRST_WARM_UP_MS = 5_000;
 /** How long after the window late updates are still counted. */
-const DRAIN_MS = 1_000;
+const DRAIN_MS = 700;
 const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
 const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
 const tokens = new TokenService(JWT_SECRET, '1h');
@@ -71,7 +72,6 @@ interface Side {
   headsets: Headset[];
   receipts: number[];
   second: number;
-  warm: boolean;
 }
 
 const deviceId = (i: number) => `BENCH_${String(i).padStart(4, '0')}`;
@@ -92,7 +92,7 @@ async function startSide(name: Side['name']): Promise<Side> {
     SERVER_FLAGS,
   );
   const dashboard = await WireClient.connect(server.url, tokens.sign(`DASH_${name}`, 'dashboard'));
-  const side: Side = { name, server, redis, dashboard, headsets: [], receipts: [], second: 0, warm: false };
+  const side: Side = { name, server, redis, dashboard, headsets: [], receipts: [], second: 0 };
   dashboard.on('on-device-telemetry-updated', ([u]) => {
     const ts = (u as { telemetry?: { timestamp?: number } } | undefined)?.telemetry?.timestamp;
     if (typeof ts === 'number') side.receipts.push(ts);
@@ -121,8 +121,11 @@ interface RoundResult {
   delivered: number;
 }
 
-/** One side's fleet sends at 1 Hz for a warm-up and the window; the server's CPU over the window per delivered update. */
-async function round(side: Side): Promise<RoundResult> {
+/**
+ * One side's fleet sends at 1 Hz for a warm-up and the window; the server's CPU
+ * over the window and the updates delivered. `warmUpOnly`: the first sending, not measured.
+ */
+async function round(side: Side, warmUpOnly = false): Promise<RoundResult | undefined> {
   const timers: NodeJS.Timeout[] = [];
   let measuring = false;
   let sent = 0;
@@ -150,8 +153,11 @@ async function round(side: Side): Promise<RoundResult> {
       ),
     );
   });
-  await sleep(side.warm ? WARM_UP_MS : FIRST_WARM_UP_MS);
-  side.warm = true;
+  await sleep(warmUpOnly ? FIRST_WARM_UP_MS : WARM_UP_MS);
+  if (warmUpOnly) {
+    for (const t of timers) clearInterval(t);
+    return undefined;
+  }
   side.receipts.length = 0;
   const cpuBefore = side.server.cpuSeconds();
   const windowStart = Date.now();
@@ -185,15 +191,15 @@ async function main(): Promise<void> {
     sides.push(await startSide('on'));
     const [off, on] = sides as [Side, Side];
     // The first round of each side is a warm-up: its figures are not counted.
-    await round(off);
-    await round(on);
+    await round(off, true);
+    await round(on, true);
     const perUpdate: Record<Side['name'], number[]> = { off: [], on: [] };
     const lines: string[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? [off, on] : [on, off];
       const parts: string[] = [];
       for (const side of order) {
-        const res = await round(side);
+        const res = (await round(side))!;
         const us = res.cpuMicros / Math.max(1, res.delivered);
         perUpdate[side.name].push(us);
         parts.push(`${side.name} ${us.toFixed(1)} us (${res.delivered}/${res.sent} delivered)`);
