@@ -178,6 +178,9 @@ const envSchema = z.object({
   S3_PRICE_DEEP_ARCHIVE_GB_MONTH: optionalDecimal(0, 1000),
 
   // Alarms (docs/ALARMS.md): each raises at one value and clears at another, so a value at the edge does not flap.
+  // false: this process evaluates no alarm rules (nothing raised or cleared; stored alarms are still
+  // listed and acknowledged). The baseline of npm run bench:alarms; every process of a cluster should agree.
+  ALARMS_ENABLED: bool.default(true),
   ALARM_BATTERY_LOW_PERCENT: decimal(0, 100).default(20),
   ALARM_BATTERY_LOW_CLEAR_PERCENT: decimal(0, 100).default(25),
   ALARM_BATTERY_CRITICAL_PERCENT: decimal(0, 100).default(10),
@@ -339,6 +342,8 @@ export interface Config {
 
 /** Alarm thresholds (raise / clear pairs) and timers. Percentages are 0-100. */
 export interface AlarmConfig {
+  /** ALARMS_ENABLED: off, no rule is evaluated and nothing raised or cleared (routes and sockets answer what is stored). */
+  enabled: boolean;
   batteryLowPercent: number;
   batteryLowClearPercent: number;
   batteryCriticalPercent: number;
@@ -557,6 +562,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
     },
     timeline: { enabled: e.TIMELINE_ENABLED, retentionDays: e.TIMELINE_RETENTION_DAYS, maxEntries: e.TIMELINE_MAX_ENTRIES },
     alarms: {
+      enabled: e.ALARMS_ENABLED,
       batteryLowPercent: e.ALARM_BATTERY_LOW_PERCENT,
       batteryLowClearPercent: e.ALARM_BATTERY_LOW_CLEAR_PERCENT,
       batteryCriticalPercent: e.ALARM_BATTERY_CRITICAL_PERCENT,

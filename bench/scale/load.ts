@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TokenService } from '../../src/auth';
 import { WireClient } from '../frames/sio-wire';
+import { expectOk, inBatches } from '../lib/clients';
 import { percentile, procStatus } from '../lib/process';
 import { startRedis, startServerProcess, type ServerProcess } from '../lib/processes';
 
@@ -47,25 +48,10 @@ const tokens = new TokenService(JWT_SECRET, '1h');
 /** How long after the window late updates are still waited for; slower ones count as lost. */
 const DRAIN_MS = 3_000;
 const WARM_UP_MS = 3_000;
-/** Connections opened at once while setting up. */
-const CONNECT_CONCURRENCY = 100;
 /** BENCH_SERVER_FLAGS passes node flags to the servers (e.g. --cpu-prof), as in bench:upload and bench:frames. */
 const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function inBatches<T>(count: number, make: (i: number) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  for (let i = 0; i < count; i += CONNECT_CONCURRENCY) {
-    out.push(...(await Promise.all(Array.from({ length: Math.min(CONNECT_CONCURRENCY, count - i) }, (_, j) => make(i + j)))));
-  }
-  return out;
-}
-
-async function expectOk(answer: Promise<unknown>, what: string): Promise<void> {
-  const a = (await answer) as { ok?: boolean } | undefined;
-  if (!a?.ok) throw new Error(`${what}: ${JSON.stringify(a)}`);
-}
 
 /** A realistic telemetry message (the fields a Quest build sends every second). */
 function telemetry(id: string, i: number) {

@@ -7,6 +7,7 @@ import type { Store } from '../state/types';
 import type { ObjectStorage } from '../storage/types';
 import { PeriodicTask, type TaskLease } from '../util/periodic-task';
 import type { AlarmService } from './alarm-service';
+import type { AlarmDecision } from './alarm-types';
 import { TelemetryRules } from './telemetry-rules';
 import { UploadStallWatch } from './upload-stall';
 
@@ -37,7 +38,8 @@ export class AlarmEngine {
   constructor(private readonly d: AlarmEngineDeps) {
     const { events, alarms, config } = d;
     this.rules = new TelemetryRules(config);
-    const forget = (deviceId: string) => (type: Parameters<TelemetryRules['forget']>[1]) => this.rules.forget(deviceId, type);
+    /** A telemetry decision the store did not take is sent again by the rules at the device's next message. */
+    const retry = (deviceId: string) => (decision: AlarmDecision) => this.rules.unconfirmed(deviceId, decision);
     /** Runs a decision function, counting (never throwing) what fails in it. */
     const guard =
       <T>(operation: string, fn: (event: T) => void | Promise<void>) =>
@@ -55,12 +57,14 @@ export class AlarmEngine {
         'device.telemetry',
         guard('telemetry', ({ deviceId, telemetry }) => {
           const decisions = this.rules.evaluate(deviceId, telemetry, Date.now());
-          if (decisions.length > 0) alarms.apply(deviceId, decisions, forget(deviceId));
+          if (decisions.length > 0) alarms.apply(deviceId, decisions, retry(deviceId));
         }),
       ),
       events.on(
         'device.recording-changed',
-        guard('recording', ({ deviceId, isRecording }) => alarms.apply(deviceId, this.rules.recordingChanged(deviceId, isRecording))),
+        guard('recording', ({ deviceId, isRecording }) =>
+          alarms.apply(deviceId, this.rules.recordingChanged(deviceId, isRecording), retry(deviceId)),
+        ),
       ),
       events.on(
         'device.identified',
@@ -125,7 +129,7 @@ export class AlarmEngine {
     // Timers between messages (tracking lost), in this process: the headset's telemetry arrives here.
     this.timer = setInterval(
       guard('tick', () => {
-        for (const { deviceId, decision } of this.rules.tick(Date.now())) alarms.apply(deviceId, [decision]);
+        for (const { deviceId, decision } of this.rules.tick(Date.now())) alarms.apply(deviceId, [decision], retry(deviceId));
       }),
       config.checkIntervalMs,
     );

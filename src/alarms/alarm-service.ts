@@ -60,13 +60,23 @@ export class AlarmService {
     return () => this.listeners.delete(listener);
   }
 
-  /** Queues decisions for one device; returns at once. Failures are logged and counted, never thrown. */
-  apply(deviceId: string, decisions: readonly AlarmDecision[], onCleared?: (type: AlarmType) => void): void {
+  /**
+   * Queues decisions for one device; returns at once. Failures are logged and
+   * counted, never thrown; `unconfirmed` hears each decision the store did not
+   * take (it failed, or the device's queue was full), so its maker can send it again.
+   */
+  apply(deviceId: string, decisions: readonly AlarmDecision[], unconfirmed?: (decision: AlarmDecision) => void): void {
     for (const decision of decisions) {
-      this.enqueue(deviceId, async () => {
-        if (decision.action === 'raise') await this.raise(deviceId, decision.type, decision.value, decision.message);
-        else if ((await this.clear(deviceId, decision.type)) && onCleared) onCleared(decision.type);
+      const queued = this.enqueue(deviceId, async () => {
+        try {
+          if (decision.action === 'raise') await this.raise(deviceId, decision.type, decision.value, decision.message);
+          else await this.clear(deviceId, decision.type);
+        } catch (err) {
+          unconfirmed?.(decision);
+          throw err;
+        }
       });
+      if (!queued) unconfirmed?.(decision);
     }
   }
 
@@ -143,11 +153,12 @@ export class AlarmService {
     this.deps.logger.warn({ ...context, operation, err: (err as Error)?.message ?? String(err) }, 'alarm work failed');
   }
 
-  private enqueue(deviceId: string, task: () => Promise<void>): void {
+  /** Runs `task` after the device's earlier work; false when refused (too much waiting). */
+  private enqueue(deviceId: string, task: () => Promise<void>): boolean {
     const queue = this.queues.get(deviceId) ?? { tail: Promise.resolve(), size: 0 };
     if (queue.size >= MAX_QUEUED_PER_DEVICE) {
       this.failed('queue_full', new Error('too many alarm transitions waiting'), { deviceId });
-      return;
+      return false;
     }
     queue.size++;
     this.queues.set(deviceId, queue);
@@ -158,6 +169,7 @@ export class AlarmService {
         queue.size--;
         if (queue.size === 0 && this.queues.get(deviceId) === queue) this.queues.delete(deviceId);
       });
+    return true;
   }
 
   private async announce(change: AlarmChange): Promise<void> {

@@ -50,7 +50,8 @@ export function createAlarms(d: AlarmsDeps): Alarms {
     service,
     router: alarmRoutes(d.auth, service),
     start(io, lease) {
-      engine = new AlarmEngine({ ...d, alarms: service, logger, lease });
+      // Off (ALARMS_ENABLED=false): no listeners, timers or leased checks; what is stored is still served.
+      if (d.config.enabled) engine = new AlarmEngine({ ...d, alarms: service, logger, lease });
       socket = new AlarmSocket({ io, alarms: service, locks: d.locks, store: d.store, events: d.events, metrics: d.metrics, logger });
       return socket;
     },

@@ -21,8 +21,10 @@ const TELEMETRY_TYPES = ['battery_low_recording', 'battery_critical', 'storage_l
  * band it is on), when both hands were first seen lost, and the storage write rate.
  */
 interface DeviceRuleState {
-  /** undefined until this process has seen the device: then every clear condition that holds is sent once. */
-  open?: Set<AlarmType>;
+  /** The telemetry alarms this process believes open. */
+  open: Set<AlarmType>;
+  /** False until this process has evaluated a message of the device: on the first, every clear condition that holds is sent once. */
+  seen: boolean;
   recording: boolean;
   lostSince?: number;
   /** Storage used and when, at the last rate sample; bytes per ms learnt while recording. */
@@ -36,8 +38,8 @@ interface DeviceRuleState {
  * Rule evaluation per telemetry message: synchronous arithmetic over the
  * message and the device's state in this process, no I/O. Returns only
  * transitions (and repeats of open alarms whose value moved), so the store is
- * touched rarely. Each decision is applied by the caller; `confirm` tells the
- * rules what the store answered when it differs from what they assumed.
+ * touched rarely. Each decision is applied by the caller, which tells the
+ * rules (`unconfirmed`) when the store did not take one, so it is sent again.
  */
 export class TelemetryRules {
   private readonly devices = new Map<string, DeviceRuleState>();
@@ -56,46 +58,40 @@ export class TelemetryRules {
     return this.clearIfOpen(s, ['battery_low_recording', 'tracking_lost']);
   }
 
-  evaluate(deviceId: string, t: DeviceTelemetry, now: number): AlarmDecision[] {
+  /**
+   * The decisions one message makes (usually none: then the shared empty
+   * array, so the common case allocates nothing but what the rules compare).
+   */
+  evaluate(deviceId: string, t: DeviceTelemetry, now: number): readonly AlarmDecision[] {
     const s = this.state(deviceId);
     if (t.isRecording !== undefined) s.recording = t.isRecording;
-    const out: AlarmDecision[] = [];
-    const firstLook = s.open === undefined;
-    const open = (s.open ??= new Set());
-    const sent = (s.sent ??= new Map<AlarmType, { value: number | null; at: number }>());
-    // The message is built only for a decision that is sent (rarely), not on every message.
-    const decide = (type: AlarmType, raise: boolean, clear: boolean, value: number | null, message: () => string) => {
-      if (raise) {
-        const last = sent.get(type);
-        const moved = last && value !== null && last.value !== null && Math.abs(value - last.value) >= (REPEAT_STEP[type] ?? Infinity);
-        if (!open.has(type) || !last || moved || now - last.at >= REPEAT_INTERVAL_MS) {
-          open.add(type);
-          sent.set(type, { value, at: now });
-          out.push({ type, action: 'raise', value, message: message() });
-        }
-      } else if (clear && (open.has(type) || firstLook)) {
-        open.delete(type);
-        sent.delete(type);
-        out.push({ type, action: 'clear' });
-      }
-    };
+    const c = this.c;
+    let out: AlarmDecision[] | undefined;
 
     if (t.batteryLevel !== undefined) {
       const pct = Math.round(t.batteryLevel * 1000) / 10;
       const charging = t.batteryState === CHARGING;
-      decide(
+      out = this.decide(
+        s,
+        out,
+        now,
         'battery_low_recording',
-        s.recording && !charging && pct < this.c.batteryLowPercent,
-        charging || !s.recording || pct >= this.c.batteryLowClearPercent,
+        s.recording && !charging && pct < c.batteryLowPercent,
+        charging || !s.recording || pct >= c.batteryLowClearPercent,
         pct,
-        () => `battery at ${pct} % while recording`,
+        batteryLowMessage,
+        0,
       );
-      decide(
+      out = this.decide(
+        s,
+        out,
+        now,
         'battery_critical',
-        pct < this.c.batteryCriticalPercent,
-        pct >= this.c.batteryCriticalClearPercent,
+        pct < c.batteryCriticalPercent,
+        pct >= c.batteryCriticalClearPercent,
         pct,
-        () => `battery at ${pct} %`,
+        batteryMessage,
+        0,
       );
     }
 
@@ -105,27 +101,35 @@ export class TelemetryRules {
       const freeGb = Math.round((free / GiB) * 100) / 100;
       if (s.bytesPerMs) {
         const minutes = free / s.bytesPerMs / 60_000;
-        decide(
+        out = this.decide(
+          s,
+          out,
+          now,
           'storage_low',
-          minutes < this.c.storageLowMinutes,
-          minutes > this.c.storageClearMinutes,
+          minutes < c.storageLowMinutes,
+          minutes > c.storageClearMinutes,
           freeGb,
-          () => `storage for about ${Math.round(minutes * 10) / 10} minutes of recording (${freeGb} GB free)`,
+          storageMinutesMessage,
+          minutes,
         );
       } else {
-        decide(
+        out = this.decide(
+          s,
+          out,
+          now,
           'storage_low',
-          free < this.c.storageFallbackBytes,
-          free > this.c.storageFallbackBytes * 1.5,
+          free < c.storageFallbackBytes,
+          free > c.storageFallbackBytes * 1.5,
           freeGb,
-          () => `${freeGb} GB of storage free`,
+          storageMessage,
+          0,
         );
       }
     }
 
     if (t.cpuTemperature !== undefined || t.gpuTemperature !== undefined) {
       const temp = Math.max(t.cpuTemperature ?? -Infinity, t.gpuTemperature ?? -Infinity);
-      decide('overheating', temp >= this.c.temperatureC, temp <= this.c.temperatureClearC, temp, () => `running at ${temp} °C`);
+      out = this.decide(s, out, now, 'overheating', temp >= c.temperatureC, temp <= c.temperatureClearC, temp, temperatureMessage, 0);
     }
 
     if (t.leftHandTracked !== undefined || t.rightHandTracked !== undefined) {
@@ -133,33 +137,53 @@ export class TelemetryRules {
       if (lost) s.lostSince ??= now;
       else s.lostSince = undefined;
       const lostMs = s.lostSince === undefined ? 0 : now - s.lostSince;
-      decide('tracking_lost', lost && lostMs >= this.c.trackingLostMs, !lost, lostSeconds(lostMs), () => trackingMessage(lostMs));
+      out = this.decide(
+        s,
+        out,
+        now,
+        'tracking_lost',
+        lost && lostMs >= c.trackingLostMs,
+        !lost,
+        lostSeconds(lostMs),
+        trackingMessage,
+        lostMs,
+      );
     }
-    return out;
+    // From now on this process knows which side of each band the headset is on (see `open`).
+    s.seen = true;
+    return out ?? NO_DECISIONS;
+  }
+
+  /**
+   * The store did not confirm a decision this process sent (Redis away, the
+   * alarm queue full). A clear puts the alarm back as open here, so the next
+   * message whose clear condition holds sends the clear again, rather than
+   * only when the condition recurs; a raise is forgotten, so the next message
+   * still over the threshold raises it again (the store raises it once).
+   */
+  unconfirmed(deviceId: string, decision: AlarmDecision): void {
+    const s = this.devices.get(deviceId);
+    // A headset that went away has no view here: its first message on return clears whatever holds.
+    if (!s) return;
+    if (decision.action === 'clear') s.open.add(decision.type);
+    else s.sent?.delete(decision.type);
   }
 
   /** Timers between messages: hands lost long enough raise tracking_lost without waiting for the next message. */
   tick(now: number): Array<{ deviceId: string; decision: AlarmDecision }> {
     const out: Array<{ deviceId: string; decision: AlarmDecision }> = [];
     for (const [deviceId, s] of this.devices) {
-      if (s.lostSince === undefined || !s.recording || s.open?.has('tracking_lost')) continue;
+      if (s.lostSince === undefined || !s.recording || s.open.has('tracking_lost')) continue;
       const lostMs = now - s.lostSince;
       if (lostMs < this.c.trackingLostMs) continue;
-      (s.open ??= new Set()).add('tracking_lost');
+      s.open.add('tracking_lost');
       (s.sent ??= new Map<AlarmType, { value: number | null; at: number }>()).set('tracking_lost', { value: lostSeconds(lostMs), at: now });
       out.push({
         deviceId,
-        decision: { type: 'tracking_lost', action: 'raise', value: lostSeconds(lostMs), message: trackingMessage(lostMs) },
+        decision: { type: 'tracking_lost', action: 'raise', value: lostSeconds(lostMs), message: trackingMessage(0, lostMs) },
       });
     }
     return out;
-  }
-
-  /** The store said an alarm this process thought open was cleared elsewhere (acknowledged-and-cleared, another process). */
-  forget(deviceId: string, type: AlarmType): void {
-    const s = this.devices.get(deviceId);
-    s?.open?.delete(type);
-    s?.sent?.delete(type);
   }
 
   /** The headset went away: its state here is dropped, so the map stays the size of the connected fleet. */
@@ -173,14 +197,47 @@ export class TelemetryRules {
 
   private state(deviceId: string): DeviceRuleState {
     let s = this.devices.get(deviceId);
-    if (!s) this.devices.set(deviceId, (s = { recording: false }));
+    if (!s) this.devices.set(deviceId, (s = { recording: false, open: new Set(), seen: false }));
     return s;
+  }
+
+  /**
+   * One rule's band: raise (or repeat) when `raise` holds, clear when `clear`
+   * holds and the alarm is open here (or this process has not seen the headset
+   * yet). Appends to `out`, creating it only for a decision; the message is
+   * made only then too, from `value` and `extra`.
+   */
+  private decide(
+    s: DeviceRuleState,
+    out: AlarmDecision[] | undefined,
+    now: number,
+    type: AlarmType,
+    raise: boolean,
+    clear: boolean,
+    value: number,
+    message: (value: number, extra: number) => string,
+    extra: number,
+  ): AlarmDecision[] | undefined {
+    if (raise) {
+      const sent = (s.sent ??= new Map<AlarmType, { value: number | null; at: number }>());
+      const last = sent.get(type);
+      const moved = last !== undefined && last.value !== null && Math.abs(value - last.value) >= (REPEAT_STEP[type] ?? Infinity);
+      if (last && s.open.has(type) && !moved && now - last.at < REPEAT_INTERVAL_MS) return out;
+      s.open.add(type);
+      sent.set(type, { value, at: now });
+      (out ??= []).push({ type, action: 'raise', value, message: message(value, extra) });
+    } else if (clear && (!s.seen || s.open.has(type))) {
+      s.open.delete(type);
+      s.sent?.delete(type);
+      (out ??= []).push({ type, action: 'clear' });
+    }
+    return out;
   }
 
   private clearIfOpen(s: DeviceRuleState, types: AlarmType[]): AlarmDecision[] {
     const out: AlarmDecision[] = [];
     for (const type of types) {
-      if (s.open?.has(type)) {
+      if (s.open.has(type)) {
         s.open.delete(type);
         s.sent?.delete(type);
         out.push({ type, action: 'clear' });
@@ -211,4 +268,12 @@ export class TelemetryRules {
 
 export const TELEMETRY_ALARM_TYPES: readonly AlarmType[] = TELEMETRY_TYPES;
 const lostSeconds = (ms: number) => Math.round(ms / 100) / 10;
-const trackingMessage = (ms: number) => `neither hand tracked for ${lostSeconds(ms)} s while recording`;
+const trackingMessage = (_seconds: number, ms: number) => `neither hand tracked for ${lostSeconds(ms)} s while recording`;
+const batteryLowMessage = (pct: number) => `battery at ${pct} % while recording`;
+const batteryMessage = (pct: number) => `battery at ${pct} %`;
+const storageMinutesMessage = (freeGb: number, minutes: number) =>
+  `storage for about ${Math.round(minutes * 10) / 10} minutes of recording (${freeGb} GB free)`;
+const storageMessage = (freeGb: number) => `${freeGb} GB of storage free`;
+const temperatureMessage = (temp: number) => `running at ${temp} °C`;
+/** What most messages decide: nothing (shared, never written to). */
+const NO_DECISIONS: readonly AlarmDecision[] = Object.freeze([]);

@@ -201,6 +201,27 @@ describe.each(STORE_KINDS)('alarms (%s store)', (kind) => {
     expect(metrics).toMatch(/turing_alarm_failures_total\{operation="transition"\} 1/);
   });
 
+  it('a clear the store failed is sent again at the next message whose clear condition holds, not only when the condition recurs', async () => {
+    const server = await start();
+    const dash = await dashboard(server);
+    const headset = await identifiedHeadset(server, 'H7');
+    await send(headset, 'H7', { batteryLevel: 0.05 });
+    const [raised] = await dash.next('on-alarm-raised', of('battery_critical'));
+    const clear = server.store.alarms.clear.bind(server.store.alarms);
+    server.store.alarms.clear = () => Promise.reject(new Error('store down'));
+    await send(headset, 'H7', { batteryLevel: 0.5 });
+    await settled(server, 'H7');
+    expect((await server.alarms.get(raised.alarmId))?.state).toBe('active');
+    server.store.alarms.clear = clear;
+    await send(headset, 'H7', { batteryLevel: 0.51 });
+    const [cleared] = await dash.next('on-alarm-cleared', of('battery_critical'));
+    expect(cleared).toMatchObject({ alarmId: raised.alarmId, state: 'cleared' });
+    // Cleared once: a further message in the clear band sends nothing.
+    await send(headset, 'H7', { batteryLevel: 0.52 });
+    await settled(server, 'H7');
+    expect(dash.count('on-alarm-cleared')).toBe(1);
+  });
+
   it('GET /api/alarms validates its query, pages, and is for the admin key or dashboard/tablet tokens', async () => {
     const server = await start();
     for (let i = 0; i < 3; i++) await server.alarms.raise(`H${i}`, 'overheating', 46, 'hot');

@@ -47,4 +47,27 @@ describe('telemetry rules (no I/O)', () => {
     expect(rules.recordingChanged('H2', false)).toEqual([]);
     expect(rules.size).toBe(0);
   });
+
+  it('sends a clear or a raise the store did not take again at the next message, and only once taken', () => {
+    const rules = new TelemetryRules(config);
+    let now = 1e12;
+    const at = (batteryLevel: number) => {
+      now += 1_000;
+      return rules.evaluate('H3', { deviceId: 'H3', timestamp: now, batteryLevel }, now).filter((d) => d.type === 'battery_critical');
+    };
+    const [raise] = at(0.05);
+    expect(raise).toMatchObject({ action: 'raise', value: 5 });
+    rules.unconfirmed('H3', raise!);
+    expect(at(0.05)).toMatchObject([{ action: 'raise', value: 5 }]);
+    expect(at(0.05)).toEqual([]);
+    const [clear] = at(0.5);
+    expect(clear).toEqual({ type: 'battery_critical', action: 'clear' });
+    rules.unconfirmed('H3', clear!);
+    expect(at(0.5)).toEqual([{ type: 'battery_critical', action: 'clear' }]);
+    expect(at(0.5)).toEqual([]);
+    // Inside the band after a failed clear: neither raised nor cleared until a side is crossed.
+    rules.unconfirmed('H3', clear!);
+    expect(at(0.12)).toEqual([]);
+    expect(at(0.15)).toEqual([{ type: 'battery_critical', action: 'clear' }]);
+  });
 });

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 export interface TestRedis {
   url: string;
@@ -45,16 +48,21 @@ export async function waitForPort(port: number, timeoutMs: number): Promise<void
 /**
  * A real Redis for tests: REDIS_URL if set, otherwise a private redis-server on
  * a free port, with no persistence, stopped when the test file ends.
+ * `persistent`: always a private server, writing every command to an
+ * append-only file, so a kill and a start (an outage) keep the data.
  */
-export async function startTestRedis(): Promise<TestRedis> {
+export async function startTestRedis(options: { persistent?: boolean } = {}): Promise<TestRedis> {
   const uniquePrefix = () => `t${randomUUID().slice(0, 8)}:`;
-  if (process.env.REDIS_URL) {
+  if (process.env.REDIS_URL && !options.persistent) {
     return { url: process.env.REDIS_URL, uniquePrefix, stop: async () => {} };
   }
   const port = await freePort();
+  const persistence = options.persistent
+    ? ['--dir', mkdtempSync(path.join(os.tmpdir(), 'capture-redis-')), '--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], {
       stdio: 'ignore',
     });
     child.on('error', (err) => {
