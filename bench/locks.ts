@@ -114,12 +114,15 @@ async function endToEnd(url: string): Promise<void> {
     const tablet = await WireClient.connect(server.url, tokens.sign('TABLET_BENCH', 'tablet'));
     clients.push(tablet);
     const roundTrip = await paced(async () => void (await tablet.ask('bench-no-such-event')));
+    // Unlocks are not timed, but awaited before the server stops: one left unanswered would end the run later.
+    const unlocks: Array<Promise<unknown>> = [];
     const lock = await paced(async (i) => {
       const deviceId = `QUEST_${i % DEVICES}`;
       const answer = (await tablet.ask('tablet-lock-device', deviceId)) as { ok: boolean; refreshed?: boolean };
       if (!answer.ok || answer.refreshed) throw new Error(`lock ${deviceId}: ${JSON.stringify(answer)}`);
-      void tablet.ask('tablet-unlock-device', deviceId);
+      unlocks.push(tablet.ask('tablet-unlock-device', deviceId).catch((err: Error) => err));
     });
+    await Promise.all(unlocks);
     report('end to end: tablet-lock-device until its ack', lock, roundTrip, 'Socket.IO round trip (unknown event)');
   } finally {
     await server.stop();
