@@ -1,12 +1,11 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { inject } from 'vitest';
 
 /** Debian's chromium (apt-get install chromium; .ci/run installs it), driven by playwright-core. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -16,21 +15,24 @@ const ARGS = [
   '--disable-sync',
 ];
 
-/** A headless browser with a fresh profile; close() removes the profile. */
+/**
+ * A fresh browser context (its own cookies and storage, like a new profile) in
+ * the run's shared Chromium, which browser-server.ts starts once per run;
+ * close() closes the context and this file's connection, not the browser.
+ */
 export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'capture-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1440, height: 900 },
-  });
+  const endpoint = inject('chromiumWsEndpoint');
+  if (!endpoint) {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (or set CHROMIUM_PATH)`);
+    throw new Error('no shared Chromium: list this test file in the "browser" project of vitest.config.mts');
+  }
+  const browser = await chromium.connect(endpoint);
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   return {
     context,
     async close() {
       await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      await browser.close();
     },
   };
 }
