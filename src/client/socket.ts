@@ -31,6 +31,8 @@ export interface ConnectOptions {
    * few seconds while it fails; `onProblem` hears why.
    */
   renewToken?: () => Promise<unknown>;
+  /** How long to wait before trying `renewToken` again after it failed (default 5 s). */
+  renewRetryMs?: number;
   onProblem?: (message: string) => void;
   /** Reconnect after a lost connection (default true), as a device should. */
   reconnection?: boolean;
@@ -59,19 +61,28 @@ export function connectSocket(url: string, options: ConnectOptions = {}): Captur
     },
     ...options.socket,
   });
-  if (options.renewToken) renewOnRefusal(socket, options.renewToken, options.onProblem);
+  if (options.renewToken) renewOnRefusal(socket, options.renewToken, options.renewRetryMs ?? RENEW_RETRY_MS, options.onProblem);
   return socket;
 }
 
 /** Once connected, a refused reconnection (a token the server no longer accepts) renews the token and connects again. */
-function renewOnRefusal(socket: CaptureSocket, renew: () => Promise<unknown>, onProblem?: (message: string) => void): void {
+function renewOnRefusal(
+  socket: CaptureSocket,
+  renew: () => Promise<unknown>,
+  retryMs: number,
+  onProblem?: (message: string) => void,
+): void {
   let everConnected = false;
   let closed = false;
   let renewing = false;
   socket.on('connect', () => (everConnected = true));
-  socket.on('disconnect', (reason) => {
-    if (reason === 'io client disconnect') closed = true;
-  });
+  // Closed by its owner: a socket refused and not connected emits no 'disconnect' when closed,
+  // so the close itself is what stops the renewing below.
+  const disconnect = socket.disconnect.bind(socket);
+  socket.disconnect = () => {
+    closed = true;
+    return disconnect();
+  };
   socket.on('connect_error', (err) => {
     // Transport errors are retried by socket.io-client itself; a refusal of the first
     // connection is the caller's to hear (see connected()).
@@ -87,7 +98,7 @@ function renewOnRefusal(socket: CaptureSocket, renew: () => Promise<unknown>, on
           onProblem?.(
             `the server refused this device's token (${err.message}) and a new one could not be had: ${(renewErr as Error).message}`,
           );
-          await new Promise((r) => setTimeout(r, RENEW_RETRY_MS));
+          await new Promise((r) => setTimeout(r, retryMs));
         }
       }
       renewing = false;
