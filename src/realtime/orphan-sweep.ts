@@ -26,7 +26,7 @@ export async function sweepOrphans(
   const now = Date.now();
   const offline: string[] = [];
   const missingTablets = new Set<string>();
-  for (const { record, lock } of await ctx.devices.snapshots()) {
+  for (const { record, lock } of await ctx.devices.snapshots({ telemetry: false })) {
     if (record.isOnline && !liveSockets.has(record.socketId) && now - record.lastSeen.getTime() >= graceMs) {
       await headsetGone(record.deviceId, record.socketId, ctx);
       offline.push(record.deviceId);

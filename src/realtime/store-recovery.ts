@@ -73,11 +73,11 @@ export class StoreRecovery {
   private async reregisterHeadsets(sockets: CaptureSocket[]): Promise<string[]> {
     const restored: string[] = [];
     const identified = sockets.filter((socket) => socket.data.identifiedDeviceId !== undefined);
-    // Asked together, not one round trip after another: this runs every interval on every process.
-    const registered = await Promise.all(identified.map((socket) => this.ctx.devices.isRegistered(socket.data.identifiedDeviceId!)));
-    for (const [i, socket] of identified.entries()) {
+    // One existence check for all of them: this runs every interval on every process.
+    const registered = await this.ctx.devices.registered(identified.map((socket) => socket.data.identifiedDeviceId!));
+    for (const socket of identified) {
       const deviceId = socket.data.identifiedDeviceId!;
-      if (registered[i]) continue;
+      if (registered.has(deviceId)) continue;
       await this.ctx.devices.identify(deviceId, socket.id);
       this.ctx.presence.note(deviceId, 'online');
       this.ctx.notifier.presenceChanged(deviceId, 'online', new Date());

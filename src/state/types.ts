@@ -51,6 +51,8 @@ export interface DeviceStore {
   getTelemetry(deviceId: string): Promise<object | null>;
   /** Cached telemetry of the given devices that still have one. */
   getTelemetryMany(deviceIds: readonly string[]): Promise<Map<string, object>>;
+  /** Which of the given devices have a record, in one round trip (no record is read). */
+  existing(deviceIds: readonly string[]): Promise<Set<string>>;
 }
 
 /** What recording a telemetry message answers: the device's record after it, and who holds the device. */

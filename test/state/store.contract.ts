@@ -154,6 +154,16 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await store.devices.recordTelemetry('H1', { batteryLevel: 0.6 }, seen))?.lock).toBeNull();
       });
 
+      it('says which of many devices have a record, in one step', async () => {
+        expect(await store.devices.existing([])).toEqual(new Set());
+        await store.devices.save(device('H1'));
+        await store.devices.save(device('H3'));
+        await store.devices.saveTelemetry('H2', { batteryLevel: 0.2 }); // telemetry alone is no record
+        expect(await store.devices.existing(['H1', 'H2', 'H3', 'H4'])).toEqual(new Set(['H1', 'H3']));
+        await store.devices.remove('H1');
+        expect(await store.devices.existing(['H1', 'H3'])).toEqual(new Set(['H3']));
+      });
+
       it('reads the telemetry of many devices at once', async () => {
         await store.devices.saveTelemetry('H1', { batteryLevel: 0.1 });
         await store.devices.saveTelemetry('H3', { batteryLevel: 0.3 });

@@ -97,6 +97,10 @@ class MemoryDeviceStore implements DeviceStore {
     return result;
   }
 
+  async existing(deviceIds: readonly string[]): Promise<Set<string>> {
+    return new Set(deviceIds.filter((id) => this.devices.get(id) !== undefined));
+  }
+
   purgeExpired(): void {
     this.devices.purgeExpired();
     this.telemetry.purgeExpired();

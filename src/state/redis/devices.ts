@@ -175,6 +175,17 @@ export class RedisDeviceStore implements DeviceStore {
     return decodeJson<object>((await this.redis.get(telemetryKey(deviceId))) ?? undefined) ?? null;
   }
 
+  async existing(deviceIds: readonly string[]): Promise<Set<string>> {
+    if (deviceIds.length === 0) return new Set();
+    const pipeline = this.redis.pipeline();
+    for (const id of deviceIds) pipeline.exists(deviceKey(id));
+    const replies = (await pipeline.exec()) ?? [];
+    // A failed read must not look like a missing device (it would be registered again).
+    const failed = replies.find(([err]) => err)?.[0];
+    if (failed) throw failed;
+    return new Set(deviceIds.filter((_, i) => replies[i]?.[1] === 1));
+  }
+
   async getTelemetryMany(deviceIds: readonly string[]): Promise<Map<string, object>> {
     const result = new Map<string, object>();
     if (deviceIds.length === 0) return result;
