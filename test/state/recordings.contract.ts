@@ -30,6 +30,21 @@ export function recordingsContract(name: string, makeStore: StoreFactory): void 
     });
     const put = (r: RecordingRecord) => store.recordings.update(r.recordingId, () => ({ next: r, result: undefined }));
 
+    it("keeps a client's words as written, even under a date field's name", async () => {
+      const words = { at: 'lab-3', until: 'done', createdAt: 'yesterday' };
+      await put(
+        recording('20260206_143002_H1', T0, {
+          tags: words,
+          history: [{ at: new Date(T0), actor: { kind: 'admin', id: 'admin' }, change: 'reviewed', detail: { ...words } }],
+        }),
+      );
+      const read = await store.recordings.get('20260206_143002_H1');
+      expect(read!.tags).toEqual(words);
+      expect(read!.history[0]!.detail).toEqual(words);
+      expect(read!.history[0]!.at).toEqual(new Date(T0));
+      expect(read!.createdAt).toEqual(new Date(T0));
+    });
+
     it('creates, reads back with dates, and updates a record through its change function', async () => {
       expect(await store.recordings.get('20260206_143000_H1')).toBeNull();
       const seen = await store.recordings.update('20260206_143000_H1', (current) => ({

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { decodeJson } from './codec';
 import type { RecordingCounts, RecordingPage, RecordingQuery, RecordingRecord, RecordingStore } from '../recording-types';
 import { RECORDING_STATES, RECORDING_VERDICTS } from '../recording-types';
 import {
@@ -46,18 +47,26 @@ while i <= #ARGV do
 end
 return 1`;
 
-const DATE_FIELDS = new Set(['createdAt', 'updatedAt', 'startedAt', 'stoppedAt', 'until', 'verifiedAt', 'discardedAt', 'purgedAt', 'at']);
+/**
+ * JSON gives the record's dates back as strings; they are turned into Dates by their place
+ * in the record, never by key name anywhere: tags and history details are the client's words.
+ */
+const TOP_LEVEL_DATES = ['createdAt', 'updatedAt', 'startedAt', 'stoppedAt', 'discardedAt', 'purgedAt'] as const;
+const toDate = (v: unknown) => (typeof v === 'string' ? new Date(v) : (v as Date));
+
+function reviveDates(record: RecordingRecord): RecordingRecord {
+  const fields = record as unknown as Record<string, unknown>;
+  for (const field of TOP_LEVEL_DATES) if (fields[field] !== undefined) fields[field] = toDate(fields[field]);
+  if (record.verifyClaim) record.verifyClaim.until = toDate(record.verifyClaim.until);
+  if (record.verification) record.verification.verifiedAt = toDate(record.verification.verifiedAt);
+  for (const file of Object.values(record.files ?? {})) if (file) file.updatedAt = toDate(file.updatedAt);
+  for (const h of record.history ?? []) h.at = toDate(h.at);
+  return record;
+}
 
 function decode(raw: string | null): RecordingRecord | null {
-  if (!raw) return null;
-  try {
-    const value = JSON.parse(raw, (key, v: unknown) =>
-      DATE_FIELDS.has(key) && typeof v === 'string' ? new Date(v) : v,
-    ) as RecordingRecord;
-    return typeof value?.recordingId === 'string' ? value : null;
-  } catch {
-    return null;
-  }
+  const value = decodeJson<RecordingRecord>(raw ?? undefined);
+  return typeof value?.recordingId === 'string' ? reviveDates(value) : null;
 }
 
 interface IndexEntry {
