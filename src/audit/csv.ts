@@ -1,16 +1,9 @@
 import type { Response } from 'express';
+import { drainedOrClosed } from '../http/back-pressure';
 import type { TimelineEntry } from '../state/types';
+import { csvField } from '../util/csv-field';
 
 export const CSV_COLUMNS = ['id', 'at', 'kind', 'deviceIds', 'sessionId', 'actorKind', 'actorId', 'outcome', 'details'] as const;
-
-/**
- * One CSV field: quoted when it holds a separator, quote or line break, and a
- * leading =, +, - or @ neutralised, so a spreadsheet never runs a value as a formula.
- */
-export function csvField(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 export function csvRow(e: TimelineEntry): string {
   const fields = [
@@ -34,17 +27,7 @@ export async function streamCsv(res: Response, filename: string, pages: AsyncIte
   res.write(`${CSV_COLUMNS.join(',')}\r\n`);
   for await (const page of pages) {
     if (res.destroyed) return;
-    if (!res.write(page.map(csvRow).join(''))) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
+    if (!res.write(page.map(csvRow).join(''))) await drainedOrClosed(res);
   }
   res.end();
 }

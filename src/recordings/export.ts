@@ -1,3 +1,4 @@
+import { csvField } from '../util/csv-field';
 import type { RecordingQuery, RecordingRecord } from '../state';
 import type { RecordingService } from './recording-service';
 
@@ -76,12 +77,9 @@ export function exportRow(r: RecordingRecord): Row {
 }
 
 /** RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so a spreadsheet does not run it as a formula. */
-function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+/** A number is written as it is (a negative one is no formula); text goes through the audit log's CSV escaping. */
+const csvCell = (value: string | number | null): string =>
+  value === null ? '' : typeof value === 'number' ? String(value) : csvField(value);
 
 /**
  * The export, page by page from the store (200 records at a time), so a

@@ -1,8 +1,8 @@
 import express, { Router, type Response } from 'express';
-import { once } from 'node:events';
 import type { Actor } from '../domain/actor';
 import { ADMIN_ACTOR } from '../domain/actor';
 import { DomainError } from '../domain/errors';
+import { drainedOrClosed } from '../http/back-pressure';
 import { callerOf, requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
 import { exportLines } from './export';
@@ -87,7 +87,7 @@ export function recordingRoutes(auth: RestAuthDeps, service: RecordingService): 
       for await (const chunk of exportLines(service, filters, format)) {
         if (res.destroyed) return;
         // Back-pressure: a slow client holds at most one page in memory.
-        if (!res.write(chunk)) await once(res, 'drain');
+        if (!res.write(chunk)) await drainedOrClosed(res);
       }
       res.end();
     } catch (err) {
