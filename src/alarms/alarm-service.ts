@@ -5,7 +5,7 @@ import type { Actor } from '../domain/actor';
 import { DomainError } from '../domain/errors';
 import type { DomainEvents } from '../domain/events';
 import type { AlarmPage, AlarmQuery, AlarmRecord, Store } from '../state/types';
-import { ALARM_RULES, type AlarmDecision, type AlarmType } from './alarm-types';
+import { ALARM_RULES, isAlarmType, type AlarmDecision, type AlarmType } from './alarm-types';
 
 export type AlarmChangeKind = 'raised' | 'updated' | 'acknowledged' | 'cleared';
 
@@ -111,7 +111,7 @@ export class AlarmService {
   /** Acknowledges an open alarm (and clears those that clear when acknowledged). */
   async acknowledge(alarmId: string, actor: Actor): Promise<AlarmRecord> {
     const type = (await this.deps.store.alarms.get(alarmId))?.type;
-    const clear = type !== undefined && type in ALARM_RULES && ALARM_RULES[type as AlarmType].clearsOnAck;
+    const clear = type !== undefined && isAlarmType(type) && ALARM_RULES[type].clearsOnAck;
     const result = await this.deps.store.alarms.acknowledge(alarmId, actor, new Date(), clear);
     if (result.outcome === 'not-found') throw new DomainError('not_found', `alarm ${alarmId} not found`);
     if (result.outcome === 'not-open') throw new DomainError('conflict', `alarm ${alarmId} is already cleared`);

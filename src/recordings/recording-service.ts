@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Actor } from '../domain/actor';
 import { DomainError } from '../domain/errors';
 import type { DomainEventMap, DomainEvents } from '../domain/events';
-import { folderIsoTime, recordingIdOfKey, type RecordingFileType } from '../domain/layout';
+import { folderIsoTime, parseRecordingId, recordingIdOfKey, type RecordingFileType } from '../domain/layout';
 import type { RecordingQuery, RecordingRecord, Store } from '../state';
 import type { ObjectStorage } from '../storage';
 import { analyseNpz } from '../quality/analyse';
@@ -140,7 +140,7 @@ export class RecordingService {
     const parsed = recordingIdOfKey(event.key);
     if (!parsed) return; // the spec's folders (no device) are not recordings with a record
     const { recordingId, fileType } = parsed;
-    const deviceId = recordingId.slice(16);
+    const { deviceId } = parseRecordingId(recordingId)!; // recordingIdOfKey answers only well-formed IDs
     const at = new Date(this.now());
     const adopted = await this.adoptProvisional(recordingId, deviceId);
     const context = adopted ? undefined : await this.contextOf(deviceId, event.sessionId);

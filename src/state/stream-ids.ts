@@ -5,10 +5,6 @@ import type { TimelineEntryInput, TimelineStream } from './types';
  * cursor, shared by both stores so a cursor or ID from one reads the same in the other.
  */
 
-const STREAM_ID = /^(\d{1,15})-(\d{1,15})$/;
-
-export const isStreamId = (value: string): boolean => STREAM_ID.test(value);
-
 /** Negative when a is older than b. Both must be stream IDs. */
 export function compareStreamIds(a: string, b: string): number {
   const [am, as] = a.split('-').map(Number) as [number, number];
