@@ -266,6 +266,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     lease,
     viewers: { maxWatchesPerSocket: config.limits.maxWatchesPerSocket },
     telemetryBatchMs: config.limits.telemetryBatchMs,
+    clustered: cluster !== undefined,
     frames: {
       maxFrameBytes: config.limits.maxFrameBytes,
       throttleMs: config.limits.frameThrottleMs,

@@ -31,6 +31,8 @@ export class FleetNotifier implements PresenceListener {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
     telemetryBatchMs: number,
+    /** Broadcasts go through Redis to other processes, whose rooms this one cannot see. */
+    private readonly clustered: boolean,
   ) {
     this.batcher = new TelemetryBatcher({
       intervalMs: telemetryBatchMs,
@@ -88,12 +90,28 @@ export class FleetNotifier implements PresenceListener {
    * also watches the headset is left out of the second, so it still gets each update once.
    */
   telemetryUpdated(snapshot: DeviceSnapshot): void {
-    const update = telemetryUpdate(snapshot, Date.now(), this.devices.staleMs);
-    // Counted once, as one broadcast to both audiences was.
-    this.sent('on-device-telemetry-updated').inc();
-    this.io.to(rooms.telemetryUpdates).emit('on-device-telemetry-updated', update);
-    this.io.to(rooms.watch(snapshot.record.deviceId)).except(rooms.telemetryUpdates).emit('on-device-telemetry-updated', update);
-    this.batcher.add(snapshot);
+    const perUpdate = this.mayHaveAudience(rooms.telemetryUpdates);
+    const watchers = this.mayHaveAudience(rooms.watch(snapshot.record.deviceId));
+    if (perUpdate || watchers) {
+      const update = telemetryUpdate(snapshot, Date.now(), this.devices.staleMs);
+      // Counted once, as one broadcast to both audiences was.
+      this.sent('on-device-telemetry-updated').inc();
+      if (perUpdate) this.io.to(rooms.telemetryUpdates).emit('on-device-telemetry-updated', update);
+      if (watchers) {
+        this.io.to(rooms.watch(snapshot.record.deviceId)).except(rooms.telemetryUpdates).emit('on-device-telemetry-updated', update);
+      }
+    }
+    if (this.mayHaveAudience(rooms.telemetryBatches)) this.batcher.add(snapshot);
+  }
+
+  /**
+   * Whether a room may have members. Socket.IO encodes a broadcast before it looks for
+   * them, so on one process an update for nobody (a headset no one watches, per-update or
+   * batched dashboards no one opened) would still be built and encoded on every message.
+   * With the cluster adapter another process may hold members, so the answer is yes.
+   */
+  private mayHaveAudience(room: string): boolean {
+    return this.clustered || this.io.of('/').adapter.rooms.has(room);
   }
 
   presenceChanged(deviceId: string, status: PresenceStatus, lastSeen: Date): void {

@@ -54,6 +54,8 @@ export interface RealtimeOptions {
   modules?: SocketModule[];
   /** TELEMETRY_BATCH_MS: how often batched dashboards get on-fleet-telemetry-batch. */
   telemetryBatchMs: number;
+  /** Whether broadcasts go through the Redis adapter (several processes may hold a room's members). */
+  clustered: boolean;
 }
 
 export interface Realtime {
@@ -74,7 +76,7 @@ export interface Realtime {
 export function attachRealtime(options: RealtimeOptions): Realtime {
   const { io, devices, locks, sessions, events, commands, metrics, logger } = options;
   const log = logger.child({ component: 'realtime' });
-  const notifier = new FleetNotifier(io, devices, locks, metrics, log, options.telemetryBatchMs);
+  const notifier = new FleetNotifier(io, devices, locks, metrics, log, options.telemetryBatchMs, options.clustered);
   const presence = new PresenceMonitor(devices, notifier, options.presence, log, options.lease, events);
   // Handlers run only after this function returned, so `recovery` is set by then.
   const recordMissing = () => recovery.requestCheck();
