@@ -1,5 +1,5 @@
 import { Gauge, Histogram, type Registry } from 'prom-client';
-import type { Store } from '../state';
+import type { RecordingCounts, Store } from '../state';
 
 export interface RecordingMetrics {
   verificationSeconds: Histogram<'verdict'>;
@@ -12,7 +12,13 @@ export interface RecordingMetrics {
  * times the integrity gate.
  */
 export function registerRecordingMetrics(registry: Registry, store: Store): RecordingMetrics {
-  const counts = () => store.recordings.counts().catch(() => null);
+  // Both gauges are collected together on a scrape: they share one read of the counts.
+  let reading: Promise<RecordingCounts | null> | undefined;
+  const counts = () =>
+    (reading ??= store.recordings
+      .counts()
+      .catch(() => null)
+      .finally(() => (reading = undefined)));
   new Gauge({
     name: 'turing_recordings',
     help: 'Recordings by state (recording, uploading, verifying, verified, rejected, incomplete)',

@@ -312,7 +312,8 @@ export class RecordingService {
       if (req.outcome) next.outcome = req.outcome;
       if (req.note !== undefined) next.note = req.note;
       const change = req.decision ? (req.decision === 'discard' ? 'discarded' : 'kept') : 'reviewed';
-      return { next: withHistory(next, entry(at, actor, change, { ...req })), result: withHistory(next, entry(at, actor, change)) };
+      const stored = withHistory(next, entry(at, actor, change, { ...req }));
+      return { next: stored, result: stored };
     });
     if (record.state === 'verified') await this.notice.writeManifest(record);
     await this.d.events
@@ -325,7 +326,8 @@ export class RecordingService {
         ...(record.outcome ? { outcome: record.outcome } : {}),
       })
       .catch((err: unknown) => this.log.error({ err, recordingId }, 'a listener failed on a recording review'));
-    return this.get(recordingId);
+    // What was written is the answer: no second read of it.
+    return record;
   }
 
   /** The periodic job (under a lease): see RecordingSweep. */
