@@ -19,6 +19,11 @@ const copy = <T>(value: T): T => structuredClone(value);
 export class MemoryCommandStore implements CommandStore {
   /** In insertion order, which is issue order: the first key is the oldest. */
   private readonly records = new Map<string, CommandRecord>();
+  /**
+   * The IDs of records still `sent`, a subset of `records`: a command, a headset's state
+   * report and the sweep look only at these, not at up to 50,000 settled ones.
+   */
+  private readonly pending = new Set<string>();
   private readonly retentionMs: number;
 
   constructor(
@@ -32,7 +37,8 @@ export class MemoryCommandStore implements CommandStore {
     const existing = this.live(record.commandId);
     if (existing) return { outcome: 'exists', record: copy(existing) };
     this.records.set(record.commandId, copy(record));
-    while (this.records.size > this.maxRecords) this.records.delete(this.records.keys().next().value!);
+    if (record.state === 'sent') this.pending.add(record.commandId);
+    while (this.records.size > this.maxRecords) this.forget(this.records.keys().next().value!);
     return { outcome: 'created', record: copy(record) };
   }
 
@@ -44,6 +50,7 @@ export class MemoryCommandStore implements CommandStore {
   async resolve(commandId: string, change: { state: Exclude<CommandState, 'sent'>; reason?: string; at: Date }) {
     const record = this.live(commandId);
     if (!record || record.state !== 'sent') return null;
+    this.pending.delete(commandId);
     record.state = change.state;
     record.updatedAt = new Date(change.at);
     if (change.reason !== undefined) record.reason = change.reason;
@@ -51,15 +58,15 @@ export class MemoryCommandStore implements CommandStore {
   }
 
   async pendingFor(deviceId: string): Promise<CommandRecord[]> {
-    return this.all()
-      .filter((r) => r.state === 'sent' && r.deviceId === deviceId)
+    return this.stillSent()
+      .filter((r) => r.deviceId === deviceId)
       .sort((a, b) => a.issuedAt.getTime() - b.issuedAt.getTime())
       .map(copy);
   }
 
   async overdue(now: Date, limit: number): Promise<CommandRecord[]> {
-    return this.all()
-      .filter((r) => r.state === 'sent' && r.deadline.getTime() <= now.getTime())
+    return this.stillSent()
+      .filter((r) => r.deadline.getTime() <= now.getTime())
       .sort((a, b) => a.deadline.getTime() - b.deadline.getTime())
       .slice(0, limit)
       .map(copy);
@@ -90,13 +97,22 @@ export class MemoryCommandStore implements CommandStore {
 
   purgeExpired(): void {
     const oldest = Date.now() - this.retentionMs;
-    for (const [id, record] of this.records) if (record.issuedAt.getTime() < oldest) this.records.delete(id);
+    for (const [id, record] of this.records) if (record.issuedAt.getTime() < oldest) this.forget(id);
+  }
+
+  private forget(commandId: string): void {
+    this.records.delete(commandId);
+    this.pending.delete(commandId);
+  }
+
+  private stillSent(): CommandRecord[] {
+    return [...this.pending].map((id) => this.live(id)).filter((r): r is CommandRecord => r !== undefined);
   }
 
   private live(commandId: string): CommandRecord | undefined {
     const record = this.records.get(commandId);
     if (record && record.issuedAt.getTime() < Date.now() - this.retentionMs) {
-      this.records.delete(commandId);
+      this.forget(commandId);
       return undefined;
     }
     return record;
