@@ -84,9 +84,9 @@ export class AlarmSocket implements SocketModule {
 
   private async announce({ change, alarm }: AlarmChange): Promise<void> {
     const to: string[] = [rooms.dashboards];
-    const holder = await this.d.locks.holderOf(alarm.deviceId);
+    // Independent reads: asked together, on every raise, repeat and clear.
+    const [holder, sessionTablet] = await Promise.all([this.d.locks.holderOf(alarm.deviceId), this.sessionTabletOf(alarm.deviceId)]);
     if (holder) to.push(rooms.tablet(holder));
-    const sessionTablet = await this.sessionTabletOf(alarm.deviceId);
     if (sessionTablet && sessionTablet !== holder) to.push(rooms.tablet(sessionTablet));
     this.emit(to, EVENT_OF[change], alarmView(alarm));
   }
@@ -108,8 +108,7 @@ export class AlarmSocket implements SocketModule {
 
   /** Devices the tablet holds, and those of its active session. */
   private async devicesOf(tabletId: string): Promise<string[]> {
-    const held = await this.d.locks.heldBy(tabletId);
-    const sessionId = await this.d.store.sessions.activeOf(tabletId);
+    const [held, sessionId] = await Promise.all([this.d.locks.heldBy(tabletId), this.d.store.sessions.activeOf(tabletId)]);
     const session = sessionId ? await this.d.store.sessions.get(sessionId) : null;
     return [...new Set([...held, ...(session?.deviceIds ?? [])])];
   }
