@@ -190,7 +190,7 @@ export class SimulatedHeadset {
     const video = mp4 ? truncate(mp4, breakage) : undefined;
     const videoBytes = video?.length ?? this.options.videoBytes;
     const npz = await buildNpz({
-      ...(breakage === 'hands-out-of-frame' ? { problemRate: 0.3 } : {}),
+      ...(breakage === 'hands-out-of-frame' ? { problemRate: 0.5 } : {}),
       frames,
       durationSeconds,
       captureDate: capture.startedAt,
