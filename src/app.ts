@@ -95,6 +95,8 @@ export interface CaptureServer {
 
 /** JSON bodies are small control messages; recordings never travel as JSON. */
 const JSON_BODY_LIMIT = '200kb';
+/** How long listen() waits to tell the other processes of this one with Redis unreachable (it then starts anyway). */
+const PEER_ANNOUNCE_TIMEOUT_MS = 3_000;
 
 /**
  * Builds a complete server from a Config without touching the environment or
@@ -266,7 +268,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     lease,
     viewers: { maxWatchesPerSocket: config.limits.maxWatchesPerSocket },
     telemetryBatchMs: config.limits.telemetryBatchMs,
-    clustered: cluster !== undefined,
+    hasPeers: () => cluster?.hasPeers() ?? false,
     frames: {
       maxFrameBytes: config.limits.maxFrameBytes,
       throttleMs: config.limits.frameThrottleMs,
@@ -342,7 +344,9 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     webhooks,
     instanceId,
     httpServer,
-    listen(port = config.server.port, host = config.server.host) {
+    async listen(port = config.server.port, host = config.server.host) {
+      // Before any client can connect here, the processes already running must know of this one.
+      await cluster?.join(PEER_ANNOUNCE_TIMEOUT_MS);
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {

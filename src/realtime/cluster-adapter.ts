@@ -1,8 +1,10 @@
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import type { Namespace } from 'socket.io';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { closeClient } from '../state/redis/close-client';
 import { createRedisClient, type RedisConnectionConfig } from '../state/redis/connection';
+import { ClusterPeers } from './cluster-peers';
 
 const SUBSCRIPTION_COMMANDS = ['ssubscribe', 'sunsubscribe', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe'] as const;
 
@@ -34,19 +36,31 @@ export interface ClusterAdapterOptions {
 
 export interface ClusterAdapter {
   adapter: ReturnType<typeof createShardedAdapter>;
+  /**
+   * Announces this process to the others and starts following whether it is alone
+   * (sharded mode). Called before the server takes connections.
+   */
+  join(timeoutMs: number): Promise<void>;
+  /** Whether another process may have members of a room (false only while known to be alone). */
+  hasPeers(): boolean;
   close(): Promise<void>;
 }
 
-/**
- * The Socket.IO Redis adapter, so a broadcast to a room reaches its members on
- * every process. The sharded adapter in dynamic mode gives each room its own
- * channel, so a process only receives the frames of headsets it has viewers for.
- *
- * The adapter publishes before it delivers locally, so the publisher must fail
- * fast while Redis is away (no offline queue): local clients keep getting their
- * broadcasts, and nothing queues without bound. ioredis resubscribes on its own
- * when Redis returns.
- */
+/** How often a process asks Redis how many processes share its channels. */
+const PEER_CHECK_INTERVAL_MS = 2_000;
+
+/** socket.io-adapter's ClusterAdapter operations that skip Redis when their options say `local`. */
+interface LocalCapableAdapter {
+  uid: string;
+  broadcast(packet: unknown, opts: AdapterOptions): unknown;
+  addSockets(opts: AdapterOptions, rooms: unknown): unknown;
+  delSockets(opts: AdapterOptions, rooms: unknown): unknown;
+  disconnectSockets(opts: AdapterOptions, close: unknown): unknown;
+}
+interface AdapterOptions {
+  flags?: Record<string, unknown>;
+}
+
 export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAdapter {
   const log = options.logger.child({ component: 'socket-adapter' });
   // A broadcast per telemetry update: the publishes of one tick leave in one write, not one syscall each.
@@ -71,14 +85,59 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
     });
   }
   const channel = `${options.keyPrefix}socket.io`;
-  const adapter =
-    options.mode === 'sharded'
-      ? createShardedAdapter(pub, sub, { channelPrefix: channel, subscriptionMode: 'dynamic' })
-      : (createAdapter(pub, sub, { key: channel }) as unknown as ReturnType<typeof createShardedAdapter>);
+  if (options.mode === 'classic') {
+    // Redis 6 has no sharded pub/sub to count processes by: every broadcast goes through Redis.
+    return {
+      adapter: createAdapter(pub, sub, { key: channel }) as unknown as ReturnType<typeof createShardedAdapter>,
+      join: () => Promise.resolve(),
+      hasPeers: () => true,
+      close: () => Promise.all([closeClient(pub), closeClient(sub)]).then(() => undefined),
+    };
+  }
+  const peers = new ClusterPeers({
+    pub,
+    sub,
+    announceChannel: `${channel}-processes`,
+    checkIntervalMs: PEER_CHECK_INTERVAL_MS,
+    logger: log,
+  });
+  const sharded = createShardedAdapter(pub, sub, { channelPrefix: channel, subscriptionMode: 'dynamic' });
+  let main: LocalCapableAdapter | undefined;
+  // Socket.IO calls the adapter with `new`: a function (not an arrow) that returns the adapter it made.
+  const adapter = function (nsp: Namespace) {
+    const made = sharded(nsp);
+    stayLocalWhileAlone(made as unknown as LocalCapableAdapter, peers);
+    if (nsp.name === '/') main = made as unknown as LocalCapableAdapter;
+    return made;
+  } as typeof sharded;
   return {
     adapter,
+    async join(timeoutMs) {
+      if (!main) throw new Error('the Socket.IO server must be created with this adapter before join()');
+      const namespace = `${channel}#/#`;
+      await peers.start({ namespace, own: `${namespace}${main.uid}#`, uid: main.uid }, timeoutMs);
+    },
+    hasPeers: () => peers.hasPeers(),
     async close() {
+      peers.stop();
       await Promise.all([closeClient(pub), closeClient(sub)]);
     },
   };
+}
+
+/**
+ * An operation marked local (a broadcast, a room join or leave, a disconnect) is done here
+ * without a publish: socket.io-adapter's ClusterAdapter then skips Redis and, for a
+ * broadcast, the wait for its answer. While this process is alone, every one of them is.
+ */
+function stayLocalWhileAlone(adapter: LocalCapableAdapter, peers: ClusterPeers): void {
+  const here = (opts: AdapterOptions): AdapterOptions => (peers.hasPeers() ? opts : { ...opts, flags: { ...opts.flags, local: true } });
+  const broadcast = adapter.broadcast.bind(adapter);
+  const addSockets = adapter.addSockets.bind(adapter);
+  const delSockets = adapter.delSockets.bind(adapter);
+  const disconnectSockets = adapter.disconnectSockets.bind(adapter);
+  adapter.broadcast = (packet, opts) => broadcast(packet, here(opts));
+  adapter.addSockets = (opts, rooms) => addSockets(here(opts), rooms);
+  adapter.delSockets = (opts, rooms) => delSockets(here(opts), rooms);
+  adapter.disconnectSockets = (opts, close) => disconnectSockets(here(opts), close);
 }

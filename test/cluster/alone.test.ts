@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CaptureServer } from '../../src/app';
+import { startServer, useTestRedis } from '../helpers/test-server';
+import { closeAllClients, connectClient, eventually, identifiedHeadset } from '../helpers/clients';
+import { telemetry } from '../helpers/fixtures';
+
+const redis = useTestRedis();
+const JWT_SECRET = 'alone-test-jwt-secret-that-is-long-enough-0123';
+
+const servers: CaptureServer[] = [];
+afterEach(async () => {
+  closeAllClients();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function processOf(prefix: string): Promise<CaptureServer> {
+  const server = await startServer({ env: { REDIS_URL: redis().url, REDIS_KEY_PREFIX: prefix, JWT_SECRET } });
+  servers.push(server);
+  return server;
+}
+
+/** The Redis adapter's publishes of one server (what would cross to other processes). */
+function publishesOf(server: CaptureServer) {
+  const adapter = server.io.of('/').adapter as unknown as { doPublish(message: unknown): Promise<string> };
+  return vi.spyOn(adapter, 'doPublish');
+}
+
+/**
+ * With Redis, a server keeps its broadcasts in memory while no other process shares
+ * its Redis and prefix, and goes through Redis as soon as one joins, before the
+ * newcomer's first client can subscribe to anything.
+ */
+describe('one process on Redis', () => {
+  it('delivers broadcasts without Redis while alone, through Redis once another process joins, and alone again after it leaves', async () => {
+    const prefix = redis().uniquePrefix();
+    const a = await processOf(prefix);
+    const published = publishesOf(a);
+    const headset = await identifiedHeadset(a, 'QUEST_001');
+    const local = await connectClient(a, { deviceId: 'DASH_A', deviceType: 'dashboard' });
+    expect((await local.ask('dashboard-subscribe')).ok).toBe(true);
+    await headset.ask('device-telemetry', telemetry('QUEST_001', { batteryLevel: 0.41 }));
+    await local.next('on-device-telemetry-updated', (u) => u.telemetry?.batteryLevel === 0.41);
+    expect(published).not.toHaveBeenCalled();
+
+    // A second process: its dashboard gets A's telemetry from the first update after it subscribed.
+    const b = await processOf(prefix);
+    const remote = await connectClient(b, { deviceId: 'DASH_B', deviceType: 'dashboard' });
+    expect((await remote.ask('dashboard-subscribe')).ok).toBe(true);
+    await headset.ask('device-telemetry', telemetry('QUEST_001', { batteryLevel: 0.42 }));
+    await remote.next('on-device-telemetry-updated', (u) => u.telemetry?.batteryLevel === 0.42);
+    await local.next('on-device-telemetry-updated', (u) => u.telemetry?.batteryLevel === 0.42);
+    expect(published).toHaveBeenCalled();
+
+    // B leaves: A finds itself alone at its next check (every 2 s) and stops publishing.
+    await b.close();
+    servers.splice(servers.indexOf(b), 1);
+    let level = 0.5;
+    await eventually(async () => {
+      published.mockClear();
+      level += 0.01;
+      const sent = Number(level.toFixed(2));
+      await headset.ask('device-telemetry', telemetry('QUEST_001', { batteryLevel: sent }));
+      await local.next('on-device-telemetry-updated', (u) => u.telemetry?.batteryLevel === sent);
+      expect(published).not.toHaveBeenCalled();
+    }, 8_000);
+  });
+
+  it('does not count a process of another key prefix on the same Redis', async () => {
+    const a = await processOf(redis().uniquePrefix());
+    await processOf(redis().uniquePrefix());
+    const published = publishesOf(a);
+    const headset = await identifiedHeadset(a, 'QUEST_002');
+    const dashboard = await connectClient(a, { deviceId: 'DASH_A', deviceType: 'dashboard' });
+    expect((await dashboard.ask('dashboard-subscribe')).ok).toBe(true);
+    await headset.ask('device-telemetry', telemetry('QUEST_002', { batteryLevel: 0.33 }));
+    await dashboard.next('on-device-telemetry-updated', (u) => u.telemetry?.batteryLevel === 0.33);
+    expect(published).not.toHaveBeenCalled();
+  });
+});
