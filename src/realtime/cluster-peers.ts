@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -76,6 +77,8 @@ export class ClusterPeers {
       // The same connection subscribed the adapter's channels first: once this subscription is
       // answered, those are in place too, so a process that hears us can count us.
       await sub.subscribe(announceChannel);
+      // The publisher fails fast instead of queueing (no offline queue): wait until it is connected.
+      if (pub.status !== 'ready') await once(pub, 'ready');
       await pub.publish(announceChannel, uid);
     };
     let timer: NodeJS.Timeout | undefined;
