@@ -114,6 +114,11 @@ export class DeviceService {
     return { record, telemetry: telemetry as DeviceTelemetry | null, lock };
   }
 
+  /** Every known device's record, nothing else (the presence check: no locks, no telemetry). */
+  records(): Promise<DeviceRecord[]> {
+    return this.store.devices.list();
+  }
+
   /**
    * Every known device with its telemetry and lock, in three store round trips. Periodic
    * checks that look only at records and locks pass `{ telemetry: false }`: at 10,000

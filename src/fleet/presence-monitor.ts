@@ -57,7 +57,7 @@ export class PresenceMonitor {
 
   private async check(): Promise<void> {
     const seen = new Set<string>();
-    for (const { record } of await this.devices.snapshots({ telemetry: false })) {
+    for (const record of await this.devices.records()) {
       seen.add(record.deviceId);
       const status = this.devices.presenceOf(record);
       const before = this.known.get(record.deviceId);

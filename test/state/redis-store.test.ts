@@ -9,6 +9,7 @@ import { timelineContract } from './timeline.contract';
 import { alarmsContract } from './alarms.contract';
 import { recordingsContract } from './recordings.contract';
 import { qaResultKey } from '../../src/state/redis/qa-results';
+import { FLEET_READ_CHUNK } from '../../src/state/redis/fleet-reads';
 
 let redis: TestRedis;
 beforeAll(async () => {
@@ -30,6 +31,32 @@ alarmsContract('redis', async (ttls) => makeStore(undefined, ttls));
 recordingsContract('redis', async (ttls) => makeStore(undefined, ttls));
 
 describe('redis store specifics', () => {
+  it('reads a fleet larger than one pipeline chunk whole and in order', async () => {
+    const store = makeStore();
+    try {
+      const count = FLEET_READ_CHUNK * 2 + 37;
+      const ids = Array.from({ length: count }, (_, i) => `H${String(i).padStart(4, '0')}`);
+      await Promise.all(ids.map((id) => store.devices.save(device(id))));
+      // Every third one has telemetry, every fifth one is locked.
+      await Promise.all(
+        ids.filter((_, i) => i % 3 === 0).map((id) => store.devices.saveTelemetry(id, { batteryLevel: 0.5, deviceId: id })),
+      );
+      await Promise.all(ids.filter((_, i) => i % 5 === 0).map((id) => store.locks.acquire(id, `T_${id}`)));
+      const ask = [...ids, 'NOT_THERE'];
+
+      expect((await store.devices.list()).map((d) => d.deviceId).sort()).toEqual(ids);
+      expect(await store.devices.existing(ask)).toEqual(new Set(ids));
+      const telemetry = await store.devices.getTelemetryMany(ask);
+      expect([...telemetry.keys()]).toEqual(ids.filter((_, i) => i % 3 === 0));
+      expect(telemetry.get(ids[FLEET_READ_CHUNK * 2 + 2]!)).toEqual({ batteryLevel: 0.5, deviceId: ids[FLEET_READ_CHUNK * 2 + 2] });
+      const locks = await store.locks.getMany(ask);
+      expect([...locks.keys()]).toEqual(ids.filter((_, i) => i % 5 === 0));
+      expect(locks.get(ids[FLEET_READ_CHUNK + 5]!)?.tabletId).toBe(`T_${ids[FLEET_READ_CHUNK + 5]}`);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('uses the spec key layout under the configured prefix', async () => {
     const prefix = redis.uniquePrefix();
     const store = makeStore(prefix);

@@ -2,6 +2,7 @@ import type Redis from 'ioredis';
 import type { DevicePatch, DeviceRecord, DeviceStore, StoreTtls, TelemetryWrite } from '../types';
 import { decodeLock, lockedAtKey, lockKey } from './locks';
 import { TurnPipeline } from './turn-pipeline';
+import { readInChunks } from './fleet-reads';
 import { pruneIndex } from './prune-index';
 import { decodeBool, decodeDate, decodeJson, encodeBool, encodeDate, hsetArgs, isEmpty, pairsToFields, type Fields } from './codec';
 
@@ -109,15 +110,10 @@ export class RedisDeviceStore implements DeviceStore {
   async list(): Promise<DeviceRecord[]> {
     const ids = await this.redis.smembers(INDEX_KEY);
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(deviceKey(id));
-    const replies = (await pipeline.exec()) ?? [];
-    // A failed read is not a missing device: with Redis away, "gone" would be a lie.
-    const failed = replies.find(([err]) => err)?.[0];
-    if (failed) throw failed;
+    const replies = await readInChunks(this.redis, ids, (pipeline, id) => pipeline.hgetall(deviceKey(id)));
     const devices: DeviceRecord[] = [];
     const gone: string[] = [];
-    replies.forEach(([, fields], i) => {
+    replies.forEach((fields, i) => {
       const device = !isEmpty(fields as Fields) ? decode(fields as Fields) : null;
       if (device) devices.push(device);
       else gone.push(ids[i]!);
@@ -177,21 +173,17 @@ export class RedisDeviceStore implements DeviceStore {
 
   async existing(deviceIds: readonly string[]): Promise<Set<string>> {
     if (deviceIds.length === 0) return new Set();
-    const pipeline = this.redis.pipeline();
-    for (const id of deviceIds) pipeline.exists(deviceKey(id));
-    const replies = (await pipeline.exec()) ?? [];
-    // A failed read must not look like a missing device (it would be registered again).
-    const failed = replies.find(([err]) => err)?.[0];
-    if (failed) throw failed;
-    return new Set(deviceIds.filter((_, i) => replies[i]?.[1] === 1));
+    // A failed read throws: it must not look like a missing device (it would be registered again).
+    const replies = await readInChunks(this.redis, deviceIds, (pipeline, id) => pipeline.exists(deviceKey(id)));
+    return new Set(deviceIds.filter((_, i) => replies[i] === 1));
   }
 
   async getTelemetryMany(deviceIds: readonly string[]): Promise<Map<string, object>> {
     const result = new Map<string, object>();
     if (deviceIds.length === 0) return result;
-    const raws = await this.redis.mget(deviceIds.map(telemetryKey));
+    const raws = await readInChunks(this.redis, deviceIds, (pipeline, id) => pipeline.get(telemetryKey(id)));
     raws.forEach((raw, i) => {
-      const telemetry = decodeJson<object>(raw ?? undefined);
+      const telemetry = decodeJson<object>((raw as string | null) ?? undefined);
       if (telemetry) result.set(deviceIds[i]!, telemetry);
     });
     return result;

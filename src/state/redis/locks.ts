@@ -1,5 +1,6 @@
 import type Redis from 'ioredis';
 import type { AcquireResult, LockInfo, LockStore, StoreTtls } from '../types';
+import { readInChunks } from './fleet-reads';
 
 export const lockKey = (deviceId: string) => `lock:${deviceId}`;
 const tabletLocksKey = (tabletId: string) => `tablet_locks:${tabletId}`;
@@ -117,15 +118,11 @@ export class RedisLockStore implements LockStore {
   async getMany(deviceIds: readonly string[]): Promise<Map<string, LockInfo>> {
     const result = new Map<string, LockInfo>();
     if (deviceIds.length === 0) return result;
-    const pipeline = this.redis.pipeline();
-    for (const id of deviceIds) pipeline.get(lockKey(id)).get(lockedAtKey(id));
-    const replies = (await pipeline.exec()) ?? [];
-    // A failed read must not look like a free lock.
-    const failed = replies.find(([err]) => err)?.[0];
-    if (failed) throw failed;
+    // A failed read throws: it must not look like a free lock.
+    const replies = await readInChunks(this.redis, deviceIds, (pipeline, id) => pipeline.get(lockKey(id)).get(lockedAtKey(id)));
     const now = Date.now();
     deviceIds.forEach((deviceId, i) => {
-      const lock = decodeLock(deviceId, replies[2 * i]?.[1], replies[2 * i + 1]?.[1], now);
+      const lock = decodeLock(deviceId, replies[2 * i], replies[2 * i + 1], now);
       if (lock) result.set(deviceId, lock);
     });
     return result;
