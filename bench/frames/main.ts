@@ -1,5 +1,5 @@
 /**
- * npm run bench:frames [-- --quick | --headsets 50 --seconds 10 --step-seconds 5 --max-headsets 400 --no-step]
+ * npm run bench:frames [-- --quick | --headsets 50 --seconds 10 --step-seconds 5 --max-headsets 400 --no-step --redis]
  *
  * Live frames through the capture server against a bare `ws` relay with the
  * same fan-out, in the same run: N headsets at 30 fps with 40 KB binary frames,
@@ -7,13 +7,15 @@
  * each. Both relays run as their own processes (CPU and peak RSS are theirs
  * alone); the simulated clients run here. Then N steps up to find, for each
  * relay, the most headsets with p99 latency under 100 ms and at least 95 % of
- * frames delivered.
+ * frames delivered. --redis runs the capture server on a private Redis (one
+ * process, REDIS_URL set) instead of its embedded defaults.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { cpuSeconds, procStatus } from '../lib/process';
 import { runLoad, summarize, type LoadResult, type LoadSample, type LoadShape } from './load';
 import { startBareRelay, startCaptureServer, type RunningRelay } from './targets';
+import { startRedis, type RedisProcess } from '../lib/processes';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -145,7 +147,7 @@ const stepRow = (m: Measured | undefined) =>
 
 async function step(began: number): Promise<void> {
   const relays = [
-    { name: 'capture server', start: startCaptureServer, best: 0, failedAt: Number.POSITIVE_INFINITY },
+    { name: 'capture server', start: captureServer, best: 0, failedAt: Number.POSITIVE_INFINITY },
     { name: 'bare ws relay', start: startBareRelay, best: 0, failedAt: Number.POSITIVE_INFINITY },
   ];
   const outOfTime = () => (performance.now() - began) / 1000 > BUDGET_SECONDS;
@@ -183,19 +185,24 @@ async function step(began: number): Promise<void> {
   if (outOfTime()) console.log(`(stepping stopped at the ${BUDGET_SECONDS} s time budget)`);
 }
 
+let redis: RedisProcess | undefined;
+const captureServer = () => startCaptureServer({ redisUrl: redis?.url });
+
 async function main(): Promise<void> {
   const began = performance.now();
+  if (args.includes('--redis')) redis = await startRedis();
   console.log(
     `node ${process.version}, ${os.cpus().length} CPUs, load average ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
+  console.log(redis ? `capture server: one process on Redis (${redis.url})` : 'capture server: embedded defaults (no Redis)');
   // Two runs each, in the order bare, capture, capture, bare: a machine whose load
   // drifts during the benchmark weighs on both relays alike.
   const half = SECONDS / 2;
   const baseRuns = [await run(startBareRelay, HEADSETS, half)];
-  const ourRuns = [await run(startCaptureServer, HEADSETS, half), await run(startCaptureServer, HEADSETS, half)];
+  const ourRuns = [await run(captureServer, HEADSETS, half), await run(captureServer, HEADSETS, half)];
   baseRuns.push(await run(startBareRelay, HEADSETS, half));
   const base = pool(HEADSETS, baseRuns);
   const ours = pool(HEADSETS, ourRuns);
@@ -204,7 +211,9 @@ async function main(): Promise<void> {
   console.log(`\ntotal ${fmt((performance.now() - began) / 1000)} s, load average now ${os.loadavg()[0]!.toFixed(1)}`);
 }
 
-void main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});
+void main()
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => redis?.stop());

@@ -47,7 +47,8 @@ function stopper(child: ChildProcess, cleanup = () => {}): () => Promise<void> {
   };
 }
 
-export async function startCaptureServer(): Promise<RunningRelay> {
+/** `redisUrl`: the server on Redis (one process, as a lab with REDIS_URL runs it) instead of its embedded defaults. */
+export async function startCaptureServer(options: { redisUrl?: string } = {}): Promise<RunningRelay> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'capture-bench-frames-'));
   // BENCH_SERVER_FLAGS passes node flags to the server (e.g. --cpu-prof), as in bench:upload.
@@ -63,7 +64,9 @@ export async function startCaptureServer(): Promise<RunningRelay> {
       DATA_DIR: dataDir,
       JWT_SECRET,
       ADMIN_API_KEY: 'bench-admin-key-0123456789abcdef',
-      REDIS_URL: '',
+      REDIS_URL: options.redisUrl ?? '',
+      // Each run its own keys: what an earlier run left in the same Redis is not this one's fleet.
+      REDIS_KEY_PREFIX: `bench-frames-${port}:`,
       S3_BUCKET_NAME: '',
       // Every benchmark socket comes from 127.0.0.1: past 200 the per-address limit would refuse them.
       MAX_CONNECTIONS_PER_IP: '100000',
