@@ -268,7 +268,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     lease,
     viewers: { maxWatchesPerSocket: config.limits.maxWatchesPerSocket },
     telemetryBatchMs: config.limits.telemetryBatchMs,
-    hasPeers: () => cluster?.hasPeers() ?? false,
+    mayHaveRemoteMembers: (room) => cluster?.mayHaveRemoteMembers(room) ?? false,
     frames: {
       maxFrameBytes: config.limits.maxFrameBytes,
       throttleMs: config.limits.frameThrottleMs,

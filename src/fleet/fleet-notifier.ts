@@ -31,8 +31,8 @@ export class FleetNotifier implements PresenceListener {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
     telemetryBatchMs: number,
-    /** Whether other processes (whose rooms this one cannot see) may receive broadcasts through Redis. */
-    private readonly hasPeers: () => boolean,
+    /** Whether other processes (whose rooms this one cannot see) have members of a room. */
+    private readonly mayHaveRemoteMembers: (room: string) => boolean,
   ) {
     this.batcher = new TelemetryBatcher({
       intervalMs: telemetryBatchMs,
@@ -108,10 +108,10 @@ export class FleetNotifier implements PresenceListener {
    * Whether a room may have members. Socket.IO encodes a broadcast before it looks for
    * them, so on one process an update for nobody (a headset no one watches, per-update or
    * batched dashboards no one opened) would still be built and encoded on every message.
-   * While another process shares Redis it may hold members, so the answer is yes.
+   * Another process may hold members: the cluster adapter follows which.
    */
   private mayHaveAudience(room: string): boolean {
-    return this.hasPeers() || this.io.of('/').adapter.rooms.has(room);
+    return this.io.of('/').adapter.rooms.has(room) || this.mayHaveRemoteMembers(room);
   }
 
   presenceChanged(deviceId: string, status: PresenceStatus, lastSeen: Date): void {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { closeClient } from '../state/redis/close-client';
 import { createRedisClient, type RedisConnectionConfig } from '../state/redis/connection';
 import { ClusterPeers } from './cluster-peers';
+import { rooms } from './rooms';
 
 const SUBSCRIPTION_COMMANDS = ['ssubscribe', 'sunsubscribe', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe'] as const;
 
@@ -41,8 +42,11 @@ export interface ClusterAdapter {
    * (sharded mode). Called before the server takes connections.
    */
   join(timeoutMs: number): Promise<void>;
-  /** Whether another process may have members of a room (false only while known to be alone). */
-  hasPeers(): boolean;
+  /**
+   * Whether another process may have members of a room: no while this process is known to be
+   * alone, or, for a headset's watch room, while no other process is known to have watchers.
+   */
+  mayHaveRemoteMembers(room: string): boolean;
   close(): Promise<void>;
 }
 
@@ -52,12 +56,15 @@ const PEER_CHECK_INTERVAL_MS = 2_000;
 /** socket.io-adapter's ClusterAdapter operations that skip Redis when their options say `local`. */
 interface LocalCapableAdapter {
   uid: string;
+  rooms: Map<string, unknown>;
+  on(event: 'create-room' | 'delete-room', listener: (room: string) => void): void;
   broadcast(packet: unknown, opts: AdapterOptions): unknown;
   addSockets(opts: AdapterOptions, rooms: unknown): unknown;
   delSockets(opts: AdapterOptions, rooms: unknown): unknown;
   disconnectSockets(opts: AdapterOptions, close: unknown): unknown;
 }
 interface AdapterOptions {
+  rooms?: Set<string>;
   flags?: Record<string, unknown>;
 }
 
@@ -90,7 +97,7 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
     return {
       adapter: createAdapter(pub, sub, { key: channel }) as unknown as ReturnType<typeof createShardedAdapter>,
       join: () => Promise.resolve(),
-      hasPeers: () => true,
+      mayHaveRemoteMembers: () => true,
       close: () => Promise.all([closeClient(pub), closeClient(sub)]).then(() => undefined),
     };
   }
@@ -99,6 +106,7 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
     sub,
     announceChannel: `${channel}-processes`,
     checkIntervalMs: PEER_CHECK_INTERVAL_MS,
+    followedRoomPrefix: rooms.watch(''),
     logger: log,
   });
   const sharded = createShardedAdapter(pub, sub, { channelPrefix: channel, subscriptionMode: 'dynamic' });
@@ -106,8 +114,13 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
   // Socket.IO calls the adapter with `new`: a function (not an arrow) that returns the adapter it made.
   const adapter = function (nsp: Namespace) {
     const made = sharded(nsp);
-    stayLocalWhileAlone(made as unknown as LocalCapableAdapter, peers);
-    if (nsp.name === '/') main = made as unknown as LocalCapableAdapter;
+    const local = made as unknown as LocalCapableAdapter;
+    publishOnlyForRemoteMembers(local, peers);
+    if (nsp.name === '/') {
+      main = local;
+      local.on('create-room', (room) => peers.roomCreated(room));
+      local.on('delete-room', (room) => peers.roomDeleted(room));
+    }
     return made;
   } as typeof sharded;
   return {
@@ -115,9 +128,10 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
     async join(timeoutMs) {
       if (!main) throw new Error('the Socket.IO server must be created with this adapter before join()');
       const namespace = `${channel}#/#`;
-      await peers.start({ namespace, own: `${namespace}${main.uid}#`, uid: main.uid }, timeoutMs);
+      const { uid, rooms: localRooms } = main;
+      await peers.start({ namespace, own: `${namespace}${uid}#`, uid, hasRoom: (room) => localRooms.has(room) }, timeoutMs);
     },
-    hasPeers: () => peers.hasPeers(),
+    mayHaveRemoteMembers: (room) => peers.mayHaveRemoteMembers(room),
     async close() {
       peers.stop();
       await Promise.all([closeClient(pub), closeClient(sub)]);
@@ -128,15 +142,20 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
 /**
  * An operation marked local (a broadcast, a room join or leave, a disconnect) is done here
  * without a publish: socket.io-adapter's ClusterAdapter then skips Redis and, for a
- * broadcast, the wait for its answer. While this process is alone, every one of them is.
+ * broadcast, the wait for its answer. While this process is alone every one of them is,
+ * and so is a broadcast to a watch room no other process has members of.
  */
-function stayLocalWhileAlone(adapter: LocalCapableAdapter, peers: ClusterPeers): void {
-  const here = (opts: AdapterOptions): AdapterOptions => (peers.hasPeers() ? opts : { ...opts, flags: { ...opts.flags, local: true } });
+function publishOnlyForRemoteMembers(adapter: LocalCapableAdapter, peers: ClusterPeers): void {
+  const local = (opts: AdapterOptions): AdapterOptions => ({ ...opts, flags: { ...opts.flags, local: true } });
+  const here = (opts: AdapterOptions): AdapterOptions => (peers.hasPeers() ? opts : local(opts));
   const broadcast = adapter.broadcast.bind(adapter);
   const addSockets = adapter.addSockets.bind(adapter);
   const delSockets = adapter.delSockets.bind(adapter);
   const disconnectSockets = adapter.disconnectSockets.bind(adapter);
-  adapter.broadcast = (packet, opts) => broadcast(packet, here(opts));
+  adapter.broadcast = (packet, opts) => {
+    const only = opts.rooms?.size === 1 ? opts.rooms.values().next().value : undefined;
+    return broadcast(packet, only === undefined ? here(opts) : peers.mayHaveRemoteMembers(only) ? opts : local(opts));
+  };
   adapter.addSockets = (opts, rooms) => addSockets(here(opts), rooms);
   adapter.delSockets = (opts, rooms) => delSockets(here(opts), rooms);
   adapter.disconnectSockets = (opts, close) => disconnectSockets(here(opts), close);

@@ -3,50 +3,73 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 
 export interface ClusterPeersOptions {
-  /** Publishes the announcement and asks Redis who subscribes. */
+  /** Publishes the announcements and asks Redis who subscribes. */
   pub: Redis;
   /** The adapter's subscriber connection: announcements are heard on it. */
   sub: Redis;
-  /** Where processes announce themselves (plain pub/sub). */
+  /** Where processes announce themselves and their followed rooms (plain pub/sub). */
   announceChannel: string;
-  /** How often the number of processes is asked again (someone left, an announcement was missed). */
+  /** How often the processes and the followed rooms are counted again (someone left, a notice was missed). */
   checkIntervalMs: number;
+  /**
+   * Rooms followed one by one, by name prefix: the per-headset rooms every telemetry
+   * update, status and frame goes to. A broadcast to one of them is published only
+   * while another process has members of it.
+   */
+  followedRoomPrefix: string;
   logger: Logger;
 }
 
-/**
- * Whether other server processes share this Redis (and key prefix).
- *
- * With Redis configured, one process still has the cluster adapter, which
- * sends every broadcast through Redis and waits for the answer before
- * delivering it here: each telemetry update, each batch (received back and
- * parsed again) and each live frame made a round trip for nobody. While this
- * process is alone its broadcasts stay in memory.
- *
- * Never alone too soon: a process starts as "not alone", and a new process
- * announces itself before it takes connections, so the ones already running
- * stop keeping broadcasts to themselves before any client can reach it. The
- * periodic check (SHARDNUMSUB of the adapter's channel) sees processes that
- * left, and one whose announcement was missed (Redis away at that moment).
- * A check that was already on its way when an announcement arrived is not
- * believed: it may predate the newcomer's subscription.
- */
-export interface LocalAdapterChannels {
+/** What ClusterPeers needs of this process's adapter. */
+export interface LocalAdapter {
   /** The adapter's namespace channel, which every process of the cluster subscribes (sharded). */
   namespace: string;
   /** This process's own (response) channel, which only it subscribes. */
   own: string;
   /** This process's name in the announcements (the adapter's uid). */
   uid: string;
+  /** Whether this process has members of a room. */
+  hasRoom: (room: string) => boolean;
 }
 
+/** A room noticed by another process counts as remote this long, whatever a count taken meanwhile says. */
+const NOTICE_GRACE_MS = 5_000;
+
+/**
+ * Whether other server processes share this Redis (and key prefix), and which
+ * followed rooms they have members of.
+ *
+ * With Redis configured, one process still has the cluster adapter, which sends
+ * every broadcast through Redis and waits for the answer before delivering it
+ * here: each telemetry update, each batch (received back and parsed again) and
+ * each live frame made a round trip for nobody. While this process is alone its
+ * broadcasts stay in memory; with others, a broadcast to a followed room (a
+ * headset's watchers) is published only while another process has members of it.
+ *
+ * Never too late: a process starts as "not alone", and a new process announces
+ * itself before it takes connections, so the ones already running stop keeping
+ * broadcasts to themselves before any client can reach it; a process that gets
+ * its first member of a followed room says so at once. Counts every interval
+ * (SHARDNUMSUB of the adapter's channel, SHARDCHANNELS of the followed rooms) see
+ * processes and members that left, and a notice that was missed. A count already
+ * on its way when an announcement arrived is not believed, and a noticed room is
+ * kept for NOTICE_GRACE_MS: either may predate the newcomer's subscription.
+ */
 export class ClusterPeers {
   private alone = false;
   private announcementsHeard = 0;
+  /** Followed rooms other processes had members of at the last count. */
+  private remoteRooms = new Set<string>();
+  /** Followed rooms with members here that, at the last count, only this process subscribed. */
+  private onlyHere = new Set<string>();
+  /** When this process got its first member of each followed room it has members of. */
+  private readonly localSince = new Map<string, number>();
+  /** Followed rooms other processes said they joined, and when. */
+  private readonly noticed = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private readonly log: Logger;
-  private channels?: LocalAdapterChannels;
+  private local?: LocalAdapter;
 
   constructor(private readonly options: ClusterPeersOptions) {
     this.log = options.logger;
@@ -57,21 +80,34 @@ export class ClusterPeers {
     return !this.alone;
   }
 
+  /** Whether another process may have members of this room. */
+  mayHaveRemoteMembers(room: string): boolean {
+    if (this.alone) return false;
+    if (!room.startsWith(this.options.followedRoomPrefix)) return true;
+    if (this.remoteRooms.has(room) || this.noticed.has(room)) return true;
+    return this.local === undefined || (this.local.hasRoom(room) && !this.onlyHere.has(room));
+  }
+
+  /** This process got its first member of a room: the others are told if they follow it. */
+  roomCreated(room: string): void {
+    if (!this.local || !room.startsWith(this.options.followedRoomPrefix)) return;
+    this.localSince.set(room, Date.now());
+    this.options.pub.publish(this.options.announceChannel, `${this.local.uid}\n${room}`).catch((err: Error) => {
+      this.log.debug({ err: err.message }, 'could not announce a room; the others count it at their next check');
+    });
+  }
+
   /**
-   * Tells the processes already running that this one is here, then starts
-   * checking. `channels` are the local adapter's. Resolves once the announcement is sent, or after `timeoutMs`
-   * with Redis away (the process then counts as having peers until a check
-   * says otherwise).
+   * Tells the processes already running that this one is here, then counts
+   * processes and rooms. Resolves once the announcement is sent and counted,
+   * or after `timeoutMs` with Redis away (the process then counts as having
+   * peers with members everywhere until a count says otherwise).
    */
-  async start(channels: LocalAdapterChannels, timeoutMs: number): Promise<void> {
-    this.channels = channels;
+  async start(local: LocalAdapter, timeoutMs: number): Promise<void> {
+    this.local = local;
     const { sub, pub, announceChannel } = this.options;
-    const { uid } = channels;
     sub.on('message', (channel: string, message: string) => {
-      if (channel !== announceChannel || message === uid) return;
-      this.announcementsHeard++;
-      if (this.alone) this.log.info({ peer: message }, 'another server process joined: broadcasts go through Redis again');
-      this.alone = false;
+      if (channel === announceChannel) this.heard(message);
     });
     const announce = async () => {
       // The same connection subscribed the adapter's channels first: once this subscription is
@@ -79,7 +115,7 @@ export class ClusterPeers {
       await sub.subscribe(announceChannel);
       // The publisher fails fast instead of queueing (no offline queue): wait until it is connected.
       if (pub.status !== 'ready') await once(pub, 'ready');
-      await pub.publish(announceChannel, uid);
+      await pub.publish(announceChannel, local.uid);
     };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
@@ -99,23 +135,30 @@ export class ClusterPeers {
     clearTimeout(this.timer);
   }
 
+  /** This process's last member of a room left. */
+  roomDeleted(room: string): void {
+    this.localSince.delete(room);
+    this.onlyHere.delete(room);
+  }
+
+  private heard(message: string): void {
+    const [uid, room] = message.split('\n', 2);
+    if (uid === this.local?.uid) return;
+    if (room !== undefined) {
+      this.noticed.set(room, Date.now());
+      return;
+    }
+    this.announcementsHeard++;
+    if (this.alone) this.log.info({ peer: uid }, 'another server process joined: broadcasts go through Redis again');
+    this.alone = false;
+  }
+
   private async check(): Promise<void> {
-    const heardBefore = this.announcementsHeard;
-    const { namespace, own } = this.channels!;
+    const now = Date.now();
+    for (const [room, at] of this.noticed) if (now - at > NOTICE_GRACE_MS) this.noticed.delete(room);
     try {
-      const answer = (await this.options.pub.call('PUBSUB', 'SHARDNUMSUB', namespace, own)) as Array<string | number>;
-      const subscribers = Number(answer[1]);
-      // Our own channel not subscribed (resubscribing after a Redis restart): the count may miss us, so it says nothing.
-      const counted = Number(answer[3]) > 0;
-      if (counted && heardBefore === this.announcementsHeard) {
-        const alone = subscribers <= 1;
-        if (alone !== this.alone)
-          this.log.info(
-            { processes: subscribers },
-            alone ? 'alone in the cluster: broadcasts stay in this process' : 'other server processes share Redis',
-          );
-        this.alone = alone;
-      }
+      await this.countProcesses();
+      if (!this.alone) await this.countRooms();
     } catch (err) {
       // Redis away: keep what was known (alone keeps local delivery working; not alone publishes, which fails fast).
       this.log.debug({ err: (err as Error).message }, 'could not count the cluster processes');
@@ -125,4 +168,56 @@ export class ClusterPeers {
       this.timer.unref();
     }
   }
+
+  private async countProcesses(): Promise<void> {
+    const heardBefore = this.announcementsHeard;
+    const { namespace, own } = this.local!;
+    const answer = (await this.options.pub.call('PUBSUB', 'SHARDNUMSUB', namespace, own)) as Array<string | number>;
+    const processes = Number(answer[1]);
+    // Our own channel not subscribed (resubscribing after a Redis restart): the count may miss us, so it says nothing.
+    const counted = Number(answer[3]) > 0;
+    if (!counted || heardBefore !== this.announcementsHeard) return;
+    const alone = processes <= 1;
+    if (alone !== this.alone) {
+      this.log.info({ processes }, alone ? 'alone in the cluster: broadcasts stay in this process' : 'other server processes share Redis');
+    }
+    this.alone = alone;
+  }
+
+  /**
+   * Which followed rooms another process has members of: those with a subscriber when this
+   * process has no members, and those with two subscribers or more when it has. A room with
+   * members here is counted only once they are older than an interval (its subscription is in
+   * place by then); till then it is published.
+   */
+  private async countRooms(): Promise<void> {
+    const { namespace, hasRoom } = this.local!;
+    const { pub, followedRoomPrefix, checkIntervalMs } = this.options;
+    const channels = (await pub.call('PUBSUB', 'SHARDCHANNELS', `${escapeGlob(namespace + followedRoomPrefix)}*`)) as string[];
+    // The sharded adapter's room channel is the namespace channel, the room, and '#'.
+    const roomOf = (channel: string) => channel.slice(namespace.length, -1);
+    const settled = Date.now() - checkIntervalMs;
+    const remote = new Set<string>();
+    const here: string[] = [];
+    for (const room of channels.map(roomOf)) {
+      if (!hasRoom(room)) remote.add(room);
+      else if ((this.localSince.get(room) ?? Infinity) < settled) here.push(room);
+    }
+    const onlyHere = new Set<string>();
+    if (here.length > 0) {
+      const counts = (await pub.call('PUBSUB', 'SHARDNUMSUB', ...here.map((room) => `${namespace}${room}#`))) as Array<string | number>;
+      for (let i = 0; i < counts.length; i += 2) {
+        const room = roomOf(String(counts[i]));
+        if (Number(counts[i + 1]) > 1) remote.add(room);
+        else onlyHere.add(room);
+      }
+    }
+    this.remoteRooms = remote;
+    this.onlyHere = onlyHere;
+  }
+}
+
+/** A Redis glob pattern matching `text` literally. */
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
 }

@@ -54,8 +54,8 @@ export interface RealtimeOptions {
   modules?: SocketModule[];
   /** TELEMETRY_BATCH_MS: how often batched dashboards get on-fleet-telemetry-batch. */
   telemetryBatchMs: number;
-  /** Whether another process may hold members of a room (the Redis adapter, while this process is not alone). */
-  hasPeers: () => boolean;
+  /** Whether another process may hold members of a room (the Redis adapter knows). */
+  mayHaveRemoteMembers: (room: string) => boolean;
 }
 
 export interface Realtime {
@@ -76,7 +76,7 @@ export interface Realtime {
 export function attachRealtime(options: RealtimeOptions): Realtime {
   const { io, devices, locks, sessions, events, commands, metrics, logger } = options;
   const log = logger.child({ component: 'realtime' });
-  const notifier = new FleetNotifier(io, devices, locks, metrics, log, options.telemetryBatchMs, options.hasPeers);
+  const notifier = new FleetNotifier(io, devices, locks, metrics, log, options.telemetryBatchMs, options.mayHaveRemoteMembers);
   const presence = new PresenceMonitor(devices, notifier, options.presence, log, options.lease, events);
   // Handlers run only after this function returned, so `recovery` is set by then.
   const recordMissing = () => recovery.requestCheck();

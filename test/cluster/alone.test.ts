@@ -77,4 +77,44 @@ describe('one process on Redis', () => {
     await dashboard.next('on-device-telemetry-updated', (u) => u.telemetry?.batteryLevel === 0.33);
     expect(published).not.toHaveBeenCalled();
   });
+
+  it('publishes a headset’s watch-room broadcasts only while another process has watchers of it', async () => {
+    const prefix = redis().uniquePrefix();
+    const a = await processOf(prefix);
+    const b = await processOf(prefix);
+    const published = publishesOf(a);
+    const toWatchers = () =>
+      published.mock.calls.filter(([message]) => {
+        const { type, data } = message as { type: number; data?: { opts?: { rooms?: string[] } } };
+        return type === 3 && data?.opts?.rooms?.includes('watch:QUEST_003') === true;
+      }).length;
+    const headset = await identifiedHeadset(a, 'QUEST_003');
+    let level = 0.5;
+    const report = async () => {
+      level = Number((level + 0.01).toFixed(2));
+      expect((await headset.ask('device-telemetry', telemetry('QUEST_003', { batteryLevel: level }))).ok).toBe(true);
+      return level;
+    };
+
+    // A watcher on A only: once its room has been counted (one or two check intervals), nothing is published for it.
+    const watcherHere = await connectClient(a, { deviceId: 'DASH_A', deviceType: 'dashboard' });
+    expect((await watcherHere.ask('dashboard-watch-device', 'QUEST_003')).ok).toBe(true);
+    await eventually(async () => {
+      await sleep(250); // within the socket rate limit
+      published.mockClear();
+      const sent = await report();
+      await watcherHere.next('on-device-telemetry-updated', (u) => u.telemetry?.batteryLevel === sent);
+      expect(toWatchers()).toBe(0);
+    }, 10_000);
+
+    // A watcher on B: from the next update on, A publishes, and B's watcher gets telemetry and frames.
+    const watcherThere = await connectClient(b, { deviceId: 'DASH_B', deviceType: 'dashboard' });
+    expect((await watcherThere.ask('dashboard-watch-device', 'QUEST_003')).ok).toBe(true);
+    const sent = await report();
+    await watcherThere.next('on-device-telemetry-updated', (u) => u.telemetry?.batteryLevel === sent);
+    await watcherHere.next('on-device-telemetry-updated', (u) => u.telemetry?.batteryLevel === sent);
+    headset.socket.emit('headset-frame', Buffer.from([7]));
+    await watcherThere.next('on-headset-frame-updated', (frame) => Buffer.from(frame as Buffer)[0] === 7);
+    expect(toWatchers()).toBeGreaterThanOrEqual(2);
+  });
 });
