@@ -13,8 +13,8 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function processOf(prefix: string): Promise<CaptureServer> {
-  const server = await startServer({ env: { REDIS_URL: redis().url, REDIS_KEY_PREFIX: prefix, JWT_SECRET } });
+async function processOf(prefix: string, env: Record<string, string> = {}): Promise<CaptureServer> {
+  const server = await startServer({ env: { REDIS_URL: redis().url, REDIS_KEY_PREFIX: prefix, JWT_SECRET, ...env } });
   servers.push(server);
   return server;
 }
@@ -116,5 +116,34 @@ describe('one process on Redis', () => {
     headset.socket.emit('headset-frame', Buffer.from([7]));
     await watcherThere.next('on-headset-frame-updated', (frame) => Buffer.from(frame as Buffer)[0] === 7);
     expect(toWatchers()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('drops its own publishes unread and still hears the other processes', async () => {
+    const prefix = redis().uniquePrefix();
+    const a = await processOf(prefix, { TELEMETRY_BATCH_MS: '50' });
+    const b = await processOf(prefix, { TELEMETRY_BATCH_MS: '50' });
+    type Adapter = { uid: string; onMessage(message: { uid?: string }): void };
+    const adapterOf = (server: CaptureServer) => server.io.of('/').adapter as unknown as Adapter;
+    const heardByA = vi.spyOn(adapterOf(a), 'onMessage');
+    const dashboards = await Promise.all(
+      [a, b].map(async (server, i) => {
+        const dashboard = await connectClient(server, { deviceId: `DASH_${i}`, deviceType: 'dashboard' });
+        expect((await dashboard.ask('dashboard-subscribe', { telemetry: 'batched' })).ok).toBe(true);
+        return dashboard;
+      }),
+    );
+    const onA = await identifiedHeadset(a, 'QUEST_A');
+    const onB = await identifiedHeadset(b, 'QUEST_B');
+    expect((await onA.ask('device-telemetry', telemetry('QUEST_A', { batteryLevel: 0.61 }))).ok).toBe(true);
+    expect((await onB.ask('device-telemetry', telemetry('QUEST_B', { batteryLevel: 0.62 }))).ok).toBe(true);
+    type Batch = { updates: Array<{ deviceId: string }> };
+    for (const dashboard of dashboards) {
+      for (const id of ['QUEST_A', 'QUEST_B']) {
+        await dashboard.next('on-fleet-telemetry-batch', (batch) => (batch as Batch).updates.some((u) => u.deviceId === id));
+      }
+    }
+    const senders = heardByA.mock.calls.map(([message]) => message.uid);
+    expect(senders).toContain(adapterOf(b).uid);
+    expect(senders).not.toContain(adapterOf(a).uid);
   });
 });
