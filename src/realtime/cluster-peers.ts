@@ -60,6 +60,8 @@ export class ClusterPeers {
   private announcementsHeard = 0;
   /** Followed rooms other processes had members of at the last count. */
   private remoteRooms = new Set<string>();
+  /** Whether the last count of the followed rooms succeeded; till one does, they are all published. */
+  private roomsCounted = false;
   /** Followed rooms with members here that, at the last count, only this process subscribed. */
   private onlyHere = new Set<string>();
   /** When this process got its first member of each followed room it has members of. */
@@ -84,7 +86,7 @@ export class ClusterPeers {
   mayHaveRemoteMembers(room: string): boolean {
     if (this.alone) return false;
     if (!room.startsWith(this.options.followedRoomPrefix)) return true;
-    if (this.remoteRooms.has(room) || this.noticed.has(room)) return true;
+    if (!this.roomsCounted || this.remoteRooms.has(room) || this.noticed.has(room)) return true;
     return this.local === undefined || (this.local.hasRoom(room) && !this.onlyHere.has(room));
   }
 
@@ -149,6 +151,8 @@ export class ClusterPeers {
       return;
     }
     this.announcementsHeard++;
+    // What was counted while alone (or before the newcomer) is not trusted: everything is published till the next count.
+    this.roomsCounted = false;
     if (this.alone) this.log.info({ peer: uid }, 'another server process joined: broadcasts go through Redis again');
     this.alone = false;
   }
@@ -160,6 +164,7 @@ export class ClusterPeers {
       await this.countProcesses();
       if (!this.alone) await this.countRooms();
     } catch (err) {
+      this.roomsCounted = false;
       // Redis away: keep what was known (alone keeps local delivery working; not alone publishes, which fails fast).
       this.log.debug({ err: (err as Error).message }, 'could not count the cluster processes');
     }
@@ -214,6 +219,7 @@ export class ClusterPeers {
     }
     this.remoteRooms = remote;
     this.onlyHere = onlyHere;
+    this.roomsCounted = true;
   }
 }
 
