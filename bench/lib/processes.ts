@@ -26,6 +26,8 @@ export function ensureBuilt(): string {
 
 export interface RedisProcess {
   url: string;
+  /** User + system CPU seconds the Redis server has used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -35,7 +37,8 @@ export async function startRedis(): Promise<RedisProcess> {
     stdio: 'ignore',
   });
   await waitUntil(() => portOpen(port), 'redis-server', 5_000);
-  return { url: `redis://127.0.0.1:${port}`, stop: () => stopChild(child) };
+  const pid = child.pid!;
+  return { url: `redis://127.0.0.1:${port}`, cpuSeconds: () => cpuSeconds(pid), stop: () => stopChild(child) };
 }
 
 export interface ServerProcess {

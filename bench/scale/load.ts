@@ -34,6 +34,9 @@ export interface RunResult extends RunShape {
   p99: number;
   /** Server CPU over the window, summed over processes, in % of one core. */
   cpuPct: number;
+  /** The load generator's (this process's) and Redis's CPU over the window, in % of one core: the rest of the machine. */
+  generatorCpuPct: number;
+  redisCpuPct: number;
   peakRssMiB: number;
   /** Resident memory the connected, identified, idle headsets added, per device (largest process). */
   kbPerDevice: number;
@@ -151,6 +154,8 @@ export async function runScale(shape: RunShape): Promise<RunResult> {
     });
     await sleep(WARM_UP_MS);
     const cpuBefore = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+    const generatorBefore = process.cpuUsage();
+    const redisBefore = redis.cpuSeconds();
     lag.enable();
     const windowStart = Date.now();
     measuring = true;
@@ -159,6 +164,8 @@ export async function runScale(shape: RunShape): Promise<RunResult> {
     const windowEnd = Date.now();
     lag.disable();
     const cpuAfter = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+    const generator = process.cpuUsage(generatorBefore);
+    const redisCpu = redis.cpuSeconds() - redisBefore;
     for (const t of timers) clearInterval(t);
     await sleep(DRAIN_MS + (subscription === 'batched' ? batchMs : 0)); // late updates of the window still count
     const inWindow: number[] = [];
@@ -175,6 +182,8 @@ export async function runScale(shape: RunShape): Promise<RunResult> {
       p50: percentile(inWindow, 50),
       p99: percentile(inWindow, 99),
       cpuPct: (100 * (cpuAfter - cpuBefore)) / seconds,
+      generatorCpuPct: (generator.user + generator.system) / 1e4 / seconds,
+      redisCpuPct: (100 * redisCpu) / seconds,
       peakRssMiB: Math.max(...servers.map((s) => s.peakRssMiB())),
       kbPerDevice,
       messagesPerSecond: messages / seconds / dashboards,
