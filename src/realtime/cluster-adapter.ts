@@ -44,7 +44,8 @@ export interface ClusterAdapter {
   join(timeoutMs: number): Promise<void>;
   /**
    * Whether another process may have members of a room: no while this process is known to be
-   * alone, or, for a headset's watch room, while no other process is known to have watchers.
+   * alone, or, for a followed room (a headset's watch room, the per-update dashboards' room), while
+   * no other process is known to have members of it.
    */
   mayHaveRemoteMembers(room: string): boolean;
   close(): Promise<void>;
@@ -108,6 +109,7 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
     announceChannel: `${channel}-processes`,
     checkIntervalMs: PEER_CHECK_INTERVAL_MS,
     followedRoomPrefix: rooms.watch(''),
+    followedRooms: [rooms.telemetryUpdates],
     logger: log,
   });
   const sharded = createShardedAdapter(pub, sub, { channelPrefix: channel, subscriptionMode: 'dynamic' });
@@ -145,7 +147,7 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
  * An operation marked local (a broadcast, a room join or leave, a disconnect) is done here
  * without a publish: socket.io-adapter's ClusterAdapter then skips Redis and, for a
  * broadcast, the wait for its answer. While this process is alone every one of them is,
- * and so is a broadcast to a watch room no other process has members of.
+ * and so is a broadcast to a followed room no other process has members of.
  */
 function publishOnlyForRemoteMembers(adapter: LocalCapableAdapter, peers: ClusterPeers): void {
   const local = (opts: AdapterOptions): AdapterOptions => ({ ...opts, flags: { ...opts.flags, local: true } });

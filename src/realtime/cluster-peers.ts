@@ -12,11 +12,13 @@ export interface ClusterPeersOptions {
   /** How often the processes and the followed rooms are counted again (someone left, a notice was missed). */
   checkIntervalMs: number;
   /**
-   * Rooms followed one by one, by name prefix: the per-headset rooms every telemetry
-   * update, status and frame goes to. A broadcast to one of them is published only
-   * while another process has members of it.
+   * Rooms followed one by one: those a broadcast goes to on every telemetry update,
+   * status or frame (a headset's watch rooms, by name prefix, and the per-update
+   * dashboards' room). A broadcast to one of them is published only while another
+   * process has members of it.
    */
   followedRoomPrefix: string;
+  followedRooms: readonly string[];
   logger: Logger;
 }
 
@@ -85,14 +87,14 @@ export class ClusterPeers {
   /** Whether another process may have members of this room. */
   mayHaveRemoteMembers(room: string): boolean {
     if (this.alone) return false;
-    if (!room.startsWith(this.options.followedRoomPrefix)) return true;
+    if (!this.follows(room)) return true;
     if (!this.roomsCounted || this.remoteRooms.has(room) || this.noticed.has(room)) return true;
     return this.local === undefined || (this.local.hasRoom(room) && !this.onlyHere.has(room));
   }
 
   /** This process got its first member of a room: the others are told if they follow it. */
   roomCreated(room: string): void {
-    if (!this.local || !room.startsWith(this.options.followedRoomPrefix)) return;
+    if (!this.local || !this.follows(room)) return;
     this.localSince.set(room, Date.now());
     this.options.pub.publish(this.options.announceChannel, `${this.local.uid}\n${room}`).catch((err: Error) => {
       this.log.debug({ err: err.message }, 'could not announce a room; the others count it at their next check');
@@ -141,6 +143,10 @@ export class ClusterPeers {
   roomDeleted(room: string): void {
     this.localSince.delete(room);
     this.onlyHere.delete(room);
+  }
+
+  private follows(room: string): boolean {
+    return room.startsWith(this.options.followedRoomPrefix) || this.options.followedRooms.includes(room);
   }
 
   private heard(message: string): void {
@@ -197,8 +203,14 @@ export class ClusterPeers {
    */
   private async countRooms(): Promise<void> {
     const { namespace, hasRoom } = this.local!;
-    const { pub, followedRoomPrefix, checkIntervalMs } = this.options;
+    const { pub, followedRoomPrefix, followedRooms, checkIntervalMs } = this.options;
     const channels = (await pub.call('PUBSUB', 'SHARDCHANNELS', `${escapeGlob(namespace + followedRoomPrefix)}*`)) as string[];
+    if (followedRooms.length > 0) {
+      const counts = (await pub.call('PUBSUB', 'SHARDNUMSUB', ...followedRooms.map((room) => `${namespace}${room}#`))) as Array<
+        string | number
+      >;
+      for (let i = 0; i < counts.length; i += 2) if (Number(counts[i + 1]) > 0) channels.push(String(counts[i]));
+    }
     // The sharded adapter's room channel is the namespace channel, the room, and '#'.
     const roomOf = (channel: string) => channel.slice(namespace.length, -1);
     const settled = Date.now() - checkIntervalMs;

@@ -146,4 +146,33 @@ describe('one process on Redis', () => {
     expect(senders).toContain(adapterOf(b).uid);
     expect(senders).not.toContain(adapterOf(a).uid);
   });
+
+  it('publishes per-update dashboard telemetry only while another process has such a dashboard', async () => {
+    const prefix = redis().uniquePrefix();
+    const a = await processOf(prefix, { TELEMETRY_BATCH_MS: '50' });
+    const b = await processOf(prefix);
+    const published = publishesOf(a);
+    const toPerUpdateDashboards = () =>
+      published.mock.calls.filter(([message]) => {
+        const { type, data } = message as { type: number; data?: { opts?: { rooms?: string[] } } };
+        return type === 3 && data?.opts?.rooms?.includes('dashboards:telemetry') === true;
+      }).length;
+    const headset = await identifiedHeadset(a, 'QUEST_004');
+    const batched = await connectClient(a, { deviceId: 'DASH_A', deviceType: 'dashboard' });
+    expect((await batched.ask('dashboard-subscribe', { telemetry: 'batched' })).ok).toBe(true);
+    type Batch = { updates: Array<{ telemetry?: { batteryLevel?: number } }> };
+    await eventually(async () => {
+      await sleep(250); // within the socket rate limit; past the count that follows B's announcement
+      published.mockClear();
+      expect((await headset.ask('device-telemetry', telemetry('QUEST_004', { batteryLevel: 0.81 }))).ok).toBe(true);
+      await batched.next('on-fleet-telemetry-batch', (batch) => (batch as Batch).updates.some((u) => u.telemetry?.batteryLevel === 0.81));
+      expect(toPerUpdateDashboards()).toBe(0);
+    }, 8_000);
+
+    const perUpdate = await connectClient(b, { deviceId: 'DASH_B', deviceType: 'dashboard' });
+    expect((await perUpdate.ask('dashboard-subscribe')).ok).toBe(true);
+    expect((await headset.ask('device-telemetry', telemetry('QUEST_004', { batteryLevel: 0.82 }))).ok).toBe(true);
+    await perUpdate.next('on-device-telemetry-updated', (u) => u.telemetry?.batteryLevel === 0.82);
+    expect(toPerUpdateDashboards()).toBe(1);
+  });
 });
