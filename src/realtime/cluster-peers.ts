@@ -46,7 +46,8 @@ const NOTICE_GRACE_MS = 5_000;
  * here: each telemetry update, each batch (received back and parsed again) and
  * each live frame made a round trip for nobody. While this process is alone its
  * broadcasts stay in memory; with others, a broadcast to a followed room (a
- * headset's watchers) is published only while another process has members of it.
+ * headset's watchers, the per-update dashboards) is published only while another
+ * process has members of it.
  *
  * Never too late: a process starts as "not alone", and a new process announces
  * itself before it takes connections, so the ones already running stop keeping
@@ -89,7 +90,8 @@ export class ClusterPeers {
     if (this.alone) return false;
     if (!this.follows(room)) return true;
     if (!this.roomsCounted || this.remoteRooms.has(room) || this.noticed.has(room)) return true;
-    return this.local === undefined || (this.local.hasRoom(room) && !this.onlyHere.has(room));
+    // Counted, and no other process has members: published only if this one has, and its count is not settled.
+    return this.local !== undefined && this.local.hasRoom(room) && !this.onlyHere.has(room);
   }
 
   /** This process got its first member of a room: the others are told if they follow it. */
