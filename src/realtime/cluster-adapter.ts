@@ -60,6 +60,7 @@ interface LocalCapableAdapter {
   rooms: Map<string, unknown>;
   on(event: 'create-room' | 'delete-room', listener: (room: string) => void): void;
   onRawMessage(raw: Buffer, channel: Buffer): void;
+  addAll(id: string, rooms: Set<string>): Promise<void> | void;
   broadcast(packet: unknown, opts: AdapterOptions): unknown;
   addSockets(opts: AdapterOptions, rooms: unknown): unknown;
   delSockets(opts: AdapterOptions, rooms: unknown): unknown;
@@ -122,6 +123,8 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
     skipOwnMessages(local);
     if (nsp.name === '/') {
       main = local;
+      const addAll = local.addAll.bind(local);
+      local.addAll = (id, joined) => peers.joined(() => addAll(id, joined));
       local.on('create-room', (room) => peers.roomCreated(room));
       local.on('delete-room', (room) => peers.roomDeleted(room));
     }

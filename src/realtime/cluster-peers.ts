@@ -75,6 +75,8 @@ export class ClusterPeers {
   private stopped = false;
   private readonly log: Logger;
   private local?: LocalAdapter;
+  /** The room notices sent during joined(). */
+  private collecting?: Array<Promise<unknown>>;
 
   constructor(private readonly options: ClusterPeersOptions) {
     this.log = options.logger;
@@ -98,9 +100,30 @@ export class ClusterPeers {
   roomCreated(room: string): void {
     if (!this.local || !this.follows(room)) return;
     this.localSince.set(room, Date.now());
-    this.options.pub.publish(this.options.announceChannel, `${this.local.uid}\n${room}`).catch((err: Error) => {
+    const sent = this.options.pub.publish(this.options.announceChannel, `${this.local.uid}\n${room}`).catch((err: Error) => {
       this.log.debug({ err: err.message }, 'could not announce a room; the others count it at their next check');
     });
+    this.collecting?.push(sent);
+  }
+
+  /**
+   * Runs a join (socket.join), and resolves once the notices of the followed rooms it
+   * created have reached Redis, so a client answered after its join does not race its
+   * room's notice to the process that publishes for it. A failed notice does not fail
+   * the join.
+   */
+  joined(join: () => Promise<void> | void): Promise<void> | void {
+    this.collecting = [];
+    let result: Promise<void> | void;
+    let notices: Array<Promise<unknown>>;
+    try {
+      result = join();
+    } finally {
+      notices = this.collecting;
+      this.collecting = undefined;
+    }
+    if (notices.length === 0) return result;
+    return Promise.all([result, ...notices]).then(() => undefined);
   }
 
   /**
