@@ -116,18 +116,10 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
   const sharded = createShardedAdapter(pub, sub, { channelPrefix: channel, subscriptionMode: 'dynamic' });
   let main: LocalCapableAdapter | undefined;
   // Socket.IO calls the adapter with `new`: a function (not an arrow) that returns the adapter it made.
+  // Peers count the channels of the one namespace the server uses ('/'); any other publishes always.
   const adapter = function (nsp: Namespace) {
     const made = sharded(nsp);
-    const local = made as unknown as LocalCapableAdapter;
-    publishOnlyForRemoteMembers(local, peers);
-    skipOwnMessages(local);
-    if (nsp.name === '/') {
-      main = local;
-      const addAll = local.addAll.bind(local);
-      local.addAll = (id, joined) => peers.joined(() => addAll(id, joined));
-      local.on('create-room', (room) => peers.roomCreated(room));
-      local.on('delete-room', (room) => peers.roomDeleted(room));
-    }
+    if (nsp.name === '/') followPeers((main = made as unknown as LocalCapableAdapter), peers);
     return made;
   } as typeof sharded;
   return {
@@ -144,6 +136,16 @@ export function createClusterAdapter(options: ClusterAdapterOptions): ClusterAda
       await Promise.all([closeClient(pub), closeClient(sub)]);
     },
   };
+}
+
+/** Tells the peers of the adapter's rooms, and lets them decide what is published. */
+function followPeers(adapter: LocalCapableAdapter, peers: ClusterPeers): void {
+  publishOnlyForRemoteMembers(adapter, peers);
+  skipOwnMessages(adapter);
+  const addAll = adapter.addAll.bind(adapter);
+  adapter.addAll = (id, joined) => peers.joined(() => addAll(id, joined));
+  adapter.on('create-room', (room) => peers.roomCreated(room));
+  adapter.on('delete-room', (room) => peers.roomDeleted(room));
 }
 
 /**

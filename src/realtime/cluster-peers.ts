@@ -61,10 +61,11 @@ const NOTICE_GRACE_MS = 5_000;
 export class ClusterPeers {
   private alone = false;
   private announcementsHeard = 0;
-  /** Followed rooms other processes had members of at the last count. */
-  private remoteRooms = new Set<string>();
-  /** Whether the last count of the followed rooms succeeded; till one does, they are all published. */
-  private roomsCounted = false;
+  /**
+   * Followed rooms other processes had members of at the last count; undefined till a
+   * count succeeds (and after one failed, or a process joined): then all are published.
+   */
+  private remoteRooms?: Set<string>;
   /** Followed rooms with members here that, at the last count, only this process subscribed. */
   private onlyHere = new Set<string>();
   /** When this process got its first member of each followed room it has members of. */
@@ -91,7 +92,7 @@ export class ClusterPeers {
   mayHaveRemoteMembers(room: string): boolean {
     if (this.alone) return false;
     if (!this.follows(room)) return true;
-    if (!this.roomsCounted || this.remoteRooms.has(room) || this.noticed.has(room)) return true;
+    if (!this.remoteRooms || this.remoteRooms.has(room) || this.noticed.has(room)) return true;
     // Counted, and no other process has members: published only if this one has, and its count is not settled.
     return this.local !== undefined && this.local.hasRoom(room) && !this.onlyHere.has(room);
   }
@@ -183,7 +184,7 @@ export class ClusterPeers {
     }
     this.announcementsHeard++;
     // What was counted while alone (or before the newcomer) is not trusted: everything is published till the next count.
-    this.roomsCounted = false;
+    this.remoteRooms = undefined;
     if (this.alone) this.log.info({ peer: uid }, 'another server process joined: broadcasts go through Redis again');
     this.alone = false;
   }
@@ -195,7 +196,7 @@ export class ClusterPeers {
       await this.countProcesses();
       if (!this.alone) await this.countRooms();
     } catch (err) {
-      this.roomsCounted = false;
+      this.remoteRooms = undefined;
       // Redis away: keep what was known (alone keeps local delivery working; not alone publishes, which fails fast).
       this.log.debug({ err: (err as Error).message }, 'could not count the cluster processes');
     }
@@ -208,10 +209,10 @@ export class ClusterPeers {
   private async countProcesses(): Promise<void> {
     const heardBefore = this.announcementsHeard;
     const { namespace, own } = this.local!;
-    const answer = (await this.options.pub.call('PUBSUB', 'SHARDNUMSUB', namespace, own)) as Array<string | number>;
-    const processes = Number(answer[1]);
+    const subscribers = await this.subscribers([namespace, own]);
+    const processes = subscribers.get(namespace) ?? 0;
     // Our own channel not subscribed (resubscribing after a Redis restart): the count may miss us, so it says nothing.
-    const counted = Number(answer[3]) > 0;
+    const counted = (subscribers.get(own) ?? 0) > 0;
     if (!counted || heardBefore !== this.announcementsHeard) return;
     const alone = processes <= 1;
     if (alone !== this.alone) {
@@ -229,34 +230,32 @@ export class ClusterPeers {
   private async countRooms(): Promise<void> {
     const { namespace, hasRoom } = this.local!;
     const { pub, followedRoomPrefix, followedRooms, checkIntervalMs } = this.options;
-    const channels = (await pub.call('PUBSUB', 'SHARDCHANNELS', `${escapeGlob(namespace + followedRoomPrefix)}*`)) as string[];
-    if (followedRooms.length > 0) {
-      const counts = (await pub.call('PUBSUB', 'SHARDNUMSUB', ...followedRooms.map((room) => `${namespace}${room}#`))) as Array<
-        string | number
-      >;
-      for (let i = 0; i < counts.length; i += 2) if (Number(counts[i + 1]) > 0) channels.push(String(counts[i]));
-    }
     // The sharded adapter's room channel is the namespace channel, the room, and '#'.
-    const roomOf = (channel: string) => channel.slice(namespace.length, -1);
+    const channelOf = (room: string) => `${namespace}${room}#`;
+    const listed = (await pub.call('PUBSUB', 'SHARDCHANNELS', `${escapeGlob(namespace + followedRoomPrefix)}*`)) as string[];
+    const counts = await this.subscribers([...listed, ...followedRooms.map(channelOf)]);
     const settled = Date.now() - checkIntervalMs;
     const remote = new Set<string>();
-    const here: string[] = [];
-    for (const room of channels.map(roomOf)) {
-      if (!hasRoom(room)) remote.add(room);
-      else if ((this.localSince.get(room) ?? Infinity) < settled) here.push(room);
-    }
     const onlyHere = new Set<string>();
-    if (here.length > 0) {
-      const counts = (await pub.call('PUBSUB', 'SHARDNUMSUB', ...here.map((room) => `${namespace}${room}#`))) as Array<string | number>;
-      for (let i = 0; i < counts.length; i += 2) {
-        const room = roomOf(String(counts[i]));
-        if (Number(counts[i + 1]) > 1) remote.add(room);
-        else onlyHere.add(room);
+    for (const [channel, count] of counts) {
+      const room = channel.slice(namespace.length, -1);
+      if (!hasRoom(room)) {
+        if (count > 0) remote.add(room);
+      } else if ((this.localSince.get(room) ?? Infinity) < settled) {
+        (count > 1 ? remote : onlyHere).add(room);
       }
     }
     this.remoteRooms = remote;
     this.onlyHere = onlyHere;
-    this.roomsCounted = true;
+  }
+
+  /** How many connections subscribe each of these sharded channels (one SHARDNUMSUB). */
+  private async subscribers(channels: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    if (channels.length === 0) return counts;
+    const answer = (await this.options.pub.call('PUBSUB', 'SHARDNUMSUB', ...channels)) as Array<string | number>;
+    for (let i = 0; i < answer.length; i += 2) counts.set(String(answer[i]), Number(answer[i + 1]));
+    return counts;
   }
 }
 
