@@ -90,15 +90,16 @@ export class FleetNotifier implements PresenceListener {
    * also watches the headset is left out of the second, so it still gets each update once.
    */
   telemetryUpdated(snapshot: DeviceSnapshot): void {
+    const watchRoom = rooms.watch(snapshot.record.deviceId);
     const perUpdate = this.mayHaveAudience(rooms.telemetryUpdates);
-    const watchers = this.mayHaveAudience(rooms.watch(snapshot.record.deviceId));
+    const watchers = this.mayHaveAudience(watchRoom);
     if (perUpdate || watchers) {
       const update = telemetryUpdate(snapshot, Date.now(), this.devices.staleMs);
       // Counted once, as one broadcast to both audiences was.
       this.sent('on-device-telemetry-updated').inc();
       if (perUpdate) this.io.to(rooms.telemetryUpdates).emit('on-device-telemetry-updated', update);
       if (watchers) {
-        this.io.to(rooms.watch(snapshot.record.deviceId)).except(rooms.telemetryUpdates).emit('on-device-telemetry-updated', update);
+        this.io.to(watchRoom).except(rooms.telemetryUpdates).emit('on-device-telemetry-updated', update);
       }
     }
     if (this.mayHaveAudience(rooms.telemetryBatches)) this.batcher.add(snapshot);
@@ -111,7 +112,7 @@ export class FleetNotifier implements PresenceListener {
    * Another process may hold members: the cluster adapter follows which.
    */
   private mayHaveAudience(room: string): boolean {
-    return this.io.of('/').adapter.rooms.has(room) || this.mayHaveRemoteMembers(room);
+    return this.io.sockets.adapter.rooms.has(room) || this.mayHaveRemoteMembers(room);
   }
 
   presenceChanged(deviceId: string, status: PresenceStatus, lastSeen: Date): void {
