@@ -51,7 +51,7 @@ export interface DeviceStore {
   getTelemetry(deviceId: string): Promise<object | null>;
   /** Cached telemetry of the given devices that still have one. */
   getTelemetryMany(deviceIds: readonly string[]): Promise<Map<string, object>>;
-  /** Which of the given devices have a record, in one round trip (no record is read). */
+  /** Which of the given devices have a record (no record is read; a pipeline per 500 devices). */
   existing(deviceIds: readonly string[]): Promise<Set<string>>;
 }
 

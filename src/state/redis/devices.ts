@@ -2,7 +2,7 @@ import type Redis from 'ioredis';
 import type { DevicePatch, DeviceRecord, DeviceStore, StoreTtls, TelemetryWrite } from '../types';
 import { decodeLock, lockedAtKey, lockKey } from './locks';
 import { TurnPipeline } from './turn-pipeline';
-import { readInChunks } from './fleet-reads';
+import { chunksOf, readInChunks } from './fleet-reads';
 import { pruneIndex } from './prune-index';
 import { decodeBool, decodeDate, decodeJson, encodeBool, encodeDate, hsetArgs, isEmpty, pairsToFields, type Fields } from './codec';
 
@@ -181,9 +181,11 @@ export class RedisDeviceStore implements DeviceStore {
   async getTelemetryMany(deviceIds: readonly string[]): Promise<Map<string, object>> {
     const result = new Map<string, object>();
     if (deviceIds.length === 0) return result;
-    const raws = await readInChunks(this.redis, deviceIds, (pipeline, id) => pipeline.get(telemetryKey(id)));
+    // One MGET per chunk, not one GET per device.
+    const raws: Array<string | null> = [];
+    for (const chunk of chunksOf(deviceIds)) raws.push(...(await this.redis.mget(chunk.map(telemetryKey))));
     raws.forEach((raw, i) => {
-      const telemetry = decodeJson<object>((raw as string | null) ?? undefined);
+      const telemetry = decodeJson<object>(raw ?? undefined);
       if (telemetry) result.set(deviceIds[i]!, telemetry);
     });
     return result;

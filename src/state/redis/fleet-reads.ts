@@ -20,9 +20,9 @@ export async function readInChunks<T>(
   add: (pipeline: ChainableCommander, item: T) => void,
 ): Promise<unknown[]> {
   const results: unknown[] = [];
-  for (let start = 0; start < items.length; start += FLEET_READ_CHUNK) {
+  for (const chunk of chunksOf(items)) {
     const pipeline = redis.pipeline();
-    for (const item of items.slice(start, start + FLEET_READ_CHUNK)) add(pipeline, item);
+    for (const item of chunk) add(pipeline, item);
     const replies = (await pipeline.exec()) ?? [];
     for (const [err, value] of replies) {
       if (err) throw err;
@@ -30,4 +30,9 @@ export async function readInChunks<T>(
     }
   }
   return results;
+}
+
+/** `items` in runs of `FLEET_READ_CHUNK`, for reads that take many keys in one command (MGET). */
+export function* chunksOf<T>(items: readonly T[]): Generator<readonly T[]> {
+  for (let start = 0; start < items.length; start += FLEET_READ_CHUNK) yield items.slice(start, start + FLEET_READ_CHUNK);
 }
