@@ -76,7 +76,6 @@ export function exportRow(r: RecordingRecord): Row {
   };
 }
 
-/** RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so a spreadsheet does not run it as a formula. */
 /** A number is written as it is (a negative one is no formula); text goes through the audit log's CSV escaping. */
 const csvCell = (value: string | number | null): string =>
   value === null ? '' : typeof value === 'number' ? String(value) : csvField(value);
