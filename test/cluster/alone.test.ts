@@ -25,6 +25,14 @@ function publishesOf(server: CaptureServer) {
   return vi.spyOn(adapter, 'doPublish');
 }
 
+/** How many of those publishes were broadcasts to `room`. */
+function broadcastsTo(published: ReturnType<typeof publishesOf>, room: string): number {
+  return published.mock.calls.filter(([message]) => {
+    const { type, data } = message as { type: number; data?: { opts?: { rooms?: string[] } } };
+    return type === 3 && data?.opts?.rooms?.includes(room) === true; // 3: socket.io-adapter's BROADCAST
+  }).length;
+}
+
 /**
  * With Redis, a server keeps its broadcasts in memory while no other process shares
  * its Redis and prefix, and goes through Redis as soon as one joins, before the
@@ -83,11 +91,7 @@ describe('one process on Redis', () => {
     const a = await processOf(prefix);
     const b = await processOf(prefix);
     const published = publishesOf(a);
-    const toWatchers = () =>
-      published.mock.calls.filter(([message]) => {
-        const { type, data } = message as { type: number; data?: { opts?: { rooms?: string[] } } };
-        return type === 3 && data?.opts?.rooms?.includes('watch:QUEST_003') === true;
-      }).length;
+    const toWatchers = () => broadcastsTo(published, 'watch:QUEST_003');
     const headset = await identifiedHeadset(a, 'QUEST_003');
     let level = 0.5;
     const report = async () => {
@@ -152,11 +156,7 @@ describe('one process on Redis', () => {
     const a = await processOf(prefix, { TELEMETRY_BATCH_MS: '50' });
     const b = await processOf(prefix);
     const published = publishesOf(a);
-    const toPerUpdateDashboards = () =>
-      published.mock.calls.filter(([message]) => {
-        const { type, data } = message as { type: number; data?: { opts?: { rooms?: string[] } } };
-        return type === 3 && data?.opts?.rooms?.includes('dashboards:telemetry') === true;
-      }).length;
+    const toPerUpdateDashboards = () => broadcastsTo(published, 'dashboards:telemetry');
     const headset = await identifiedHeadset(a, 'QUEST_004');
     const batched = await connectClient(a, { deviceId: 'DASH_A', deviceType: 'dashboard' });
     expect((await batched.ask('dashboard-subscribe', { telemetry: 'batched' })).ok).toBe(true);
