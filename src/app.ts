@@ -25,6 +25,7 @@ import { registerSessionGauges } from './sessions/session-gauges';
 import { registerStorageGauges } from './storage/storage-gauges';
 import { attachRealtime, type Realtime } from './realtime';
 import type { CaptureIo } from './realtime/types';
+import { preEncodingParser } from './realtime/pre-encoded';
 import { createUploads } from './uploads';
 import { DomainEvents } from './domain/events';
 import { CommandLedger } from './commands/command-ledger';
@@ -226,6 +227,8 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     // Frames are JPEG and telemetry is small: compression costs CPU and saves little, on either transport.
     perMessageDeflate: false,
     httpCompression: false,
+    // Writes JSON the server encoded once (telemetry updates and batches) as it is.
+    parser: preEncodingParser,
     // Room above the relay's own frame limit, so the relay (not the transport) drops oversized frames.
     maxHttpBufferSize: config.limits.maxFrameBytes * 2 + 64 * 1024,
     pingInterval: 25_000,

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cpuSeconds, freePort, portOpen, procStatus, waitUntil } from './process';
@@ -68,7 +68,8 @@ export async function startServerProcess(env: Record<string, string>, flags: rea
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'capture-bench-')),
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    // BENCH_SERVER_STDOUT=file keeps what the server prints (e.g. with BENCH_SERVER_FLAGS=--trace-gc).
+    stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? openSync(process.env.BENCH_SERVER_STDOUT, 'a') : 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(async () => (await fetch(`${url}/test`)).ok, 'server');

@@ -9,6 +9,9 @@ import { rooms } from '../realtime/rooms';
 import { Coalesced } from '../util/coalesced';
 import type { CaptureIo } from '../realtime/types';
 import { TelemetryBatcher } from './telemetry-batcher';
+import { emitPreEncoded, encodeJson, type EncodedJson } from '../realtime/pre-encoded';
+
+type TelemetryBatch = Parameters<ServerToClientEvents['on-fleet-telemetry-batch']>[0];
 
 /** Coalesces bursts (a lab's headsets reconnecting at once) into one list broadcast. */
 const LIST_BROADCAST_DELAY_MS = 50;
@@ -36,8 +39,11 @@ export class FleetNotifier implements PresenceListener {
   ) {
     this.batcher = new TelemetryBatcher({
       intervalMs: telemetryBatchMs,
-      view: (snapshot, now) => telemetryUpdate(snapshot, now, this.devices.staleMs),
-      send: (updates) => this.emit(rooms.telemetryBatches, 'on-fleet-telemetry-batch', { updates, intervalMs: telemetryBatchMs }),
+      send: (updates) => {
+        this.sent('on-fleet-telemetry-batch').inc();
+        const batch = `{"updates":${updates},"intervalMs":${telemetryBatchMs}}` as EncodedJson<TelemetryBatch>;
+        emitPreEncoded(this.io.to(rooms.telemetryBatches), 'on-fleet-telemetry-batch', batch);
+      },
     });
   }
 
@@ -84,25 +90,27 @@ export class FleetNotifier implements PresenceListener {
 
   /**
    * New telemetry: per update to the dashboards that subscribed per update and to the headset's
-   * watchers, and into the next batch for the batched dashboards. Two single-room broadcasts, not
-   * one to both rooms: with the sharded adapter each is its own channel, heard only by processes
-   * with members, where a two-room broadcast goes to every process. A per-update dashboard that
-   * also watches the headset is left out of the second, so it still gets each update once.
+   * watchers, and into the next batch for the batched dashboards. The update is encoded as JSON
+   * once for all three (docs/PERFORMANCE.md). Two single-room broadcasts, not one to both rooms:
+   * with the sharded adapter each is its own channel, heard only by processes with members, where
+   * a two-room broadcast goes to every process. A per-update dashboard that also watches the
+   * headset is left out of the second, so it still gets each update once.
    */
   telemetryUpdated(snapshot: DeviceSnapshot): void {
-    const watchRoom = rooms.watch(snapshot.record.deviceId);
+    const { deviceId } = snapshot.record;
+    const watchRoom = rooms.watch(deviceId);
     const perUpdate = this.mayHaveAudience(rooms.telemetryUpdates);
     const watchers = this.mayHaveAudience(watchRoom);
+    const batched = this.mayHaveAudience(rooms.telemetryBatches);
+    if (!perUpdate && !watchers && !batched) return;
+    const update = encodeJson(telemetryUpdate(snapshot, Date.now(), this.devices.staleMs));
     if (perUpdate || watchers) {
-      const update = telemetryUpdate(snapshot, Date.now(), this.devices.staleMs);
       // Counted once, as one broadcast to both audiences was.
       this.sent('on-device-telemetry-updated').inc();
-      if (perUpdate) this.io.to(rooms.telemetryUpdates).emit('on-device-telemetry-updated', update);
-      if (watchers) {
-        this.io.to(watchRoom).except(rooms.telemetryUpdates).emit('on-device-telemetry-updated', update);
-      }
+      if (perUpdate) emitPreEncoded(this.io.to(rooms.telemetryUpdates), 'on-device-telemetry-updated', update);
+      if (watchers) emitPreEncoded(this.io.to(watchRoom).except(rooms.telemetryUpdates), 'on-device-telemetry-updated', update);
     }
-    if (this.mayHaveAudience(rooms.telemetryBatches)) this.batcher.add(snapshot);
+    if (batched) this.batcher.add(deviceId, update);
   }
 
   /**

@@ -3,6 +3,7 @@ import type { CaptureServer } from '../../src/app';
 import { startServer, useTestRedis } from '../helpers/test-server';
 import { closeAllClients, connectClient, eventually, identifiedHeadset, sleep } from '../helpers/clients';
 import { telemetry } from '../helpers/fixtures';
+import { wireEvent } from '../../src/realtime/pre-encoded';
 
 const redis = useTestRedis();
 const JWT_SECRET = 'alone-test-jwt-secret-that-is-long-enough-0123';
@@ -129,6 +130,7 @@ describe('one process on Redis', () => {
     type Adapter = { uid: string; onMessage(message: { uid?: string }): void };
     const adapterOf = (server: CaptureServer) => server.io.of('/').adapter as unknown as Adapter;
     const heardByA = vi.spyOn(adapterOf(a), 'onMessage');
+    const publishedByA = publishesOf(a);
     const dashboards = await Promise.all(
       [a, b].map(async (server, i) => {
         const dashboard = await connectClient(server, { deviceId: `DASH_${i}`, deviceType: 'dashboard' });
@@ -149,6 +151,12 @@ describe('one process on Redis', () => {
     const senders = heardByA.mock.calls.map(([message]) => message.uid);
     expect(senders).toContain(adapterOf(b).uid);
     expect(senders).not.toContain(adapterOf(a).uid);
+    // A batch crosses Redis as the JSON text it is sent as (no per-update encoding there and decoding here).
+    const batchArgs = publishedByA.mock.calls
+      .map(([message]) => (message as { data?: { packet?: { data?: unknown[] } } }).data?.packet?.data)
+      .filter((data) => wireEvent(data) === 'on-fleet-telemetry-batch');
+    expect(batchArgs.length).toBeGreaterThan(0);
+    for (const data of batchArgs) expect(typeof data![1]).toBe('string');
   });
 
   it('publishes per-update dashboard telemetry only while another process has such a dashboard', async () => {

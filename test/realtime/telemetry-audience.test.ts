@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { connectClient, eventually, identifiedHeadset } from '../helpers/clients';
 import { telemetry } from '../helpers/fixtures';
 import { serverFactory, useTestRedis } from '../helpers/test-server';
+import { wireEvent } from '../../src/realtime/pre-encoded';
 
 /**
  * On one process (no cluster adapter) telemetry is only built and broadcast for an
@@ -15,7 +16,7 @@ describe('telemetry broadcasts on one process', () => {
     const broadcast = vi.spyOn(server.io.of('/').adapter, 'broadcast');
     const telemetryBroadcasts = () =>
       broadcast.mock.calls.filter(([packet]) => {
-        const event = (packet as { data?: unknown[] }).data?.[0];
+        const event = wireEvent((packet as { data?: unknown }).data);
         return event === 'on-device-telemetry-updated' || event === 'on-fleet-telemetry-batch';
       }).length;
     const headset = await identifiedHeadset(server, 'QUEST_001');
