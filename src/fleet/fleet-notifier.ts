@@ -9,9 +9,7 @@ import { rooms } from '../realtime/rooms';
 import { Coalesced } from '../util/coalesced';
 import type { CaptureIo } from '../realtime/types';
 import { TelemetryBatcher } from './telemetry-batcher';
-import { emitPreEncoded, encodeJson, type EncodedJson } from '../realtime/pre-encoded';
-
-type TelemetryBatch = Parameters<ServerToClientEvents['on-fleet-telemetry-batch']>[0];
+import { emitPreEncoded, encodeJson } from '../realtime/pre-encoded';
 
 /** Coalesces bursts (a lab's headsets reconnecting at once) into one list broadcast. */
 const LIST_BROADCAST_DELAY_MS = 50;
@@ -39,9 +37,10 @@ export class FleetNotifier implements PresenceListener {
   ) {
     this.batcher = new TelemetryBatcher({
       intervalMs: telemetryBatchMs,
+      view: (snapshot, now) => telemetryUpdate(snapshot, now, this.devices.staleMs),
       send: (updates) => {
         this.sent('on-fleet-telemetry-batch').inc();
-        const batch = `{"updates":${updates},"intervalMs":${telemetryBatchMs}}` as EncodedJson<TelemetryBatch>;
+        const batch = encodeJson({ updates, intervalMs: telemetryBatchMs });
         emitPreEncoded(this.io.to(rooms.telemetryBatches), 'on-fleet-telemetry-batch', batch);
       },
     });
@@ -90,27 +89,24 @@ export class FleetNotifier implements PresenceListener {
 
   /**
    * New telemetry: per update to the dashboards that subscribed per update and to the headset's
-   * watchers, and into the next batch for the batched dashboards. The update is encoded as JSON
-   * once for all three (docs/PERFORMANCE.md). Two single-room broadcasts, not one to both rooms:
-   * with the sharded adapter each is its own channel, heard only by processes with members, where
-   * a two-room broadcast goes to every process. A per-update dashboard that also watches the
-   * headset is left out of the second, so it still gets each update once.
+   * watchers, and into the next batch for the batched dashboards. Two single-room broadcasts, not
+   * one to both rooms: with the sharded adapter each is its own channel, heard only by processes
+   * with members, where a two-room broadcast goes to every process. A per-update dashboard that
+   * also watches the headset is left out of the second, so it still gets each update once. The
+   * update is encoded once for both.
    */
   telemetryUpdated(snapshot: DeviceSnapshot): void {
-    const { deviceId } = snapshot.record;
-    const watchRoom = rooms.watch(deviceId);
+    const watchRoom = rooms.watch(snapshot.record.deviceId);
     const perUpdate = this.mayHaveAudience(rooms.telemetryUpdates);
     const watchers = this.mayHaveAudience(watchRoom);
-    const batched = this.mayHaveAudience(rooms.telemetryBatches);
-    if (!perUpdate && !watchers && !batched) return;
-    const update = encodeJson(telemetryUpdate(snapshot, Date.now(), this.devices.staleMs));
     if (perUpdate || watchers) {
+      const update = encodeJson(telemetryUpdate(snapshot, Date.now(), this.devices.staleMs));
       // Counted once, as one broadcast to both audiences was.
       this.sent('on-device-telemetry-updated').inc();
       if (perUpdate) emitPreEncoded(this.io.to(rooms.telemetryUpdates), 'on-device-telemetry-updated', update);
       if (watchers) emitPreEncoded(this.io.to(watchRoom).except(rooms.telemetryUpdates), 'on-device-telemetry-updated', update);
     }
-    if (batched) this.batcher.add(deviceId, update);
+    if (this.mayHaveAudience(rooms.telemetryBatches)) this.batcher.add(snapshot);
   }
 
   /**

@@ -1,32 +1,35 @@
 import type { TelemetryUpdate } from '../protocol';
-import type { EncodedJson } from '../realtime/pre-encoded';
+import type { DeviceSnapshot } from './views';
 
 export interface TelemetryBatcherOptions {
   /** How often a batch goes out while telemetry keeps changing (TELEMETRY_BATCH_MS). */
   intervalMs: number;
-  /** Sends one batch's updates, a JSON array (to the batched dashboards' room, so every process's dashboards get it). */
-  send(updates: EncodedJson<TelemetryUpdate[]>): void;
+  /** Turns a snapshot into the update dashboards receive, at flush time. */
+  view(snapshot: DeviceSnapshot, now: number): TelemetryUpdate;
+  /** Sends one batch (to the batched dashboards' room, so every process's dashboards get it). */
+  send(updates: TelemetryUpdate[]): void;
+  now?: () => number;
 }
 
 /**
- * Collects the latest telemetry update of each device that changed, and hands them
+ * Collects the latest telemetry of each device that changed, and hands them
  * over as one batch every `intervalMs`. At 10,000 devices a dashboard gets two
- * messages a second instead of 10,000. Updates are kept as the JSON they are sent as
- * (encoded once per update, shared with the per-update audiences): the flush only
- * joins them, so a batch of thousands does not hold the event loop while it is
- * encoded, and what waits for the flush is one string per device, not an object
- * graph the garbage collector copies on every young-generation collection. Holds at
- * most one update per device connected to this process. Its timer runs only while
- * there is something to send, so an idle fleet costs nothing.
+ * messages a second instead of 10,000. Holds at most one snapshot per device
+ * connected to this process, and the view is built once per device per
+ * batch, not once per update. Its timer runs only while there is something to
+ * send, so an idle fleet costs nothing.
  */
 export class TelemetryBatcher {
-  private pending = new Map<string, EncodedJson<TelemetryUpdate>>();
+  private pending = new Map<string, DeviceSnapshot>();
   private timer?: NodeJS.Timeout;
+  private readonly now: () => number;
 
-  constructor(private readonly options: TelemetryBatcherOptions) {}
+  constructor(private readonly options: TelemetryBatcherOptions) {
+    this.now = options.now ?? Date.now;
+  }
 
-  add(deviceId: string, update: EncodedJson<TelemetryUpdate>): void {
-    this.pending.set(deviceId, update);
+  add(snapshot: DeviceSnapshot): void {
+    this.pending.set(snapshot.record.deviceId, snapshot);
     this.timer ??= setTimeout(() => this.flush(), this.options.intervalMs);
   }
 
@@ -35,9 +38,12 @@ export class TelemetryBatcher {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.pending.size === 0) return;
-    const updates = [...this.pending.values()];
+    const snapshots = this.pending;
     this.pending = new Map();
-    this.options.send(`[${updates.join(',')}]` as EncodedJson<TelemetryUpdate[]>);
+    const now = this.now();
+    const updates: TelemetryUpdate[] = [];
+    for (const snapshot of snapshots.values()) updates.push(this.options.view(snapshot, now));
+    this.options.send(updates);
   }
 
   stop(): void {
