@@ -8,19 +8,23 @@ import { cpuSeconds, freePort, portOpen, procStatus, waitUntil } from './process
 
 export const ROOT = path.resolve(__dirname, '../..');
 
-let built = false;
+const built = new Set<string>();
 
-/** Compiles the server once per benchmark so benchmarks run what production runs (node dist/server.js). */
-export function ensureBuilt(): string {
-  const entry = path.join(ROOT, 'dist', 'server.js');
-  if (!built && (!existsSync(entry) || process.env.BENCH_REBUILD !== '0')) {
+/**
+ * Compiles the server of a checkout (this one by default) once per benchmark, so benchmarks
+ * run what production runs (node dist/server.js); returns its entry file.
+ */
+export function ensureBuilt(root: string = ROOT): string {
+  const entry = path.join(root, 'dist', 'server.js');
+  if (!built.has(root) && (!existsSync(entry) || process.env.BENCH_REBUILD !== '0')) {
+    // This checkout's compiler: another checkout (a baseline) may have no node_modules of its own.
     const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
-      cwd: ROOT,
+      cwd: root,
       encoding: 'utf8',
     });
-    if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
+    if (build.status !== 0) throw new Error(`build of ${root} failed:\n${build.stdout}${build.stderr}`);
   }
-  built = true;
+  built.add(root);
   return entry;
 }
 
@@ -31,7 +35,22 @@ export interface RedisProcess {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisProcess> {
+/**
+ * Processes start one at a time: a port freePort() found is free only until its process
+ * binds it, and two runs side by side (bench:scale --against) would otherwise both get it.
+ */
+let starting: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(start: () => Promise<T>): Promise<T> {
+  const started = starting.then(start);
+  starting = started.catch(() => undefined);
+  return started;
+}
+
+export function startRedis(): Promise<RedisProcess> {
+  return oneAtATime(launchRedis);
+}
+
+async function launchRedis(): Promise<RedisProcess> {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: 'ignore',
@@ -51,12 +70,23 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** `flags` are node flags for the server (e.g. --cpu-prof). */
-export async function startServerProcess(env: Record<string, string>, flags: readonly string[] = []): Promise<ServerProcess> {
-  const entry = ensureBuilt();
+/**
+ * Starts a built server. `flags` are node flags for it (e.g. --cpu-prof); `root` names
+ * another checkout to run instead of this one (a baseline build).
+ */
+export function startServerProcess(
+  env: Record<string, string>,
+  flags: readonly string[] = [],
+  root: string = ROOT,
+): Promise<ServerProcess> {
+  return oneAtATime(() => launchServer(env, flags, root));
+}
+
+async function launchServer(env: Record<string, string>, flags: readonly string[], root: string): Promise<ServerProcess> {
+  const entry = ensureBuilt(root);
   const port = await freePort();
   const child = spawn(process.execPath, [...flags, entry], {
-    cwd: ROOT,
+    cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
       HOME: os.tmpdir(),

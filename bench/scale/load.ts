@@ -22,6 +22,15 @@ export interface RunShape {
   seconds: number;
   subscription: Subscription;
   batchMs: number;
+  /** Another checkout whose server runs instead of this one (a baseline build, bench:scale --against). */
+  root?: string;
+  /** Node flags for the servers of this run, instead of BENCH_SERVER_FLAGS. */
+  flags?: readonly string[];
+  /**
+   * Awaited once the clients are connected, before telemetry starts: two runs side by side
+   * pass the same barrier, so their windows cover the same seconds of the same machine.
+   */
+  beforeTelemetry?: () => Promise<void>;
 }
 
 export interface RunResult extends RunShape {
@@ -93,7 +102,7 @@ export async function runScale(shape: RunShape): Promise<RunResult> {
   const lag = monitorEventLoopDelay({ resolution: 10 });
   const timers: NodeJS.Timeout[] = [];
   try {
-    for (let i = 0; i < processes; i++) servers.push(await startServerProcess(env, SERVER_FLAGS));
+    for (let i = 0; i < processes; i++) servers.push(await startServerProcess(env, shape.flags ?? SERVER_FLAGS, shape.root));
     // Receipts are attributed to the window by their send time, so slow ones count where they belong.
     const sentAt: number[] = [];
     const latency: number[] = [];
@@ -132,6 +141,7 @@ export async function runScale(shape: RunShape): Promise<RunResult> {
       return { client, id };
     });
     await sleep(1_000);
+    await shape.beforeTelemetry?.();
     const perProcess = Math.ceil(devices / processes);
     const kbPerDevice = Math.max(...servers.map((s, i) => (procStatus(s.pid, 'VmRSS') - rssBefore[i]!) / 1024 / perProcess));
 

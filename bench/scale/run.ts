@@ -1,10 +1,12 @@
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runScale, type RunResult, type RunShape, type Subscription } from './load';
 
 /**
  * npm run bench:scale [-- --steps 1000,2000,4000,7000,10000 --dashboards 4 --seconds 10 --batch-ms 500
- *                        --budget-seconds 600 --no-cluster --only batched|per-update --quick]
+ *                        --budget-seconds 600 --no-cluster --only batched|per-update --processes 2 --quick
+ *                        --against ../other-checkout]
  *
  * Headsets send telemetry at 1 Hz to one server process on a private Redis;
  * K dashboards are subscribed. At each step the same load runs twice in the
@@ -19,6 +21,15 @@ import { runScale, type RunResult, type RunShape, type Subscription } from './lo
  * with (batched) is S1; two processes on the same Redis (clients split
  * between them) run at S1 × 1, 1.4, 1.7, 2 until they fail, so the ratio
  * S2 / S1 is measured where one process is at its limit.
+ *
+ * --against DIR compares two builds instead: at each step this checkout's
+ * server and DIR's (another checkout with its node_modules, e.g. a git
+ * worktree of main) run side by side, each on its own Redis with the same
+ * load, their windows over the same seconds. On a shared machine the CPU per
+ * update of one run varies by a quarter from minute to minute; two servers
+ * measured in the same seconds vary together, so their ratio is what to read.
+ * `--against .` with BENCH_AGAINST_FLAGS compares node flags on one build
+ * (BENCH_SERVER_FLAGS for this side, BENCH_AGAINST_FLAGS for the other).
  *
  * New runs stop starting after --budget-seconds, so the benchmark stops by
  * itself; every line prints the load average it ran under.
@@ -38,6 +49,8 @@ const BUDGET_S = Number(args.get('budget-seconds') ?? (quick ? 120 : 900));
 const CLUSTER = !args.has('no-cluster');
 /** --only batched | per-update: one subscription (for profiling); the default runs both. */
 const ONLY = args.get('only');
+/** --processes N: the steps run on N processes (to compare two builds there); the saturation section is unchanged. */
+const PROCESSES = Number(args.get('processes') ?? 1);
 /** The generator holds every client socket; the host's open-file limit (20,000 here) bounds a run. */
 const MAX_DEVICES = Number(args.get('max-devices') ?? 18_000);
 const P99_BUDGET_MS = 250;
@@ -63,12 +76,59 @@ async function measure(shape: Omit<RunShape, 'dashboards' | 'seconds' | 'batchMs
 
 const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (a / b).toFixed(2));
 
+const AGAINST_FLAGS = (process.env.BENCH_AGAINST_FLAGS ?? process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+
+/** Resolves for everyone once `parties` callers are waiting. */
+function barrier(parties: number): () => Promise<void> {
+  let waiting = 0;
+  let release!: () => void;
+  const all = new Promise<void>((resolve) => (release = resolve));
+  return () => {
+    if (++waiting === parties) release();
+    return all;
+  };
+}
+
+/** --against: this build and another side by side at every step, as ratios. */
+async function compareBuilds(other: string): Promise<void> {
+  console.log(`This checkout (first row of each pair) against ${other} (second row), side by side, each on its own Redis\n`);
+  console.log(HEADER);
+  const ratios: string[] = [];
+  for (const devices of STEPS) {
+    for (const subscription of ['per-update', 'batched'] as const) {
+      if (ONLY && ONLY !== subscription) continue;
+      if (elapsed() > BUDGET_S) break;
+      const shape = {
+        processes: PROCESSES,
+        devices,
+        subscription,
+        dashboards: DASHBOARDS,
+        seconds: SECONDS,
+        batchMs: BATCH_MS,
+        beforeTelemetry: barrier(2),
+      };
+      const [mine, theirs] = await Promise.all([runScale(shape), runScale({ ...shape, root: other, flags: AGAINST_FLAGS })]);
+      console.log(row(mine, load()));
+      console.log(row(theirs, load()));
+      ratios.push(
+        `- ${devices} devices, ${subscription}: CPU per update ${ratio(cpuPerUpdate(mine), cpuPerUpdate(theirs))} ` +
+          `(${cpuPerUpdate(mine).toFixed(0)} vs ${cpuPerUpdate(theirs).toFixed(0)} µs), p99 ${mine.p99} vs ${theirs.p99} ms, ` +
+          `peak RSS ${ratio(mine.peakRssMiB, theirs.peakRssMiB)}`,
+      );
+    }
+  }
+  console.log("\nThis build / the other, same seconds (generator CPU is both runs' clients together):");
+  for (const line of ratios) console.log(line);
+}
+
 async function main(): Promise<void> {
+  const against = args.get('against');
+  if (against) return compareBuilds(path.resolve(against));
   console.log(
     `bench:scale: telemetry at 1 Hz, ${DASHBOARDS} dashboards, ${SECONDS} s windows, TELEMETRY_BATCH_MS ${BATCH_MS}, ` +
       `steps ${STEPS.join(',')}, load average ${load()} at start\n`,
   );
-  console.log('One process: per-update subscription (baseline) vs batched, same run');
+  console.log(`${PROCESSES === 1 ? 'One process' : `${PROCESSES} processes`}: per-update subscription (baseline) vs batched, same run`);
   console.log(HEADER);
   const best: Partial<Record<Subscription, RunResult>> = {};
   const failed = new Set<Subscription>();
@@ -81,7 +141,7 @@ async function main(): Promise<void> {
     const results: Partial<Record<Subscription, RunResult>> = {};
     for (const subscription of ['per-update', 'batched'] as const) {
       if (failed.has(subscription) || (ONLY && ONLY !== subscription)) continue;
-      const r = await measure({ processes: 1, devices, subscription });
+      const r = await measure({ processes: PROCESSES, devices, subscription });
       results[subscription] = r;
       if (passes(r)) best[subscription] = r;
       else failed.add(subscription);
