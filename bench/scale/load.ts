@@ -66,7 +66,7 @@ const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Bo
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A realistic telemetry message (the fields a Quest build sends every second). */
-function telemetry(id: string, i: number) {
+export function telemetry(id: string, i: number) {
   return {
     deviceId: id,
     timestamp: Date.now(),
