@@ -17,7 +17,7 @@ const built = new Set<string>();
 export function ensureBuilt(root: string = ROOT): string {
   const entry = path.join(root, 'dist', 'server.js');
   if (!built.has(root) && (!existsSync(entry) || process.env.BENCH_REBUILD !== '0')) {
-    // This checkout's compiler: another checkout (a baseline) may have no node_modules of its own.
+    // This checkout's compiler for every build, so two builds compared differ only in their source.
     const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
       cwd: root,
       encoding: 'utf8',

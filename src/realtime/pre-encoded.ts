@@ -11,15 +11,13 @@ export function encodeJson<T>(value: T): EncodedJson<T> {
   return JSON.stringify(value) as EncodedJson<T>;
 }
 
-/**
- * The first argument of a server event, pre-encoded: an event whose payload is one value
- * (the telemetry update, the telemetry batch).
- */
+/** The one argument of a server event (the telemetry update, the telemetry batch). */
 type PayloadOf<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
 
 /**
- * Marks an event name as carrying pre-encoded JSON. A NUL cannot start an event name the
- * server emits, and clients' packets are decoded, never encoded, so no client can reach it.
+ * Marks an event name as carrying pre-encoded JSON. The server emits only the protocol's
+ * event names, none of which starts with a NUL, and clients' packets are decoded, never
+ * encoded, so no client can have its text written out this way.
  */
 const PRE_ENCODED = '\u0000pre-encoded:';
 
@@ -40,7 +38,7 @@ export function emitPreEncoded<E extends keyof ServerToClientEvents>(to: object,
 }
 
 /** The event and JSON text of a pre-encoded event packet, or undefined for any other packet. */
-function preEncodedParts(packet: Packet): [string, string] | undefined {
+function preEncodedParts(packet: Packet): [event: string, json: string] | undefined {
   if (packet.type !== PacketType.EVENT || !Array.isArray(packet.data) || packet.data.length !== 2) return undefined;
   const [name, json] = packet.data as unknown[];
   if (typeof name !== 'string' || typeof json !== 'string' || !name.startsWith(PRE_ENCODED)) return undefined;
