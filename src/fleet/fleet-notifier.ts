@@ -9,7 +9,7 @@ import { rooms } from '../realtime/rooms';
 import { Coalesced } from '../util/coalesced';
 import type { CaptureIo } from '../realtime/types';
 import { TelemetryBatcher } from './telemetry-batcher';
-import { emitPreEncoded, encodeJson } from '../realtime/pre-encoded';
+import { emitPreEncoded, encodeJson, type EncodedJson, type PayloadOf } from '../realtime/pre-encoded';
 
 /** Coalesces bursts (a lab's headsets reconnecting at once) into one list broadcast. */
 const LIST_BROADCAST_DELAY_MS = 50;
@@ -38,17 +38,20 @@ export class FleetNotifier implements PresenceListener {
     this.batcher = new TelemetryBatcher({
       intervalMs: telemetryBatchMs,
       view: (snapshot, now) => telemetryUpdate(snapshot, now, this.devices.staleMs),
-      send: (updates) => {
-        this.sent('on-fleet-telemetry-batch').inc();
-        const batch = encodeJson({ updates, intervalMs: telemetryBatchMs });
-        emitPreEncoded(this.io.to(rooms.telemetryBatches), 'on-fleet-telemetry-batch', batch);
-      },
+      send: (updates) =>
+        this.emitEncoded(rooms.telemetryBatches, 'on-fleet-telemetry-batch', encodeJson({ updates, intervalMs: telemetryBatchMs })),
     });
   }
 
   emit<E extends keyof ServerToClientEvents>(to: string | string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     this.sent(event).inc();
     this.io.to(to).emit(event, ...args);
+  }
+
+  /** emit() with the argument already encoded as JSON (docs/PERFORMANCE.md): what goes out is the same. */
+  private emitEncoded<E extends keyof ServerToClientEvents>(to: string, event: E, json: EncodedJson<PayloadOf<E>>): void {
+    this.sent(event).inc();
+    emitPreEncoded(this.io.to(to), event, json);
   }
 
   private sent(event: string): { inc(): void } {

@@ -12,7 +12,7 @@ export function encodeJson<T>(value: T): EncodedJson<T> {
 }
 
 /** The one argument of a server event (the telemetry update, the telemetry batch). */
-type PayloadOf<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
+export type PayloadOf<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
 
 /**
  * Marks an event name as carrying pre-encoded JSON. The server emits only the protocol's
@@ -37,18 +37,23 @@ export function emitPreEncoded<E extends keyof ServerToClientEvents>(to: object,
   (to as EmitTarget).emit(PRE_ENCODED + event, json);
 }
 
+/** The event a marked name stands for, or undefined for a name that is not marked. */
+function unmarked(name: unknown): string | undefined {
+  return typeof name === 'string' && name.startsWith(PRE_ENCODED) ? name.slice(PRE_ENCODED.length) : undefined;
+}
+
 /** The event and JSON text of a pre-encoded event packet, or undefined for any other packet. */
 function preEncodedParts(packet: Packet): [event: string, json: string] | undefined {
   if (packet.type !== PacketType.EVENT || !Array.isArray(packet.data) || packet.data.length !== 2) return undefined;
   const [name, json] = packet.data as unknown[];
-  if (typeof name !== 'string' || typeof json !== 'string' || !name.startsWith(PRE_ENCODED)) return undefined;
-  return [name.slice(PRE_ENCODED.length), json];
+  const event = unmarked(name);
+  return event !== undefined && typeof json === 'string' ? [event, json] : undefined;
 }
 
 /** The event name a packet's data goes out under (what a client's handler is registered for). */
 export function wireEvent(data: unknown): unknown {
   const name: unknown = Array.isArray(data) ? data[0] : undefined;
-  return typeof name === 'string' && name.startsWith(PRE_ENCODED) ? name.slice(PRE_ENCODED.length) : name;
+  return unmarked(name) ?? name;
 }
 
 /**
