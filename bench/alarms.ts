@@ -32,16 +32,12 @@ import { TelemetryDrift } from '../scripts/simulate/telemetry';
 import { WireClient } from './frames/sio-wire';
 import { expectOk, inBatches } from './lib/clients';
 import { startRedis, startServerProcess, type RedisProcess, type ServerProcess } from './lib/processes';
+import { numberOption, flagOption } from './lib/options';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const DEVICES = option('devices', 1000);
-const SECONDS = option('seconds', 8);
-const ROUNDS = option('rounds', 3);
-const REDIS = args.includes('--redis');
+const DEVICES = numberOption('devices', 1000);
+const SECONDS = numberOption('seconds', 8);
+const ROUNDS = numberOption('rounds', 3);
+const REDIS = flagOption('redis');
 /** Before each measured window: the rate is steady. */
 const WARM_UP_MS = 2_000;
 /** Each side's first sending, unmeasured: the first messages of each headset (first-look clears) and the JIT's warm-up. */

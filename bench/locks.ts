@@ -20,14 +20,10 @@ import { RedisStore } from '../src/state/redis/redis-store';
 import { WireClient } from './frames/sio-wire';
 import { percentile } from './lib/process';
 import { startRedis, startServerProcess } from './lib/processes';
+import { numberOption } from './lib/options';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const RATE = option('rate', 100);
-const SECONDS = option('seconds', 20);
+const RATE = numberOption('rate', 100);
+const SECONDS = numberOption('seconds', 20);
 const DEVICES = 50;
 const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
 

@@ -20,15 +20,11 @@ import path from 'node:path';
 import { cpuTimes, freePort, procStatus, waitUntil } from './lib/process';
 import { CaptureHttp, uploadFile } from '../src/client';
 import { nodeHttpFetch } from '../src/client/node-http-fetch';
+import { numberOption, textOption } from './lib/options';
 
 const MiB = 1024 * 1024;
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const SIZE = option('size-mib', 2048) * MiB;
-const PARALLEL = option('parallel', 4);
+const SIZE = numberOption('size-mib', 2048) * MiB;
+const PARALLEL = numberOption('parallel', 4);
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
 /**
@@ -36,7 +32,7 @@ const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
  * fetch took about ten times the CPU and wall time for the same PUTs, so the sender, not
  * the server under test, set the pace. `--client fetch` measures with the built-in fetch.
  */
-const CLIENT = args.includes('--client') ? args[args.indexOf('--client') + 1] : 'node-http';
+const CLIENT = textOption('client', 'node-http');
 const clientFetch: typeof fetch = CLIENT === 'fetch' ? (...a) => fetch(...a) : nodeHttpFetch();
 
 /** One 10 MiB block of random bytes, reused: the disk and the MD5 see real data, the client holds little. */

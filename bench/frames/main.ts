@@ -16,17 +16,13 @@ import { cpuSeconds, procStatus } from '../lib/process';
 import { runLoad, summarize, type LoadResult, type LoadSample, type LoadShape } from './load';
 import { startBareRelay, startCaptureServer, type RunningRelay } from './targets';
 import { startRedis, type RedisProcess } from '../lib/processes';
+import { numberOption, flagOption } from '../lib/options';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const HEADSETS = option('headsets', quick ? 10 : 50);
-const SECONDS = option('seconds', quick ? 3 : 10);
-const STEP_SECONDS = option('step-seconds', quick ? 2 : 5);
-const MAX_HEADSETS = option('max-headsets', quick ? 40 : 400);
+const quick = flagOption('quick');
+const HEADSETS = numberOption('headsets', quick ? 10 : 50);
+const SECONDS = numberOption('seconds', quick ? 3 : 10);
+const STEP_SECONDS = numberOption('step-seconds', quick ? 2 : 5);
+const MAX_HEADSETS = numberOption('max-headsets', quick ? 40 : 400);
 const STEPS = (quick ? [10, 20, 40] : [25, 50, 100, 150, 200, 300, 400]).filter((n) => n <= MAX_HEADSETS);
 /** The stepping stops starting new runs past this, so the whole benchmark stays bounded. */
 const BUDGET_SECONDS = quick ? 90 : 270;
@@ -190,7 +186,7 @@ const captureServer = () => startCaptureServer({ redisUrl: redis?.url });
 
 async function main(): Promise<void> {
   const began = performance.now();
-  if (args.includes('--redis')) redis = await startRedis();
+  if (flagOption('redis')) redis = await startRedis();
   console.log(
     `node ${process.version}, ${os.cpus().length} CPUs, load average ${os
       .loadavg()
@@ -207,7 +203,7 @@ async function main(): Promise<void> {
   const base = pool(HEADSETS, baseRuns);
   const ours = pool(HEADSETS, ourRuns);
   printComparison(ours, base);
-  if (!args.includes('--no-step')) await step(began);
+  if (!flagOption('no-step')) await step(began);
   console.log(`\ntotal ${fmt((performance.now() - began) / 1000)} s, load average now ${os.loadavg()[0]!.toFixed(1)}`);
 }
 

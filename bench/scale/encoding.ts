@@ -6,6 +6,8 @@ import { telemetryUpdate, type DeviceSnapshot } from '../../src/fleet/views';
 import type { DeviceTelemetry } from '../../src/protocol';
 import { emitPreEncoded, encodeJson, PreEncodingEncoder } from '../../src/realtime/pre-encoded';
 import { telemetry as benchTelemetry } from './load';
+import { numberOption } from '../lib/options';
+import { percentile } from '../lib/process';
 
 /**
  * npm run bench:encoding [-- --updates 2000 --rounds 15]
@@ -19,10 +21,8 @@ import { telemetry as benchTelemetry } from './load';
  * it); rounds alternate, medians are printed with their ratio.
  */
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
-const UPDATES = Number(args.get('updates') ?? 2000);
-const ROUNDS = Number(args.get('rounds') ?? 15);
+const UPDATES = numberOption('updates', 2000);
+const ROUNDS = numberOption('rounds', 15);
 const REPEAT = 20;
 
 const snapshots: DeviceSnapshot[] = Array.from({ length: UPDATES }, (_, i) => {
@@ -57,6 +57,9 @@ const stockPacket = (): Packet => ({
   data: ['on-fleet-telemetry-batch', { updates: updates(), intervalMs: 500 }],
 });
 
+/** A batch as another process receives it from Redis, each way. */
+const received = { baseline: published(stockPacket()), preEncoded: published(preEncodedPacket()) };
+
 /** Each case: the work of one process for one batch; returns the bytes written, so nothing is optimised away. */
 const cases = {
   'one process: encode for its dashboards': {
@@ -73,11 +76,10 @@ const cases = {
       return written(preEncoding, packet) + published(packet).length;
     },
   },
-};
-const received = { baseline: published(stockPacket()), preEncoded: published(preEncodedPacket()) };
-const receiverCase = {
-  baseline: () => written(stock, packetOf(received.baseline)),
-  preEncoded: () => written(preEncoding, packetOf(received.preEncoded)),
+  'receiver of two: decode and encode for its dashboards': {
+    baseline: () => written(stock, packetOf(received.baseline)),
+    preEncoded: () => written(preEncoding, packetOf(received.preEncoded)),
+  },
 };
 
 function microsPerUpdate(work: () => number): number {
@@ -89,15 +91,18 @@ function microsPerUpdate(work: () => number): number {
   return (elapsed * 1000) / REPEAT / UPDATES;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 
 function main(): void {
   console.log(
     `bench:encoding: batches of ${UPDATES} telemetry updates, ${ROUNDS} alternating rounds, load average ${os.loadavg()[0]!.toFixed(1)}\n`,
   );
   console.log('| work per batch | Socket.IO as is (baseline) | pre-encoded | pre-encoded / baseline |\n|---|---|---|---|');
-  const all = { ...cases, 'receiver of two: decode and encode for its dashboards': receiverCase };
-  for (const [name, { baseline, preEncoded }] of Object.entries(all)) {
+  for (const [name, { baseline, preEncoded }] of Object.entries(cases)) {
     const times = { baseline: [] as number[], preEncoded: [] as number[] };
     for (let r = 0; r < ROUNDS + 3; r++) {
       const b = microsPerUpdate(baseline);

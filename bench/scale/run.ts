@@ -68,8 +68,16 @@ const cpuPerUpdate = (r: RunResult) => (r.sent === 0 ? Number.NaN : ((r.cpuPct /
 const row = (r: RunResult, loadAvg: string) =>
   `| ${r.processes} | ${r.devices} | ${r.subscription} | ${r.messagesPerSecond.toFixed(0)} | ${r.perSecond.toFixed(0)} | ${r.deliveredPct.toFixed(1)} % | ${r.p50} ms | ${r.p99} ms | ${r.cpuPct.toFixed(0)} % | ${cpuPerUpdate(r).toFixed(0)} µs | ${r.peakRssMiB.toFixed(0)} MiB | ${r.kbPerDevice.toFixed(0)} | ${r.generatorLagP99.toFixed(0)} ms | ${r.generatorCpuPct.toFixed(0)} % | ${r.redisCpuPct.toFixed(0)} % | ${loadAvg} | ${passes(r) ? '✓' : '✗'} |`;
 
+/** A run of this command line's dashboards, window and batch interval. */
+const withOptions = (shape: Omit<RunShape, 'dashboards' | 'seconds' | 'batchMs'>): RunShape => ({
+  ...shape,
+  dashboards: DASHBOARDS,
+  seconds: SECONDS,
+  batchMs: BATCH_MS,
+});
+
 async function measure(shape: Omit<RunShape, 'dashboards' | 'seconds' | 'batchMs'>): Promise<RunResult> {
-  const r = await runScale({ ...shape, dashboards: DASHBOARDS, seconds: SECONDS, batchMs: BATCH_MS });
+  const r = await runScale(withOptions(shape));
   console.log(row(r, load()));
   return r;
 }
@@ -98,15 +106,7 @@ async function compareBuilds(other: string): Promise<void> {
     for (const subscription of ['per-update', 'batched'] as const) {
       if (ONLY && ONLY !== subscription) continue;
       if (elapsed() > BUDGET_S) break;
-      const shape = {
-        processes: PROCESSES,
-        devices,
-        subscription,
-        dashboards: DASHBOARDS,
-        seconds: SECONDS,
-        batchMs: BATCH_MS,
-        beforeTelemetry: barrier(2),
-      };
+      const shape = withOptions({ processes: PROCESSES, devices, subscription, beforeTelemetry: barrier(2) });
       const [mine, theirs] = await Promise.all([runScale(shape), runScale({ ...shape, root: other, flags: AGAINST_FLAGS })]);
       console.log(row(mine, load()));
       console.log(row(theirs, load()));
