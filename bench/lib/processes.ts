@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cpuSeconds, freePort, portOpen, procStatus, waitUntil } from './process';
@@ -85,6 +85,8 @@ export function startServerProcess(
 async function launchServer(env: Record<string, string>, flags: readonly string[], root: string): Promise<ServerProcess> {
   const entry = ensureBuilt(root);
   const port = await freePort();
+  // BENCH_SERVER_STDOUT=file keeps what the server prints (e.g. with BENCH_SERVER_FLAGS=--trace-gc).
+  const stdout = process.env.BENCH_SERVER_STDOUT ? openSync(process.env.BENCH_SERVER_STDOUT, 'a') : 'ignore';
   const child = spawn(process.execPath, [...flags, entry], {
     cwd: root,
     env: {
@@ -98,9 +100,10 @@ async function launchServer(env: Record<string, string>, flags: readonly string[
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'capture-bench-')),
       ...env,
     },
-    // BENCH_SERVER_STDOUT=file keeps what the server prints (e.g. with BENCH_SERVER_FLAGS=--trace-gc).
-    stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? openSync(process.env.BENCH_SERVER_STDOUT, 'a') : 'ignore', 'inherit'],
+    stdio: ['ignore', stdout, 'inherit'],
   });
+  // The child has its own copy of the descriptor; this process's would stay open for the whole benchmark.
+  if (typeof stdout === 'number') closeSync(stdout);
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(async () => (await fetch(`${url}/test`)).ok, 'server');
   const pid = child.pid!;
