@@ -154,6 +154,26 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await store.devices.recordTelemetry('H1', { batteryLevel: 0.6 }, seen))?.lock).toBeNull();
       });
 
+      it('answers each of many devices recording telemetry at once with its own record and lock', async () => {
+        const seen = new Date('2026-03-01T10:00:00.000Z');
+        const ids = Array.from({ length: 700 }, (_, i) => `H${i}`);
+        // Every third device has no record; one in the middle is locked and one is in a session.
+        for (const id of ids.filter((_, i) => i % 3 !== 1)) await store.devices.save(device(id));
+        await store.devices.save(device('H300', { isRecording: true, activeSessionId: 'session_300' }));
+        await store.locks.acquire('H351', 'TABLET_B');
+
+        const written = await Promise.all(ids.map((id, i) => store.devices.recordTelemetry(id, { batteryLevel: i / 1000 }, seen)));
+        ids.forEach((id, i) => {
+          if (i % 3 === 1) expect(written[i], id).toBeNull();
+          else expect(written[i]?.record.deviceId, id).toBe(id);
+        });
+        expect(written[300]?.record).toEqual(device('H300', { isRecording: true, activeSessionId: 'session_300', lastSeen: seen }));
+        expect(written[351]?.lock).toMatchObject({ deviceId: 'H351', tabletId: 'TABLET_B' });
+        expect(written.filter((w) => w?.lock).length).toBe(1);
+        expect(await store.devices.getTelemetry('H699')).toEqual({ batteryLevel: 0.699 });
+        expect(await store.devices.getTelemetry('H1')).toBeNull();
+      });
+
       it('says which of many devices have a record, in one step', async () => {
         expect(await store.devices.existing([])).toEqual(new Set());
         await store.devices.save(device('H1'));

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { DevicePatch, DeviceRecord, DeviceStore, StoreTtls, TelemetryWrite } from '../types';
 import { decodeLock, lockedAtKey, lockKey } from './locks';
-import { TurnPipeline } from './turn-pipeline';
+import { TurnBatch } from './turn-batch';
 import { chunksOf, readInChunks } from './fleet-reads';
 import { pruneIndex } from './prune-index';
 import { decodeBool, decodeDate, decodeJson, encodeBool, encodeDate, hsetArgs, isEmpty, pairsToFields, type Fields } from './codec';
@@ -18,14 +18,31 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return redis.call('HGETALL', KEYS[1])`;
 
-// The hot path: one script marks the device seen, caches its telemetry and reads its lock
-// (KEYS[3], KEYS[4]: the lock store's keys), or does nothing for a device without a record.
-const RECORD_TELEMETRY = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
-redis.call('HSET', KEYS[1], 'isOnline', '1', 'lastSeen', ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
-return {redis.call('HGETALL', KEYS[1]), redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])}`;
+// The hot path, for all the updates of one turn: for each device the script marks it seen, caches
+// its telemetry and reads its lock, or does nothing for a device without a record.
+// KEYS, per device: record, telemetry, and the lock store's two keys. ARGV: the record's and the
+// telemetry's TTLs, then per device its seen-at time and telemetry JSON. Answers ANSWER_WIDTH
+// values per device: the record fields in WRITTEN_FIELDS order and the lock's holder and time
+// (all false for a device without a record). A flat array: one reply to parse, not one per device.
+const WRITTEN_FIELDS = ['deviceId', 'socketId', 'connectionTime', 'isRecording', 'activeSessionId'] as const;
+const ANSWER_WIDTH = WRITTEN_FIELDS.length + 2;
+const RECORD_TELEMETRY_MANY = `
+local answers = {}
+for i = 0, #KEYS / 4 - 1 do
+  local record = KEYS[4 * i + 1]
+  if redis.call('EXISTS', record) == 0 then
+    for _ = 1, ${ANSWER_WIDTH} do answers[#answers + 1] = false end
+  else
+    redis.call('HSET', record, 'isOnline', '1', 'lastSeen', ARGV[2 * i + 3])
+    redis.call('EXPIRE', record, ARGV[1])
+    redis.call('SET', KEYS[4 * i + 2], ARGV[2 * i + 4], 'EX', ARGV[2])
+    local fields = redis.call('HMGET', record, '${WRITTEN_FIELDS.join("', '")}')
+    for j = 1, ${WRITTEN_FIELDS.length} do answers[#answers + 1] = fields[j] end
+    answers[#answers + 1] = redis.call('GET', KEYS[4 * i + 3])
+    answers[#answers + 1] = redis.call('GET', KEYS[4 * i + 4])
+  end
+end
+return answers`;
 
 const MARK_OFFLINE_IF_SOCKET = `
 if redis.call('HGET', KEYS[1], 'socketId') ~= ARGV[1] then return 0 end
@@ -60,36 +77,57 @@ function decode(f: Fields): DeviceRecord | null {
   };
 }
 
+interface TelemetryToWrite {
+  deviceId: string;
+  json: string;
+  seenAt: Date;
+}
+
+/** One device's answer in RECORD_TELEMETRY_MANY's reply, from `at`: its record (just marked online and seen) and lock. */
+function decodeWritten(
+  { deviceId, seenAt }: TelemetryToWrite,
+  answers: Array<string | null>,
+  at: number,
+  now: number,
+): TelemetryWrite | null {
+  const storedId = answers[at];
+  const connectionTime = decodeDate(answers[at + 2] ?? undefined);
+  if (!storedId || !connectionTime) return null;
+  const activeSessionId = answers[at + 4];
+  const record: DeviceRecord = {
+    deviceId: storedId,
+    socketId: answers[at + 1] ?? '',
+    isOnline: true,
+    lastSeen: seenAt,
+    connectionTime,
+    isRecording: decodeBool(answers[at + 3] ?? undefined),
+    ...(activeSessionId ? { activeSessionId } : {}),
+  };
+  return { record, lock: decodeLock(deviceId, answers[at + 5], answers[at + 6], now) };
+}
+
 /** The scripts as ioredis commands: EVALSHA sends the script's hash, not its text, on every call. */
 interface DeviceScripts {
   captureUpdateDevice(key: string, ttl: string, ...fields: string[]): Promise<string[] | null>;
-  captureRecordTelemetry(
-    key: string,
-    telemetryKey: string,
-    lockKey: string,
-    lockedAtKey: string,
-    seenAt: string,
-    ttl: string,
-    json: string,
-    telemetryTtl: string,
-  ): Promise<[string[], string | null, string | null] | null>;
+  /** numberOfKeys, then the keys and arguments RECORD_TELEMETRY_MANY reads. */
+  captureRecordTelemetryMany(numberOfKeys: number, ...keysAndArgs: string[]): Promise<Array<string | null>>;
 }
 
 export class RedisDeviceStore implements DeviceStore {
   private readonly scripts: DeviceScripts;
-  /** Telemetry of many headsets read in one turn goes to Redis in one write. */
-  private readonly telemetryWrites: TurnPipeline;
+  /** Telemetry of many headsets read in one turn goes to Redis as one command. */
+  private readonly telemetryWrites: TurnBatch<TelemetryToWrite, TelemetryWrite | null>;
 
   constructor(
     private readonly redis: Redis,
     private readonly ttls: StoreTtls,
   ) {
-    if (!('captureRecordTelemetry' in redis)) {
+    if (!('captureRecordTelemetryMany' in redis)) {
       redis.defineCommand('captureUpdateDevice', { numberOfKeys: 1, lua: UPDATE_IF_EXISTS });
-      redis.defineCommand('captureRecordTelemetry', { numberOfKeys: 4, lua: RECORD_TELEMETRY });
+      redis.defineCommand('captureRecordTelemetryMany', { lua: RECORD_TELEMETRY_MANY });
     }
     this.scripts = redis as unknown as DeviceScripts;
-    this.telemetryWrites = new TurnPipeline(redis);
+    this.telemetryWrites = new TurnBatch((writes) => this.recordTelemetryMany(writes));
   }
 
   async save(device: DeviceRecord): Promise<void> {
@@ -150,21 +188,20 @@ export class RedisDeviceStore implements DeviceStore {
     await this.redis.set(telemetryKey(deviceId), JSON.stringify(telemetry), 'EX', this.ttls.telemetrySeconds);
   }
 
-  async recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<TelemetryWrite | null> {
-    const reply = await this.telemetryWrites.run<Awaited<ReturnType<DeviceScripts['captureRecordTelemetry']>>>((pipeline) =>
-      (pipeline as unknown as DeviceScripts).captureRecordTelemetry(
-        deviceKey(deviceId),
-        telemetryKey(deviceId),
-        lockKey(deviceId),
-        lockedAtKey(deviceId),
-        encodeDate(seenAt),
-        String(this.ttls.deviceStateSeconds),
-        JSON.stringify(telemetry),
-        String(this.ttls.telemetrySeconds),
-      ),
-    );
-    const record = reply && decode(pairsToFields(reply[0]));
-    return record ? { record, lock: decodeLock(deviceId, reply[1], reply[2], Date.now()) } : null;
+  recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<TelemetryWrite | null> {
+    return this.telemetryWrites.run({ deviceId, json: JSON.stringify(telemetry), seenAt });
+  }
+
+  private async recordTelemetryMany(writes: TelemetryToWrite[]): Promise<Array<TelemetryWrite | null>> {
+    const keys: string[] = [];
+    const args = [String(this.ttls.deviceStateSeconds), String(this.ttls.telemetrySeconds)];
+    for (const { deviceId, json, seenAt } of writes) {
+      keys.push(deviceKey(deviceId), telemetryKey(deviceId), lockKey(deviceId), lockedAtKey(deviceId));
+      args.push(encodeDate(seenAt), json);
+    }
+    const answers = await this.scripts.captureRecordTelemetryMany(keys.length, ...keys, ...args);
+    const now = Date.now();
+    return writes.map((write, i) => decodeWritten(write, answers, i * ANSWER_WIDTH, now));
   }
 
   async getTelemetry(deviceId: string): Promise<object | null> {
