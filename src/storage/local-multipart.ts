@@ -6,6 +6,7 @@ import { assertSafeKey } from './keys';
 import { KeyedMutex } from './keyed-mutex';
 import { bareEtag } from './md5-meter';
 import { writeBody } from './part-writer';
+import { RangeHasher } from './range-hasher';
 import type { PartUrlSigner } from './part-url-signer';
 import { InvalidPartError, PartTooLargeError, UploadNotFoundError } from './errors';
 import type { LocalPartReceiver, MultipartUploads, PendingMultipartUpload, StoredPart } from './types';
@@ -37,6 +38,8 @@ interface UploadMeta {
 export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
   private readonly base: string;
   private readonly locks = new KeyedMutex();
+  /** Parts' MD5s, on a worker thread beside the one receiving the bytes. */
+  private readonly hasher = new RangeHasher();
 
   /** `pathOf` maps a checked key to its final file path. */
   constructor(
@@ -70,9 +73,10 @@ export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
       const dir = this.dirOf(uploadId);
       const record = partRecordPath(dir, partNumber);
       await unlink(record).catch(ignoreMissing);
+      const data = path.join(dir, 'data');
       let file;
       try {
-        file = await open(path.join(dir, 'data'), 'r+');
+        file = await open(data, 'r+');
       } catch (err) {
         // The upload was aborted or completed under us.
         if ((err as NodeJS.ErrnoException)?.code === 'ENOENT') throw new UploadNotFoundError(uploadId);
@@ -86,6 +90,7 @@ export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
           (partNumber - 1) * meta.partSize,
           meta.partSize,
           () => new PartTooLargeError(meta.partSize),
+          this.hasher.start(data),
         );
         part = { partNumber, ...written };
       } finally {
@@ -97,6 +102,11 @@ export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
       await rename(temp, record);
       return part;
     });
+  }
+
+  /** Ends the hashing worker. */
+  close(): Promise<void> {
+    return this.hasher.close();
   }
 
   async listParts(key: string, uploadId: string): Promise<StoredPart[]> {

@@ -27,6 +27,7 @@ export class LocalStorage implements ObjectStorage {
   readonly multipart: MultipartUploads;
   /** Part URLs point back at this server: the same multipart area receives the bodies. */
   readonly localParts: LocalPartReceiver;
+  private readonly localMultipart: LocalMultipart;
 
   constructor(
     readonly root: string,
@@ -35,6 +36,7 @@ export class LocalStorage implements ObjectStorage {
     const multipart = new LocalMultipart(root, new PartUrlSigner(options.signingSecret), (key) => this.pathOf(key));
     this.multipart = multipart;
     this.localParts = multipart;
+    this.localMultipart = multipart;
   }
 
   get location(): string {
@@ -128,7 +130,9 @@ export class LocalStorage implements ObjectStorage {
     return removeStaleTempFiles(this.root, olderThan);
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return this.localMultipart.close();
+  }
 
   private async *walk(dirKey: string, prefix: string): AsyncIterable<StoredObject> {
     let entries;

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import type { RangeHash } from './range-hasher';
 
 /** Bytes gathered before one write: the disk gets a few large writev calls per part, not one per network chunk. */
 const WRITE_BATCH_BYTES = 4 * 1024 * 1024;
@@ -12,13 +12,13 @@ export interface WrittenPart {
 }
 
 /**
- * Writes a request body at `position` in an open file while hashing it (MD5, the
- * S3 part ETag clients check), failing with `tooLarge()` once more than `limit`
- * bytes came. One loop instead of a Transform and a WriteStream: the stream
- * layers cost about as much CPU per GiB as the MD5 itself (measured with
- * --cpu-prof in bench:upload). One write is in flight while the next batch
- * gathers, so the network and the disk still overlap; memory stays bounded at
- * about two batches per part.
+ * Writes a request body at `position` in an open file while `hash` (MD5, the S3
+ * part ETag clients check) reads back each batch once it is written, failing
+ * with `tooLarge()` once more than `limit` bytes came. One loop instead of a
+ * Transform and a WriteStream: the stream layers cost about as much CPU per GiB
+ * as the MD5 itself (measured with --cpu-prof in bench:upload). One write is in
+ * flight while the next batch gathers, so the network and the disk still
+ * overlap; memory stays bounded at about two batches per part.
  */
 export async function writeBody(
   body: Readable,
@@ -26,8 +26,8 @@ export async function writeBody(
   position: number,
   limit: number,
   tooLarge: () => Error,
+  hash: RangeHash,
 ): Promise<WrittenPart> {
-  const hash = createHash('md5');
   let size = 0;
   let batch: Buffer[] = [];
   let batchBytes = 0;
@@ -41,7 +41,7 @@ export async function writeBody(
     batchBytes = 0;
     at += bytes;
     await inFlight;
-    inFlight = writeAll(file, buffers, bytes, offset);
+    inFlight = writeAll(file, buffers, bytes, offset).then(() => hash.add(offset, bytes));
     // Marked handled now: a failed write surfaces at the next await of inFlight, not as an unhandled rejection meanwhile.
     inFlight.catch(() => undefined);
   };
@@ -49,7 +49,6 @@ export async function writeBody(
     for await (const chunk of body as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > limit) throw tooLarge();
-      hash.update(chunk);
       batch.push(chunk);
       batchBytes += chunk.length;
       if (batchBytes >= WRITE_BATCH_BYTES) await flush();
@@ -59,9 +58,10 @@ export async function writeBody(
   } catch (err) {
     // The write in flight must settle before the caller closes the file.
     await inFlight.catch(() => undefined);
+    hash.drop();
     throw err;
   }
-  return { etag: `"${hash.digest('hex')}"`, size };
+  return { etag: `"${await hash.digest()}"`, size };
 }
 
 /** writev until every byte is written (libuv already loops over partial writes; this is the belt to its braces). */
