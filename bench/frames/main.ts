@@ -12,7 +12,7 @@
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { cpuSeconds, procStatus } from '../lib/process';
+import { cpuSeconds, procStatus, writeSyscalls } from '../lib/process';
 import { runLoad, summarize, type LoadResult, type LoadSample, type LoadShape } from './load';
 import { startBareRelay, startCaptureServer, type RunningRelay } from './targets';
 import { startRedis, type RedisProcess } from '../lib/processes';
@@ -37,6 +37,9 @@ interface Measured extends LoadResult {
   serverCpu: number;
   /** This process (the simulated clients), likewise. */
   clientCpu: number;
+  /** Server CPU time and write syscalls per frame delivered (each viewer's copy counts). */
+  cpuPerFrameMicros: number;
+  writesPerFrame: number;
   peakRssMiB: number;
   /** The relay's own counts over its runs (warm-up included). */
   counters: Record<string, number>;
@@ -45,6 +48,7 @@ interface Measured extends LoadResult {
 interface Run {
   sample: LoadSample;
   serverCpuSeconds: number;
+  serverWrites: number;
   clientCpuSeconds: number;
   peakRssMiB: number;
   counters: Record<string, number>;
@@ -66,21 +70,25 @@ async function run(start: () => Promise<RunningRelay>, headsets: number, seconds
   const relay = await start();
   try {
     let cpuAt = 0;
+    let writesAt = 0;
     let clientAt = process.cpuUsage();
     let serverCpuSeconds = 0;
+    let serverWrites = 0;
     let clientCpuSeconds = 0;
     const sample = await runLoad(relay.target, shapeFor(headsets, seconds), (phase) => {
       if (phase === 'start') {
         cpuAt = cpuSeconds(relay.pid);
+        writesAt = writeSyscalls(relay.pid);
         clientAt = process.cpuUsage();
         return;
       }
       serverCpuSeconds = cpuSeconds(relay.pid) - cpuAt;
+      serverWrites = writeSyscalls(relay.pid) - writesAt;
       const client = process.cpuUsage(clientAt);
       clientCpuSeconds = (client.user + client.system) / 1e6;
     });
     const counters = await relay.counters();
-    return { sample, serverCpuSeconds, clientCpuSeconds, peakRssMiB: procStatus(relay.pid, 'VmHWM') / MiB, counters };
+    return { sample, serverCpuSeconds, serverWrites, clientCpuSeconds, peakRssMiB: procStatus(relay.pid, 'VmHWM') / MiB, counters };
   } finally {
     await relay.stop();
   }
@@ -90,9 +98,13 @@ function pool(headsets: number, runs: Run[]): Measured {
   const wall = runs.reduce((n, r) => n + r.sample.seconds, 0);
   const counters: Record<string, number> = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.counters)) counters[k] = (counters[k] ?? 0) + v;
+  const summary = summarize(runs.map((r) => r.sample));
+  const delivered = summary.deliveredPerSecond * wall;
   return {
-    ...summarize(runs.map((r) => r.sample)),
+    ...summary,
     headsets,
+    cpuPerFrameMicros: (runs.reduce((n, r) => n + r.serverCpuSeconds, 0) / delivered) * 1e6,
+    writesPerFrame: runs.reduce((n, r) => n + r.serverWrites, 0) / delivered,
     serverCpu: (runs.reduce((n, r) => n + r.serverCpuSeconds, 0) / wall) * 100,
     clientCpu: (runs.reduce((n, r) => n + r.clientCpuSeconds, 0) / wall) * 100,
     peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
@@ -125,6 +137,18 @@ function printComparison(ours: Measured, base: Measured): void {
     ['latency p95', `${fmt(ours.p95, 1)} ms`, `${fmt(base.p95, 1)} ms`, ratio(ours.p95, base.p95)],
     ['latency p99', `${fmt(ours.p99, 1)} ms`, `${fmt(base.p99, 1)} ms`, ratio(ours.p99, base.p99)],
     ['server CPU (% of one core)', `${fmt(ours.serverCpu)} %`, `${fmt(base.serverCpu)} %`, ratio(ours.serverCpu, base.serverCpu)],
+    [
+      'server CPU per delivered frame',
+      `${fmt(ours.cpuPerFrameMicros)} µs`,
+      `${fmt(base.cpuPerFrameMicros)} µs`,
+      ratio(ours.cpuPerFrameMicros, base.cpuPerFrameMicros),
+    ],
+    [
+      'server write syscalls per delivered frame',
+      fmt(ours.writesPerFrame, 2),
+      fmt(base.writesPerFrame, 2),
+      ratio(ours.writesPerFrame, base.writesPerFrame),
+    ],
     ['server peak RSS', `${fmt(ours.peakRssMiB)} MiB`, `${fmt(base.peakRssMiB)} MiB`, ratio(ours.peakRssMiB, base.peakRssMiB)],
     ['load generator CPU', `${fmt(ours.clientCpu)} %`, `${fmt(base.clientCpu)} %`, ''],
     ['load generator event-loop delay p99', `${fmt(ours.generatorLagP99, 1)} ms`, `${fmt(base.generatorLagP99, 1)} ms`, ''],

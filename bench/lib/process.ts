@@ -24,6 +24,12 @@ export function cpuTimes(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
+/** Write syscalls (write, writev, sendmsg...) a process has made so far, from /proc/PID/io: a count machine noise does not move. */
+export function writeSyscalls(pid: number): number {
+  const match = readFileSync(`/proc/${pid}/io`, 'utf8').match(/syscw:\s+(\d+)/);
+  return match ? Number(match[1]) : Number.NaN;
+}
+
 /** Resident memory now (VmRSS) or the kernel's peak-RSS mark (VmHWM), in bytes. */
 export function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+) kB`));
