@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cpuSeconds, freePort, portOpen, procStatus, waitUntil } from './process';
+import { cpuSeconds, freePort, portOpen, procStatus, waitUntil, writeSyscalls } from './process';
 
 /** Starting the real processes benchmarks measure: a private redis-server and built servers. */
 
@@ -67,6 +67,8 @@ export interface ServerProcess {
   peakRssMiB(): number;
   /** CPU seconds used so far (user + system). */
   cpuSeconds(): number;
+  /** Write syscalls the server has made so far (/proc/PID/io). */
+  writeSyscalls(): number;
   stop(): Promise<void>;
 }
 
@@ -112,6 +114,7 @@ async function launchServer(env: Record<string, string>, flags: readonly string[
     pid,
     peakRssMiB: () => procStatus(pid, 'VmHWM') / 1024 / 1024,
     cpuSeconds: () => cpuSeconds(pid),
+    writeSyscalls: () => writeSyscalls(pid),
     stop: () => stopChild(child, 'SIGTERM'),
   };
 }

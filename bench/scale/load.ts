@@ -43,6 +43,8 @@ export interface RunResult extends RunShape {
   p99: number;
   /** Server CPU over the window, summed over processes, in % of one core. */
   cpuPct: number;
+  /** Write syscalls the servers made over the window (/proc/PID/io: an exact count, unlike CPU time). */
+  serverWrites: number;
   /** The load generator's (this process's) and Redis's CPU over the window, in % of one core: the rest of the machine. */
   generatorCpuPct: number;
   redisCpuPct: number;
@@ -164,6 +166,7 @@ export async function runScale(shape: RunShape): Promise<RunResult> {
     });
     await sleep(WARM_UP_MS);
     const cpuBefore = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+    const writesBefore = servers.reduce((sum, s) => sum + s.writeSyscalls(), 0);
     const generatorBefore = process.cpuUsage();
     const redisBefore = redis.cpuSeconds();
     lag.enable();
@@ -174,6 +177,7 @@ export async function runScale(shape: RunShape): Promise<RunResult> {
     const windowEnd = Date.now();
     lag.disable();
     const cpuAfter = servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+    const serverWrites = servers.reduce((sum, s) => sum + s.writeSyscalls(), 0) - writesBefore;
     const generator = process.cpuUsage(generatorBefore);
     const redisCpu = redis.cpuSeconds() - redisBefore;
     for (const t of timers) clearInterval(t);
@@ -192,6 +196,7 @@ export async function runScale(shape: RunShape): Promise<RunResult> {
       p50: percentile(inWindow, 50),
       p99: percentile(inWindow, 99),
       cpuPct: (100 * (cpuAfter - cpuBefore)) / seconds,
+      serverWrites,
       generatorCpuPct: (generator.user + generator.system) / 1e4 / seconds,
       redisCpuPct: (100 * redisCpu) / seconds,
       peakRssMiB: Math.max(...servers.map((s) => s.peakRssMiB())),

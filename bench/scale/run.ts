@@ -61,12 +61,12 @@ const load = () => os.loadavg()[0]!.toFixed(1);
 const passes = (r: RunResult) => r.deliveredPct >= 95 && r.p99 < P99_BUDGET_MS + (r.subscription === 'batched' ? r.batchMs : 0);
 
 const HEADER =
-  '| processes | devices | subscription | dashboard msgs/s (each) | updates delivered/s | delivered | p50 | p99 | server CPU | CPU per update | peak RSS | KB per device | generator lag p99 | generator CPU | Redis CPU | load avg | pass |\n' +
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|';
+  '| processes | devices | subscription | dashboard msgs/s (each) | updates delivered/s | delivered | p50 | p99 | server CPU | CPU per update | writes per update | peak RSS | KB per device | generator lag p99 | generator CPU | Redis CPU | load avg | pass |\n' +
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|';
 /** Server CPU time per telemetry update sent: less sensitive to a busy machine than latency is. */
 const cpuPerUpdate = (r: RunResult) => (r.sent === 0 ? Number.NaN : ((r.cpuPct / 100) * r.seconds * 1e6) / r.sent);
 const row = (r: RunResult, loadAvg: string) =>
-  `| ${r.processes} | ${r.devices} | ${r.subscription} | ${r.messagesPerSecond.toFixed(0)} | ${r.perSecond.toFixed(0)} | ${r.deliveredPct.toFixed(1)} % | ${r.p50} ms | ${r.p99} ms | ${r.cpuPct.toFixed(0)} % | ${cpuPerUpdate(r).toFixed(0)} µs | ${r.peakRssMiB.toFixed(0)} MiB | ${r.kbPerDevice.toFixed(0)} | ${r.generatorLagP99.toFixed(0)} ms | ${r.generatorCpuPct.toFixed(0)} % | ${r.redisCpuPct.toFixed(0)} % | ${loadAvg} | ${passes(r) ? '✓' : '✗'} |`;
+  `| ${r.processes} | ${r.devices} | ${r.subscription} | ${r.messagesPerSecond.toFixed(0)} | ${r.perSecond.toFixed(0)} | ${r.deliveredPct.toFixed(1)} % | ${r.p50} ms | ${r.p99} ms | ${r.cpuPct.toFixed(0)} % | ${cpuPerUpdate(r).toFixed(0)} µs | ${(r.sent === 0 ? Number.NaN : r.serverWrites / r.sent).toFixed(2)} | ${r.peakRssMiB.toFixed(0)} MiB | ${r.kbPerDevice.toFixed(0)} | ${r.generatorLagP99.toFixed(0)} ms | ${r.generatorCpuPct.toFixed(0)} % | ${r.redisCpuPct.toFixed(0)} % | ${loadAvg} | ${passes(r) ? '✓' : '✗'} |`;
 
 /** A run of this command line's dashboards, window and batch interval. */
 const withOptions = (shape: Omit<RunShape, 'dashboards' | 'seconds' | 'batchMs'>): RunShape => ({

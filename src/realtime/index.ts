@@ -20,7 +20,7 @@ import type { SessionService } from '../sessions/session-service';
 import { sessionSocket } from '../sessions/session-socket';
 import { PeriodicTask, type TaskLease } from '../util/periodic-task';
 import type { RealtimeContext } from './context';
-import { writeBinaryPacketsTogether } from './binary-writes';
+import { writeTogether } from './write-together';
 import { EventCounters, EventRouter } from './event-router';
 import { sweepOrphans } from './orphan-sweep';
 import { StoreRecovery } from './store-recovery';
@@ -116,7 +116,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   io.use(socketAuth({ tokens: options.tokens, authRequired: options.authRequired, metrics, logger: log }));
 
   io.on('connection', (socket) => {
-    writeBinaryPacketsTogether(socket);
+    writeTogether(socket);
     const type = socket.data.deviceType ?? 'unknown';
     const who = { socketId: socket.id, deviceType: type, ...(socket.data.deviceId ? { deviceId: socket.data.deviceId } : {}) };
     log.info(who, 'socket connected');

@@ -188,7 +188,7 @@ export class RedisDeviceStore implements DeviceStore {
     await this.redis.set(telemetryKey(deviceId), JSON.stringify(telemetry), 'EX', this.ttls.telemetrySeconds);
   }
 
-  recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<TelemetryWrite | null> {
+  async recordTelemetry(deviceId: string, telemetry: object, seenAt: Date): Promise<TelemetryWrite | null> {
     return this.telemetryWrites.run({ deviceId, json: JSON.stringify(telemetry), seenAt });
   }
 

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket as TcpSocket } from 'node:net';
 import { Server } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeBinaryPacketsTogether } from '../../src/realtime/binary-writes';
+import { writeTogether } from '../../src/realtime/write-together';
 import type { CaptureIo, CaptureSocket } from '../../src/realtime/types';
 
 /** A Socket.IO server whose connections are passed to `setUp`, and one WebSocket client. */
@@ -46,7 +46,7 @@ function countWrites(socket: CaptureSocket): { readonly count: number } {
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-describe('writeBinaryPacketsTogether', () => {
+describe('writeTogether', () => {
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => {
     await close?.();
@@ -55,7 +55,7 @@ describe('writeBinaryPacketsTogether', () => {
 
   for (const together of [true, false]) {
     it(`a binary event leaves in ${together ? 'one write' : 'two writes without it'}, and arrives whole`, async () => {
-      const setup = await connected((socket) => (together ? writeBinaryPacketsTogether(socket) : undefined));
+      const setup = await connected((socket) => (together ? writeTogether(socket) : undefined));
       close = setup.close;
       const writes = countWrites(setup.socket);
       const frame = Buffer.from(Array.from({ length: 40_000 }, (_, i) => i % 256));
@@ -70,8 +70,24 @@ describe('writeBinaryPacketsTogether', () => {
     });
   }
 
+  for (const together of [true, false]) {
+    it(`events queued behind a write in flight leave in ${together ? 'one write' : 'one write each without it'}`, async () => {
+      const setup = await connected((socket) => (together ? writeTogether(socket) : undefined));
+      close = setup.close;
+      const writes = countWrites(setup.socket);
+      const got: number[] = [];
+      setup.client.on('update', (n: number) => got.push(n));
+      const emit = (setup.socket as unknown as { emit(event: string, ...args: unknown[]): void }).emit.bind(setup.socket);
+      // The first is written at once; the next three queue until its write's callback, then go out in one flush.
+      for (const n of [1, 2, 3, 4]) emit('update', n);
+      while (got.length < 4) await tick();
+      expect(got).toEqual([1, 2, 3, 4]);
+      expect(writes.count).toBe(together ? 2 : 4);
+    });
+  }
+
   it('leaves a text event and several in a row as they were: each arrives, in order', async () => {
-    const setup = await connected(writeBinaryPacketsTogether);
+    const setup = await connected(writeTogether);
     close = setup.close;
     const got: unknown[] = [];
     setup.client.on('note', (n: unknown) => got.push(n));
