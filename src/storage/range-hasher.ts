@@ -56,7 +56,7 @@ class HashWorker {
   alive = true;
 
   constructor(private readonly onGone: (worker: HashWorker) => void) {
-    // Idle, it must not keep the process alive; a part waiting on a digest keeps it busy anyway.
+    // It must not keep the process alive on its own (the server's sockets do while parts arrive).
     this.worker.unref();
     this.worker.on('message', (answer: Answer) => {
       const waiter = this.waiting.get(answer.job);
@@ -134,8 +134,8 @@ export class RangeHasher {
   }
 
   private pick(): HashWorker {
-    const idle = this.workers.reduce<HashWorker | undefined>((best, w) => (!best || w.open < best.open ? w : best), undefined);
-    if (idle && (idle.open === 0 || this.workers.length >= this.size)) return idle;
+    const leastBusy = this.workers.reduce<HashWorker | undefined>((best, w) => (!best || w.open < best.open ? w : best), undefined);
+    if (leastBusy && (leastBusy.open === 0 || this.workers.length >= this.size)) return leastBusy;
     const worker = new HashWorker((gone) => {
       const at = this.workers.indexOf(gone);
       if (at >= 0) this.workers.splice(at, 1);
