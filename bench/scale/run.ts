@@ -19,8 +19,9 @@ import { runScale, type RunResult, type RunShape, type Subscription } from './lo
  *
  * Then several processes at saturation: the most devices one process passes
  * with (batched) is S1; two processes on the same Redis (clients split
- * between them) run at S1 × 1, 1.4, 1.7, 2 until they fail, so the ratio
- * S2 / S1 is measured where one process is at its limit.
+ * between them) run at S1 × 1, 1.4, 1.7, 2 until they fail, then once halfway
+ * between the last pass and that failure, so the ratio S2 / S1 is measured
+ * where one process is at its limit.
  *
  * --against DIR compares two builds instead: at each step this checkout's
  * server and DIR's (another checkout with its node_modules, e.g. a git
@@ -170,6 +171,7 @@ async function main(): Promise<void> {
   console.log(`\nTwo processes on one Redis at saturation (batched; baseline: one process's ${s1.devices} devices above)`);
   console.log(HEADER);
   let s2: RunResult | undefined;
+  let twoFailedAt: number | undefined;
   for (const factor of [1, 1.4, 1.7, 2]) {
     const devices = Math.min(MAX_DEVICES, Math.round(s1.devices * factor));
     if (elapsed() > BUDGET_S) {
@@ -177,12 +179,21 @@ async function main(): Promise<void> {
       break;
     }
     const r = await measure({ processes: 2, devices, subscription: 'batched' });
-    if (!passes(r)) break;
+    if (!passes(r)) {
+      twoFailedAt = devices;
+      break;
+    }
     s2 = r;
     if (devices === MAX_DEVICES) {
       console.log(`(stopped at ${MAX_DEVICES} devices: the load generator's open-file limit)`);
       break;
     }
+  }
+  // One bisection between the last pass and the first failure, so the ratio is not only a step's factor.
+  const midpoint = s2 && twoFailedAt ? Math.round((s2.devices + twoFailedAt) / 2 / 100) * 100 : undefined;
+  if (s2 && midpoint && midpoint > s2.devices && midpoint < twoFailedAt! && elapsed() <= BUDGET_S) {
+    const r = await measure({ processes: 2, devices: midpoint, subscription: 'batched' });
+    if (passes(r)) s2 = r;
   }
   const oneFailedNext = !!failed.has('batched');
   console.log(
