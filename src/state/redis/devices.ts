@@ -62,19 +62,41 @@ function encode(d: DevicePatch): Record<string, string | undefined> {
   };
 }
 
-function decode(f: Fields): DeviceRecord | null {
-  const lastSeen = decodeDate(f.lastSeen);
-  const connectionTime = decodeDate(f.connectionTime);
-  if (!f.deviceId || !lastSeen || !connectionTime) return null;
+/** A record as stored: its text fields, and its online flag and times already read from wherever they came. */
+interface StoredRecord {
+  deviceId: string | null | undefined;
+  socketId: string | null | undefined;
+  isOnline: boolean;
+  lastSeen: Date | undefined;
+  connectionTime: Date | undefined;
+  isRecording: string | null | undefined;
+  activeSessionId: string | null | undefined;
+}
+
+/** The record, or null for one that lacks its ID or a time (not a record this store wrote). */
+function recordOf(r: StoredRecord): DeviceRecord | null {
+  if (!r.deviceId || !r.lastSeen || !r.connectionTime) return null;
   return {
-    deviceId: f.deviceId,
-    socketId: f.socketId ?? '',
-    isOnline: decodeBool(f.isOnline),
-    lastSeen,
-    connectionTime,
-    isRecording: decodeBool(f.isRecording),
-    ...(f.activeSessionId ? { activeSessionId: f.activeSessionId } : {}),
+    deviceId: r.deviceId,
+    socketId: r.socketId ?? '',
+    isOnline: r.isOnline,
+    lastSeen: r.lastSeen,
+    connectionTime: r.connectionTime,
+    isRecording: decodeBool(r.isRecording ?? undefined),
+    ...(r.activeSessionId ? { activeSessionId: r.activeSessionId } : {}),
   };
+}
+
+function decode(f: Fields): DeviceRecord | null {
+  return recordOf({
+    deviceId: f.deviceId,
+    socketId: f.socketId,
+    isOnline: decodeBool(f.isOnline),
+    lastSeen: decodeDate(f.lastSeen),
+    connectionTime: decodeDate(f.connectionTime),
+    isRecording: f.isRecording,
+    activeSessionId: f.activeSessionId,
+  });
 }
 
 interface TelemetryToWrite {
@@ -90,20 +112,16 @@ function decodeWritten(
   at: number,
   now: number,
 ): TelemetryWrite | null {
-  const storedId = answers[at];
-  const connectionTime = decodeDate(answers[at + 2] ?? undefined);
-  if (!storedId || !connectionTime) return null;
-  const activeSessionId = answers[at + 4];
-  const record: DeviceRecord = {
-    deviceId: storedId,
-    socketId: answers[at + 1] ?? '',
+  const record = recordOf({
+    deviceId: answers[at],
+    socketId: answers[at + 1],
     isOnline: true,
     lastSeen: seenAt,
-    connectionTime,
-    isRecording: decodeBool(answers[at + 3] ?? undefined),
-    ...(activeSessionId ? { activeSessionId } : {}),
-  };
-  return { record, lock: decodeLock(deviceId, answers[at + 5], answers[at + 6], now) };
+    connectionTime: decodeDate(answers[at + 2] ?? undefined),
+    isRecording: answers[at + 3],
+    activeSessionId: answers[at + 4],
+  });
+  return record && { record, lock: decodeLock(deviceId, answers[at + 5], answers[at + 6], now) };
 }
 
 /** The scripts as ioredis commands: EVALSHA sends the script's hash, not its text, on every call. */

@@ -32,7 +32,7 @@ export async function readInChunks<T>(
   return results;
 }
 
-/** `items` in runs of `FLEET_READ_CHUNK`, for reads that take many keys in one command (MGET). */
-export function* chunksOf<T>(items: readonly T[]): Generator<readonly T[]> {
-  for (let start = 0; start < items.length; start += FLEET_READ_CHUNK) yield items.slice(start, start + FLEET_READ_CHUNK);
+/** `items` in runs of `size` (`FLEET_READ_CHUNK`), for reads that take many keys in one command (MGET) and for writes batched per turn. */
+export function* chunksOf<T>(items: readonly T[], size = FLEET_READ_CHUNK): Generator<T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
 }

@@ -1,3 +1,5 @@
+import { chunksOf, FLEET_READ_CHUNK } from './fleet-reads';
+
 interface Waiting<In, Out> {
   item: In;
   resolve(value: Out): void;
@@ -24,7 +26,7 @@ export class TurnBatch<In, Out> {
 
   constructor(
     private readonly send: (items: In[]) => Promise<Out[]>,
-    private readonly maxItems = 500,
+    private readonly maxItems = FLEET_READ_CHUNK,
   ) {}
 
   /** Adds one item to this turn's batch; resolves with its answer. */
@@ -41,9 +43,7 @@ export class TurnBatch<In, Out> {
   private flush(): void {
     const waiting = this.waiting ?? [];
     this.waiting = undefined;
-    for (let start = 0; start < waiting.length; start += this.maxItems) {
-      this.sendSlice(waiting.slice(start, start + this.maxItems));
-    }
+    for (const slice of chunksOf(waiting, this.maxItems)) this.sendSlice(slice);
   }
 
   private sendSlice(slice: Array<Waiting<In, Out>>): void {
