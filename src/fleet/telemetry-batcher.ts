@@ -8,7 +8,6 @@ export interface TelemetryBatcherOptions {
   view(snapshot: DeviceSnapshot, now: number): TelemetryUpdate;
   /** Sends one batch (to the batched dashboards' room, so every process's dashboards get it). */
   send(updates: TelemetryUpdate[]): void;
-  now?: () => number;
 }
 
 /**
@@ -22,11 +21,8 @@ export interface TelemetryBatcherOptions {
 export class TelemetryBatcher {
   private pending = new Map<string, DeviceSnapshot>();
   private timer?: NodeJS.Timeout;
-  private readonly now: () => number;
 
-  constructor(private readonly options: TelemetryBatcherOptions) {
-    this.now = options.now ?? Date.now;
-  }
+  constructor(private readonly options: TelemetryBatcherOptions) {}
 
   add(snapshot: DeviceSnapshot): void {
     this.pending.set(snapshot.record.deviceId, snapshot);
@@ -40,7 +36,7 @@ export class TelemetryBatcher {
     if (this.pending.size === 0) return;
     const snapshots = this.pending;
     this.pending = new Map();
-    const now = this.now();
+    const now = Date.now();
     const updates: TelemetryUpdate[] = [];
     for (const snapshot of snapshots.values()) updates.push(this.options.view(snapshot, now));
     this.options.send(updates);

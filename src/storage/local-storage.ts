@@ -10,7 +10,7 @@ import { LocalMultipart } from './local-multipart';
 import { removeStaleTempFiles, tempFileFor } from './local-temp-files';
 import { md5Meter } from './md5-meter';
 import { PartUrlSigner } from './part-url-signer';
-import type { LocalPartReceiver, MultipartUploads, ObjectStorage, StoredObject } from './types';
+import type { LocalPartReceiver, ObjectStorage, StoredObject } from './types';
 
 export interface LocalStorageOptions {
   /** Signs part URLs; derive it from the server secret so URLs survive a restart. */
@@ -24,10 +24,9 @@ export interface LocalStorageOptions {
  */
 export class LocalStorage implements ObjectStorage {
   readonly kind = 'local' as const;
-  readonly multipart: MultipartUploads;
+  readonly multipart: LocalMultipart;
   /** Part URLs point back at this server: the same multipart area receives the bodies. */
   readonly localParts: LocalPartReceiver;
-  private readonly localMultipart: LocalMultipart;
 
   constructor(
     readonly root: string,
@@ -36,7 +35,6 @@ export class LocalStorage implements ObjectStorage {
     const multipart = new LocalMultipart(root, new PartUrlSigner(options.signingSecret), (key) => this.pathOf(key));
     this.multipart = multipart;
     this.localParts = multipart;
-    this.localMultipart = multipart;
   }
 
   get location(): string {
@@ -131,7 +129,7 @@ export class LocalStorage implements ObjectStorage {
   }
 
   close(): Promise<void> {
-    return this.localMultipart.close();
+    return this.multipart.close();
   }
 
   private async *walk(dirKey: string, prefix: string): AsyncIterable<StoredObject> {

@@ -53,7 +53,7 @@ class HashWorker {
   private readonly waiting = new Map<number, { resolve(hex: string): void; reject(err: Error): void }>();
   /** Jobs started and not yet digested or dropped: the pool gives a new part to the least busy worker. */
   open = 0;
-  alive = true;
+  private alive = true;
 
   constructor(private readonly onGone: (worker: HashWorker) => void) {
     // It must not keep the process alive on its own (the server's sockets do while parts arrive).
