@@ -100,12 +100,13 @@ function pool(headsets: number, runs: Run[]): Measured {
   for (const r of runs) for (const [k, v] of Object.entries(r.counters)) counters[k] = (counters[k] ?? 0) + v;
   const summary = summarize(runs.map((r) => r.sample));
   const delivered = summary.deliveredPerSecond * wall;
+  const serverCpuSeconds = runs.reduce((n, r) => n + r.serverCpuSeconds, 0);
   return {
     ...summary,
     headsets,
-    cpuPerFrameMicros: (runs.reduce((n, r) => n + r.serverCpuSeconds, 0) / delivered) * 1e6,
+    cpuPerFrameMicros: (serverCpuSeconds / delivered) * 1e6,
     writesPerFrame: runs.reduce((n, r) => n + r.serverWrites, 0) / delivered,
-    serverCpu: (runs.reduce((n, r) => n + r.serverCpuSeconds, 0) / wall) * 100,
+    serverCpu: (serverCpuSeconds / wall) * 100,
     clientCpu: (runs.reduce((n, r) => n + r.clientCpuSeconds, 0) / wall) * 100,
     peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
     counters,
