@@ -57,24 +57,26 @@ describe('RangeHasher', () => {
     await expect(hashRange(hasher, short, 0, 3)).resolves.toBe(md5(Buffer.from('abc')));
   });
 
-  it('fails a part whose worker is gone, and starts a new worker for the next part', async () => {
+  /** A one-worker hasher and a part of a written file 'hello', started and given its bytes. */
+  async function helloPart() {
     hasher = new RangeHasher(1);
     const file = path.join(dir, 'data');
     await writeFile(file, Buffer.from('hello'));
-    const cut = hasher.start(file);
-    cut.add(0, 5);
+    const part = hasher.start(file);
+    part.add(0, 5);
+    return { file, part };
+  }
+
+  it('fails a part whose worker is gone, and starts a new worker for the next part', async () => {
+    const { file, part } = await helloPart();
     await hasher.close();
-    await expect(cut.digest()).rejects.toThrow(/stopped before the part was hashed/);
+    await expect(part.digest()).rejects.toThrow(/stopped before the part was hashed/);
     await expect(hashRange(hasher, file, 0, 5)).resolves.toBe(md5(Buffer.from('hello')));
   });
 
   it('forgets a dropped part', async () => {
-    hasher = new RangeHasher(1);
-    const file = path.join(dir, 'data');
-    await writeFile(file, Buffer.from('hello'));
-    const dropped = hasher.start(file);
-    dropped.add(0, 5);
-    dropped.drop();
+    const { file, part } = await helloPart();
+    part.drop();
     await expect(hashRange(hasher, file, 1, 4)).resolves.toBe(md5(Buffer.from('ello')));
   });
 });
