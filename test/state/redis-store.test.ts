@@ -57,6 +57,33 @@ describe('redis store specifics', () => {
     }
   });
 
+  it('sends the telemetry of several turns within the gather window to Redis as one script call', async () => {
+    const store = makeStore();
+    const scriptCalls = async () => {
+      const stats = await store.client.info('commandstats');
+      return [...stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    try {
+      const ids = ['G1', 'G2', 'G3', 'G4'];
+      await Promise.all(ids.map((id) => store.devices.save(device(id))));
+      await store.devices.recordTelemetry('G1', { batteryLevel: 0.1 }, new Date()); // loads the script
+      const before = await scriptCalls();
+      const written: Array<Promise<unknown>> = [];
+      for (const id of ids) {
+        written.push(store.devices.recordTelemetry(id, { batteryLevel: 0.5, deviceId: id }, new Date()));
+        await nextTurn();
+      }
+      const answers = await Promise.all(written);
+      expect(answers.map((a) => (a as { record: { deviceId: string } } | null)?.record.deviceId)).toEqual(ids);
+      // INFO itself is not a script call; four updates, four turns, one EVALSHA.
+      expect((await scriptCalls()) - before).toBe(1);
+      expect(await store.devices.getTelemetry('G4')).toEqual({ batteryLevel: 0.5, deviceId: 'G4' });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('uses the spec key layout under the configured prefix', async () => {
     const prefix = redis.uniquePrefix();
     const store = makeStore(prefix);

@@ -6,35 +6,52 @@ interface Waiting<In, Out> {
   reject(err: unknown): void;
 }
 
+export interface CommandBatchOptions {
+  /** The most items in one command; more leave as several (default FLEET_READ_CHUNK). */
+  maxItems?: number;
+  /**
+   * How long the first item of a batch waits for others (default 0: the rest of this turn
+   * of the event loop). Updates from thousands of sockets arrive a few per turn; gathering
+   * them for a few milliseconds sends one command where there were dozens.
+   */
+  gatherMs?: number;
+}
+
 /**
- * Gathers the items asked for in one turn of the event loop and sends them to
- * Redis as one command (`send`, in slices of at most `maxItems`), each caller
- * getting its own answer.
+ * Gathers the items asked for within `gatherMs` (or one turn of the event loop)
+ * and sends them to Redis as one command (`send`, in slices of at most
+ * `maxItems`), each caller getting its own answer.
  *
  * On the telemetry hot path each update had been its own command: an ioredis
  * Command with its promise, its RESP string and its reply, and a script call
  * on the Redis side (a quarter of the bytes the server allocated per update,
- * profiled at 4,000 headsets). Messages read from many sockets in one turn now
- * share one command.
+ * profiled at 4,000 headsets). Messages read from many sockets now share one
+ * command.
  *
- * Unlike ioredis's enableAutoPipelining, every turn's command goes out at once,
- * whatever the previous one is doing, so one that waits out an outage
- * (commandTimeout) never holds up the ones behind it.
+ * Unlike ioredis's enableAutoPipelining, every batch's command goes out when
+ * its time is up, whatever the previous one is doing, so one that waits out an
+ * outage (commandTimeout) never holds up the ones behind it.
  */
-export class TurnBatch<In, Out> {
+export class CommandBatch<In, Out> {
   private waiting: Array<Waiting<In, Out>> | undefined;
+  private readonly maxItems: number;
+  private readonly gatherMs: number;
 
   constructor(
     private readonly send: (items: In[]) => Promise<Out[]>,
-    private readonly maxItems = FLEET_READ_CHUNK,
-  ) {}
+    options: CommandBatchOptions = {},
+  ) {
+    this.maxItems = options.maxItems ?? FLEET_READ_CHUNK;
+    this.gatherMs = options.gatherMs ?? 0;
+  }
 
-  /** Adds one item to this turn's batch; resolves with its answer. */
+  /** Adds one item to the batch gathering now; resolves with its answer. */
   run(item: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
       if (!this.waiting) {
         this.waiting = [];
-        setImmediate(() => this.flush());
+        if (this.gatherMs > 0) setTimeout(() => this.flush(), this.gatherMs);
+        else setImmediate(() => this.flush());
       }
       this.waiting.push({ item, resolve, reject });
     });
