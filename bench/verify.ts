@@ -18,11 +18,10 @@ import { analyseNpz } from '../src/quality/analyse';
 import { verifyRecording } from '../src/recordings/verifier';
 import type { RecordingRecord } from '../src/state';
 import { LocalStorage } from '../src/storage';
+import { numberOption } from './lib/options';
 
 const MiB = 1024 * 1024;
-const args = process.argv.slice(2);
-const i = args.indexOf('--size-mib');
-const SIZE = (i >= 0 ? Number(args[i + 1]) : 512) * MiB;
+const SIZE = numberOption('size-mib', 512) * MiB;
 const FIXTURES = path.join(__dirname, '../test/recordings/fixtures');
 const ID = '20260206_143052_BENCH';
 

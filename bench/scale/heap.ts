@@ -18,9 +18,9 @@ import { TokenService } from '../../src/auth';
 import { WireClient } from '../frames/sio-wire';
 import { procStatus, waitUntil } from '../lib/process';
 import { startRedis, startServerProcess } from '../lib/processes';
+import { numberOption } from '../lib/options';
 
-const args = process.argv.slice(2);
-const DEVICES = Number(args[args.indexOf('--devices') + 1] || 2000);
+const DEVICES = numberOption('devices', 2000);
 const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
 const tokens = new TokenService(JWT_SECRET, '1h');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runScale, type RunResult, type RunShape, type Subscription } from './load';
+import { flagOption, numberOption, textOption } from '../lib/options';
 
 /**
  * npm run bench:scale [-- --steps 1000,2000,4000,7000,10000 --dashboards 4 --seconds 10 --batch-ms 500
@@ -36,24 +37,21 @@ import { runScale, type RunResult, type RunShape, type Subscription } from './lo
  * itself; every line prints the load average it ran under.
  */
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i]!;
-  if (a.startsWith('--')) args.set(a.slice(2), process.argv[i + 1]?.startsWith('--') === false ? process.argv[++i]! : 'true');
-}
-const quick = args.has('quick');
-const DASHBOARDS = Number(args.get('dashboards') ?? 4);
-const SECONDS = Number(args.get('seconds') ?? (quick ? 5 : 10));
-const BATCH_MS = Number(args.get('batch-ms') ?? 500);
-const STEPS = (args.get('steps') ?? (quick ? '200,1000' : '1000,2000,4000,7000,10000')).split(',').map(Number);
-const BUDGET_S = Number(args.get('budget-seconds') ?? (quick ? 120 : 900));
-const CLUSTER = !args.has('no-cluster');
+const quick = flagOption('quick');
+const DASHBOARDS = numberOption('dashboards', 4);
+const SECONDS = numberOption('seconds', quick ? 5 : 10);
+const BATCH_MS = numberOption('batch-ms', 500);
+const STEPS = textOption('steps', quick ? '200,1000' : '1000,2000,4000,7000,10000')
+  .split(',')
+  .map(Number);
+const BUDGET_S = numberOption('budget-seconds', quick ? 120 : 900);
+const CLUSTER = !flagOption('no-cluster');
 /** --only batched | per-update: one subscription (for profiling); the default runs both. */
-const ONLY = args.get('only');
+const ONLY = textOption('only', '');
 /** --processes N: the steps run on N processes (to compare two builds there); the saturation section is unchanged. */
-const PROCESSES = Number(args.get('processes') ?? 1);
+const PROCESSES = numberOption('processes', 1);
 /** The generator holds every client socket; the host's open-file limit (20,000 here) bounds a run. */
-const MAX_DEVICES = Number(args.get('max-devices') ?? 18_000);
+const MAX_DEVICES = numberOption('max-devices', 18_000);
 const P99_BUDGET_MS = 250;
 const began = performance.now();
 const elapsed = () => (performance.now() - began) / 1000;
@@ -126,7 +124,7 @@ async function compareBuilds(other: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const against = args.get('against');
+  const against = textOption('against', '');
   if (against) return compareBuilds(path.resolve(against));
   console.log(
     `bench:scale: telemetry at 1 Hz, ${DASHBOARDS} dashboards, ${SECONDS} s windows, TELEMETRY_BATCH_MS ${BATCH_MS}, ` +

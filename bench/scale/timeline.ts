@@ -2,6 +2,7 @@ import os from 'node:os';
 import { ask, connected, connectSocket, type CaptureSocket } from '../../src/client';
 import { TokenService } from '../../src/auth';
 import { percentile } from '../lib/process';
+import { flagOption, numberOption } from '../lib/options';
 import { startRedis, startServerProcess, type ServerProcess } from '../lib/processes';
 
 /**
@@ -14,15 +15,10 @@ import { startRedis, startServerProcess, type ServerProcess } from '../lib/proce
  * (bench:scale measures the per-update and batched subscriptions.)
  */
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i]!;
-  if (a.startsWith('--')) args.set(a.slice(2), process.argv[i + 1]?.startsWith('--') === false ? process.argv[++i]! : 'true');
-}
-const quick = args.has('quick');
-const DASHBOARDS = Number(args.get('dashboards') ?? 4);
-const SECONDS = Number(args.get('seconds') ?? (quick ? 6 : 15));
-const TIMELINE_DEVICES = Number(args.get('timeline-devices') ?? (quick ? 200 : 800));
+const quick = flagOption('quick');
+const DASHBOARDS = numberOption('dashboards', 4);
+const SECONDS = numberOption('seconds', quick ? 6 : 15);
+const TIMELINE_DEVICES = numberOption('timeline-devices', quick ? 200 : 800);
 /** How long after the window late updates are still waited for; slower ones count as lost. */
 const DRAIN_MS = 3_000;
 const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
