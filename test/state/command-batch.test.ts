@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommandBatch, type CommandBatchOptions } from '../../src/state/redis/command-batch';
+import { sleep } from '../helpers/clients';
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -12,8 +13,6 @@ function recordingBatch(answer: (items: string[]) => Promise<string[]>, options?
   }, options);
   return { batch, sent };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('CommandBatch', () => {
   it('sends the items of one turn as one batch, and each caller gets its own answer', async () => {

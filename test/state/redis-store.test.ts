@@ -1,6 +1,7 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { RedisStore } from '../../src/state';
+import { RedisStore, type TelemetryWrite } from '../../src/state';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server';
 import { defaultTtls, device, storeContract } from './store.contract';
 import { qaResultsContract } from './qa-results.contract';
@@ -63,25 +64,23 @@ describe('redis store specifics', () => {
     // MONITOR sees every client's commands in the order Redis runs them; this store's are those naming its prefix.
     const monitor = await store.client.monitor();
     const scriptCalls: string[][] = [];
-    let markerSeen: () => void = () => undefined;
     const marker = `${prefix}done`;
+    let markerSeen!: () => void;
+    const seen = new Promise<void>((resolve) => (markerSeen = resolve));
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args[0] === 'echo' && args[1] === marker) markerSeen();
       else if (/^eval(sha)?$/i.test(args[0]!) && args.some((a) => a.startsWith(prefix))) scriptCalls.push(args);
     });
-    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
     try {
       const ids = ['G1', 'G2', 'G3', 'G4'];
       await Promise.all(ids.map((id) => store.devices.save(device(id))));
-      const written: Array<Promise<unknown>> = [];
+      const written: Array<Promise<TelemetryWrite | null>> = [];
       for (const id of ids) {
         written.push(store.devices.recordTelemetry(id, { batteryLevel: 0.5, deviceId: id }, new Date()));
         await nextTurn();
       }
-      const answers = await Promise.all(written);
-      expect(answers.map((a) => (a as { record: { deviceId: string } } | null)?.record.deviceId)).toEqual(ids);
+      expect((await Promise.all(written)).map((w) => w?.record.deviceId)).toEqual(ids);
       // Everything this store sent before the marker has reached the monitor once the marker has.
-      const seen = new Promise<void>((resolve) => (markerSeen = resolve));
       await store.client.echo(marker);
       await seen;
       // Four updates in four turns: one script call (EVAL the first time the script runs, EVALSHA after).
