@@ -13,9 +13,9 @@ const INDEX_KEY = 'devices';
 /**
  * How long a telemetry update waits for others to share its Redis command. Headsets' updates
  * arrive a few per turn of the event loop; at 3,000–4,000 headsets, gathering them for 20 ms
- * instead of one turn cut the server's CPU per update by 10–20 % and its socket writes per
- * update by three quarters (bench:scale side by side); 50 ms gained nothing more. It adds at
- * most this much to an update's way to the dashboards (budget 250 ms) and to its ack.
+ * instead of one turn took the server's CPU per update to 0.81–0.97 × and its socket writes per
+ * update to a third or less (bench:scale side by side, docs/PERFORMANCE.md); 50 ms gained nothing
+ * more. It adds at most this much to an update's way to the dashboards (budget 250 ms) and to its ack.
  */
 const TELEMETRY_GATHER_MS = 20;
 
