@@ -1,0 +1,168 @@
+import type { StoreTtls } from '../state/types';
+import type { S3StorageOptions } from '../storage/s3-storage';
+import type { RequestTimeouts } from '../hardening/request-timeouts';
+import type { RedisConnectionConfig } from '../state/redis/connection';
+
+/** The typed, frozen configuration the rest of the server receives (built by ./load.ts). */
+
+export type Env = Record<string, string | undefined>;
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  version: string;
+  server: { port: number; host: string; trustProxy: string; shutdownTimeoutMs: number; timeouts: RequestTimeouts };
+  log: { level: string; pretty: boolean };
+  /** Where Redis is (REDIS_URL, or Sentinel); neither set: the in-memory store and one process. */
+  redis: RedisConnectionConfig & {
+    keyPrefix: string;
+    /** Socket.IO adapter: 'sharded' needs Redis 7; 'classic' works with Redis 6. */
+    adapter: 'sharded' | 'classic';
+  };
+  storage: {
+    dataDir: string;
+    /** Set when S3_BUCKET_NAME is: handed to the S3 driver as it is. */
+    s3?: S3StorageOptions;
+  };
+  auth: {
+    jwtSecret: string;
+    adminApiKey: string;
+    required: boolean;
+    metricsToken?: string;
+    deviceTokenExpiry: string;
+    tokenRequestsPerMinute: number;
+    /** Browser origins allowed by CORS: '*' for any, otherwise an exact list (empty: none). */
+    corsOrigins: '*' | string[];
+  };
+  limits: {
+    maxUploadBytes: number;
+    maxFrameBytes: number;
+    frameBatchIntervalMs: number;
+    frameThrottleMs: number;
+    maxFrameBatchSize: number;
+    /** How often dashboards on the batched subscription get the latest telemetry of every device that changed. */
+    telemetryBatchMs: number;
+    socketEventsPerSecond: number;
+    socketEventBurst: number;
+    /** Socket.IO connections one client address may hold at once (per process). */
+    maxConnectionsPerIp: number;
+    /** Headsets one Socket.IO connection may view (watch or connect to) at once. */
+    maxWatchesPerSocket: number;
+    /** Sessions one tablet may have in the store at once. */
+    sessionsPerTablet: number;
+    /**
+     * How long an Engine.IO connection may stay without joining a namespace (Socket.IO's
+     * connectTimeout). Until then it counts toward maxConnectionsPerIp.
+     */
+    socketConnectTimeoutMs: number;
+  };
+  /** The store's TTLs; the QA cache's TTL is configured with the rest of quality, below. */
+  ttl: Omit<StoreTtls, 'qaResultSeconds'>;
+  uploads: {
+    /** Lifetime of presigned part URLs. */
+    partUrlExpirySeconds: number;
+    /** Multipart uploads older than this are aborted by the sweep. */
+    expiryHours: number;
+    sweepIntervalMs: number;
+    /** Presigned part URLs in a start answer; the client signs later parts with sign-parts. */
+    urlsPerAnswer: number;
+    /** Where clients reach this server (local part URLs); unset: taken from each request. */
+    publicBaseUrl?: string;
+  };
+  quality: {
+    /** Frames whose mean of left and right confidence is below this are low-confidence frames. */
+    lowConfidence: number;
+    /** NPZ files read at once. */
+    concurrency: number;
+    /** Largest NPZ read, and the most bytes its decoded arrays may take. */
+    maxNpzBytes: number;
+    /** Decoded bytes shared by every analysis under way (one budget per process). */
+    memoryBudgetBytes: number;
+    /** Largest uncompressed/compressed ratio of an NPZ entry of 1 MiB or more. */
+    maxCompressionRatio: number;
+    /** How long a file's QA result stays cached under its ETag. */
+    cacheTtlSeconds: number;
+  };
+  recordings: {
+    /** The least QA overall score a passing recording has. */
+    qaPassScore: number;
+    /** How far the video's frame count may be from the tracking data's, in percent of the latter. */
+    frameTolerancePercent: number;
+    durationToleranceSeconds: number;
+    /** Effective video frame rate must be at least this share of its nominal rate. */
+    minFpsRatio: number;
+    /** A file not arrived this long after recording stopped makes the recording incomplete. */
+    uploadDeadlineMs: number;
+    /** Recordings verified at once by one process. */
+    verifyConcurrency: number;
+    /** Discarded recordings' objects are deleted this long after the discard. */
+    discardRetentionMs: number;
+    /** How often one process of the cluster resumes verifications, marks late recordings and deletes old discards. */
+    sweepIntervalMs: number;
+  };
+  storageStats: {
+    cacheSeconds: number;
+    /** How often the QA and storage gauges are recomputed on the server (one process of the cluster). */
+    refreshIntervalMs: number;
+    /** Region whose published prices are the defaults. */
+    region: string;
+    /** USD per GB-month overrides; unset ones come from the region's published rates. */
+    prices: { standard?: number; intelligentTiering?: number; deepArchive?: number };
+  };
+  timeline: {
+    enabled: boolean;
+    /** Timeline entries and command records are kept this long. */
+    retentionDays: number;
+    /** Entries each stream (a device's timeline, the audit log) keeps at most. */
+    maxEntries: number;
+  };
+  alarms: AlarmConfig;
+  webhooks: {
+    /** Receivers; none: webhooks are off. */
+    urls: string[];
+    secret?: string;
+    maxAgeMs: number;
+    timeoutMs: number;
+    maxPending: number;
+    concurrency: number;
+    pollIntervalMs: number;
+  };
+  timing: {
+    sessionCleanupIntervalMs: number;
+    sessionExpiryMs: number;
+    offlineDeviceExpiryMs: number;
+    lockGraceMs: number;
+    deviceStaleMs: number;
+    recordingAckTimeoutMs: number;
+    /** How often one process looks for devices and tablets left behind by a dead process. */
+    orphanSweepIntervalMs: number;
+  };
+}
+
+/** Alarm thresholds (raise / clear pairs) and timers. Percentages are 0-100. */
+export interface AlarmConfig {
+  /** ALARMS_ENABLED: off, no rule is evaluated and nothing raised or cleared (routes and sockets answer what is stored). */
+  enabled: boolean;
+  batteryLowPercent: number;
+  batteryLowClearPercent: number;
+  batteryCriticalPercent: number;
+  batteryCriticalClearPercent: number;
+  storageLowMinutes: number;
+  storageClearMinutes: number;
+  /** Free bytes below which storage is low while the headset's write rate is unknown (clears at 1.5 times this). */
+  storageFallbackBytes: number;
+  temperatureC: number;
+  temperatureClearC: number;
+  trackingLostMs: number;
+  uploadStalledMs: number;
+  uploadCheckIntervalMs: number;
+  /** How often timers (tracking lost, re-notify) are looked at. */
+  checkIntervalMs: number;
+  renotifyMs: number;
+  historySeconds: number;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Secrets that were generated because none were configured (development only). */
+  generatedSecrets: Array<{ name: string; value: string }>;
+}
