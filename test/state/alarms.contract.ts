@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AlarmRaise, Store, StoreTtls, WebhookDelivery } from '../../src/state';
-import { defaultTtls, type StoreFactory } from './store.contract';
+import { describe, expect, it } from 'vitest';
+import type { AlarmRaise, WebhookDelivery } from '../../src/state';
+import { storeMaker, type StoreFactory } from './store.contract';
 
 const at = (s: number) => new Date(Date.UTC(2026, 11, 1, 12, 0, s));
 const raise = (overrides: Partial<AlarmRaise> = {}): AlarmRaise => ({
@@ -30,16 +30,7 @@ function delivery(id: string, nextAttemptAt: Date, createdAt = at(0)): WebhookDe
 /** Alarms and webhook deliveries, run unchanged against both stores (from memory-store.test.ts and redis-store.test.ts). */
 export function alarmsContract(name: string, factory: StoreFactory): void {
   describe(`${name} store: alarms and webhook deliveries`, () => {
-    const open: Store[] = [];
-    const make = async (ttls: Partial<StoreTtls> = {}) => {
-      const s = await factory({ ...defaultTtls, ...ttls });
-      open.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
-
+    const make = storeMaker(factory);
     it('raises one alarm per device and type; a repeat updates it; concurrent raises make one', async () => {
       const store = await make();
       const results = await Promise.all([1, 2, 3, 4].map((i) => store.alarms.raise(raise({ value: 9 - i, at: at(i) }), `id-${i}`)));

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { CommandRecord, Store, StoreTtls } from '../../src/state';
-import { defaultTtls, type StoreFactory } from './store.contract';
+import { describe, expect, it } from 'vitest';
+import type { CommandRecord } from '../../src/state';
+import { storeMaker, type StoreFactory } from './store.contract';
 
 export function command(commandId: string, overrides: Partial<CommandRecord> = {}): CommandRecord {
   const issuedAt = overrides.issuedAt ?? new Date();
@@ -21,16 +21,7 @@ export function command(commandId: string, overrides: Partial<CommandRecord> = {
 /** The command ledger's behaviour, run unchanged against both stores. */
 export function commandsContract(name: string, factory: StoreFactory): void {
   describe(`${name} store: commands`, () => {
-    const open: Store[] = [];
-    const make = async (ttls: Partial<StoreTtls> = {}) => {
-      const s = await factory({ ...defaultTtls, ...ttls });
-      open.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
-
+    const make = storeMaker(factory);
     it('creates a command once: a second create with its ID answers the stored record unchanged', async () => {
       const store = await make();
       const first = command('cmd-1', { sessionId: 'S1', batchId: 'B1' });

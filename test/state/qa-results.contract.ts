@@ -1,20 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Store, StoreTtls } from '../../src/state';
-import { defaultTtls, type StoreFactory } from './store.contract';
+import { describe, expect, it } from 'vitest';
+import { storeMaker, type StoreFactory } from './store.contract';
 
 /** The QA result cache's behaviour, run unchanged against both stores (from memory-store.test.ts and redis-store.test.ts). */
 export function qaResultsContract(name: string, factory: StoreFactory): void {
   describe(`${name} store: QA results`, () => {
-    const open: Store[] = [];
-    const make = async (ttls: Partial<StoreTtls> = {}) => {
-      const s = await factory({ ...defaultTtls, ...ttls });
-      open.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
-
+    const make = storeMaker(factory);
     const result = { overallQualityScore: 83.25, stages: { stage10_validationTests: { npzIntegrityCheck: true } }, issues: [] as string[] };
 
     it('saves and reads back a result by ETag, and misses unknown ETags', async () => {

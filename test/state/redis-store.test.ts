@@ -5,6 +5,7 @@ import { RedisStore, type TelemetryWrite } from '../../src/state';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server';
 import { defaultTtls, device, storeContract } from './store.contract';
 import { qaResultsContract } from './qa-results.contract';
+import { sessionsContract } from './sessions.contract';
 import { commandsContract } from './commands.contract';
 import { timelineContract } from './timeline.contract';
 import { alarmsContract } from './alarms.contract';
@@ -25,6 +26,7 @@ const makeStore = (prefix = redis.uniquePrefix(), ttls = defaultTtls) =>
   new RedisStore({ url: redis.url, keyPrefix: prefix, ttls, logger });
 
 storeContract('redis', async (ttls) => makeStore(undefined, ttls));
+sessionsContract('redis', async (ttls) => makeStore(undefined, ttls));
 qaResultsContract('redis', async (ttls) => makeStore(undefined, ttls));
 commandsContract('redis', async (ttls) => makeStore(undefined, ttls));
 timelineContract('redis', async (ttls) => makeStore(undefined, ttls));

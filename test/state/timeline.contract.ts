@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Store, StoreTtls, TimelineEntryInput } from '../../src/state';
+import { describe, expect, it } from 'vitest';
+import type { TimelineEntryInput } from '../../src/state';
 import { eventually } from '../helpers/clients';
-import { defaultTtls, type StoreFactory } from './store.contract';
+import { storeMaker, type StoreFactory } from './store.contract';
 
 const entry = (kind: string, deviceIds: string[], overrides: Partial<TimelineEntryInput> = {}): TimelineEntryInput => ({
   at: new Date(),
@@ -13,16 +13,7 @@ const entry = (kind: string, deviceIds: string[], overrides: Partial<TimelineEnt
 /** The append-only log and the telemetry history, run unchanged against both stores. */
 export function timelineContract(name: string, factory: StoreFactory): void {
   describe(`${name} store: timeline`, () => {
-    const open: Store[] = [];
-    const make = async (ttls: Partial<StoreTtls> = {}) => {
-      const s = await factory({ ...defaultTtls, ...ttls });
-      open.push(s);
-      return s;
-    };
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((s) => s.close()));
-    });
-
+    const make = storeMaker(factory);
     it("appends to each device's timeline and, with an actor, to the audit log; reads newest first in pages", async () => {
       const store = await make();
       const actor = { kind: 'tablet' as const, id: 'TABLET_1' };
