@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * The environment's variables: their names, forms and embedded defaults. Only
- * ./load.ts reads this; everything else receives a Config.
+ * The environment's variables: their names, forms and embedded defaults. In the
+ * server only ./load.ts reads this; everything else receives a Config.
  */
 
 export const GiB = 1024 * 1024 * 1024;
