@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeviceRecord, Store, StoreTtls, UploadRecord } from '../../src/state';
+import { eventually, sleep } from '../helpers/clients';
 
 /**
  * One behaviour, two stores: every test here runs unchanged against the memory
@@ -30,16 +31,6 @@ export function storeMaker(factory: StoreFactory): (ttls?: Partial<StoreTtls>) =
     open.push(s);
     return s;
   };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(50);
-  }
 }
 
 export function device(id: string, overrides: Partial<DeviceRecord> = {}): DeviceRecord {
@@ -193,14 +184,14 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const s = await make({ telemetrySeconds: 1 });
         await s.devices.saveTelemetry('H1', { batteryLevel: 0.42, wifiSSID: 'lab' });
         expect(await s.devices.getTelemetry('H1')).toEqual({ batteryLevel: 0.42, wifiSSID: 'lab' });
-        await eventually(async () => (await s.devices.getTelemetry('H1')) === null);
+        await eventually(async () => expect(await s.devices.getTelemetry('H1')).toBeNull());
       });
 
       it('expires device records with their TTL and drops them from the list', async () => {
         const s = await make({ deviceStateSeconds: 1 });
         await s.devices.save(device('H1'));
         expect(await s.devices.list()).toHaveLength(1);
-        await eventually(async () => (await s.devices.list()).length === 0);
+        await eventually(async () => expect(await s.devices.list()).toEqual([]));
         expect(await s.devices.get('H1')).toBeNull();
       });
 
@@ -250,7 +241,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const s = await make({ lockSeconds: 1 });
         await s.locks.acquire('H1', 'A');
         expect(await s.locks.heldBy('A')).toEqual(['H1']);
-        await eventually(async () => (await s.locks.get('H1')) === null);
+        await eventually(async () => expect(await s.locks.get('H1')).toBeNull());
         expect(await s.locks.heldBy('A')).toEqual([]);
         expect((await s.locks.acquire('H1', 'B')).outcome).toBe('acquired');
       });
@@ -304,7 +295,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(await store.leases.tryAcquire('sweep', 'B', 1_000)).toBe(false);
         expect(await store.leases.tryAcquire('sweep', 'A', 1_000)).toBe(true);
         expect(await store.leases.tryAcquire('other', 'B', 1_000)).toBe(true);
-        await eventually(async () => store.leases.tryAcquire('sweep', 'B', 1_000));
+        await eventually(async () => expect(await store.leases.tryAcquire('sweep', 'B', 1_000)).toBe(true));
         expect(await store.leases.tryAcquire('sweep', 'A', 1_000)).toBe(false);
       });
 
@@ -376,7 +367,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const s = await make({ uploadSeconds: 1 });
         await s.uploads.save(upload('u1', { startedAt: new Date() }));
         expect((await s.uploads.summary()).count).toBe(1);
-        await eventually(async () => (await s.uploads.get('u1')) === null);
+        await eventually(async () => expect(await s.uploads.get('u1')).toBeNull());
         expect(await s.uploads.onKey(upload('u1').key)).toEqual([]);
         expect(await s.uploads.summary()).toEqual({ count: 0 });
         expect(await s.uploads.inProgressBefore(new Date(Date.now() + 60_000), 10)).toEqual([]);
@@ -406,8 +397,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
       it('expires a claim with the upload TTL', async () => {
         const s = await make({ uploadSeconds: 1 });
         await s.uploads.claimKey('sessions/20260206_143052/recording.mp4', 'device:H1');
-        await eventually(
-          async () => (await s.uploads.claimKey('sessions/20260206_143052/recording.mp4', 'device:H2')).outcome === 'claimed',
+        await eventually(async () =>
+          expect((await s.uploads.claimKey('sessions/20260206_143052/recording.mp4', 'device:H2')).outcome).toBe('claimed'),
         );
       });
     });
