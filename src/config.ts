@@ -7,4 +7,13 @@
  * ./config/types.ts, the loading in ./config/load.ts.
  */
 export { ConfigError, loadConfig, testConfig } from './config/load';
-export type { AlarmConfig, Config, Env, LoadedConfig } from './config/types';
+export type {
+  AlarmConfig,
+  Config,
+  Env,
+  LoadedConfig,
+  RedisConnectionConfig,
+  RequestTimeouts,
+  S3StorageOptions,
+  TtlConfig,
+} from './config/types';

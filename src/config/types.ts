@@ -1,9 +1,54 @@
-import type { StoreTtls } from '../state/types';
-import type { S3StorageOptions } from '../storage/s3-storage';
-import type { RequestTimeouts } from '../hardening/request-timeouts';
-import type { RedisConnectionConfig } from '../state/redis/connection';
-
 /** The typed, frozen configuration the rest of the server receives (built by ./load.ts). */
+
+/**
+ * The shapes below are the configuration of the adapters (store, storage, HTTP
+ * limits); they are defined here, and the adapters import them, so the
+ * configuration depends on nothing else in the server.
+ */
+
+export interface RequestTimeouts {
+  /** Time a client has to send its request headers (every route). */
+  headersMs: number;
+  /** Time a control request (JSON API, auth, upload start/complete) has to send its whole body. */
+  controlMs: number;
+  /** Time a recording upload (a part PUT, the legacy form) has in all: they carry megabytes. */
+  uploadMs: number;
+}
+
+/** Where Redis is: one server at a URL, or a primary that Sentinel names and follows through failovers. */
+export interface RedisConnectionConfig {
+  /** redis:// or rediss:// URL of a single server. */
+  url?: string;
+  /** Set instead of `url` for Redis Sentinel. */
+  sentinel?: {
+    /** Sentinels to ask where the primary is (any one that answers will do). */
+    sentinels: ReadonlyArray<{ host: string; port: number }>;
+    /** The primary's name in the sentinels' configuration (`sentinel monitor <name> ...`). */
+    name: string;
+    /** Password of the sentinels themselves (`requirepass` in sentinel.conf), if any. */
+    password?: string;
+  };
+  /** Password of the data nodes (primary and replicas); with a URL, used when the URL carries none. */
+  password?: string;
+}
+
+/** Where the bucket is and how to reach it: handed to the S3 driver as it is. */
+export interface S3StorageOptions {
+  bucket: string;
+  region: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** The spec's TTLs of the state store (seconds). */
+export interface TtlConfig {
+  deviceStateSeconds: number;
+  lockSeconds: number;
+  sessionSeconds: number;
+  telemetrySeconds: number;
+  uploadSeconds: number;
+}
 
 export type Env = Record<string, string | undefined>;
 
@@ -56,7 +101,7 @@ export interface Config {
     socketConnectTimeoutMs: number;
   };
   /** The store's TTLs; the QA cache's TTL is configured with the rest of quality, below. */
-  ttl: Omit<StoreTtls, 'qaResultSeconds'>;
+  ttl: TtlConfig;
   uploads: {
     /** Lifetime of presigned part URLs. */
     partUrlExpirySeconds: number;

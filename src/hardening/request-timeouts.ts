@@ -1,16 +1,9 @@
 import type http from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import type { RequestTimeouts } from '../config';
 import { LOCAL_UPLOAD_PATH } from '../storage/part-url-signer';
 
-export interface RequestTimeouts {
-  /** Time a client has to send its request headers (every route). */
-  headersMs: number;
-  /** Time a control request (JSON API, auth, upload start/complete) has to send its whole body. */
-  controlMs: number;
-  /** Time a recording upload (a part PUT, the legacy form) has in all: they carry megabytes. */
-  uploadMs: number;
-}
 
 /** The routes whose bodies are recording bytes; everything else is a small control request. */
 export function carriesRecordingBytes(method: string, path: string): boolean {

@@ -15,7 +15,7 @@ import {
 import { answer, none, okAnswer, one, type ClientEventSpec } from './event-spec';
 import { telemetryPayloadSchema } from './telemetry';
 import { alarmViewSchema, commandViewSchema, framePayloadSchema, sessionViewSchema } from './views';
-import { recordingViewSchema, tabletReviewSchema } from '../recordings/schemas';
+import { recordingViewSchema, tabletReviewSchema } from './recordings';
 
 const headset = ['headset'] as const;
 const tablet = ['tablet'] as const;

@@ -12,7 +12,7 @@ import {
   telemetryUpdateSchema,
   timelineEntryViewSchema,
 } from './views';
-import { recordingVerdictSchema } from '../recordings/schemas';
+import { recordingVerdictSchema } from './recordings';
 
 const id = z.string();
 const deviceRef = z.object({ deviceId: id });

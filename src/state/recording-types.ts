@@ -6,12 +6,15 @@ import type { Actor } from '../domain/actor';
  * Both stores keep it whole as one value and index it for listing.
  */
 
-export const RECORDING_STATES = ['recording', 'uploading', 'verifying', 'verified', 'rejected', 'incomplete'] as const;
-export type RecordingState = (typeof RECORDING_STATES)[number];
-export const RECORDING_VERDICTS = ['pass', 'fail'] as const;
-export type RecordingVerdict = (typeof RECORDING_VERDICTS)[number];
-export const RECORDING_DECISIONS = ['keep', 'discard'] as const;
-export type RecordingDecision = (typeof RECORDING_DECISIONS)[number];
+export {
+  RECORDING_STATES,
+  RECORDING_VERDICTS,
+  RECORDING_DECISIONS,
+  type RecordingState,
+  type RecordingVerdict,
+  type RecordingDecision,
+} from '../domain/recordings';
+import type { RecordingDecision, RecordingState, RecordingVerdict } from '../domain/recordings';
 
 export interface RecordingFileRecord {
   key: string;

@@ -10,6 +10,7 @@
 
 export type { DeviceType } from '../domain/ids';
 import type { Actor } from '../domain/actor';
+import type { TtlConfig } from '../config';
 
 /** The spec's RedisDeviceState, with dates as Dates. */
 export interface DeviceRecord {
@@ -383,12 +384,7 @@ export interface Store {
 }
 
 /** TTLs the store applies, from the spec's Redis section (seconds). */
-export interface StoreTtls {
-  deviceStateSeconds: number;
-  lockSeconds: number;
-  sessionSeconds: number;
-  telemetrySeconds: number;
-  uploadSeconds: number;
+export interface StoreTtls extends TtlConfig {
   /** Cached QA results; DEFAULT_QA_RESULT_TTL_SECONDS when absent. */
   qaResultSeconds?: number;
   /** How long timeline entries and command records are kept; DEFAULT_TIMELINE_RETENTION_SECONDS when absent. */

@@ -8,19 +8,13 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
+import type { S3StorageOptions } from '../config';
 import { ObjectNotFoundError } from './errors';
 import { assertSafeKey } from './keys';
 import { S3Multipart } from './s3-multipart';
 import type { MultipartUploads, ObjectStorage, StoredObject } from './types';
 
-/** Where the bucket is and how to reach it; the configuration (Config.storage.s3) is of this type. */
-export interface S3StorageOptions {
-  bucket: string;
-  region: string;
-  endpoint?: string;
-  forcePathStyle: boolean;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-}
+export type { S3StorageOptions };
 
 /** S3's own listing page; tests pass a small one so paging is cheap to exercise. */
 const DEFAULT_LIST_PAGE_SIZE = 1000;

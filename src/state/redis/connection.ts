@@ -1,21 +1,7 @@
 import Redis, { type RedisOptions } from 'ioredis';
+import type { RedisConnectionConfig } from '../../config';
 
-/** Where Redis is: one server at a URL, or a primary that Sentinel names and follows through failovers. */
-export interface RedisConnectionConfig {
-  /** redis:// or rediss:// URL of a single server. */
-  url?: string;
-  /** Set instead of `url` for Redis Sentinel. */
-  sentinel?: {
-    /** Sentinels to ask where the primary is (any one that answers will do). */
-    sentinels: ReadonlyArray<{ host: string; port: number }>;
-    /** The primary's name in the sentinels' configuration (`sentinel monitor <name> ...`). */
-    name: string;
-    /** Password of the sentinels themselves (`requirepass` in sentinel.conf), if any. */
-    password?: string;
-  };
-  /** Password of the data nodes (primary and replicas); with a URL, used when the URL carries none. */
-  password?: string;
-}
+export type { RedisConnectionConfig };
 
 export const isRedisConfigured = (c: RedisConnectionConfig): boolean => c.url !== undefined || c.sentinel !== undefined;
 

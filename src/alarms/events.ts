@@ -1,0 +1,18 @@
+import type { Actor } from '../domain/actor';
+
+/** What the alarms feature announces (see domain/events.ts). */
+declare module '../domain/events' {
+  interface DomainEventMap {
+    /** An alarm was raised, updated (repeat, re-notify), acknowledged or cleared. */
+    'alarm.changed': {
+      alarmId: string;
+      deviceId: string;
+      type: string;
+      severity: 'warning' | 'critical';
+      change: 'raised' | 'updated' | 'acknowledged' | 'cleared';
+      actor?: Actor;
+      /** An `updated` that re-announces an acknowledged critical alarm still active after ALARM_RENOTIFY_MINUTES. */
+      renotified?: boolean;
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import type { Actor } from '../domain/actor';
+import type { CommandAction, CommandState } from '../state/types';
+
+/** What the commands feature announces (see domain/events.ts). */
+declare module '../domain/events' {
+  interface DomainEventMap {
+    /**
+     * A recording command changed state (the command ledger publishes it):
+     * `sent`, then `confirmed`, `failed` (the headset answered otherwise or
+     * went away) or `expired` (no confirmation within RECORDING_ACK_TIMEOUT_MS).
+     */
+    'command.changed': {
+      commandId: string;
+      action: CommandAction;
+      deviceId: string;
+      issuedBy: Actor;
+      state: CommandState;
+      reason?: string;
+      /** Added by the command ledger: when it was issued and changed (equal on the first event of a command). */
+      issuedAt?: Date;
+      updatedAt?: Date;
+      /** The start-all/stop-all or session request it is part of, and the session. */
+      batchId?: string;
+      sessionId?: string;
+    };
+    /** A tablet sent metadata to headsets it holds (tablet-sync-metadata). */
+    'metadata.synced': { tabletId: string; deviceIds: string[]; bytes: number };
+  }
+}
