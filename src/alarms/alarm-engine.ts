@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { AlarmConfig } from '../config';
 import type { DomainEvents } from '../domain/events';
-import type { DeviceService } from '../fleet/device-service';
-import type { LockService } from '../locks/lock-service';
+import type { DeviceService } from '../fleet';
+import type { LockService } from '../locks';
 import type { Store } from '../state/types';
 import type { ObjectStorage } from '../storage/types';
 import { PeriodicTask, type TaskLease } from '../util/periodic-task';

@@ -1,24 +1,22 @@
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors';
 import type { DomainEvents } from '../domain/events';
-import type { LockService } from '../locks/lock-service';
-import type { Metrics } from '../metrics';
+import type { LockService } from '../locks';
 import type { ServerToClientEvents } from '../protocol';
+import type { Broadcaster } from '../realtime/broadcaster';
 import { rooms } from '../realtime/rooms';
 import type { SocketModule } from '../realtime/socket-module';
 import { mayBeTablet, tabletIdOf } from '../realtime/tablet-identity';
-import type { CaptureIo } from '../realtime/types';
 import type { Store } from '../state/types';
 import type { AlarmChange, AlarmService } from './alarm-service';
 import { alarmView } from './alarm-view';
 
 export interface AlarmSocketDeps {
-  io: CaptureIo;
+  broadcast: Broadcaster;
   alarms: AlarmService;
   locks: LockService;
   store: Store;
   events: DomainEvents;
-  metrics: Metrics;
   logger: Logger;
 }
 
@@ -47,7 +45,7 @@ export class AlarmSocket implements SocketModule {
         void d.alarms
           .open([deviceId])
           .then((open) => {
-            for (const alarm of open) this.emit(rooms.tablet(tabletId), 'on-alarm-raised', alarmView(alarm));
+            for (const alarm of open) this.d.broadcast.emit(rooms.tablet(tabletId), 'on-alarm-raised', alarmView(alarm));
           })
           .catch((err: unknown) => d.alarms.failed('notify_lock', err, { deviceId }));
       }),
@@ -88,12 +86,7 @@ export class AlarmSocket implements SocketModule {
     const [holder, sessionTablet] = await Promise.all([this.d.locks.holderOf(alarm.deviceId), this.sessionTabletOf(alarm.deviceId)]);
     if (holder) to.push(rooms.tablet(holder));
     if (sessionTablet && sessionTablet !== holder) to.push(rooms.tablet(sessionTablet));
-    this.emit(to, EVENT_OF[change], alarmView(alarm));
-  }
-
-  private emit<E extends keyof ServerToClientEvents>(to: string | string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
-    this.d.metrics.socketMessages.inc({ event_type: event, direction: 'out' });
-    this.d.io.to(to).emit(event, ...args);
+    this.d.broadcast.emit(to, EVENT_OF[change], alarmView(alarm));
   }
 
   private async sessionTabletOf(deviceId: string): Promise<string | undefined> {

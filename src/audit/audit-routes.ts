@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { queryTimeSchema } from '../commands/command-routes';
+import { queryTimeSchema } from '../commands';
 import { DomainError } from '../domain/errors';
 import { DEVICE_ID_PATTERN, deviceIdSchema, sessionIdSchema } from '../domain/ids';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';

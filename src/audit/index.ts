@@ -2,11 +2,12 @@ import type { RequestHandler, Router } from 'express';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { DomainEvents } from '../domain/events';
+import type { FeatureFactory } from '../feature/feature';
 import type { RestAuthDeps } from '../http/require-auth';
+import type { Broadcaster } from '../realtime/broadcaster';
 import { rooms } from '../realtime/rooms';
-import type { CaptureIo } from '../realtime/types';
 import type { Store, TimelineEntryInput } from '../state/types';
-import { auditRoutes, entryView } from './audit-routes';
+import { auditRouteDocs, auditRoutes, entryView } from './audit-routes';
 import { auditRestWrites } from './rest-writes';
 import { subscribeTimeline } from './timeline-sources';
 import { TimelineWriter } from './timeline-writer';
@@ -17,6 +18,8 @@ export interface AuditOptions {
   auth: RestAuthDeps;
   registry: Registry;
   logger: Logger;
+  /** Delivers new device entries live to the device's viewers. */
+  broadcast: Broadcaster;
   /** TIMELINE_ENABLED: off, nothing is recorded (the routes answer what is stored). */
   enabled: boolean;
 }
@@ -27,8 +30,6 @@ export interface Audit {
   router: Router;
   /** Audits operators' REST writes; mount before the routes. */
   restWrites: RequestHandler;
-  /** Delivers new device entries live to the device's viewers. */
-  attachLive(io: CaptureIo): void;
   /** Resolves once everything recorded so far is written. */
   drained(): Promise<void>;
   stop(): void;
@@ -45,13 +46,13 @@ export function createAudit(options: AuditOptions): Audit {
     labelNames: ['outcome'] as const,
     registers: [options.registry],
   });
-  let io: CaptureIo | undefined;
   const writer = new TimelineWriter(options.store.timeline, {
     logger: options.logger.child({ component: 'timeline' }),
     written,
     onWritten: (entries) => {
       for (const entry of entries) {
-        for (const deviceId of entry.deviceIds) io?.to(rooms.viewers(deviceId)).emit('on-device-timeline-entry', entryView(entry));
+        for (const deviceId of entry.deviceIds)
+          options.broadcast.emit(rooms.viewers(deviceId), 'on-device-timeline-entry', entryView(entry));
       }
     },
   });
@@ -61,10 +62,39 @@ export function createAudit(options: AuditOptions): Audit {
     record,
     router: auditRoutes(options.auth, options.store),
     restWrites: options.enabled ? auditRestWrites(record, SELF_AUDITED) : (_req, _res, next) => next(),
-    attachLive(server) {
-      io = server;
-    },
     drained: () => writer.drained(),
     stop: unsubscribe,
   };
 }
+
+declare module '../feature/services' {
+  interface FeatureServices {
+    /** The device timelines and the audit log. */
+    audit: Audit;
+  }
+}
+
+/**
+ * The append-only log: device and session timelines and the audit log of
+ * operator actions, written from domain events off the action's path; REST,
+ * CSV and live delivery to a device's viewers.
+ */
+export const audit: FeatureFactory = (ctx) => {
+  const service = createAudit({
+    store: ctx.store,
+    events: ctx.events,
+    auth: ctx.auth,
+    registry: ctx.metrics.registry,
+    logger: ctx.logger,
+    broadcast: ctx.broadcast,
+    enabled: ctx.config.timeline.enabled,
+  });
+  return {
+    name: 'audit',
+    provides: { audit: service },
+    middleware: [service.restWrites],
+    routes: service.router,
+    routeDocs: auditRouteDocs,
+    stop: () => service.stop(),
+  };
+};

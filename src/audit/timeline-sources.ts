@@ -98,6 +98,16 @@ export function subscribeTimeline(events: DomainEvents, sink: TimelineSink, now:
         },
       });
     }),
+    events.on('token.minted', ({ deviceId, deviceType }) =>
+      sink.record({
+        at: at(),
+        kind: 'token.minted',
+        deviceIds: [],
+        actor: { kind: 'admin', id: 'admin' },
+        outcome: 'ok',
+        details: { deviceId, deviceType },
+      }),
+    ),
     events.on('metadata.synced', ({ tabletId, deviceIds, bytes }) =>
       sink.record({ at: at(), kind: 'metadata.synced', deviceIds, actor: tablet(tabletId), outcome: 'ok', details: { bytes } }),
     ),

@@ -1,8 +1,8 @@
 import type { DeviceType } from '../protocol';
 import type { ErrorBody } from '../http/errors';
-import type { TokenAnswer } from '../http/auth-routes';
-import type { DevicesAnswer, SummaryAnswer } from '../fleet/fleet-routes';
-import type { SessionAnswer, SessionListAnswer, SessionListQuery } from '../sessions/session-routes';
+import type { TokenAnswer } from '../provisioning';
+import type { DevicesAnswer, SummaryAnswer } from '../fleet';
+import type { SessionAnswer, SessionListAnswer, SessionListQuery } from '../sessions';
 import type {
   AbortAnswer,
   CompleteAnswer,
@@ -12,7 +12,7 @@ import type {
   SignPartsRequest,
   StartAnswer,
   UploadRef,
-} from '../uploads/schemas';
+} from '../uploads';
 
 /**
  * The REST half of the typed client: fetch with the answer types of the

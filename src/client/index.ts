@@ -33,4 +33,4 @@ export type {
   SessionView,
   WireArgs,
 } from '../protocol';
-export type { AbortAnswer, CompleteAnswer, PartsAnswer, SignPartsAnswer, StartAnswer } from '../uploads/schemas';
+export type { AbortAnswer, CompleteAnswer, PartsAnswer, SignPartsAnswer, StartAnswer } from '../uploads';

@@ -1,5 +1,5 @@
 import { HttpCallError, type CaptureHttp } from './http';
-import type { CompleteAnswer } from '../uploads/schemas';
+import type { CompleteAnswer } from '../uploads';
 
 /**
  * The chunked upload (docs/UPLOADS.md) as a client runs it: start (or resume

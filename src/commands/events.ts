@@ -1,4 +1,5 @@
 import type { Actor } from '../domain/actor';
+import type { RecordingCommand } from '../protocol';
 import type { CommandAction, CommandState } from '../state/types';
 
 /** What the commands feature announces (see domain/events.ts). */
@@ -23,6 +24,10 @@ declare module '../domain/events' {
       batchId?: string;
       sessionId?: string;
     };
+    /** A recording command is on its way to a headset: the socket layer sends it on-tablet-start-recording and friends. */
+    'command.dispatched': { deviceId: string; command: RecordingCommand; commandId: string };
+    /** A tablet's recording command was refused: the socket layer tells it (on-recording-denied, or -toggle-denied). */
+    'command.denied': { tabletId: string; deviceId: string; command: RecordingCommand; reason: string };
     /** A tablet sent metadata to headsets it holds (tablet-sync-metadata). */
     'metadata.synced': { tabletId: string; deviceIds: string[]; bytes: number };
   }

@@ -1,19 +1,9 @@
-import { Gauge } from 'prom-client';
 import type { SocketModule } from '../realtime/socket-module';
-import type { CaptureIo } from '../realtime/types';
 import { rooms } from '../realtime/rooms';
-import type { RealtimeContext } from '../realtime/context';
+import type { FleetContext } from './fleet-context';
 
 /** Fleet updates for dashboards (and tablets) that subscribe. */
-export function dashboardSocket(ctx: RealtimeContext, io: CaptureIo): SocketModule {
-  new Gauge({
-    name: 'turing_dashboard_subscribers_total',
-    help: 'Dashboard subscribers on this process',
-    registers: [ctx.metrics.registry],
-    collect() {
-      this.set(io.of('/').adapter.rooms.get(rooms.dashboards)?.size ?? 0);
-    },
-  });
+export function dashboardSocket(ctx: FleetContext): SocketModule {
   return {
     register(socket, router) {
       router.on('dashboard-subscribe', async ({ telemetry }) => {
@@ -23,7 +13,7 @@ export function dashboardSocket(ctx: RealtimeContext, io: CaptureIo): SocketModu
           telemetry === 'batched' ? [rooms.telemetryBatches, rooms.telemetryUpdates] : [rooms.telemetryUpdates, rooms.telemetryBatches];
         await socket.leave(other);
         await socket.join([rooms.dashboards, wanted]);
-        ctx.notifier.emit(socket.id, 'on-fleet-status-updated', states);
+        ctx.broadcast.emit(socket.id, 'on-fleet-status-updated', states);
         // The spec's answer is unchanged for a client that did not opt in.
         return { ok: true, devices: states.length, ...(telemetry === 'batched' ? { telemetry } : {}) };
       });

@@ -2,7 +2,7 @@ import { DomainError } from '../domain/errors';
 import type { EventRouter } from '../realtime/event-router';
 import type { SocketModule } from '../realtime/socket-module';
 import { rooms, watchersOf } from '../realtime/rooms';
-import type { RealtimeContext } from '../realtime/context';
+import type { FleetContext } from './fleet-context';
 import type { CaptureSocket } from '../realtime/types';
 import { UnknownTelemetryKeys } from './unknown-telemetry-keys';
 
@@ -14,7 +14,7 @@ export function identifiedDevice(socket: CaptureSocket): string {
 }
 
 /** headset-identify, status, telemetry and logs; a headset's disconnect. */
-export function headsetSocket(ctx: RealtimeContext): SocketModule {
+export function headsetSocket(ctx: FleetContext): SocketModule {
   const unknownKeys = new UnknownTelemetryKeys(ctx.metrics, ctx.logger);
   return {
     register: (socket, router) => registerHeadsetEvents(router, socket, ctx, unknownKeys),
@@ -22,8 +22,8 @@ export function headsetSocket(ctx: RealtimeContext): SocketModule {
   };
 }
 
-function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext, unknownKeys: UnknownTelemetryKeys): void {
-  const { devices, notifier, presence, metrics } = ctx;
+function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: FleetContext, unknownKeys: UnknownTelemetryKeys): void {
+  const { devices, notifier, presence, metrics, broadcast } = ctx;
   router.on('headset-identify', async (deviceId) => {
     const { authenticated, deviceId: tokenDeviceId } = socket.data;
     if (authenticated && deviceId !== tokenDeviceId) {
@@ -48,7 +48,7 @@ function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: 
 
   router.on('headset-status', async (data) => {
     const deviceId = identifiedDevice(socket);
-    notifier.emit(watchersOf(deviceId), 'on-headset-status-updated', data, deviceId);
+    broadcast.emit(watchersOf(deviceId), 'on-headset-status-updated', data, deviceId);
     await devices.touch(deviceId);
   });
 
@@ -71,7 +71,7 @@ function registerHeadsetEvents(router: EventRouter, socket: CaptureSocket, ctx: 
 
   router.on('headset-logs-processed', async () => {
     const deviceId = identifiedDevice(socket);
-    notifier.emit(watchersOf(deviceId), 'on-headset-logs-processed', deviceId);
+    broadcast.emit(watchersOf(deviceId), 'on-headset-logs-processed', deviceId);
   });
 }
 
@@ -89,7 +89,7 @@ function replaceOlderConnections(socket: CaptureSocket, deviceId: string): void 
 }
 
 /** On disconnect: offline unless the headset already reconnected on another socket. */
-async function headsetDisconnected(socket: CaptureSocket, ctx: RealtimeContext): Promise<void> {
+async function headsetDisconnected(socket: CaptureSocket, ctx: FleetContext): Promise<void> {
   const deviceId = socket.data.identifiedDeviceId;
   if (deviceId) await headsetGone(deviceId, socket.id, ctx);
 }
@@ -98,14 +98,11 @@ async function headsetDisconnected(socket: CaptureSocket, ctx: RealtimeContext):
  * The headset's connection `connectionId` is gone (a disconnect, or its process
  * died): offline and announced, unless it has already reconnected elsewhere.
  */
-export async function headsetGone(deviceId: string, connectionId: string, ctx: RealtimeContext): Promise<void> {
+export async function headsetGone(deviceId: string, connectionId: string, ctx: FleetContext): Promise<void> {
   const wentOffline = await ctx.devices.disconnect(deviceId, connectionId);
   if (!wentOffline) return;
   ctx.presence.note(deviceId, 'offline');
   ctx.notifier.presenceChanged(deviceId, 'offline', new Date());
   ctx.notifier.headsetListsChanged();
-  ctx.notifier.emit(watchersOf(deviceId), 'on-headset-disconnected', deviceId);
-  // The tablet holding it is told, so the operator knows why the preview stopped.
-  const holder = await ctx.locks.holderOf(deviceId);
-  if (holder) ctx.notifier.emit(rooms.tablet(holder), 'on-device-disconnected', { deviceId });
+  ctx.broadcast.emit(watchersOf(deviceId), 'on-headset-disconnected', deviceId);
 }

@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors';
-import type { RealtimeContext } from '../realtime/context';
+import type { DeviceService } from './device-service';
 import { rooms } from '../realtime/rooms';
 import type { SocketModule } from '../realtime/socket-module';
 import type { CaptureSocket } from '../realtime/types';
@@ -17,7 +17,7 @@ export interface ViewerLimits {
  * viewed, and a connection views at most `maxWatchesPerSocket` of them, so a
  * client cannot make the server (and Redis) hold a room for every ID it invents.
  */
-export function viewerSocket(context: Pick<RealtimeContext, 'devices'>, limits: ViewerLimits): SocketModule {
+export function viewerSocket(devices: DeviceService, limits: ViewerLimits): SocketModule {
   return {
     register(socket, router) {
       const join = async (deviceId: string) => {
@@ -25,7 +25,7 @@ export function viewerSocket(context: Pick<RealtimeContext, 'devices'>, limits: 
           if (viewedCount(socket) >= limits.maxWatchesPerSocket) {
             throw new DomainError('watch_limit', `this connection already views ${limits.maxWatchesPerSocket} devices; unwatch one first`);
           }
-          if (!(await context.devices.isKnown(deviceId))) {
+          if (!(await devices.isKnown(deviceId))) {
             throw new DomainError('unknown_device', `device ${deviceId} is unknown (it has never connected)`);
           }
         }

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { Gauge } from 'prom-client';
 import { frameBytes } from './frame-payload';
 import { FrameRelay, type FrameDropReason, type FrameRelayLimits } from './frame-relay';
 import type { Metrics } from '../metrics';
@@ -33,13 +32,18 @@ export interface FrameActivitySink {
   note(deviceId: string): void;
 }
 
+/** The frame relay's socket module, and how many headsets' streams it holds (turing_frame_streams). */
+export interface FrameSocket extends SocketModule {
+  readonly streams: number;
+}
+
 export function frameSocket(
   io: CaptureIo,
   limits: FrameLimits,
   metrics: Metrics,
   logger: Logger,
   activity: FrameActivitySink,
-): SocketModule {
+): FrameSocket {
   // The labelled child is looked up once, not per frame.
   const sentMessages = metrics.socketMessages.labels({ event_type: 'on-headset-frame-updated', direction: 'out' });
   const relay = new FrameRelay<FramePayload>(limits, {
@@ -54,14 +58,6 @@ export function frameSocket(
     dropped: (reason) => metrics.framesDropped.inc({ reason }),
     flushed: (_deviceId, count) => metrics.frameBatchSize.observe(count),
     failed: (err) => logger.error({ err }, 'live frame delivery failed'),
-  });
-  new Gauge({
-    name: 'turing_frame_streams',
-    help: 'Headsets whose live-frame state (throttle, queue) this process holds',
-    registers: [metrics.registry],
-    collect() {
-      this.set(relay.size);
-    },
   });
 
   const refuse = (reason: FrameDropReason & ErrorCode, message: string): never => {
@@ -96,5 +92,8 @@ export function frameSocket(
       });
     },
     stop: () => relay.stop(),
+    get streams() {
+      return relay.size;
+    },
   };
 }

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { RequestTimeouts } from '../config';
 import { LOCAL_UPLOAD_PATH } from '../storage/part-url-signer';
 
-
 /** The routes whose bodies are recording bytes; everything else is a small control request. */
 export function carriesRecordingBytes(method: string, path: string): boolean {
   return (method === 'PUT' && path.startsWith(`${LOCAL_UPLOAD_PATH}/`)) || (method === 'POST' && path === '/upload-session');

@@ -1,23 +1,24 @@
 import { DomainError, isDomainError } from '../domain/errors';
 import { INVALID_DEVICE_ID } from '../protocol/client-payloads';
-import type { RealtimeContext } from '../realtime/context';
+import type { LocksContext } from './locks-context';
 import type { EventRouter } from '../realtime/event-router';
 import type { SocketModule } from '../realtime/socket-module';
 import { rooms } from '../realtime/rooms';
 import { tabletIdOf } from '../realtime/tablet-identity';
-import type { CaptureIo, CaptureSocket } from '../realtime/types';
+import type { CaptureSocket } from '../realtime/types';
 import { watching } from '../realtime/watching';
 
 /** Locking and releasing headsets. */
-export function lockSocket(ctx: RealtimeContext, io: CaptureIo): SocketModule {
-  return { register: (socket, router) => registerLockEvents(router, socket, ctx, io) };
+export function lockSocket(ctx: LocksContext): SocketModule {
+  return { register: (socket, router) => registerLockEvents(router, socket, ctx) };
 }
 
 /** A refusal of this request (as opposed to the store being unreachable). */
 const isRefusal = (err: unknown): err is DomainError => isDomainError(err) && err.code !== 'store_unavailable';
 
-function registerLockEvents(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext, io: CaptureIo): void {
-  const { locks, notifier, metrics } = ctx;
+function registerLockEvents(router: EventRouter, socket: CaptureSocket, ctx: LocksContext): void {
+  const { locks, notices, broadcast, metrics } = ctx;
+  const { io } = broadcast;
   const tabletId = tabletIdOf(socket);
   const toTablet = rooms.tablet(tabletId);
 
@@ -38,12 +39,12 @@ function registerLockEvents(router: EventRouter, socket: CaptureSocket, ctx: Rea
       refreshed = await lockOne(deviceId);
     } catch (err) {
       metrics.lockOperations.inc({ operation: 'lock', success: 'false' });
-      if (isRefusal(err)) notifier.emit(toTablet, 'on-device-lock-failed', { deviceId: deviceId ?? '', reason: err.message });
+      if (isRefusal(err)) broadcast.emit(toTablet, 'on-device-lock-failed', { deviceId: deviceId ?? '', reason: err.message });
       throw err;
     }
     metrics.lockOperations.inc({ operation: 'lock', success: 'true' });
-    notifier.emit(toTablet, 'on-device-locked', { deviceId: deviceId! });
-    if (!refreshed) notifier.locksChanged();
+    broadcast.emit(toTablet, 'on-device-locked', { deviceId: deviceId! });
+    if (!refreshed) notices.locksChanged();
     return { ok: true, deviceId: deviceId!, refreshed };
   });
 
@@ -66,8 +67,8 @@ function registerLockEvents(router: EventRouter, socket: CaptureSocket, ctx: Rea
     const reasons = Object.fromEntries(refused.map((a) => [a.deviceId, a.reason]));
     metrics.lockOperations.inc({ operation: 'lock_batch', success: String(failed.length === 0) });
     const payload = { locked, failed, reasons };
-    notifier.emit(toTablet, 'on-devices-locked', payload);
-    if (locked.length > 0) notifier.locksChanged();
+    broadcast.emit(toTablet, 'on-devices-locked', payload);
+    if (locked.length > 0) notices.locksChanged();
     return { ok: true, ...payload };
   });
 
@@ -81,8 +82,8 @@ function registerLockEvents(router: EventRouter, socket: CaptureSocket, ctx: Rea
     }
     metrics.lockOperations.inc({ operation: 'unlock', success: 'true' });
     dropLock(deviceId);
-    notifier.emit(toTablet, 'on-device-unlocked', { deviceId });
-    notifier.locksChanged();
+    broadcast.emit(toTablet, 'on-device-unlocked', { deviceId });
+    notices.locksChanged();
     return { ok: true, deviceId };
   });
 
@@ -90,8 +91,8 @@ function registerLockEvents(router: EventRouter, socket: CaptureSocket, ctx: Rea
     const unlocked = await locks.unlockAll(tabletId);
     metrics.lockOperations.inc({ operation: 'unlock_all', success: 'true' });
     for (const id of unlocked) dropLock(id);
-    notifier.emit(toTablet, 'on-all-devices-unlocked', { unlocked });
-    if (unlocked.length > 0) notifier.locksChanged();
+    broadcast.emit(toTablet, 'on-all-devices-unlocked', { unlocked });
+    if (unlocked.length > 0) notices.locksChanged();
     return { ok: true, unlocked };
   });
 }

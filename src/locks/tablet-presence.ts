@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { LockGrace } from './lock-grace';
-import type { RealtimeContext } from '../realtime/context';
+import type { LocksContext } from './locks-context';
 import type { SocketModule } from '../realtime/socket-module';
 import { rooms } from '../realtime/rooms';
 import { mayBeTablet, tabletIdOf } from '../realtime/tablet-identity';
@@ -21,13 +21,15 @@ export interface TabletPresenceOptions {
 export class TabletPresence implements SocketModule {
   private readonly grace: LockGrace;
   private readonly refresher: NodeJS.Timeout;
+  private readonly io: CaptureIo;
 
   constructor(
-    private readonly io: CaptureIo,
-    private readonly ctx: RealtimeContext,
+    private readonly ctx: LocksContext,
     options: TabletPresenceOptions,
     private readonly logger: Logger,
   ) {
+    const { io } = ctx.broadcast;
+    this.io = io;
     this.grace = new LockGrace(
       ctx.locks,
       {
@@ -36,8 +38,8 @@ export class TabletPresence implements SocketModule {
         onReleased: (tabletId, deviceIds) => {
           ctx.metrics.lockOperations.inc({ operation: 'grace_expired', success: 'true' });
           for (const id of deviceIds) watching.lockReleased(io, tabletId, id);
-          ctx.notifier.emit(rooms.tablet(tabletId), 'on-all-devices-unlocked', { unlocked: deviceIds });
-          ctx.notifier.locksChanged();
+          ctx.broadcast.emit(rooms.tablet(tabletId), 'on-all-devices-unlocked', { unlocked: deviceIds });
+          ctx.notices.locksChanged();
           logger.info({ tabletId, released: deviceIds.length }, 'tablet did not return within the grace period; locks released');
         },
       },

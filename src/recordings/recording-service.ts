@@ -6,8 +6,7 @@ import type { DomainEventMap, DomainEvents } from '../domain/events';
 import { folderIsoTime, parseRecordingId, recordingIdOfKey, type RecordingFileType } from '../domain/layout';
 import type { RecordingQuery, RecordingRecord, Store } from '../state';
 import type { ObjectStorage } from '../storage';
-import { analyseNpz } from '../quality/analyse';
-import { MemoryBudget } from '../quality/memory-budget';
+import { analyseNpz, MemoryBudget } from '../quality';
 import type { RecordingMetrics } from './recording-gauges';
 import type { ReviewRequest } from './schemas';
 import { VerificationDeferred, verifyRecording } from './verifier';
@@ -56,7 +55,7 @@ export class RecordingService {
     this.now = d.now ?? Date.now;
     this.limiter = new Limiter(d.config.verifyConcurrency);
     this.budget = new MemoryBudget(d.quality.memoryBudgetBytes);
-    this.notice = new VerdictNotice({ store: d.store, storage: d.storage, events: d.events, log: this.log });
+    this.notice = new VerdictNotice({ storage: d.storage, events: d.events, log: this.log });
     this.sweeper = new RecordingSweep({
       store: d.store,
       storage: d.storage,

@@ -2,7 +2,7 @@ import type { DomainEvents } from '../domain/events';
 import { rooms } from '../realtime/rooms';
 import type { SocketModule } from '../realtime/socket-module';
 import { tabletIdOf } from '../realtime/tablet-identity';
-import type { CaptureIo } from '../realtime/types';
+import type { Broadcaster } from '../realtime/broadcaster';
 import type { RecordingService } from './recording-service';
 import { toView } from './views';
 
@@ -11,11 +11,11 @@ import { toView } from './views';
  * audiences. The verdict goes to rooms, never to sockets, so with several
  * processes each client hears it once, from whichever process holds its socket.
  */
-export function recordingSocket(io: CaptureIo, events: DomainEvents, service: RecordingService): SocketModule {
-  events.on('recording.verdict', (v) => {
+export function recordingSocket(broadcast: Broadcaster, events: DomainEvents, service: RecordingService): SocketModule {
+  const unsubscribe = events.on('recording.verdict', (v) => {
     const to = [rooms.device(v.deviceId ?? ''), rooms.holder(v.deviceId ?? ''), rooms.dashboards];
     if (v.tabletId) to.push(rooms.tablet(v.tabletId));
-    io.to(to).emit('on-recording-verdict', {
+    broadcast.emit(to, 'on-recording-verdict', {
       recordingId: v.recordingId,
       deviceId: v.deviceId ?? '',
       ...(v.sessionId ? { sessionId: v.sessionId } : {}),
@@ -26,6 +26,7 @@ export function recordingSocket(io: CaptureIo, events: DomainEvents, service: Re
     });
   });
   return {
+    stop: unsubscribe,
     register(socket, router) {
       // Registered on every connection: the router refuses other roles by the event's spec.
       router.on('tablet-review-recording', async ({ recordingId, ...review }) => {

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Config } from '../config';
 import type { NpzFacts, RecordingRecord, RecordingVerification } from '../state';
 import type { ObjectStorage } from '../storage';
-import type { NpzScore } from '../quality/qa-score';
+import type { NpzScore } from '../quality';
 import { probeMp4, type Mp4Probe } from './mp4-probe';
 
 /**

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors';
 import type { DomainEvents } from '../domain/events';
 import { ACTIVE_SESSION_STATUSES as ACTIVE_STATUSES } from '../domain/sessions';
-import type { LockService } from '../locks/lock-service';
+import type { CommandsAnswer, RecordingCommands } from '../commands';
+import type { LockService } from '../locks';
 import {
   EMPTY_DEVICE_STATUS,
   type DeviceSessionStatus,
@@ -22,7 +23,12 @@ export interface UnavailableDevices {
 const EXPIRY_BATCH = 100;
 const MAX_EXPIRY_BATCHES = 100;
 
-export interface SessionServiceOptions {
+export interface SessionServiceDeps {
+  store: Store;
+  locks: LockService;
+  /** The recording commands a session's start, pause and end send its headsets. */
+  commands: RecordingCommands;
+  events: DomainEvents;
   /** Sessions not completed this long after creation are ended by the cleanup. */
   expiryMs: number;
   /** Sessions one tablet may have in the store at once (they leave it with SESSION_TTL_SECONDS); unset: no limit. */
@@ -45,23 +51,34 @@ const ALLOWED_FROM: Record<Action, readonly SessionStatus[]> = {
   pause: ['recording'],
   end: ['pending', 'recording', 'paused'],
 };
-/** What each action announces (domain event 'session.changed'). */
-const CHANGE_OF = { start: 'started', pause: 'paused', end: 'ended' } as const satisfies Record<Action, string>;
+
+/** What a start, pause or end answers: the session as it now is, and the commands sent to its headsets. */
+export interface SessionMove extends CommandsAnswer {
+  session: SessionRecord;
+}
+
+/** Nothing was sent: an end of a session that was not recording. */
+const NO_COMMANDS: CommandsAnswer = { sent: [], denied: [], commands: [] };
 
 /**
  * Capture sessions: pending -> recording <-> paused -> completed (then
  * uploading while recordings arrive). A session belongs to the tablet that
- * created it; only devices that tablet holds and that are online join.
+ * created it; only devices that tablet holds and that are online join. Its
+ * start, pause and end command its headsets; sessions left running past the
+ * expiry are ended by the server. Every transition is announced as
+ * session.changed, which the socket layer delivers.
  */
 export class SessionService implements SessionUploads {
   private readonly now: () => number;
+  private readonly store: Store;
+  private readonly locks: LockService;
+  private readonly events: DomainEvents;
 
-  constructor(
-    private readonly store: Store,
-    private readonly locks: LockService,
-    private readonly options: SessionServiceOptions,
-    private readonly events: DomainEvents,
-  ) {
+  constructor(private readonly options: SessionServiceDeps) {
+    const { events } = options;
+    this.store = options.store;
+    this.locks = options.locks;
+    this.events = events;
     this.now = options.now ?? Date.now;
     // A session's device statuses follow what its headsets report.
     events.on('device.recording-changed', async ({ deviceId, isRecording }) => {
@@ -69,6 +86,10 @@ export class SessionService implements SessionUploads {
     });
     events.on('device.telemetry', async ({ deviceId, sessionId, telemetry }) => {
       if (sessionId && telemetry.frameCount !== undefined) await this.deviceFrameCount(deviceId, sessionId, telemetry.frameCount);
+    });
+    // The session's per-device status carries the recording's verdict (announced like upload progress).
+    events.on('recording.verdict', async ({ recordingId, deviceId, sessionId, verdict }) => {
+      if (sessionId && deviceId) await this.recordingVerdict(sessionId, deviceId, { recordingId, verdict });
     });
   }
 
@@ -114,22 +135,46 @@ export class SessionService implements SessionUploads {
       throw new DomainError('conflict', `this tablet already has an active session (${claim.sessionId}); end it first`);
     }
     await Promise.all(available.map((id) => this.store.devices.update(id, { activeSessionId: session.sessionId })));
-    await this.events.publish('session.changed', { session, change: 'created' });
+    await this.events.publish('session.changed', { session, change: 'created', ...(unavailable.length > 0 ? { unavailable } : {}) });
     return { session, unavailable };
   }
 
-  start(tabletId: string, sessionId: string): Promise<SessionRecord> {
-    return this.move(tabletId, sessionId, 'start', (s) => ({
+  /** Starts (or resumes) the session and commands its headsets to record. */
+  async start(tabletId: string, sessionId: string): Promise<SessionMove> {
+    const session = await this.move(tabletId, sessionId, 'start', (s) => ({
       status: 'recording',
       startedAt: s.startedAt ?? new Date(this.now()),
     }));
+    const commands = await this.options.commands.sendAll(tabletId, session.deviceIds, 'start', { sessionId });
+    await this.events.publish('session.changed', { session, change: 'started' });
+    return { session, ...commands };
   }
 
-  pause(tabletId: string, sessionId: string): Promise<SessionRecord> {
-    return this.move(tabletId, sessionId, 'pause', () => ({ status: 'paused' }));
+  /** Pauses the session and commands its headsets to stop recording. */
+  async pause(tabletId: string, sessionId: string): Promise<SessionMove> {
+    const session = await this.move(tabletId, sessionId, 'pause', () => ({ status: 'paused' }));
+    const commands = await this.options.commands.sendAll(tabletId, session.deviceIds, 'stop', { sessionId });
+    await this.events.publish('session.changed', { session, change: 'paused' });
+    return { session, ...commands };
   }
 
-  async end(tabletId: string, sessionId: string, reason?: string): Promise<SessionRecord> {
+  /** Ends the session; a running one's headsets are commanded to stop. */
+  async end(tabletId: string, sessionId: string): Promise<SessionMove> {
+    const before = await this.get(tabletId, sessionId);
+    const session = await this.finish(tabletId, sessionId);
+    // Only a running session has headsets to stop.
+    const commands =
+      before.status === 'recording' ? await this.options.commands.sendAll(tabletId, session.deviceIds, 'stop', { sessionId }) : NO_COMMANDS;
+    await this.events.publish('session.changed', { session, change: 'ended' });
+    return { session, ...commands };
+  }
+
+  /**
+   * Moves the session to completed and frees its devices; commands and announces
+   * nothing (the caller does, once its headsets were told: a headset hears that
+   * its session ended after the stop, so it can close its take first).
+   */
+  private async finish(tabletId: string, sessionId: string, reason?: string): Promise<SessionRecord> {
     let session = await this.move(tabletId, sessionId, 'end', () => ({
       status: 'completed',
       endedAt: new Date(this.now()),
@@ -198,6 +243,18 @@ export class SessionService implements SessionUploads {
     }
   }
 
+  private async recordingVerdict(sessionId: string, deviceId: string, status: Pick<DeviceSessionStatus, 'recordingId' | 'verdict'>) {
+    try {
+      const session = await this.store.sessions.updateDeviceStatus(sessionId, deviceId, status);
+      if (session) await this.events.publish('session.upload-changed', { session });
+    } catch (err) {
+      this.options.logger?.warn(
+        { err: (err as Error).message, recordingId: status.recordingId },
+        "could not show the verdict in the session's status",
+      );
+    }
+  }
+
   /** Ends sessions created more than `expiryMs` ago that never completed. */
   async expireStale(): Promise<SessionRecord[]> {
     const cutoff = new Date(this.now() - this.options.expiryMs);
@@ -207,7 +264,9 @@ export class SessionService implements SessionUploads {
       const stale = await this.store.sessions.activeCreatedBefore(cutoff, EXPIRY_BATCH);
       for (const s of stale) {
         try {
-          expired.push(await this.end(s.tabletId, s.sessionId, 'expired'));
+          const session = await this.finish(s.tabletId, s.sessionId, 'expired');
+          await this.events.publish('session.changed', { session, change: 'ended' });
+          expired.push(session);
         } catch (err) {
           // Ended by its tablet meanwhile: nothing left to expire.
           if (!(err instanceof DomainError) || err.code === 'store_unavailable') throw err;
@@ -245,10 +304,7 @@ export class SessionService implements SessionUploads {
   ): Promise<SessionRecord> {
     const owned = await this.get(tabletId, sessionId);
     const result = await this.store.sessions.transition(sessionId, ALLOWED_FROM[action], change(owned));
-    if (result.outcome === 'done') {
-      await this.events.publish('session.changed', { session: result.session, change: CHANGE_OF[action] });
-      return result.session;
-    }
+    if (result.outcome === 'done') return result.session;
     if (result.outcome === 'not-found') throw new DomainError('not_found', `session ${sessionId} not found`);
     throw new DomainError('conflict', `cannot ${action} session ${sessionId}: it is ${result.status}`);
   }

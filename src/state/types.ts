@@ -381,6 +381,13 @@ export interface Store {
   /** Resolves when the backing service answers; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * A store over a connection that can drop and come back (Redis) calls the
+   * listener each time it has reconnected, so the server can put back what open
+   * connections stand for; returns the unsubscribe function. Absent where the
+   * state cannot go away behind the server's back (memory).
+   */
+  onReconnected?(listener: () => void): () => void;
 }
 
 /** TTLs the store applies, from the spec's Redis section (seconds). */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { PeriodicTask, type TaskLease } from '../util/periodic-task';
-import type { QaService } from '../quality/qa-service';
+import type { QaService } from '../quality';
 import type { StorageStatsService } from './stats-service';
 
 export interface GaugeRefreshDeps {
@@ -15,12 +15,13 @@ export interface GaugeRefreshDeps {
  * Recomputes the QA and storage gauges on the server, so Grafana and the
  * LowQualitySessions alert have values after a restart without a browser
  * polling the REST endpoints. Leased: one process of the cluster lists the
- * bucket (dashboards take the max over instances). Runs once at start, then
- * every interval; a failure of one (storage down) is logged and retried.
+ * bucket (dashboards take the max over instances). Run once at start (the
+ * feature's start), then every interval; a failure of one (storage down) is
+ * logged and retried.
  */
-export function startGaugeRefresh({ qa, stats, intervalMs, logger, lease }: GaugeRefreshDeps): PeriodicTask {
+export function gaugeRefresh({ qa, stats, intervalMs, logger, lease }: GaugeRefreshDeps): PeriodicTask {
   const log = logger.child({ component: 'gauge-refresh' });
-  const task = new PeriodicTask(
+  return new PeriodicTask(
     'gauge-refresh',
     intervalMs,
     async () => {
@@ -31,7 +32,5 @@ export function startGaugeRefresh({ qa, stats, intervalMs, logger, lease }: Gaug
     },
     log,
     lease,
-  ).start();
-  void task.runOnce();
-  return task;
+  );
 }

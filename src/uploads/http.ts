@@ -1,8 +1,8 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import { DomainError, isDomainError, type ErrorCode } from '../domain/errors';
+import { isDomainError, type ErrorCode } from '../domain/errors';
 import { callerOf } from '../http/require-auth';
 import type { Metrics } from '../metrics';
-import type { Uploader } from './upload-service';
+import type { Uploader } from './uploader';
 
 /** Runs an async handler and answers with what it returns; its errors go to the error middleware. */
 export function handle(fn: (req: Request, res: Response) => Promise<unknown>): RequestHandler {
@@ -40,19 +40,6 @@ export function countUploadFailures(metrics: Metrics): ErrorRequestHandler {
 export function uploaderOf(res: Response): Uploader {
   const caller = callerOf(res);
   return caller.kind === 'device' ? { deviceId: caller.deviceId } : {};
-}
-
-/**
- * Whom an upload is for: a headset uploads as itself (a `deviceId` naming another
- * device is refused); the admin key may name the device it uploads for, and then
- * writes to that device's recording folder as the device would.
- */
-export function uploaderFor(uploader: Uploader, named: string | undefined): Uploader {
-  if (named === undefined) return uploader;
-  if (uploader.deviceId && uploader.deviceId !== named) {
-    throw new DomainError('spoofed_identity', 'deviceId names a device other than the token holder');
-  }
-  return { deviceId: named };
 }
 
 /** Where clients reach this server: PUBLIC_BASE_URL, or what the request says (Host, X-Forwarded-* per TRUST_PROXY). */

@@ -7,12 +7,18 @@ import type { Store } from '../state';
 import type { ObjectStorage } from '../storage';
 import { legacyUploadRoutes } from './legacy-upload';
 import { localPartRoutes } from './local-part-routes';
-import type { SessionUploads } from '../sessions/session-service';
+import type { SessionUploads } from '../sessions';
+import type { FeatureFactory } from '../feature/feature';
+import { legacyUploadRouteDocs } from './legacy-upload';
+import { localPartRouteDocs } from './local-part-routes';
+import { chunkedUploadRouteDocs } from './upload-routes';
+import './events';
 import { UploadSweeper } from './sweep';
 import { chunkedUploadRoutes } from './upload-routes';
 import { countUploadFailures } from './http';
 import { registerUploadGauges } from './upload-gauges';
 import { UploadService } from './upload-service';
+import { PeriodicTask } from '../util/periodic-task';
 import type { DomainEvents } from '../domain/events';
 
 export interface UploadsDeps {
@@ -62,3 +68,53 @@ export function createUploads(deps: UploadsDeps) {
   router.use(countUploadFailures(deps.metrics));
   return { router, service, sweeper };
 }
+
+export { UploadService } from './upload-service';
+
+declare module '../feature/services' {
+  interface FeatureServices {
+    /** Chunked and legacy uploads of recordings. */
+    uploads: UploadService;
+  }
+}
+
+/**
+ * Recordings arriving: presigned multipart uploads (chunked), the legacy
+ * one-request form, local part URLs when storage is the local disk, and the
+ * sweep that aborts uploads left unfinished.
+ */
+export const uploads: FeatureFactory = (ctx) => {
+  const { config } = ctx;
+  const assembled = createUploads({ ...ctx, sessions: ctx.services.get('sessions') });
+  const sweep = new PeriodicTask(
+    'upload-sweep',
+    config.uploads.sweepIntervalMs,
+    async () => void (await assembled.sweeper.sweep()),
+    ctx.logger,
+    ctx.lease,
+  );
+  return {
+    name: 'uploads',
+    provides: { uploads: assembled.service },
+    routes: assembled.router,
+    routeDocs: [
+      ...chunkedUploadRouteDocs(config.limits.maxUploadBytes),
+      // Registered only with the local storage driver; documented always, since a client cannot tell in advance.
+      ...localPartRouteDocs,
+      ...legacyUploadRouteDocs,
+    ],
+    tasks: [sweep],
+    stop: () => assembled.sweeper.stop(),
+  };
+};
+export type {
+  AbortAnswer,
+  CompleteAnswer,
+  CompleteRequest,
+  PartsAnswer,
+  SignPartsAnswer,
+  SignPartsRequest,
+  StartAnswer,
+  StartRequest,
+  UploadRef,
+} from './schemas';

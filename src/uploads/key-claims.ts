@@ -1,7 +1,7 @@
 import { DomainError } from '../domain/errors';
 import type { Store } from '../state';
 import type { ObjectStorage } from '../storage';
-import type { Uploader } from './upload-service';
+import type { Uploader } from './uploader';
 
 /** The claim owner of an uploader: device IDs cannot contain ':', so an operator never collides with a headset. */
 export const keyOwner = (uploader: Uploader): string => (uploader.deviceId ? `device:${uploader.deviceId}` : 'operator');

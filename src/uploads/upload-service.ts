@@ -16,11 +16,13 @@ import type {
   StartRequest,
   UploadRef,
 } from './schemas';
-import type { SessionUploads } from '../sessions/session-service';
+import type { SessionUploads } from '../sessions';
 import { DomainError } from '../domain/errors';
 import { storageWriteRefusal } from '../http/errors';
 import { KeyClaims } from './key-claims';
-import { uploaderFor } from './http';
+
+export type { Uploader } from './uploader';
+import { uploaderFor, type Uploader } from './uploader';
 import type { DomainEventMap, DomainEvents } from '../domain/events';
 
 /** The uploader an upload record belongs to (an operator may act on a headset's upload). */
@@ -56,10 +58,6 @@ export interface UploadServiceOptions {
 }
 
 /** Who is uploading: a headset (by device ID) or an operator with the admin key. */
-export interface Uploader {
-  deviceId?: string;
-}
-
 export interface PartUrl {
   partNumber: number;
   url: string;

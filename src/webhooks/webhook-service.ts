@@ -4,7 +4,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Config } from '../config';
 import type { DomainEvents } from '../domain/events';
 import type { Store, WebhookAttempt, WebhookDelivery, WebhookSettlement } from '../state/types';
-import { alarmView } from '../alarms/alarm-view';
+import { alarmView } from '../alarms';
 
 export type WebhookConfig = Config['webhooks'];
 

@@ -37,7 +37,7 @@ describe('alarms across a Redis outage', () => {
     const [raised] = await dash.next('on-alarm-raised', isBattery);
     // A device's first message also clears the other alarms whose conditions do not hold (storage,
     // tracking), queued behind the raise: let them finish, or one may fail in the outage below too.
-    await server.alarms.settled('H1');
+    await server.services.alarms.settled('H1');
 
     await redis.kill();
     // A message stored just before Redis went away: its rules run now, and the clear they decide fails.
@@ -45,14 +45,14 @@ describe('alarms across a Redis outage', () => {
       deviceId: 'H1',
       telemetry: { deviceId: 'H1', timestamp: Date.now(), batteryLevel: 0.5 },
     });
-    await server.alarms.settled('H1');
+    await server.services.alarms.settled('H1');
     expect(await server.metrics.registry.getSingleMetricAsString('turing_alarm_failures_total')).toMatch(
       /turing_alarm_failures_total\{operation="transition"\} 1/,
     );
 
     await redis.start();
     await eventually(async () => expect((await fetch(`${server!.url()}/health`)).status).toBe(200), 15_000);
-    expect((await server.alarms.get(raised.alarmId))?.state).toBe('active');
+    expect((await server.services.alarms.get(raised.alarmId))?.state).toBe('active');
     // Still in the clear band (never below 10 % again): the next message clears the alarm.
     expect((await headset.ask('device-telemetry', telemetry('H1', { timestamp: Date.now(), batteryLevel: 0.5 }))).ok).toBe(true);
     const [cleared] = await dash.next('on-alarm-cleared', isBattery);

@@ -40,8 +40,8 @@ describe('alarms on two processes', () => {
 
     // Both processes decide the same alarm at once: the store makes one.
     const raised = await Promise.all([
-      a.alarms.raise('H1', 'battery_critical', 8, 'battery at 8 %'),
-      b.alarms.raise('H1', 'battery_critical', 8, 'battery at 8 %'),
+      a.services.alarms.raise('H1', 'battery_critical', 8, 'battery at 8 %'),
+      b.services.alarms.raise('H1', 'battery_critical', 8, 'battery at 8 %'),
     ]);
     expect(raised[0].alarmId).toBe(raised[1].alarmId);
     await dashA.next('on-alarm-raised', (x) => x.alarmId === raised[0].alarmId);

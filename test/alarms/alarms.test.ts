@@ -36,7 +36,7 @@ async function api(server: CaptureServer, route: string, method = 'GET') {
 }
 
 /** Waits until the device's queued alarm work is done, so "nothing changed" can be asserted without sleeping. */
-const settled = (server: CaptureServer, deviceId: string) => server.alarms.settled(deviceId);
+const settled = (server: CaptureServer, deviceId: string) => server.services.alarms.settled(deviceId);
 
 describe.each(STORE_KINDS)('alarms (%s store)', (kind) => {
   const start = serverFactory(kind, redis, ENV);
@@ -211,7 +211,7 @@ describe.each(STORE_KINDS)('alarms (%s store)', (kind) => {
     server.store.alarms.clear = () => Promise.reject(new Error('store down'));
     await send(headset, 'H7', { batteryLevel: 0.5 });
     await settled(server, 'H7');
-    expect((await server.alarms.get(raised.alarmId))?.state).toBe('active');
+    expect((await server.services.alarms.get(raised.alarmId))?.state).toBe('active');
     server.store.alarms.clear = clear;
     await send(headset, 'H7', { batteryLevel: 0.51 });
     const [cleared] = await dash.next('on-alarm-cleared', of('battery_critical'));
@@ -224,7 +224,7 @@ describe.each(STORE_KINDS)('alarms (%s store)', (kind) => {
 
   it('GET /api/alarms validates its query, pages, and is for the admin key or dashboard/tablet tokens', async () => {
     const server = await start();
-    for (let i = 0; i < 3; i++) await server.alarms.raise(`H${i}`, 'overheating', 46, 'hot');
+    for (let i = 0; i < 3; i++) await server.services.alarms.raise(`H${i}`, 'overheating', 46, 'hot');
     expect((await api(server, '/api/alarms?state=nonsense')).status).toBe(400);
     expect((await api(server, '/api/alarms?deviceId=../x')).status).toBe(400);
     expect((await fetch(`${server.url()}/api/alarms`)).status).toBe(401);

@@ -13,7 +13,7 @@ async function get(server: CaptureServer, path: string) {
 }
 
 async function entries(server: CaptureServer, path: string): Promise<TimelineEntryView[]> {
-  await server.audit.drained();
+  await server.services.audit.drained();
   const res = await get(server, path);
   expect(res.status).toBe(200);
   return (JSON.parse(res.text) as { entries: TimelineEntryView[] }).entries;
@@ -166,7 +166,7 @@ describe.each(STORE_KINDS)('device timeline and audit log on the %s store', (kin
     // The store refuses the log: the action goes on, the loss is counted.
     server.store.timeline.append = () => Promise.reject(new Error('store down'));
     expect(await t.ask('tablet-lock-device', 'H1')).toMatchObject({ ok: true });
-    await server.audit.drained();
+    await server.services.audit.drained();
     const metrics = await (await fetch(`${server.url()}/metrics`)).text();
     expect(metrics).toMatch(/turing_timeline_entries_total\{outcome="failed"\} [1-9]/);
   });
@@ -184,7 +184,7 @@ describe.each(STORE_KINDS)('device timeline and audit log on the %s store', (kin
     await t.ask('tablet-start-session', sessionId);
     await h1.ask('headset-recording-state', true);
     await t.ask('tablet-end-session', sessionId);
-    await server.audit.drained();
+    await server.services.audit.drained();
     // After its end: not part of it. Its window closes at the end's millisecond, which a
     // warm run can still be in, as at its start above.
     await sleep(5);
@@ -217,7 +217,7 @@ describe.each(STORE_KINDS)('device timeline and audit log on the %s store', (kin
     const h = await identifiedHeadset(server, 'H1');
     await h.ask('device-telemetry', telemetry('H1', { batteryLevel: 0.7 }));
     await h.ask('device-telemetry', telemetry('H1', { batteryLevel: 0.69 }));
-    await server.audit.drained();
+    await server.services.audit.drained();
     const res = await get(server, '/api/devices/H1/telemetry-history');
     expect(res.status).toBe(200);
     const body = JSON.parse(res.text) as { samples: Array<{ at: string; values: Record<string, unknown> }> };
@@ -256,7 +256,7 @@ describe('one timeline per device across processes', () => {
       await t.ask('tablet-start-recording', 'H1');
       await h.ask('headset-recording-state', true);
       await t.ask('tablet-unlock-device', 'H1');
-      await Promise.all([a.audit.drained(), b.audit.drained()]);
+      await Promise.all([a.services.audit.drained(), b.services.audit.drained()]);
       const expected = ['device.connected', 'lock.locked', 'command.sent', 'command.confirmed', 'recording.started', 'lock.unlocked'];
       for (const server of [a, b]) {
         const timeline = await entries(server, '/api/devices/H1/timeline');

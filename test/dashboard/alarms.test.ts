@@ -35,7 +35,7 @@ describe('dashboard alarms', () => {
 
   it('shows a raised alarm (critical first) with a badge on the device, and acknowledges it', async () => {
     // One alarm open before the page loads (read over REST), one raised while it watches (socket).
-    await server.alarms.raise('QUEST_OTHER', 'overheating', 46, 'running at 46 °C');
+    await server.services.alarms.raise('QUEST_OTHER', 'overheating', 46, 'running at 46 °C');
     await page.goto(`${server.url()}/dashboard`);
     await page.fill('#credential', ADMIN_KEY);
     await page.click('#sign-in-form button[type=submit]');
@@ -53,7 +53,7 @@ describe('dashboard alarms', () => {
 
     await page.click(`${item} button.alarm-ack`);
     await page.waitForSelector(`${item}[data-state="acknowledged"]:has-text("acknowledged by admin")`);
-    const [alarm] = await server.alarms.open(['QUEST_ALARM']);
+    const [alarm] = await server.services.alarms.open(['QUEST_ALARM']);
     expect(alarm).toMatchObject({ state: 'acknowledged', acknowledgedBy: { kind: 'admin', id: 'admin' } });
 
     // The battery recovers: the alarm leaves the strip and the badge goes.

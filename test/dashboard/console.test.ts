@@ -217,7 +217,7 @@ describe('dashboard console (60 headsets)', () => {
     await waitForRows(10);
     // The alarm rules raise alarms from this fleet's telemetry (critical batteries): those devices, and only they.
     await page.fill('#f-q', '');
-    const alarmed = [...new Set((await server.alarms.open(headsets.map((_, k) => id(k + 1)))).map((a) => a.deviceId))].sort();
+    const alarmed = [...new Set((await server.services.alarms.open(headsets.map((_, k) => id(k + 1)))).map((a) => a.deviceId))].sort();
     expect(alarmed.length).toBeGreaterThan(0);
     await page.selectOption('#f-alarm', 'yes');
     await waitForRows(alarmed.length);

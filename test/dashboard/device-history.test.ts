@@ -27,7 +27,7 @@ describe('dashboard: device history and session timeline', () => {
     await tablet.ask('tablet-lock-device', 'QUEST_042');
     sessionId = ((await tablet.ask('tablet-create-session', { deviceIds: ['QUEST_042'] })) as unknown as { sessionId: string }).sessionId;
     await tablet.ask('tablet-start-session', sessionId);
-    await server.audit.drained();
+    await server.services.audit.drained();
     browser = await launchBrowser();
     page = await browser.context.newPage();
     page.on('console', (msg) => {

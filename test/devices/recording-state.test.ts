@@ -16,8 +16,8 @@ describe.each(STORE_KINDS)('recording state follows the latest report on the %s 
   const start = serverFactory(kind, redis);
 
   const recordingOf = async (server: CaptureServer, deviceId: string) =>
-    (await server.devices.deviceStates()).find((d) => d.deviceId === deviceId)?.isRecording;
-  const summary = async (server: CaptureServer) => (await server.devices.summary()).recordingDevices;
+    (await server.services.devices.deviceStates()).find((d) => d.deviceId === deviceId)?.isRecording;
+  const summary = async (server: CaptureServer) => (await server.services.devices.summary()).recordingDevices;
   // The gauges cache one store snapshot for a second, so wait for a snapshot that shows the change.
   const gauge = async (server: CaptureServer, value: number) =>
     eventually(async () => {

@@ -15,7 +15,7 @@ describe.each(STORE_KINDS)('frames as presence activity on the %s store', (kind)
     try {
       const streaming = await identifiedHeadset(server, 'H_STREAM');
       const silent = await identifiedHeadset(server, 'H_SILENT');
-      const statusOf = async (id: string) => (await server.devices.deviceStates()).find((d) => d.deviceId === id)?.status;
+      const statusOf = async (id: string) => (await server.services.devices.deviceStates()).find((d) => d.deviceId === id)?.status;
 
       // Ten frames a second for 2.5 × DEVICE_STALE_MS; no telemetry, no status.
       const stream = setInterval(() => streaming.socket.emit('headset-frame', JPEG), 100);

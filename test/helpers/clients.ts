@@ -109,8 +109,8 @@ export async function identifiedHeadset(server: CaptureServer, deviceId: string)
  * can be watched before it connects again.
  */
 export async function knownHeadset(server: CaptureServer, deviceId: string): Promise<void> {
-  await server.devices.identify(deviceId, 'an-earlier-connection');
-  await server.devices.disconnect(deviceId, 'an-earlier-connection');
+  await server.services.devices.identify(deviceId, 'an-earlier-connection');
+  await server.services.devices.disconnect(deviceId, 'an-earlier-connection');
 }
 
 export function tabletClient(server: CaptureServer, tabletId: string): Promise<TestClient> {

@@ -125,10 +125,10 @@ describe.each(STORE_KINDS)('recordings (%s store)', (kind) => {
     const server = await make({ DATA_DIR: dataDir, DISCARD_RETENTION_DAYS: '0' });
     await uploadFixtures(server, { deviceId: 'H1', timestamp: '20260206_160000', video: 'good.mp4', data: 'good.npz' });
     await eventually(async () => expect((await server.store.recordings.get('20260206_160000_H1'))?.state).toBe('verified'), 15_000);
-    await server.recordings.sweep();
+    await server.services.recordings.sweep();
     expect(existsSync(path.join(dataDir, 'sessions/20260206_160000_H1/recording.mp4'))).toBe(true);
     await api(server, '/api/recordings/20260206_160000_H1', { method: 'PATCH', body: JSON.stringify({ decision: 'discard' }) });
-    expect((await server.recordings.sweep()).purged).toBe(1);
+    expect((await server.services.recordings.sweep()).purged).toBe(1);
     expect(existsSync(path.join(dataDir, 'sessions/20260206_160000_H1/recording.mp4'))).toBe(false);
     expect(existsSync(path.join(dataDir, 'sessions/20260206_160000_H1/manifest.json'))).toBe(false);
     const after = await api(server, '/api/recordings/20260206_160000_H1', { method: 'PATCH', body: JSON.stringify({ decision: 'keep' }) });
@@ -166,7 +166,7 @@ describe('recordings across a restart', () => {
     expect(resumed!.history.at(-1)).toMatchObject({ change: 'verdict pass', actor: { kind: 'system' } });
     expect(resumed!.verifyClaim).toBeUndefined();
     await eventually(async () => {
-      await second.recordings.sweep();
+      await second.services.recordings.sweep();
       const page = await second.store.recordings.list({ deviceId: 'H3', limit: 5 });
       expect(page.recordings.map((r) => r.state)).toEqual(['incomplete']);
     }, 10_000);

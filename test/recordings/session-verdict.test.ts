@@ -86,7 +86,7 @@ describe.each(STORE_KINDS)("a session's per-device verdicts (%s store)", (kind) 
     await tablet.next('on-recording-verdict', (v) => v.recordingId === `${stamp}_H1` && v.verdict === 'pass', 15_000);
     // Past the upload deadline, the sweep finds nothing to call incomplete, and the session keeps the pass.
     await new Promise((r) => setTimeout(r, 1_100));
-    await server.recordings.sweep();
+    await server.services.recordings.sweep();
     const after = (await server.store.recordings.list({ deviceId: 'H1', limit: 5 })).recordings;
     expect(after.map((r) => [r.recordingId, r.state])).toEqual([[`${stamp}_H1`, 'verified']]);
     expect((await server.store.sessions.get(sessionId))?.deviceStatuses.H1).toMatchObject({ recordingId: `${stamp}_H1`, verdict: 'pass' });

@@ -123,9 +123,9 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     const { tablet } = await lab(server, ['H1']);
     for (let i = 0; i < 2; i++) {
       const id = await createSession(tablet, { deviceIds: ['H1'], metadata: { take: i } });
-      expect(await server.sessions.countActive()).toBe(1);
+      expect(await server.services.sessions.countActive()).toBe(1);
       expect(await tablet.ask('tablet-end-session', id)).toMatchObject({ ok: true });
-      expect(await server.sessions.countActive()).toBe(0);
+      expect(await server.services.sessions.countActive()).toBe(0);
     }
     const refused = await tablet.ask('tablet-create-session', { deviceIds: ['H1'] });
     expect(refused).toMatchObject({ ok: false, error: expect.stringMatching(/already has 2 sessions stored/) });
@@ -133,7 +133,7 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     // Another tablet has its own quota.
     const other = await lab(server, ['H2'], 'TABLET_B');
     await createSession(other.tablet, { deviceIds: ['H2'] });
-    expect(await server.sessions.countActive()).toBe(1);
+    expect(await server.services.sessions.countActive()).toBe(1);
   });
 
   it('admits only held, online devices and reports the rest as unavailable', async () => {

@@ -32,14 +32,14 @@ describe('npm run simulate -- --chaos', () => {
       seed: 1,
     });
     await fleet.start();
-    const types = async () => new Set((await s.alarms.list({ limit: 500 })).alarms.map((a) => a.type));
+    const types = async () => new Set((await s.services.alarms.list({ limit: 500 })).alarms.map((a) => a.type));
     await eventually(async () => {
       const seen = await types();
       for (const t of ['battery_critical', 'tracking_lost', 'offline_while_locked']) expect(seen).toContain(t);
     }, 20_000);
     // A killed headset comes back after its act: its alarm clears.
     await eventually(async () => {
-      const cleared = (await s.alarms.list({ limit: 500, state: 'cleared' })).alarms.map((a) => a.type);
+      const cleared = (await s.services.alarms.list({ limit: 500, state: 'cleared' })).alarms.map((a) => a.type);
       expect(cleared).toContain('offline_while_locked');
     }, 10_000);
   });

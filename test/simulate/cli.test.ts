@@ -45,7 +45,7 @@ describe('npm run simulate', () => {
     server = await startServer({ env: { TOKEN_REQUESTS_PER_MINUTE: '1000' } });
     const s = server;
     const run = simulate(['--url', s.url(), '--headsets', '1', '--tablets', '1', '--fps', '2', '--api-key', ADMIN_KEY]);
-    await eventually(async () => expect((await s.devices.deviceStates()).filter((d) => d.isOnline)).toHaveLength(1), 15_000);
+    await eventually(async () => expect((await s.services.devices.deviceStates()).filter((d) => d.isOnline)).toHaveLength(1), 15_000);
     run.child.kill('SIGINT');
     expect(await run.exited).toBe(0);
     expect(run.output()).toContain('interrupted: ending sessions');

@@ -47,7 +47,7 @@ describe('simulated fleet against a real server', () => {
     expect(f.stats.errors, f.stats.lastError).toBe(0);
     expect(f.stats.sessionsEnded).toBe(1);
 
-    const devices = await s.devices.deviceStates();
+    const devices = await s.services.devices.deviceStates();
     expect(devices.map((d) => d.deviceId).sort()).toEqual(f.headsetIds);
     for (const d of devices) {
       expect(d.status).toBe('online');
@@ -96,14 +96,14 @@ describe('simulated fleet against a real server', () => {
     });
     await fleet.start();
     const s = server;
-    await eventually(async () => expect(await s.sessions.countActive()).toBe(1), 10_000);
+    await eventually(async () => expect(await s.services.sessions.countActive()).toBe(1), 10_000);
     await eventually(() => expect(fleet!.headsets.every((h) => h.recording)).toBe(true));
     // Captures under half a second are discarded as accidental; record a little longer than that.
     await new Promise((r) => setTimeout(r, 1_000));
 
     await fleet.stop();
     expect(fleet.stats.uploadsCompleted).toBe(2);
-    expect(await s.sessions.countActive()).toBe(0);
+    expect(await s.services.sessions.countActive()).toBe(0);
     await eventually(() => expect(s.io.of('/').sockets.size).toBe(0));
     expect(fleet.stats.headsetsOnline + fleet.stats.tabletsOnline).toBe(0);
   }, 30_000);
@@ -123,14 +123,14 @@ describe('simulated fleet against a real server', () => {
     });
     await fleet.start();
     const f = fleet;
-    await eventually(async () => expect((await first.devices.headsetLists()).onlineIds).toHaveLength(2));
+    await eventually(async () => expect((await first.services.devices.headsetLists()).onlineIds).toHaveLength(2));
     await first.close();
 
     // The same address and admin key, new signing secret: every token the fleet holds is now refused.
     server = createServer(testConfig(env('second-jwt-secret-0123456789-abcdefghijklmno')), { logger: silent });
     await server.listen(port, '127.0.0.1');
     const s = server;
-    await eventually(async () => expect((await s.devices.headsetLists()).onlineIds.sort()).toEqual(f.headsetIds), 15_000);
+    await eventually(async () => expect((await s.services.devices.headsetLists()).onlineIds.sort()).toEqual(f.headsetIds), 15_000);
     await eventually(() => expect(s.io.of('/').sockets.size).toBe(3), 15_000);
   }, 30_000);
 

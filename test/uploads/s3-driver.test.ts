@@ -25,8 +25,10 @@ import { createUploads } from '../../src/uploads';
 import { startS3Server, type TestS3 } from '../helpers/s3-server';
 import { MiB, md5Etag, randomFile, sha256, slice, startUploadServer } from './upload-client';
 import { DomainEvents } from '../../src/domain/events';
-import { LockService } from '../../src/locks/lock-service';
-import { SessionService } from '../../src/sessions/session-service';
+import type { SessionUploads } from '../../src/sessions';
+
+/** These uploads belong to no capture session: there is no session progress to report. */
+const NO_SESSIONS: SessionUploads = { uploadProgress: async () => undefined };
 
 const KEY = 'sessions/20260206_143052/recording.mp4';
 
@@ -176,7 +178,7 @@ describe('S3 driver calls s3rver lacks (aws-sdk-client-mock)', () => {
       config,
       auth: createRestAuth(new TokenService(config.auth.jwtSecret, '1h'), config.auth),
       store,
-      sessions: new SessionService(store, new LockService(store), { expiryMs: 60_000 }, new DomainEvents()),
+      sessions: NO_SESSIONS,
       events: new DomainEvents(),
       storage: s3.storage,
       metrics: createMetrics(),

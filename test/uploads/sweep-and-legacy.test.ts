@@ -15,8 +15,10 @@ import { createUploads } from '../../src/uploads';
 import { MiB, randomFile, sha256, startUploadServer } from './upload-client';
 import { eventually } from '../helpers/clients';
 import { DomainEvents } from '../../src/domain/events';
-import { LockService } from '../../src/locks/lock-service';
-import { SessionService } from '../../src/sessions/session-service';
+import type { SessionUploads } from '../../src/sessions';
+
+/** These uploads belong to no capture session: there is no session progress to report. */
+const NO_SESSIONS: SessionUploads = { uploadProgress: async () => undefined };
 
 const HOUR = 3600 * 1000;
 
@@ -38,7 +40,7 @@ describe('stale-upload sweep (local driver)', () => {
       config,
       auth: createRestAuth(new TokenService(config.auth.jwtSecret, '1h'), config.auth),
       store,
-      sessions: new SessionService(store, new LockService(store), { expiryMs: 60_000 }, new DomainEvents()),
+      sessions: NO_SESSIONS,
       events,
       storage,
       metrics,

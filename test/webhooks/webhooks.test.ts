@@ -45,7 +45,7 @@ describe.each(STORE_KINDS)('webhooks (%s store)', (kind) => {
     const hanging = await receiver(() => 'hang');
     const server = await start(env([flaky.url, hanging.url]));
     await server.events.publish('recording.verdict', verdict('pass'));
-    await server.alarms.raise('H1', 'battery_critical', 8, 'battery at 8 %');
+    await server.services.alarms.raise('H1', 'battery_critical', 8, 'battery at 8 %');
 
     await eventually(() => expect(flaky.received.filter((r) => r.json.type === 'alarm.raised')).toHaveLength(1));
     await eventually(() => expect(flaky.received.length).toBeGreaterThanOrEqual(3));
@@ -94,7 +94,7 @@ describe.each(STORE_KINDS)('webhooks (%s store)', (kind) => {
     expect(verify(got!.body, got!.signature, 'another-secret-0123456789')).toBe(false);
 
     const off = await start();
-    expect(off.webhooks.enabled).toBe(false);
+    expect(off.services.webhooks.enabled).toBe(false);
     expect(await deliveries(off)).toMatchObject({ pending: 0, attempts: [] });
   });
 });

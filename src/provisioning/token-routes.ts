@@ -1,10 +1,10 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { deviceIdSchema, deviceTypeSchema } from '../auth';
-import { requireAuth, type RestAuthDeps } from './require-auth';
-import { parseOr400 } from './validate';
-import type { TimelineEntryInput } from '../state/types';
-import type { RouteDoc } from './route-doc';
+import type { DomainEvents } from '../domain/events';
+import { requireAuth, type RestAuthDeps } from '../http/require-auth';
+import type { RouteDoc } from '../http/route-doc';
+import { parseOr400 } from '../http/validate';
 
 const tokenRequestSchema = z.strictObject({ deviceId: deviceIdSchema, deviceType: deviceTypeSchema });
 export const tokenAnswerSchema = z.object({
@@ -18,7 +18,7 @@ export const tokenAnswerSchema = z.object({
 
 export type TokenAnswer = z.output<typeof tokenAnswerSchema>;
 
-export const authRouteDocs: RouteDoc[] = [
+export const tokenRouteDocs: RouteDoc[] = [
   {
     method: 'post',
     path: '/auth/device-token',
@@ -36,23 +36,16 @@ export const authRouteDocs: RouteDoc[] = [
  * Wrong keys are limited per client address by the limiter in `auth`, shared
  * with every other route that accepts the key.
  */
-export function authRoutes(auth: RestAuthDeps, jsonLimit: string, audit: (entry: TimelineEntryInput) => void = () => undefined): Router {
+export function tokenRoutes(auth: RestAuthDeps, jsonLimit: string, events: DomainEvents): Router {
   const { tokens } = auth;
   const router = Router();
   // Only the admin key may mint; device tokens are refused here (an empty type list).
   const adminOnly = requireAuth(auth, []);
 
   // The body is parsed only once the admin key has been checked.
-  router.post('/auth/device-token', adminOnly, express.json({ limit: jsonLimit }), (req, res) => {
+  router.post('/auth/device-token', adminOnly, express.json({ limit: jsonLimit }), async (req, res) => {
     const { deviceId, deviceType } = parseOr400(tokenRequestSchema, req.body, 'token request');
-    audit({
-      at: new Date(),
-      kind: 'token.minted',
-      deviceIds: [],
-      actor: { kind: 'admin', id: 'admin' },
-      outcome: 'ok',
-      details: { deviceId, deviceType },
-    });
+    await events.publish('token.minted', { deviceId, deviceType });
     res.json({
       ok: true,
       token: tokens.sign(deviceId, deviceType),

@@ -1,30 +1,42 @@
 import { DomainError } from '../domain/errors';
 import { deviceIdSchema } from '../domain/ids';
+import type { DomainEvents } from '../domain/events';
+import { identifiedDevice, type DeviceService } from '../fleet';
+import type { LockService } from '../locks';
 import type { RecordingCommand } from '../protocol';
-import type { RealtimeContext } from '../realtime/context';
+import type { Broadcaster } from '../realtime/broadcaster';
 import type { EventRouter } from '../realtime/event-router';
-import type { SocketModule } from '../realtime/socket-module';
-import { identifiedDevice } from '../fleet/headset-socket';
-import { sendRecordingCommand, sendRecordingCommands } from '../commands/recording-control';
 import { rooms, watchersOf } from '../realtime/rooms';
+import type { SocketModule } from '../realtime/socket-module';
 import { tabletIdOf } from '../realtime/tablet-identity';
 import type { CaptureSocket } from '../realtime/types';
 import type { CommandAction } from '../state/types';
+import type { CommandLedger } from './command-ledger';
+import type { RecordingCommands } from './recording-commands';
 
-/** Recording commands to held headsets, and the headsets' reports of their recording state. */
-export function recordingSocket(ctx: RealtimeContext): SocketModule {
-  return { register: (socket, router) => registerRecordingEvents(router, socket, ctx) };
+export interface RecordingSocketDeps {
+  commands: RecordingCommands;
+  ledger: CommandLedger;
+  locks: LockService;
+  devices: DeviceService;
+  events: DomainEvents;
+  broadcast: Broadcaster;
 }
 
-function registerRecordingEvents(router: EventRouter, socket: CaptureSocket, ctx: RealtimeContext): void {
-  const { locks, devices, notifier, commands } = ctx;
+/** Recording commands to held headsets, metadata to them, and the headsets' reports of their recording state. */
+export function recordingCommandSocket(d: RecordingSocketDeps): SocketModule {
+  return { register: (socket, router) => registerRecordingEvents(router, socket, d) };
+}
+
+function registerRecordingEvents(router: EventRouter, socket: CaptureSocket, d: RecordingSocketDeps): void {
+  const { locks, devices, broadcast, commands } = d;
   const tabletId = tabletIdOf(socket);
 
   const command = ({ deviceId, commandId }: { deviceId: string; commandId?: string }, kind: RecordingCommand) =>
-    sendRecordingCommand(ctx, tabletId, deviceId, kind, commandId !== undefined ? { commandId } : {});
+    commands.send(tabletId, deviceId, kind, commandId !== undefined ? { commandId } : {});
   const commandAll = async (kind: RecordingCommand, { commandId }: { commandId?: string }, action: CommandAction) => ({
     ok: true as const,
-    ...(await sendRecordingCommands(ctx, tabletId, await locks.heldBy(tabletId), kind, {
+    ...(await commands.sendAll(tabletId, await locks.heldBy(tabletId), kind, {
       action,
       ...(commandId !== undefined ? { commandId } : {}),
     })),
@@ -57,18 +69,18 @@ function registerRecordingEvents(router: EventRouter, socket: CaptureSocket, ctx
       }
       targets = [id.data];
     }
-    if (targets.length > 0) notifier.emit(targets.map(rooms.device), 'on-metadata-synced', data);
-    await ctx.events.publish('metadata.synced', { tabletId, deviceIds: targets, bytes: Buffer.byteLength(data) });
+    if (targets.length > 0) broadcast.emit(targets.map(rooms.device), 'on-metadata-synced', data);
+    await d.events.publish('metadata.synced', { tabletId, deviceIds: targets, bytes: Buffer.byteLength(data) });
     return { ok: true, deviceIds: targets };
   });
 
   router.on('headset-recording-state', async (isRecording) => {
     const deviceId = identifiedDevice(socket);
     // The command first: the timeline's recording entry names the command the report confirmed.
-    await commands.reported(deviceId, isRecording);
+    await d.ledger.reported(deviceId, isRecording);
     await devices.setRecording(deviceId, isRecording);
-    notifier.emit([rooms.holder(deviceId), rooms.dashboards], 'on-device-recording-changed', { deviceId, isRecording });
-    notifier.emit(watchersOf(deviceId), isRecording ? 'on-headset-recording-active' : 'on-headset-recording-inactive', deviceId);
+    broadcast.emit([rooms.holder(deviceId), rooms.dashboards], 'on-device-recording-changed', { deviceId, isRecording });
+    broadcast.emit(watchersOf(deviceId), isRecording ? 'on-headset-recording-active' : 'on-headset-recording-inactive', deviceId);
     return { ok: true };
   });
 }

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, isDomainError } from '../domain/errors';
+import type { DomainEvents } from '../domain/events';
+import type { DeviceService } from '../fleet';
+import type { LockService } from '../locks';
+import type { RecordingCommand } from '../protocol';
+import type { CommandAction, CommandRecord } from '../state/types';
+import { commandView, type CommandLedger } from './command-ledger';
+
+export interface CommandOptions {
+  /** The tablet's own ID for the command (a retry with it answers the first). */
+  commandId?: string;
+  /** The ledger's action: the per-device `start`/`stop`/`toggle`, or `start-all`/`stop-all`. */
+  action?: CommandAction;
+  batchId?: string;
+  sessionId?: string;
+}
+
+export interface RecordingCommandsDeps {
+  ledger: CommandLedger;
+  locks: LockService;
+  devices: DeviceService;
+  events: DomainEvents;
+}
+
+/**
+ * Recording commands from a tablet to the headsets it holds, each a record of
+ * the command ledger. It knows neither sockets nor rooms: what headsets and
+ * tablets must hear is announced as domain events (command.dispatched,
+ * command.denied), which the socket layer delivers.
+ */
+export class RecordingCommands {
+  constructor(private readonly d: RecordingCommandsDeps) {}
+
+  /**
+   * Sends a recording command to a headset the tablet holds. A retry (a commandId
+   * the ledger knows) answers the existing record and sends nothing. A refusal is
+   * recorded as failed and denied, nothing reaches the headset, and the refusal is thrown.
+   */
+  async send(tabletId: string, deviceId: string, kind: RecordingCommand, options: CommandOptions = {}) {
+    const issuedBy = { kind: 'tablet' as const, id: tabletId };
+    const commandId = options.commandId ?? randomUUID();
+    const answer = (record: CommandRecord, retried: boolean) => ({
+      ok: true as const,
+      deviceId,
+      command: kind,
+      commandId: record.commandId,
+      state: record.state,
+      retried,
+      record: commandView(record),
+    });
+    if (options.commandId !== undefined) {
+      const existing = await this.d.ledger.get(commandId);
+      if (existing) return answer(sameCommand(existing, tabletId, deviceId), true);
+    }
+    const base = {
+      commandId,
+      action: options.action ?? kind,
+      deviceId,
+      issuedBy,
+      ...(options.batchId ? { batchId: options.batchId } : {}),
+      ...(options.sessionId ? { sessionId: options.sessionId } : {}),
+    };
+    const deny = async (refusal: DomainError): Promise<ReturnType<typeof answer>> => {
+      const recorded = await this.d.ledger.record({
+        ...base,
+        expected: kind !== 'stop',
+        settled: { state: 'failed', reason: refusal.message },
+      });
+      if (!recorded.created) return answer(sameCommand(recorded.record, tabletId, deviceId), true);
+      await this.d.events.publish('command.denied', { tabletId, deviceId, command: kind, reason: refusal.message });
+      throw refusal;
+    };
+    if (!(await this.d.locks.isHeldBy(tabletId, deviceId))) {
+      return deny(new DomainError('not_holder', `device ${deviceId} is not locked by this tablet`));
+    }
+    const device = await this.d.devices.snapshot(deviceId);
+    if (!device?.record.isOnline) return deny(new DomainError('device_offline', `device ${deviceId} is offline`));
+    const expected = kind === 'start' ? true : kind === 'stop' ? false : !device.record.isRecording;
+    // A headset already in the requested state has nothing to confirm: the command is confirmed as it is sent.
+    const settled =
+      device.record.isRecording === expected ? { state: 'confirmed' as const, reason: 'already in the requested state' } : undefined;
+    const recorded = await this.d.ledger.record({ ...base, expected, ...(settled ? { settled } : {}) });
+    if (!recorded.created) return answer(sameCommand(recorded.record, tabletId, deviceId), true);
+    // Recorded first, so a confirmation however fast finds the record.
+    await this.d.events.publish('command.dispatched', { deviceId, command: kind, commandId });
+    return answer(recorded.record, false);
+  }
+
+  /**
+   * A command to each of the devices, answered per device: who was sent it, who
+   * was refused and why, and each device's ledger record. With the tablet's
+   * commandId, each device's command is `{commandId}.{deviceId}`, so a retry of
+   * the whole request sends nothing twice.
+   */
+  async sendAll(tabletId: string, deviceIds: readonly string[], kind: RecordingCommand, options: Omit<CommandOptions, 'batchId'> = {}) {
+    const batchId = options.commandId ?? randomUUID();
+    const answers = await Promise.all(
+      deviceIds.map(async (deviceId) => {
+        const perDevice = { ...options, batchId, commandId: `${batchId}.${deviceId}` };
+        try {
+          const { record } = await this.send(tabletId, deviceId, kind, perDevice);
+          return { deviceId, reason: record.state === 'failed' ? (record.reason ?? 'failed') : undefined, record };
+        } catch (err) {
+          // An outage fails the whole request; a refusal only its device.
+          if (!isDomainError(err) || err.code === 'store_unavailable') throw err;
+          const record = await this.d.ledger.get(perDevice.commandId);
+          return { deviceId, reason: err.message, record: record ? commandView(record) : undefined };
+        }
+      }),
+    );
+    return {
+      sent: answers.filter((a) => a.reason === undefined).map((a) => a.deviceId),
+      denied: answers.flatMap((a) => (a.reason === undefined ? [] : [{ deviceId: a.deviceId, reason: a.reason }])),
+      commands: answers.flatMap((a) => (a.record ? [a.record] : [])),
+    };
+  }
+}
+
+/** What a command to several headsets answers (a session's start, pause or end carries it too). */
+export type CommandsAnswer = Awaited<ReturnType<RecordingCommands['sendAll']>>;
+
+/** A commandId names one command of one tablet to one headset: reusing it for another is refused. */
+function sameCommand(existing: CommandRecord, tabletId: string, deviceId: string): CommandRecord {
+  if (existing.issuedBy.id !== tabletId || existing.deviceId !== deviceId) {
+    throw new DomainError('conflict', `commandId ${existing.commandId} is already used for another command`);
+  }
+  return existing;
+}

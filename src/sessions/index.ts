@@ -1,0 +1,66 @@
+import type { FeatureFactory } from '../feature/feature';
+import { PeriodicTask } from '../util/periodic-task';
+import { registerSessionGauges } from './session-gauges';
+import { sessionRouteDocs, sessionRoutes } from './session-routes';
+import { SessionService } from './session-service';
+import { sessionSocket } from './session-socket';
+import './events';
+
+export { SessionService, type SessionUploads, type UploadProgress } from './session-service';
+export type { SessionAnswer, SessionListAnswer, SessionListQuery } from './session-routes';
+
+declare module '../feature/services' {
+  interface FeatureServices {
+    /** Capture sessions: their lifecycle, views and upload progress. */
+    sessions: SessionService;
+  }
+}
+
+/**
+ * Capture sessions: a tablet groups the headsets it holds into a session and
+ * starts, pauses and ends it (commanding its headsets); sessions left running
+ * past SESSION_EXPIRY_MS are ended by the server; /api/sessions.
+ */
+export const sessions: FeatureFactory = (ctx) => {
+  const { config, events, logger } = ctx;
+  const service = new SessionService({
+    store: ctx.store,
+    locks: ctx.services.get('locks'),
+    commands: ctx.services.get('recordingCommands'),
+    events,
+    expiryMs: config.timing.sessionExpiryMs,
+    maxPerTablet: config.limits.sessionsPerTablet,
+    logger,
+  });
+  // Sessions left running for longer than SESSION_EXPIRY_MS are ended; their audience is told (session.changed).
+  const expiry = new PeriodicTask(
+    'session-cleanup',
+    config.timing.sessionCleanupIntervalMs,
+    async () => void (await service.expireStale()),
+    logger.child({ component: 'realtime' }),
+    ctx.lease,
+  );
+  const log = logger.child({ component: 'domain' });
+  const unsubscribe = events.on('session.changed', ({ session, change }) =>
+    log.info(
+      {
+        sessionId: session.sessionId,
+        tabletId: session.tabletId,
+        deviceIds: session.deviceIds,
+        status: session.status,
+        ...(session.endReason ? { reason: session.endReason } : {}),
+      },
+      `session ${change}`,
+    ),
+  );
+  return {
+    name: 'sessions',
+    provides: { sessions: service },
+    routes: sessionRoutes(ctx.auth, service, ctx.store),
+    routeDocs: sessionRouteDocs,
+    sockets: [sessionSocket({ sessions: service, events, broadcast: ctx.broadcast, metrics: ctx.metrics })],
+    registerGauges: (registry) => registerSessionGauges(registry, service),
+    tasks: [expiry],
+    stop: unsubscribe,
+  };
+};
