@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { ADMIN_ACTOR, type Actor } from '../domain/actor';
+import { cursorQuerySchema } from '../domain/cursor';
 import { DEVICE_ID_PATTERN } from '../domain/ids';
 import { callerOf, requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
@@ -21,7 +22,7 @@ export const alarmListQuerySchema = z.strictObject({
   from: isoDate.optional(),
   to: isoDate.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorQuerySchema.optional(),
 });
 export const alarmListAnswerSchema = z.object({
   ok: z.literal(true),
@@ -43,7 +44,7 @@ export const alarmRouteDocs: RouteDoc[] = [
     auth: ['dashboard', 'tablet'],
     query: alarmListQuerySchema,
     answer: alarmListAnswerSchema,
-    errors: ['store_unavailable'],
+    errors: ['invalid_cursor', 'store_unavailable'],
   },
   {
     method: 'post',

@@ -28,7 +28,7 @@ export const recordingRouteDocs: RouteDoc[] = [
     auth: ['dashboard', 'tablet'],
     query: listQuerySchema,
     answer: recordingPageSchema,
-    errors: ['store_unavailable'],
+    errors: ['invalid_cursor', 'store_unavailable'],
   },
   {
     method: 'get',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cursorQuerySchema } from '../domain/cursor';
 import { deviceIdSchema, sessionIdSchema } from '../domain/ids';
 import { RECORDING_ID_PATTERN } from '../domain/layout';
 import { RECORDING_DECISIONS, RECORDING_STATES, RECORDING_VERDICTS } from '../state/recording-types';
@@ -57,7 +58,7 @@ export const recordingFiltersSchema = z
 
 export const listQuerySchema = recordingFiltersSchema.extend({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorQuerySchema.optional(),
 });
 export const exportQuerySchema = recordingFiltersSchema.extend({ format: z.enum(['jsonl', 'csv']).default('jsonl') });
 

@@ -73,7 +73,7 @@ export class MemoryCommandStore implements CommandStore {
   }
 
   async list(query: CommandQuery): Promise<CommandPage> {
-    const cursor = query.cursor ? decodeCommandCursor(query.cursor) : undefined;
+    const cursor = decodeCommandCursor(query.cursor);
     const matching = this.all()
       .filter(
         (r) =>
@@ -89,9 +89,7 @@ export class MemoryCommandStore implements CommandStore {
     const last = page.at(-1);
     return {
       commands: page,
-      ...(matching.length > query.limit && last
-        ? { nextCursor: encodeCommandCursor({ at: last.issuedAt.getTime(), commandId: last.commandId }) }
-        : {}),
+      ...(matching.length > query.limit && last ? { nextCursor: encodeCommandCursor(last) } : {}),
     };
   }
 

@@ -171,7 +171,7 @@ export class RedisCommandStore implements CommandStore {
   }
 
   async list(query: CommandQuery): Promise<CommandPage> {
-    const cursor = query.cursor ? decodeCommandCursor(query.cursor) : undefined;
+    const cursor = decodeCommandCursor(query.cursor);
     const index = query.deviceId ? key.device(query.deviceId) : query.issuedBy ? key.issuer(query.issuedBy) : key.all;
     const oldest = Math.max(Date.now() - this.retentionSeconds * 1000, query.from?.getTime() ?? 0);
     const max = Math.min(query.to?.getTime() ?? Number.MAX_SAFE_INTEGER, cursor?.at ?? Number.MAX_SAFE_INTEGER);
@@ -198,7 +198,7 @@ export class RedisCommandStore implements CommandStore {
     const more = found.length > query.limit || (scanned >= MAX_SCAN_PER_PAGE && last !== undefined);
     return {
       commands: page,
-      ...(more && last ? { nextCursor: encodeCommandCursor({ at: last.issuedAt.getTime(), commandId: last.commandId }) } : {}),
+      ...(more && last ? { nextCursor: encodeCommandCursor(last) } : {}),
     };
   }
 
