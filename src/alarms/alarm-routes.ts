@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ADMIN_ACTOR, type Actor } from '../domain/actor';
+import { actorOf } from '../domain/actor';
 import { cursorQuerySchema } from '../domain/cursor';
 import { DEVICE_ID_PATTERN } from '../domain/ids';
+import { isoDate } from '../domain/iso-date';
 import { callerOf, requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
 import type { RouteDoc } from '../http/route-doc';
@@ -10,8 +11,6 @@ import { alarmViewSchema } from '../protocol/views';
 import { ALARM_TYPES } from './alarm-types';
 import type { AlarmService } from './alarm-service';
 import { alarmView } from './alarm-view';
-
-const isoDate = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }).transform((v) => new Date(v));
 
 /** GET /api/alarms query (exported for the OpenAPI document). */
 export const alarmListQuerySchema = z.strictObject({
@@ -78,9 +77,7 @@ export function alarmRoutes(auth: RestAuthDeps, alarms: AlarmService): Router {
 
   router.post('/api/alarms/:alarmId/ack', operators, async (req, res) => {
     const alarmId = parseOr400(alarmIdParamSchema, req.params.alarmId, 'alarm ID');
-    const caller = callerOf(res);
-    const actor: Actor = caller.kind === 'admin' ? ADMIN_ACTOR : { kind: 'dashboard', id: caller.deviceId };
-    const alarm = await alarms.acknowledge(alarmId, actor);
+    const alarm = await alarms.acknowledge(alarmId, actorOf(callerOf(res)));
     res.json({ ok: true, alarm: alarmView(alarm) } satisfies z.input<typeof alarmAckAnswerSchema>);
   });
   return router;

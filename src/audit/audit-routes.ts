@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { queryTimeSchema } from '../commands/command-routes';
 import { DomainError } from '../domain/errors';
+import { actorKindSchema } from '../domain/actor';
 import { cursorQuerySchema } from '../domain/cursor';
+import { isoDate } from '../domain/iso-date';
 import { DEVICE_ID_PATTERN, deviceIdSchema, sessionIdSchema } from '../domain/ids';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
@@ -23,8 +24,8 @@ const SESSION_END_GRACE_MS = 60_000;
 export const timelineQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: cursorQuerySchema.optional(),
-  from: queryTimeSchema.optional(),
-  to: queryTimeSchema.optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
   /** An entry kind (`lock.locked`) or its family (`lock`). */
   kind: z.string().regex(KIND, { message: 'invalid kind' }).optional(),
   format: z.enum(['json', 'csv']).default('json'),
@@ -33,7 +34,7 @@ export const timelineQuerySchema = z.strictObject({
 /** GET /api/audit: the query string. `actor` is an actor ID (a tablet's device ID, `admin`), `action` an entry kind or family. */
 export const auditQuerySchema = timelineQuerySchema.omit({ kind: true }).extend({
   actor: z.string().regex(DEVICE_ID_PATTERN, { message: 'invalid actor ID' }).optional(),
-  actorKind: z.enum(['tablet', 'headset', 'dashboard', 'admin', 'system']).optional(),
+  actorKind: actorKindSchema.optional(),
   action: z.string().regex(KIND, { message: 'invalid action' }).optional(),
 });
 
@@ -47,8 +48,8 @@ export const timelinePageSchema = z.object({
 
 /** GET /api/devices/:deviceId/telemetry-history: the query string (the last 24 hours by default). */
 export const telemetryHistoryQuerySchema = z.strictObject({
-  from: queryTimeSchema.optional(),
-  to: queryTimeSchema.optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
 });
 
 export const telemetryHistoryAnswerSchema = z.object({

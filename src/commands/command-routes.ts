@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { commandStateSchema } from '../domain/commands';
 import { cursorQuerySchema } from '../domain/cursor';
+import { isoDate } from '../domain/iso-date';
 import { DEVICE_ID_PATTERN, deviceIdSchema } from '../domain/ids';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
@@ -9,24 +11,13 @@ import type { Store } from '../state/types';
 import { commandView } from './command-ledger';
 import type { RouteDoc } from '../http/route-doc';
 
-/** An ISO 8601 time or epoch milliseconds in a query string. */
-export const queryTimeSchema = z.union([
-  z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(8.64e15)
-    .transform((ms) => new Date(ms)),
-  z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
-]);
-
 /** GET /api/commands: the query string. */
 export const commandListQuerySchema = z.strictObject({
   deviceId: deviceIdSchema.optional(),
   issuedBy: z.string().regex(DEVICE_ID_PATTERN, { message: 'invalid issuer ID' }).optional(),
-  state: commandViewSchema.shape.state.optional(),
-  from: queryTimeSchema.optional(),
-  to: queryTimeSchema.optional(),
+  state: commandStateSchema.optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: cursorQuerySchema.optional(),
 });

@@ -3,7 +3,8 @@ import { DomainError, isDomainError } from '../domain/errors';
 import type { RecordingCommand } from '../protocol';
 import type { RealtimeContext } from '../realtime/context';
 import { rooms } from '../realtime/rooms';
-import type { CommandAction, CommandRecord } from '../state/types';
+import type { CommandAction } from '../domain/commands';
+import type { CommandRecord } from '../state/types';
 import { commandView } from './command-ledger';
 
 const COMMAND_EVENTS = {

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { deviceIdSchema, deviceTypeSchema } from '../auth';
+import { ADMIN_ACTOR } from '../domain/actor';
 import { requireAuth, type RestAuthDeps } from './require-auth';
 import { parseOr400 } from './validate';
 import type { TimelineEntryInput } from '../state/types';
@@ -49,7 +50,7 @@ export function authRoutes(auth: RestAuthDeps, jsonLimit: string, audit: (entry:
       at: new Date(),
       kind: 'token.minted',
       deviceIds: [],
-      actor: { kind: 'admin', id: 'admin' },
+      actor: ADMIN_ACTOR,
       outcome: 'ok',
       details: { deviceId, deviceType },
     });

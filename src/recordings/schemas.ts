@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cursorQuerySchema } from '../domain/cursor';
 import { deviceIdSchema, sessionIdSchema } from '../domain/ids';
+import { isoDate } from '../domain/iso-date';
 import { RECORDING_ID_PATTERN } from '../domain/layout';
 import { RECORDING_DECISIONS, RECORDING_STATES, RECORDING_VERDICTS } from '../state/recording-types';
 
@@ -35,8 +36,6 @@ export const tabletReviewSchema = reviewFields
   .extend({ recordingId: recordingIdSchema })
   .strict()
   .refine((r) => Object.keys(r).length > 1, something);
-
-const isoDate = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }).transform((s) => new Date(s));
 
 /** GET /api/recordings and /api/recordings/export filters. */
 export const recordingFiltersSchema = z

@@ -4,10 +4,10 @@ import {
   type CommandPage,
   type CommandQuery,
   type CommandRecord,
-  type CommandState,
   type CommandStore,
   type StoreTtls,
 } from '../types';
+import type { CommandState } from '../../domain/commands';
 import { commandOrder, decodeCommandCursor, encodeCommandCursor, isAfterCursor } from '../stream-ids';
 
 /** Records kept at most in this process (oldest dropped first), so the embedded store is capped by count. */
