@@ -176,6 +176,28 @@ describe.each(STORE_KINDS)('paged lists and their cursors on the %s store', (kin
   });
 });
 
+describe('the paged lists in the OpenAPI document', () => {
+  const start = serverFactory('memory', redis);
+
+  it('are exactly the lists above, and each lists invalid_cursor among its 400 refusals', async () => {
+    const server = await start();
+    const doc = (await api(server, '/api/openapi.json')).body as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: Array<{ name: string; in: string }>; responses: Record<string, { 'x-error-codes'?: string[] }> }>
+      >;
+    };
+    const paged = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([, op]) => op.parameters?.some((p) => p.in === 'query' && p.name === 'cursor'))
+        .map(([method, op]) => ({ route: `${method} ${path}`, codes: op.responses['400']?.['x-error-codes'] ?? [] })),
+    );
+    const asOpenApi = (path: string) => path.replace('H1', '{deviceId}').replace(SESSION_ID, '{sessionId}');
+    expect(paged.map((p) => p.route).sort()).toEqual(NAMES.map((l) => `get ${asOpenApi(LISTS[l].path)}`).sort());
+    for (const { route, codes } of paged) expect(codes, route).toContain('invalid_cursor');
+  });
+});
+
 describe('a cursor from one store reads the same in the other', () => {
   const memory = serverFactory('memory', redis);
   const onRedis = serverFactory('redis', redis);
