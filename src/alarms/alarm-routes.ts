@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { ADMIN_ACTOR, type Actor } from '../domain/actor';
+import { actorOf } from '../domain/actor';
+import { cursorQuerySchema } from '../domain/cursor';
 import { DEVICE_ID_PATTERN } from '../domain/ids';
+import { isoDate } from '../domain/iso-date';
 import { callerOf, requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
 import type { RouteDoc } from '../http/route-doc';
@@ -9,8 +11,6 @@ import { alarmViewSchema } from '../protocol/views';
 import { ALARM_TYPES } from './alarm-types';
 import type { AlarmService } from './alarm-service';
 import { alarmView } from './alarm-view';
-
-const isoDate = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }).transform((v) => new Date(v));
 
 /** GET /api/alarms query (exported for the OpenAPI document). */
 export const alarmListQuerySchema = z.strictObject({
@@ -21,7 +21,7 @@ export const alarmListQuerySchema = z.strictObject({
   from: isoDate.optional(),
   to: isoDate.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorQuerySchema.optional(),
 });
 export const alarmListAnswerSchema = z.object({
   ok: z.literal(true),
@@ -43,7 +43,7 @@ export const alarmRouteDocs: RouteDoc[] = [
     auth: ['dashboard', 'tablet'],
     query: alarmListQuerySchema,
     answer: alarmListAnswerSchema,
-    errors: ['store_unavailable'],
+    errors: ['invalid_cursor', 'store_unavailable'],
   },
   {
     method: 'post',
@@ -77,9 +77,7 @@ export function alarmRoutes(auth: RestAuthDeps, alarms: AlarmService): Router {
 
   router.post('/api/alarms/:alarmId/ack', operators, async (req, res) => {
     const alarmId = parseOr400(alarmIdParamSchema, req.params.alarmId, 'alarm ID');
-    const caller = callerOf(res);
-    const actor: Actor = caller.kind === 'admin' ? ADMIN_ACTOR : { kind: 'dashboard', id: caller.deviceId };
-    const alarm = await alarms.acknowledge(alarmId, actor);
+    const alarm = await alarms.acknowledge(alarmId, actorOf(callerOf(res)));
     res.json({ ok: true, alarm: alarmView(alarm) } satisfies z.input<typeof alarmAckAnswerSchema>);
   });
   return router;

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { queryTimeSchema } from '../commands';
 import { DomainError } from '../domain/errors';
+import { actorKindSchema } from '../domain/actor';
+import { cursorQuerySchema } from '../domain/cursor';
+import { isoDate } from '../domain/iso-date';
 import { DEVICE_ID_PATTERN, deviceIdSchema, sessionIdSchema } from '../domain/ids';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
@@ -9,7 +11,7 @@ import type { RouteDoc } from '../http/route-doc';
 import { timelineEntryViewSchema } from '../protocol/views';
 import { TELEMETRY_HISTORY_SECONDS, type Store, type TimelineEntry, type TimelineStream } from '../state/types';
 import { streamCsv } from './csv';
-import { TimelineReader, type EntryFilter } from './timeline-reader';
+import { TimelineReader, type EntryFilter, type TimelineList } from './timeline-reader';
 
 /** Rows one CSV export holds at most. */
 export const CSV_MAX_ROWS = 100_000;
@@ -21,9 +23,9 @@ const SESSION_END_GRACE_MS = 60_000;
 /** GET /api/devices/:deviceId/timeline and GET /api/sessions/:sessionId/timeline: the query string. */
 export const timelineQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(40).optional(),
-  from: queryTimeSchema.optional(),
-  to: queryTimeSchema.optional(),
+  cursor: cursorQuerySchema.optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
   /** An entry kind (`lock.locked`) or its family (`lock`). */
   kind: z.string().regex(KIND, { message: 'invalid kind' }).optional(),
   format: z.enum(['json', 'csv']).default('json'),
@@ -32,7 +34,7 @@ export const timelineQuerySchema = z.strictObject({
 /** GET /api/audit: the query string. `actor` is an actor ID (a tablet's device ID, `admin`), `action` an entry kind or family. */
 export const auditQuerySchema = timelineQuerySchema.omit({ kind: true }).extend({
   actor: z.string().regex(DEVICE_ID_PATTERN, { message: 'invalid actor ID' }).optional(),
-  actorKind: z.enum(['tablet', 'headset', 'dashboard', 'admin', 'system']).optional(),
+  actorKind: actorKindSchema.optional(),
   action: z.string().regex(KIND, { message: 'invalid action' }).optional(),
 });
 
@@ -46,8 +48,8 @@ export const timelinePageSchema = z.object({
 
 /** GET /api/devices/:deviceId/telemetry-history: the query string (the last 24 hours by default). */
 export const telemetryHistoryQuerySchema = z.strictObject({
-  from: queryTimeSchema.optional(),
-  to: queryTimeSchema.optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
 });
 
 export const telemetryHistoryAnswerSchema = z.object({
@@ -83,7 +85,7 @@ export const auditRouteDocs: RouteDoc[] = [
     query: timelineQuerySchema,
     answer: timelinePageSchema,
     otherAnswers: csvAnswer,
-    errors: ['store_unavailable'],
+    errors: ['invalid_cursor', 'store_unavailable'],
   },
   {
     method: 'get',
@@ -95,7 +97,7 @@ export const auditRouteDocs: RouteDoc[] = [
     query: timelineQuerySchema,
     answer: timelinePageSchema,
     otherAnswers: csvAnswer,
-    errors: ['not_found', 'store_unavailable'],
+    errors: ['invalid_cursor', 'not_found', 'store_unavailable'],
   },
   {
     method: 'get',
@@ -106,7 +108,7 @@ export const auditRouteDocs: RouteDoc[] = [
     query: auditQuerySchema,
     answer: timelinePageSchema,
     otherAnswers: csvAnswer,
-    errors: ['store_unavailable'],
+    errors: ['invalid_cursor', 'store_unavailable'],
   },
   {
     method: 'get',
@@ -132,6 +134,7 @@ export function auditRoutes(auth: RestAuthDeps, store: Store): Router {
 
   const answer = async (
     res: import('express').Response,
+    list: TimelineList,
     name: string,
     streams: TimelineStream[],
     query: z.infer<typeof timelineQuerySchema>,
@@ -142,10 +145,15 @@ export function auditRoutes(auth: RestAuthDeps, store: Store): Router {
       return streamCsv(
         res,
         `${name}.csv`,
-        reader.all(streams, { ...window, ...(query.cursor ? { cursor: query.cursor } : {}) }, filter, CSV_MAX_ROWS),
+        reader.all(list, streams, { ...window, ...(query.cursor ? { cursor: query.cursor } : {}) }, filter, CSV_MAX_ROWS),
       );
     }
-    const page = await reader.page(streams, { ...window, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }, filter);
+    const page = await reader.page(
+      list,
+      streams,
+      { ...window, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) },
+      filter,
+    );
     const body: z.infer<typeof timelinePageSchema> = {
       ok: true,
       count: page.entries.length,
@@ -158,7 +166,7 @@ export function auditRoutes(auth: RestAuthDeps, store: Store): Router {
   router.get('/api/devices/:deviceId/timeline', allowed, async (req, res) => {
     const deviceId = parseOr400(deviceIdSchema, req.params.deviceId, 'device ID');
     const query = parseOr400(timelineQuerySchema, req.query, 'query');
-    await answer(res, `timeline-${deviceId}`, [{ kind: 'device', deviceId }], query, ofKind(query.kind));
+    await answer(res, 'device-timeline', `timeline-${deviceId}`, [{ kind: 'device', deviceId }], query, ofKind(query.kind));
   });
 
   router.get('/api/sessions/:sessionId/timeline', allowed, async (req, res) => {
@@ -178,7 +186,7 @@ export function auditRoutes(auth: RestAuthDeps, store: Store): Router {
       { kind: 'session', sessionId },
       ...session.deviceIds.map((deviceId) => ({ kind: 'device' as const, deviceId })),
     ];
-    await answer(res, `session-${sessionId}`, streams, { ...query, from, ...(to ? { to } : {}) }, filter);
+    await answer(res, 'session-timeline', `session-${sessionId}`, streams, { ...query, from, ...(to ? { to } : {}) }, filter);
   });
 
   router.get('/api/audit', allowed, async (req, res) => {
@@ -191,7 +199,7 @@ export function auditRoutes(auth: RestAuthDeps, store: Store): Router {
             (query.actor === undefined || e.actor?.id === query.actor) &&
             (query.actorKind === undefined || e.actor?.kind === query.actorKind) &&
             (byAction === undefined || byAction(e));
-    await answer(res, 'audit', [{ kind: 'audit' }], { ...query, kind: undefined }, filter);
+    await answer(res, 'audit', 'audit', [{ kind: 'audit' }], { ...query, kind: undefined }, filter);
   });
 
   router.get('/api/devices/:deviceId/telemetry-history', allowed, async (req, res) => {

@@ -1,14 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Caller } from '../http/require-auth';
-import type { Actor } from '../domain/actor';
+import { actorOf } from '../domain/actor';
 import type { TimelineEntryInput } from '../state/types';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** Who a REST caller is, as an actor of the audit log. */
-export function actorOf(caller: Caller): Actor {
-  return caller.kind === 'admin' ? { kind: 'admin', id: 'admin' } : { kind: caller.deviceType, id: caller.deviceId };
-}
 
 /**
  * Audits operators' REST writes (the admin key, dashboard tokens): once the

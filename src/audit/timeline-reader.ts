@@ -1,4 +1,4 @@
-import { DomainError } from '../domain/errors';
+import { decodeOptionalCursor, encodeCursor, invalidCursor, type CursorList } from '../domain/cursor';
 import { compareStreamIds, nextStreamId } from '../state/stream-ids';
 import type { TimelineEntry, TimelineStore, TimelineStream } from '../state/types';
 
@@ -11,9 +11,11 @@ export interface MergedQuery {
 
 export type EntryFilter = (entry: TimelineEntry) => boolean;
 
+/** The paged lists a timeline is read as; each has cursors of its own. */
+export type TimelineList = Extract<CursorList, 'device-timeline' | 'session-timeline' | 'audit'>;
+
 /** Entries one page reads at most while filtering before it answers what it found (with a cursor to go on). */
 const MAX_SCANNED_PER_PAGE = 5_000;
-const CURSOR = /^(\d{1,15}-\d{1,15})\.(\d{1,4})$/;
 
 interface Position {
   id: string;
@@ -21,11 +23,22 @@ interface Position {
   ord: number;
 }
 
-function parseCursor(cursor: string | undefined): Position | undefined {
-  if (cursor === undefined) return undefined;
-  const match = CURSOR.exec(cursor);
-  if (!match) throw new DomainError('invalid', 'invalid query: cursor: not a cursor from this API');
-  return { id: match[1]!, ord: Number(match[2]) };
+/**
+ * A timeline cursor (domain/cursor.ts) holds the entry's stream ID (its ms as the time, its sequence
+ * before the dot of the ID) and the stream's place. Checked whole before any of it reaches a store:
+ * DomainError `invalid_cursor` on anything this list did not give out, a place beyond its streams included.
+ */
+function parseCursor(list: TimelineList, cursor: string | undefined, streams: number): Position | undefined {
+  const position = decodeOptionalCursor(list, cursor);
+  if (!position) return undefined;
+  const [seq, ord] = position.id.split('.') as [string, string];
+  if (Number(ord) >= streams) throw invalidCursor();
+  return { id: `${position.at}-${seq}`, ord: Number(ord) };
+}
+
+function cursorOf(list: TimelineList, { id, ord }: Position): string {
+  const [ms, seq] = id.split('-') as [string, string];
+  return encodeCursor(list, { at: Number(ms), id: `${seq}.${ord}` });
 }
 
 const newestFirst = (a: { entry: TimelineEntry; ord: number }, b: { entry: TimelineEntry; ord: number }) =>
@@ -39,9 +52,9 @@ const newestFirst = (a: { entry: TimelineEntry; ord: number }, b: { entry: Timel
 export class TimelineReader {
   constructor(private readonly store: TimelineStore) {}
 
-  async page(streams: readonly TimelineStream[], query: MergedQuery, filter?: EntryFilter) {
+  async page(list: TimelineList, streams: readonly TimelineStream[], query: MergedQuery, filter?: EntryFilter) {
     const entries: TimelineEntry[] = [];
-    let position = parseCursor(query.cursor);
+    let position = parseCursor(list, query.cursor, streams.length);
     let scanned = 0;
     while (entries.length < query.limit && scanned < MAX_SCANNED_PER_PAGE) {
       const batch = await this.batch(streams, position, query, filter ? Math.max(100, query.limit) : query.limit - entries.length);
@@ -53,15 +66,32 @@ export class TimelineReader {
         if (entries.length === query.limit) break;
       }
     }
-    return { entries, nextCursor: `${position!.id}.${position!.ord}` };
+    return { entries, nextCursor: cursorOf(list, position!) };
   }
 
-  /** Every entry, page by page (CSV export), at most `maxRows`. */
-  async *all(streams: readonly TimelineStream[], query: Omit<MergedQuery, 'limit'>, filter: EntryFilter | undefined, maxRows: number) {
+  /** Every entry, page by page (CSV export), at most `maxRows`. The cursor is checked at once, before anything is sent. */
+  all(
+    list: TimelineList,
+    streams: readonly TimelineStream[],
+    query: Omit<MergedQuery, 'limit'>,
+    filter: EntryFilter | undefined,
+    maxRows: number,
+  ): AsyncIterable<TimelineEntry[]> {
+    parseCursor(list, query.cursor, streams.length);
+    return this.pages(list, streams, query, filter, maxRows);
+  }
+
+  private async *pages(
+    list: TimelineList,
+    streams: readonly TimelineStream[],
+    query: Omit<MergedQuery, 'limit'>,
+    filter: EntryFilter | undefined,
+    maxRows: number,
+  ) {
     let cursor = query.cursor;
     let rows = 0;
     while (rows < maxRows) {
-      const page = await this.page(streams, { ...query, cursor, limit: Math.min(500, maxRows - rows) }, filter);
+      const page = await this.page(list, streams, { ...query, cursor, limit: Math.min(500, maxRows - rows) }, filter);
       if (page.entries.length > 0) yield page.entries;
       rows += page.entries.length;
       if (!page.nextCursor || page.entries.length === 0) return;

@@ -1,4 +1,4 @@
-import type { Actor } from '../domain/actor';
+import { ADMIN_ACTOR, type Actor } from '../domain/actor';
 import type { DomainEvents } from '../domain/events';
 import type { DeviceTelemetry } from '../protocol/telemetry';
 import type { TelemetrySample, TimelineDetails, TimelineEntryInput } from '../state/types';
@@ -103,7 +103,7 @@ export function subscribeTimeline(events: DomainEvents, sink: TimelineSink, now:
         at: at(),
         kind: 'token.minted',
         deviceIds: [],
-        actor: { kind: 'admin', id: 'admin' },
+        actor: ADMIN_ACTOR,
         outcome: 'ok',
         details: { deviceId, deviceType },
       }),

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Actor } from '../domain/actor';
 import type { DomainEvents } from '../domain/events';
-import type { CommandAction, CommandRecord, CommandState, Store } from '../state/types';
+import type { CommandAction, CommandState } from '../domain/commands';
+import type { CommandRecord, Store } from '../state/types';
 import { PeriodicTask, type TaskLease } from '../util/periodic-task';
 
 export interface CommandLedgerOptions {

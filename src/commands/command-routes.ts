@@ -1,35 +1,25 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { DomainError } from '../domain/errors';
+import { commandStateSchema } from '../domain/commands';
+import { cursorQuerySchema } from '../domain/cursor';
+import { isoDate } from '../domain/iso-date';
 import { DEVICE_ID_PATTERN, deviceIdSchema } from '../domain/ids';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
 import { commandViewSchema } from '../protocol/views';
-import { InvalidCommandCursorError } from '../state/stream-ids';
 import type { Store } from '../state/types';
 import { commandView } from './command-ledger';
 import type { RouteDoc } from '../http/route-doc';
-
-/** An ISO 8601 time or epoch milliseconds in a query string. */
-export const queryTimeSchema = z.union([
-  z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(8.64e15)
-    .transform((ms) => new Date(ms)),
-  z.iso.datetime({ offset: true }).transform((s) => new Date(s)),
-]);
 
 /** GET /api/commands: the query string. */
 export const commandListQuerySchema = z.strictObject({
   deviceId: deviceIdSchema.optional(),
   issuedBy: z.string().regex(DEVICE_ID_PATTERN, { message: 'invalid issuer ID' }).optional(),
-  state: commandViewSchema.shape.state.optional(),
-  from: queryTimeSchema.optional(),
-  to: queryTimeSchema.optional(),
+  state: commandStateSchema.optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(400).optional(),
+  cursor: cursorQuerySchema.optional(),
 });
 
 /** GET /api/commands: the answer. */
@@ -50,7 +40,7 @@ export const commandRouteDocs: RouteDoc[] = [
     auth: ['dashboard', 'tablet'],
     query: commandListQuerySchema,
     answer: commandListAnswerSchema,
-    errors: ['store_unavailable'],
+    errors: ['invalid_cursor', 'store_unavailable'],
   },
 ];
 
@@ -59,13 +49,7 @@ export function commandRoutes(auth: RestAuthDeps, store: Store): Router {
   const router = Router();
   router.get('/api/commands', requireAuth(auth, ['dashboard', 'tablet']), async (req, res) => {
     const query = parseOr400(commandListQuerySchema, req.query, 'query');
-    let page;
-    try {
-      page = await store.commands.list(query);
-    } catch (err) {
-      if (err instanceof InvalidCommandCursorError) throw new DomainError('invalid', 'invalid query: cursor: not a cursor from this API');
-      throw err;
-    }
+    const page = await store.commands.list(query);
     const answer: z.infer<typeof commandListAnswerSchema> = {
       ok: true,
       count: page.commands.length,

@@ -1,6 +1,6 @@
 import type { Actor } from '../domain/actor';
 import type { RecordingCommand } from '../protocol';
-import type { CommandAction, CommandState } from '../state/types';
+import type { CommandAction, CommandState } from '../domain/commands';
 
 /** What the commands feature announces (see domain/events.ts). */
 declare module '../domain/events' {

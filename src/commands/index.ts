@@ -8,7 +8,6 @@ import './events';
 
 export { CommandLedger, commandView } from './command-ledger';
 export { RecordingCommands, type CommandOptions, type CommandsAnswer } from './recording-commands';
-export { queryTimeSchema } from './command-routes';
 
 declare module '../feature/services' {
   interface FeatureServices {

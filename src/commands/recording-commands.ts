@@ -4,7 +4,8 @@ import type { DomainEvents } from '../domain/events';
 import type { DeviceService } from '../fleet';
 import type { LockService } from '../locks';
 import type { RecordingCommand } from '../protocol';
-import type { CommandAction, CommandRecord } from '../state/types';
+import type { CommandAction } from '../domain/commands';
+import type { CommandRecord } from '../state/types';
 import { commandView, type CommandLedger } from './command-ledger';
 
 export interface CommandOptions {

@@ -10,7 +10,7 @@ import { rooms, watchersOf } from '../realtime/rooms';
 import type { SocketModule } from '../realtime/socket-module';
 import { tabletIdOf } from '../realtime/tablet-identity';
 import type { CaptureSocket } from '../realtime/types';
-import type { CommandAction } from '../state/types';
+import type { CommandAction } from '../domain/commands';
 import type { CommandLedger } from './command-ledger';
 import type { RecordingCommands } from './recording-commands';
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { actorSchema } from '../domain/actor';
+import { commandActionSchema, commandStateSchema } from '../domain/commands';
 import { deviceSessionStatusSchema, sessionStatusSchema } from '../domain/sessions';
 import { telemetrySchema } from './telemetry';
 
@@ -84,11 +86,11 @@ export const framePayloadSchema = z.custom<FramePayload>(
 /** A recording command as the ledger keeps it (on-command-updated, acks, GET /api/commands). */
 export const commandViewSchema = z.object({
   commandId: z.string(),
-  action: z.enum(['start', 'stop', 'toggle', 'start-all', 'stop-all']),
+  action: commandActionSchema,
   deviceId: z.string(),
-  issuedBy: z.object({ kind: z.enum(['tablet', 'headset', 'dashboard', 'admin', 'system']), id: z.string() }),
+  issuedBy: actorSchema,
   issuedAt: isoTime,
-  state: z.enum(['sent', 'confirmed', 'failed', 'expired']),
+  state: commandStateSchema,
   updatedAt: isoTime,
   reason: z.string().optional(),
   batchId: z.string().optional(),
@@ -103,7 +105,7 @@ export const timelineEntryViewSchema = z.object({
   kind: z.string(),
   deviceIds: z.array(z.string()),
   sessionId: z.string().optional(),
-  actor: z.object({ kind: z.enum(['tablet', 'headset', 'dashboard', 'admin', 'system']), id: z.string() }).optional(),
+  actor: actorSchema.optional(),
   outcome: z.enum(['ok', 'denied', 'failed']).optional(),
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
 });

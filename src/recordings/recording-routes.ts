@@ -1,6 +1,5 @@
-import express, { Router, type Response } from 'express';
-import type { Actor } from '../domain/actor';
-import { ADMIN_ACTOR } from '../domain/actor';
+import express, { Router } from 'express';
+import { actorOf } from '../domain/actor';
 import { DomainError } from '../domain/errors';
 import { drainedOrClosed } from '../http/back-pressure';
 import { callerOf, requireAuth, type RestAuthDeps } from '../http/require-auth';
@@ -10,13 +9,6 @@ import type { RecordingService } from './recording-service';
 import { exportQuerySchema, listQuerySchema, recordingAnswerSchema, recordingIdSchema, recordingPageSchema, reviewSchema } from './schemas';
 import type { RouteDoc } from '../http/route-doc';
 import { toView } from './views';
-
-/** Who is acting, for the recording's history. */
-function actorOf(res: Response): Actor {
-  const caller = callerOf(res);
-  if (caller.kind === 'admin') return ADMIN_ACTOR;
-  return { kind: caller.deviceType, id: caller.deviceId };
-}
 
 export const recordingRouteDocs: RouteDoc[] = [
   {
@@ -28,7 +20,7 @@ export const recordingRouteDocs: RouteDoc[] = [
     auth: ['dashboard', 'tablet'],
     query: listQuerySchema,
     answer: recordingPageSchema,
-    errors: ['store_unavailable'],
+    errors: ['invalid_cursor', 'store_unavailable'],
   },
   {
     method: 'get',
@@ -107,7 +99,7 @@ export function recordingRoutes(auth: RestAuthDeps, service: RecordingService): 
     const id = parseOr400(recordingIdSchema, req.params.recordingId, 'recordingId');
     if (typeof req.body !== 'object' || req.body === null) throw new DomainError('invalid', 'expected a JSON body');
     const review = parseOr400(reviewSchema, req.body, 'review');
-    res.json({ ok: true, recording: toView(await service.review(id, review, actorOf(res))) });
+    res.json({ ok: true, recording: toView(await service.review(id, review, actorOf(callerOf(res)))) });
   });
   return router;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import type { Actor } from '../domain/actor';
+import { ADMIN_ACTOR, type Actor } from '../domain/actor';
 import { DomainError } from '../domain/errors';
 import type { DomainEventMap, DomainEvents } from '../domain/events';
 import { folderIsoTime, parseRecordingId, recordingIdOfKey, type RecordingFileType } from '../domain/layout';
@@ -160,7 +160,7 @@ export class RecordingService {
       if (event.change === 'completed' && !ready && state === 'incomplete') state = 'uploading';
       const next: RecordingRecord = withHistory(
         { ...record, files, state, updatedAt: at, ...(verification ? { verification } : { verification: undefined }) },
-        entry(at, event.deviceId ? headset(event.deviceId) : { kind: 'admin', id: 'admin' }, `${fileType} upload ${event.change}`, {
+        entry(at, event.deviceId ? headset(event.deviceId) : ADMIN_ACTOR, `${fileType} upload ${event.change}`, {
           key: event.key,
           size: event.fileSize,
         }),

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { cursorQuerySchema } from '../domain/cursor';
 import { deviceIdSchema, sessionIdSchema } from '../domain/ids';
+import { isoDate } from '../domain/iso-date';
 import { RECORDING_DECISIONS, RECORDING_STATES, RECORDING_VERDICTS } from '../domain/recordings';
 import { recordingViewSchema } from '../protocol/recordings';
 
@@ -19,8 +21,6 @@ export {
  * bodies, the socket event's arguments, and the answers. Exported so the API
  * documents (AsyncAPI now, OpenAPI at merge) are built from them.
  */
-
-const isoDate = z.iso.datetime({ offset: true, message: 'expected an ISO 8601 time' }).transform((s) => new Date(s));
 
 /** GET /api/recordings and /api/recordings/export filters. */
 export const recordingFiltersSchema = z
@@ -42,7 +42,7 @@ export const recordingFiltersSchema = z
 
 export const listQuerySchema = recordingFiltersSchema.extend({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorQuerySchema.optional(),
 });
 export const exportQuerySchema = recordingFiltersSchema.extend({ format: z.enum(['jsonl', 'csv']).default('jsonl') });
 

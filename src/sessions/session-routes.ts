@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { InvalidCursorError } from '../state/session-cursor';
 import type { Store } from '../state/types';
+import { cursorQuerySchema } from '../domain/cursor';
 import { DEVICE_ID_PATTERN, sessionIdSchema } from '../domain/ids';
 import { sessionStatusSchema } from '../domain/sessions';
 import type { SessionService } from './session-service';
@@ -15,7 +15,7 @@ const listQuery = z.strictObject({
   status: sessionStatusSchema.optional(),
   tabletId: z.string().regex(DEVICE_ID_PATTERN, { message: 'invalid tablet ID' }).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorQuerySchema.optional(),
 });
 const sessionIdParam = sessionIdSchema;
 const listAnswerSchema = z.object({
@@ -40,7 +40,7 @@ export const sessionRouteDocs: RouteDoc[] = [
     auth: ['dashboard', 'tablet'],
     query: listQuery,
     answer: listAnswerSchema,
-    errors: ['store_unavailable'],
+    errors: ['invalid_cursor', 'store_unavailable'],
   },
   {
     method: 'get',
@@ -61,13 +61,7 @@ export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, stor
 
   router.get('/api/sessions', dashboardOrTablet, async (req, res) => {
     const query = parseOr400(listQuery, req.query, 'query');
-    let page;
-    try {
-      page = await store.sessions.list(query);
-    } catch (err) {
-      if (err instanceof InvalidCursorError) throw new DomainError('invalid', 'invalid query: cursor: not a cursor from this API');
-      throw err;
-    }
+    const page = await store.sessions.list(query);
     const views = await sessions.views(page.sessions);
     res.json({
       ok: true,

@@ -1,3 +1,4 @@
+import { decodeOptionalCursor, encodeCursor } from '../domain/cursor';
 import type { AlarmQuery, AlarmRecord } from './alarm-types';
 
 /** The listing order: newest raised first, then by ID (descending), as a Redis ZREVRANGEBYSCORE gives them. */
@@ -6,12 +7,13 @@ export interface AlarmPosition {
   alarmId: string;
 }
 
-export const encodeAlarmCursor = (p: AlarmPosition): string => `${p.raisedAtMs}.${p.alarmId}`;
+/** The cursor (domain/cursor.ts) naming the last alarm of a page. */
+export const encodeAlarmCursor = (p: AlarmPosition): string => encodeCursor('alarms', { at: p.raisedAtMs, id: p.alarmId });
 
-/** A cursor this store did not write reads as the start of the list, never as an error or a key. */
+/** The position a query's cursor names; DomainError `invalid_cursor` on anything the alarm list did not give out. */
 export function decodeAlarmCursor(cursor: string | undefined): AlarmPosition | undefined {
-  const match = cursor ? /^(\d{1,16})\.([A-Za-z0-9-]{1,64})$/.exec(cursor) : null;
-  return match ? { raisedAtMs: Number(match[1]), alarmId: match[2]! } : undefined;
+  const position = decodeOptionalCursor('alarms', cursor);
+  return position && { raisedAtMs: position.at, alarmId: position.id };
 }
 
 /** Whether `p` comes after the cursor in listing order. */

@@ -1,3 +1,4 @@
+import { decodeOptionalCursor, encodeCursor } from '../domain/cursor';
 import type { RecordingQuery, RecordingRecord, RecordingCounts } from './recording-types';
 import { RECORDING_STATES, RECORDING_VERDICTS } from './recording-types';
 
@@ -14,12 +15,14 @@ export function orderKey(record: Pick<RecordingRecord, 'createdAt' | 'recordingI
 
 export const recordingIdOfOrderKey = (member: string): string => member.slice(member.indexOf('|') + 1);
 
-/** A cursor is the last order key of the previous page, encoded to stay opaque. */
-export const encodeCursor = (member: string): string => Buffer.from(member).toString('base64url');
-export function decodeCursor(cursor: string | undefined): string | undefined {
-  if (!cursor) return undefined;
-  const member = Buffer.from(cursor, 'base64url').toString();
-  return /^\d{15}\|[A-Za-z0-9_-]{1,100}$/.test(member) ? member : undefined;
+/** A cursor (domain/cursor.ts) names the last order key of the previous page: its time and recording ID. */
+export const encodeRecordingCursor = (member: string): string =>
+  encodeCursor('recordings', { at: Number(member.slice(0, member.indexOf('|'))), id: recordingIdOfOrderKey(member) });
+
+/** The order key a query's cursor names; DomainError `invalid_cursor` on anything the recordings list did not give out. */
+export function decodeRecordingCursor(cursor: string | undefined): string | undefined {
+  const position = decodeOptionalCursor('recordings', cursor);
+  return position && orderKey({ createdAt: new Date(position.at), recordingId: position.id });
 }
 
 export function matches(record: RecordingRecord, q: RecordingQuery): boolean {

@@ -1,3 +1,4 @@
+import { decodeOptionalCursor, encodeCursor, type ListPosition } from '../domain/cursor';
 import type { TimelineEntryInput, TimelineStream } from './types';
 
 /**
@@ -12,34 +13,20 @@ export function compareStreamIds(a: string, b: string): number {
   return am - bm || as - bs;
 }
 
-/** A cursor of the command list: the last record's issue time and ID. */
-export interface CommandCursor {
-  at: number;
-  commandId: string;
-}
+/** A cursor of the command list (domain/cursor.ts): the last record's issue time and ID. */
+export const encodeCommandCursor = (r: { issuedAt: Date; commandId: string }): string =>
+  encodeCursor('commands', { at: r.issuedAt.getTime(), id: r.commandId });
 
-export class InvalidCommandCursorError extends Error {
-  constructor() {
-    super('not a cursor from this API');
-  }
-}
-
-export const encodeCommandCursor = (c: CommandCursor): string => Buffer.from(`${c.at}|${c.commandId}`).toString('base64url');
-
-export function decodeCommandCursor(cursor: string): CommandCursor {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const match = /^(\d{1,15})\|(.{1,200})$/.exec(text);
-  if (!match) throw new InvalidCommandCursorError();
-  return { at: Number(match[1]), commandId: match[2]! };
-}
+/** The position a query's cursor names; DomainError `invalid_cursor` on anything the command list did not give out. */
+export const decodeCommandCursor = (cursor: string | undefined): ListPosition | undefined => decodeOptionalCursor('commands', cursor);
 
 /** Newest first, then by ID descending: the order of every command list, in both stores. */
 export const commandOrder = (a: { issuedAt: Date; commandId: string }, b: { issuedAt: Date; commandId: string }): number =>
   b.issuedAt.getTime() - a.issuedAt.getTime() || (a.commandId < b.commandId ? 1 : a.commandId > b.commandId ? -1 : 0);
 
 /** Whether a record comes after the cursor in that order. */
-export const isAfterCursor = (r: { issuedAt: Date; commandId: string }, c: CommandCursor): boolean =>
-  r.issuedAt.getTime() < c.at || (r.issuedAt.getTime() === c.at && r.commandId < c.commandId);
+export const isAfterCursor = (r: { issuedAt: Date; commandId: string }, c: ListPosition): boolean =>
+  r.issuedAt.getTime() < c.at || (r.issuedAt.getTime() === c.at && r.commandId < c.id);
 
 export const streamKey = (stream: TimelineStream): string =>
   stream.kind === 'audit' ? 'audit' : stream.kind === 'session' ? `session:${stream.sessionId}` : `device:${stream.deviceId}`;

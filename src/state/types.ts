@@ -244,10 +244,8 @@ export type { WebhookStore, WebhookDelivery, WebhookAttempt, WebhookSettlement }
 import type { AlarmStore } from './alarm-types';
 import type { WebhookStore } from './webhook-types';
 
-/** A recording command's action: one headset, or one headset of a command to all the tablet holds. */
-export type CommandAction = 'start' | 'stop' | 'toggle' | 'start-all' | 'stop-all';
-/** `sent` until the headset confirms (`confirmed`), answers otherwise or goes away (`failed`), or the deadline passes (`expired`). */
-export type CommandState = 'sent' | 'confirmed' | 'failed' | 'expired';
+export type { CommandAction, CommandState } from '../domain/commands';
+import type { CommandAction, CommandState } from '../domain/commands';
 
 /** One recording command to one headset: the command ledger's record. */
 export interface CommandRecord {

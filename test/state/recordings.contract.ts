@@ -115,7 +115,8 @@ export function recordingsContract(name: string, makeStore: StoreFactory): void 
       expect(kept.recordings.map((r) => r.recordingId)).toEqual(['20260206_143008_H2', '20260206_143004_H1', '20260206_143000_H0']);
       const undecided = await store.recordings.list({ limit: 50, decision: 'none', from: new Date(T0 + 9000) });
       expect(undecided.recordings.map((r) => r.recordingId)).toEqual(['20260206_143011_H2', '20260206_143010_H1', '20260206_143009_H0']);
-      expect((await store.recordings.list({ limit: 5, cursor: 'garbage' })).recordings).toHaveLength(5);
+      // A cursor this list did not give out is refused, never read as the first page.
+      await expect(store.recordings.list({ limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ code: 'invalid_cursor' });
     });
 
     it('keeps the time queues: verifying, waiting for files, discarded; and counts by state and verdict', async () => {

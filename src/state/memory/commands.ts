@@ -4,10 +4,10 @@ import {
   type CommandPage,
   type CommandQuery,
   type CommandRecord,
-  type CommandState,
   type CommandStore,
   type StoreTtls,
 } from '../types';
+import type { CommandState } from '../../domain/commands';
 import { commandOrder, decodeCommandCursor, encodeCommandCursor, isAfterCursor } from '../stream-ids';
 
 /** Records kept at most in this process (oldest dropped first), so the embedded store is capped by count. */
@@ -73,7 +73,7 @@ export class MemoryCommandStore implements CommandStore {
   }
 
   async list(query: CommandQuery): Promise<CommandPage> {
-    const cursor = query.cursor ? decodeCommandCursor(query.cursor) : undefined;
+    const cursor = decodeCommandCursor(query.cursor);
     const matching = this.all()
       .filter(
         (r) =>
@@ -89,9 +89,7 @@ export class MemoryCommandStore implements CommandStore {
     const last = page.at(-1);
     return {
       commands: page,
-      ...(matching.length > query.limit && last
-        ? { nextCursor: encodeCommandCursor({ at: last.issuedAt.getTime(), commandId: last.commandId }) }
-        : {}),
+      ...(matching.length > query.limit && last ? { nextCursor: encodeCommandCursor(last) } : {}),
     };
   }
 

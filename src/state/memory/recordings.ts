@@ -1,5 +1,13 @@
 import type { RecordingCounts, RecordingPage, RecordingQuery, RecordingRecord, RecordingStore } from '../recording-types';
-import { awaitingSince, decodeCursor, discardedSince, emptyCounts, encodeCursor, matches, orderKey } from '../recording-query';
+import {
+  awaitingSince,
+  decodeRecordingCursor,
+  discardedSince,
+  emptyCounts,
+  encodeRecordingCursor,
+  matches,
+  orderKey,
+} from '../recording-query';
 
 const copy = <T>(value: T): T => structuredClone(value);
 
@@ -31,7 +39,7 @@ export class MemoryRecordingStore implements RecordingStore {
   }
 
   async list(query: RecordingQuery): Promise<RecordingPage> {
-    const after = decodeCursor(query.cursor);
+    const after = decodeRecordingCursor(query.cursor);
     const ordered = [...this.records.values()]
       .map((r) => ({ member: orderKey(r), record: r }))
       .filter((e) => after === undefined || e.member < after)
@@ -41,7 +49,7 @@ export class MemoryRecordingStore implements RecordingStore {
       if (!matches(entry.record, query)) continue;
       recordings.push(copy(entry.record));
       if (recordings.length === query.limit) {
-        return { recordings, ...(i < ordered.length - 1 ? { nextCursor: encodeCursor(entry.member) } : {}) };
+        return { recordings, ...(i < ordered.length - 1 ? { nextCursor: encodeRecordingCursor(entry.member) } : {}) };
       }
     }
     return { recordings };

@@ -11,6 +11,7 @@ import type {
   StoreTtls,
   TransitionResult,
 } from '../types';
+import type { ListPosition } from '../../domain/cursor';
 import { ACTIVE_SESSION_STATUSES } from '../../domain/sessions';
 import { decodeSessionCursor, encodeSessionCursor, sessionMatches } from '../session-cursor';
 import { ExpiringMap } from './expiring-map';
@@ -105,7 +106,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async list(query: SessionQuery): Promise<SessionPage> {
-    const after = query.cursor ? decodeSessionCursor(query.cursor) : undefined;
+    const after = decodeSessionCursor(query.cursor);
     // A tablet's sessions come from its own index, not a walk of everyone's.
     const candidates = query.tabletId !== undefined ? this.live(this.byTablet.get(query.tabletId)) : [...this.sessions.values()];
     const ordered = candidates
@@ -180,7 +181,7 @@ function newestFirst(a: Stored, b: Stored): number {
   return a.sessionId < b.sessionId ? 1 : a.sessionId > b.sessionId ? -1 : 0;
 }
 
-function isBefore(s: Stored, cursor: { createdAt: number; sessionId: string }): boolean {
+function isBefore(s: Stored, cursor: ListPosition): boolean {
   const t = s.createdAt.getTime();
-  return t < cursor.createdAt || (t === cursor.createdAt && s.sessionId < cursor.sessionId);
+  return t < cursor.at || (t === cursor.at && s.sessionId < cursor.id);
 }

@@ -1,12 +1,12 @@
 import type Redis from 'ioredis';
-import type { ActorKind } from '../../domain/actor';
+import { actorKindSchema } from '../../domain/actor';
+import { commandActionSchema, commandStateSchema, type CommandState } from '../../domain/commands';
 import {
   DEFAULT_TIMELINE_RETENTION_SECONDS,
   type CommandCreation,
   type CommandPage,
   type CommandQuery,
   type CommandRecord,
-  type CommandState,
   type CommandStore,
   type StoreTtls,
 } from '../types';
@@ -54,9 +54,6 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 return redis.call('HGETALL', KEYS[1])`;
 
-const STATES: ReadonlySet<string> = new Set<CommandState>(['sent', 'confirmed', 'failed', 'expired']);
-const ACTIONS: ReadonlySet<string> = new Set(['start', 'stop', 'toggle', 'start-all', 'stop-all']);
-
 function encode(r: CommandRecord): string[] {
   return hsetArgs({
     commandId: r.commandId,
@@ -80,15 +77,18 @@ function decode(f: Fields): CommandRecord | null {
   const issuedAt = decodeDate(f.issuedAt);
   const updatedAt = decodeDate(f.updatedAt);
   const deadline = decodeDate(f.deadline);
-  if (!f.commandId || !f.deviceId || !f.issuedById || !f.issuedByKind || !issuedAt || !updatedAt || !deadline) return null;
-  if (!STATES.has(f.state ?? '') || !ACTIONS.has(f.action ?? '')) return null;
+  const action = commandActionSchema.safeParse(f.action);
+  const state = commandStateSchema.safeParse(f.state);
+  const issuedByKind = actorKindSchema.safeParse(f.issuedByKind);
+  if (!f.commandId || !f.deviceId || !f.issuedById || !issuedAt || !updatedAt || !deadline) return null;
+  if (!action.success || !state.success || !issuedByKind.success) return null;
   return {
     commandId: f.commandId,
-    action: f.action as CommandRecord['action'],
+    action: action.data,
     deviceId: f.deviceId,
-    issuedBy: { kind: f.issuedByKind as ActorKind, id: f.issuedById },
+    issuedBy: { kind: issuedByKind.data, id: f.issuedById },
     issuedAt,
-    state: f.state as CommandState,
+    state: state.data,
     updatedAt,
     expected: f.expected === '1',
     deadline,
@@ -171,7 +171,7 @@ export class RedisCommandStore implements CommandStore {
   }
 
   async list(query: CommandQuery): Promise<CommandPage> {
-    const cursor = query.cursor ? decodeCommandCursor(query.cursor) : undefined;
+    const cursor = decodeCommandCursor(query.cursor);
     const index = query.deviceId ? key.device(query.deviceId) : query.issuedBy ? key.issuer(query.issuedBy) : key.all;
     const oldest = Math.max(Date.now() - this.retentionSeconds * 1000, query.from?.getTime() ?? 0);
     const max = Math.min(query.to?.getTime() ?? Number.MAX_SAFE_INTEGER, cursor?.at ?? Number.MAX_SAFE_INTEGER);
@@ -198,7 +198,7 @@ export class RedisCommandStore implements CommandStore {
     const more = found.length > query.limit || (scanned >= MAX_SCAN_PER_PAGE && last !== undefined);
     return {
       commands: page,
-      ...(more && last ? { nextCursor: encodeCommandCursor({ at: last.issuedAt.getTime(), commandId: last.commandId }) } : {}),
+      ...(more && last ? { nextCursor: encodeCommandCursor(last) } : {}),
     };
   }
 

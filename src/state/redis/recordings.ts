@@ -5,10 +5,10 @@ import { RECORDING_STATES, RECORDING_VERDICTS } from '../recording-types';
 import {
   MAX_SCANNED_PER_PAGE,
   awaitingSince,
-  decodeCursor,
+  decodeRecordingCursor,
   discardedSince,
   emptyCounts,
-  encodeCursor,
+  encodeRecordingCursor,
   matches,
   orderKey,
   recordingIdOfOrderKey,
@@ -133,7 +133,7 @@ export class RedisRecordingStore implements RecordingStore {
 
   async list(query: RecordingQuery): Promise<RecordingPage> {
     const index = query.sessionId ? orderBySession(query.sessionId) : query.deviceId ? orderByDevice(query.deviceId) : ORDER_ALL;
-    let after = decodeCursor(query.cursor);
+    let after = decodeRecordingCursor(query.cursor);
     const recordings: RecordingRecord[] = [];
     let scanned = 0;
     const batch = Math.min(500, Math.max(50, query.limit * 2));
@@ -147,11 +147,11 @@ export class RedisRecordingStore implements RecordingStore {
         const record = decode(raws[i] ?? null);
         if (!record || !matches(record, query)) continue;
         recordings.push(record);
-        if (recordings.length === query.limit) return { recordings, nextCursor: encodeCursor(member) };
+        if (recordings.length === query.limit) return { recordings, nextCursor: encodeRecordingCursor(member) };
       }
       if (members.length < batch) return { recordings };
     }
-    return { recordings, ...(after ? { nextCursor: encodeCursor(after) } : {}) };
+    return { recordings, ...(after ? { nextCursor: encodeRecordingCursor(after) } : {}) };
   }
 
   async verifying(limit: number): Promise<string[]> {

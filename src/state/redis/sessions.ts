@@ -230,8 +230,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async list(query: SessionQuery): Promise<SessionPage> {
-    const after = query.cursor ? decodeSessionCursor(query.cursor) : undefined;
-    const max = after ? String(after.createdAt) : '+inf';
+    const after = decodeSessionCursor(query.cursor);
+    const max = after ? String(after.at) : '+inf';
     // A tablet's sessions come from its own index, not a walk of everyone's.
     const index = query.tabletId !== undefined ? tabletIndex(query.tabletId) : INDEX_KEY;
     const found: SessionRecord[] = [];
@@ -246,7 +246,7 @@ export class RedisSessionStore implements SessionStore {
       const { sessions, gone } = await this.getMany(ids);
       expired.push(...gone);
       for (const s of sessions) {
-        if (after && s.createdAt.getTime() === after.createdAt && s.sessionId >= after.sessionId) continue;
+        if (after && s.createdAt.getTime() === after.at && s.sessionId >= after.id) continue;
         if (sessionMatches(s, query)) found.push(s);
       }
       if (found.length > query.limit || ids.length < SCAN_BATCH) break;

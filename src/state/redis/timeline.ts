@@ -14,7 +14,7 @@ import {
   type TimelineStream,
 } from '../types';
 import { decodeJson } from './codec';
-import { streamKey, streamKeys } from '../stream-ids';
+import { compareStreamIds, streamKey, streamKeys } from '../stream-ids';
 
 /**
  * Redis Streams: timeline:device:{id}, timeline:audit and
@@ -63,6 +63,8 @@ export class RedisTimelineStore implements TimelineStore {
   }
 
   async read(stream: TimelineStream, query: TimelineRead): Promise<TimelineEntry[]> {
+    // Nothing comes before the first possible ID, and Redis refuses `(0-0` as an end ('invalid end ID').
+    if (query.before !== undefined && compareStreamIds(query.before, '0-1') < 0) return [];
     const oldest = Math.max(Date.now() - this.retentionMs, query.from?.getTime() ?? 0);
     const end = query.before !== undefined ? `(${query.before}` : query.to ? String(query.to.getTime()) : '+';
     const replies = (await this.redis.xrevrange(timelineKey(streamKey(stream)), end, String(oldest), 'COUNT', query.limit)) as Reply[];
