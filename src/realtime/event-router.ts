@@ -217,14 +217,19 @@ export class EventRouter {
 
   private reject(event: ClientEventName, err: unknown, ack?: AckFn): void {
     const known = isDomainError(err) && err.code !== 'internal' ? err : undefined;
-    const refusal: Refusal = known ? { ok: false, code: known.code, error: known.message } : { ok: false, code: 'internal', error: 'internal error' };
+    const refusal: Refusal = known
+      ? { ok: false, code: known.code, error: known.message }
+      : { ok: false, code: 'internal', error: 'internal error' };
     this.deps.metrics.socketEventsRejected.inc({ event, reason: refusal.code });
     if (known && (known.code === 'role' || known.code === 'spoofed_identity')) {
       // Refused credentials are worth reading; ordinary refusals (a busy device, a bad payload) are not.
       const { deviceId, deviceType } = this.socket.data;
-      this.deps.logger.warn({ event, reason: known.message, socketId: this.socket.id, deviceId, deviceType }, 'socket event refused');
+      this.deps.logger.warn(
+        { event, code: known.code, reason: known.message, socketId: this.socket.id, deviceId, deviceType },
+        'socket event refused',
+      );
     } else if (known) {
-      this.deps.logger.debug({ event, reason: known.message, socketId: this.socket.id }, 'socket event rejected');
+      this.deps.logger.debug({ event, code: known.code, reason: known.message, socketId: this.socket.id }, 'socket event rejected');
     } else {
       this.deps.logger.error({ event, err, socketId: this.socket.id }, 'socket event handler failed');
     }
