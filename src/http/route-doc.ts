@@ -38,8 +38,8 @@ export interface RouteDoc {
   /**
    * Refusals particular to this route (an unavailable store, a missing record...).
    * Those every route of its kind can give (invalid input when it takes some, a JSON
-   * body over its limit, the credential's refusals, an internal error) are added by
-   * the generator.
+   * body over its limit, in an unreadable encoding or too slow, the credential's
+   * refusals, an internal error) are added by the generator.
    */
   errors?: readonly ErrorCode[];
 }
