@@ -1,6 +1,7 @@
 import { timingSafeEqual, createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
+import { DomainError } from './domain/errors';
 import { deviceIdSchema, deviceTypeSchema, type DeviceType } from './domain/ids';
 
 /** The spec's DeviceAuth: what a device token carries. */
@@ -27,12 +28,17 @@ export function secretsEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export class TokenError extends Error {
+/**
+ * A refused token, as the refusal a client hears: `token_expired` when it has
+ * expired (get a new one), `unauthenticated` otherwise. `reason` is the finer
+ * cause, for logs and metric labels.
+ */
+export class TokenError extends DomainError {
   constructor(
     message: string,
     readonly reason: 'missing' | 'expired' | 'invalid',
   ) {
-    super(message);
+    super(reason === 'expired' ? 'token_expired' : 'unauthenticated', message);
     this.name = 'TokenError';
   }
 }

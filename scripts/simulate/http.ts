@@ -7,8 +7,8 @@ export type MintToken = (deviceId: string, deviceType: DeviceType) => Promise<st
 
 /**
  * Mints device tokens with the admin key. The server limits failed token
- * requests per address; if the limit is hit anyway, this waits for the window
- * the 429 names instead of failing.
+ * requests per address; if the limit is hit anyway (refused as `rate_limited`),
+ * this waits for the window the 429's Retry-After names instead of failing.
  */
 export function adminTokenMinter(baseUrl: string, apiKey: string, onWait?: (seconds: number) => void, signal?: AbortSignal): MintToken {
   const http = new CaptureHttp({ baseUrl, credential: { apiKey } });
@@ -17,7 +17,7 @@ export function adminTokenMinter(baseUrl: string, apiKey: string, onWait?: (seco
       try {
         return (await http.deviceToken(deviceId, deviceType)).token;
       } catch (err) {
-        if (!(err instanceof HttpCallError) || err.status !== 429 || signal?.aborted) throw err;
+        if (!(err instanceof HttpCallError) || err.code !== 'rate_limited' || signal?.aborted) throw err;
         const seconds = err.retryAfterSeconds ?? 10;
         onWait?.(seconds);
         await new Promise<void>((resolve) => {

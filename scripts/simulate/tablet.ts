@@ -1,7 +1,6 @@
 import { ask, connectDevice, connected, pause, type DeviceSocket } from './socket';
 import type { FleetStats } from './stats';
 import type { DeviceToken } from './device-token';
-import { STORE_UNAVAILABLE_MESSAGE } from '../../src/domain/errors';
 
 /** A session step met with 'store unavailable' is tried this many times, this far apart. */
 const STEP_ATTEMPTS = 10;
@@ -137,11 +136,11 @@ export class SimulatedTablet {
       try {
         const answer = await ask(this.socket, event, payload);
         if (answer.ok) return answer;
-        if (answer.error === STORE_UNAVAILABLE_MESSAGE && attempt < STEP_ATTEMPTS) {
+        if (answer.code === 'store_unavailable' && attempt < STEP_ATTEMPTS) {
           await new Promise((resolve) => setTimeout(resolve, STEP_RETRY_MS));
           continue;
         }
-        this.options.stats.error(`${this.deviceId} ${event}: ${answer.error}`);
+        this.options.stats.error(`${this.deviceId} ${event}: ${answer.code}: ${answer.error}`);
       } catch (err) {
         this.options.stats.error(`${this.deviceId} ${event}: ${(err as Error).message}`);
       }

@@ -1,4 +1,4 @@
-import type { DeviceType } from '../protocol';
+import type { DeviceType, ErrorCode } from '../protocol';
 import type { ErrorBody } from '../http/errors';
 import type { TokenAnswer } from '../provisioning';
 import type { DevicesAnswer, SummaryAnswer } from '../fleet';
@@ -19,8 +19,15 @@ import type {
  * server's own schemas. Type-only imports: nothing of the server runs here.
  */
 
-/** A refused or failed call: the status, the server's error text, and its Retry-After in seconds when it gave one. */
+/**
+ * A refused or failed call: the status, the refusal's `code` (branch on it: the
+ * codes are stable, the text is not), the server's error text, and its
+ * Retry-After in seconds when it gave one. `code` is undefined when the answer
+ * was not the server's JSON refusal (a proxy's error page, S3's XML).
+ */
 export class HttpCallError extends Error {
+  readonly code?: ErrorCode;
+
   constructor(
     readonly status: number,
     message: string,
@@ -29,7 +36,14 @@ export class HttpCallError extends Error {
   ) {
     super(message);
     this.name = 'HttpCallError';
+    this.code = refusalCodeOf(body);
   }
+}
+
+/** The code of a refusal body `{ ok: false, code, error }`, if it is one. */
+export function refusalCodeOf(body: unknown): ErrorCode | undefined {
+  const code = (body as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? (code as ErrorCode) : undefined;
 }
 
 /** The admin key (operators, scripts) or a device token (headsets, tablets, dashboards). */
@@ -96,7 +110,7 @@ export class CaptureHttp {
     return { status: res.status, headers: res.headers, body: parsed as T };
   }
 
-  /** One call whose success is a 2xx JSON answer of type T; anything else throws HttpCallError with the server's error text. */
+  /** One call whose success is a 2xx JSON answer of type T; anything else throws HttpCallError with the refusal's code and text. */
   async call<T>(method: string, route: string, body?: unknown): Promise<T> {
     const answer = await this.send<T | ErrorBody>(method, route, body);
     if (answer.status >= 200 && answer.status < 300) return answer.body as T;

@@ -12,12 +12,13 @@ export {
   askWithin,
   connectSocket,
   connected,
+  connectionRefusalCode,
   nextEvent,
   type CaptureSocket,
   type ConnectOptions,
   type LooseAnswer,
 } from './socket';
-export { CaptureHttp, HttpCallError, authHeaders, type Credential, type HttpOptions, type RawAnswer } from './http';
+export { CaptureHttp, HttpCallError, authHeaders, refusalCodeOf, type Credential, type HttpOptions, type RawAnswer } from './http';
 export { UploadError, uploadFile, type PartBody, type UploadFileOptions, type UploadProgress, type UploadSource } from './upload';
 export type {
   Ack,
@@ -25,6 +26,7 @@ export type {
   ClientEventName,
   ClientToServerEvents,
   DeviceType,
+  ErrorCode,
   Payload,
   Refusal,
   ServerEventArgs,

@@ -3,6 +3,7 @@ import type {
   Ack,
   ClientEventName,
   ClientToServerEvents,
+  ErrorCode,
   ServerEventArgs,
   ServerEventName,
   ServerToClientEvents,
@@ -18,8 +19,18 @@ import type {
  */
 export type CaptureSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** Any answer to an event, as `askUnchecked` returns it. */
-export type LooseAnswer = { ok: boolean; error?: string; [key: string]: unknown };
+/** Any answer to an event, as `askUnchecked` returns it: a refusal carries its `code` and `error`. */
+export type LooseAnswer = { ok: boolean; code?: ErrorCode; error?: string; [key: string]: unknown };
+
+/**
+ * The code of a refused connection: socket.io-client's `connect_error` error carries
+ * the server's `data: { code }` (`unauthenticated`, `token_expired`, `rate_limited`).
+ * Undefined for transport errors (the server was not reached) and older servers.
+ */
+export function connectionRefusalCode(err: unknown): ErrorCode | undefined {
+  const code = (err as { data?: { code?: unknown } } | null | undefined)?.data?.code;
+  return typeof code === 'string' ? (code as ErrorCode) : undefined;
+}
 
 export interface ConnectOptions {
   /** The device token, or a function read at every connection attempt (so a renewed token is sent). */
@@ -88,7 +99,16 @@ function renewOnRefusal(
     // connection is the caller's to hear (see connected()).
     if (socket.active || !everConnected || renewing) return;
     renewing = true;
+    const code = connectionRefusalCode(err);
     void (async () => {
+      // Too many connections from this address: a new token would not help; try again later.
+      if (code !== undefined && code !== 'unauthenticated' && code !== 'token_expired') {
+        onProblem?.(`the server refused the connection (${code}: ${err.message}); trying again`);
+        await new Promise((r) => setTimeout(r, retryMs));
+        if (!closed) socket.connect();
+        renewing = false;
+        return;
+      }
       while (!closed) {
         try {
           await renew();
@@ -106,7 +126,10 @@ function renewOnRefusal(
   });
 }
 
-/** Resolves on the first connection; rejects when the server refuses it (a bad token), so the caller hears why. */
+/**
+ * Resolves on the first connection; rejects when the server refuses it (a bad token), so the caller
+ * hears why: the error's `data.code` (connectionRefusalCode) says what the refusal is.
+ */
 export function connected(socket: CaptureSocket): Promise<void> {
   return new Promise((resolve, reject) => {
     if (socket.connected) return resolve();
@@ -120,8 +143,8 @@ export function connected(socket: CaptureSocket): Promise<void> {
 
 /**
  * Sends client event E and waits for its answer: the event's typed success
- * answer or a refusal `{ ok: false, error }`. Rejects when no answer comes within
- * `timeoutMs` (default 10 s).
+ * answer or a refusal `{ ok: false, code, error }` (branch on `code`). Rejects when
+ * no answer comes within `timeoutMs` (default 10 s).
  */
 export function ask<E extends ClientEventName>(socket: CaptureSocket, event: E, ...args: WireArgs<E>): Promise<Ack<E>> {
   return askUnchecked(socket, event, ...(args as unknown[])) as Promise<Ack<E>>;

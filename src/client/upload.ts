@@ -1,4 +1,5 @@
 import { HttpCallError, type CaptureHttp } from './http';
+import type { ErrorCode } from '../protocol';
 import type { CompleteAnswer } from '../uploads';
 
 /**
@@ -48,8 +49,10 @@ export interface UploadFileOptions {
   signal?: AbortSignal;
 }
 
-/** A failed upload, with what is needed to resume it. */
+/** A failed upload, with what is needed to resume it, and the code of the server's refusal when it refused. */
 export class UploadError extends Error {
+  readonly code?: ErrorCode;
+
   constructor(
     message: string,
     readonly upload: { uploadId: string; s3Key: string } | undefined,
@@ -57,6 +60,7 @@ export class UploadError extends Error {
   ) {
     super(message, options);
     this.name = 'UploadError';
+    this.code = options?.cause instanceof HttpCallError ? options.cause.code : undefined;
   }
 }
 
@@ -102,8 +106,10 @@ export async function uploadFile(http: CaptureHttp, o: UploadFileOptions): Promi
           return;
         } catch (err) {
           const status = err instanceof HttpCallError ? err.status : undefined;
-          // A 403 from a part URL is an expired (or spoiled) signature: sign it again.
-          const expired = status === 403;
+          const code = err instanceof HttpCallError ? err.code : undefined;
+          // An expired (or spoiled) part URL: sign it again. The server's own part URLs say so by code; S3's
+          // presigned URLs answer a bare 403 (XML, no code).
+          const expired = code === 'expired_url' || code === 'bad_signature' || (code === undefined && status === 403);
           const retryable = status === undefined ? !o.signal?.aborted : RETRYABLE.has(status) || expired;
           if (!retryable || attempt >= retries) throw err;
           await delay((o.retryDelayMs ?? 500) * 2 ** attempt, o.signal);
@@ -179,8 +185,19 @@ async function putPart(http: CaptureHttp, url: string, body: PartBody, length: n
   const res = await http.fetch(url, init);
   const text = await res.text();
   const etag = res.headers.get('etag');
-  if (res.status !== 200 || !etag) throw new HttpCallError(res.status, `PUT part: ${res.status} ${text.slice(0, 200)}`.trim());
+  if (res.status !== 200 || !etag) {
+    throw new HttpCallError(res.status, `PUT part: ${res.status} ${text.slice(0, 200)}`.trim(), undefined, jsonOr(text));
+  }
   return etag;
+}
+
+/** The server's JSON refusal of a part (local storage), or the text (S3 answers XML). */
+function jsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import express, { Router } from 'express';
-import { strictPageHeaders } from '../hardening/http-security';
+import { strictPageHeaders } from '../http/http-security';
 
 /** web/dashboard/public at the repository root: the same two levels up from src/dashboard and dist/dashboard. */
 const DASHBOARD_DIR = path.resolve(__dirname, '..', '..', 'web', 'dashboard', 'public');

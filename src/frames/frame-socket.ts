@@ -80,8 +80,9 @@ export function frameSocket(
             return refuse('oversize', `frame of ${bytes} bytes is over the ${limits.maxFrameBytes} byte limit`);
           }
           const dropped = relay.submit(deviceId, socket.id, frame as FramePayload, bytes);
-          // Flow control, not an error: answered only to a client that asked for an ack.
-          return dropped ? { ok: false, error: `frame dropped (${dropped})` } : { ok: true };
+          // Flow control, not an error: answered only to a client that asked for an ack. Its own code, frame_dropped,
+          // not rate_limited: the headset should simply send its next frame, never resend this one or back off.
+          return dropped ? { ok: false, code: 'frame_dropped', error: `frame dropped (${dropped})` } : { ok: true };
         },
         // Ready once identified: frames sent right behind headset-identify wait for it instead of being refused.
         () => socket.data.identifiedDeviceId !== undefined,

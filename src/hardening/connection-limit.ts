@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
+import { connectionRefusal } from '../realtime/socket-auth';
 import type { CaptureIo, CaptureSocket } from '../realtime/types';
 
 export const TOO_MANY_CONNECTIONS = 'too many connections from this address';
@@ -48,7 +49,7 @@ export function limitConnectionsPerAddress(io: CaptureIo, options: ConnectionLim
     if ((open.get(address) ?? 0) <= options.maxPerAddress) return next();
     options.metrics.deviceConnections.inc({ type: socket.data?.deviceType ?? 'unknown', event: 'refused_too_many_connections' });
     options.logger.warn({ address, limit: options.maxPerAddress }, 'socket connection refused: too many from this address');
-    next(new Error(TOO_MANY_CONNECTIONS));
+    next(connectionRefusal('rate_limited', TOO_MANY_CONNECTIONS));
     // After the refusal is queued: engine.io flushes it before closing the transport.
     setImmediate(() => socket.conn.close());
   });

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
+import { errorBody } from './errors';
 
 /** Set by requireAuth when a request offered a wrong x-api-key: the only thing the limiter counts. */
 const FAILED_KEY = 'adminKeyFailed';
@@ -24,6 +25,6 @@ export function adminKeyLimiter(failuresPerMinute: number): RequestHandler {
     requestWasSuccessful: (_req: Request, res: Response) => res.locals[FAILED_KEY] !== true,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    message: { ok: false, error: 'too many wrong API keys from this address; try again in a minute' },
+    message: errorBody('rate_limited', 'too many wrong API keys from this address; try again in a minute'),
   });
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import express, { Router } from 'express';
-import { strictPageHeaders } from '../hardening/http-security';
+import { strictPageHeaders } from './http-security';
 import { z } from 'zod';
 import { asyncApiDocument } from '../protocol/asyncapi';
 import { openApiDocument } from './openapi';

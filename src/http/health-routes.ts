@@ -8,7 +8,7 @@ import { secretsEqual } from '../auth';
 import { storageFix } from '../storage/start-check';
 import { z } from 'zod';
 import type { RouteDoc } from './route-doc';
-import { errorBodySchema } from './errors';
+import { errorBody } from './errors';
 
 const liveAnswerSchema = z.object({ ok: z.literal(true), message: z.string(), timestamp: z.string() });
 const dependency = { reachable: z.boolean(), error: z.string().optional() };
@@ -47,7 +47,6 @@ export const healthRouteDocs: RouteDoc[] = [
     summary: 'Prometheus metrics',
     auth: 'metrics',
     answer: { contentType: 'text/plain', description: 'The Prometheus text exposition format.' },
-    otherAnswers: { 401: { description: 'METRICS_TOKEN is set and the bearer token is not it.', schema: errorBodySchema } },
   },
 ];
 
@@ -132,7 +131,7 @@ export function healthRoutes({ config, store, storage, metrics, startedAt, logge
       const header = req.headers.authorization ?? '';
       const given = header.startsWith('Bearer ') ? header.slice(7) : '';
       if (!secretsEqual(given, token)) {
-        res.status(401).json({ ok: false, error: 'metrics require the METRICS_TOKEN bearer token' });
+        res.status(401).json(errorBody('unauthenticated', 'metrics require the METRICS_TOKEN bearer token'));
         return;
       }
     }

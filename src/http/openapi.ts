@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode } from '../domain/errors';
+import { ERROR_CODES, errorCodeTable, type ErrorCode } from '../domain/errors';
 import { errorBodySchema } from './errors';
 import { authErrors, type RouteDoc } from './route-doc';
 
@@ -54,7 +54,8 @@ function whoMay(auth: RouteDoc['auth']): string {
 function errorCodes(doc: RouteDoc): ErrorCode[] {
   const codes = new Set<ErrorCode>([...authErrors(doc.auth), ...(doc.errors ?? [])]);
   if (doc.params || doc.query || doc.body) codes.add('invalid');
-  if (doc.body && 'json' in doc.body) codes.add('too_large');
+  // The JSON parser's refusals (over its limit; a charset or encoding it cannot read), and the control-request body timeout.
+  if (doc.body && 'json' in doc.body) for (const code of ['too_large', 'unsupported_type', 'request_timeout'] as const) codes.add(code);
   codes.add('internal');
   return [...codes];
 }
@@ -65,8 +66,13 @@ function errorResponses(codes: ErrorCode[]): Record<string, unknown> {
   const responses: Record<string, unknown> = {};
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[String(status)] = {
-      description: list.map((code) => `${code}: ${ERROR_CODES[code].meaning}`).join('; '),
-      content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorAnswer' } } },
+      description: list.map((code) => `\`${code}\`: ${ERROR_CODES[code].meaning}`).join('; '),
+      // The ErrorAnswer, its code narrowed to those this route gives at this status.
+      content: {
+        'application/json': {
+          schema: { allOf: [{ $ref: '#/components/schemas/ErrorAnswer' }, { properties: { code: { enum: list } } }] },
+        },
+      },
       'x-error-codes': list,
     };
   }
@@ -154,13 +160,16 @@ export function openApiDocument(docs: readonly RouteDoc[], version: string): Rec
       version,
       description:
         'Every REST route of the Capture Backend, generated from the zod schemas the routes validate with (src/http/route-doc.ts). ' +
-        'Every refusal is `{ ok: false, error, details? }` with the status of its code (src/domain/errors.ts); the codes each ' +
+        'Every refusal is `{ ok: false, code, error, details? }` with the HTTP status of its code: `code` is from the one ' +
+        'table below (src/domain/errors.ts) and is what a client branches on; `error` is a sentence for people. The codes each ' +
         'route can give are listed under its error answers (x-error-codes). The Socket.IO protocol is in /api/asyncapi.json; ' +
-        'docs/API.md is the narrative guide.',
+        'docs/API.md is the narrative guide.\n\n' +
+        errorCodeTable(),
     },
     servers: [{ url: '/', description: 'This server (behind Nginx: the public https origin).' }],
     tags,
     paths,
+    'x-error-codes': ERROR_CODES,
     components: {
       schemas: components,
       securitySchemes: {

@@ -20,15 +20,17 @@ const pathOf = (url: string | undefined) => (url ?? '').split('?')[0]!.slice(0, 
 /** Express rewrites req.url inside mounted routers; the original is what the client asked for. */
 const requestPath = (req: IncomingMessage) => pathOf((req as Request).originalUrl ?? req.url);
 
-/** The one line a request leaves: what was asked, the answer, how long it took, and why it was refused. */
+/** The one line a request leaves: what was asked, the answer, how long it took, and why it was refused (code and message). */
 function requestLine(req: IncomingMessage, res: ServerResponse, ms: number) {
   const status = res.statusCode;
   const reason = (res as Response).locals?.refusal as string | undefined;
+  const code = (res as Response).locals?.refusalCode as string | undefined;
   return {
     method: req.method,
     path: requestPath(req),
     status,
     ms,
+    ...(code ? { code } : {}),
     ...(reason ? { reason } : {}),
     // Who was refused, so repeated failures from one address can be seen.
     ...(status >= 400 ? { ip: (res as Response).locals?.clientIp as string | undefined } : {}),
@@ -68,11 +70,12 @@ export function requestLogging(logger: Logger) {
     res.locals.startedAt = Date.now();
     // Read now: once a client has dropped the connection, req.ip throws (its socket is gone) when the line is written.
     res.locals.clientIp = req.ip;
-    // Every refusal answers { ok: false, error }: keep its message for the request's line.
+    // Every refusal answers { ok: false, code, error }: keep its code and message for the request's line.
     const json = res.json.bind(res);
     res.json = (body?: unknown) => {
-      const error = (body as { error?: unknown } | undefined)?.error;
+      const { error, code } = (body as { error?: unknown; code?: unknown } | undefined) ?? {};
       if (res.statusCode >= 400 && typeof error === 'string') res.locals.refusal = error.slice(0, MAX_LOGGED_REASON);
+      if (res.statusCode >= 400 && typeof code === 'string') res.locals.refusalCode = code.slice(0, MAX_LOGGED_REASON);
       return json(body);
     };
     http(req, res, next);

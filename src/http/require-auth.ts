@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { secretsEqual, TokenError, type TokenService } from '../auth';
+import { secretsEqual, type TokenService } from '../auth';
 import type { DeviceType } from '../state/types';
 import { DomainError } from '../domain/errors';
 import { adminKeyLimiter, markFailedAdminKey } from './admin-key-limiter';
@@ -67,7 +67,7 @@ export function requireAuth({ tokens, adminApiKey, adminKeyFailures }: RestAuthD
       res.locals.caller = { kind: 'device', deviceId: auth.deviceId, deviceType: auth.deviceType } satisfies Caller;
       return next();
     } catch (err) {
-      if (err instanceof TokenError) return next(new DomainError('unauthenticated', err.message));
+      // A refused token is a DomainError already (unauthenticated, or token_expired).
       return next(err);
     }
   };

@@ -38,15 +38,17 @@ export interface RouteDoc {
   /**
    * Refusals particular to this route (an unavailable store, a missing record...).
    * Those every route of its kind can give (invalid input when it takes some, a JSON
-   * body over its limit, the credential's refusals, an internal error) are added by
-   * the generator.
+   * body over its limit, in an unreadable encoding or too slow, the credential's
+   * refusals, an internal error) are added by the generator.
    */
   errors?: readonly ErrorCode[];
 }
 
 /** The error codes of what a route's auth can refuse. */
 export function authErrors(auth: RouteDoc['auth']): ErrorCode[] {
-  if (auth === 'open' || auth === 'metrics') return [];
+  if (auth === 'open') return [];
+  // Only when METRICS_TOKEN is set and the bearer token is not it.
+  if (auth === 'metrics') return ['unauthenticated'];
   if (auth === 'signed-url') return ['expired_url', 'bad_signature'];
   // A wrong admin key counts against the shared limiter (429); a valid token of another role is a 403.
   return ['unauthenticated', 'role', 'rate_limited'];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { ERROR_CODES, errorCodeTable } from '../domain/errors';
 import { clientEvents } from './client-events';
-import { refusalSchema, type ClientEventSpec, type ServerEventSpec } from './event-spec';
+import { errorCodeSchema, refusalSchema, type ClientEventSpec, type ServerEventSpec } from './event-spec';
 import { serverEvents } from './server-events';
 
 /**
@@ -102,7 +103,13 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
       description:
         'Every Socket.IO event of the Capture Backend in both directions, generated from the event specs in src/protocol/. ' +
         'A client event may pass an acknowledgement callback as its last argument; its answer is the operation reply. ' +
-        "Events of one connection are handled in the order they were sent. Roles come from the connection's device token.",
+        "Events of one connection are handled in the order they were sent. Roles come from the connection's device token.\n\n" +
+        'Every refusal carries a code from one table (src/domain/errors.ts; the ErrorCode schema): an acknowledgement ' +
+        '`{ ok: false, code, error }`, `on-event-rejected { event, reason, code }`, and a refused connection, whose ' +
+        '`connect_error` carries `data: { code }` (`unauthenticated`, `token_expired`, `rate_limited`). Clients branch on ' +
+        '`code`; `error` and `reason` are sentences for people and may be reworded. The HTTP status is what the same ' +
+        'refusal answers over REST.\n\n' +
+        errorCodeTable(),
     },
     defaultContentType: 'application/json',
     servers: {
@@ -123,6 +130,13 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
     },
     operations,
     components: {
+      schemas: {
+        ErrorCode: {
+          ...jsonSchema(errorCodeSchema, 'output'),
+          'x-error-codes': ERROR_CODES,
+        },
+        Refusal: jsonSchema(refusalSchema, 'output'),
+      },
       messages,
       securitySchemes: {
         deviceToken: {
@@ -131,7 +145,8 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
           in: 'query',
           description:
             'A device JWT from POST /auth/device-token, sent in the Socket.IO handshake as auth.token ' +
-            '(or an Authorization: Bearer header, or ?token=). Its deviceType is the role.',
+            '(or an Authorization: Bearer header, or ?token=). Its deviceType is the role. A refused handshake answers ' +
+            '`connect_error` with `data: { code }`: `unauthenticated`, or `token_expired` (mint a new token).',
         },
       },
     },

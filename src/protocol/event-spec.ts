@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODE_NAMES } from '../domain/errors';
 import type { DeviceType } from '../domain/ids';
 
 /**
@@ -12,7 +13,7 @@ export interface ClientEventSpec {
   readonly roles: readonly DeviceType[];
   /** The argument list (without the ack). Input: what a client sends; output: what the handler receives. */
   readonly args: z.ZodType<unknown, readonly unknown[]>;
-  /** The answer on success; every refusal answers `{ ok: false, error }`. */
+  /** The answer on success; every refusal answers `{ ok: false, code, error }` (refusalSchema). */
   readonly ack: z.ZodType<{ ok: true }>;
   /**
    * The live-frame hot path: checked by its own handler, not rate limited, not
@@ -46,8 +47,15 @@ export const answer = <Shape extends z.ZodRawShape>(shape: Shape) => z.object({ 
 /** The plain success answer. */
 export const okAnswer = answer({});
 
-/** Every refusal, whatever the event. */
-export const refusalSchema = z.object({ ok: z.literal(false), error: z.string() });
+/** A code of the one table (src/domain/errors.ts): what a client branches on. */
+export const errorCodeSchema = z.enum(ERROR_CODE_NAMES).describe('What the refusal is, from the one table of error codes; branch on this.');
+
+/** Every refusal, whatever the event: the code to branch on, and a sentence for people. */
+export const refusalSchema = z.object({
+  ok: z.literal(false),
+  code: errorCodeSchema,
+  error: z.string().describe('Why, for people; safe to show, may be reworded. Never branch on it.'),
+});
 export type Refusal = z.infer<typeof refusalSchema>;
 
 /** A server event's argument list, for a payload-less event or positional arguments. */

@@ -28,6 +28,7 @@ export type {
   TimelineEntryView,
 } from './views';
 export type { DeviceType } from '../domain/ids';
+export type { ErrorCode } from '../domain/errors';
 export type { SessionStatus, DeviceSessionStatus } from '../domain/sessions';
 
 /** What the handler of client event E receives, once validated. */

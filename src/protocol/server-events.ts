@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { emits, type ServerEventSpec } from './event-spec';
+import { emits, errorCodeSchema, type ServerEventSpec } from './event-spec';
 import {
   commandViewSchema,
   alarmViewSchema,
@@ -139,8 +139,8 @@ export const serverEvents = {
   ),
 
   'on-event-rejected': emits(
-    'Beyond the spec, to the sender: one of its events was refused (sent at most once a second).',
-    z.object({ event: z.string(), reason: z.string() }),
+    'Beyond the spec, to the sender: one of its events was refused (sent at most once a second); `code` is the error code to branch on, `reason` the message for people.',
+    z.object({ event: z.string(), reason: z.string(), code: errorCodeSchema }),
   ),
 } as const satisfies Record<string, ServerEventSpec>;
 

@@ -102,7 +102,7 @@ export class EventRouter {
       this.deps.metrics.socketEventsRejected.inc({ event: 'unknown', reason: 'unknown_event' });
       // A client waiting for an answer gets one instead of its own timeout.
       const ack = args[args.length - 1];
-      if (typeof ack === 'function') (ack as AckFn)({ ok: false, error: 'unknown event' });
+      if (typeof ack === 'function') (ack as AckFn)({ ok: false, code: 'unknown_event', error: 'unknown event' });
     });
   }
 
@@ -217,14 +217,19 @@ export class EventRouter {
 
   private reject(event: ClientEventName, err: unknown, ack?: AckFn): void {
     const known = isDomainError(err) && err.code !== 'internal' ? err : undefined;
-    const refusal: Refusal = { ok: false, error: known?.message ?? 'internal error' };
-    this.deps.metrics.socketEventsRejected.inc({ event, reason: known?.code ?? 'internal' });
+    const refusal: Refusal = known
+      ? { ok: false, code: known.code, error: known.message }
+      : { ok: false, code: 'internal', error: 'internal error' };
+    this.deps.metrics.socketEventsRejected.inc({ event, reason: refusal.code });
     if (known && (known.code === 'role' || known.code === 'spoofed_identity')) {
       // Refused credentials are worth reading; ordinary refusals (a busy device, a bad payload) are not.
       const { deviceId, deviceType } = this.socket.data;
-      this.deps.logger.warn({ event, reason: known.message, socketId: this.socket.id, deviceId, deviceType }, 'socket event refused');
+      this.deps.logger.warn(
+        { event, code: known.code, reason: known.message, socketId: this.socket.id, deviceId, deviceType },
+        'socket event refused',
+      );
     } else if (known) {
-      this.deps.logger.debug({ event, reason: known.message, socketId: this.socket.id }, 'socket event rejected');
+      this.deps.logger.debug({ event, code: known.code, reason: known.message, socketId: this.socket.id }, 'socket event rejected');
     } else {
       this.deps.logger.error({ event, err, socketId: this.socket.id }, 'socket event handler failed');
     }
@@ -233,7 +238,7 @@ export class EventRouter {
     const now = Date.now();
     if (known?.code !== 'rate_limited' && now - this.lastNotice >= REJECTION_NOTICE_INTERVAL_MS) {
       this.lastNotice = now;
-      this.reply('on-event-rejected', { event, reason: refusal.error });
+      this.reply('on-event-rejected', { event, reason: refusal.error, code: refusal.code });
     }
   }
 }

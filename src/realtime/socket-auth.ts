@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { TokenError, type TokenService } from '../auth';
+import type { ErrorCode } from '../domain/errors';
 import type { Metrics } from '../metrics';
 import type { CaptureSocket } from './types';
 
@@ -14,11 +15,20 @@ function tokenOf(socket: CaptureSocket): string | undefined {
   return undefined;
 }
 
+/** What a refused connection's connect_error carries: the code in `err.data`, as socket.io-client exposes it. */
+export type ConnectionRefusal = Error & { data: { code: ErrorCode } };
+
+/** A refusal of a Socket.IO connection (namespace middleware's next(err)): the message for people, the code for clients. */
+export function connectionRefusal(code: ErrorCode, message: string): ConnectionRefusal {
+  return Object.assign(new Error(message), { data: { code } });
+}
+
 /**
  * Socket.IO middleware: a valid device token is required unless AUTH_REQUIRED
  * is false, in which case token-less legacy clients connect unauthenticated.
  * A presented but bad token is always refused. The refusal reaches the client
- * as connect_error with a message saying why.
+ * as connect_error with a message saying why and `data: { code }`
+ * (`unauthenticated`, or `token_expired`).
  */
 export function socketAuth(deps: { tokens: TokenService; authRequired: boolean; metrics: Metrics; logger: Logger }) {
   return (socket: CaptureSocket, next: (err?: Error) => void) => {
@@ -42,7 +52,11 @@ export function socketAuth(deps: { tokens: TokenService; authRequired: boolean; 
       deps.metrics.deviceConnections.inc({ type: 'unknown', event: `refused_${reason}` });
       // The reason (no token, expired, bad signature...), never the token itself.
       deps.logger.warn({ reason, address: socket.handshake.address }, 'socket connection refused');
-      return next(new Error(err instanceof TokenError ? `authentication failed: ${err.message}` : 'authentication failed'));
+      return next(
+        err instanceof TokenError
+          ? connectionRefusal(err.code, `authentication failed: ${err.message}`)
+          : connectionRefusal('unauthenticated', 'authentication failed'),
+      );
     }
   };
 }

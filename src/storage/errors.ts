@@ -1,32 +1,40 @@
-/** What every driver throws, so callers handle storage failures without knowing the driver. */
+import { DomainError } from '../domain/errors';
 
-export class ObjectNotFoundError extends Error {
+/**
+ * What every driver throws, so callers handle storage failures without knowing the
+ * driver. Each is a DomainError with a fixed code, made at this boundary: a caller
+ * tests `err.code` (or lets the refusal through to the transport) and never
+ * translates a storage class. A failure these do not name (a disk or network
+ * error) stays a plain error: the caller decides what it means (storageWriteRefusal).
+ */
+
+export class ObjectNotFoundError extends DomainError {
   constructor(readonly key: string) {
-    super(`no object at ${key}`);
+    super('not_found', `no object at ${key}`);
     this.name = 'ObjectNotFoundError';
   }
 }
 
 /** The storage does not know this upload (never started, completed, aborted or swept). */
-export class UploadNotFoundError extends Error {
+export class UploadNotFoundError extends DomainError {
   constructor(readonly uploadId: string) {
-    super('no such multipart upload');
+    super('not_found', 'no such upload (completed, aborted or expired)');
     this.name = 'UploadNotFoundError';
   }
 }
 
 /** A part named in a complete is missing, was replaced, or does not fit the upload. */
-export class InvalidPartError extends Error {
+export class InvalidPartError extends DomainError {
   constructor(message: string) {
-    super(message);
+    super('invalid_parts', message);
     this.name = 'InvalidPartError';
   }
 }
 
 /** A part body is larger than the upload's part size. */
-export class PartTooLargeError extends Error {
+export class PartTooLargeError extends DomainError {
   constructor(readonly limit: number) {
-    super(`part is larger than the upload's part size of ${limit} bytes`);
+    super('part_too_large', `part is larger than the upload's part size of ${limit} bytes`);
     this.name = 'PartTooLargeError';
   }
 }

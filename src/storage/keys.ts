@@ -1,3 +1,5 @@
+import { DomainError } from '../domain/errors';
+
 /**
  * Key safety. Every key a client hands back is checked here before it reaches
  * a driver or a path; which keys recordings get is the layout's business
@@ -15,9 +17,10 @@ export function assertSafeKey(key: string): string {
   return key;
 }
 
-export class UnsafeKeyError extends Error {
+/** A refusal (`invalid`) at the storage boundary: no driver ever sees such a key. */
+export class UnsafeKeyError extends DomainError {
   constructor(key: string) {
-    super(`not a valid object key: ${JSON.stringify(key.slice(0, 100))}`);
+    super('invalid', `not a valid object key: ${JSON.stringify(key.slice(0, 100))}`);
     this.name = 'UnsafeKeyError';
   }
 }

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { LOCAL_UPLOAD_PATH, PartTooLargeError, UploadNotFoundError, isSafeKey, type LocalPartReceiver } from '../storage';
+import { LOCAL_UPLOAD_PATH, isSafeKey, type LocalPartReceiver } from '../storage';
 import { handle } from './http';
 import { partNumberSchema } from './schemas';
-import { DomainError } from '../domain/errors';
+import { DomainError, isDomainError } from '../domain/errors';
 import { parseOr400 } from '../http/validate';
 import { storageWriteRefusal } from '../http/errors';
 import type { RouteDoc } from '../http/route-doc';
@@ -71,8 +71,8 @@ export function localPartRoutes(parts: LocalPartReceiver): Router {
       } catch (err) {
         // The rest of the body is not read: tell the client this connection ends with the answer, so it does not reuse it.
         if (!req.complete) res.setHeader('Connection', 'close');
-        if (err instanceof UploadNotFoundError) throw new DomainError('not_found', 'no such upload (completed, aborted or expired)');
-        if (err instanceof PartTooLargeError) throw new DomainError('part_too_large', err.message);
+        // Storage's own refusals (not_found: no such upload; part_too_large) are DomainErrors already.
+        if (isDomainError(err)) throw err;
         // Before the interrupted check: a failed write destroys the request body too.
         const refusal = storageWriteRefusal(err);
         if (refusal) throw refusal;

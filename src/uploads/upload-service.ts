@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics';
 import type { UploadGauges } from './upload-gauges';
 import type { Store, UploadRecord } from '../state';
-import { InvalidPartError, bareEtag, UploadNotFoundError, type ObjectStorage, type StoredPart } from '../storage';
+import { bareEtag, type ObjectStorage, type StoredPart } from '../storage';
 import { recordingKey } from '../domain/layout';
 import { planParts } from './part-size';
 import type {
@@ -17,7 +17,7 @@ import type {
   UploadRef,
 } from './schemas';
 import type { SessionUploads } from '../sessions';
-import { DomainError } from '../domain/errors';
+import { DomainError, isDomainError } from '../domain/errors';
 import { storageWriteRefusal } from '../http/errors';
 import { KeyClaims } from './key-claims';
 
@@ -174,8 +174,9 @@ export class UploadService {
         parts.map((p) => ({ partNumber: p.partNumber, etag: stored.get(p.partNumber)!.etag })),
       ));
     } catch (err) {
-      if (err instanceof InvalidPartError) throw this.invalid(err.message);
-      if (!(err instanceof UploadNotFoundError)) throw this.storageFailed(err);
+      // Storage refusals come as DomainErrors (invalid_parts: S3 refused the parts); anything else is storage failing.
+      if (!isDomainError(err)) throw this.storageFailed(err);
+      if (err.code !== 'not_found') throw err;
       // A concurrent complete may have just finished it: answer as the repeat it is.
       const again = await this.o.store.uploads.get(record.uploadId);
       if (again?.status === 'completed') return this.completedAnswer(again, true);
@@ -278,7 +279,7 @@ export class UploadService {
     try {
       return await this.o.storage.multipart.listParts(record.key, record.uploadId);
     } catch (err) {
-      if (err instanceof UploadNotFoundError) {
+      if (isDomainError(err) && err.code === 'not_found') {
         throw new DomainError('not_found', 'storage no longer holds this upload (aborted or expired); start a new one');
       }
       throw this.storageFailed(err);

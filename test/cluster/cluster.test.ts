@@ -208,12 +208,13 @@ describe('Redis going away and coming back', () => {
       const started = Date.now();
       expect(await tablet.ask('tablet-lock-device', 'QUEST_001')).toEqual({
         ok: false,
+        code: 'store_unavailable',
         error: 'state store is unavailable; try again shortly',
       });
       expect(Date.now() - started).toBeLessThan(15_000);
       const rest = await fetch(`${b!.url()}/api/devices`, { headers: { 'x-api-key': b!.config.auth.adminApiKey } });
       expect(rest.status).toBe(503);
-      expect(await rest.json()).toEqual({ ok: false, error: 'state store is unavailable; try again shortly' });
+      expect(await rest.json()).toEqual({ ok: false, code: 'store_unavailable', error: 'state store is unavailable; try again shortly' });
 
       await own.start();
       await eventually(async () => expect((await fetch(`${a!.url()}/health`)).status).toBe(200), 15_000);

@@ -212,7 +212,11 @@ describe('dashboard page', () => {
     // The sessions list is refreshed on every session event and every 10 s.
     const sessionsList = (url: URL) => url.pathname === '/api/sessions';
     await page.route(sessionsList, (route) =>
-      route.fulfill({ status: 401, contentType: 'application/json', body: '{"ok":false,"error":"invalid API key or token"}' }),
+      route.fulfill({
+        status: 401,
+        contentType: 'application/json',
+        body: '{"ok":false,"code":"unauthenticated","error":"invalid API key or token"}',
+      }),
     );
     await page.waitForSelector('#sign-in', { state: 'visible', timeout: 15_000 });
     const message = await page.textContent('#sign-in-error');

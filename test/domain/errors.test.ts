@@ -27,15 +27,15 @@ describe('DomainError over HTTP', () => {
       const res = await fetch(`${base}/refuse/${code}`);
       expect(res.status, code).toBe(status);
       const body = (await res.json()) as Record<string, unknown>;
-      if (code === 'internal') expect(body, code).toEqual({ ok: false, error: 'internal error' });
-      else expect(body, code).toEqual({ ok: false, error: `refused as ${code}`, details: { code } });
+      if (code === 'internal') expect(body, code).toEqual({ ok: false, code, error: 'internal error' });
+      else expect(body, code).toEqual({ ok: false, code, error: `refused as ${code}`, details: { code } });
     }
   });
 
   it('answers anything that is not a DomainError as an internal error, without its message', async () => {
     const res = await fetch(`${base}/bug`);
     expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ ok: false, error: 'internal error' });
+    expect(await res.json()).toEqual({ ok: false, code: 'internal', error: 'internal error' });
   });
 
   it('gives every code a client or server error status', () => {

@@ -63,6 +63,7 @@ describe('POST /auth/device-token', () => {
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({
       ok: false,
+      code: 'role',
       error: 'a dashboard token cannot use this endpoint; it needs the admin API key (x-api-key header)',
     });
   });
@@ -71,7 +72,11 @@ describe('POST /auth/device-token', () => {
     const server = await start();
     const res = await requestToken(server, { deviceId: 'X1', deviceType: 'headset' });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ ok: false, error: 'authentication required: the admin API key (x-api-key header)' });
+    expect(await res.json()).toEqual({
+      ok: false,
+      code: 'unauthenticated',
+      error: 'authentication required: the admin API key (x-api-key header)',
+    });
   });
 
   it.each([

@@ -51,6 +51,7 @@ describe.each(STORE_KINDS)('headsets and dashboards on the %s store', (kind: Sto
     const h = await headset(server, 'QUEST_001');
     expect(await h.ask('headset-identify', 'QUEST_999')).toEqual({
       ok: false,
+      code: 'spoofed_identity',
       error: 'headset-identify must name the device of the token',
     });
     await h.next('on-event-rejected');
@@ -217,6 +218,7 @@ describe.each(STORE_KINDS)('headsets and dashboards on the %s store', (kind: Sto
       expect(asHeadset.status).toBe(403);
       expect(await asHeadset.json()).toEqual({
         ok: false,
+        code: 'role',
         error:
           'a headset token cannot use this endpoint; it needs the admin API key (x-api-key header) or a dashboard or tablet token (Authorization: Bearer)',
       });

@@ -40,11 +40,12 @@ describe('an expired token on an open socket', () => {
     server.io.of('/').sockets.get(tablet.socket.id!)!.data.tokenExpiresAt = Date.now() - 1;
     expect(await tablet.ask('tablet-lock-device', 'QUEST_001')).toEqual({
       ok: false,
+      code: 'token_expired',
       error: 'token expired; reconnect with a fresh token',
     });
     expect(await server.store.locks.get('QUEST_001')).toBeNull();
     expect(await tablet.next('on-event-rejected')).toEqual([
-      { event: 'tablet-lock-device', reason: 'token expired; reconnect with a fresh token' },
+      { event: 'tablet-lock-device', reason: 'token expired; reconnect with a fresh token', code: 'token_expired' },
     ]);
   });
 });

@@ -140,8 +140,8 @@ describe('live frames', () => {
     const viewer = await watcher(server, 'DASH_1', 'QUEST_001');
 
     const answer = await headset.ask('headset-frame', Buffer.alloc(1024 * 1024 + 1));
-    expect(answer).toEqual({ ok: false, error: 'frame of 1048577 bytes is over the 1048576 byte limit' });
-    expect(await headset.next('on-event-rejected')).toEqual([{ event: 'headset-frame', reason: answer.error }]);
+    expect(answer).toEqual({ ok: false, code: 'oversize', error: 'frame of 1048577 bytes is over the 1048576 byte limit' });
+    expect(await headset.next('on-event-rejected')).toEqual([{ event: 'headset-frame', reason: answer.error, code: 'oversize' }]);
     expect(await dropped(server, 'oversize')).toBe(1);
 
     expect(headset.socket.connected).toBe(true);
@@ -158,13 +158,18 @@ describe('live frames', () => {
     const tablet = await tabletClient(server, 'TABLET_1');
     const headset = await identifiedHeadset(server, 'QUEST_001');
 
-    expect(await anonymous.ask('headset-frame', 'abc')).toEqual({ ok: false, error: 'send headset-identify first' });
-    expect(await tablet.ask('headset-frame', 'abc')).toEqual({ ok: false, error: 'send headset-identify first' });
+    expect(await anonymous.ask('headset-frame', 'abc')).toEqual({
+      ok: false,
+      code: 'not_identified',
+      error: 'send headset-identify first',
+    });
+    expect(await tablet.ask('headset-frame', 'abc')).toEqual({ ok: false, code: 'not_identified', error: 'send headset-identify first' });
     expect(await dropped(server, 'not_identified')).toBe(2);
 
     for (const bad of [42, { frame: 'abc' }, null, '', ['abc']]) {
       expect(await headset.ask('headset-frame', bad)).toEqual({
         ok: false,
+        code: 'invalid',
         error: 'a frame is a non-empty base64 JPEG string or binary',
       });
     }

@@ -71,7 +71,7 @@ describe('unknown events', () => {
   it('answers an unknown event that asks for an acknowledgement, instead of leaving the client to time out', async () => {
     const s = await server();
     const tablet = await tabletClient(s, 'T1');
-    expect(await tablet.ask('no-such-event' as never, 'x')).toEqual({ ok: false, error: 'unknown event' });
+    expect(await tablet.ask('no-such-event' as never, 'x')).toEqual({ ok: false, code: 'unknown_event', error: 'unknown event' });
     expect(await metric(s, /turing_socket_events_rejected_total\{event="unknown",reason="unknown_event"\} (\d+)/)).toBe(1);
   });
 });

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
-import { carriesRecordingBytes } from '../../src/hardening/request-timeouts';
+import { carriesRecordingBytes } from '../../src/http/request-timeouts';
 import { startServer } from '../helpers/test-server';
 
 /**
@@ -70,7 +70,7 @@ describe('slow request bodies', () => {
     const server = await start({ HTTP_CONTROL_TIMEOUT_MS: '300' });
     const answer = await stalledPost(server, '/auth/device-token', { 'x-api-key': server.config.auth.adminApiKey });
     expect(answer.status).toBe(408);
-    expect(JSON.parse(answer.body)).toEqual({ ok: false, error: 'request body too slow' });
+    expect(JSON.parse(answer.body)).toEqual({ ok: false, code: 'request_timeout', error: 'request body too slow' });
     await answer.closed;
   });
 

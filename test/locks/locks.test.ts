@@ -43,6 +43,7 @@ describe.each(STORE_KINDS)('device locks on the %s store', (kind) => {
 
     expect(await other.ask('tablet-unlock-device', 'QUEST_001')).toEqual({
       ok: false,
+      code: 'lock_held',
       error: 'device QUEST_001 is locked by another tablet (TABLET_A)',
     });
     expect((await server.store.locks.get('QUEST_001'))!.tabletId).toBe('TABLET_A');
@@ -107,7 +108,11 @@ describe.each(STORE_KINDS)('device locks on the %s store', (kind) => {
     await headset(server, 'H1');
     const t = await tablet(server, 'TABLET_A');
     const ids = ['H1', ...Array.from({ length: 50 }, (_, i) => `X${i}`)];
-    expect(await t.ask('tablet-lock-devices', ids)).toEqual({ ok: false, error: 'invalid payload: at most 50 device IDs per request' });
+    expect(await t.ask('tablet-lock-devices', ids)).toEqual({
+      ok: false,
+      code: 'invalid',
+      error: 'invalid payload: at most 50 device IDs per request',
+    });
     expect(await server.store.locks.get('H1')).toBeNull();
     expect(await t.ask('tablet-lock-devices', ids.slice(0, 50))).toMatchObject({ ok: true, locked: ['H1'] });
   });

@@ -50,7 +50,7 @@ describe.each(STORE_KINDS)('recording commands on the %s store', (kind) => {
     const intruder = await tablet(server, 'TABLET_B');
     await owner.ask('tablet-lock-device', 'QUEST_001');
 
-    const denial = { ok: false, error: 'device QUEST_001 is not locked by this tablet' };
+    const denial = { ok: false, code: 'not_holder', error: 'device QUEST_001 is not locked by this tablet' };
     expect(await intruder.ask('tablet-start-recording', 'QUEST_001')).toEqual(denial);
     expect(await intruder.next('on-recording-denied')).toEqual([{ deviceId: 'QUEST_001', reason: denial.error }]);
     expect(await intruder.ask('tablet-stop-recording', 'QUEST_001')).toEqual(denial);

@@ -56,7 +56,11 @@ describe('JSON nesting depth (issue 17, 14)', () => {
       // engine.write adds the Engine.IO message type ("4"); "2901" is a Socket.IO event with ack id 901.
       engine.write(`2901["tablet-create-session",{"deviceIds":["H1"],"metadata":${metadata}}]`);
       const [answer] = JSON.parse(await answered) as [{ ok: boolean; error?: string }];
-      expect(answer).toEqual({ ok: false, error: `invalid payload: metadata: too deeply nested (more than ${MAX_JSON_DEPTH} levels)` });
+      expect(answer).toEqual({
+        ok: false,
+        code: 'invalid',
+        error: `invalid payload: metadata: too deeply nested (more than ${MAX_JSON_DEPTH} levels)`,
+      });
       const fine = await tablet.ask('tablet-create-session', { deviceIds: ['H1'], metadata: nested(3) });
       expect(fine.ok).toBe(true);
     });

@@ -5,6 +5,7 @@ import {
   type Ack,
   type AckCallback,
   type ClientToServerEvents,
+  type ErrorCode,
   type Payload,
   type ServerToClientEvents,
   type SessionView,
@@ -26,9 +27,9 @@ describe('the protocol types, derived from the event specs', () => {
       [data: string, targetDeviceId?: string, ack?: AckCallback<'tablet-sync-metadata'>]
     >();
     expectTypeOf<Parameters<ClientToServerEvents['headset-identify']>[0]>().toEqualTypeOf<string | { deviceId: string }>();
-    expectTypeOf<Ack<'headset-identify'>>().toEqualTypeOf<{ ok: true; deviceId: string } | { ok: false; error: string }>();
+    expectTypeOf<Ack<'headset-identify'>>().toEqualTypeOf<{ ok: true; deviceId: string } | { ok: false; code: ErrorCode; error: string }>();
     expectTypeOf<Ack<'tablet-get-active-session'>>().toEqualTypeOf<
-      { ok: true; session: SessionView | null } | { ok: false; error: string }
+      { ok: true; session: SessionView | null } | { ok: false; code: ErrorCode; error: string }
     >();
   });
 
@@ -49,7 +50,7 @@ describe('the protocol types, derived from the event specs', () => {
       router.on('headset-frame', () => undefined);
       router.on('tablet-connect-headset', (deviceId) => ({ ok: true, deviceId }));
       router.on('headset-status', () => undefined);
-      router.on('tablet-stop-recording', () => ({ ok: false, error: 'refused' }));
+      router.on('tablet-stop-recording', () => ({ ok: false, code: 'not_holder', error: 'refused' }));
     };
     expectTypeOf(register).toBeFunction();
   });

@@ -91,7 +91,7 @@ describe.each(STORE_KINDS)('HTTP basics on the %s store', (kind) => {
     });
     expect(malformed.status).toBe(400);
     const text = await malformed.text();
-    expect(JSON.parse(text)).toEqual({ ok: false, error: 'request body is not valid JSON' });
+    expect(JSON.parse(text)).toEqual({ ok: false, code: 'invalid', error: 'request body is not valid JSON' });
     expect(text).not.toMatch(/at .*\.js/);
   });
 

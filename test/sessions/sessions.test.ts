@@ -154,7 +154,7 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     const tablet = await tabletClient(server, 'TABLET_A');
     await identifiedHeadset(server, 'H1');
     const answer = await tablet.ask('tablet-create-session', { deviceIds: ['H1'] });
-    expect(answer).toEqual({ ok: false, error: 'none of the requested devices is locked by this tablet and online' });
+    expect(answer).toEqual({ ok: false, code: 'conflict', error: 'none of the requested devices is locked by this tablet and online' });
     expect(await tablet.next('on-session-error')).toEqual([{ error: answer.error, unavailable: ['H1'] }]);
     expect((await server.store.sessions.list({ limit: 10 })).sessions).toEqual([]);
   });
@@ -164,7 +164,11 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     const { tablet } = await lab(server, ['H1']);
     const first = await tablet.ask('tablet-create-session', { deviceIds: ['H1'] });
     const second = await tablet.ask('tablet-create-session', { deviceIds: ['H1'] });
-    expect(second).toEqual({ ok: false, error: `this tablet already has an active session (${String(first.sessionId)}); end it first` });
+    expect(second).toEqual({
+      ok: false,
+      code: 'conflict',
+      error: `this tablet already has an active session (${String(first.sessionId)}); end it first`,
+    });
     await tablet.ask('tablet-end-session', first.sessionId);
     expect(await tablet.ask('tablet-create-session', { deviceIds: ['H1'] })).toMatchObject({ ok: true });
   });
@@ -177,7 +181,7 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     const created = answers.filter((a) => a.ok);
     expect(created).toHaveLength(1);
     const refusal = `this tablet already has an active session (${String(created[0]!.sessionId)}); end it first`;
-    expect(answers.filter((a) => !a.ok)).toEqual(Array(3).fill({ ok: false, error: refusal }));
+    expect(answers.filter((a) => !a.ok)).toEqual(Array(3).fill({ ok: false, code: 'conflict', error: refusal }));
     const { sessions } = await server.store.sessions.list({ tabletId: 'TABLET_A', limit: 10 });
     expect(sessions.map((s) => s.sessionId)).toEqual([created[0]!.sessionId]);
     expect((await server.store.devices.get('H1'))!.activeSessionId).toBe(created[0]!.sessionId);
@@ -191,12 +195,21 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
 
     expect(await tablet.ask('tablet-pause-session', sessionId)).toEqual({
       ok: false,
+      code: 'conflict',
       error: `cannot pause session ${sessionId}: it is pending`,
     });
     expect(await tablet.next('on-session-error')).toEqual([{ error: `cannot pause session ${sessionId}: it is pending`, sessionId }]);
-    expect(await tablet.ask('tablet-start-session', 'session_0_nope')).toEqual({ ok: false, error: 'session session_0_nope not found' });
+    expect(await tablet.ask('tablet-start-session', 'session_0_nope')).toEqual({
+      ok: false,
+      code: 'not_found',
+      error: 'session session_0_nope not found',
+    });
     for (const event of ['tablet-start-session', 'tablet-pause-session', 'tablet-end-session', 'tablet-get-session'] as const) {
-      expect(await intruder.ask(event, sessionId)).toEqual({ ok: false, error: `session ${sessionId} belongs to another tablet` });
+      expect(await intruder.ask(event, sessionId)).toEqual({
+        ok: false,
+        code: 'forbidden',
+        error: `session ${sessionId} belongs to another tablet`,
+      });
     }
     expect(await tablet.ask('tablet-start-session', '../../etc/passwd')).toMatchObject({
       ok: false,
@@ -205,10 +218,12 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     await tablet.ask('tablet-end-session', sessionId);
     expect(await tablet.ask('tablet-start-session', sessionId)).toEqual({
       ok: false,
+      code: 'conflict',
       error: `cannot start session ${sessionId}: it is completed`,
     });
     expect(await tablet.ask('tablet-end-session', sessionId)).toEqual({
       ok: false,
+      code: 'conflict',
       error: `cannot end session ${sessionId}: it is completed`,
     });
     expect((await server.store.sessions.get(sessionId))!.status).toBe('completed');

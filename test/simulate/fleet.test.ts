@@ -167,7 +167,7 @@ describe('token minting', () => {
       req.resume();
       if (calls === 1) {
         res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' });
-        return res.end(JSON.stringify({ ok: false, error: 'too many token requests; try again in a minute' }));
+        return res.end(JSON.stringify({ ok: false, code: 'rate_limited', error: 'too many token requests; try again in a minute' }));
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: true, token: 'minted' }));
@@ -190,7 +190,7 @@ describe('token minting, stopped while waiting', () => {
     const stub = http.createServer((req, res) => {
       req.resume();
       res.writeHead(429, { 'retry-after': '60', 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: false, error: 'too many token requests; try again in a minute' }));
+      res.end(JSON.stringify({ ok: false, code: 'rate_limited', error: 'too many token requests; try again in a minute' }));
     });
     await new Promise<void>((r) => stub.listen(0, '127.0.0.1', r));
     const abort = new AbortController();

@@ -44,7 +44,7 @@ describe('a full or failing disk', () => {
     disk.failing = 'ENOSPC';
     const refused = await client.putPart(start.presignedUrls[0]!.url, file);
     expect(refused.status).toBe(507);
-    expect(JSON.parse(refused.body)).toEqual({ ok: false, error: 'storage is full; try again once space is freed' });
+    expect(JSON.parse(refused.body)).toEqual({ ok: false, code: 'storage_full', error: 'storage is full; try again once space is freed' });
     expect(failedRequests(logs)).not.toEqual([]);
     expect(await metric(server, /turing_upload_errors_total\{error_type="storage_full"\} (\d+)/)).toBe(1);
 
@@ -59,7 +59,7 @@ describe('a full or failing disk', () => {
     disk.failing = 'EIO';
     const refused = await client.putPart(start.presignedUrls[0]!.url, randomFile(MiB));
     expect(refused.status).toBe(503);
-    expect(JSON.parse(refused.body)).toEqual({ ok: false, error: 'storage failed to write; try again later' });
+    expect(JSON.parse(refused.body)).toEqual({ ok: false, code: 'storage_unavailable', error: 'storage failed to write; try again later' });
   });
 
   it('answers a legacy upload hitting ENOSPC with 507 and logs it', async () => {
@@ -74,7 +74,7 @@ describe('a full or failing disk', () => {
       body,
     });
     expect(res.status).toBe(507);
-    expect(await res.json()).toEqual({ ok: false, error: 'storage is full; try again once space is freed' });
+    expect(await res.json()).toEqual({ ok: false, code: 'storage_full', error: 'storage is full; try again once space is freed' });
     expect(failedRequests(logs)).not.toEqual([]);
   });
 

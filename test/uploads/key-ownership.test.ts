@@ -79,7 +79,7 @@ describe.each(STORE_KINDS)('object key ownership (%s store)', (kind) => {
     const answer = await headset('H3').call('POST', '/chunked-upload/start', { timestamp: TIMESTAMP, fileType: 'video', fileSize: 1000 });
     expect(answer).toEqual({
       status: 409,
-      body: { ok: false, error: `a recording already exists at ${keyOf('H3')}; record with a distinct timestamp` },
+      body: { ok: false, code: 'key_conflict', error: `a recording already exists at ${keyOf('H3')}; record with a distinct timestamp` },
     });
     expect(readFileSync(copied, 'utf8')).toBe('copied in');
   });

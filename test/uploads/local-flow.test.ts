@@ -259,6 +259,7 @@ describe('chunked upload through the local driver', () => {
       status: 409,
       body: {
         ok: false,
+        code: 'key_conflict',
         error: 'a recording already exists at sessions/20260206_150000_H2/recording.mp4; record with a distinct timestamp',
       },
     });

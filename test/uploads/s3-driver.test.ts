@@ -265,7 +265,7 @@ describe('chunked and legacy upload over HTTP with S3 storage', () => {
     const { server, client } = await startUploadServer({}, { storage: dead });
     try {
       const res = await client.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: 100 });
-      expect(res).toEqual({ status: 503, body: { ok: false, error: 'storage is unavailable; retry later' } });
+      expect(res).toEqual({ status: 503, body: { ok: false, code: 'storage_unavailable', error: 'storage is unavailable; retry later' } });
       expect((await fetch(`${server.url()}/test`)).status).toBe(200);
     } finally {
       await server.close();

@@ -10,13 +10,26 @@
 const CREDENTIAL_KEY = 'capture-dashboard.credential';
 const MINTED_KEY = 'capture-dashboard.minted-token';
 
+/**
+ * A refused or failed call. `code` is the server's error code (src/domain/errors.ts): branch on it,
+ * never on the message. Undefined when the answer was not the server's JSON (a proxy's error page).
+ */
 export class ApiError extends Error {
-  /** @param {number} status @param {string} message */
-  constructor(status, message) {
+  /** @param {number} status @param {string} message @param {string} [code] */
+  constructor(status, message, code) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
+    this.code = code;
   }
+}
+
+/** The codes that mean the credential itself was refused: sign in again. */
+const CREDENTIAL_REFUSALS = ['unauthenticated', 'token_expired'];
+
+/** Whether an error is the server refusing the credential (not a missing record, a busy store...). @param {unknown} err */
+export function isCredentialRefused(err) {
+  return err instanceof ApiError && err.code !== undefined && CREDENTIAL_REFUSALS.includes(err.code);
 }
 
 /** A JWT is three base64url parts; anything else is taken for the admin key. @param {string} text @returns {Credential} */
@@ -76,7 +89,7 @@ export async function api(path, credential, options = {}) {
   }
   if (!res.ok) {
     const reason = typeof body?.error === 'string' ? body.error : res.statusText;
-    throw new ApiError(res.status, `${res.status} ${reason}`);
+    throw new ApiError(res.status, `${res.status} ${reason}`, typeof body?.code === 'string' ? body.code : undefined);
   }
   return body;
 }

@@ -1,5 +1,5 @@
 // @ts-check
-import { api, ApiError } from './api.js';
+import { api, isCredentialRefused } from './api.js';
 import { byId } from './dom.js';
 import { DeviceDetailView } from './device-detail.js';
 import { DevicesView } from './devices-view.js';
@@ -380,7 +380,7 @@ export class DashboardSession {
       this.lastUpdate = Date.now();
       byId('updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return this.onRefused('the saved credential');
+      if (isCredentialRefused(err)) return this.onRefused('the saved credential');
       const message = `Could not load: ${/** @type {Error} */ (err).message}`;
       if (errorNode) errorNode.textContent = message;
       else byId('updated').textContent = message;

@@ -52,7 +52,12 @@ export class LiveConnection {
     this.socket.on('connect_error', (err) => {
       // Transport trouble: socket.io retries by itself. A refusal by the server (bad or expired token) is final for that token.
       if (this.socket.active) return this.onState('reconnecting', err.message);
-      if (this.credential.kind === 'apiKey') {
+      // The server's refusal carries its error code in `data`: too many connections from this address is not the credential's fault.
+      const code = /** @type {{ data?: { code?: string } }} */ (err).data?.code;
+      if (code === 'rate_limited') {
+        this.onState('reconnecting', err.message);
+        setTimeout(() => this.socket.connect(), 10_000);
+      } else if (this.credential.kind === 'apiKey') {
         this.freshToken = true;
         this.onState('reconnecting', err.message);
         // Not sooner: minting shares the server's per-address token rate limit with everything else here.

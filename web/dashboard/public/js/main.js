@@ -1,6 +1,6 @@
 // @ts-check
 import { alarmBadge, AlarmsView } from './alarms-view.js';
-import { api, ApiError, clearCredential, credentialFrom, loadCredential, saveCredential } from './api.js';
+import { api, clearCredential, isCredentialRefused, credentialFrom, loadCredential, saveCredential } from './api.js';
 import { byId, el } from './dom.js';
 import { DashboardSession } from './dashboard-session.js';
 import { renderDeviceHistory, renderSessionTimeline } from './device-history-view.js';
@@ -147,10 +147,9 @@ async function signIn() {
     // A cheap authenticated call checks the credential before anything else starts.
     await api('/api/fleet/summary', credential);
   } catch (err) {
-    signInError.textContent =
-      err instanceof ApiError && err.status === 401
-        ? 'Not accepted: use a dashboard token or the admin API key.'
-        : `Sign-in failed: ${/** @type {Error} */ (err).message}`;
+    signInError.textContent = isCredentialRefused(err)
+      ? 'Not accepted: use a dashboard token or the admin API key.'
+      : `Sign-in failed: ${/** @type {Error} */ (err).message}`;
     return;
   }
   input.value = '';

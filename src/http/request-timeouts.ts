@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { RequestTimeouts } from '../config';
+import { errorBody } from './errors';
 import { LOCAL_UPLOAD_PATH } from '../storage/part-url-signer';
 
 /** The routes whose bodies are recording bytes; everything else is a small control request. */
@@ -33,7 +34,7 @@ export function controlRequestTimeout(t: RequestTimeouts, logger: Logger): Reque
       logger.warn({ method: req.method, path: req.path }, 'control request body too slow; connection closed');
       if (!res.headersSent) {
         res.setHeader('connection', 'close');
-        res.status(408).json({ ok: false, error: 'request body too slow' });
+        res.status(408).json(errorBody('request_timeout', 'request body too slow'));
       }
       // Whatever the answer did, the half-sent body is not read any further.
       res.once('finish', () => req.socket.destroy());
