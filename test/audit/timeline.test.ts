@@ -130,7 +130,9 @@ describe.each(STORE_KINDS)('device timeline and audit log on the %s store', (kin
     expect(kinds(await entries(server, '/api/audit?action=command'))).toEqual(['command.sent', 'command.sent']);
     expect(kinds(await entries(server, '/api/audit?actorKind=dashboard'))).toEqual(['alarm.acknowledged', 'recording.reviewed']);
     expect((await get(server, '/api/audit?actor=bad%20id')).status).toBe(400);
-    expect((await get(server, '/api/devices/QUEST_001/timeline?cursor=nope')).status).toBe(400);
+    const badCursor = await get(server, '/api/devices/QUEST_001/timeline?cursor=nope');
+    expect(badCursor.status).toBe(400);
+    expect(JSON.parse(badCursor.text)).toMatchObject({ ok: false, code: 'invalid_cursor' });
 
     // Pages: newest first, each page older than the last.
     const first = await get(server, '/api/devices/QUEST_001/timeline?limit=3');

@@ -60,7 +60,9 @@ describe.each(STORE_KINDS)('command ledger on the %s store', (kind) => {
     expect(listed.status).toBe(200);
     expect(listed.body).toMatchObject({ ok: true, count: 1, commands: [{ commandId: 'cmd-1', state: 'confirmed', action: 'start' }] });
     expect((await api(server, '/api/commands?state=nonsense')).status).toBe(400);
-    expect((await api(server, '/api/commands?cursor=nope')).status).toBe(400);
+    const badCursor = await api(server, '/api/commands?cursor=nope');
+    expect(badCursor.status).toBe(400);
+    expect(badCursor.body).toMatchObject({ ok: false, code: 'invalid_cursor' });
   });
 
   it('answers start-all with one record per headset, and settles each on its own', async () => {

@@ -152,7 +152,7 @@ describe.each(STORE_KINDS)('paged lists and their cursors on the %s store', (kin
       ]) {
         const res = await api(server, withQuery(path, `cursor=${cursor}`));
         expect(res.status, `${what} on ${list}: ${res.text}`).toBe(400);
-        expect(res.body, `${what} on ${list}`).toMatchObject({ ok: false, error: MESSAGE });
+        expect(res.body, `${what} on ${list}`).toMatchObject({ ok: false, code: 'invalid_cursor', error: MESSAGE });
       }
     }
   });
@@ -163,12 +163,12 @@ describe.each(STORE_KINDS)('paged lists and their cursors on the %s store', (kin
     for (const list of ['device-timeline', 'session-timeline', 'audit'] as const) {
       const res = await api(server, withQuery(LISTS[list].path, 'format=csv&cursor=0-0.0'));
       expect(res.status, `${list}: ${res.text}`).toBe(400);
-      expect(res.body).toMatchObject({ ok: false, error: MESSAGE });
+      expect(res.body).toMatchObject({ ok: false, code: 'invalid_cursor', error: MESSAGE });
     }
     // Well-formed, of its own list, but at the place of a second stream a device's timeline does not have.
     const res = await api(server, `/api/devices/H1/timeline?cursor=${encodeCursor('device-timeline', { at: Date.now(), id: '0.1' })}`);
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ ok: false, error: MESSAGE });
+    expect(res.body).toMatchObject({ ok: false, code: 'invalid_cursor', error: MESSAGE });
     // A cursor at the very first stream ID reads nothing before it (Redis would refuse "(0-0").
     const first = await api(server, `/api/devices/H1/timeline?cursor=${encodeCursor('device-timeline', { at: 0, id: '0.0' })}`);
     expect(first.status, first.text).toBe(200);

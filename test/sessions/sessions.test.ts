@@ -330,6 +330,7 @@ describe.each(STORE_KINDS)('capture sessions on the %s store', (kind) => {
     const badCursor = await get('/api/sessions?cursor=bm90LWEtY3Vyc29y');
     expect(badCursor.status).toBe(400);
     expect(badCursor.body.error).toBe('cursor is not one this API gave out');
+    expect(badCursor.body).toMatchObject({ code: 'invalid_cursor' });
     expect((await fetch(`${server.url()}/api/sessions`)).status).toBe(401);
   });
 });
