@@ -1,29 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
-import { DomainError, ERROR_CODE_NAMES, ERROR_CODES, isDomainError, type ErrorCode } from '../domain/errors';
+import { ERROR_CODE_NAMES, ERROR_CODES, isDomainError, type ErrorCode } from '../domain/errors';
 import { stdSerializers } from 'pino';
-import { diskFailureOf } from '../storage/errors';
-
-/**
- * A failed storage write as the client should hear it: a full disk is 507 (the
- * operator must free space), a failing disk 503; undefined when the errno says neither.
- */
-export function storageWriteRefusal(err: unknown): DomainError | undefined {
-  const failure = diskFailureOf(err);
-  if (failure === 'full') return new DomainError('storage_full', 'storage is full; try again once space is freed', { cause: err });
-  if (failure === 'io') return new DomainError('storage_unavailable', 'storage failed to write; try again later', { cause: err });
-  return undefined;
-}
-
-/** Runs work that needs a dependency; its failure becomes a 503 naming what is unavailable (507 when storage is full). */
-export async function orUnavailable<T>(what: string, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (isDomainError(err)) throw err;
-    throw storageWriteRefusal(err) ?? new DomainError('storage_unavailable', `${what} is unavailable; try again later`, { cause: err });
-  }
-}
 
 /** Every refusal's body, whatever the route (the OpenAPI document's ErrorAnswer). */
 export const errorBodySchema = z.object({

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors';
-import { orUnavailable } from '../http/errors';
+import { orUnavailable } from '../storage';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { RECORDING_FOLDER_PATTERN } from '../domain/layout';
 import type { QaService } from './qa-service';

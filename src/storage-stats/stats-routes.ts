@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors';
-import { orUnavailable } from '../http/errors';
+import { orUnavailable } from '../storage';
 import { requireAuth, type RestAuthDeps } from '../http/require-auth';
 import type { StorageStatsService } from './stats-service';
 import type { RouteDoc } from '../http/route-doc';

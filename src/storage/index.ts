@@ -4,7 +4,15 @@ import { S3Storage } from './s3-storage';
 import type { ObjectStorage } from './types';
 
 export type { ObjectStorage, MultipartUploads, LocalPartReceiver, StoredObject, StoredPart, PendingMultipartUpload } from './types';
-export { ObjectNotFoundError, UploadNotFoundError, InvalidPartError, PartTooLargeError, diskFailureOf } from './errors';
+export {
+  ObjectNotFoundError,
+  UploadNotFoundError,
+  InvalidPartError,
+  PartTooLargeError,
+  diskFailureOf,
+  orUnavailable,
+  storageWriteRefusal,
+} from './errors';
 export { PartUrlSigner, LOCAL_UPLOAD_PATH } from './part-url-signer';
 export * from './keys';
 export { LocalStorage, S3Storage };

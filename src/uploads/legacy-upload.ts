@@ -15,7 +15,7 @@ import type { SessionUploads } from '../sessions';
 import { CONTENT_TYPES, type UploadService } from './upload-service';
 import type { KeyClaims } from './key-claims';
 import { parseOr400 } from '../http/validate';
-import { storageWriteRefusal } from '../http/errors';
+import { storageWriteRefusal } from '../storage';
 import type { RouteDoc } from '../http/route-doc';
 
 export const legacyUploadRouteDocs: RouteDoc[] = [

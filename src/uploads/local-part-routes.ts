@@ -5,7 +5,7 @@ import { handle } from './http';
 import { partNumberSchema } from './schemas';
 import { DomainError, isDomainError } from '../domain/errors';
 import { parseOr400 } from '../http/validate';
-import { storageWriteRefusal } from '../http/errors';
+import { storageWriteRefusal } from '../storage';
 import type { RouteDoc } from '../http/route-doc';
 
 const paramsSchema = z.object({

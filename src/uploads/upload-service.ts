@@ -18,7 +18,7 @@ import type {
 } from './schemas';
 import type { SessionUploads } from '../sessions';
 import { DomainError, isDomainError } from '../domain/errors';
-import { storageWriteRefusal } from '../http/errors';
+import { storageWriteRefusal } from '../storage';
 import { KeyClaims } from './key-claims';
 
 export type { Uploader } from './uploader';
