@@ -11,6 +11,7 @@ import type { RecordingMetrics } from './recording-gauges';
 import type { ReviewRequest } from './schemas';
 import { VerificationDeferred, verifyRecording } from './verifier';
 import { entry, headset, SYSTEM, withHistory } from './history';
+import { reviewed } from './review';
 import { Limiter } from './limiter';
 import { RecordingSweep, type SweepResult } from './recording-sweep';
 import { VerdictNotice } from './verdict-notice';
@@ -296,22 +297,7 @@ export class RecordingService {
     const at = new Date(this.now());
     const record = await this.d.store.recordings.update(recordingId, (current) => {
       if (!current) throw new DomainError('not_found', `no recording ${recordingId}`);
-      if (current.purgedAt && req.decision === 'keep')
-        throw new DomainError('conflict', "this recording's files were deleted after its discard; it cannot be kept");
-      const tags = { ...current.tags };
-      for (const [k, v] of Object.entries(req.tags ?? {})) {
-        if (v === '') delete tags[k];
-        else tags[k] = v;
-      }
-      if (Object.keys(tags).length > 20) throw new DomainError('invalid', 'a recording has at most 20 tags');
-      const next: RecordingRecord = { ...current, tags, updatedAt: at };
-      if (req.decision) next.decision = req.decision;
-      if (req.decision === 'discard' && current.decision !== 'discard') next.discardedAt = at;
-      if (req.decision === 'keep') delete next.discardedAt;
-      if (req.outcome) next.outcome = req.outcome;
-      if (req.note !== undefined) next.note = req.note;
-      const change = req.decision ? (req.decision === 'discard' ? 'discarded' : 'kept') : 'reviewed';
-      const stored = withHistory(next, entry(at, actor, change, { ...req }));
+      const stored = reviewed(current, req, actor, at);
       return { next: stored, result: stored };
     });
     if (record.state === 'verified') await this.notice.writeManifest(record);

@@ -9,7 +9,6 @@
  */
 
 export type { DeviceType } from '../domain/ids';
-import type { Actor } from '../domain/actor';
 import type { TtlConfig } from '../config';
 
 /** The spec's RedisDeviceState, with dates as Dates. */
@@ -244,123 +243,10 @@ export type { WebhookStore, WebhookDelivery, WebhookAttempt, WebhookSettlement }
 import type { AlarmStore } from './alarm-types';
 import type { WebhookStore } from './webhook-types';
 
-export type { CommandAction, CommandState } from '../domain/commands';
-import type { CommandAction, CommandState } from '../domain/commands';
-
-/** One recording command to one headset: the command ledger's record. */
-export interface CommandRecord {
-  /** The tablet's own ID for it (idempotent retries), or one the server made. */
-  commandId: string;
-  action: CommandAction;
-  deviceId: string;
-  issuedBy: Actor;
-  issuedAt: Date;
-  state: CommandState;
-  updatedAt: Date;
-  reason?: string;
-  /** The recording state that confirms it. */
-  expected: boolean;
-  /** When a `sent` command expires unless confirmed. */
-  deadline: Date;
-  /** The start-all/stop-all (or session) request it is part of. */
-  batchId?: string;
-  sessionId?: string;
-}
-
-export interface CommandQuery {
-  deviceId?: string;
-  /** The issuing actor's ID (a tablet's device ID). */
-  issuedBy?: string;
-  state?: CommandState;
-  from?: Date;
-  to?: Date;
-  /** 1..500 */
-  limit: number;
-  cursor?: string;
-}
-
-export interface CommandPage {
-  commands: CommandRecord[];
-  nextCursor?: string;
-}
-
-export type CommandCreation = { outcome: 'created'; record: CommandRecord } | { outcome: 'exists'; record: CommandRecord };
-
-/**
- * The command ledger. Records are kept for the timeline retention; commands
- * still `sent` are indexed by device and by deadline, so confirming or
- * expiring them reads only those.
- */
-export interface CommandStore {
-  /** Creates the record unless one with its commandId exists (then answers that one, unchanged): atomic across processes. */
-  create(record: CommandRecord): Promise<CommandCreation>;
-  get(commandId: string): Promise<CommandRecord | null>;
-  /** Moves a `sent` command to its final state; null when it is not `sent` (already resolved, or unknown). Atomic. */
-  resolve(commandId: string, change: { state: Exclude<CommandState, 'sent'>; reason?: string; at: Date }): Promise<CommandRecord | null>;
-  /** The device's `sent` commands, oldest first. */
-  pendingFor(deviceId: string): Promise<CommandRecord[]>;
-  /** `sent` commands whose deadline is at or before `now`, oldest deadline first, at most `limit`. */
-  overdue(now: Date, limit: number): Promise<CommandRecord[]>;
-  /** Newest first, filtered, paged. */
-  list(query: CommandQuery): Promise<CommandPage>;
-}
-
-/** Values a timeline entry's details may hold: flat, so they print as CSV. */
-export type TimelineDetails = Record<string, string | number | boolean | null>;
-
-/** What happened, to which devices, by whom: one entry of the append-only log (docs/AUDIT.md lists every kind). */
-export interface TimelineEntryInput {
-  at: Date;
-  kind: string;
-  /** The devices whose timelines show it (one, or none for a session's transitions and operator actions on no device). */
-  deviceIds: string[];
-  sessionId?: string;
-  /** Set on operator actions: they are written to the audit log as well. */
-  actor?: Actor;
-  outcome?: 'ok' | 'denied' | 'failed';
-  details?: TimelineDetails;
-}
-
-export interface TimelineEntry extends TimelineEntryInput {
-  /** Its position in the stream it was read from ("ms-seq", as Redis Stream IDs): newest has the highest. */
-  id: string;
-  /** The same for every copy of the entry (one per device timeline and the audit log). */
-  uid: string;
-}
-
-/** A device's timeline, a session's own entries (its transitions), or the audit log (operator actions). */
-export type TimelineStream = { kind: 'device'; deviceId: string } | { kind: 'session'; sessionId: string } | { kind: 'audit' };
-
-export interface TimelineRead {
-  /** Entries strictly older than this ID (a previous page's last). */
-  before?: string;
-  from?: Date;
-  to?: Date;
-  limit: number;
-}
-
-/** One telemetry sample a minute per device, for the history charts. */
-export interface TelemetrySample {
-  deviceId: string;
-  at: Date;
-  values: Record<string, number | boolean | null>;
-}
-
-/**
- * The append-only log (device timelines and the audit log) and the telemetry
- * history. Entries older than the retention are trimmed, and each stream is
- * capped by length; appending several entries is one round trip.
- */
-export interface TimelineStore {
-  /** Appends each entry to its streams (stream-ids.ts streamKeys). Answers them with their IDs (the first stream's). */
-  append(entries: readonly TimelineEntryInput[]): Promise<TimelineEntry[]>;
-  /** Newest first. */
-  read(stream: TimelineStream, query: TimelineRead): Promise<TimelineEntry[]>;
-  /** Appends samples; a device's history keeps the last 24 hours. */
-  appendSamples(samples: readonly TelemetrySample[]): Promise<void>;
-  /** Oldest first, between `from` and `to`. */
-  samples(deviceId: string, from: Date, to: Date, limit: number): Promise<TelemetrySample[]>;
-}
+export type * from './command-types';
+export type * from './timeline-types';
+import type { CommandStore } from './command-types';
+import type { TimelineStore } from './timeline-types';
 
 export interface Store {
   readonly kind: 'memory' | 'redis';

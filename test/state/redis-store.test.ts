@@ -6,6 +6,7 @@ import { startTestRedis, type TestRedis } from '../helpers/redis-server';
 import { defaultTtls, device, storeContract } from './store.contract';
 import { qaResultsContract } from './qa-results.contract';
 import { sessionsContract } from './sessions.contract';
+import { uploadsContract } from './uploads.contract';
 import { commandsContract } from './commands.contract';
 import { timelineContract } from './timeline.contract';
 import { alarmsContract } from './alarms.contract';
@@ -27,6 +28,7 @@ const makeStore = (prefix = redis.uniquePrefix(), ttls = defaultTtls) =>
 
 storeContract('redis', async (ttls) => makeStore(undefined, ttls));
 sessionsContract('redis', async (ttls) => makeStore(undefined, ttls));
+uploadsContract('redis', async (ttls) => makeStore(undefined, ttls));
 qaResultsContract('redis', async (ttls) => makeStore(undefined, ttls));
 commandsContract('redis', async (ttls) => makeStore(undefined, ttls));
 timelineContract('redis', async (ttls) => makeStore(undefined, ttls));

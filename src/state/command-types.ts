@@ -1,0 +1,62 @@
+import type { Actor } from '../domain/actor';
+import type { CommandAction, CommandState } from '../domain/commands';
+
+export type { CommandAction, CommandState };
+
+/** One recording command to one headset: the command ledger's record. */
+export interface CommandRecord {
+  /** The tablet's own ID for it (idempotent retries), or one the server made. */
+  commandId: string;
+  action: CommandAction;
+  deviceId: string;
+  issuedBy: Actor;
+  issuedAt: Date;
+  state: CommandState;
+  updatedAt: Date;
+  reason?: string;
+  /** The recording state that confirms it. */
+  expected: boolean;
+  /** When a `sent` command expires unless confirmed. */
+  deadline: Date;
+  /** The start-all/stop-all (or session) request it is part of. */
+  batchId?: string;
+  sessionId?: string;
+}
+
+export interface CommandQuery {
+  deviceId?: string;
+  /** The issuing actor's ID (a tablet's device ID). */
+  issuedBy?: string;
+  state?: CommandState;
+  from?: Date;
+  to?: Date;
+  /** 1..500 */
+  limit: number;
+  cursor?: string;
+}
+
+export interface CommandPage {
+  commands: CommandRecord[];
+  nextCursor?: string;
+}
+
+export type CommandCreation = { outcome: 'created'; record: CommandRecord } | { outcome: 'exists'; record: CommandRecord };
+
+/**
+ * The command ledger. Records are kept for the timeline retention; commands
+ * still `sent` are indexed by device and by deadline, so confirming or
+ * expiring them reads only those.
+ */
+export interface CommandStore {
+  /** Creates the record unless one with its commandId exists (then answers that one, unchanged): atomic across processes. */
+  create(record: CommandRecord): Promise<CommandCreation>;
+  get(commandId: string): Promise<CommandRecord | null>;
+  /** Moves a `sent` command to its final state; null when it is not `sent` (already resolved, or unknown). Atomic. */
+  resolve(commandId: string, change: { state: Exclude<CommandState, 'sent'>; reason?: string; at: Date }): Promise<CommandRecord | null>;
+  /** The device's `sent` commands, oldest first. */
+  pendingFor(deviceId: string): Promise<CommandRecord[]>;
+  /** `sent` commands whose deadline is at or before `now`, oldest deadline first, at most `limit`. */
+  overdue(now: Date, limit: number): Promise<CommandRecord[]>;
+  /** Newest first, filtered, paged. */
+  list(query: CommandQuery): Promise<CommandPage>;
+}
