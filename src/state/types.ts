@@ -8,6 +8,8 @@
  * by the domain modules from these.
  */
 
+import type Redis from 'ioredis';
+
 export type { DeviceType } from '../domain/ids';
 import type { TtlConfig } from '../config';
 
@@ -272,6 +274,26 @@ export interface Store {
    * state cannot go away behind the server's back (memory).
    */
   onReconnected?(listener: () => void): () => void;
+  /**
+   * A feature's own store on this store's backing service: the feature brings
+   * both implementations (in its own folder) and the store picks the one that
+   * matches it; a Redis one sits behind the same boundary as the store's own
+   * parts (a lost connection is StoreUnavailableError). So a feature with state
+   * adds nothing here (docs/ARCHITECTURE.md, "A feature's own state").
+   */
+  extend<T extends object>(implementations: FeatureStoreImplementations<T>): T;
+}
+
+/** What a Redis implementation of a feature's store is built on: the store's client (key prefix applied) and TTLs. */
+export interface RedisBacking {
+  readonly client: Redis;
+  readonly ttls: StoreTtls;
+}
+
+/** A feature's store, both ways: plain memory for one process, Redis for production and several processes. */
+export interface FeatureStoreImplementations<T> {
+  memory(ttls: StoreTtls): T;
+  redis(backing: RedisBacking): T;
 }
 
 /** TTLs the store applies, from the spec's Redis section (seconds). */

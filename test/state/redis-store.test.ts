@@ -152,6 +152,12 @@ describe('redis store specifics', () => {
     try {
       await expect(store.ping()).rejects.toThrow();
       await expect(store.devices.get('H1')).rejects.toThrow();
+      // A feature's own store sits behind the same boundary: its callers see the domain's refusal, not ioredis.
+      const feature = store.extend({
+        memory: () => ({ read: async () => null }),
+        redis: ({ client }) => ({ read: () => client.get('x') }),
+      });
+      await expect(feature.read()).rejects.toMatchObject({ code: 'store_unavailable' });
     } finally {
       await store.close();
     }

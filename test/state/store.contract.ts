@@ -57,6 +57,20 @@ export function storeContract(name: string, factory: StoreFactory): void {
       await expect(store.ping()).resolves.toBeUndefined();
     });
 
+    it("builds a feature's own store on its backing service, the implementation matching the store", async () => {
+      // A feature's store as a feature would write it: a count per name, in memory or in Redis.
+      const counts = store.extend({
+        memory: () => {
+          const values = new Map<string, number>();
+          return { add: async (name: string) => values.set(name, (values.get(name) ?? 0) + 1).get(name)! };
+        },
+        redis: ({ client }) => ({ add: (name: string) => client.incr(`feature-count:${name}`) }),
+      });
+      expect(await counts.add('a')).toBe(1);
+      expect(await counts.add('a')).toBe(2);
+      expect(await counts.add('b')).toBe(1);
+    });
+
     describe('devices', () => {
       it('saves, reads back and lists devices with dates intact', async () => {
         await store.devices.save(device('H1'));

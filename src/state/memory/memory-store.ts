@@ -6,6 +6,7 @@ import {
   type DeviceRecord,
   type DeviceStore,
   type LockInfo,
+  type FeatureStoreImplementations,
   type LockStore,
   type Store,
   type StoreTtls,
@@ -168,7 +169,7 @@ export class MemoryStore implements Store {
   readonly recordings = new MemoryRecordingStore();
   private readonly sweep: NodeJS.Timeout;
 
-  constructor(ttls: StoreTtls) {
+  constructor(private readonly ttls: StoreTtls) {
     this.locks = new MemoryLockStore(ttls);
     this.devices = new MemoryDeviceStore(ttls, this.locks);
     this.sessions = new MemorySessionStore(ttls);
@@ -182,6 +183,10 @@ export class MemoryStore implements Store {
   }
 
   async ping(): Promise<void> {}
+
+  extend<T extends object>(implementations: FeatureStoreImplementations<T>): T {
+    return implementations.memory(this.ttls);
+  }
 
   async close(): Promise<void> {
     clearInterval(this.sweep);

@@ -1,7 +1,13 @@
 import type Redis from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { DEFAULT_ALARM_HISTORY_SECONDS, DEFAULT_WEBHOOK_MAX_AGE_SECONDS, type Store, type StoreTtls } from '../types';
+import {
+  DEFAULT_ALARM_HISTORY_SECONDS,
+  DEFAULT_WEBHOOK_MAX_AGE_SECONDS,
+  type FeatureStoreImplementations,
+  type Store,
+  type StoreTtls,
+} from '../types';
 import { RedisAlarmStore } from './alarms';
 import { RedisWebhookStore } from './webhooks';
 import { RedisDeviceStore } from './devices';
@@ -51,8 +57,10 @@ export class RedisStore implements Store {
   readonly unreachable: string;
 
   private readonly reconnectListeners = new Set<() => void>();
+  private readonly ttls: StoreTtls;
 
   constructor(options: RedisStoreOptions) {
+    this.ttls = options.ttls;
     const log = options.logger.child({ component: 'redis-store' });
     this.unreachable = `cannot connect to ${describeRedis(options)}; check ${redisVariables(options)}`;
     this.client = createRedisClient(options, {
@@ -105,6 +113,10 @@ export class RedisStore implements Store {
   onReconnected(listener: () => void): () => void {
     this.reconnectListeners.add(listener);
     return () => this.reconnectListeners.delete(listener);
+  }
+
+  extend<T extends object>(implementations: FeatureStoreImplementations<T>): T {
+    return unavailableBoundary(implementations.redis({ client: this.client, ttls: this.ttls }));
   }
 
   async ping(): Promise<void> {
