@@ -6,7 +6,7 @@ import type { DeviceType } from '../domain/ids';
  * How a REST route is documented: a few declarative lines next to the route,
  * naming the SAME zod schemas the route validates with (and answers with), from
  * which src/http/openapi.ts generates the OpenAPI document. A feature's routes
- * module exports its list; src/http/route-docs.ts gathers the lists. A test walks
+ * module exports its list and its feature returns it (Feature.routeDocs). A test walks
  * the Express app and fails on any registered route without an entry here.
  */
 export interface RouteDoc {

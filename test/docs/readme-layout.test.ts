@@ -23,4 +23,19 @@ describe('README layout and docs/ARCHITECTURE.md', () => {
     const architecture = readFileSync(path.join(ROOT, 'docs', 'ARCHITECTURE.md'), 'utf8');
     expect(entries.filter((entry) => isFolder(entry) && !architecture.includes(`${entry}/`))).toEqual([]);
   });
+
+  it('docs/ARCHITECTURE.md draws every feature of the feature list in its map, and shows how to add one', () => {
+    const architecture = readFileSync(path.join(ROOT, 'docs', 'ARCHITECTURE.md'), 'utf8');
+    const map = architecture.slice(
+      architecture.indexOf('## The map'),
+      architecture.indexOf('\n## ', architecture.indexOf('## The map') + 1),
+    );
+    const drawing = map.slice(map.indexOf('```') + 3, map.indexOf('```', map.indexOf('```') + 3));
+    const list = readFileSync(path.join(ROOT, 'src', 'features.ts'), 'utf8');
+    const features = [...list.matchAll(/^import \{ \w+ \} from '\.\/([a-z-]+)';$/gm)].map((m) => m[1]!);
+    expect(features.length).toBeGreaterThan(10);
+    expect(features.filter((f) => !new RegExp(`\\b${f}\\b`).test(drawing))).toEqual([]);
+    expect(architecture).toContain('## Adding a feature');
+    expect(architecture).toContain('src/features.ts');
+  });
 });
