@@ -6,7 +6,7 @@ import { flagOption, numberOption, textOption } from '../lib/options';
 
 /**
  * npm run bench:scale [-- --steps 1000,2000,4000,7000,10000 --dashboards 4 --seconds 10 --batch-ms 500
- *                        --budget-seconds 600 --no-cluster --only batched|per-update --processes 2 --quick
+ *                        --budget-seconds 900 --no-cluster --only batched|per-update --processes 2 --quick
  *                        --against ../other-checkout]
  *
  * Headsets send telemetry at 1 Hz to one server process on a private Redis;
