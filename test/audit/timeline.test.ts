@@ -1,3 +1,4 @@
+import { csvFields } from '../helpers/csv';
 import { describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import { serverFactory, STORE_KINDS, useTestRedis } from '../helpers/test-server';
@@ -207,8 +208,8 @@ describe.each(STORE_KINDS)('device timeline and audit log on the %s store', (kin
     expect(csv.type).toMatch(/^text\/csv/);
     const rows = csv.text.trim().split('\r\n');
     expect(rows[0]).toBe('id,at,kind,deviceIds,sessionId,actorKind,actorId,outcome,details');
-    expect(rows.slice(1).map((r) => r.split(',')[2])).toEqual(list);
-    expect(rows.find((r) => r.includes(',session.started,'))).toContain(`,${sessionId},tablet,TABLET_A,ok,`);
+    expect(rows.slice(1).map((r) => csvFields(r)[2])).toEqual(list);
+    expect(csvFields(rows.find((r) => r.includes(',"session.started",'))!).slice(4, 8)).toEqual([sessionId, 'tablet', 'TABLET_A', 'ok']);
     const audit = await get(server, '/api/audit?format=csv&action=session');
     expect(audit.text.trim().split('\r\n')).toHaveLength(4);
     expect((await get(server, '/api/sessions/nope/timeline')).status).toBe(404);
