@@ -51,7 +51,7 @@ export const recordingRouteDocs: RouteDoc[] = [
     params: { recordingId: recordingIdSchema },
     body: { json: reviewSchema },
     answer: recordingAnswerSchema,
-    errors: ['not_found', 'conflict', 'store_unavailable'],
+    errors: ['not_found', 'forbidden', 'conflict', 'store_unavailable'],
   },
 ];
 

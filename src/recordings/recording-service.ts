@@ -11,7 +11,7 @@ import type { RecordingMetrics } from './recording-gauges';
 import type { ReviewRequest } from './schemas';
 import { VerificationDeferred, verifyRecording } from './verifier';
 import { entry, headset, SYSTEM, withHistory } from './history';
-import { reviewed } from './review';
+import { assertMayCurate, reviewed } from './review';
 import { Limiter } from './limiter';
 import { RecordingSweep, type SweepResult } from './recording-sweep';
 import { VerdictNotice } from './verdict-notice';
@@ -292,8 +292,12 @@ export class RecordingService {
     await this.notice.announce(record, verification.verdict, verification.qaScore, verification.reasons);
   }
 
-  /** Curation by a tablet or an operator; every change is kept with who made it. */
+  /**
+   * Curation by a tablet or an operator; every change is kept with who made it.
+   * A tablet curates only takes it has a part in (see mayCurate); an operator any.
+   */
   async review(recordingId: string, req: ReviewRequest, actor: Actor): Promise<RecordingRecord> {
+    if (actor.kind === 'tablet') await assertMayCurate(this.d.store, recordingId, actor.id);
     const at = new Date(this.now());
     const record = await this.d.store.recordings.update(recordingId, (current) => {
       if (!current) throw new DomainError('not_found', `no recording ${recordingId}`);

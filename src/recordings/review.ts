@@ -1,6 +1,6 @@
 import type { Actor } from '../domain/actor';
 import { DomainError } from '../domain/errors';
-import type { RecordingRecord } from '../state';
+import type { RecordingRecord, Store } from '../state';
 import { entry, withHistory } from './history';
 import type { ReviewRequest } from './schemas';
 
@@ -27,4 +27,21 @@ export function reviewed(current: RecordingRecord, req: ReviewRequest, actor: Ac
   if (req.note !== undefined) next.note = req.note;
   const change = req.decision ? (req.decision === 'discard' ? 'discarded' : 'kept') : 'reviewed';
   return withHistory(next, entry(at, actor, change, { ...req }));
+}
+
+/**
+ * A tablet may curate a take it commanded, one of a session it ran, or one of a
+ * headset it holds now: the relation tablet-ack-alarm asks for too. Anything else
+ * is refused, so a tablet cannot discard the lab's other takes.
+ */
+export async function assertMayCurate(store: Store, recordingId: string, tabletId: string): Promise<void> {
+  const record = await store.recordings.get(recordingId);
+  if (!record) throw new DomainError('not_found', `no recording ${recordingId}`);
+  if (record.tabletId === tabletId) return;
+  const [session, lock] = await Promise.all([
+    record.sessionId ? store.sessions.get(record.sessionId) : null,
+    store.locks.get(record.deviceId),
+  ]);
+  if (session?.tabletId === tabletId || lock?.tabletId === tabletId) return;
+  throw new DomainError('forbidden', `recording ${recordingId} is not of a session, command or headset of this tablet`);
 }

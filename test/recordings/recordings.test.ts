@@ -74,7 +74,10 @@ describe.each(STORE_KINDS)('recordings (%s store)', (kind) => {
     await eventually(async () => expect((await api(server, '/api/recordings?state=rejected')).body.recordings).toHaveLength(1), 15_000);
     await eventually(async () => expect((await api(server, '/api/recordings?state=verified')).body.recordings).toHaveLength(1), 15_000);
 
+    // A tablet curates takes it has a part in: T9 holds H2 (issue 37, item 8).
+    await identifiedHeadset(server, 'H2');
     const tablet = await tabletClient(server, 'T9');
+    expect((await tablet.ask('tablet-lock-device', 'H2')).ok).toBe(true);
     const reviewed = await tablet.ask('tablet-review-recording', {
       recordingId: '20260206_150001_H2',
       decision: 'discard',
