@@ -1,5 +1,6 @@
 import { alarms } from './alarms';
 import { audit } from './audit';
+import { clock } from './clock';
 import { commands } from './commands';
 import { dashboard } from './dashboard';
 import type { FeatureFactory } from './feature/feature';
@@ -24,6 +25,8 @@ import { webhooks } from './webhooks';
 export const FEATURES: readonly FeatureFactory[] = [
   fleet,
   locks,
+  alarms,
+  clock,
   commands,
   sessions,
   frames,
@@ -31,7 +34,6 @@ export const FEATURES: readonly FeatureFactory[] = [
   quality,
   storageStats,
   recordings,
-  alarms,
   webhooks,
   audit,
   provisioning,

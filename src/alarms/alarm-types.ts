@@ -11,6 +11,8 @@ export const ALARM_TYPES = [
   'upload_stalled',
   'recording_rejected',
   'command_unconfirmed',
+  'clock_unsynced',
+  'start_spread',
 ] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
 
@@ -25,6 +27,8 @@ export const ALARM_RULES: Record<AlarmType, { severity: AlarmSeverity; clearsOnA
   upload_stalled: { severity: 'warning', clearsOnAck: false },
   recording_rejected: { severity: 'warning', clearsOnAck: true },
   command_unconfirmed: { severity: 'warning', clearsOnAck: false },
+  clock_unsynced: { severity: 'warning', clearsOnAck: false },
+  start_spread: { severity: 'warning', clearsOnAck: true },
 };
 
 export const isAlarmType = (t: string): t is AlarmType => (ALARM_TYPES as readonly string[]).includes(t);

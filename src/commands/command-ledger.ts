@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Actor } from '../domain/actor';
+import type { RecordingStart } from '../domain/clock';
 import type { DomainEvents } from '../domain/events';
 import type { CommandAction, CommandState } from '../domain/commands';
 import type { CommandRecord, Store } from '../state/types';
@@ -24,6 +25,8 @@ export interface NewCommand {
   settled?: { state: 'failed' | 'confirmed'; reason: string };
   batchId?: string;
   sessionId?: string;
+  /** A synchronized start's planned time (server epoch ms). */
+  startAt?: number;
 }
 
 /** Expired commands resolved per sweep at most; the next sweep takes the rest. */
@@ -93,6 +96,7 @@ export class CommandLedger {
       ...(command.settled ? { reason: command.settled.reason } : {}),
       ...(command.batchId ? { batchId: command.batchId } : {}),
       ...(command.sessionId ? { sessionId: command.sessionId } : {}),
+      ...(command.startAt !== undefined ? { startAt: command.startAt } : {}),
     };
     if (record.state === 'sent') {
       await this.settlePending(command.deviceId, () => ({ state: 'failed', reason: `superseded by command ${command.commandId}` }));
@@ -103,13 +107,24 @@ export class CommandLedger {
     return { created: true, record };
   }
 
-  /** The headset reported its recording state: its pending commands are confirmed, or failed if it answered otherwise. */
-  reported(deviceId: string, isRecording: boolean): Promise<void> {
-    return this.settlePending(deviceId, (c) =>
-      c.expected === isRecording
-        ? { state: 'confirmed', reason: undefined }
-        : { state: 'failed', reason: `headset reported ${isRecording ? 'recording' : 'not recording'}` },
-    );
+  /**
+   * The headset reported its recording state: its pending commands are confirmed, or failed if it
+   * answered otherwise. A start it reports (when, in server time) is kept on the start commands it
+   * confirms, with the error against a synchronized start's startAt. Answers the confirmed ones.
+   */
+  async reported(deviceId: string, isRecording: boolean, start?: RecordingStart): Promise<CommandRecord[]> {
+    const confirmed: CommandRecord[] = [];
+    for (const command of await this.store.commands.pendingFor(deviceId)) {
+      const matches = command.expected === isRecording;
+      const resolved = await this.settle(
+        command,
+        matches
+          ? { state: 'confirmed', reason: undefined, ...(isRecording && start ? { start: startOf(command, start) } : {}) }
+          : { state: 'failed', reason: `headset reported ${isRecording ? 'recording' : 'not recording'}` },
+      );
+      if (resolved && matches) confirmed.push(resolved);
+    }
+    return confirmed;
   }
 
   /** One sweep: every overdue `sent` command is confirmed by the headset's stored state, or expired. */
@@ -134,14 +149,19 @@ export class CommandLedger {
     for (const command of await this.store.commands.pendingFor(deviceId)) await this.settle(command, outcome(command));
   }
 
-  private async settle(command: CommandRecord, outcome: { state: Exclude<CommandState, 'sent'>; reason: string | undefined }) {
+  private async settle(
+    command: CommandRecord,
+    outcome: { state: Exclude<CommandState, 'sent'>; reason: string | undefined; start?: RecordingStart },
+  ): Promise<CommandRecord | null> {
     const resolved = await this.store.commands.resolve(command.commandId, {
       state: outcome.state,
       at: new Date(),
       ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
+      ...(outcome.start ? { start: outcome.start } : {}),
     });
     // Another process (or an earlier report) settled it first: announced there.
     if (resolved) await this.announce(resolved);
+    return resolved;
   }
 
   private async announce(r: CommandRecord): Promise<void> {
@@ -157,6 +177,8 @@ export class CommandLedger {
         ...(r.reason !== undefined ? { reason: r.reason } : {}),
         ...(r.batchId ? { batchId: r.batchId } : {}),
         ...(r.sessionId ? { sessionId: r.sessionId } : {}),
+        ...(r.startAt !== undefined ? { startAt: r.startAt } : {}),
+        ...(r.start ? { start: r.start } : {}),
       });
     } catch (err) {
       // The record is stored; a listener's failure must not undo or fail the command.
@@ -178,5 +200,17 @@ export function commandView(r: CommandRecord) {
     ...(r.reason !== undefined ? { reason: r.reason } : {}),
     ...(r.batchId ? { batchId: r.batchId } : {}),
     ...(r.sessionId ? { sessionId: r.sessionId } : {}),
+    ...(r.startAt !== undefined ? { startAt: r.startAt } : {}),
+    ...(r.start ? { start: r.start } : {}),
+  };
+}
+
+/** A reported start as the command it confirms keeps it: with the command, its batch and its plan. */
+function startOf(command: CommandRecord, start: RecordingStart): RecordingStart {
+  return {
+    ...start,
+    commandId: command.commandId,
+    ...(command.batchId ? { batchId: command.batchId } : {}),
+    ...(command.startAt !== undefined ? { startAt: command.startAt, startErrorMs: start.startedAt - command.startAt } : {}),
   };
 }

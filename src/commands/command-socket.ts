@@ -20,7 +20,14 @@ const HEADSET_EVENTS = {
  */
 export function commandSocket(events: DomainEvents, broadcast: Broadcaster): SocketModule {
   const unsubscribe = [
-    events.on('command.dispatched', ({ deviceId, command }) => broadcast.emit(rooms.device(deviceId), HEADSET_EVENTS[command])),
+    events.on('command.dispatched', ({ deviceId, command, commandId, startAt, startAtDeviceTime }) => {
+      // A synchronized start tells the headset when; any other command has the spec's empty payload.
+      if (command === 'start' && startAt !== undefined && startAtDeviceTime !== undefined) {
+        broadcast.emit(rooms.device(deviceId), 'on-tablet-start-recording', { commandId, startAt, startAtDeviceTime });
+      } else {
+        broadcast.emit(rooms.device(deviceId), HEADSET_EVENTS[command]);
+      }
+    }),
     events.on('command.denied', ({ tabletId, deviceId, command, reason }) =>
       broadcast.emit(rooms.tablet(tabletId), command === 'toggle' ? 'on-recording-toggle-denied' : 'on-recording-denied', {
         deviceId,

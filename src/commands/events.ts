@@ -1,4 +1,5 @@
 import type { Actor } from '../domain/actor';
+import type { RecordingStart } from '../domain/clock';
 import type { RecordingCommand } from '../protocol';
 import type { CommandAction, CommandState } from '../domain/commands';
 
@@ -23,9 +24,19 @@ declare module '../domain/events' {
       /** The start-all/stop-all or session request it is part of, and the session. */
       batchId?: string;
       sessionId?: string;
+      /** A synchronized start's plan, and (once confirmed) how the headset's start really went. */
+      startAt?: number;
+      start?: RecordingStart;
     };
     /** A recording command is on its way to a headset: the socket layer sends it on-tablet-start-recording and friends. */
-    'command.dispatched': { deviceId: string; command: RecordingCommand; commandId: string };
+    'command.dispatched': {
+      deviceId: string;
+      command: RecordingCommand;
+      commandId: string;
+      /** A synchronized start: when (server epoch ms), and that time in the headset's clock. */
+      startAt?: number;
+      startAtDeviceTime?: number;
+    };
     /** A tablet's recording command was refused: the socket layer tells it (on-recording-denied, or -toggle-denied). */
     'command.denied': { tabletId: string; deviceId: string; command: RecordingCommand; reason: string };
     /** A tablet sent metadata to headsets it holds (tablet-sync-metadata). */

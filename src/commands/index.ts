@@ -32,14 +32,22 @@ export const commands: FeatureFactory = (ctx) => {
   });
   const locks = ctx.services.get('locks');
   const devices = ctx.services.get('devices');
-  const recordingCommands = new RecordingCommands({ ledger, locks, devices, events });
+  const clock = ctx.services.get('clock');
+  const recordingCommands = new RecordingCommands({
+    ledger,
+    locks,
+    devices,
+    clock,
+    events,
+    minLeadMs: ctx.config.clock.minLeadMs,
+  });
   return {
     name: 'commands',
     provides: { commands: ledger, recordingCommands },
     routes: commandRoutes(ctx.auth, ctx.store),
     routeDocs: commandRouteDocs,
     sockets: [
-      recordingCommandSocket({ commands: recordingCommands, ledger, locks, devices, events, broadcast }),
+      recordingCommandSocket({ commands: recordingCommands, clock, ledger, locks, devices, events, broadcast }),
       commandSocket(events, broadcast),
     ],
     tasks: [ledger],

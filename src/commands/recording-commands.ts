@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, isDomainError } from '../domain/errors';
 import type { DomainEvents } from '../domain/events';
 import type { DeviceService } from '../fleet';
+import type { ClockService } from '../clock';
 import type { LockService } from '../locks';
 import type { RecordingCommand } from '../protocol';
 import type { CommandAction } from '../domain/commands';
@@ -15,13 +16,22 @@ export interface CommandOptions {
   action?: CommandAction;
   batchId?: string;
   sessionId?: string;
+  /** A synchronized start: when every headset starts (server epoch ms); see checkStartAt. */
+  startAt?: number;
 }
+
+/** A synchronized start is at most this far ahead: further, the clocks' drift and the operator's patience both run out. */
+export const MAX_START_LEAD_MS = 60_000;
 
 export interface RecordingCommandsDeps {
   ledger: CommandLedger;
   locks: LockService;
   devices: DeviceService;
+  clock: ClockService;
   events: DomainEvents;
+  /** CLOCK_MIN_LEAD_MS: a synchronized start at least this far ahead. */
+  minLeadMs: number;
+  now?: () => number;
 }
 
 /**
@@ -39,6 +49,7 @@ export class RecordingCommands {
    * recorded as failed and denied, nothing reaches the headset, and the refusal is thrown.
    */
   async send(tabletId: string, deviceId: string, kind: RecordingCommand, options: CommandOptions = {}) {
+    if (options.startAt !== undefined) this.checkStartAt(options.startAt);
     const issuedBy = { kind: 'tablet' as const, id: tabletId };
     const commandId = options.commandId ?? randomUUID();
     const answer = (record: CommandRecord, retried: boolean) => ({
@@ -61,6 +72,7 @@ export class RecordingCommands {
       issuedBy,
       ...(options.batchId ? { batchId: options.batchId } : {}),
       ...(options.sessionId ? { sessionId: options.sessionId } : {}),
+      ...(options.startAt !== undefined ? { startAt: options.startAt } : {}),
     };
     const deny = async (refusal: DomainError): Promise<ReturnType<typeof answer>> => {
       const recorded = await this.d.ledger.record({
@@ -84,8 +96,34 @@ export class RecordingCommands {
     const recorded = await this.d.ledger.record({ ...base, expected, ...(settled ? { settled } : {}) });
     if (!recorded.created) return answer(sameCommand(recorded.record, tabletId, deviceId), true);
     // Recorded first, so a confirmation however fast finds the record.
-    await this.d.events.publish('command.dispatched', { deviceId, command: kind, commandId });
+    await this.d.events.publish('command.dispatched', {
+      deviceId,
+      command: kind,
+      commandId,
+      ...(await this.when(deviceId, options.startAt)),
+    });
     return answer(recorded.record, false);
+  }
+
+  /**
+   * A synchronized start's time in the headset's clock. A headset whose clock is not
+   * measured (it does not answer on-time-sync) is given startAt as it is: its offset is unknown.
+   */
+  private async when(deviceId: string, startAt: number | undefined) {
+    if (startAt === undefined) return {};
+    const converted = await this.d.clock.deviceTimeOf(deviceId, startAt);
+    return { startAt, startAtDeviceTime: converted?.deviceTime ?? startAt };
+  }
+
+  /** A synchronized start is at least CLOCK_MIN_LEAD_MS ahead (time to reach every headset) and at most 60 s. */
+  private checkStartAt(startAt: number): void {
+    const lead = startAt - (this.d.now ?? Date.now)();
+    if (lead < this.d.minLeadMs || lead > MAX_START_LEAD_MS) {
+      throw new DomainError(
+        'invalid_start_time',
+        `startAt must be ${this.d.minLeadMs} ms to ${MAX_START_LEAD_MS / 1000} s ahead of the server's clock (it is ${Math.round(lead)} ms ahead)`,
+      );
+    }
   }
 
   /**
@@ -95,6 +133,8 @@ export class RecordingCommands {
    * the whole request sends nothing twice.
    */
   async sendAll(tabletId: string, deviceIds: readonly string[], kind: RecordingCommand, options: Omit<CommandOptions, 'batchId'> = {}) {
+    // Checked once for the whole request: a start too soon or too late is refused, not denied per headset.
+    if (options.startAt !== undefined) this.checkStartAt(options.startAt);
     const batchId = options.commandId ?? randomUUID();
     const answers = await Promise.all(
       deviceIds.map(async (deviceId) => {

@@ -2,6 +2,8 @@ import { DomainError } from '../domain/errors';
 import { deviceIdSchema } from '../domain/ids';
 import type { DomainEvents } from '../domain/events';
 import { identifiedDevice, type DeviceService } from '../fleet';
+import type { ClockService } from '../clock';
+import type { RecordingStart } from '../domain/clock';
 import type { LockService } from '../locks';
 import type { RecordingCommand } from '../protocol';
 import type { Broadcaster } from '../realtime/broadcaster';
@@ -16,6 +18,7 @@ import type { RecordingCommands } from './recording-commands';
 
 export interface RecordingSocketDeps {
   commands: RecordingCommands;
+  clock: ClockService;
   ledger: CommandLedger;
   locks: LockService;
   devices: DeviceService;
@@ -32,14 +35,11 @@ function registerRecordingEvents(router: EventRouter, socket: CaptureSocket, d: 
   const { locks, devices, broadcast, commands } = d;
   const tabletId = tabletIdOf(socket);
 
-  const command = ({ deviceId, commandId }: { deviceId: string; commandId?: string }, kind: RecordingCommand) =>
-    commands.send(tabletId, deviceId, kind, commandId !== undefined ? { commandId } : {});
-  const commandAll = async (kind: RecordingCommand, { commandId }: { commandId?: string }, action: CommandAction) => ({
+  const command = ({ deviceId, ...options }: { deviceId: string; commandId?: string; startAt?: number }, kind: RecordingCommand) =>
+    commands.send(tabletId, deviceId, kind, defined(options));
+  const commandAll = async (kind: RecordingCommand, options: { commandId?: string; startAt?: number }, action: CommandAction) => ({
     ok: true as const,
-    ...(await commands.sendAll(tabletId, await locks.heldBy(tabletId), kind, {
-      action,
-      ...(commandId !== undefined ? { commandId } : {}),
-    })),
+    ...(await commands.sendAll(tabletId, await locks.heldBy(tabletId), kind, { action, ...defined(options) })),
   });
 
   router.on('tablet-start-recording', (target) => command(target, 'start'));
@@ -74,13 +74,35 @@ function registerRecordingEvents(router: EventRouter, socket: CaptureSocket, d: 
     return { ok: true, deviceIds: targets };
   });
 
-  router.on('headset-recording-state', async (isRecording) => {
+  router.on('headset-recording-state', async ({ isRecording, startedAtDeviceTime }) => {
     const deviceId = identifiedDevice(socket);
+    const reported = isRecording ? await startReport(d, deviceId, startedAtDeviceTime) : undefined;
     // The command first: the timeline's recording entry names the command the report confirmed.
-    await d.ledger.reported(deviceId, isRecording);
-    await devices.setRecording(deviceId, isRecording);
+    const confirmed = await d.ledger.reported(deviceId, isRecording, reported);
+    // A start the report confirmed carries its plan (startAt) and batch beside the report.
+    const start = confirmed.find((c) => c.start)?.start ?? reported;
+    await devices.setRecording(deviceId, isRecording, start);
     broadcast.emit([rooms.holder(deviceId), rooms.dashboards], 'on-device-recording-changed', { deviceId, isRecording });
     broadcast.emit(watchersOf(deviceId), isRecording ? 'on-headset-recording-active' : 'on-headset-recording-inactive', deviceId);
     return { ok: true };
   });
+}
+
+/** The options given, without the ones left out (exactOptionalPropertyTypes: no `key: undefined`). */
+function defined<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * When a headset started recording, in server time: its own report converted
+ * with its clock estimate, or, without one (an older app, or a clock not yet
+ * measured), the report's arrival (late by the way over).
+ */
+async function startReport(d: RecordingSocketDeps, deviceId: string, startedAtDeviceTime: number | undefined): Promise<RecordingStart> {
+  const arrivedAt = Date.now();
+  if (startedAtDeviceTime === undefined) return { startedAt: arrivedAt };
+  const converted = await d.clock.serverTimeOf(deviceId, startedAtDeviceTime);
+  return converted
+    ? { startedAt: converted.serverTime, startedAtDeviceTime, clock: converted.clock }
+    : { startedAt: arrivedAt, startedAtDeviceTime };
 }

@@ -125,6 +125,12 @@ export const envSchema = z.object({
   LOCK_GRACE_MS: int(0).default(60_000),
   DEVICE_STALE_MS: int(100).default(30_000),
   RECORDING_ACK_TIMEOUT_MS: int(100).default(5_000),
+  // Headset clocks (docs/CLOCK.md): how often each is measured, when it counts as unsynced, and synchronized starts.
+  CLOCK_SYNC_INTERVAL_MS: int(1_000, 3_600_000).default(30_000),
+  CLOCK_SYNC_TIMEOUT_MS: int(100, 60_000).default(3_000),
+  CLOCK_MAX_UNCERTAINTY_MS: decimal(0.1, 60_000).default(25),
+  CLOCK_MIN_LEAD_MS: int(0, 60_000).default(500),
+  SYNC_MAX_SPREAD_MS: decimal(0.1, 60_000).default(50),
   // The device timelines and the audit log (docs/AUDIT.md); false records nothing (a benchmark's baseline).
   TIMELINE_ENABLED: bool.default(true),
   TIMELINE_RETENTION_DAYS: int(1, 3650).default(30),

@@ -233,6 +233,13 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       recordingAckTimeoutMs: e.RECORDING_ACK_TIMEOUT_MS,
       orphanSweepIntervalMs: e.ORPHAN_SWEEP_INTERVAL_MS,
     },
+    clock: {
+      syncIntervalMs: e.CLOCK_SYNC_INTERVAL_MS,
+      syncTimeoutMs: e.CLOCK_SYNC_TIMEOUT_MS,
+      maxUncertaintyMs: e.CLOCK_MAX_UNCERTAINTY_MS,
+      minLeadMs: e.CLOCK_MIN_LEAD_MS,
+      maxSpreadMs: e.SYNC_MAX_SPREAD_MS,
+    },
   };
   return { config: deepFreeze(config), generatedSecrets };
 }

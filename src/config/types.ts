@@ -181,6 +181,19 @@ export interface Config {
     /** How often one process looks for devices and tablets left behind by a dead process. */
     orphanSweepIntervalMs: number;
   };
+  /** Headset clocks and synchronized starts (docs/CLOCK.md). */
+  clock: {
+    /** One exchange per headset this often, after the burst at identify. */
+    syncIntervalMs: number;
+    /** How long an exchange waits for the headset's answer. */
+    syncTimeoutMs: number;
+    /** A headset whose estimate is less sure than this gets a clock_unsynced alarm. */
+    maxUncertaintyMs: number;
+    /** A synchronized start is at least this far ahead (and at most 60 s). */
+    minLeadMs: number;
+    /** A synchronized start whose headsets started further apart than this raises start_spread. */
+    maxSpreadMs: number;
+  };
 }
 
 /** Alarm thresholds (raise / clear pairs) and timers. Percentages are 0-100. */

@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   // Input
   invalid: { status: 400, meaning: 'the payload, body or query failed validation' },
   invalid_cursor: { status: 400, meaning: 'a paging cursor that this API did not give out, or that belongs to another list' },
+  invalid_start_time: { status: 400, meaning: 'a synchronized start (startAt) too soon or too far ahead of the server clock' },
   invalid_parts: { status: 400, meaning: 'an upload complete named parts that do not match what was stored' },
   etag_mismatch: { status: 400, meaning: 'a part ETag differs from the stored part' },
   size_mismatch: { status: 400, meaning: 'the uploaded bytes do not add up to the declared size' },

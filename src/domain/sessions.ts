@@ -19,6 +19,9 @@ export const deviceSessionStatusSchema = z.object({
   /** Beyond the spec: the device's latest recording in this session and its integrity verdict. */
   recordingId: z.string().optional(),
   verdict: z.enum(['pass', 'fail']).optional(),
+  /** Beyond the spec: when the device last started recording in this session (server epoch ms), and the command batch of that start. */
+  startedAt: z.number().int().optional(),
+  startBatchId: z.string().optional(),
 });
 export type DeviceSessionStatus = z.infer<typeof deviceSessionStatusSchema>;
 

@@ -1,7 +1,14 @@
+import type { RecordingStart } from '../domain/clock';
 import type { DomainEvents } from '../domain/events';
-import type { DeviceTelemetry } from '../protocol';
+import type { DeviceStateView, DeviceTelemetry } from '../protocol';
 import type { DeviceRecord, Store } from '../state/types';
 import { deviceStateView, fleetSummary, headsetListInfo, presenceOf, type DeviceSnapshot } from './views';
+
+/**
+ * What another feature adds to the device views (GET /api/devices, on-fleet-status-updated):
+ * for the devices asked, the fields it owns (the clock feature: `clock`).
+ */
+export type DeviceStateExtension = (deviceIds: readonly string[]) => Promise<Map<string, Partial<DeviceStateView>>>;
 
 export interface DeviceServiceOptions {
   staleMs: number;
@@ -14,6 +21,7 @@ export interface DeviceServiceOptions {
  */
 export class DeviceService {
   private readonly now: () => number;
+  private readonly extensions: DeviceStateExtension[] = [];
 
   constructor(
     private readonly store: Store,
@@ -25,6 +33,11 @@ export class DeviceService {
 
   get staleMs(): number {
     return this.options.staleMs;
+  }
+
+  /** Another feature's fields in the device views, read with them (one call per view of the fleet). */
+  extendStates(extension: DeviceStateExtension): void {
+    this.extensions.push(extension);
   }
 
   /**
@@ -81,10 +94,10 @@ export class DeviceService {
     await this.store.devices.update(deviceId, { lastSeen: new Date(this.now()) });
   }
 
-  /** The headset reported its recording state. */
-  async setRecording(deviceId: string, isRecording: boolean): Promise<DeviceRecord | null> {
+  /** The headset reported its recording state (and, for a start, when it started). */
+  async setRecording(deviceId: string, isRecording: boolean, start?: RecordingStart): Promise<DeviceRecord | null> {
     const record = await this.store.devices.update(deviceId, { isRecording, lastSeen: new Date(this.now()) });
-    await this.events.publish('device.recording-changed', { deviceId, isRecording });
+    await this.events.publish('device.recording-changed', { deviceId, isRecording, ...(start ? { start } : {}) });
     return record;
   }
 
@@ -140,9 +153,16 @@ export class DeviceService {
       }));
   }
 
-  async deviceStates() {
+  async deviceStates(): Promise<DeviceStateView[]> {
     const now = this.now();
-    return (await this.snapshots()).map((s) => deviceStateView(s, now, this.options.staleMs));
+    const snapshots = await this.snapshots();
+    const ids = snapshots.map((s) => s.record.deviceId);
+    const extra = await Promise.all(this.extensions.map((extend) => extend(ids)));
+    return snapshots.map((s) => {
+      const view = deviceStateView(s, now, this.options.staleMs);
+      for (const fields of extra) Object.assign(view, fields.get(s.record.deviceId));
+      return view;
+    });
   }
 
   async summary() {

@@ -1,10 +1,11 @@
+import type { RecordingStart } from '../domain/clock';
 import type { DeviceTelemetry } from '../protocol';
 
 /** What the fleet announces: headsets coming, going and reporting (see domain/events.ts). */
 declare module '../domain/events' {
   interface DomainEventMap {
-    /** A headset reported that it started or stopped recording. */
-    'device.recording-changed': { deviceId: string; isRecording: boolean };
+    /** A headset reported that it started or stopped recording; a start says when (server time) and how it went. */
+    'device.recording-changed': { deviceId: string; isRecording: boolean; start?: RecordingStart };
     /** A headset's telemetry was stored; `sessionId` is its active capture session, if any. */
     'device.telemetry': { deviceId: string; sessionId?: string; telemetry: DeviceTelemetry };
     /** A headset identified on a connection (it is online). */

@@ -15,7 +15,7 @@ import { PresenceMonitor } from './presence-monitor';
 import { viewerSocket } from './viewer-socket';
 import './events';
 
-export { DeviceService } from './device-service';
+export { DeviceService, type DeviceStateExtension } from './device-service';
 export { FleetNotifier } from './fleet-notifier';
 export { FrameActivity } from './frame-activity';
 export { identifiedDevice } from './headset-socket';

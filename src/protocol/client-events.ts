@@ -10,6 +10,9 @@ import {
   identifyPayloadSchema,
   lockBatchSchema,
   lockTargetSchema,
+  recordingStateSchema,
+  startAllArgsSchema,
+  startTargetSchema,
   syncMetadataArgsSchema,
 } from './client-payloads';
 import { answer, none, okAnswer, one, type ClientEventSpec } from './event-spec';
@@ -50,7 +53,7 @@ export const clientEvents = {
   'headset-status': { roles: headset, args: one(headsetStatusSchema), ack: okAnswer },
   'device-telemetry': { roles: headset, args: one(telemetryPayloadSchema), ack: okAnswer },
   'headset-logs-processed': { roles: headset, args: none, ack: okAnswer },
-  'headset-recording-state': { roles: headset, args: one(z.boolean()), ack: okAnswer },
+  'headset-recording-state': { roles: headset, args: one(recordingStateSchema), ack: okAnswer },
 
   // Tablet: locks
   'tablet-lock-device': {
@@ -67,9 +70,9 @@ export const clientEvents = {
   'tablet-unlock-all-devices': { roles: tablet, args: none, ack: answer({ unlocked: z.array(z.string()) }) },
 
   // Tablet: recording
-  'tablet-start-recording': { roles: tablet, args: one(commandTargetSchema), ack: commandAnswer },
+  'tablet-start-recording': { roles: tablet, args: one(startTargetSchema), ack: commandAnswer },
   'tablet-stop-recording': { roles: tablet, args: one(commandTargetSchema), ack: commandAnswer },
-  'tablet-start-all-recording': { roles: tablet, args: commandAllArgsSchema, ack: answer(commandsShape) },
+  'tablet-start-all-recording': { roles: tablet, args: startAllArgsSchema, ack: answer(commandsShape) },
   'tablet-stop-all-recording': { roles: tablet, args: commandAllArgsSchema, ack: answer(commandsShape) },
   /** @deprecated use tablet-start-recording / tablet-stop-recording */
   'tablet-toggle-recording': { roles: tablet, args: one(commandTargetSchema), ack: commandAnswer },

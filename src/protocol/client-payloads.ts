@@ -102,6 +102,30 @@ export const commandTargetSchema = z.union([
   z.strictObject({ deviceId: deviceIdSchema, commandId: commandIdSchema.optional() }),
 ]) as unknown as z.ZodType<{ deviceId: string; commandId?: string }, string | { deviceId: string; commandId?: string }>;
 
+/** When a synchronized start is to happen: a server epoch-ms time (the service checks it is far enough ahead, and not too far). */
+export const startAtSchema = z.number().int().positive().max(8.64e15);
+
+/** A start to one headset: the bare device ID, or { deviceId, commandId?, startAt? } (startAt: a synchronized start, docs/CLOCK.md). */
+export const startTargetSchema = z.union([
+  deviceIdSchema.transform((deviceId) => ({ deviceId, commandId: undefined as string | undefined })),
+  z.strictObject({ deviceId: deviceIdSchema, commandId: commandIdSchema.optional(), startAt: startAtSchema.optional() }),
+]) as unknown as z.ZodType<
+  { deviceId: string; commandId?: string; startAt?: number },
+  string | { deviceId: string; commandId?: string; startAt?: number }
+>;
+
+/**
+ * headset-recording-state: the spec's boolean, or { isRecording, startedAtDeviceTime? }, where
+ * startedAtDeviceTime is when the headset really started, in its own clock (epoch ms).
+ */
+export const recordingStateSchema = z.union([
+  z.boolean().transform((isRecording) => ({ isRecording, startedAtDeviceTime: undefined as number | undefined })),
+  z.strictObject({ isRecording: z.boolean(), startedAtDeviceTime: z.number().positive().max(8.64e15).optional() }),
+]) as unknown as z.ZodType<
+  { isRecording: boolean; startedAtDeviceTime?: number },
+  boolean | { isRecording: boolean; startedAtDeviceTime?: number }
+>;
+
 /** A command to every held headset: no payload (the spec), or { commandId }. */
 export const commandAllArgsSchema = z
   .tuple([])
@@ -113,6 +137,18 @@ export const commandAllArgsSchema = z
     ctx.addIssue({ code: 'custom', message: 'expected no payload or { commandId }' });
     return z.NEVER;
   }) as unknown as z.ZodType<{ commandId?: string }, [payload?: { commandId?: string }]>;
+
+/** A start of every held headset: no payload, or { commandId?, startAt? } (a synchronized start). */
+export const startAllArgsSchema = z
+  .tuple([])
+  .rest(z.unknown())
+  .transform((args, ctx): { commandId?: string; startAt?: number } => {
+    if (args.length === 0 || args[0] === undefined || args[0] === null) return {};
+    const parsed = z.strictObject({ commandId: commandIdSchema.optional(), startAt: startAtSchema.optional() }).safeParse(args[0]);
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: 'custom', message: 'expected no payload or { commandId?, startAt? }' });
+    return z.NEVER;
+  }) as unknown as z.ZodType<{ commandId?: string; startAt?: number }, [payload?: { commandId?: string; startAt?: number }]>;
 
 /** How a subscribed dashboard receives telemetry: one event per update (the spec's), or batched. */
 export const telemetryDeliverySchema = z.enum(['per-update', 'batched']);

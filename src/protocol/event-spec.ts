@@ -22,10 +22,12 @@ export interface ClientEventSpec {
   readonly hot?: true;
 }
 
-/** A server event's spec: the schema of its argument list. */
+/** A server event's spec: the schema of its argument list, and of the client's answer when the server asks for one. */
 export interface ServerEventSpec {
   readonly args: z.ZodType<readonly unknown[]>;
   readonly description: string;
+  /** The client answers with an acknowledgement of this shape (the server waits for it, with a timeout). */
+  readonly answer?: z.ZodType;
 }
 
 /**
@@ -57,6 +59,19 @@ export const refusalSchema = z.object({
   error: z.string().describe('Why, for people; safe to show, may be reworded. Never branch on it.'),
 });
 export type Refusal = z.infer<typeof refusalSchema>;
+
+/** A server event the client acknowledges: its payload, and the answer the server reads (validated before use). */
+export const asks = <P extends z.ZodType, A extends z.ZodType>(description: string, payload: P, answerSchema: A) => ({
+  description,
+  args: z.tuple([payload]) as unknown as z.ZodType<[z.output<P>]>,
+  answer: answerSchema,
+});
+
+/** A server event whose one payload may be left out (older clients get the event without it). */
+export const emitsMaybe = <S extends z.ZodType>(description: string, payload: S) => ({
+  description,
+  args: z.tuple([payload.optional()]) as unknown as z.ZodType<[payload?: z.output<S>]>,
+});
 
 /** A server event's argument list, for a payload-less event or positional arguments. */
 export const emits = <T extends readonly z.ZodType[]>(description: string, ...items: T) => ({

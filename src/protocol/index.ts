@@ -48,8 +48,18 @@ export type ClientToServerEvents = {
   [E in ClientEventName]: (...args: [...WireArgs<E>, ack?: AckCallback<E>]) => void;
 };
 
+/** Server events that only tell (every one but those the client answers): what rooms are sent. */
+export type NoticeEventName = { [E in ServerEventName]: ServerEvents[E] extends { answer: z.ZodType } ? never : E }[ServerEventName];
+
+/** What the client answers to server event E, when the server asks (on-time-sync). */
+export type ServerEventAnswer<E extends ServerEventName> = ServerEvents[E] extends { answer: z.ZodType }
+  ? z.input<ServerEvents[E]['answer']>
+  : never;
+
 export type ServerToClientEvents = {
-  [E in ServerEventName]: (...args: ServerEventArgs<E>) => void;
+  [E in ServerEventName]: ServerEvents[E] extends { answer: z.ZodType }
+    ? (...args: [...ServerEventArgs<E>, ack: (answer: ServerEventAnswer<E>) => void]) => void
+    : (...args: ServerEventArgs<E>) => void;
 };
 
 /** What the authentication middleware stores on each socket (the spec's AuthenticatedSocket.data). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordingStartSchema } from '../domain/clock';
 import { RECORDING_ID_PATTERN } from '../domain/layout';
 import { RECORDING_DECISIONS, RECORDING_STATES, RECORDING_VERDICTS } from '../domain/recordings';
 
@@ -55,6 +56,8 @@ export const recordingViewSchema = z.object({
   updatedAt: z.string(),
   startedAt: z.string().optional(),
   stoppedAt: z.string().optional(),
+  /** Beyond the issue: when the headset really started (server epoch ms), its plan and the clock estimate used (docs/CLOCK.md). */
+  start: recordingStartSchema.optional(),
   files: z.object({ video: fileView.optional(), data: fileView.optional() }),
   verdict: z.enum(RECORDING_VERDICTS).optional(),
   qaScore: z.number().nullable().optional(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { emits, errorCodeSchema, type ServerEventSpec } from './event-spec';
+import { clockEstimateSchema } from '../domain/clock';
+import { asks, emits, emitsMaybe, errorCodeSchema, type ServerEventSpec } from './event-spec';
 import {
   commandViewSchema,
   alarmViewSchema,
@@ -58,7 +59,19 @@ export const serverEvents = {
 
   // Recording (commands to headsets, answers to tablets)
   'on-tablet-recording-toggled': emits('To a headset: toggle recording.'),
-  'on-tablet-start-recording': emits('To a headset: start recording.'),
+  'on-tablet-start-recording': emitsMaybe(
+    "To a headset: start recording; at once, or (beyond the spec, a synchronized start) at startAt, a server epoch-ms time, which is startAtDeviceTime in the headset's own clock (docs/CLOCK.md). No payload without startAt.",
+    z.object({ commandId: id, startAt: z.number(), startAtDeviceTime: z.number() }),
+  ),
+  'on-time-sync': asks(
+    'Beyond the spec, to an identified headset: the server measures its clock. The headset answers at once with { deviceTime }, its own clock (epoch ms) when it handled the message (docs/CLOCK.md).',
+    z.object({ serverTime: z.number() }),
+    z.object({ deviceTime: z.number().finite().positive() }),
+  ),
+  'on-device-clock-updated': emits(
+    "Beyond the spec, to dashboards: a headset's clock estimate changed (null: not measured yet).",
+    z.object({ deviceId: id, clock: clockEstimateSchema.nullable() }),
+  ),
   'on-tablet-stop-recording': emits('To a headset: stop recording.'),
   'on-device-recording-changed': emits(
     'To the lock holder and dashboards: a headset reported its recording state.',

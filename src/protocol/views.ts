@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { actorSchema } from '../domain/actor';
+import { clockEstimateSchema, recordingStartSchema } from '../domain/clock';
 import { commandActionSchema, commandStateSchema } from '../domain/commands';
 import { deviceSessionStatusSchema, sessionStatusSchema } from '../domain/sessions';
 import { telemetrySchema } from './telemetry';
@@ -30,6 +31,8 @@ export const deviceStateViewSchema = z.object({
   isLocked: z.boolean(),
   lockedByTabletId: z.string().optional(),
   lockedAt: isoTime.optional(),
+  /** Beyond the spec: the headset's clock as the server measured it; null until (or unless) it answers on-time-sync (docs/CLOCK.md). */
+  clock: clockEstimateSchema.nullable().optional(),
 });
 export type DeviceStateView = z.infer<typeof deviceStateViewSchema>;
 
@@ -73,6 +76,8 @@ export const sessionViewSchema = z.object({
   deviceStatuses: z.record(z.string(), deviceSessionStatusSchema),
   /** Beyond the spec: which of its devices are offline right now. */
   offlineDevices: z.array(z.string()).optional(),
+  /** Beyond the spec: latest minus earliest start (server ms) of its headsets in its latest synchronized start (docs/CLOCK.md). */
+  startSpreadMs: z.number().nonnegative().optional(),
 });
 export type SessionView = z.infer<typeof sessionViewSchema>;
 
@@ -95,6 +100,10 @@ export const commandViewSchema = z.object({
   reason: z.string().optional(),
   batchId: z.string().optional(),
   sessionId: z.string().optional(),
+  /** A synchronized start's planned time (server epoch ms). */
+  startAt: z.number().optional(),
+  /** When the headset really started (server epoch ms), as it reported it, with the error against startAt and the clock estimate used. */
+  start: recordingStartSchema.optional(),
 });
 export type CommandView = z.infer<typeof commandViewSchema>;
 

@@ -1,5 +1,5 @@
 import type { Metrics } from '../metrics';
-import type { ServerToClientEvents } from '../protocol';
+import type { NoticeEventName, ServerToClientEvents } from '../protocol';
 import { emitPreEncoded, type EncodedJson, type PayloadOf } from './pre-encoded';
 import type { CaptureIo } from './types';
 
@@ -20,13 +20,14 @@ export class Broadcaster {
     private readonly mayHaveRemoteMembers: (room: string) => boolean,
   ) {}
 
-  emit<E extends keyof ServerToClientEvents>(to: string | string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+  emit<E extends NoticeEventName>(to: string | string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     this.sent(event).inc();
-    this.io.to(to).emit(event, ...args);
+    // Socket.IO types a broadcast's arguments per event; E is any notice (no acknowledgement), which it cannot see.
+    (this.io.to(to) as unknown as { emit(event: string, ...args: unknown[]): boolean }).emit(event, ...args);
   }
 
   /** emit() with the argument already encoded as JSON (docs/PERFORMANCE.md): what goes out is the same. */
-  emitEncoded<E extends keyof ServerToClientEvents>(to: string, event: E, json: EncodedJson<PayloadOf<E>>): void {
+  emitEncoded<E extends NoticeEventName>(to: string, event: E, json: EncodedJson<PayloadOf<E>>): void {
     this.sent(event).inc();
     emitPreEncoded(this.io.to(to), event, json);
   }

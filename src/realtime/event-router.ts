@@ -10,6 +10,7 @@ import {
   type HotEventName,
   type Payload,
   type Refusal,
+  type NoticeEventName,
   type ServerToClientEvents,
 } from '../protocol';
 import { describeZodError } from '../validation';
@@ -157,7 +158,7 @@ export class EventRouter {
    * like every broadcast (FleetNotifier.emit). Handlers answer their own socket
    * through this, never through socket.emit, so no outgoing message goes uncounted.
    */
-  reply<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+  reply<E extends NoticeEventName>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
     this.deps.metrics.socketMessages.inc({ event_type: event, direction: 'out' });
     this.socket.emit(event, ...args);
   }

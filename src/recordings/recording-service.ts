@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { RecordingStart } from '../domain/clock';
 import type { Config } from '../config';
 import { ADMIN_ACTOR, type Actor } from '../domain/actor';
 import { DomainError } from '../domain/errors';
@@ -69,8 +70,8 @@ export class RecordingService {
     // The records follow what happened; a store failure here is logged, never answered to the headset or uploader.
     const quietly = (what: string, work: Promise<void>) =>
       work.catch((err: unknown) => this.log.error({ err: (err as Error).message }, `could not update a recording record on ${what}`));
-    d.events.on('device.recording-changed', ({ deviceId, isRecording }) =>
-      quietly('a recording start or stop', this.recordingChanged(deviceId, isRecording)),
+    d.events.on('device.recording-changed', ({ deviceId, isRecording, start }) =>
+      quietly('a recording start or stop', this.recordingChanged(deviceId, isRecording, start)),
     );
     d.events.on('upload.changed', (event) => quietly('an upload change', this.uploadChanged(event)));
   }
@@ -86,7 +87,7 @@ export class RecordingService {
   }
 
   /** A headset started or stopped recording: the record is opened with what the server knows now. */
-  async recordingChanged(deviceId: string, isRecording: boolean): Promise<void> {
+  async recordingChanged(deviceId: string, isRecording: boolean, start?: RecordingStart): Promise<void> {
     const at = new Date(this.now());
     if (isRecording) {
       const recordingId = `${timestampOf(at)}_${deviceId}`;
@@ -98,6 +99,7 @@ export class RecordingService {
           : {
               ...this.fresh(recordingId, deviceId, at, context),
               startedAt: at,
+              ...(start ? { start } : {}),
               history: [entry(at, headset(deviceId), 'recording started')],
             },
         result: undefined,

@@ -36,6 +36,7 @@ export function toView(r: RecordingRecord): RecordingView {
     updatedAt: r.updatedAt.toISOString(),
     ...opt('startedAt', iso(r.startedAt)?.value),
     ...opt('stoppedAt', iso(r.stoppedAt)?.value),
+    ...opt('start', r.start),
     files: filesView(r),
     ...opt('verdict', v?.verdict),
     ...(v ? { qaScore: v.qaScore } : {}),

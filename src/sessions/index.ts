@@ -23,6 +23,7 @@ declare module '../feature/services' {
  */
 export const sessions: FeatureFactory = (ctx) => {
   const { config, events, logger } = ctx;
+  const alarms = ctx.services.get('alarms');
   const service = new SessionService({
     store: ctx.store,
     locks: ctx.services.get('locks'),
@@ -31,6 +32,12 @@ export const sessions: FeatureFactory = (ctx) => {
     expiryMs: config.timing.sessionExpiryMs,
     maxPerTablet: config.limits.sessionsPerTablet,
     logger,
+    maxSpreadMs: config.clock.maxSpreadMs,
+    // Each headset of a synchronized start that started too far apart from the others gets start_spread.
+    startSpread: async ({ sessionId }, { deviceIds, spreadMs }) => {
+      const message = `session ${sessionId}: its headsets started ${spreadMs.toFixed(1)} ms apart (more than ${config.clock.maxSpreadMs} ms)`;
+      for (const id of deviceIds) await alarms.raise(id, 'start_spread', spreadMs, message);
+    },
   });
   // Sessions left running for longer than SESSION_EXPIRY_MS are ended; their audience is told (session.changed).
   const expiry = new PeriodicTask(

@@ -13,6 +13,8 @@ import {
   type Store,
 } from '../state/types';
 import { durationSeconds, sessionView } from './session-view';
+import { latestStartSpread, type StartSpread } from './start-spread';
+import type { RecordingStart } from '../domain/clock';
 
 /** A session request refused because of its devices carries which were unavailable. */
 export interface UnavailableDevices {
@@ -31,6 +33,9 @@ export interface SessionServiceDeps {
   events: DomainEvents;
   /** Sessions not completed this long after creation are ended by the cleanup. */
   expiryMs: number;
+  /** SYNC_MAX_SPREAD_MS: headsets of one synchronized start further apart than this are reported to startSpread. */
+  maxSpreadMs?: number;
+  startSpread?: (session: SessionRecord, spread: StartSpread) => Promise<void>;
   /** Sessions one tablet may have in the store at once (they leave it with SESSION_TTL_SECONDS); unset: no limit. */
   maxPerTablet?: number;
   now?: () => number;
@@ -81,8 +86,8 @@ export class SessionService implements SessionUploads {
     this.events = events;
     this.now = options.now ?? Date.now;
     // A session's device statuses follow what its headsets report.
-    events.on('device.recording-changed', async ({ deviceId, isRecording }) => {
-      await this.deviceRecordingChanged(deviceId, isRecording);
+    events.on('device.recording-changed', async ({ deviceId, isRecording, start }) => {
+      await this.deviceRecordingChanged(deviceId, isRecording, start);
     });
     events.on('device.telemetry', async ({ deviceId, sessionId, telemetry }) => {
       if (sessionId && telemetry.frameCount !== undefined) await this.deviceFrameCount(deviceId, sessionId, telemetry.frameCount);
@@ -209,9 +214,27 @@ export class SessionService implements SessionUploads {
     return session && ACTIVE_STATUSES.includes(session.status) ? session : null;
   }
 
-  private async deviceRecordingChanged(deviceId: string, isRecording: boolean): Promise<void> {
+  /**
+   * A device of an active session started or stopped. A start of a command batch (a session's start,
+   * a start-all) is kept with its time, and once two or more of the batch's headsets started, their
+   * spread is checked against SYNC_MAX_SPREAD_MS (startSpread, the sessions feature raises the alarm).
+   */
+  private async deviceRecordingChanged(deviceId: string, isRecording: boolean, start?: RecordingStart): Promise<void> {
     const sessionId = (await this.store.devices.get(deviceId))?.activeSessionId;
-    if (sessionId) await this.store.sessions.patchDeviceStatus(sessionId, deviceId, { isRecording });
+    if (!sessionId) return;
+    if (!isRecording || !start?.batchId) {
+      await this.store.sessions.patchDeviceStatus(sessionId, deviceId, { isRecording });
+      return;
+    }
+    const session = await this.store.sessions.updateDeviceStatus(sessionId, deviceId, {
+      isRecording,
+      startedAt: start.startedAt,
+      startBatchId: start.batchId,
+    });
+    const spread = session ? latestStartSpread(session.deviceStatuses) : undefined;
+    if (session && spread && spread.deviceIds.length > 1 && spread.spreadMs > (this.options.maxSpreadMs ?? Infinity)) {
+      await this.options.startSpread?.(session, spread);
+    }
   }
 
   private async deviceFrameCount(deviceId: string, sessionId: string, frameCount: number): Promise<void> {

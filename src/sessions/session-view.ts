@@ -1,5 +1,6 @@
 import type { SessionView } from '../protocol';
 import type { SessionRecord } from '../state/types';
+import { latestStartSpread } from './start-spread';
 
 /** Seconds from start to end (or to now while running); 0 before the first start. */
 export function durationSeconds(session: SessionRecord, now: number): number {
@@ -27,5 +28,12 @@ export function sessionView(
     ...(session.metadata ? { metadata: session.metadata } : {}),
     deviceStatuses: session.deviceStatuses,
     offlineDevices: session.deviceIds.filter((id) => !onlineDeviceIds.has(id)),
+    ...startSpreadOf(session),
   };
+}
+
+/** The spread of its latest synchronized start, once a headset of it started. */
+function startSpreadOf(session: SessionRecord): { startSpreadMs?: number } {
+  const spread = latestStartSpread(session.deviceStatuses);
+  return spread ? { startSpreadMs: Math.round(spread.spreadMs * 1000) / 1000 } : {};
 }

@@ -1,4 +1,5 @@
 import type { Actor } from '../domain/actor';
+import type { RecordingStart } from '../domain/clock';
 import type { CommandAction, CommandState } from '../domain/commands';
 
 export type { CommandAction, CommandState };
@@ -21,6 +22,18 @@ export interface CommandRecord {
   /** The start-all/stop-all (or session) request it is part of. */
   batchId?: string;
   sessionId?: string;
+  /** A synchronized start's planned time (server epoch ms). */
+  startAt?: number;
+  /** How the headset's start really went, set when it confirmed a start (docs/CLOCK.md). */
+  start?: RecordingStart;
+}
+
+/** How a `sent` command ends: its final state, why, when, and for a confirmed start how it went. */
+export interface CommandResolution {
+  state: Exclude<CommandState, 'sent'>;
+  reason?: string;
+  at: Date;
+  start?: RecordingStart;
 }
 
 export interface CommandQuery {
@@ -52,7 +65,7 @@ export interface CommandStore {
   create(record: CommandRecord): Promise<CommandCreation>;
   get(commandId: string): Promise<CommandRecord | null>;
   /** Moves a `sent` command to its final state; null when it is not `sent` (already resolved, or unknown). Atomic. */
-  resolve(commandId: string, change: { state: Exclude<CommandState, 'sent'>; reason?: string; at: Date }): Promise<CommandRecord | null>;
+  resolve(commandId: string, change: CommandResolution): Promise<CommandRecord | null>;
   /** The device's `sent` commands, oldest first. */
   pendingFor(deviceId: string): Promise<CommandRecord[]>;
   /** `sent` commands whose deadline is at or before `now`, oldest deadline first, at most `limit`. */

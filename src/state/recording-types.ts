@@ -1,4 +1,5 @@
 import type { Actor } from '../domain/actor';
+import type { RecordingStart } from '../domain/clock';
 
 /**
  * The record of one recording (a folder `sessions/{recordingId}/`): who made it,
@@ -86,6 +87,8 @@ export interface RecordingRecord {
   /** Recording start and stop as the server saw them (device.recording-changed). */
   startedAt?: Date;
   stoppedAt?: Date;
+  /** When the headset really started, in server time, as it reported it, with the plan and the clock estimate used (docs/CLOCK.md). */
+  start?: RecordingStart;
   state: RecordingState;
   files: { video?: RecordingFileRecord; data?: RecordingFileRecord };
   /** While verifying: which process holds the check and until when (a dead one's claim lapses). */

@@ -25,6 +25,7 @@ describe('the feature list', () => {
       expect(Object.keys(server.services).sort()).toEqual([
         'alarms',
         'audit',
+        'clock',
         'commands',
         'devices',
         'fleet',

@@ -38,8 +38,15 @@ describe('the protocol types, derived from the event specs', () => {
     // A malformed lock target reaches the handler as null, to be answered with its own reason.
     expectTypeOf<Payload<'tablet-lock-device'>>().toEqualTypeOf<string | null>();
     expectTypeOf<Payload<'tablet-unlock-all-devices'>>().toEqualTypeOf<undefined>();
-    // A command's target: the spec's device ID or { deviceId, commandId }, as one shape.
-    expectTypeOf<Parameters<EventHandler<'tablet-start-recording'>>[0]>().toEqualTypeOf<{ deviceId: string; commandId?: string }>();
+    // A command's target: the spec's device ID or { deviceId, commandId, startAt }, as one shape.
+    expectTypeOf<Parameters<EventHandler<'tablet-start-recording'>>[0]>().toEqualTypeOf<{
+      deviceId: string;
+      commandId?: string;
+      startAt?: number;
+    }>();
+    expectTypeOf<Parameters<EventHandler<'tablet-stop-recording'>>[0]>().toEqualTypeOf<{ deviceId: string; commandId?: string }>();
+    // A headset's recording report: the spec's boolean or { isRecording, startedAtDeviceTime }, as one shape.
+    expectTypeOf<Payload<'headset-recording-state'>>().toEqualTypeOf<{ isRecording: boolean; startedAtDeviceTime?: number }>();
 
     const register = (router: EventRouter) => {
       // @ts-expect-error a handler of tablet-start-recording receives a device ID, not a number
@@ -58,7 +65,15 @@ describe('the protocol types, derived from the event specs', () => {
   it('types what the server sends', () => {
     expectTypeOf<Parameters<ServerToClientEvents['on-device-locked']>>().toEqualTypeOf<[{ deviceId: string }]>();
     expectTypeOf<Parameters<ServerToClientEvents['on-headset-frame-updated']>[1]>().toEqualTypeOf<string>();
-    expectTypeOf<Parameters<ServerToClientEvents['on-tablet-start-recording']>>().toEqualTypeOf<[]>();
+    // No payload (the spec), or a synchronized start's.
+    expectTypeOf<Parameters<ServerToClientEvents['on-tablet-start-recording']>>().toEqualTypeOf<
+      [payload?: { commandId: string; startAt: number; startAtDeviceTime: number }]
+    >();
+    expectTypeOf<Parameters<ServerToClientEvents['on-tablet-stop-recording']>>().toEqualTypeOf<[]>();
+    // The server asks; the client's acknowledgement answers.
+    expectTypeOf<Parameters<ServerToClientEvents['on-time-sync']>>().toEqualTypeOf<
+      [{ serverTime: number }, ack: (answer: { deviceTime: number }) => void]
+    >();
   });
 
   it('gives every client event at least one role and every server event a description', () => {

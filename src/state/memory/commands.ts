@@ -1,13 +1,13 @@
 import {
   DEFAULT_TIMELINE_RETENTION_SECONDS,
   type CommandCreation,
+  type CommandResolution,
   type CommandPage,
   type CommandQuery,
   type CommandRecord,
   type CommandStore,
   type StoreTtls,
 } from '../types';
-import type { CommandState } from '../../domain/commands';
 import { commandOrder, decodeCommandCursor, encodeCommandCursor, isAfterCursor } from '../stream-ids';
 
 /** Records kept at most in this process (oldest dropped first), so the embedded store is capped by count. */
@@ -47,13 +47,14 @@ export class MemoryCommandStore implements CommandStore {
     return record ? copy(record) : null;
   }
 
-  async resolve(commandId: string, change: { state: Exclude<CommandState, 'sent'>; reason?: string; at: Date }) {
+  async resolve(commandId: string, change: CommandResolution) {
     const record = this.live(commandId);
     if (!record || record.state !== 'sent') return null;
     this.pending.delete(commandId);
     record.state = change.state;
     record.updatedAt = new Date(change.at);
     if (change.reason !== undefined) record.reason = change.reason;
+    if (change.start) record.start = structuredClone(change.start);
     return copy(record);
   }
 

@@ -1,9 +1,11 @@
 import type Redis from 'ioredis';
 import { actorKindSchema } from '../../domain/actor';
-import { commandActionSchema, commandStateSchema, type CommandState } from '../../domain/commands';
+import { recordingStartSchema, type RecordingStart } from '../../domain/clock';
+import { commandActionSchema, commandStateSchema } from '../../domain/commands';
 import {
   DEFAULT_TIMELINE_RETENTION_SECONDS,
   type CommandCreation,
+  type CommandResolution,
   type CommandPage,
   type CommandQuery,
   type CommandRecord,
@@ -45,11 +47,12 @@ if ARGV[5] == 'sent' then
 end
 return false`;
 
-// KEYS: record, sent, pending. ARGV: id, state, updatedAt, reason ('' for none).
+// KEYS: record, sent, pending. ARGV: id, state, updatedAt, reason ('' for none), start JSON ('' for none).
 const RESOLVE = `
 if redis.call('HGET', KEYS[1], 'state') ~= 'sent' then return false end
 redis.call('HSET', KEYS[1], 'state', ARGV[2], 'updatedAt', ARGV[3])
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'start', ARGV[5]) end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 return redis.call('HGETALL', KEYS[1])`;
@@ -69,7 +72,20 @@ function encode(r: CommandRecord): string[] {
     deadline: r.deadline.toISOString(),
     batchId: r.batchId,
     sessionId: r.sessionId,
+    startAt: r.startAt === undefined ? undefined : String(r.startAt),
+    start: r.start ? JSON.stringify(r.start) : undefined,
   });
+}
+
+/** A start's JSON as written by RESOLVE; anything else reads as absent. */
+function decodeStart(json: string | undefined): RecordingStart | undefined {
+  if (!json) return undefined;
+  try {
+    const parsed = recordingStartSchema.safeParse(JSON.parse(json));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A corrupt or partial hash reads as absent. */
@@ -82,6 +98,7 @@ function decode(f: Fields): CommandRecord | null {
   const issuedByKind = actorKindSchema.safeParse(f.issuedByKind);
   if (!f.commandId || !f.deviceId || !f.issuedById || !issuedAt || !updatedAt || !deadline) return null;
   if (!action.success || !state.success || !issuedByKind.success) return null;
+  const start = decodeStart(f.start);
   return {
     commandId: f.commandId,
     action: action.data,
@@ -95,6 +112,8 @@ function decode(f: Fields): CommandRecord | null {
     ...(f.reason ? { reason: f.reason } : {}),
     ...(f.batchId ? { batchId: f.batchId } : {}),
     ...(f.sessionId ? { sessionId: f.sessionId } : {}),
+    ...(f.startAt && Number.isSafeInteger(Number(f.startAt)) ? { startAt: Number(f.startAt) } : {}),
+    ...(start ? { start } : {}),
   };
 }
 
@@ -140,7 +159,7 @@ export class RedisCommandStore implements CommandStore {
     return isEmpty(fields) ? null : decode(fields);
   }
 
-  async resolve(commandId: string, change: { state: Exclude<CommandState, 'sent'>; reason?: string; at: Date }) {
+  async resolve(commandId: string, change: CommandResolution) {
     const record = await this.get(commandId);
     if (!record || record.state !== 'sent') return null;
     const pairs = (await this.redis.eval(
@@ -153,6 +172,7 @@ export class RedisCommandStore implements CommandStore {
       change.state,
       change.at.toISOString(),
       change.reason ?? '',
+      change.start ? JSON.stringify(change.start) : '',
     )) as string[] | null;
     return pairs ? decode(pairsToFields(pairs)) : null;
   }
