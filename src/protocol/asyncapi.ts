@@ -36,6 +36,8 @@ const ref = (path: string) => ({ $ref: path });
 
 /** Message keys must match ^[\w.-]+$; event names already do. */
 const ackKey = (event: string) => `${event}.ack`;
+/** The client's answer to a server event that asks for one (not a refusal: the client answers or times out). */
+const answerKey = (event: string) => `${event}.answer`;
 
 function clientMessage(event: string, spec: ClientEventSpec) {
   const notes = [`Sent by: ${spec.roles.join(', ')}.`];
@@ -87,11 +89,23 @@ export function asyncApiDocument(version: string): Record<string, unknown> {
   }
   for (const [event, spec] of server) {
     message(event, serverMessage(event, spec));
+    // An event the client answers (on-time-sync): its acknowledgement is the operation's reply.
+    if (spec.answer) {
+      message(answerKey(event), {
+        name: answerKey(event),
+        title: `${event} acknowledgement`,
+        summary: `What the client answers to ${event}, through the acknowledgement callback the server passes.`,
+        payload: multiFormat(jsonSchema(spec.answer, 'input')),
+      });
+    }
     operations[`send.${event}`] = {
       action: 'send',
       channel: ref(`#/channels/${CHANNEL}`),
       summary: spec.description,
       messages: [ref(`#/channels/${CHANNEL}/messages/${event}`)],
+      ...(spec.answer
+        ? { reply: { channel: ref(`#/channels/${CHANNEL}`), messages: [ref(`#/channels/${CHANNEL}/messages/${answerKey(event)}`)] } }
+        : {}),
     };
   }
 
