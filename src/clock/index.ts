@@ -36,10 +36,11 @@ export const clock: FeatureFactory = (ctx) => {
     logger,
     maxUncertaintyMs: config.clock.maxUncertaintyMs,
   });
+  const wallClock = new WallClock();
   const sync = new TimeSync({
     intervalMs: config.clock.syncIntervalMs,
     timeoutMs: config.clock.syncTimeoutMs,
-    clock: new WallClock(),
+    clock: wallClock,
     logger,
     measured: (deviceId, estimate) => service.measured(deviceId, estimate),
   });
@@ -57,7 +58,7 @@ export const clock: FeatureFactory = (ctx) => {
     provides: { clock: service },
     sockets: [
       {
-        register: () => undefined,
+        register: (_socket, router) => router.on('server-time', () => ({ ok: true, serverTime: wallClock.now() })),
         async disconnected(socket) {
           sync.forget(socket.id);
           if (socket.data.identifiedDeviceId) service.forget(socket.data.identifiedDeviceId);

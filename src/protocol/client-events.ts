@@ -132,6 +132,13 @@ export const clientEvents = {
   /** Beyond the spec: receive a headset's live frames. */
   'dashboard-watch-device': { roles: viewer, args: one(deviceIdSchema), ack: deviceAnswer },
   'dashboard-unwatch-device': { roles: viewer, args: one(deviceIdSchema), ack: deviceAnswer },
+
+  // Anyone
+  /**
+   * Beyond the spec: the server's clock (epoch ms, with a fraction), for a tablet choosing a synchronized
+   * start's startAt: take the middle of the round trip as the moment it was read (docs/CLOCK.md).
+   */
+  'server-time': { roles: ['headset', 'tablet', 'dashboard'], args: none, ack: answer({ serverTime: z.number() }) },
 } as const satisfies Record<string, ClientEventSpec>;
 
 export type ClientEvents = typeof clientEvents;

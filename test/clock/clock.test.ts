@@ -100,3 +100,19 @@ async function identifiedDashboard(server: CaptureServer) {
   const { connectClient } = await import('../helpers/clients');
   return connectClient(server, { deviceId: 'DASH', deviceType: 'dashboard' });
 }
+
+describe('the server time', () => {
+  const make = serverFactory('memory', redis);
+
+  it('answers server-time to any client with the server clock, read within the round trip', async () => {
+    const server = await make();
+    const { connectClient } = await import('../helpers/clients');
+    const tablet = await connectClient(server, { deviceId: 'T1', deviceType: 'tablet' });
+    const before = Date.now();
+    const answer = await tablet.ask('server-time');
+    const after = Date.now();
+    expect(answer.ok).toBe(true);
+    expect(answer.serverTime).toBeGreaterThanOrEqual(before);
+    expect(answer.serverTime).toBeLessThanOrEqual(after + 1);
+  });
+});

@@ -47,6 +47,7 @@ const EVENT_SET: Record<keyof ClientToServerEvents, true> = {
   'dashboard-unsubscribe': true,
   'dashboard-watch-device': true,
   'dashboard-unwatch-device': true,
+  'server-time': true,
 };
 const EVENTS = Object.keys(EVENT_SET) as Array<keyof ClientToServerEvents>;
 const ROLES = ['headset', 'identified-headset', 'tablet', 'dashboard', 'legacy'] as const;
