@@ -195,7 +195,8 @@ export const envSchema = z.object({
   WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, { message: 'expected at least 16 characters' }).optional()),
   WEBHOOK_MAX_AGE_HOURS: decimal(0.0001, 24 * 30).default(24),
   WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
-  WEBHOOK_MAX_PENDING: int(1, 1_000_000).default(10_000),
+  // Per receiver: deliveries waiting, and requests in flight per process (one receiver's failure never holds up another's).
+  WEBHOOK_MAX_PENDING: int(1, 1_000_000).default(5_000),
   WEBHOOK_CONCURRENCY: int(1, 64).default(4),
   WEBHOOK_POLL_INTERVAL_MS: int(50, 60_000).default(1_000),
 });

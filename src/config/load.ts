@@ -280,6 +280,17 @@ function parseWebhookUrls(raw: string): string[] {
   // The URLs themselves are not echoed: one may carry a credential.
   if (bad.length > 0) throw new ConfigError([`WEBHOOK_URLS: expected comma-separated http:// or https:// URLs (${bad.length} not)`]);
   if (list.length > 20) throw new ConfigError(['WEBHOOK_URLS: at most 20 receivers']);
+  // A user:password@ URL would never deliver (fetch refuses to send one) and would show its password wherever the URL went.
+  const withCredentials = list.flatMap((u, i) => {
+    const url = new URL(u);
+    return url.username || url.password ? [`receiver ${i + 1} (${url.host})`] : [];
+  });
+  if (withCredentials.length > 0) {
+    throw new ConfigError([
+      `WEBHOOK_URLS: ${withCredentials.join(', ')} has credentials in its URL (user:password@), which are refused: ` +
+        'requests cannot carry them. Remove them; receivers authenticate deliveries by X-Capture-Signature (WEBHOOK_SECRET)',
+    ]);
+  }
   return list;
 }
 

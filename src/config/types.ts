@@ -166,8 +166,11 @@ export interface Config {
     urls: string[];
     secret?: string;
     maxAgeMs: number;
+    /** Every attempt ends by this (a timer the attempt owns). */
     timeoutMs: number;
+    /** Deliveries waiting per receiver; beyond, that receiver's new ones are refused. */
     maxPending: number;
+    /** Requests in flight per receiver, in one process. */
     concurrency: number;
     pollIntervalMs: number;
   };

@@ -6,6 +6,7 @@ import { commandsContract } from './commands.contract';
 import { timelineContract } from './timeline.contract';
 import { alarmsContract } from './alarms.contract';
 import { recordingsContract } from './recordings.contract';
+import { webhooksContract } from './webhooks.contract';
 import { storeContract } from './store.contract';
 
 storeContract('memory', async (ttls) => new MemoryStore(ttls));
@@ -16,3 +17,4 @@ commandsContract('memory', async (ttls) => new MemoryStore(ttls));
 timelineContract('memory', async (ttls) => new MemoryStore(ttls));
 alarmsContract('memory', async (ttls) => new MemoryStore(ttls));
 recordingsContract('memory', async (ttls) => new MemoryStore(ttls));
+webhooksContract('memory', async (ttls) => new MemoryStore(ttls));

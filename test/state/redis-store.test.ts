@@ -11,6 +11,7 @@ import { commandsContract } from './commands.contract';
 import { timelineContract } from './timeline.contract';
 import { alarmsContract } from './alarms.contract';
 import { recordingsContract } from './recordings.contract';
+import { webhooksContract } from './webhooks.contract';
 import { qaResultKey } from '../../src/state/redis/qa-results';
 import { FLEET_READ_CHUNK } from '../../src/state/redis/fleet-reads';
 
@@ -34,6 +35,7 @@ commandsContract('redis', async (ttls) => makeStore(undefined, ttls));
 timelineContract('redis', async (ttls) => makeStore(undefined, ttls));
 alarmsContract('redis', async (ttls) => makeStore(undefined, ttls));
 recordingsContract('redis', async (ttls) => makeStore(undefined, ttls));
+webhooksContract('redis', async (ttls) => makeStore(undefined, ttls));
 
 describe('redis store specifics', () => {
   it('reads a fleet larger than one pipeline chunk whole and in order', async () => {
