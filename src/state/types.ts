@@ -248,7 +248,7 @@ export interface LeaseStore {
 
 export * from './recording-types';
 import type { RecordingStore } from './recording-types';
-export type { AlarmStore, AlarmRecord, AlarmRaise, RaiseResult, AlarmQuery, AlarmPage, AckResult } from './alarm-types';
+export type { AlarmStore, AlarmRecord, AlarmRaise, RaiseResult, RaiseOptions, AlarmQuery, AlarmPage, AckResult } from './alarm-types';
 export type { WebhookStore, WebhookDelivery, WebhookAttempt, WebhookSettlement } from './webhook-types';
 import type { AlarmStore } from './alarm-types';
 import type { WebhookStore } from './webhook-types';

@@ -7,13 +7,21 @@ import type { Store, WebhookAttempt, WebhookDelivery } from '../state/types';
 import { alarmView } from '../alarms';
 import { WebhookDispatcher } from './dispatcher';
 import { receiversOf, type Receiver } from './receivers';
+import { AlarmBursts } from './alarm-bursts';
 
 export { signWebhook } from './signature';
 
 export type WebhookConfig = Config['webhooks'];
 
 /** The events receivers get, as the issue spells them. */
-export const WEBHOOK_EVENTS = ['alarm.raised', 'alarm.cleared', 'recording.verified', 'recording.rejected', 'session.ended'] as const;
+export const WEBHOOK_EVENTS = [
+  'alarm.raised',
+  'alarm.cleared',
+  'alarm.summary',
+  'recording.verified',
+  'recording.rejected',
+  'session.ended',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 export interface WebhookServiceDeps {
@@ -44,6 +52,8 @@ export interface ReceiverQueue {
 export class WebhookService {
   private readonly unsubscribe: Array<() => void> = [];
   private timer?: NodeJS.Timeout;
+  private summaryTimer?: NodeJS.Timeout;
+  private readonly bursts: AlarmBursts;
   private stopped = false;
   private readonly outcomes: Counter<'outcome'>;
   private readonly receivers: Receiver[];
@@ -57,6 +67,7 @@ export class WebhookService {
       registers: [d.registry],
     });
     this.receivers = receiversOf(d.config.urls);
+    this.bursts = new AlarmBursts({ store: d.store, logger: d.logger, windowMs: d.config.alarmWindowMs });
     this.dispatcher = new WebhookDispatcher(this.receivers, {
       config: { ...d.config, secret: d.config.secret ?? '' },
       store: d.store.webhooks,
@@ -73,9 +84,10 @@ export class WebhookService {
     if (!this.enabled) return this;
     const { events } = this.d;
     this.unsubscribe.push(
-      events.on('alarm.changed', ({ alarmId, change }) => {
+      events.on('alarm.changed', ({ alarmId, deviceId, change }) => {
         if (change !== 'raised' && change !== 'cleared') return;
         this.offPath(async () => {
+          if (await this.bursts.held(deviceId, change, alarmId)) return;
           const alarm = await this.d.store.alarms.get(alarmId);
           if (alarm) await this.enqueue(change === 'raised' ? 'alarm.raised' : 'alarm.cleared', alarmView(alarm));
         });
@@ -100,12 +112,18 @@ export class WebhookService {
     );
     this.timer = setInterval(() => void this.poll(), this.d.config.pollIntervalMs);
     this.timer.unref();
+    if (this.bursts.enabled) {
+      const every = Math.max(1_000, Math.min(10_000, Math.floor(this.d.config.alarmWindowMs / 6)));
+      this.summaryTimer = setInterval(() => this.offPath(() => this.sendAlarmSummaries()), every);
+      this.summaryTimer.unref();
+    }
     return this;
   }
 
   stop(): void {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.summaryTimer);
     this.dispatcher.stop();
     for (const off of this.unsubscribe.splice(0)) off();
   }
@@ -149,6 +167,11 @@ export class WebhookService {
   /** Claims what is due, up to each receiver's free request slots, and sends it. */
   async poll(): Promise<void> {
     if (!this.stopped) await this.dispatcher.poll();
+  }
+
+  /** One alarm.summary per headset whose window of alarm webhooks ended holding transitions. */
+  async sendAlarmSummaries(): Promise<void> {
+    for (const summary of await this.bursts.due()) await this.enqueue('alarm.summary', summary);
   }
 
   private offPath(work: () => Promise<void>): void {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AlarmRaise } from '../../src/state';
+import type { AlarmRaise, RaiseResult } from '../../src/state';
+
+/** A raise that made or touched an alarm (none of these is suppressed). */
+type Opened = Extract<RaiseResult, { alarm: unknown }>;
 import { storeMaker, type StoreFactory } from './store.contract';
 
 const at = (s: number) => new Date(Date.UTC(2026, 11, 1, 12, 0, s));
@@ -20,10 +23,12 @@ export function alarmsContract(name: string, factory: StoreFactory): void {
     const make = storeMaker(factory);
     it('raises one alarm per device and type; a repeat updates it; concurrent raises make one', async () => {
       const store = await make();
-      const results = await Promise.all([1, 2, 3, 4].map((i) => store.alarms.raise(raise({ value: 9 - i, at: at(i) }), `id-${i}`)));
+      const results = (await Promise.all(
+        [1, 2, 3, 4].map((i) => store.alarms.raise(raise({ value: 9 - i, at: at(i) }), `id-${i}`)),
+      )) as Opened[];
       expect(results.filter((r) => r.outcome === 'raised')).toHaveLength(1);
       const id = results.find((r) => r.outcome === 'raised')!.alarm.alarmId;
-      const again = await store.alarms.raise(raise({ value: 3, message: 'battery 3 %', at: at(9) }), 'id-9');
+      const again = (await store.alarms.raise(raise({ value: 3, message: 'battery 3 %', at: at(9) }), 'id-9')) as Opened;
       expect(again).toMatchObject({
         outcome: 'updated',
         alarm: { alarmId: id, count: 5, value: 3, message: 'battery 3 %', state: 'active' },
@@ -59,7 +64,11 @@ export function alarmsContract(name: string, factory: StoreFactory): void {
       });
       expect((await store.alarms.acknowledge('a1', tablet, at(4), false)).outcome).toBe('unchanged');
       // Still open: a repeat updates it, and it is listed as open.
-      expect((await store.alarms.raise(raise({ at: at(5) }), 'x')).alarm).toMatchObject({ alarmId: 'a1', state: 'acknowledged', count: 2 });
+      expect(((await store.alarms.raise(raise({ at: at(5) }), 'x')) as Opened).alarm).toMatchObject({
+        alarmId: 'a1',
+        state: 'acknowledged',
+        count: 2,
+      });
       await store.alarms.clear('H1', 'battery_critical', at(6));
       expect((await store.alarms.acknowledge('a1', tablet, at(7), false)).outcome).toBe('not-open');
       expect((await store.alarms.acknowledge('nope', tablet, at(7), false)).outcome).toBe('not-found');

@@ -8,6 +8,7 @@ import { alarmsContract } from './alarms.contract';
 import { recordingsContract } from './recordings.contract';
 import { webhooksContract } from './webhooks.contract';
 import { noticesContract } from './notices.contract';
+import { alarmFlappingContract } from './alarm-flapping.contract';
 import { recordingRetentionContract } from './recording-retention.contract';
 import { storeContract } from './store.contract';
 
@@ -21,4 +22,5 @@ alarmsContract('memory', async (ttls) => new MemoryStore(ttls));
 recordingsContract('memory', async (ttls) => new MemoryStore(ttls));
 webhooksContract('memory', async (ttls) => new MemoryStore(ttls));
 noticesContract('memory', async (ttls) => new MemoryStore(ttls));
+alarmFlappingContract('memory', async (ttls) => new MemoryStore(ttls));
 recordingRetentionContract('memory', async (ttls) => new MemoryStore(ttls));

@@ -13,6 +13,7 @@ import { alarmsContract } from './alarms.contract';
 import { recordingsContract } from './recordings.contract';
 import { webhooksContract } from './webhooks.contract';
 import { noticesContract } from './notices.contract';
+import { alarmFlappingContract } from './alarm-flapping.contract';
 import { recordingRetentionContract } from './recording-retention.contract';
 import { qaResultKey } from '../../src/state/redis/qa-results';
 import { FLEET_READ_CHUNK } from '../../src/state/redis/fleet-reads';
@@ -39,6 +40,7 @@ alarmsContract('redis', async (ttls) => makeStore(undefined, ttls));
 recordingsContract('redis', async (ttls) => makeStore(undefined, ttls));
 webhooksContract('redis', async (ttls) => makeStore(undefined, ttls));
 noticesContract('redis', async (ttls) => makeStore(undefined, ttls));
+alarmFlappingContract('redis', async (ttls) => makeStore(undefined, ttls));
 recordingRetentionContract('redis', async (ttls) => makeStore(undefined, ttls));
 
 describe('redis store specifics', () => {
