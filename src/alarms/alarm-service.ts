@@ -7,6 +7,7 @@ import type { DomainEvents } from '../domain/events';
 import type { AlarmPage, AlarmQuery, AlarmRecord, Store } from '../state/types';
 import { ALARM_RULES, isAlarmType, type AlarmDecision, type AlarmType } from './alarm-types';
 import { RaiseBudget } from './raise-budget';
+import { DeferredRaises } from './deferred-raises';
 
 export type AlarmChangeKind = 'raised' | 'updated' | 'acknowledged' | 'cleared';
 
@@ -51,6 +52,7 @@ export class AlarmService {
   private readonly suppressedTotal: Counter<'type'>;
   private readonly failures: Counter<'operation'>;
   private readonly budget: RaiseBudget;
+  private readonly deferred = new DeferredRaises((deviceId, decision) => this.apply(deviceId, [decision]));
   /** Devices whose spent budget was logged in their current window (so a flood logs once). */
   private readonly loggedSpent = new Map<string, number>();
 
@@ -92,9 +94,14 @@ export class AlarmService {
     for (const decision of decisions) {
       const queued = this.enqueue(deviceId, async () => {
         try {
-          if (decision.action === 'clear') await this.clear(deviceId, decision.type);
-          // A raise the budget held back is sent again by its maker (the rules, at the next reading).
-          else if (!(await this.raise(deviceId, decision.type, decision.value, decision.message))) unconfirmed?.(decision);
+          if (decision.action === 'clear') {
+            this.deferred.cancel(deviceId, decision.type);
+            await this.clear(deviceId, decision.type);
+          } else if (!(await this.raise(deviceId, decision.type, decision.value, decision.message))) {
+            // Held back by the budget: sent again by its maker (the rules, at the next reading), or here once the budget refills.
+            if (unconfirmed) unconfirmed(decision);
+            else this.deferred.defer(deviceId, decision, this.budget.refillsAt(deviceId) ?? Date.now());
+          }
         } catch (err) {
           unconfirmed?.(decision);
           throw err;
@@ -102,6 +109,11 @@ export class AlarmService {
       });
       if (!queued) unconfirmed?.(decision);
     }
+  }
+
+  /** Drops the raises waiting for a budget to refill (shutdown). */
+  stop(): void {
+    this.deferred.stop();
   }
 
   /** Resolves when the device's queued work is done (tests, shutdown). */

@@ -48,6 +48,9 @@ export const alarms: FeatureFactory = (ctx) => {
     routeDocs: alarmRouteDocs,
     sockets: [new AlarmSocket({ broadcast: ctx.broadcast, alarms: service, locks, store, events, logger })],
     registerGauges: (registry) => registerAlarmGauges(registry, service),
-    stop: () => engine?.stop(),
+    stop: () => {
+      engine?.stop();
+      service.stop();
+    },
   };
 };
