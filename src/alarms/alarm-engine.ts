@@ -101,12 +101,14 @@ export class AlarmEngine {
       ),
       events.on(
         'recording.verdict',
-        guard('verdict', ({ deviceId, recordingId, verdict, qaScore, reasons }) => {
+        guard('verdict', ({ deviceId, recordingId, verdict, qaScore, reasons, summary }) => {
           if (!deviceId || verdict !== 'fail') return;
           const why = reasons.length > 0 ? `: ${reasons.slice(0, 5).join('; ')}` : '';
-          alarms.apply(deviceId, [
-            { type: 'recording_rejected', action: 'raise', value: qaScore, message: `recording ${recordingId} failed verification${why}` },
-          ]);
+          // A summary of a burst stands for many recordings: one repeat of the alarm says how many.
+          const what = summary
+            ? `${summary.count} more recordings failed verification, the latest ${recordingId}`
+            : `recording ${recordingId} failed verification`;
+          alarms.apply(deviceId, [{ type: 'recording_rejected', action: 'raise', value: qaScore, message: `${what}${why}` }]);
         }),
       ),
       events.on(

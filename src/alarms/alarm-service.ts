@@ -6,6 +6,8 @@ import { DomainError } from '../domain/errors';
 import type { DomainEvents } from '../domain/events';
 import type { AlarmPage, AlarmQuery, AlarmRecord, Store } from '../state/types';
 import { ALARM_RULES, isAlarmType, type AlarmDecision, type AlarmType } from './alarm-types';
+import { RaiseBudget } from './raise-budget';
+import { DeferredRaises } from './deferred-raises';
 
 export type AlarmChangeKind = 'raised' | 'updated' | 'acknowledged' | 'cleared';
 
@@ -15,6 +17,8 @@ export interface AlarmChange {
   actor?: Actor;
   /** An `updated` that re-announces an acknowledged critical alarm still active. */
   renotified?: boolean;
+  /** A `raised` that is the same alarm back from cleared (within ALARM_REOPEN_DWELL_MS). */
+  reopened?: boolean;
 }
 
 /** Hears every alarm transition made by this process (each transition is made by one process of the cluster). */
@@ -24,6 +28,8 @@ export type AlarmListener = (change: AlarmChange) => void | Promise<void>;
 const MAX_QUEUED_PER_DEVICE = 50;
 
 export interface AlarmServiceDeps {
+  /** Flapping: the reopen dwell and the per-device raise budget (ALARM_REOPEN_DWELL_MS, ALARM_RAISES_PER_DEVICE_PER_MINUTE). */
+  flapping: { reopenDwellMs: number; raisesPerDevicePerMinute: number };
   store: Store;
   events: DomainEvents;
   logger: Logger;
@@ -42,11 +48,30 @@ export class AlarmService {
   private readonly listeners = new Set<AlarmListener>();
   private readonly queues = new Map<string, { tail: Promise<void>; size: number }>();
   private readonly raisedTotal: Counter<'type'>;
+  private readonly reopenedTotal: Counter<'type'>;
+  private readonly suppressedTotal: Counter<'type'>;
   private readonly failures: Counter<'operation'>;
+  private readonly budget: RaiseBudget;
+  private readonly deferred = new DeferredRaises((deviceId, decision) => this.apply(deviceId, [decision]));
+  /** Devices whose spent budget was logged in their current window (so a flood logs once). */
+  private readonly loggedSpent = new Map<string, number>();
 
   constructor(private readonly deps: AlarmServiceDeps) {
     const registers = [deps.registry];
     this.raisedTotal = new Counter({ name: 'turing_alarms_raised_total', help: 'Alarms raised, by type', labelNames: ['type'], registers });
+    this.reopenedTotal = new Counter({
+      name: 'turing_alarms_reopened_total',
+      help: 'Alarms raised again within the reopen dwell of their clear: the same alarm back to active, by type',
+      labelNames: ['type'],
+      registers,
+    });
+    this.suppressedTotal = new Counter({
+      name: 'turing_alarms_suppressed_total',
+      help: "Raises not made because the headset's raise budget for the minute was spent (tried again at its next reading), by type",
+      labelNames: ['type'],
+      registers,
+    });
+    this.budget = new RaiseBudget(deps.flapping.raisesPerDevicePerMinute);
     this.failures = new Counter({
       name: 'turing_alarm_failures_total',
       help: 'Alarm evaluations or transitions that failed (store unavailable, a bug); the telemetry itself was kept',
@@ -69,8 +94,14 @@ export class AlarmService {
     for (const decision of decisions) {
       const queued = this.enqueue(deviceId, async () => {
         try {
-          if (decision.action === 'raise') await this.raise(deviceId, decision.type, decision.value, decision.message);
-          else await this.clear(deviceId, decision.type);
+          if (decision.action === 'clear') {
+            this.deferred.cancel(deviceId, decision.type);
+            await this.clear(deviceId, decision.type);
+          } else if (!(await this.raise(deviceId, decision.type, decision.value, decision.message))) {
+            // Held back by the budget: sent again by its maker (the rules, at the next reading), or here once the budget refills.
+            if (unconfirmed) unconfirmed(decision);
+            else this.deferred.defer(deviceId, decision, this.budget.refillsAt(deviceId) ?? Date.now());
+          }
         } catch (err) {
           unconfirmed?.(decision);
           throw err;
@@ -80,22 +111,57 @@ export class AlarmService {
     }
   }
 
+  /** Drops the raises waiting for a budget to refill (shutdown). */
+  stop(): void {
+    this.deferred.stop();
+  }
+
   /** Resolves when the device's queued work is done (tests, shutdown). */
   async settled(deviceId?: string): Promise<void> {
     const tails = deviceId ? [this.queues.get(deviceId)?.tail ?? Promise.resolve()] : [...this.queues.values()].map((q) => q.tail);
     await Promise.all(tails);
   }
 
-  /** Raises the alarm, or repeats the open one. */
-  async raise(deviceId: string, type: AlarmType, value: number | null, message: string): Promise<AlarmRecord> {
+  /**
+   * Raises the alarm, repeats the open one, or reopens the one cleared within the dwell;
+   * null when none was open and the device's raise budget for the minute is spent.
+   */
+  async raise(deviceId: string, type: AlarmType, value: number | null, message: string): Promise<AlarmRecord | null> {
     const { severity } = ALARM_RULES[type];
-    const result = await this.deps.store.alarms.raise({ deviceId, type, severity, message, value, at: new Date() }, randomUUID());
-    if (result.outcome === 'raised') {
-      this.raisedTotal.inc({ type });
-      this.deps.logger.info({ deviceId, type, alarmId: result.alarm.alarmId, value }, 'alarm raised');
+    const result = await this.deps.store.alarms.raise({ deviceId, type, severity, message, value, at: new Date() }, randomUUID(), {
+      reopenWithinMs: this.deps.flapping.reopenDwellMs,
+      mayOpen: this.budget.available(deviceId),
+    });
+    if (result.outcome === 'suppressed') {
+      this.suppressed(deviceId, type);
+      return null;
     }
-    await this.announce({ change: result.outcome, alarm: result.alarm });
+    if (result.outcome !== 'updated') this.budget.spend(deviceId);
+    if (result.outcome === 'raised') this.raisedTotal.inc({ type });
+    if (result.outcome === 'reopened') this.reopenedTotal.inc({ type });
+    if (result.outcome !== 'updated') {
+      this.deps.logger.info({ deviceId, type, alarmId: result.alarm.alarmId, value }, `alarm ${result.outcome}`);
+    }
+    const reopened = result.outcome === 'reopened';
+    await this.announce({
+      change: result.outcome === 'updated' ? 'updated' : 'raised',
+      alarm: result.alarm,
+      ...(reopened ? { reopened } : {}),
+    });
     return result.alarm;
+  }
+
+  /** Counts a raise the budget held back, and logs it once per device and window. */
+  private suppressed(deviceId: string, type: AlarmType): void {
+    this.suppressedTotal.inc({ type });
+    const refill = this.budget.refillsAt(deviceId) ?? 0;
+    if (this.loggedSpent.get(deviceId) === refill) return;
+    for (const [id, at] of this.loggedSpent) if (at <= Date.now()) this.loggedSpent.delete(id);
+    this.loggedSpent.set(deviceId, refill);
+    this.deps.logger.warn(
+      { deviceId, type, perMinute: this.deps.flapping.raisesPerDevicePerMinute, until: new Date(refill).toISOString() },
+      'alarm raises of this headset held back: ALARM_RAISES_PER_DEVICE_PER_MINUTE spent (flapping)',
+    );
   }
 
   /** Clears the open alarm, if any; returns it. */
@@ -183,6 +249,7 @@ export class AlarmService {
         change: change.change,
         ...(change.actor ? { actor: change.actor } : {}),
         ...(change.renotified ? { renotified: true } : {}),
+        ...(change.reopened ? { reopened: true } : {}),
       });
     } catch (err) {
       this.failed('announce', err, { alarmId: alarm.alarmId });

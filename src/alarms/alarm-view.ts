@@ -17,5 +17,6 @@ export function alarmView(a: AlarmRecord): AlarmView {
     ...(a.acknowledgedAt ? { acknowledgedAt: a.acknowledgedAt.toISOString() } : {}),
     ...(a.acknowledgedBy ? { acknowledgedBy: { kind: a.acknowledgedBy.kind, id: a.acknowledgedBy.id } } : {}),
     ...(a.clearedAt ? { clearedAt: a.clearedAt.toISOString() } : {}),
+    ...(a.reopenedAt ? { reopenedAt: a.reopenedAt.toISOString(), reopenCount: a.reopenCount ?? 1 } : {}),
   };
 }

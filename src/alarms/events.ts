@@ -13,6 +13,8 @@ declare module '../domain/events' {
       actor?: Actor;
       /** An `updated` that re-announces an acknowledged critical alarm still active after ALARM_RENOTIFY_MINUTES. */
       renotified?: boolean;
+      /** A `raised` that is the same alarm back from cleared within ALARM_REOPEN_DWELL_MS (its record, count and ID kept). */
+      reopened?: boolean;
     };
   }
 }

@@ -25,7 +25,7 @@ declare module '../feature/services' {
 export const alarms: FeatureFactory = (ctx) => {
   const { config, store, events } = ctx;
   const logger = ctx.logger.child({ component: 'alarms' });
-  const service = new AlarmService({ store, events, logger, registry: ctx.metrics.registry });
+  const service = new AlarmService({ flapping: config.alarms, store, events, logger, registry: ctx.metrics.registry });
   const locks = ctx.services.get('locks');
   // Off (ALARMS_ENABLED=false): no listeners, timers or leased checks; what is stored is still served.
   const engine = config.alarms.enabled
@@ -48,6 +48,9 @@ export const alarms: FeatureFactory = (ctx) => {
     routeDocs: alarmRouteDocs,
     sockets: [new AlarmSocket({ broadcast: ctx.broadcast, alarms: service, locks, store, events, logger })],
     registerGauges: (registry) => registerAlarmGauges(registry, service),
-    stop: () => engine?.stop(),
+    stop: () => {
+      engine?.stop();
+      service.stop();
+    },
   };
 };

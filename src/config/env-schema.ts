@@ -147,6 +147,8 @@ export const envSchema = z.object({
   UPLOAD_SWEEP_INTERVAL_MS: int(1000).default(15 * 60 * 1000),
   // Part URLs in one start answer; a bigger file's client signs the rest with sign-parts (at most 1000 a call).
   UPLOAD_URLS_PER_ANSWER: int(1, 10_000).default(1000),
+  // A headset's uploads in progress at once; beyond, a start is refused (429 quota_exceeded).
+  UPLOADS_IN_PROGRESS_PER_DEVICE: int(1, 10_000).default(10),
   PUBLIC_BASE_URL: optionalString.pipe(z.url({ message: 'expected a URL' }).optional()),
   // Quality (QA) metrics and storage statistics.
   QA_LOW_CONFIDENCE: decimal(0, 1).default(0.5),
@@ -169,6 +171,15 @@ export const envSchema = z.object({
   RECORDING_VERIFY_CONCURRENCY: int(1, 32).default(2),
   DISCARD_RETENTION_DAYS: decimal(0, 3650).default(30),
   RECORDING_SWEEP_INTERVAL_MS: int(1000, 24 * 3600 * 1000).default(60_000),
+  // A headset's records still awaiting files (recording, uploading, incomplete); beyond, an upload to a new recording is refused.
+  RECORDINGS_AWAITING_FILES_PER_DEVICE: int(1, 100_000).default(100),
+  // Incomplete records, and recordings never stopped, are removed this long after their last change.
+  RECORDING_INCOMPLETE_RETENTION: z
+    .string()
+    .regex(/^\d+[smhd]$/, { message: 'expected a duration like 7d' })
+    .default('7d'),
+  // Failed verdicts of one headset: the first of a window is announced, the rest in one summary when it ends (0: each on its own).
+  RECORDING_NOTICE_WINDOW_MS: int(0, 24 * 3600 * 1000).default(60_000),
   S3_STATS_CACHE_SECONDS: int(0).default(300),
   // How often one process of the cluster recomputes the QA and storage gauges for Prometheus.
   STATS_REFRESH_INTERVAL_MS: int(1000, 24 * 3600 * 1000).default(5 * 60 * 1000),
@@ -195,13 +206,20 @@ export const envSchema = z.object({
   ALARM_CHECK_INTERVAL_MS: int(20, 60_000).default(1_000),
   ALARM_RENOTIFY_MINUTES: decimal(0.001, 7 * 24 * 60).default(10),
   ALARM_HISTORY_DAYS: decimal(0.00001, 3650).default(14),
+  // Flapping: an alarm cleared this recently reopens (the same record) instead of a new one; and a
+  // headset raises (or reopens) at most this many alarms a minute, per process.
+  ALARM_REOPEN_DWELL_MS: int(0, 24 * 3600 * 1000).default(300_000),
+  ALARM_RAISES_PER_DEVICE_PER_MINUTE: int(1, 10_000).default(10),
 
   // Webhooks (docs/ALARMS.md): comma-separated http(s) URLs, signed with WEBHOOK_SECRET.
   WEBHOOK_URLS: z.string().default(''),
   WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, { message: 'expected at least 16 characters' }).optional()),
   WEBHOOK_MAX_AGE_HOURS: decimal(0.0001, 24 * 30).default(24),
   WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
-  WEBHOOK_MAX_PENDING: int(1, 1_000_000).default(10_000),
+  // Per receiver: deliveries waiting, and requests in flight per process (one receiver's failure never holds up another's).
+  WEBHOOK_MAX_PENDING: int(1, 1_000_000).default(5_000),
   WEBHOOK_CONCURRENCY: int(1, 64).default(4),
   WEBHOOK_POLL_INTERVAL_MS: int(50, 60_000).default(1_000),
+  // Alarm webhooks of one headset: the first of a window is sent, the rest in one alarm.summary when it ends (0: each on its own).
+  WEBHOOK_ALARM_WINDOW_MS: int(0, 24 * 3600 * 1000).default(60_000),
 });

@@ -166,6 +166,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       expiryHours: e.UPLOAD_EXPIRY_HOURS,
       sweepIntervalMs: e.UPLOAD_SWEEP_INTERVAL_MS,
       urlsPerAnswer: e.UPLOAD_URLS_PER_ANSWER,
+      inProgressPerDevice: e.UPLOADS_IN_PROGRESS_PER_DEVICE,
       publicBaseUrl: e.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     },
     quality: {
@@ -185,6 +186,9 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       verifyConcurrency: e.RECORDING_VERIFY_CONCURRENCY,
       discardRetentionMs: e.DISCARD_RETENTION_DAYS * 24 * 3600 * 1000,
       sweepIntervalMs: e.RECORDING_SWEEP_INTERVAL_MS,
+      awaitingFilesPerDevice: e.RECORDINGS_AWAITING_FILES_PER_DEVICE,
+      incompleteRetentionMs: durationMs(e.RECORDING_INCOMPLETE_RETENTION),
+      noticeWindowMs: e.RECORDING_NOTICE_WINDOW_MS,
     },
     storageStats: {
       cacheSeconds: e.S3_STATS_CACHE_SECONDS,
@@ -214,6 +218,8 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       checkIntervalMs: e.ALARM_CHECK_INTERVAL_MS,
       renotifyMs: Math.round(e.ALARM_RENOTIFY_MINUTES * 60_000),
       historySeconds: Math.max(1, Math.round(e.ALARM_HISTORY_DAYS * 24 * 3600)),
+      reopenDwellMs: e.ALARM_REOPEN_DWELL_MS,
+      raisesPerDevicePerMinute: e.ALARM_RAISES_PER_DEVICE_PER_MINUTE,
     },
     webhooks: {
       urls: webhookUrls,
@@ -223,6 +229,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       maxPending: e.WEBHOOK_MAX_PENDING,
       concurrency: e.WEBHOOK_CONCURRENCY,
       pollIntervalMs: e.WEBHOOK_POLL_INTERVAL_MS,
+      alarmWindowMs: e.WEBHOOK_ALARM_WINDOW_MS,
     },
     timing: {
       sessionCleanupIntervalMs: e.SESSION_CLEANUP_INTERVAL_MS,
@@ -287,6 +294,17 @@ function parseWebhookUrls(raw: string): string[] {
   // The URLs themselves are not echoed: one may carry a credential.
   if (bad.length > 0) throw new ConfigError([`WEBHOOK_URLS: expected comma-separated http:// or https:// URLs (${bad.length} not)`]);
   if (list.length > 20) throw new ConfigError(['WEBHOOK_URLS: at most 20 receivers']);
+  // A user:password@ URL would never deliver (fetch refuses to send one) and would show its password wherever the URL went.
+  const withCredentials = list.flatMap((u, i) => {
+    const url = new URL(u);
+    return url.username || url.password ? [`receiver ${i + 1} (${url.host})`] : [];
+  });
+  if (withCredentials.length > 0) {
+    throw new ConfigError([
+      `WEBHOOK_URLS: ${withCredentials.join(', ')} has credentials in its URL (user:password@), which are refused: ` +
+        'requests cannot carry them. Remove them; receivers authenticate deliveries by X-Capture-Signature (WEBHOOK_SECRET)',
+    ]);
+  }
   return list;
 }
 

@@ -110,6 +110,8 @@ export interface Config {
     sweepIntervalMs: number;
     /** Presigned part URLs in a start answer; the client signs later parts with sign-parts. */
     urlsPerAnswer: number;
+    /** A headset's uploads in progress at once (UPLOADS_IN_PROGRESS_PER_DEVICE). */
+    inProgressPerDevice: number;
     /** Where clients reach this server (local part URLs); unset: taken from each request. */
     publicBaseUrl?: string;
   };
@@ -143,6 +145,12 @@ export interface Config {
     discardRetentionMs: number;
     /** How often one process of the cluster resumes verifications, marks late recordings and deletes old discards. */
     sweepIntervalMs: number;
+    /** A headset's records awaiting files (recording, uploading, incomplete) at most. */
+    awaitingFilesPerDevice: number;
+    /** Incomplete records (and recordings never stopped) are removed this long after their last change. */
+    incompleteRetentionMs: number;
+    /** One notice per headset and window for a burst of failed verdicts; 0: each on its own. */
+    noticeWindowMs: number;
   };
   storageStats: {
     cacheSeconds: number;
@@ -166,10 +174,15 @@ export interface Config {
     urls: string[];
     secret?: string;
     maxAgeMs: number;
+    /** Every attempt ends by this (a timer the attempt owns). */
     timeoutMs: number;
+    /** Deliveries waiting per receiver; beyond, that receiver's new ones are refused. */
     maxPending: number;
+    /** Requests in flight per receiver, in one process. */
     concurrency: number;
     pollIntervalMs: number;
+    /** Alarm webhooks of one headset coalesce per window; 0: each on its own. */
+    alarmWindowMs: number;
   };
   timing: {
     sessionCleanupIntervalMs: number;
@@ -217,6 +230,10 @@ export interface AlarmConfig {
   checkIntervalMs: number;
   renotifyMs: number;
   historySeconds: number;
+  /** An alarm cleared this recently reopens instead of a new one (0: never). */
+  reopenDwellMs: number;
+  /** Alarms a headset may raise (or reopen) per minute, per process. */
+  raisesPerDevicePerMinute: number;
 }
 
 export interface LoadedConfig {

@@ -87,4 +87,10 @@ export const recordingVerdictSchema = z.object({
   qaScore: z.number().nullable(),
   reasons: z.array(z.string()),
   files: z.object({ video: fileView.optional(), data: fileView.optional() }),
+  /**
+   * A burst of failed verdicts of one headset is announced as its first verdict, then one summary per
+   * RECORDING_NOTICE_WINDOW_MS: `count` failed verdicts held meanwhile, the newest `recordingIds` (at most 50).
+   * The fields above are then the newest one still failing. Every record keeps its own verdict.
+   */
+  summary: z.object({ count: z.number().int(), recordingIds: z.array(z.string()) }).optional(),
 });

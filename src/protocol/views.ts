@@ -135,5 +135,8 @@ export const alarmViewSchema = z.object({
   /** Beyond the issue's fields: who acknowledged, as `{ kind, id }` (kind: tablet, dashboard, admin). */
   acknowledgedBy: z.object({ kind: z.string(), id: z.string() }).optional(),
   clearedAt: isoTime.optional(),
+  /** When it last came back from cleared (raised again within ALARM_REOPEN_DWELL_MS), and how many times it has. */
+  reopenedAt: isoTime.optional(),
+  reopenCount: z.number().int().optional(),
 });
 export type AlarmView = z.infer<typeof alarmViewSchema>;

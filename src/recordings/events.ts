@@ -16,6 +16,12 @@ declare module '../domain/events' {
       /** `incomplete`: a file never arrived (no integrity check ran); otherwise the gate's verdict. */
       state?: 'verified' | 'rejected' | 'incomplete';
       files?: Record<string, { key: string; state: string; size: number; etag?: string; sha256?: string }>;
+      /**
+       * Present when this notice stands for a burst: the failed verdicts of this headset held during
+       * RECORDING_NOTICE_WINDOW_MS after the one announced alone. `count` counts them all; `recordingIds`
+       * names the newest (at most 50). The fields above are the newest one's still failing.
+       */
+      summary?: { count: number; recordingIds: string[] };
     };
     /** Someone kept or discarded a recording, or changed its tags (curation). `decision` is 'keep' until someone discards. */
     'recording.reviewed': {

@@ -16,6 +16,7 @@ import { assertMayCurate, reviewed } from './review';
 import { Limiter } from './limiter';
 import { RecordingSweep, type SweepResult } from './recording-sweep';
 import { VerdictNotice } from './verdict-notice';
+import type { RecordQuota } from './record-quota';
 
 export interface RecordingServiceDeps {
   store: Store;
@@ -27,6 +28,8 @@ export interface RecordingServiceDeps {
   quality: Config['quality'];
   /** This process in the cluster: it owns the verification claims it takes. */
   instanceId: string;
+  /** The cap on a headset's records awaiting files. */
+  quota: RecordQuota;
   now?: () => number;
 }
 
@@ -48,7 +51,8 @@ export class RecordingService {
   private readonly budget: MemoryBudget;
   /** Verifications this process is running, so a second trigger does not start another. */
   private readonly running = new Map<string, Promise<void>>();
-  private readonly notice: VerdictNotice;
+  /** Verdict notices, coalesced per headset; its flush announces the summaries of bursts. */
+  readonly notice: VerdictNotice;
   private readonly sweeper: RecordingSweep;
   private stopped = false;
 
@@ -57,7 +61,7 @@ export class RecordingService {
     this.now = d.now ?? Date.now;
     this.limiter = new Limiter(d.config.verifyConcurrency);
     this.budget = new MemoryBudget(d.quality.memoryBudgetBytes);
-    this.notice = new VerdictNotice({ storage: d.storage, events: d.events, log: this.log });
+    this.notice = new VerdictNotice({ ...d, log: this.log, windowMs: d.config.noticeWindowMs, now: this.now });
     this.sweeper = new RecordingSweep({
       store: d.store,
       storage: d.storage,
@@ -93,6 +97,7 @@ export class RecordingService {
       const recordingId = `${timestampOf(at)}_${deviceId}`;
       const context = await this.contextOf(deviceId);
       if (await this.resumeStopped(deviceId, context.sessionId, at)) return;
+      if (!(await this.d.quota.mayOpen(deviceId))) return;
       await this.d.store.recordings.update(recordingId, (current) => ({
         next: current
           ? null

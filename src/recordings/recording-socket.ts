@@ -23,6 +23,7 @@ export function recordingSocket(broadcast: Broadcaster, events: DomainEvents, se
       qaScore: v.qaScore,
       reasons: v.reasons,
       files: v.files ?? {},
+      ...(v.summary ? { summary: v.summary } : {}),
     });
   });
   return {

@@ -24,6 +24,8 @@ export interface SweepResult {
   resumed: number;
   incomplete: number;
   purged: number;
+  /** Records removed after RECORDING_INCOMPLETE_RETENTION without their files. */
+  expired: number;
 }
 
 /**
@@ -47,7 +49,30 @@ export class RecordingSweep {
     for (const id of await this.d.store.recordings.discardedBefore(new Date(now - this.d.config.discardRetentionMs), SWEEP_BATCH)) {
       if (await this.purge(id)) purged++;
     }
-    return { resumed: verifying.length, incomplete, purged };
+    const expired = await this.expire(now);
+    return { resumed: verifying.length, incomplete, purged, expired };
+  }
+
+  /**
+   * Removes records left without their files for RECORDING_INCOMPLETE_RETENTION: incomplete ones
+   * (their fail verdict was announced when they became so) and recordings never stopped. Files
+   * that did arrive stay in storage; a later upload to the folder opens a new record.
+   */
+  private async expire(now: number): Promise<number> {
+    const cutoff = now - this.d.config.incompleteRetentionMs;
+    const stillStale = (r: RecordingRecord) =>
+      (r.state === 'incomplete' || (r.state === 'recording' && !r.stoppedAt)) && r.updatedAt.getTime() < cutoff;
+    const removed: string[] = [];
+    for (const id of await this.d.store.recordings.staleBefore(new Date(cutoff), SWEEP_BATCH)) {
+      if (await this.d.store.recordings.remove(id, (current) => !stillStale(current))) removed.push(id);
+    }
+    if (removed.length > 0) {
+      this.d.log.info(
+        { count: removed.length, recordingIds: removed.slice(0, 20) },
+        'recordings without their files removed after RECORDING_INCOMPLETE_RETENTION',
+      );
+    }
+    return removed.length;
   }
 
   private async markIncomplete(recordingId: string, now: number): Promise<boolean> {

@@ -23,6 +23,9 @@ export interface AlarmRecord {
   clearedAt?: Date;
   /** When the audience was last told (raised, acknowledged, re-notified): the re-notify clock. */
   notifiedAt: Date;
+  /** When it last went back from cleared to active (raised again within the reopen dwell), and how often it has. */
+  reopenedAt?: Date;
+  reopenCount?: number;
 }
 
 export interface AlarmRaise {
@@ -52,7 +55,20 @@ export function newAlarm(input: AlarmRaise, alarmId: string): AlarmRecord {
   };
 }
 
-export type RaiseResult = { outcome: 'raised' | 'updated'; alarm: AlarmRecord };
+/**
+ * `raised`: a new alarm; `updated`: the open one was seen again (lastSeenAt, count, value, message);
+ * `reopened`: the one of (deviceId, type) cleared within the dwell is active again, the same record;
+ * `suppressed`: none was open and the caller may not open one now (nothing written).
+ */
+export type RaiseResult = { outcome: 'raised' | 'updated' | 'reopened'; alarm: AlarmRecord } | { outcome: 'suppressed' };
+
+/** How a raise may go beyond repeating an open alarm. */
+export interface RaiseOptions {
+  /** An alarm of (deviceId, type) cleared at most this long before reopens instead of a new one; 0 or absent: never. */
+  reopenWithinMs?: number;
+  /** False: only an open alarm is repeated; none is raised or reopened (the device's raise budget is spent). */
+  mayOpen?: boolean;
+}
 
 export type AckResult = { outcome: 'acknowledged' | 'cleared' | 'unchanged' | 'not-open'; alarm: AlarmRecord } | { outcome: 'not-found' };
 
@@ -81,8 +97,11 @@ export interface AlarmPage {
  * alarm is raised once and each transition happens once.
  */
 export interface AlarmStore {
-  /** Raises a new alarm (with `newId`) unless one is open for (deviceId, type); then that one is updated. */
-  raise(input: AlarmRaise, newId: string): Promise<RaiseResult>;
+  /**
+   * Raises a new alarm (with `newId`) unless one is open for (deviceId, type): then that one is
+   * updated; or, with `reopenWithinMs`, unless the last one cleared that recently: then it reopens.
+   */
+  raise(input: AlarmRaise, newId: string, options?: RaiseOptions): Promise<RaiseResult>;
   /** Clears the open alarm of (deviceId, type); null when none is open (someone else cleared it). */
   clear(deviceId: string, type: string, at: Date): Promise<AlarmRecord | null>;
   /** Acknowledges an open alarm; with `clear`, acknowledging also clears it (alarms that clear when acknowledged). */

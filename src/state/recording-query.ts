@@ -45,6 +45,21 @@ export function awaitingSince(record: RecordingRecord): Date | undefined {
   return undefined;
 }
 
+/** A record whose files have not (all) arrived: recording, uploading or incomplete. A headset may hold a bounded number. */
+export function awaitsFiles(record: RecordingRecord): boolean {
+  return record.state === 'recording' || record.state === 'uploading' || record.state === 'incomplete';
+}
+
+/**
+ * Since when a record has been left without its files for good, for the retention: an
+ * incomplete one since it last changed, and one whose recording never stopped since it started.
+ */
+export function staleSince(record: RecordingRecord): Date | undefined {
+  if (record.state === 'incomplete') return record.updatedAt;
+  if (record.state === 'recording' && !record.stoppedAt) return record.updatedAt;
+  return undefined;
+}
+
 export function discardedSince(record: RecordingRecord): Date | undefined {
   return record.decision === 'discard' && record.discardedAt && !record.purgedAt ? record.discardedAt : undefined;
 }

@@ -145,14 +145,22 @@ export interface RecordingStore {
    * with what `change` returned alongside the record as written.
    */
   update<T>(recordingId: string, change: (current: RecordingRecord | null) => { next: RecordingRecord | null; result: T }): Promise<T>;
-  /** Forgets a record (a provisional one whose recording arrived under another folder name). */
-  remove(recordingId: string): Promise<void>;
+  /**
+   * Forgets a record (a provisional one whose recording arrived under another folder name, or
+   * one past its retention), unless `keep` says otherwise of the record as it is at that moment;
+   * answers whether it was removed.
+   */
+  remove(recordingId: string, keep?: (current: RecordingRecord) => boolean): Promise<boolean>;
   /** Newest first (by createdAt), filtered; pages through an index, never every record at once. */
   list(query: RecordingQuery): Promise<RecordingPage>;
   /** Recordings in state verifying, oldest first, at most `limit` (resumed after a restart). */
   verifying(limit: number): Promise<string[]>;
   /** Recordings still waiting for a file whose wait started before `before`, oldest first. */
   awaitingFilesSince(before: Date, limit: number): Promise<string[]>;
+  /** How many of the device's records await their files (recording, uploading or incomplete). */
+  awaitingFilesOf(deviceId: string): Promise<number>;
+  /** Records left without their files since before `before` (see staleSince), oldest first. */
+  staleBefore(before: Date, limit: number): Promise<string[]>;
   /** Discarded (and not yet purged) recordings discarded before `before`, oldest first. */
   discardedBefore(before: Date, limit: number): Promise<string[]>;
   counts(): Promise<RecordingCounts>;

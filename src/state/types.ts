@@ -198,6 +198,14 @@ export interface InProgressSummary {
  */
 export interface UploadStore {
   save(upload: UploadRecord): Promise<void>;
+  /**
+   * Saves a new in-progress upload unless its device already has `maxPerDevice`
+   * in progress (checked and written in one step, so concurrent starts cannot pass
+   * the cap); false when refused. An upload without a device is always saved.
+   */
+  begin(upload: UploadRecord, maxPerDevice: number): Promise<boolean>;
+  /** How many uploads of this device are in progress. */
+  inProgressOf(deviceId: string): Promise<number>;
   get(uploadId: string): Promise<UploadRecord | null>;
   /** The records on one object key (in progress or completed). */
   onKey(key: string): Promise<UploadRecord[]>;
@@ -240,10 +248,12 @@ export interface LeaseStore {
 
 export * from './recording-types';
 import type { RecordingStore } from './recording-types';
-export type { AlarmStore, AlarmRecord, AlarmRaise, RaiseResult, AlarmQuery, AlarmPage, AckResult } from './alarm-types';
+export type { AlarmStore, AlarmRecord, AlarmRaise, RaiseResult, RaiseOptions, AlarmQuery, AlarmPage, AckResult } from './alarm-types';
 export type { WebhookStore, WebhookDelivery, WebhookAttempt, WebhookSettlement } from './webhook-types';
 import type { AlarmStore } from './alarm-types';
 import type { WebhookStore } from './webhook-types';
+export type { NoticeWindowStore, NoticeOffer, HeldNotices } from './notice-types';
+import type { NoticeWindowStore } from './notice-types';
 
 export type * from './command-types';
 export type * from './timeline-types';
@@ -254,6 +264,8 @@ export interface Store {
   readonly kind: 'memory' | 'redis';
   readonly alarms: AlarmStore;
   readonly webhooks: WebhookStore;
+  /** Coalescing windows for bursts of notices (verdicts, alarm webhooks) per headset. */
+  readonly notices: NoticeWindowStore;
   readonly devices: DeviceStore;
   readonly locks: LockStore;
   readonly sessions: SessionStore;

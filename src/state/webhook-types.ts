@@ -3,7 +3,11 @@ export interface WebhookDelivery {
   deliveryId: string;
   eventId: string;
   event: string;
-  url: string;
+  /**
+   * The receiver's ID (a hash of its URL): its queue. The URL itself is not
+   * stored; the dispatcher finds it in its configuration.
+   */
+  receiver: string;
   /** The exact JSON sent (and signed). */
   body: string;
   createdAt: Date;
@@ -12,12 +16,12 @@ export interface WebhookDelivery {
   nextAttemptAt: Date;
 }
 
-/** One attempt, for GET /api/webhooks/deliveries. `url` is shown without credentials or query. */
+/** One attempt, for GET /api/webhooks/deliveries. `receiver` is the receiver's label (its host), never its URL. */
 export interface WebhookAttempt {
   deliveryId: string;
   eventId: string;
   event: string;
-  url: string;
+  receiver: string;
   attempt: number;
   at: Date;
   outcome: 'delivered' | 'retrying' | 'gave-up';
@@ -31,17 +35,22 @@ export type WebhookSettlement = { outcome: 'delivered' } | { outcome: 'retrying'
 
 /**
  * Webhook deliveries waiting to be sent, kept in the store so they survive a
- * restart. claimDue is atomic: of several processes polling, each delivery
+ * restart, in one queue per receiver: a receiver that fails fills its own
+ * queue only. claimDue is atomic: of several processes polling, each delivery
  * attempt goes to one.
  */
 export interface WebhookStore {
-  /** Queues deliveries unless `maxPending` are already waiting; returns how many were refused. */
-  enqueue(deliveries: readonly WebhookDelivery[], maxPending: number): Promise<number>;
-  /** Deliveries due at `now` (at most `limit`), each hidden from other claims for `claimMs`. */
-  claimDue(now: Date, limit: number, claimMs: number): Promise<WebhookDelivery[]>;
+  /**
+   * Queues each delivery unless its receiver already has `maxPendingPerReceiver`
+   * waiting (checked atomically per receiver); returns the receiver IDs whose delivery was refused.
+   */
+  enqueue(deliveries: readonly WebhookDelivery[], maxPendingPerReceiver: number): Promise<string[]>;
+  /** The receiver's deliveries due at `now` (at most `limit`), each hidden from other claims for `claimMs`. */
+  claimDue(receiver: string, now: Date, limit: number, claimMs: number): Promise<WebhookDelivery[]>;
   /** Records the attempt and what follows: removed when delivered or given up, rescheduled otherwise. */
   settle(delivery: WebhookDelivery, settlement: WebhookSettlement, attempt: WebhookAttempt): Promise<void>;
   /** Newest first, from a log capped in length. */
   recentAttempts(limit: number): Promise<WebhookAttempt[]>;
-  pendingCount(): Promise<number>;
+  /** Deliveries waiting (claimed ones included), per receiver asked about. */
+  pending(receivers: readonly string[]): Promise<Record<string, number>>;
 }

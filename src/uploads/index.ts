@@ -51,6 +51,7 @@ export function createUploads(deps: UploadsDeps) {
     events: deps.events,
     partUrlExpirySeconds: deps.config.uploads.partUrlExpirySeconds,
     urlsPerAnswer: deps.config.uploads.urlsPerAnswer,
+    inProgressPerDevice: deps.config.uploads.inProgressPerDevice,
   });
   const sweeper = new UploadSweeper({
     store: deps.store,

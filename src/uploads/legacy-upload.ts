@@ -31,7 +31,7 @@ export const legacyUploadRouteDocs: RouteDoc[] = [
       files: { video: 'The recording.mp4 (optional if data is sent).', data: 'The session_data.npz (optional if video is sent).' },
     },
     answer: legacyAnswerSchema,
-    errors: ['too_large', 'key_conflict', 'store_unavailable', 'storage_unavailable', 'storage_full'],
+    errors: ['too_large', 'key_conflict', 'quota_exceeded', 'store_unavailable', 'storage_unavailable', 'storage_full'],
   },
 ];
 
@@ -50,7 +50,7 @@ interface StoredFile {
  * through a temporary file renamed into place), never whole in memory. The key
  * comes from the `timestamp` (and an admin's `deviceId`) field, so they must precede the files in the form.
  */
-function storageEngine(storage: ObjectStorage, claims: KeyClaims): StorageEngine {
+function storageEngine(storage: ObjectStorage, claims: KeyClaims, checkStart: UploadService['checkStart']): StorageEngine {
   return {
     _handleFile(req, file, callback) {
       const timestamp = timestampSchema.safeParse((req.body as Record<string, unknown> | undefined)?.timestamp);
@@ -78,26 +78,28 @@ function storageEngine(storage: ObjectStorage, claims: KeyClaims): StorageEngine
       const body = new PassThrough();
       file.stream.on('limit', () => body.destroy(new MulterError('LIMIT_FILE_SIZE', file.fieldname)));
       // The same ownership rule as the chunked route: another uploader's recording is never replaced.
-      claims.claim(key, uploader).then(
-        ({ isNew }) => {
-          file.stream.pipe(body);
-          storage.putObjectStream(key, body, CONTENT_TYPES[fileType]).then(
-            (stored) => callback(null, { path: key, size: stored.size, destination: stored.etag }),
-            async (err: unknown) => {
-              if (isNew) await claims.release(key, uploader);
-              // Marked as the server's side, so multerError does not take it for a malformed form.
-              callback(
-                storageWriteRefusal(err) ??
-                  new DomainError('storage_unavailable', 'storage is unavailable; try again later', { cause: err }),
-              );
-            },
-          );
-        },
-        (err: unknown) => {
-          file.stream.resume();
-          callback(isDomainError(err) ? err : new DomainError('internal', 'could not claim the object key', { cause: err }));
-        },
-      );
+      checkStart(key, uploader)
+        .then(() => claims.claim(key, uploader))
+        .then(
+          ({ isNew }) => {
+            file.stream.pipe(body);
+            storage.putObjectStream(key, body, CONTENT_TYPES[fileType]).then(
+              (stored) => callback(null, { path: key, size: stored.size, destination: stored.etag }),
+              async (err: unknown) => {
+                if (isNew) await claims.release(key, uploader);
+                // Marked as the server's side, so multerError does not take it for a malformed form.
+                callback(
+                  storageWriteRefusal(err) ??
+                    new DomainError('storage_unavailable', 'storage is unavailable; try again later', { cause: err }),
+                );
+              },
+            );
+          },
+          (err: unknown) => {
+            file.stream.resume();
+            callback(isDomainError(err) ? err : new DomainError('internal', 'could not claim the object key', { cause: err }));
+          },
+        );
     },
     // Each stored file is whole; a later failure in the same request leaves it (a retry replaces it).
     _removeFile(_req, _file, callback) {
@@ -118,7 +120,7 @@ export interface LegacyRouteOptions {
 export function legacyUploadRoutes({ auth, storage, service, sessions, maxUploadBytes }: LegacyRouteOptions): Router {
   const router = createRouter();
   const upload = multer({
-    storage: storageEngine(storage, service.claims),
+    storage: storageEngine(storage, service.claims, (key, uploader) => service.checkStart(key, uploader)),
     limits: { fileSize: maxUploadBytes, files: 2, fields: 8, fieldSize: 1024, parts: 10 },
   }).fields([
     { name: FILE_FIELDS.video, maxCount: 1 },

@@ -47,7 +47,7 @@ export function chunkedUploadRouteDocs(maxUploadBytes: number): RouteDoc[] {
       description: "PUT each part to its URL (S3 or this server), keep each answer's ETag header, then complete.",
       body: { json: startSchema(maxUploadBytes) },
       answer: startAnswerSchema,
-      errors: ['key_conflict', ...storageErrors],
+      errors: ['key_conflict', 'quota_exceeded', ...storageErrors],
     }),
     doc('sign-parts', 'Sign URLs for more parts (or again, once expired)', {
       body: { json: signPartsSchema },

@@ -20,6 +20,7 @@ import type { SessionUploads } from '../sessions';
 import { DomainError, isDomainError } from '../domain/errors';
 import { storageWriteRefusal } from '../storage';
 import { KeyClaims } from './key-claims';
+import { StartGuards, type StartGuard } from './start-guards';
 
 export type { Uploader } from './uploader';
 import { uploaderFor, type Uploader } from './uploader';
@@ -55,6 +56,8 @@ export interface UploadServiceOptions {
   partUrlExpirySeconds: number;
   /** Part URLs in a start answer: a 100 GiB file has over 9,000 parts, too many for one answer. */
   urlsPerAnswer: number;
+  /** A headset's uploads in progress at once (UPLOADS_IN_PROGRESS_PER_DEVICE). */
+  inProgressPerDevice: number;
 }
 
 /** Who is uploading: a headset (by device ID) or an operator with the admin key. */
@@ -71,15 +74,34 @@ export interface PartUrl {
 export class UploadService {
   /** Who may write each object key; the legacy route claims through it too. */
   readonly claims: KeyClaims;
+  private readonly guards = new StartGuards();
 
   constructor(private readonly o: UploadServiceOptions) {
     this.claims = new KeyClaims(o.store, o.storage);
+  }
+
+  /** Adds a check every upload start must pass (chunked and legacy); it refuses by throwing a DomainError. */
+  guardStarts(guard: StartGuard): void {
+    this.guards.add(guard);
+  }
+
+  /**
+   * What an upload must pass before it starts: its headset's uploads in progress are
+   * under the cap (the store checks again, atomically, when the upload is saved), and
+   * every registered guard agrees.
+   */
+  async checkStart(key: string, uploader: Uploader): Promise<void> {
+    if (uploader.deviceId && (await this.o.store.uploads.inProgressOf(uploader.deviceId)) >= this.o.inProgressPerDevice) {
+      throw this.tooManyInProgress();
+    }
+    await this.guards.check(key, uploader);
   }
 
   async start(req: StartRequest, caller: Uploader, baseUrl: string): Promise<StartAnswer> {
     const uploader = uploaderFor(caller, req.deviceId);
     // A device's upload goes to its recording's own folder, so headsets started in one second never collide.
     const key = recordingKey(req.timestamp, req.fileType, uploader.deviceId);
+    await this.checkStart(key, uploader);
     const { isNew } = await this.claims.claim(key, uploader);
     const { partSize, totalParts } = planParts(req.fileSize);
     const uploadId = await this.o.storage.multipart
@@ -101,7 +123,12 @@ export class UploadService {
       startedAt: new Date(),
       status: 'in-progress',
     };
-    await this.o.store.uploads.save(record);
+    if (!(await this.o.store.uploads.begin(record, this.o.inProgressPerDevice))) {
+      // Concurrent starts passed the first check together; the store let only the cap's worth in.
+      await this.o.storage.multipart.abortMultipartUpload(key, uploadId).catch(() => undefined);
+      if (isNew) await this.claims.release(key, uploader);
+      throw this.tooManyInProgress();
+    }
     // The first parts only; the client signs the rest with sign-parts as it gets to them.
     const numbers = Array.from({ length: Math.min(totalParts, this.o.urlsPerAnswer) }, (_, i) => i + 1);
     const presignedUrls = await this.sign(record, numbers, baseUrl);
@@ -317,6 +344,13 @@ export class UploadService {
     const record = await this.owned(ref, uploader);
     if (record.status === 'completed') throw new DomainError('conflict', 'this upload is already completed');
     return record;
+  }
+
+  private tooManyInProgress(): DomainError {
+    return new DomainError(
+      'quota_exceeded',
+      `this headset already has ${this.o.inProgressPerDevice} uploads in progress; complete or abort one first (unfinished ones are aborted after UPLOAD_EXPIRY_HOURS)`,
+    );
   }
 
   private invalid(message: string, code: 'invalid_parts' | 'etag_mismatch' | 'size_mismatch' = 'invalid_parts'): DomainError {

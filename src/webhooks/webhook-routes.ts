@@ -11,12 +11,14 @@ export const webhookDeliveriesAnswerSchema = z.object({
   ok: z.literal(true),
   enabled: z.boolean(),
   pending: z.number().int(),
+  receivers: z.array(z.object({ receiver: z.string(), pending: z.number().int(), inFlight: z.number().int() })),
   attempts: z.array(
     z.object({
       deliveryId: z.string(),
       eventId: z.string(),
       event: z.string(),
-      url: z.string(),
+      /** The receiver's label: its host (with `#n` when several share one), never its path, query or credentials. */
+      receiver: z.string(),
       attempt: z.number().int(),
       at: z.string(),
       outcome: z.enum(['delivered', 'retrying', 'gave-up']),
@@ -32,7 +34,7 @@ export const webhookRouteDocs: RouteDoc[] = [
     method: 'get',
     path: '/api/webhooks/deliveries',
     tag: 'alarms',
-    summary: 'Recent webhook delivery attempts and failures, and how many deliveries wait',
+    summary: 'Recent webhook delivery attempts and failures, and how many deliveries wait per receiver',
     auth: ['dashboard'],
     query: webhookDeliveriesQuerySchema,
     answer: webhookDeliveriesAnswerSchema,
@@ -45,11 +47,12 @@ export function webhookRoutes(auth: RestAuthDeps, webhooks: WebhookService): Rou
   const router = Router();
   router.get('/api/webhooks/deliveries', requireAuth(auth, ['dashboard']), async (req, res) => {
     const { limit } = parseOr400(webhookDeliveriesQuerySchema, req.query, 'query');
-    const { pending, attempts } = await webhooks.deliveries(limit);
+    const { pending, receivers, attempts } = await webhooks.deliveries(limit);
     res.json({
       ok: true,
       enabled: webhooks.enabled,
       pending,
+      receivers,
       attempts: attempts.map((a) => ({ ...a, at: a.at.toISOString() })),
     } satisfies z.input<typeof webhookDeliveriesAnswerSchema>);
   });

@@ -43,24 +43,24 @@ describe('alarms on two processes', () => {
       a.services.alarms.raise('H1', 'battery_critical', 8, 'battery at 8 %'),
       b.services.alarms.raise('H1', 'battery_critical', 8, 'battery at 8 %'),
     ]);
-    expect(raised[0].alarmId).toBe(raised[1].alarmId);
-    await dashA.next('on-alarm-raised', (x) => x.alarmId === raised[0].alarmId);
-    await dashB.next('on-alarm-raised', (x) => x.alarmId === raised[0].alarmId);
+    expect(raised[0]!.alarmId).toBe(raised[1]!.alarmId);
+    await dashA.next('on-alarm-raised', (x) => x.alarmId === raised[0]!.alarmId);
+    await dashB.next('on-alarm-raised', (x) => x.alarmId === raised[0]!.alarmId);
     // The other process's decision was a repeat.
-    await dashA.next('on-alarm-updated', (x) => x.alarmId === raised[0].alarmId && x.count === 2);
+    await dashA.next('on-alarm-updated', (x) => x.alarmId === raised[0]!.alarmId && x.count === 2);
 
     // The headset moves to the other process, which has never seen it: its first low reading repeats the open alarm.
     const onA = await identifiedHeadset(a, 'H1');
     expect((await onA.ask('device-telemetry', telemetry('H1', { batteryLevel: 0.06 }))).ok).toBe(true);
-    await dashB.next('on-alarm-updated', (x) => x.alarmId === raised[0].alarmId && x.value === 6);
+    await dashB.next('on-alarm-updated', (x) => x.alarmId === raised[0]!.alarmId && x.value === 6);
     onA.close();
     const onB = await identifiedHeadset(b, 'H1');
     expect((await onB.ask('device-telemetry', telemetry('H1', { batteryLevel: 0.05 }))).ok).toBe(true);
-    await dashA.next('on-alarm-updated', (x) => x.alarmId === raised[0].alarmId && x.value === 5);
+    await dashA.next('on-alarm-updated', (x) => x.alarmId === raised[0]!.alarmId && x.value === 5);
     // And the process that never saw it raised clears it when the battery recovers.
     expect((await onB.ask('device-telemetry', telemetry('H1', { batteryLevel: 0.5 }))).ok).toBe(true);
-    await dashA.next('on-alarm-cleared', (x) => x.alarmId === raised[0].alarmId);
-    await dashB.next('on-alarm-cleared', (x) => x.alarmId === raised[0].alarmId);
+    await dashA.next('on-alarm-cleared', (x) => x.alarmId === raised[0]!.alarmId);
+    await dashB.next('on-alarm-cleared', (x) => x.alarmId === raised[0]!.alarmId);
 
     expect(dashA.count('on-alarm-raised') + dashB.count('on-alarm-raised')).toBe(2);
     expect(dashA.count('on-alarm-cleared')).toBe(1);

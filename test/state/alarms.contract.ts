@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AlarmRaise, WebhookDelivery } from '../../src/state';
+import type { AlarmRaise, RaiseResult } from '../../src/state';
+
+/** A raise that made or touched an alarm (none of these is suppressed). */
+type Opened = Extract<RaiseResult, { alarm: unknown }>;
 import { storeMaker, type StoreFactory } from './store.contract';
 
 const at = (s: number) => new Date(Date.UTC(2026, 11, 1, 12, 0, s));
@@ -14,29 +17,18 @@ const raise = (overrides: Partial<AlarmRaise> = {}): AlarmRaise => ({
 });
 const tablet = { kind: 'tablet' as const, id: 'TAB_1' };
 
-function delivery(id: string, nextAttemptAt: Date, createdAt = at(0)): WebhookDelivery {
-  return {
-    deliveryId: id,
-    eventId: `ev-${id}`,
-    event: 'alarm.raised',
-    url: 'http://127.0.0.1:1/hook',
-    body: '{}',
-    createdAt,
-    attempts: 0,
-    nextAttemptAt,
-  };
-}
-
-/** Alarms and webhook deliveries, run unchanged against both stores (from memory-store.test.ts and redis-store.test.ts). */
+/** Alarms, run unchanged against both stores (from memory-store.test.ts and redis-store.test.ts). */
 export function alarmsContract(name: string, factory: StoreFactory): void {
-  describe(`${name} store: alarms and webhook deliveries`, () => {
+  describe(`${name} store: alarms`, () => {
     const make = storeMaker(factory);
     it('raises one alarm per device and type; a repeat updates it; concurrent raises make one', async () => {
       const store = await make();
-      const results = await Promise.all([1, 2, 3, 4].map((i) => store.alarms.raise(raise({ value: 9 - i, at: at(i) }), `id-${i}`)));
+      const results = (await Promise.all(
+        [1, 2, 3, 4].map((i) => store.alarms.raise(raise({ value: 9 - i, at: at(i) }), `id-${i}`)),
+      )) as Opened[];
       expect(results.filter((r) => r.outcome === 'raised')).toHaveLength(1);
       const id = results.find((r) => r.outcome === 'raised')!.alarm.alarmId;
-      const again = await store.alarms.raise(raise({ value: 3, message: 'battery 3 %', at: at(9) }), 'id-9');
+      const again = (await store.alarms.raise(raise({ value: 3, message: 'battery 3 %', at: at(9) }), 'id-9')) as Opened;
       expect(again).toMatchObject({
         outcome: 'updated',
         alarm: { alarmId: id, count: 5, value: 3, message: 'battery 3 %', state: 'active' },
@@ -72,7 +64,11 @@ export function alarmsContract(name: string, factory: StoreFactory): void {
       });
       expect((await store.alarms.acknowledge('a1', tablet, at(4), false)).outcome).toBe('unchanged');
       // Still open: a repeat updates it, and it is listed as open.
-      expect((await store.alarms.raise(raise({ at: at(5) }), 'x')).alarm).toMatchObject({ alarmId: 'a1', state: 'acknowledged', count: 2 });
+      expect(((await store.alarms.raise(raise({ at: at(5) }), 'x')) as Opened).alarm).toMatchObject({
+        alarmId: 'a1',
+        state: 'acknowledged',
+        count: 2,
+      });
       await store.alarms.clear('H1', 'battery_critical', at(6));
       expect((await store.alarms.acknowledge('a1', tablet, at(7), false)).outcome).toBe('not-open');
       expect((await store.alarms.acknowledge('nope', tablet, at(7), false)).outcome).toBe('not-found');
@@ -145,42 +141,6 @@ export function alarmsContract(name: string, factory: StoreFactory): void {
         )
         .toBeNull();
       expect((await store.alarms.list({ limit: 10 })).alarms).toEqual([]);
-    });
-
-    it('queues webhook deliveries, claims each due one once, reschedules and settles them, and caps the queue', async () => {
-      const store = await make();
-      const now = at(100);
-      expect(await store.webhooks.enqueue([delivery('d1', at(50)), delivery('d2', at(60)), delivery('d3', at(200))], 10)).toBe(0);
-      expect(await store.webhooks.enqueue([delivery('d4', at(50)), delivery('d5', at(50))], 4)).toBe(1);
-      expect(await store.webhooks.pendingCount()).toBe(4);
-      const [a, b] = await Promise.all([store.webhooks.claimDue(now, 10, 30_000), store.webhooks.claimDue(now, 10, 30_000)]);
-      expect([...a, ...b].map((d) => d.deliveryId).sort()).toEqual(['d1', 'd2', 'd4']);
-      const d1 = [...a, ...b].find((d) => d.deliveryId === 'd1')!;
-      const attempt = {
-        deliveryId: 'd1',
-        eventId: 'ev-d1',
-        event: 'alarm.raised',
-        url: 'http://127.0.0.1:1/hook',
-        attempt: 1,
-        at: now,
-        durationMs: 3,
-      };
-      await store.webhooks.settle(d1, { outcome: 'retrying', nextAttemptAt: at(110) }, { ...attempt, outcome: 'retrying', status: 500 });
-      expect(await store.webhooks.claimDue(at(109), 10, 1)).toEqual([]);
-      const again = await store.webhooks.claimDue(at(110), 10, 30_000);
-      expect(again).toMatchObject([{ deliveryId: 'd1', attempts: 1 }]);
-      await store.webhooks.settle(
-        again[0]!,
-        { outcome: 'delivered' },
-        { ...attempt, attempt: 2, at: at(110), outcome: 'delivered', status: 200 },
-      );
-      expect(await store.webhooks.pendingCount()).toBe(3);
-      const log = await store.webhooks.recentAttempts(10);
-      expect(log.map((l) => [l.attempt, l.outcome, l.status])).toEqual([
-        [2, 'delivered', 200],
-        [1, 'retrying', 500],
-      ]);
-      expect(log[0]!.at).toEqual(at(110));
     });
   });
 }

@@ -6,6 +6,10 @@ import { commandsContract } from './commands.contract';
 import { timelineContract } from './timeline.contract';
 import { alarmsContract } from './alarms.contract';
 import { recordingsContract } from './recordings.contract';
+import { webhooksContract } from './webhooks.contract';
+import { noticesContract } from './notices.contract';
+import { alarmFlappingContract } from './alarm-flapping.contract';
+import { recordingRetentionContract } from './recording-retention.contract';
 import { storeContract } from './store.contract';
 
 storeContract('memory', async (ttls) => new MemoryStore(ttls));
@@ -16,3 +20,7 @@ commandsContract('memory', async (ttls) => new MemoryStore(ttls));
 timelineContract('memory', async (ttls) => new MemoryStore(ttls));
 alarmsContract('memory', async (ttls) => new MemoryStore(ttls));
 recordingsContract('memory', async (ttls) => new MemoryStore(ttls));
+webhooksContract('memory', async (ttls) => new MemoryStore(ttls));
+noticesContract('memory', async (ttls) => new MemoryStore(ttls));
+alarmFlappingContract('memory', async (ttls) => new MemoryStore(ttls));
+recordingRetentionContract('memory', async (ttls) => new MemoryStore(ttls));

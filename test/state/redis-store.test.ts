@@ -11,6 +11,10 @@ import { commandsContract } from './commands.contract';
 import { timelineContract } from './timeline.contract';
 import { alarmsContract } from './alarms.contract';
 import { recordingsContract } from './recordings.contract';
+import { webhooksContract } from './webhooks.contract';
+import { noticesContract } from './notices.contract';
+import { alarmFlappingContract } from './alarm-flapping.contract';
+import { recordingRetentionContract } from './recording-retention.contract';
 import { qaResultKey } from '../../src/state/redis/qa-results';
 import { FLEET_READ_CHUNK } from '../../src/state/redis/fleet-reads';
 
@@ -34,6 +38,10 @@ commandsContract('redis', async (ttls) => makeStore(undefined, ttls));
 timelineContract('redis', async (ttls) => makeStore(undefined, ttls));
 alarmsContract('redis', async (ttls) => makeStore(undefined, ttls));
 recordingsContract('redis', async (ttls) => makeStore(undefined, ttls));
+webhooksContract('redis', async (ttls) => makeStore(undefined, ttls));
+noticesContract('redis', async (ttls) => makeStore(undefined, ttls));
+alarmFlappingContract('redis', async (ttls) => makeStore(undefined, ttls));
+recordingRetentionContract('redis', async (ttls) => makeStore(undefined, ttls));
 
 describe('redis store specifics', () => {
   it('reads a fleet larger than one pipeline chunk whole and in order', async () => {

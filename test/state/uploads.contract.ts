@@ -84,6 +84,36 @@ export function uploadsContract(name: string, factory: StoreFactory): void {
         expect(await store.uploads.claimKey(key, 'device:H2')).toEqual({ outcome: 'claimed' });
       });
 
+      it("caps a device's uploads in progress, atomically; completing or removing one frees its place", async () => {
+        const mine = (i: number) => upload(`h1-${i}`, { key: `sessions/20260206_1430${10 + i}_H1/recording.mp4` });
+        const results = await Promise.all([0, 1, 2, 3, 4].map((i) => store.uploads.begin(mine(i), 3)));
+        expect(results.filter(Boolean)).toHaveLength(3);
+        expect(await store.uploads.inProgressOf('H1')).toBe(3);
+        // Another device, and an upload with no device, have caps of their own (none for the latter).
+        expect(await store.uploads.begin(upload('h2', { deviceId: 'H2' }), 3)).toBe(true);
+        const operator = upload('op');
+        delete operator.deviceId;
+        expect(await store.uploads.begin(operator, 0)).toBe(true);
+        expect(await store.uploads.inProgressOf('H2')).toBe(1);
+
+        const begun = [0, 1, 2, 3, 4].filter((i) => results[i]).map(mine);
+        await store.uploads.save({ ...begun[0]!, status: 'completed', completedAt: new Date() });
+        expect(await store.uploads.inProgressOf('H1')).toBe(2);
+        expect(await store.uploads.begin(mine(7), 3)).toBe(true);
+        expect(await store.uploads.begin(mine(8), 3)).toBe(false);
+        await store.uploads.remove(begun[1]!.uploadId);
+        expect(await store.uploads.begin(mine(8), 3)).toBe(true);
+        expect(await store.uploads.get(mine(8).uploadId)).toEqual(mine(8));
+        expect((await store.uploads.summary()).count).toBe(5);
+      });
+
+      it('frees the place of an in-progress upload whose record expired', async () => {
+        const s = await make({ uploadSeconds: 1 });
+        expect(await s.uploads.begin(upload('old'), 1)).toBe(true);
+        expect(await s.uploads.begin(upload('new'), 1)).toBe(false);
+        await eventually(async () => expect(await s.uploads.begin(upload('new'), 1)).toBe(true));
+      });
+
       it('gives a free key to exactly one of 8 concurrent claimers', async () => {
         const key = 'sessions/20260206_143052/recording.mp4';
         const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.uploads.claimKey(key, `device:H${i}`)));

@@ -30,7 +30,7 @@ describe('stale-upload sweep (local driver)', () => {
 
   function setup() {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'capture-sweep-'));
-    const config = testConfig({ DATA_DIR: dataDir, UPLOAD_EXPIRY_HOURS: '24' });
+    const config = testConfig({ DATA_DIR: dataDir, UPLOAD_EXPIRY_HOURS: '24', UPLOADS_IN_PROGRESS_PER_DEVICE: '1000' });
     const store = new MemoryStore(config.ttl);
     stores.push(store);
     const storage = new LocalStorage(dataDir);

@@ -35,9 +35,16 @@ export async function startReceiver(secret: string, answer: (n: number) => numbe
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     received,
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    url: `http://${host}/hook`,
+    /** How the server shows this receiver: its host only. */
+    host,
+    /** Requests that were answered or are being held open. */
+    get calls() {
+      return calls;
+    },
     async close() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();

@@ -7,6 +7,7 @@ import {
   type AlarmRaise,
   type AlarmRecord,
   type AlarmStore,
+  type RaiseOptions,
   type RaiseResult,
 } from '../alarm-types';
 import { decodeAlarmCursor, encodeAlarmCursor, isAfter, matchesAlarm, positionOf } from '../alarm-query';
@@ -18,16 +19,38 @@ const openKey = (deviceId: string, type: string) => `${deviceId}\n${type}`;
 export class MemoryAlarmStore implements AlarmStore {
   private readonly alarms = new Map<string, AlarmRecord>();
   private readonly openIds = new Map<string, string>();
+  /** (deviceId, type) -> the alarm that cleared last, for the reopen dwell. */
+  private readonly lastCleared = new Map<string, string>();
 
   constructor(private readonly historyMs: number) {}
 
-  async raise(input: AlarmRaise, newId: string): Promise<RaiseResult> {
+  async raise(input: AlarmRaise, newId: string, options: RaiseOptions = {}): Promise<RaiseResult> {
     const key = openKey(input.deviceId, input.type);
     const current = this.openIds.get(key);
     const open = current ? this.alarms.get(current) : undefined;
     if (open) {
       Object.assign(open, { lastSeenAt: input.at, count: open.count + 1, value: input.value, message: input.message });
       return { outcome: 'updated', alarm: copy(open) };
+    }
+    if (options.mayOpen === false) return { outcome: 'suppressed' };
+    const cleared = this.alarms.get(this.lastCleared.get(key) ?? '');
+    const dwell = options.reopenWithinMs ?? 0;
+    if (dwell > 0 && cleared?.clearedAt && input.at.getTime() - cleared.clearedAt.getTime() <= dwell) {
+      delete cleared.clearedAt;
+      delete cleared.acknowledgedAt;
+      delete cleared.acknowledgedBy;
+      Object.assign(cleared, {
+        state: 'active',
+        lastSeenAt: input.at,
+        count: cleared.count + 1,
+        value: input.value,
+        message: input.message,
+        notifiedAt: input.at,
+        reopenedAt: input.at,
+        reopenCount: (cleared.reopenCount ?? 0) + 1,
+      });
+      this.openIds.set(key, cleared.alarmId);
+      return { outcome: 'reopened', alarm: copy(cleared) };
     }
     const alarm = newAlarm(input, newId);
     this.alarms.set(newId, copy(alarm));
@@ -42,6 +65,7 @@ export class MemoryAlarmStore implements AlarmStore {
     this.openIds.delete(key);
     if (!alarm) return null;
     Object.assign(alarm, { state: 'cleared', clearedAt: at });
+    this.lastCleared.set(key, alarm.alarmId);
     return copy(alarm);
   }
 
@@ -55,6 +79,7 @@ export class MemoryAlarmStore implements AlarmStore {
       Object.assign(alarm, { state: 'cleared', clearedAt: at });
       const key = openKey(alarm.deviceId, alarm.type);
       if (this.openIds.get(key) === alarmId) this.openIds.delete(key);
+      this.lastCleared.set(key, alarmId);
       return { outcome: 'cleared', alarm: copy(alarm) };
     }
     return { outcome: 'acknowledged', alarm: copy(alarm) };
@@ -102,5 +127,6 @@ export class MemoryAlarmStore implements AlarmStore {
     for (const [id, alarm] of this.alarms) {
       if (alarm.clearedAt && now - alarm.clearedAt.getTime() >= this.historyMs) this.alarms.delete(id);
     }
+    for (const [key, id] of this.lastCleared) if (!this.alarms.get(id)?.clearedAt) this.lastCleared.delete(key);
   }
 }

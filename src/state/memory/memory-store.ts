@@ -14,6 +14,7 @@ import {
 } from '../types';
 import { MemoryAlarmStore } from './alarms';
 import { MemoryWebhookStore } from './webhooks';
+import { MemoryNoticeWindowStore } from './notices';
 import { ExpiringMap } from './expiring-map';
 import { MemoryLeaseStore } from './leases';
 import { MemoryQaResultStore } from './qa-results';
@@ -166,6 +167,7 @@ export class MemoryStore implements Store {
   readonly timeline: MemoryTimelineStore;
   readonly alarms: MemoryAlarmStore;
   readonly webhooks: MemoryWebhookStore;
+  readonly notices = new MemoryNoticeWindowStore();
   readonly recordings = new MemoryRecordingStore();
   private readonly sweep: NodeJS.Timeout;
 
@@ -203,5 +205,6 @@ export class MemoryStore implements Store {
     this.timeline.purgeExpired();
     this.alarms.purgeExpired();
     this.webhooks.purgeExpired();
+    this.notices.purgeExpired();
   }
 }

@@ -1,6 +1,8 @@
 import type { RecordingCounts, RecordingPage, RecordingQuery, RecordingRecord, RecordingStore } from '../recording-types';
 import {
   awaitingSince,
+  awaitsFiles,
+  staleSince,
   decodeRecordingCursor,
   discardedSince,
   emptyCounts,
@@ -34,8 +36,20 @@ export class MemoryRecordingStore implements RecordingStore {
     return result;
   }
 
-  async remove(recordingId: string): Promise<void> {
-    this.records.delete(recordingId);
+  async remove(recordingId: string, keep?: (current: RecordingRecord) => boolean): Promise<boolean> {
+    const current = this.records.get(recordingId);
+    if (!current || keep?.(copy(current))) return false;
+    return this.records.delete(recordingId);
+  }
+
+  async awaitingFilesOf(deviceId: string): Promise<number> {
+    let count = 0;
+    for (const r of this.records.values()) if (r.deviceId === deviceId && awaitsFiles(r)) count++;
+    return count;
+  }
+
+  async staleBefore(before: Date, limit: number): Promise<string[]> {
+    return this.oldest(staleSince, before, limit);
   }
 
   async list(query: RecordingQuery): Promise<RecordingPage> {

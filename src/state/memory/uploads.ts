@@ -40,6 +40,23 @@ export class MemoryUploadStore implements UploadStore {
     else this.inProgress.delete(upload.uploadId);
   }
 
+  // Counted and saved with no await in between: atomic in one process.
+  async begin(upload: UploadRecord, maxPerDevice: number): Promise<boolean> {
+    if (upload.deviceId && this.countOf(upload.deviceId) >= maxPerDevice) return false;
+    await this.save(upload);
+    return true;
+  }
+
+  async inProgressOf(deviceId: string): Promise<number> {
+    return this.countOf(deviceId);
+  }
+
+  private countOf(deviceId: string): number {
+    let count = 0;
+    for (const [id] of this.live()) if (this.uploads.get(id)?.deviceId === deviceId) count++;
+    return count;
+  }
+
   async get(uploadId: string): Promise<UploadRecord | null> {
     const upload = this.uploads.get(uploadId);
     return upload ? copy(upload) : null;

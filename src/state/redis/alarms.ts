@@ -8,6 +8,7 @@ import {
   type AlarmRaise,
   type AlarmRecord,
   type AlarmStore,
+  type RaiseOptions,
   type RaiseResult,
 } from '../alarm-types';
 import { decodeAlarmCursor, encodeAlarmCursor, isAfter, matchesAlarm, positionOf } from '../alarm-query';
@@ -19,13 +20,17 @@ import { decodeAlarmCursor, encodeAlarmCursor, isAfter, matchesAlarm, positionOf
  */
 const alarmKey = (id: string) => `alarm:${id}`;
 const openKey = (deviceId: string, type: string) => `alarm_open:${deviceId}:${type}`;
+/** The alarm of (deviceId, type) that cleared last (TTL: the history period), for the reopen dwell. */
+const lastKey = (deviceId: string, type: string) => `alarm_last:${deviceId}:${type}`;
 const OPEN = 'alarms:open';
 const ALL = 'alarms:all';
 /** Entries of the history index read per round while listing, and at most this many per page request. */
 const SCAN_CHUNK = 200;
 const MAX_SCANNED = 5_000;
 
-// KEYS: open pointer, open set, all set, prefixed 'alarm:' stem. ARGV: new ID, new record JSON, at, value JSON, message, score.
+// KEYS: open pointer, open set, all set, prefixed 'alarm:' stem, last-cleared pointer. ARGV: new ID,
+// new record JSON, at, value JSON, message, score, '1' if it may open one, cleared-since (ISO, '' for no reopening).
+// ISO 8601 UTC strings of one format compare as times.
 const RAISE = `
 local id = redis.call('GET', KEYS[1])
 if id then
@@ -41,18 +46,45 @@ if id then
     return {'updated', out}
   end
 end
+if ARGV[7] ~= '1' then return {'suppressed'} end
+if ARGV[8] ~= '' then
+  local last = redis.call('GET', KEYS[5])
+  local raw = last and redis.call('GET', KEYS[4] .. last)
+  if raw then
+    local a = cjson.decode(raw)
+    if a.state == 'cleared' and a.clearedAt and a.clearedAt >= ARGV[8] then
+      a.state = 'active'
+      a.clearedAt = nil
+      a.acknowledgedAt = nil
+      a.acknowledgedBy = nil
+      a.lastSeenAt = ARGV[3]
+      a.notifiedAt = ARGV[3]
+      a.reopenedAt = ARGV[3]
+      a.reopenCount = (a.reopenCount or 0) + 1
+      a.count = a.count + 1
+      a.value = cjson.decode(ARGV[4])
+      a.message = ARGV[5]
+      local out = cjson.encode(a)
+      redis.call('SET', KEYS[4] .. last, out)
+      redis.call('SET', KEYS[1], last)
+      redis.call('ZADD', KEYS[2], redis.call('ZSCORE', KEYS[3], last) or ARGV[6], last)
+      return {'reopened', out}
+    end
+  end
+end
 redis.call('SET', KEYS[4] .. ARGV[1], ARGV[2])
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
 return {'raised', ARGV[2]}`;
 
-// KEYS: open pointer, open set, 'alarm:' stem. ARGV: at, history seconds.
+// KEYS: open pointer, open set, 'alarm:' stem, last-cleared pointer. ARGV: at, history seconds.
 const CLEAR = `
 local id = redis.call('GET', KEYS[1])
 if not id then return false end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], id)
+redis.call('SET', KEYS[4], id, 'EX', ARGV[2])
 local raw = redis.call('GET', KEYS[3] .. id)
 if not raw then return false end
 local a = cjson.decode(raw)
@@ -62,7 +94,7 @@ local out = cjson.encode(a)
 redis.call('SET', KEYS[3] .. id, out, 'EX', ARGV[2])
 return out`;
 
-// KEYS: 'alarm:' stem, open set, 'alarm_open:' stem. ARGV: ID, at, actor JSON, '1' to clear, history seconds.
+// KEYS: 'alarm:' stem, open set, 'alarm_open:' stem, 'alarm_last:' stem. ARGV: ID, at, actor JSON, '1' to clear, history seconds.
 const ACK = `
 local raw = redis.call('GET', KEYS[1] .. ARGV[1])
 if not raw then return {'not-found'} end
@@ -77,6 +109,7 @@ if ARGV[4] == '1' then
   a.clearedAt = ARGV[2]
   local pointer = KEYS[3] .. a.deviceId .. ':' .. a.type
   if redis.call('GET', pointer) == ARGV[1] then redis.call('DEL', pointer) end
+  redis.call('SET', KEYS[4] .. a.deviceId .. ':' .. a.type, ARGV[1], 'EX', ARGV[5])
   redis.call('ZREM', KEYS[2], ARGV[1])
   local out = cjson.encode(a)
   redis.call('SET', KEYS[1] .. ARGV[1], out, 'EX', ARGV[5])
@@ -98,7 +131,8 @@ local out = cjson.encode(a)
 redis.call('SET', KEYS[1], out)
 return out`;
 
-type StoredAlarm = Omit<AlarmRecord, 'raisedAt' | 'lastSeenAt' | 'acknowledgedAt' | 'clearedAt' | 'notifiedAt'> & {
+type StoredAlarm = Omit<AlarmRecord, 'raisedAt' | 'lastSeenAt' | 'acknowledgedAt' | 'clearedAt' | 'notifiedAt' | 'reopenedAt'> & {
+  reopenedAt?: string;
   raisedAt: string;
   lastSeenAt: string;
   notifiedAt: string;
@@ -123,7 +157,10 @@ function decode(raw: string | null | undefined): AlarmRecord | null {
       notifiedAt: new Date(s.notifiedAt),
       acknowledgedAt: s.acknowledgedAt ? new Date(s.acknowledgedAt) : undefined,
       clearedAt: s.clearedAt ? new Date(s.clearedAt) : undefined,
+      reopenedAt: s.reopenedAt ? new Date(s.reopenedAt) : undefined,
     };
+    if (!alarm.reopenedAt) delete alarm.reopenedAt;
+    if (alarm.reopenCount === undefined) delete alarm.reopenCount;
     if (!alarm.acknowledgedAt) delete alarm.acknowledgedAt;
     if (!alarm.clearedAt) delete alarm.clearedAt;
     if (!alarm.acknowledgedBy) delete alarm.acknowledgedBy;
@@ -139,22 +176,27 @@ export class RedisAlarmStore implements AlarmStore {
     private readonly historySeconds: number,
   ) {}
 
-  async raise(input: AlarmRaise, newId: string): Promise<RaiseResult> {
+  async raise(input: AlarmRaise, newId: string, options: RaiseOptions = {}): Promise<RaiseResult> {
     const fresh = newAlarm(input, newId);
+    const dwell = options.reopenWithinMs ?? 0;
     const [outcome, raw] = (await this.redis.eval(
       RAISE,
-      4,
+      5,
       openKey(input.deviceId, input.type),
       OPEN,
       ALL,
       alarmKey(''),
+      lastKey(input.deviceId, input.type),
       newId,
       encode(fresh),
       input.at.toISOString(),
       JSON.stringify(input.value),
       input.message,
       String(input.at.getTime()),
-    )) as ['raised' | 'updated', string];
+      options.mayOpen === false ? '0' : '1',
+      dwell > 0 ? new Date(input.at.getTime() - dwell).toISOString() : '',
+    )) as ['raised' | 'updated' | 'reopened', string] | ['suppressed'];
+    if (outcome === 'suppressed') return { outcome };
     if (outcome === 'raised') void this.pruneHistory();
     return { outcome, alarm: decode(raw) ?? fresh };
   }
@@ -162,10 +204,11 @@ export class RedisAlarmStore implements AlarmStore {
   async clear(deviceId: string, type: string, at: Date): Promise<AlarmRecord | null> {
     const raw = (await this.redis.eval(
       CLEAR,
-      3,
+      4,
       openKey(deviceId, type),
       OPEN,
       alarmKey(''),
+      lastKey(deviceId, type),
       at.toISOString(),
       String(this.historySeconds),
     )) as string | null;
@@ -175,10 +218,11 @@ export class RedisAlarmStore implements AlarmStore {
   async acknowledge(alarmId: string, by: Actor, at: Date, clear: boolean): Promise<AckResult> {
     const [outcome, raw] = (await this.redis.eval(
       ACK,
-      3,
+      4,
       alarmKey(''),
       OPEN,
       openKey('', '').slice(0, -1),
+      lastKey('', '').slice(0, -1),
       alarmId,
       at.toISOString(),
       JSON.stringify(by),

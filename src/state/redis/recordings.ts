@@ -5,6 +5,7 @@ import { RECORDING_STATES, RECORDING_VERDICTS } from '../recording-types';
 import {
   MAX_SCANNED_PER_PAGE,
   awaitingSince,
+  awaitsFiles,
   decodeRecordingCursor,
   discardedSince,
   emptyCounts,
@@ -12,6 +13,7 @@ import {
   matches,
   orderKey,
   recordingIdOfOrderKey,
+  staleSince,
 } from '../recording-query';
 
 const recordKey = (id: string) => `recording:${id}`;
@@ -23,6 +25,9 @@ const orderByDevice = (deviceId: string) => `recordings:order:device:${deviceId}
 const VERIFYING = 'recordings:verifying';
 const AWAITING = 'recordings:awaiting';
 const DISCARDED = 'recordings:discarded';
+const STALE = 'recordings:stale';
+/** Per device, its records awaiting files (score: createdAt): the per-device cap's count. */
+const awaitingOfDevice = (deviceId: string) => `recordings:awaiting:device:${deviceId}`;
 const COUNTS = 'recordings:counts';
 
 /**
@@ -86,6 +91,9 @@ function entries(r: RecordingRecord): IndexEntry[] {
   if (r.state === 'verifying') out.push({ key: VERIFYING, score: r.updatedAt.getTime(), member: r.recordingId });
   const awaiting = awaitingSince(r);
   if (awaiting) out.push({ key: AWAITING, score: awaiting.getTime(), member: r.recordingId });
+  if (awaitsFiles(r)) out.push({ key: awaitingOfDevice(r.deviceId), score: r.createdAt.getTime(), member: r.recordingId });
+  const stale = staleSince(r);
+  if (stale) out.push({ key: STALE, score: stale.getTime(), member: r.recordingId });
   const discarded = discardedSince(r);
   if (discarded) out.push({ key: DISCARDED, score: discarded.getTime(), member: r.recordingId });
   return out;
@@ -121,14 +129,24 @@ export class RedisRecordingStore implements RecordingStore {
     }
   }
 
-  async remove(recordingId: string): Promise<void> {
+  async remove(recordingId: string, keep?: (current: RecordingRecord) => boolean): Promise<boolean> {
     for (let attempt = 0; attempt < 50; attempt++) {
       const raw = await this.redis.get(recordKey(recordingId));
       const current = decode(raw);
-      if (!current) return;
+      if (!current || keep?.(current)) return false;
       const { keys, ops } = this.ops(current, null);
-      if ((await this.redis.eval(COMPARE_AND_SET, keys.length + 1, recordKey(recordingId), ...keys, raw ?? '', '', ...ops)) === 1) return;
+      if ((await this.redis.eval(COMPARE_AND_SET, keys.length + 1, recordKey(recordingId), ...keys, raw ?? '', '', ...ops)) === 1)
+        return true;
     }
+    return false;
+  }
+
+  async awaitingFilesOf(deviceId: string): Promise<number> {
+    return this.redis.zcard(awaitingOfDevice(deviceId));
+  }
+
+  async staleBefore(before: Date, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(STALE, '-inf', `(${before.getTime()}`, 'LIMIT', 0, limit);
   }
 
   async list(query: RecordingQuery): Promise<RecordingPage> {

@@ -10,6 +10,7 @@ import {
 } from '../types';
 import { RedisAlarmStore } from './alarms';
 import { RedisWebhookStore } from './webhooks';
+import { RedisNoticeWindowStore } from './notices';
 import { RedisDeviceStore } from './devices';
 import { RedisLockStore } from './locks';
 import { RedisSessionStore } from './sessions';
@@ -50,6 +51,7 @@ export class RedisStore implements Store {
   readonly timeline: RedisTimelineStore;
   readonly alarms: RedisAlarmStore;
   readonly webhooks: RedisWebhookStore;
+  readonly notices: RedisNoticeWindowStore;
   readonly recordings: RedisRecordingStore;
   readonly client: Redis;
 
@@ -102,6 +104,7 @@ export class RedisStore implements Store {
       new RedisWebhookStore(this.client, options.ttls.webhookMaxAgeSeconds ?? DEFAULT_WEBHOOK_MAX_AGE_SECONDS),
     );
     this.recordings = unavailableBoundary(new RedisRecordingStore(this.client));
+    this.notices = unavailableBoundary(new RedisNoticeWindowStore(this.client));
   }
 
   /**

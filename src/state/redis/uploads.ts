@@ -27,6 +27,27 @@ return 0`;
 const onKeyIndex = (key: string) => `uploads:key:${key}`;
 /** Sorted set of in-progress upload IDs scored by start time: the count, the oldest and the sweep's order. */
 const IN_PROGRESS = 'uploads:in-progress';
+/** The same, per device (device IDs are validated IDs): the per-device cap. */
+const inProgressOfDevice = (deviceId: string) => `uploads:in-progress:device:${deviceId}`;
+
+// Saves an in-progress upload unless its device has ARGV[1] in progress; members whose
+// record expired do not count (they are pruned first). KEYS: the device's set, the record,
+// the key index, the in-progress set, the record key stem. ARGV: max, JSON, TTL s, start ms, ID.
+const BEGIN = `
+local function full() return redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) end
+if full() then
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+    if redis.call('EXISTS', KEYS[5] .. id) == 0 then redis.call('ZREM', KEYS[1], id) end
+  end
+  if full() then return 0 end
+end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+redis.call('SADD', KEYS[3], ARGV[5])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[5])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1`;
 
 // The in-progress count and the oldest start. Members whose record expired are
 // dropped from the front first (the sweep's reads prune the rest), so the oldest is a live one.
@@ -66,7 +87,27 @@ export class RedisUploadStore implements UploadStore {
       .expire(onKeyIndex(upload.key), this.ttls.uploadSeconds);
     if (upload.status === 'in-progress') tx.zadd(IN_PROGRESS, upload.startedAt.getTime(), upload.uploadId);
     else tx.zrem(IN_PROGRESS, upload.uploadId);
+    if (upload.deviceId) {
+      const mine = inProgressOfDevice(upload.deviceId);
+      if (upload.status === 'in-progress') tx.zadd(mine, upload.startedAt.getTime(), upload.uploadId).expire(mine, this.ttls.uploadSeconds);
+      else tx.zrem(mine, upload.uploadId);
+    }
     await tx.exec();
+  }
+
+  async begin(upload: UploadRecord, maxPerDevice: number): Promise<boolean> {
+    if (!upload.deviceId) {
+      await this.save(upload);
+      return true;
+    }
+    const keys = [inProgressOfDevice(upload.deviceId), uploadKey(upload.uploadId), onKeyIndex(upload.key), IN_PROGRESS, uploadKey('')];
+    const args = [maxPerDevice, JSON.stringify(upload), this.ttls.uploadSeconds, upload.startedAt.getTime(), upload.uploadId].map(String);
+    return (await this.redis.eval(BEGIN, keys.length, ...keys, ...args)) === 1;
+  }
+
+  async inProgressOf(deviceId: string): Promise<number> {
+    const ids = await this.redis.zrange(inProgressOfDevice(deviceId), 0, -1);
+    return (await this.read(ids, { key: inProgressOfDevice(deviceId), type: 'zset' })).filter((r) => r.status === 'in-progress').length;
   }
 
   async get(uploadId: string): Promise<UploadRecord | null> {
@@ -92,6 +133,7 @@ export class RedisUploadStore implements UploadStore {
     const record = await this.get(uploadId);
     const tx = this.redis.multi().del(uploadKey(uploadId)).zrem(IN_PROGRESS, uploadId);
     if (record) tx.srem(onKeyIndex(record.key), uploadId);
+    if (record?.deviceId) tx.zrem(inProgressOfDevice(record.deviceId), uploadId);
     await tx.exec();
   }
 

@@ -4,14 +4,32 @@ import { WEBHOOK_ATTEMPT_LOG_LENGTH } from '../memory/webhooks';
 
 /**
  * webhook:{deliveryId} -> the delivery as JSON (TTL: the maximum age, plus an hour);
- * webhooks:due -> sorted set of delivery IDs by next attempt time; webhook_attempts -> a
- * stream of attempts capped in length.
+ * webhooks:due:{receiver} -> per receiver, a sorted set of delivery IDs by next attempt
+ * time; webhook_attempts -> a stream of attempts capped in length.
  */
 const deliveryKey = (id: string) => `webhook:${id}`;
-const DUE = 'webhooks:due';
+const dueKey = (receiver: string) => `webhooks:due:${receiver}`;
 const ATTEMPTS = 'webhook_attempts';
 
-// KEYS: due set, prefixed 'webhook:' stem. ARGV: now ms, limit, claim-until ms.
+// KEYS: pairs of (the receiver's due set, the delivery's key). ARGV: max pending, TTL seconds,
+// then per delivery: its JSON, its due score, its ID. Checked and added per receiver in one
+// step, so concurrent enqueues cannot pass a receiver's cap. Returns 1 (queued) or 0 (refused) each.
+const ENQUEUE = `
+local out = {}
+for i = 1, #KEYS, 2 do
+  local n = (i + 1) / 2
+  local base = 3 + (n - 1) * 3
+  if redis.call('ZCARD', KEYS[i]) < tonumber(ARGV[1]) then
+    redis.call('SET', KEYS[i + 1], ARGV[base], 'EX', ARGV[2])
+    redis.call('ZADD', KEYS[i], ARGV[base + 1], ARGV[base + 2])
+    out[n] = 1
+  else
+    out[n] = 0
+  end
+end
+return out`;
+
+// KEYS: the receiver's due set, prefixed 'webhook:' stem. ARGV: now ms, limit, claim-until ms.
 // Each claimed ID moves to claim-until, so another process polling meanwhile does not take it.
 const CLAIM = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
@@ -38,6 +56,24 @@ function decode(raw: string): WebhookDelivery | null {
   }
 }
 
+/** An attempt as stored; entries written before receivers had labels carry the URL, shown here by its host only. */
+function decodeAttempt(raw: string | undefined): WebhookAttempt | null {
+  try {
+    const { url, ...a } = JSON.parse(raw ?? '') as Omit<WebhookAttempt, 'at'> & { at: string; url?: string };
+    let receiver = a.receiver;
+    if (typeof receiver !== 'string') {
+      try {
+        receiver = new URL(url ?? '').host;
+      } catch {
+        receiver = 'unknown';
+      }
+    }
+    return { ...a, receiver, at: new Date(a.at) };
+  } catch {
+    return null;
+  }
+}
+
 export class RedisWebhookStore implements WebhookStore {
   private readonly ttlSeconds: number;
 
@@ -48,27 +84,26 @@ export class RedisWebhookStore implements WebhookStore {
     this.ttlSeconds = maxAgeSeconds + 3600;
   }
 
-  async enqueue(deliveries: readonly WebhookDelivery[], maxPending: number): Promise<number> {
-    // The cap is a bound on memory, not an exact count: concurrent enqueues may pass it by a few.
-    const pending = await this.redis.zcard(DUE);
-    const room = Math.max(0, maxPending - pending);
-    const accepted = deliveries.slice(0, room);
-    if (accepted.length > 0) {
-      const multi = this.redis.multi();
-      for (const d of accepted) {
-        multi.set(deliveryKey(d.deliveryId), JSON.stringify(d), 'EX', this.ttlSeconds);
-        multi.zadd(DUE, d.nextAttemptAt.getTime(), d.deliveryId);
-      }
-      await multi.exec();
-    }
-    return deliveries.length - accepted.length;
+  async enqueue(deliveries: readonly WebhookDelivery[], maxPendingPerReceiver: number): Promise<string[]> {
+    if (deliveries.length === 0) return [];
+    const keys = deliveries.flatMap((d) => [dueKey(d.receiver), deliveryKey(d.deliveryId)]);
+    const args = deliveries.flatMap((d) => [JSON.stringify(d), String(d.nextAttemptAt.getTime()), d.deliveryId]);
+    const queued = (await this.redis.eval(
+      ENQUEUE,
+      keys.length,
+      ...keys,
+      String(maxPendingPerReceiver),
+      String(this.ttlSeconds),
+      ...args,
+    )) as number[];
+    return deliveries.filter((_, i) => queued[i] !== 1).map((d) => d.receiver);
   }
 
-  async claimDue(now: Date, limit: number, claimMs: number): Promise<WebhookDelivery[]> {
+  async claimDue(receiver: string, now: Date, limit: number, claimMs: number): Promise<WebhookDelivery[]> {
     const raws = (await this.redis.eval(
       CLAIM,
       2,
-      DUE,
+      dueKey(receiver),
       deliveryKey(''),
       String(now.getTime()),
       String(limit),
@@ -83,29 +118,31 @@ export class RedisWebhookStore implements WebhookStore {
     if (settlement.outcome === 'retrying') {
       const next: WebhookDelivery = { ...delivery, attempts: delivery.attempts + 1, nextAttemptAt: settlement.nextAttemptAt };
       multi.set(deliveryKey(delivery.deliveryId), JSON.stringify(next), 'KEEPTTL');
-      multi.zadd(DUE, settlement.nextAttemptAt.getTime(), delivery.deliveryId);
+      multi.zadd(dueKey(delivery.receiver), settlement.nextAttemptAt.getTime(), delivery.deliveryId);
     } else {
       multi.del(deliveryKey(delivery.deliveryId));
-      multi.zrem(DUE, delivery.deliveryId);
+      multi.zrem(dueKey(delivery.receiver), delivery.deliveryId);
     }
     await multi.exec();
   }
 
   async recentAttempts(limit: number): Promise<WebhookAttempt[]> {
     const entries = await this.redis.xrevrange(ATTEMPTS, '+', '-', 'COUNT', limit);
-    const attempts: WebhookAttempt[] = [];
-    for (const [, fields] of entries) {
-      try {
-        const a = JSON.parse(fields[1] ?? '') as Omit<WebhookAttempt, 'at'> & { at: string };
-        attempts.push({ ...a, at: new Date(a.at) });
-      } catch {
-        // An entry this store did not write is skipped.
-      }
-    }
-    return attempts;
+    // An entry this store did not write is skipped.
+    return entries.map(([, fields]) => decodeAttempt(fields[1])).filter((a): a is WebhookAttempt => a !== null);
   }
 
-  async pendingCount(): Promise<number> {
-    return this.redis.zcard(DUE);
+  async pending(receivers: readonly string[]): Promise<Record<string, number>> {
+    if (receivers.length === 0) return {};
+    const pipeline = this.redis.pipeline();
+    for (const r of receivers) pipeline.zcard(dueKey(r));
+    const answers = (await pipeline.exec()) ?? [];
+    return Object.fromEntries(
+      receivers.map((r, i) => {
+        const [err, count] = answers[i] ?? [null, 0];
+        if (err) throw err;
+        return [r, Number(count)];
+      }),
+    );
   }
 }
