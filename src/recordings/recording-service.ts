@@ -16,6 +16,7 @@ import { assertMayCurate, reviewed } from './review';
 import { Limiter } from './limiter';
 import { RecordingSweep, type SweepResult } from './recording-sweep';
 import { VerdictNotice } from './verdict-notice';
+import { fileAfter, timestampOf } from './record-changes';
 import type { RecordQuota } from './record-quota';
 
 export interface RecordingServiceDeps {
@@ -155,7 +156,7 @@ export class RecordingService {
       let record = current ?? adopted ?? this.fresh(recordingId, deviceId, at, context!);
       if (!current && adopted) record = { ...adopted, recordingId, files: {} };
       if (!record.sessionId && event.sessionId) record = { ...record, sessionId: event.sessionId };
-      const file = this.fileAfter(record, fileType, event, at);
+      const file = fileAfter(record, fileType, event, at);
       const files = { ...record.files, [fileType]: file };
       let state = record.state;
       let verification = record.verification;
@@ -347,26 +348,6 @@ export class RecordingService {
     return latest;
   }
 
-  private fileAfter(record: RecordingRecord, fileType: RecordingFileType, e: DomainEventMap['upload.changed'], at: Date) {
-    const before = record.files[fileType];
-    const state = e.change === 'completed' ? 'complete' : e.change === 'started' ? 'uploading' : 'failed';
-    // An abort of an older attempt does not undo a newer upload of the same file.
-    if (state === 'failed' && before && before.uploadId !== e.uploadId) return before;
-    return {
-      key: e.key,
-      state,
-      size: e.fileSize,
-      uploadId: e.uploadId,
-      updatedAt: at,
-      ...(e.etag ? { etag: e.etag } : {}),
-      ...(e.sha256
-        ? { clientSha256: e.sha256 }
-        : before?.clientSha256 && e.change !== 'started'
-          ? { clientSha256: before.clientSha256 }
-          : {}),
-    } as const;
-  }
-
   private fresh(recordingId: string, deviceId: string, at: Date, context: Context): RecordingRecord {
     return { recordingId, deviceId, createdAt: at, updatedAt: at, state: 'recording', files: {}, tags: {}, history: [], ...context };
   }
@@ -393,9 +374,3 @@ export class RecordingService {
 }
 
 type Context = Pick<RecordingRecord, 'sessionId' | 'tabletId' | 'appVersion'>;
-
-/** 2026-02-06T14:30:52Z -> 20260206_143052 (UTC), the recording folders' form. */
-function timestampOf(at: Date): string {
-  const iso = at.toISOString();
-  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}_${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
-}
