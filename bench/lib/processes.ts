@@ -80,12 +80,15 @@ export function startServerProcess(
   env: Record<string, string>,
   flags: readonly string[] = [],
   root: string = ROOT,
+  script?: string,
 ): Promise<ServerProcess> {
-  return oneAtATime(() => launchServer(env, flags, root));
+  return oneAtATime(() => launchServer(env, flags, root, script));
 }
 
-async function launchServer(env: Record<string, string>, flags: readonly string[], root: string): Promise<ServerProcess> {
-  const entry = ensureBuilt(root);
+/** `script` runs instead of the checkout's server (bench:floor's bare server); the checkout is built either way. */
+async function launchServer(env: Record<string, string>, flags: readonly string[], root: string, script?: string): Promise<ServerProcess> {
+  const built = ensureBuilt(root);
+  const entry = script ?? built;
   const port = await freePort();
   // BENCH_SERVER_STDOUT=file keeps what the server prints (e.g. with BENCH_SERVER_FLAGS=--trace-gc).
   const stdout = process.env.BENCH_SERVER_STDOUT ? openSync(process.env.BENCH_SERVER_STDOUT, 'a') : 'ignore';

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TokenService } from '../../src/auth';
 import { WireClient } from '../frames/sio-wire';
@@ -26,6 +27,8 @@ export interface RunShape {
   root?: string;
   /** Node flags for the servers of this run, instead of BENCH_SERVER_FLAGS. */
   flags?: readonly string[];
+  /** 'bare': bench/scale/bare-server.cjs, the floor of the stack doing the same work per update, instead of this server. */
+  server?: 'capture' | 'bare';
   /**
    * Awaited once the clients are connected, before telemetry starts: two runs side by side
    * pass the same barrier, so their windows cover the same seconds of the same machine.
@@ -66,6 +69,7 @@ const WARM_UP_MS = 3_000;
 const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const BARE_SERVER = path.join(__dirname, 'bare-server.cjs');
 
 /** A realistic telemetry message (the fields a Quest build sends every second). */
 export function telemetry(id: string, i: number) {
@@ -104,7 +108,8 @@ export async function runScale(shape: RunShape): Promise<RunResult> {
   const lag = monitorEventLoopDelay({ resolution: 10 });
   const timers: NodeJS.Timeout[] = [];
   try {
-    for (let i = 0; i < processes; i++) servers.push(await startServerProcess(env, shape.flags ?? SERVER_FLAGS, shape.root));
+    const script = shape.server === 'bare' ? BARE_SERVER : undefined;
+    for (let i = 0; i < processes; i++) servers.push(await startServerProcess(env, shape.flags ?? SERVER_FLAGS, shape.root, script));
     // Receipts are attributed to the window by their send time, so slow ones count where they belong.
     const sentAt: number[] = [];
     const latency: number[] = [];
