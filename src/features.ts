@@ -1,6 +1,7 @@
 import { alarms } from './alarms';
 import { audit } from './audit';
 import { commands } from './commands';
+import { datasets } from './datasets';
 import { dashboard } from './dashboard';
 import type { FeatureFactory } from './feature/feature';
 import { fleet } from './fleet';
@@ -31,6 +32,7 @@ export const FEATURES: readonly FeatureFactory[] = [
   quality,
   storageStats,
   recordings,
+  datasets,
   alarms,
   webhooks,
   audit,

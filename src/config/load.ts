@@ -186,6 +186,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       discardRetentionMs: e.DISCARD_RETENTION_DAYS * 24 * 3600 * 1000,
       sweepIntervalMs: e.RECORDING_SWEEP_INTERVAL_MS,
     },
+    datasets: { leaseSeconds: e.DATASET_LEASE_SECONDS },
     storageStats: {
       cacheSeconds: e.S3_STATS_CACHE_SECONDS,
       refreshIntervalMs: e.STATS_REFRESH_INTERVAL_MS,

@@ -144,6 +144,10 @@ export interface Config {
     /** How often one process of the cluster resumes verifications, marks late recordings and deletes old discards. */
     sweepIntervalMs: number;
   };
+  datasets: {
+    /** A build's lease; a dead builder's build is resumed elsewhere after it lapses. */
+    leaseSeconds: number;
+  };
   storageStats: {
     cacheSeconds: number;
     /** How often the QA and storage gauges are recomputed on the server (one process of the cluster). */
