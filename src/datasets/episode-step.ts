@@ -8,7 +8,7 @@ import { FPS_TOLERANCE, exclusionReason, showFps } from './eligibility';
 import { writeEpisodeData } from './episode-table';
 import { TRACKING_ARRAY_NAME, dataKey, videoKey } from './layout';
 import { NpzColumns, type NpzArray } from './npz-columns';
-import type { DatasetRecord, EpisodeSchema, EpisodeSource, StepResult, TrackingFeature } from './types';
+import type { DatasetRecord, EpisodeSchema, EpisodeSource, FeatureStats, StepResult, TrackingFeature } from './types';
 
 export interface StepDeps {
   storage: ObjectStorage;
@@ -70,68 +70,96 @@ export async function runStep(d: StepDeps, dataset: DatasetRecord, recordingId: 
   }
 
   const frames = mp4.frameCount;
-  const dataHash = createHash('sha256');
+  const vKey = videoKey(place.prefix, place.episodeIndex);
+  const dKey = dataKey(place.prefix, place.episodeIndex);
+  // The video's copy and the tracking data's conversion run side by side: a step takes the longer of the two.
+  const [videoOutcome, dataOutcome] = await Promise.allSettled([
+    copyVideo(d.storage, files.video!, vKey),
+    convertData(d, files.data!, dKey, { frames, fps: dataset.fps, ...place }),
+  ]);
+  const failure = [dataOutcome, videoOutcome].find((o) => o.status === 'rejected');
+  if (failure) throw failure.reason;
+  const data = (dataOutcome as PromiseFulfilledResult<Awaited<ReturnType<typeof convertData>>>).value;
+  const videoReason = (videoOutcome as PromiseFulfilledResult<string | undefined>).value;
+  const reason = 'reason' in data ? data.reason : videoReason;
+  if (reason) {
+    // Nothing of a take left out stays in the dataset.
+    await Promise.all([d.storage.deleteObject(vKey), d.storage.deleteObject(dKey)]);
+    return leftOut(reason);
+  }
+  if ('reason' in data) throw new Error('unreachable');
+  return {
+    kind: 'episode',
+    position: place.position,
+    recordingId,
+    episodeIndex: place.episodeIndex,
+    frames,
+    fromIndex: place.fromIndex,
+    dataKey: dKey,
+    videoKey: vKey,
+    seconds: frames / dataset.fps,
+    source: await sourceOf(d, record),
+    stats: data.stats,
+    ...(place.schema ? {} : { schema: { tracking: data.tracking, video } }),
+  };
+}
+
+type FileRecord = NonNullable<RecordingRecord['files']['video']>;
+
+/**
+ * The MP4 copied byte for byte (storage-side) while its source is hashed; the
+ * source must not change meanwhile (its ETag is read before and after). A copy
+ * a killed earlier attempt stored whole is kept and hashed instead. Answers
+ * why the take is left out, or undefined.
+ */
+async function copyVideo(storage: ObjectStorage, file: FileRecord, vKey: string): Promise<string | undefined> {
+  try {
+    const stored = await storage.headObject(vKey);
+    if (stored?.size === file.size) return (await sha256Of(await storage.readObject(vKey))) === file.sha256 ? undefined : VIDEO_CHANGED;
+    const before = await storage.headObject(file.key);
+    if (!before) return 'the video file is missing from storage';
+    const [, sha] = await Promise.all([storage.copyObject(file.key, vKey), storage.readObject(file.key).then(sha256Of)]);
+    if ((await storage.headObject(file.key))?.etag !== before.etag) throw new Error(`${file.key} changed while it was copied`);
+    return sha === file.sha256 ? undefined : VIDEO_CHANGED;
+  } catch (err) {
+    if (err instanceof ObjectNotFoundError) return 'the video file is missing from storage';
+    throw err;
+  }
+}
+const VIDEO_CHANGED = "the video's SHA-256 no longer matches its record";
+
+/**
+ * The NPZ read once (hashed as it is spooled), its per-frame arrays checked
+ * against the dataset's and streamed into the episode's data file. A data file
+ * a killed earlier attempt stored whole is kept (the rows are still read, for
+ * the statistics).
+ */
+async function convertData(
+  d: StepDeps,
+  file: FileRecord,
+  dKey: string,
+  e: StepPlace & { frames: number; fps: number },
+): Promise<{ reason: string } | { stats: Record<string, FeatureStats>; tracking: TrackingFeature[] }> {
+  const hash = createHash('sha256');
   let columns: NpzColumns;
   try {
-    columns = await NpzColumns.open(hashing(await d.storage.readObject(files.data!.key), dataHash), d.npzLimits);
+    columns = await NpzColumns.open(hashing(await d.storage.readObject(file.key), hash), d.npzLimits);
   } catch (err) {
-    if (err instanceof ObjectNotFoundError) return leftOut('the tracking data file is missing from storage');
-    if (err instanceof NpzFormatError) return leftOut(`unreadable NPZ: ${err.message}`);
+    if (err instanceof ObjectNotFoundError) return { reason: 'the tracking data file is missing from storage' };
+    if (err instanceof NpzFormatError) return { reason: `unreadable NPZ: ${err.message}` };
     throw err;
   }
   try {
-    if (dataHash.digest('hex') !== files.data!.sha256) return leftOut("the tracking data's SHA-256 no longer matches its record");
-    const { tracking, arrays } = trackingOf(columns.arrays, frames);
-    const differs = place.schema && describeDifference(place.schema.tracking, tracking);
-    if (differs) return leftOut(`tracking arrays differ from the dataset's: ${differs}`);
-
-    const vKey = videoKey(place.prefix, place.episodeIndex);
-    const copied = await d.storage.headObject(vKey);
-    if (copied?.size !== files.video!.size) {
-      try {
-        await d.storage.copyObject(files.video!.key, vKey);
-      } catch (err) {
-        if (err instanceof ObjectNotFoundError) return leftOut('the video file is missing from storage');
-        throw err;
-      }
-    }
-    if ((await sha256Of(await d.storage.readObject(vKey))) !== files.video!.sha256) {
-      await d.storage.deleteObject(vKey);
-      return leftOut("the video's SHA-256 no longer matches its record");
-    }
-
-    const dKey = dataKey(place.prefix, place.episodeIndex);
+    if (hash.digest('hex') !== file.sha256) return { reason: "the tracking data's SHA-256 no longer matches its record" };
+    const { tracking, arrays } = trackingOf(columns.arrays, e.frames);
+    const differs = e.schema && describeDifference(e.schema.tracking, tracking);
+    if (differs) return { reason: `tracking arrays differ from the dataset's: ${differs}` };
     const target = (await d.storage.headObject(dKey)) ? 'discard' : { storage: d.storage, key: dKey };
-    let stats;
-    try {
-      stats = await writeEpisodeData(target, {
-        columns,
-        arrays,
-        tracking,
-        frames,
-        fps: dataset.fps,
-        episodeIndex: place.episodeIndex,
-        fromIndex: place.fromIndex,
-      });
-    } catch (err) {
-      if (!(err instanceof NpzFormatError)) throw err;
-      await d.storage.deleteObject(vKey);
-      return leftOut(`unreadable NPZ: ${err.message}`);
-    }
-    return {
-      kind: 'episode',
-      position: place.position,
-      recordingId,
-      episodeIndex: place.episodeIndex,
-      frames,
-      fromIndex: place.fromIndex,
-      dataKey: dKey,
-      videoKey: vKey,
-      seconds: frames / dataset.fps,
-      source: await sourceOf(d, record),
-      stats,
-      ...(place.schema ? {} : { schema: { tracking, video } }),
-    };
+    const rows = { columns, arrays, tracking, frames: e.frames, fps: e.fps, episodeIndex: e.episodeIndex, fromIndex: e.fromIndex };
+    return { stats: await writeEpisodeData(target, rows), tracking };
+  } catch (err) {
+    if (err instanceof NpzFormatError) return { reason: `unreadable NPZ: ${err.message}` };
+    throw err;
   } finally {
     await columns.close();
   }
