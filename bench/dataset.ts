@@ -1,5 +1,5 @@
 /**
- * npm run bench:dataset [-- --takes 100 --small 25 --video-mbps 3]
+ * npm run bench:dataset [-- --takes 100 --small 25 --video-mbps 3 --rounds 3]
  *
  * A LeRobotDataset v3.0 build (POST /api/datasets on a real server, memory
  * store, local storage) from simulated 30-second takes: a real MP4 made once by
@@ -7,7 +7,8 @@
  * arrays), placed for each take under sessions/ with a verified record. Prints
  * takes per second, MB/s and peak RSS for a build of `--small` takes and one of
  * `--takes` takes (RSS should not grow with the dataset), beside `cp -r` of the
- * same take folders in the same run (the ratio is the dataset build's MB/s over cp's).
+ * same take folders right before each build (the ratio is the build's MB/s over that cp's;
+ * medians of `--rounds` alternating rounds, as the machine's load moves).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,6 +23,7 @@ import { numberOption } from './lib/options';
 const TAKES = numberOption('takes', 100);
 const SMALL = numberOption('small', 25);
 const MBPS = numberOption('video-mbps', 3);
+const ROUNDS = numberOption('rounds', 3);
 const FRAMES = 900;
 const MB = 1e6;
 
@@ -128,59 +130,83 @@ async function main(): Promise<void> {
       `${TAKES} takes of ${FRAMES} frames (30 s at 30 fps): MP4 ${(video.size / MB).toFixed(1)} MB, NPZ ${(data.size / MB).toFixed(2)} MB each`,
     );
 
-    // The baseline: the same take folders copied by cp, in this run, on this disk.
-    const cpStarted = process.hrtime.bigint();
-    const cp = spawnSync('cp', ['-r', path.join(dataDir, 'sessions'), path.join(root, 'cp-copy')]);
-    if (cp.status !== 0) throw new Error(`cp failed: ${String(cp.stderr)}`);
-    const cpSeconds = Number(process.hrtime.bigint() - cpStarted) / 1e9;
-    rmSync(path.join(root, 'cp-copy'), { recursive: true, force: true });
-    const cpMBps = (TAKES * takeMB) / cpSeconds;
+    // The baseline: the same take folders copied by cp, on this disk, right before each build (the load moves).
+    const cpMBps = (takes: number) => {
+      const sources = Array.from({ length: takes }, (_, i) => path.join(dataDir, 'sessions', id(i)));
+      const target = path.join(root, 'cp-copy');
+      mkdirSync(target, { recursive: true });
+      const started = process.hrtime.bigint();
+      const cp = spawnSync('cp', ['-r', ...sources, target]);
+      if (cp.status !== 0) throw new Error(`cp failed: ${String(cp.stderr)}`);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      rmSync(target, { recursive: true, force: true });
+      return (takes * takeMB) / seconds;
+    };
 
     const rows: string[][] = [];
-    for (const [label, takes, filter] of [
-      ['small', SMALL, { tags: { set: 'small' } }],
-      ['full', TAKES, {}],
-    ] as const) {
-      const rssBefore = process.memoryUsage().rss;
-      let peak = rssBefore;
-      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const build = async (name: string, filter: object, takes: number) => {
       const started = process.hrtime.bigint();
       const res = await fetch(`${server.url()}/api/datasets`, {
         method: 'POST',
         headers: { 'x-api-key': server.config.auth.adminApiKey, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: `bench-${label}`, format: 'lerobot-v3', filter }),
+        body: JSON.stringify({ name, format: 'lerobot-v3', filter }),
       });
       const { dataset } = (await res.json()) as { dataset: { datasetId: string } };
+      // The summaries (no episodes) every 50 ms: the poll costs the server next to nothing.
       for (;;) {
-        const detail = (await (
-          await fetch(`${server.url()}/api/datasets/${dataset.datasetId}`, { headers: { 'x-api-key': server.config.auth.adminApiKey } })
+        const { datasets } = (await (
+          await fetch(`${server.url()}/api/datasets`, { headers: { 'x-api-key': server.config.auth.adminApiKey } })
         ).json()) as {
-          dataset: { state: string; episodeCount: number; error?: string };
+          datasets: Array<{ datasetId: string; state: string; episodeCount: number; error?: string }>;
         };
-        if (detail.dataset.state === 'failed') throw new Error(`build failed: ${detail.dataset.error}`);
-        if (detail.dataset.state === 'ready') {
-          if (detail.dataset.episodeCount !== takes) throw new Error(`${detail.dataset.episodeCount} episodes, expected ${takes}`);
-          break;
+        const d = datasets.find((x) => x.datasetId === dataset.datasetId)!;
+        if (d.state === 'failed') throw new Error(`build failed: ${d.error}`);
+        if (d.state === 'ready') {
+          if (d.episodeCount !== takes) throw new Error(`${d.episodeCount} episodes, expected ${takes}`);
+          return Number(process.hrtime.bigint() - started) / 1e9;
         }
-        await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 50));
       }
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    };
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    for (const [label, takes, filter] of [
+      ['small', SMALL, { tags: { set: 'small' } }],
+      ['full', TAKES, {}],
+    ] as const) {
+      // Alternating rounds of cp and the build, each ratio against the cp just before it (the load moves).
+      const rounds: Array<{ seconds: number; cp: number }> = [];
+      const rssBefore = process.memoryUsage().rss;
+      let peak = rssBefore;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+      for (let round = 0; round < ROUNDS; round++) {
+        const cp = cpMBps(takes);
+        rounds.push({ cp, seconds: await build(`bench-${label}-${round}`, filter, takes) });
+      }
       clearInterval(sampler);
+      const seconds = median(rounds.map((r) => r.seconds));
       const mbps = (takes * takeMB) / seconds;
       rows.push([
         `${label} (${takes} takes)`,
         (takes / seconds).toFixed(1),
         mbps.toFixed(0),
-        `${(mbps / cpMBps).toFixed(2)}x`,
+        median(rounds.map((r) => r.cp)).toFixed(0),
+        `${median(rounds.map((r) => (takes * takeMB) / r.seconds / r.cp)).toFixed(2)}x`,
+        rounds.map((r) => ((takes * takeMB) / r.seconds / r.cp).toFixed(2)).join(' '),
         (peak / MB).toFixed(0),
         ((peak - rssBefore) / MB).toFixed(0),
       ]);
     }
     await server.close();
-    console.log(`cp -r of the ${TAKES} take folders: ${cpSeconds.toFixed(2)} s, ${cpMBps.toFixed(0)} MB/s`);
-    const header = ['dataset build', 'takes/s', 'MB/s', 'of cp', 'peak RSS MB', 'RSS growth MB'];
+    const header = ['dataset build', 'takes/s', 'MB/s', 'cp -r MB/s', 'of cp', 'rounds', 'peak RSS MB', 'RSS growth MB'];
+    console.log(`medians of ${ROUNDS} rounds (cp, then the build)`);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     for (const row of [header, ...rows]) console.log(row.map((c, i) => c.padStart(widths[i]!)).join('  '));
+    console.log(
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

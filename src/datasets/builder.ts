@@ -3,7 +3,8 @@ import type { DomainEvents } from '../domain/events';
 import type { LeaseStore } from '../state';
 import { STEP_PAGE, emptyTally, stepPages, tallyStep, tallyStored, type BuildTally } from './build-progress';
 import type { DatasetStore } from './dataset-store';
-import { runStep, type StepDeps } from './episode-step';
+import { writeStep, type StepDeps } from './episode-step';
+import { checkTake, type CheckedTake } from './take-check';
 import { META, versionPrefix } from './layout';
 import { infoJson, statsFile, writeEpisodes, writeJson, writeProvenance, writeTasks } from './meta-files';
 import type { DatasetRecord } from './types';
@@ -19,6 +20,9 @@ export interface BuilderDeps extends StepDeps {
   leaseMs: number;
   now?: () => number;
 }
+
+/** Takes checked ahead of the one being written (each holds its NPZ's temp file until written). */
+const CHECK_AHEAD = 2;
 
 /** Build runs that ended in an error in a row before the dataset is failed. */
 export const MAX_BUILD_FAILURES = 5;
@@ -103,33 +107,45 @@ export class DatasetBuilder {
     }
     this.progress(record, true);
     const tally = record.done > 0 ? await tallyStored(this.d.datasets, datasetId, record.total, record.schema) : emptyTally(record.schema);
-    let takes: string[] = [];
-    let takesFrom = 0;
-    for (let position = tally.done; position < record.total; position++) {
-      if (!alive()) return;
-      if (position - takesFrom >= takes.length) {
-        takesFrom = position;
-        takes = await this.d.datasets.takes(datasetId, position, STEP_PAGE);
+    const takes = new TakeList(this.d.datasets, datasetId);
+    // The next takes are checked (record, hashes, NPZ read) while the current one is written.
+    const checks = new Map<number, Promise<CheckedTake>>();
+    const check = (position: number) => {
+      if (position >= record!.total || checks.has(position)) return;
+      const checked = takes.at(position).then((id) => checkTake(this.d, record!, id));
+      // Awaited when its turn comes; until then a failure must not count as unhandled.
+      checked.catch(() => undefined);
+      checks.set(position, checked);
+    };
+    try {
+      for (let position = tally.done; position < record.total; position++) {
+        if (!alive()) return;
+        for (let ahead = 0; ahead <= CHECK_AHEAD; ahead++) check(position + ahead);
+        const take = await checks.get(position)!;
+        checks.delete(position);
+        const place = {
+          prefix,
+          position,
+          episodeIndex: tally.episodes,
+          fromIndex: tally.frames,
+          ...(tally.schema ? { schema: tally.schema } : {}),
+        };
+        const stored = await this.d.datasets.saveStep(datasetId, await writeStep(this.d, record, take, place));
+        tallyStep(tally, stored);
+        record = await this.patch(datasetId, (r) => ({
+          ...r,
+          ...counts(tally),
+          failures: 0,
+          ...(tally.schema ? { schema: tally.schema } : {}),
+        }));
+        if (!record) return;
+        if (record.deleting) return this.remove(record);
+        this.progress(record, false);
       }
-      const recordingId = takes[position - takesFrom]!;
-      const place = {
-        prefix,
-        position,
-        episodeIndex: tally.episodes,
-        fromIndex: tally.frames,
-        ...(tally.schema ? { schema: tally.schema } : {}),
-      };
-      const stored = await this.d.datasets.saveStep(datasetId, await runStep(this.d, record, recordingId, place));
-      tallyStep(tally, stored);
-      record = await this.patch(datasetId, (r) => ({
-        ...r,
-        ...counts(tally),
-        failures: 0,
-        ...(tally.schema ? { schema: tally.schema } : {}),
-      }));
-      if (!record) return;
-      if (record.deleting) return this.remove(record);
-      this.progress(record, false);
+    } finally {
+      // Takes checked ahead and never written: their NPZ temp files go.
+      for (const pending of checks.values())
+        void pending.then((t) => (t.kind === 'checked' ? t.columns.close() : undefined)).catch(() => undefined);
     }
     await this.finish(record, tally);
   }
@@ -215,3 +231,24 @@ export class DatasetBuilder {
 }
 
 const counts = (t: BuildTally) => ({ done: t.done, episodes: t.episodes, frames: t.frames });
+
+/** The frozen selection, read a page at a time as the build walks it. */
+class TakeList {
+  private page: string[] = [];
+  private from = 0;
+
+  constructor(
+    private readonly store: DatasetStore,
+    private readonly datasetId: string,
+  ) {}
+
+  async at(position: number): Promise<string> {
+    if (position < this.from || position >= this.from + this.page.length) {
+      this.page = await this.store.takes(this.datasetId, position, STEP_PAGE);
+      this.from = position;
+    }
+    const id = this.page[position - this.from];
+    if (id === undefined) throw new Error(`dataset ${this.datasetId} has no take at ${position}`);
+    return id;
+  }
+}
