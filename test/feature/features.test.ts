@@ -26,6 +26,7 @@ describe('the feature list', () => {
         'alarms',
         'audit',
         'commands',
+        'datasets',
         'devices',
         'fleet',
         'frameActivity',
