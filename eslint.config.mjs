@@ -72,12 +72,12 @@ export default tseslint.config(
   },
   {
     // Plain JavaScript that no tsconfig compiles: lint it without types.
-    files: ['ecosystem.config.js', '.dependency-cruiser.cjs', 'bench/frames/bare-relay.mjs', 'bench/tus-server.mjs', 'eslint.config.mjs'],
+    files: ['ecosystem.config.js', '.dependency-cruiser.cjs', 'bench/frames/bare-relay.mjs', 'bench/scale/bare-server.cjs', 'bench/tus-server.mjs', 'eslint.config.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: globals.node },
   },
   {
-    files: ['ecosystem.config.js', '.dependency-cruiser.cjs'],
+    files: ['ecosystem.config.js', '.dependency-cruiser.cjs', 'bench/scale/bare-server.cjs'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -2,6 +2,7 @@ import { alarms } from './alarms';
 import { audit } from './audit';
 import { clock } from './clock';
 import { commands } from './commands';
+import { datasets } from './datasets';
 import { dashboard } from './dashboard';
 import type { FeatureFactory } from './feature/feature';
 import { fleet } from './fleet';
@@ -34,6 +35,7 @@ export const FEATURES: readonly FeatureFactory[] = [
   quality,
   storageStats,
   recordings,
+  datasets,
   webhooks,
   audit,
   provisioning,

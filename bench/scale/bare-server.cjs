@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports -- a plain CommonJS script run by node as it is */
 /**
  * The floor of our own stack (bench:floor): a bare Socket.IO telemetry server
  * doing the same work per update as Capture Backend, and nothing else. It

@@ -180,6 +180,8 @@ export const envSchema = z.object({
     .default('7d'),
   // Failed verdicts of one headset: the first of a window is announced, the rest in one summary when it ends (0: each on its own).
   RECORDING_NOTICE_WINDOW_MS: int(0, 24 * 3600 * 1000).default(60_000),
+  // A dataset build's lease: a dead builder's build is resumed by another process this long after it stopped renewing.
+  DATASET_LEASE_SECONDS: int(1, 3600).default(30),
   S3_STATS_CACHE_SECONDS: int(0).default(300),
   // How often one process of the cluster recomputes the QA and storage gauges for Prometheus.
   STATS_REFRESH_INTERVAL_MS: int(1000, 24 * 3600 * 1000).default(5 * 60 * 1000),

@@ -190,6 +190,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       incompleteRetentionMs: durationMs(e.RECORDING_INCOMPLETE_RETENTION),
       noticeWindowMs: e.RECORDING_NOTICE_WINDOW_MS,
     },
+    datasets: { leaseSeconds: e.DATASET_LEASE_SECONDS },
     storageStats: {
       cacheSeconds: e.S3_STATS_CACHE_SECONDS,
       refreshIntervalMs: e.STATS_REFRESH_INTERVAL_MS,

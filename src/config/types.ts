@@ -152,6 +152,10 @@ export interface Config {
     /** One notice per headset and window for a burst of failed verdicts; 0: each on its own. */
     noticeWindowMs: number;
   };
+  datasets: {
+    /** A build's lease; a dead builder's build is resumed elsewhere after it lapses. */
+    leaseSeconds: number;
+  };
   storageStats: {
     cacheSeconds: number;
     /** How often the QA and storage gauges are recomputed on the server (one process of the cluster). */

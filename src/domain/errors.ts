@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   etag_mismatch: { status: 400, meaning: 'a part ETag differs from the stored part' },
   size_mismatch: { status: 400, meaning: 'the uploaded bytes do not add up to the declared size' },
   interrupted: { status: 400, meaning: 'a body ended before its declared length' },
+  empty_selection: { status: 400, meaning: 'a dataset request whose filter selects no take the dataset can be built from' },
   unsupported_type: { status: 415, meaning: "the body's content type, charset or encoding is not one the route reads" },
   // Identity and permission
   unauthenticated: { status: 401, meaning: 'no credential, or one that was refused' },

@@ -145,6 +145,17 @@ export const serverEvents = {
     "Beyond the spec, to the recording's tablet (the one that commanded it, and the headset's lock holder), the headset and dashboards: the integrity gate's verdict on a recording, or `fail` when a file did not arrive in time (RECORDING_UPLOAD_DEADLINE).",
     recordingVerdictSchema,
   ),
+  'on-dataset-progress': emits(
+    'Beyond the spec, to dashboards: a dataset build moved on (its state, or more takes done; at most a few times a second per build). docs/DATASETS.md.',
+    z.object({
+      datasetId: z.string(),
+      name: z.string(),
+      version: z.number().int(),
+      state: z.enum(['queued', 'building', 'ready', 'failed']),
+      done: z.number().int(),
+      total: z.number().int(),
+    }),
+  ),
 
   'on-token-expired': emits(
     'Beyond the spec, to the sender: its token expired; the server closes the connection right after. Reconnect with a fresh token.',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { constants, createReadStream, createWriteStream, type Stats } from 'node:fs';
-import { access, mkdir, open, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
+import { access, copyFile, mkdir, open, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -114,6 +114,29 @@ export class LocalStorage implements ObjectStorage {
       throw err;
     }
     return { etag: meter.etag(), size: meter.size };
+  }
+
+  /** copy_file_range (or a reflink) into a dot-named temp file, renamed into place: whole or not at all. */
+  async copyObject(fromKey: string, toKey: string): Promise<{ etag: string; size: number }> {
+    const source = this.pathOf(fromKey);
+    const target = this.pathOf(toKey);
+    const info = await stat(source).catch((err: unknown) => {
+      if (isMissing(err)) throw new ObjectNotFoundError(fromKey);
+      throw err;
+    });
+    if (!info.isFile()) throw new ObjectNotFoundError(fromKey);
+    await mkdir(path.dirname(target), { recursive: true });
+    const temp = tempFileFor(target);
+    try {
+      await copyFile(source, temp);
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      if (isMissing(err)) throw new ObjectNotFoundError(fromKey);
+      throw err;
+    }
+    const { etag, size } = toObject(toKey, await stat(target));
+    return { etag, size };
   }
 
   /** Bytes an unprivileged writer may still use on DATA_DIR's file system. */

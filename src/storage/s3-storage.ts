@@ -12,6 +12,7 @@ import type { S3StorageOptions } from '../config';
 import { ObjectNotFoundError } from './errors';
 import { assertSafeKey } from './keys';
 import { S3Multipart } from './s3-multipart';
+import { s3CopyObject, type S3CopyOptions } from './s3-copy';
 import type { MultipartUploads, ObjectStorage, StoredObject } from './types';
 
 export type { S3StorageOptions };
@@ -26,12 +27,14 @@ export class S3Storage implements ObjectStorage {
   readonly bucket: string;
   readonly multipart: MultipartUploads;
   private readonly listPageSize: number;
+  private readonly copyOptions: S3CopyOptions;
 
   constructor(
     readonly options: S3StorageOptions,
-    { listPageSize = DEFAULT_LIST_PAGE_SIZE }: { listPageSize?: number } = {},
+    { listPageSize = DEFAULT_LIST_PAGE_SIZE, copy = {} }: { listPageSize?: number; copy?: S3CopyOptions } = {},
   ) {
     this.listPageSize = listPageSize;
+    this.copyOptions = copy;
     this.bucket = options.bucket;
     this.client = new S3Client({
       region: options.region,
@@ -129,6 +132,11 @@ export class S3Storage implements ObjectStorage {
     });
     const out = await upload.done();
     return { etag: out.ETag ?? '', size };
+  }
+
+  /** Server-side: the bytes stay in S3 (see s3-copy.ts). */
+  copyObject(fromKey: string, toKey: string): Promise<{ etag: string; size: number }> {
+    return s3CopyObject(this.client, this.bucket, fromKey, toKey, this.copyOptions);
   }
 
   async close(): Promise<void> {

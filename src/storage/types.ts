@@ -40,6 +40,13 @@ export interface ObjectStorage {
   deleteObject(key: string): Promise<void>;
   /** Streams a body of unknown length into place; the object appears whole or not at all. */
   putObjectStream(key: string, body: Readable, contentType: string): Promise<{ etag: string; size: number }>;
+  /**
+   * Copies an object to another key byte for byte, without the bytes passing through
+   * this process where the storage can avoid it (S3: a server-side CopyObject, or
+   * UploadPartCopy for objects over 5 GiB; local disk: the kernel's file copy). The
+   * copy appears whole or not at all. Rejects with ObjectNotFoundError when the source is absent.
+   */
+  copyObject(fromKey: string, toKey: string): Promise<{ etag: string; size: number }>;
   close(): Promise<void>;
 
   readonly multipart: MultipartUploads;

@@ -27,6 +27,7 @@ describe('the feature list', () => {
         'audit',
         'clock',
         'commands',
+        'datasets',
         'devices',
         'fleet',
         'frameActivity',

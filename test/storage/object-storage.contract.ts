@@ -138,6 +138,22 @@ export function objectStorageContract(name: string, start: () => Promise<Contrac
         expect(await keysUnder(prefix)).toEqual([`${prefix}kept`]);
       });
 
+      it('copies an object byte for byte to another key, replacing what was there; the source stays; a missing source is ObjectNotFoundError', async () => {
+        const from = `${prefix}sessions/20260206_143052_H1/recording.mp4`;
+        const to = `${prefix}datasets/lab/v1/videos/observation.images.ego/chunk-000/file-000.mp4`;
+        const body = randomFile(300_000);
+        await put(from, body);
+        await put(to, 'an older object at the target');
+        const copied = await storage.copyObject(from, to);
+        expect(copied.size).toBe(body.length);
+        expect(copied.etag).toMatch(/^".+"$/);
+        expect(sha256(await read(to))).toBe(sha256(body));
+        expect(sha256(await read(from))).toBe(sha256(body));
+        expect((await storage.headObject(to))!.size).toBe(body.length);
+        await expect(storage.copyObject(`${prefix}none`, `${prefix}other`)).rejects.toBeInstanceOf(ObjectNotFoundError);
+        expect(await storage.headObject(`${prefix}other`)).toBeNull();
+      });
+
       it('never shows a partial object while a put is under way', async () => {
         const fresh = `${prefix}fresh`;
         const replaced = `${prefix}replaced`;
