@@ -72,7 +72,14 @@ export default tseslint.config(
   },
   {
     // Plain JavaScript that no tsconfig compiles: lint it without types.
-    files: ['ecosystem.config.js', '.dependency-cruiser.cjs', 'bench/frames/bare-relay.mjs', 'bench/scale/bare-server.cjs', 'bench/tus-server.mjs', 'eslint.config.mjs'],
+    files: [
+      'ecosystem.config.js',
+      '.dependency-cruiser.cjs',
+      'bench/frames/bare-relay.mjs',
+      'bench/scale/bare-server.cjs',
+      'bench/tus-server.mjs',
+      'eslint.config.mjs',
+    ],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: globals.node },
   },
