@@ -58,8 +58,13 @@ describe.each(STORE_KINDS)('synchronized starts (%s store)', (kind) => {
       c2.uncertaintyMs + CALIBRATION_MS + 1,
     );
 
-    const start1 = await eventually(async () => (await server.store.commands.get('sync-1.H1'))!.start!);
-    const start2 = await eventually(async () => (await server.store.commands.get('sync-1.H2'))!.start!);
+    const startOf = (commandId: string) =>
+      eventually(async () => {
+        const start = (await server.store.commands.get(commandId))?.start;
+        if (!start) throw new Error(`${commandId} has no start yet`);
+        return start;
+      });
+    const [start1, start2] = [await startOf('sync-1.H1'), await startOf('sync-1.H2')];
     expect(start1).toMatchObject({ startAt, commandId: 'sync-1.H1', batchId: 'sync-1', startedAtDeviceTime: expect.any(Number) });
     expect(start1.clock?.offsetMs).toBeCloseTo(c1.offsetMs, 0);
     expect(Math.abs(start1.startErrorMs! - 2)).toBeLessThanOrEqual(c1.uncertaintyMs + CALIBRATION_MS + 1);
@@ -137,8 +142,11 @@ describe.each(STORE_KINDS)('synchronized starts (%s store)', (kind) => {
     expect(await old.next('on-tablet-start-recording')).toEqual([]);
     // The spec's boolean report confirms it; the start is the report's arrival, without a device time.
     expect((await old.ask('headset-recording-state', true)).ok).toBe(true);
-    const record = await eventually(async () => (await server.store.commands.list({ deviceId: 'OLD', limit: 1 })).commands[0]!);
-    expect(record.state).toBe('confirmed');
+    const record = await eventually(async () => {
+      const [latest] = (await server.store.commands.list({ deviceId: 'OLD', limit: 1 })).commands;
+      expect(latest?.state).toBe('confirmed');
+      return latest!;
+    });
     expect(record.start).toEqual({ commandId: record.commandId, startedAt: expect.any(Number) });
     expect((await old.ask('headset-recording-state', false)).ok).toBe(true);
 
