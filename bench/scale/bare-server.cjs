@@ -54,7 +54,10 @@ io.on('connection', (socket) => {
     socket.data.identified = deviceId;
     ack?.({ ok: true, deviceId });
   });
-  socket.on('dashboard-subscribe', (options, ack) => {
+  socket.on('dashboard-subscribe', (...args) => {
+    // The spec's event has no payload: the acknowledgement is then the only argument.
+    const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
+    const options = args[0];
     const batched = options?.telemetry === 'batched';
     void socket.join(batched ? 'dashboards:batched' : 'dashboards');
     ack?.({ ok: true, devices: 0, ...(batched ? { telemetry: 'batched' } : {}) });

@@ -94,6 +94,7 @@ async function main(): Promise<void> {
         Array.from({ length: Math.min(100, DEVICES - i) }, async (_, j) => {
           const id = `BENCH_${i + j}`;
           const client = await WireClient.connect(server.url, tokens.sign(id, 'headset'));
+          client.answer('on-time-sync', () => ({ deviceTime: Date.now() }));
           clients.push(client);
           await client.ask('headset-identify', id);
           client.emit('device-telemetry', { deviceId: id, timestamp: Date.now(), batteryLevel: 0.5, isRecording: false });
