@@ -9,6 +9,7 @@
  * Environment: PORT, HOST, REDIS_URL, JWT_SECRET, TELEMETRY_BATCH_MS.
  */
 const http = require('node:http');
+const { createSecretKey } = require('node:crypto');
 const path = require('node:path');
 const jwt = require('jsonwebtoken');
 const Redis = require('ioredis');
@@ -18,7 +19,8 @@ const ROOT = path.resolve(__dirname, '../..');
 const { telemetryPayloadSchema } = require(path.join(ROOT, 'dist', 'protocol', 'telemetry.js'));
 
 const batchMs = Number(process.env.TELEMETRY_BATCH_MS ?? 500);
-const secret = process.env.JWT_SECRET;
+// A KeyObject, as src/auth.ts keeps it: given a string, jsonwebtoken tries it as a public key on every verify.
+const secret = createSecretKey(Buffer.from(process.env.JWT_SECRET ?? ''));
 const redis = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 });
 redis.on('error', () => undefined);
 
