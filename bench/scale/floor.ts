@@ -4,14 +4,16 @@ import { numberOption, textOption } from '../lib/options';
 import { cpuPerUpdate, HEADER, ratio, row } from './report';
 
 /**
- * npm run bench:floor [-- --steps 2000,4000 --dashboards 4 --seconds 10 --batch-ms 500 --rounds 2 --only batched|per-update]
+ * npm run bench:floor [-- --steps 2000,4000 --dashboards 4 --seconds 10 --batch-ms 500 --rounds 2 --only batched|per-update
+ *                        --capture-flags "--max-semi-space-size=32"]
  *
  * This server against the floor of its own stack: bench/scale/bare-server.cjs, a bare
  * Socket.IO server doing the same work per update (JWT on connect, the same zod
  * validation, the latest update written to Redis, four dashboards per update or
  * batched). The same load, the same kind of private Redis, one after the other,
  * alternating which goes first each round (the machine's load drifts from minute to
- * minute); printed as ratios of this server to the bare one.
+ * minute); printed as ratios of this server to the bare one. --capture-flags gives this
+ * server node flags the bare one does not get (how a V8 setting moves it against the floor).
  */
 
 const STEPS = textOption('steps', '2000,4000').split(',').map(Number);
@@ -20,11 +22,14 @@ const SECONDS = numberOption('seconds', 10);
 const BATCH_MS = numberOption('batch-ms', 500);
 const ROUNDS = numberOption('rounds', 2);
 const ONLY = textOption('only', '');
+const CAPTURE_FLAGS = textOption('capture-flags', '').split(' ').filter(Boolean);
 const load = () => os.loadavg()[0]!.toFixed(1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
-  console.log(`This server against a bare Socket.IO server doing the same work per update; ${os.cpus().length} cores, load ${load()}\n`);
+  console.log(
+    `This server${CAPTURE_FLAGS.length > 0 ? ` (${CAPTURE_FLAGS.join(' ')})` : ''} against a bare Socket.IO server doing the same work per update; ${os.cpus().length} cores, load ${load()}\n`,
+  );
   console.log(HEADER.replace('| processes |', '| server | processes |').replace('|---|', '|---|---|'));
   const summary: string[] = [];
   for (const devices of STEPS) {
@@ -42,6 +47,7 @@ async function main(): Promise<void> {
             seconds: SECONDS,
             batchMs: BATCH_MS,
             server,
+            ...(server === 'capture' && CAPTURE_FLAGS.length > 0 ? { flags: CAPTURE_FLAGS } : {}),
           });
           runs[server].push(result);
           console.log(`| ${server} ${row(result, load())}`);
