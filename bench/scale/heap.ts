@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   const rows = [...names]
     .map((name) => ({ name, c: capture.kinds.get(name) ?? none, b: bare.kinds.get(name) ?? none }))
     .sort((x, y) => y.c.bytes - y.b.bytes - (x.c.bytes - x.b.bytes));
-  for (const { name, c, b } of rows.slice(0, 25)) {
+  for (const { name, c, b } of rows.slice(0, 40)) {
     console.log(
       `| ${name} | ${c.bytes.toFixed(0)} | ${b.bytes.toFixed(0)} | ${(c.bytes - b.bytes).toFixed(0)} | ${c.objects.toFixed(1)} / ${b.objects.toFixed(1)} |`,
     );
