@@ -102,6 +102,8 @@ export const envSchema = z.object({
   MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
   MAX_WATCHES_PER_SOCKET: int(1, 100_000).default(256),
   SESSIONS_PER_TABLET: int(1, 1_000_000).default(1000),
+  // Recording command records one tablet has in the ledger at most; beyond, its own oldest leave first.
+  COMMANDS_PER_TABLET: int(10, 10_000_000).default(10_000),
   SOCKET_CONNECT_TIMEOUT_MS: int(100, 45_000).default(10_000),
   // '*' allows every origin; a comma-separated list allows those; empty allows none. Default by NODE_ENV.
   CORS_ORIGINS: z.string().optional(),

@@ -152,6 +152,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
       maxWatchesPerSocket: e.MAX_WATCHES_PER_SOCKET,
       sessionsPerTablet: e.SESSIONS_PER_TABLET,
+      commandsPerTablet: e.COMMANDS_PER_TABLET,
       socketConnectTimeoutMs: e.SOCKET_CONNECT_TIMEOUT_MS,
     },
     ttl: {

@@ -94,6 +94,8 @@ export interface Config {
     maxWatchesPerSocket: number;
     /** Sessions one tablet may have in the store at once. */
     sessionsPerTablet: number;
+    /** Command records one tablet has in the ledger at most; beyond, its own oldest are forgotten. */
+    commandsPerTablet: number;
     /**
      * How long an Engine.IO connection may stay without joining a namespace (Socket.IO's
      * connectTimeout). Until then it counts toward maxConnectionsPerIp.

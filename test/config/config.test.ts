@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       maxConnectionsPerIp: 200,
       maxWatchesPerSocket: 256,
       sessionsPerTablet: 1000,
+      commandsPerTablet: 10_000,
       socketConnectTimeoutMs: 10_000,
     });
     expect(config.ttl).toEqual({
