@@ -137,6 +137,10 @@ export const envSchema = z.object({
   TIMELINE_ENABLED: bool.default(true),
   TIMELINE_RETENTION_DAYS: int(1, 3650).default(30),
   TIMELINE_MAX_ENTRIES: int(100, 10_000_000).default(10_000),
+  // The audit log keeps this many entries per actor (its own oldest go first), and an actor's refused
+  // (denied, failed) entries past this many a minute are one summary entry instead (per process).
+  AUDIT_MAX_ENTRIES_PER_ACTOR: int(10, 10_000_000).default(10_000),
+  AUDIT_REFUSALS_PER_ACTOR_PER_MINUTE: int(1, 100_000).default(30),
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
   // How long a client has for its request headers, a control request's body, and a recording upload in all.
   HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(15_000),

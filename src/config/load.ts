@@ -202,7 +202,13 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
         deepArchive: e.S3_PRICE_DEEP_ARCHIVE_GB_MONTH,
       },
     },
-    timeline: { enabled: e.TIMELINE_ENABLED, retentionDays: e.TIMELINE_RETENTION_DAYS, maxEntries: e.TIMELINE_MAX_ENTRIES },
+    timeline: {
+      enabled: e.TIMELINE_ENABLED,
+      retentionDays: e.TIMELINE_RETENTION_DAYS,
+      maxEntries: e.TIMELINE_MAX_ENTRIES,
+      auditMaxEntriesPerActor: e.AUDIT_MAX_ENTRIES_PER_ACTOR,
+      auditRefusalsPerActorPerMinute: e.AUDIT_REFUSALS_PER_ACTOR_PER_MINUTE,
+    },
     alarms: {
       enabled: e.ALARMS_ENABLED,
       batteryLowPercent: e.ALARM_BATTERY_LOW_PERCENT,

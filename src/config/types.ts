@@ -171,8 +171,12 @@ export interface Config {
     enabled: boolean;
     /** Timeline entries and command records are kept this long. */
     retentionDays: number;
-    /** Entries each stream (a device's timeline, the audit log) keeps at most. */
+    /** Entries each stream (a device's timeline, a session's) keeps at most. */
     maxEntries: number;
+    /** Entries one actor keeps in the audit log at most (its own oldest go first; never another actor's). */
+    auditMaxEntriesPerActor: number;
+    /** Refused (denied or failed) audit entries one actor writes a minute, per process; the rest are summarized. */
+    auditRefusalsPerActorPerMinute: number;
   };
   alarms: AlarmConfig;
   webhooks: {

@@ -16,6 +16,7 @@ export function createStore(config: Config, logger: Logger): Store {
     timelineRetentionSeconds: config.timeline.retentionDays * 24 * 3600,
     timelineMaxEntries: config.timeline.maxEntries,
     commandsPerIssuer: config.limits.commandsPerTablet,
+    auditMaxEntriesPerActor: config.timeline.auditMaxEntriesPerActor,
     alarmHistorySeconds: config.alarms.historySeconds,
     webhookMaxAgeSeconds: Math.ceil(config.webhooks.maxAgeMs / 1000),
   };
