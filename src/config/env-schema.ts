@@ -104,6 +104,8 @@ export const envSchema = z.object({
   SESSIONS_PER_TABLET: int(1, 1_000_000).default(1000),
   // Recording command records one tablet has in the ledger at most; beyond, its own oldest leave first.
   COMMANDS_PER_TABLET: int(10, 10_000_000).default(10_000),
+  // A page of a list (recordings, sessions) and of the recordings export in bytes at most; a cut page has a nextCursor.
+  PAGE_MAX_BYTES: int(64 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
   SOCKET_CONNECT_TIMEOUT_MS: int(100, 45_000).default(10_000),
   // '*' allows every origin; a comma-separated list allows those; empty allows none. Default by NODE_ENV.
   CORS_ORIGINS: z.string().optional(),

@@ -153,6 +153,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       maxWatchesPerSocket: e.MAX_WATCHES_PER_SOCKET,
       sessionsPerTablet: e.SESSIONS_PER_TABLET,
       commandsPerTablet: e.COMMANDS_PER_TABLET,
+      pageMaxBytes: e.PAGE_MAX_BYTES,
       socketConnectTimeoutMs: e.SOCKET_CONNECT_TIMEOUT_MS,
     },
     ttl: {

@@ -96,6 +96,8 @@ export interface Config {
     sessionsPerTablet: number;
     /** Command records one tablet has in the ledger at most; beyond, its own oldest are forgotten. */
     commandsPerTablet: number;
+    /** A list page (recordings, sessions, the recordings export's pages) in JSON bytes at most; a cut page has a nextCursor. */
+    pageMaxBytes: number;
     /**
      * How long an Engine.IO connection may stay without joining a namespace (Socket.IO's
      * connectTimeout). Until then it counts toward maxConnectionsPerIp.

@@ -109,6 +109,8 @@ export interface SessionQuery {
   limit: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;
+  /** The page's sessions in JSON at most (PAGE_MAX_BYTES); a page always holds one, and a cut page has a nextCursor. */
+  maxBytes?: number;
 }
 
 export interface SessionPage {
