@@ -9,6 +9,7 @@ import { rooms } from '../realtime/rooms';
 import type { Store, TimelineEntryInput } from '../state/types';
 import { auditRouteDocs, auditRoutes, entryView } from './audit-routes';
 import { auditRestWrites } from './rest-writes';
+import { RefusalSummary } from './refusal-summary';
 import { subscribeTimeline } from './timeline-sources';
 import { TimelineWriter } from './timeline-writer';
 
@@ -22,6 +23,8 @@ export interface AuditOptions {
   broadcast: Broadcaster;
   /** TIMELINE_ENABLED: off, nothing is recorded (the routes answer what is stored). */
   enabled: boolean;
+  /** AUDIT_REFUSALS_PER_ACTOR_PER_MINUTE: an actor's refused entries written a minute; the rest are summarized. */
+  refusalsPerActorPerMinute: number;
 }
 
 export interface Audit {
@@ -32,6 +35,8 @@ export interface Audit {
   restWrites: RequestHandler;
   /** Resolves once everything recorded so far is written. */
   drained(): Promise<void>;
+  /** Writes the summaries of held refusals now, without waiting for their minute to end (then drain to read them). */
+  flushRefusalSummaries(): void;
   stop(): void;
 }
 
@@ -42,7 +47,7 @@ const SELF_AUDITED = new Set(['/auth/device-token']);
 export function createAudit(options: AuditOptions): Audit {
   const written = new Counter({
     name: 'turing_timeline_entries_total',
-    help: 'Timeline and audit entries by outcome: written, failed (the store refused them) or dropped (too many waiting)',
+    help: 'Timeline and audit entries by outcome: written, failed (the store refused them), dropped (too many waiting) or summarized (an actor’s refusals past its minute’s budget, counted in one summary entry)',
     labelNames: ['outcome'] as const,
     registers: [options.registry],
   });
@@ -56,14 +61,25 @@ export function createAudit(options: AuditOptions): Audit {
       }
     },
   });
-  const record = options.enabled ? (entry: TimelineEntryInput) => writer.record(entry) : () => undefined;
-  const unsubscribe = options.enabled ? subscribeTimeline(options.events, writer) : () => undefined;
+  const summary = options.enabled
+    ? new RefusalSummary({
+        perWindow: options.refusalsPerActorPerMinute,
+        write: (entry) => writer.record(entry),
+        onHeld: () => written.inc({ outcome: 'summarized' }),
+      })
+    : undefined;
+  const record = summary ? (entry: TimelineEntryInput) => summary.record(entry) : () => undefined;
+  const unsubscribe = options.enabled ? subscribeTimeline(options.events, { record, sample: (s) => writer.sample(s) }) : () => undefined;
   return {
     record,
     router: auditRoutes(options.auth, options.store),
     restWrites: options.enabled ? auditRestWrites(record, SELF_AUDITED) : (_req, _res, next) => next(),
     drained: () => writer.drained(),
-    stop: unsubscribe,
+    flushRefusalSummaries: () => summary?.flush(),
+    stop: () => {
+      unsubscribe();
+      summary?.stop();
+    },
   };
 }
 
@@ -88,6 +104,7 @@ export const audit: FeatureFactory = (ctx) => {
     logger: ctx.logger,
     broadcast: ctx.broadcast,
     enabled: ctx.config.timeline.enabled,
+    refusalsPerActorPerMinute: ctx.config.timeline.auditRefusalsPerActorPerMinute,
   });
   return {
     name: 'audit',

@@ -82,6 +82,13 @@ export function subscribeTimeline(events: DomainEvents, sink: TimelineSink, now:
         ...(issued ? { actor: c.issuedBy, outcome: c.state === 'failed' ? 'denied' : 'ok' } : {}),
       });
     }),
+    // A refused command is no ledger record. One to a headset the tablet holds (offline) is the operator's action on
+    // that headset: an audit entry. One to a headset it does not hold, or to no headset, is counted and logged by the
+    // commands feature, never written here: a tablet holding nothing gives no headset, real or invented, a timeline.
+    events.on('command.denied', ({ tabletId, deviceId, command, reason, code }) => {
+      if (code !== 'device_offline') return;
+      device(deviceId, 'command.denied', { command, reason }, { actor: tablet(tabletId), outcome: 'denied' });
+    }),
     events.on('session.changed', ({ session, change }) => {
       const expired = change === 'ended' && session.endReason === 'expired';
       sink.record({

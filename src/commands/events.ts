@@ -2,6 +2,7 @@ import type { Actor } from '../domain/actor';
 import type { RecordingStart } from '../domain/clock';
 import type { RecordingCommand } from '../protocol';
 import type { CommandAction, CommandState } from '../domain/commands';
+import type { ErrorCode } from '../domain/errors';
 
 /** What the commands feature announces (see domain/events.ts). */
 declare module '../domain/events' {
@@ -37,8 +38,11 @@ declare module '../domain/events' {
       startAt?: number;
       startAtDeviceTime?: number;
     };
-    /** A tablet's recording command was refused: the socket layer tells it (on-recording-denied, or -toggle-denied). */
-    'command.denied': { tabletId: string; deviceId: string; command: RecordingCommand; reason: string };
+    /**
+     * A tablet's recording command was refused: the socket layer tells it (on-recording-denied, or -toggle-denied).
+     * No ledger record is kept of it; `code` says why (not_holder: not held or no such device; device_offline).
+     */
+    'command.denied': { tabletId: string; deviceId: string; command: RecordingCommand; reason: string; code: ErrorCode };
     /** A tablet sent metadata to headsets it holds (tablet-sync-metadata). */
     'metadata.synced': { tabletId: string; deviceIds: string[]; bytes: number };
   }

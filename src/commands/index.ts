@@ -3,6 +3,7 @@ import { CommandLedger } from './command-ledger';
 import { commandRouteDocs, commandRoutes } from './command-routes';
 import { commandSocket } from './command-socket';
 import { RecordingCommands } from './recording-commands';
+import { CommandRefusals } from './refusals';
 import { recordingCommandSocket } from './recording-socket';
 import './events';
 
@@ -39,6 +40,7 @@ export const commands: FeatureFactory = (ctx) => {
     devices,
     clock,
     events,
+    refusals: new CommandRefusals(ctx.metrics.registry, ctx.logger.child({ component: 'commands' })),
     minLeadMs: ctx.config.clock.minLeadMs,
   });
   return {

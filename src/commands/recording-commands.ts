@@ -8,6 +8,7 @@ import type { RecordingCommand } from '../protocol';
 import type { CommandAction } from '../domain/commands';
 import type { CommandRecord } from '../state/types';
 import { commandView, type CommandLedger } from './command-ledger';
+import type { CommandRefusals } from './refusals';
 
 export interface CommandOptions {
   /** The tablet's own ID for the command (a retry with it answers the first). */
@@ -29,6 +30,8 @@ export interface RecordingCommandsDeps {
   devices: DeviceService;
   clock: ClockService;
   events: DomainEvents;
+  /** Counts and logs refused commands (which the ledger does not keep). */
+  refusals: CommandRefusals;
   /** CLOCK_MIN_LEAD_MS: a synchronized start at least this far ahead. */
   minLeadMs: number;
   now?: () => number;
@@ -45,8 +48,9 @@ export class RecordingCommands {
 
   /**
    * Sends a recording command to a headset the tablet holds. A retry (a commandId
-   * the ledger knows) answers the existing record and sends nothing. A refusal is
-   * recorded as failed and denied, nothing reaches the headset, and the refusal is thrown.
+   * the ledger knows, with the same action, device and tablet) answers the existing
+   * record and sends nothing. A refusal is counted and denied, is not recorded (so it
+   * reserves no commandId), nothing reaches the headset, and the refusal is thrown.
    */
   async send(tabletId: string, deviceId: string, kind: RecordingCommand, options: CommandOptions = {}) {
     if (options.startAt !== undefined) this.checkStartAt(options.startAt);
@@ -61,27 +65,25 @@ export class RecordingCommands {
       retried,
       record: commandView(record),
     });
+    const action = options.action ?? kind;
+    const retryOf = (existing: CommandRecord) => answer(sameCommand(existing, { tabletId, deviceId, action }), true);
     if (options.commandId !== undefined) {
       const existing = await this.d.ledger.get(commandId);
-      if (existing) return answer(sameCommand(existing, tabletId, deviceId), true);
+      if (existing) return retryOf(existing);
     }
     const base = {
       commandId,
-      action: options.action ?? kind,
+      action,
       deviceId,
       issuedBy,
       ...(options.batchId ? { batchId: options.batchId } : {}),
       ...(options.sessionId ? { sessionId: options.sessionId } : {}),
       ...(options.startAt !== undefined ? { startAt: options.startAt } : {}),
     };
-    const deny = async (refusal: DomainError): Promise<ReturnType<typeof answer>> => {
-      const recorded = await this.d.ledger.record({
-        ...base,
-        expected: kind !== 'stop',
-        settled: { state: 'failed', reason: refusal.message },
-      });
-      if (!recorded.created) return answer(sameCommand(recorded.record, tabletId, deviceId), true);
-      await this.d.events.publish('command.denied', { tabletId, deviceId, command: kind, reason: refusal.message });
+    // A refusal is no ledger record: it reserves no commandId and costs the store nothing; it is counted and logged (refusals.ts).
+    const deny = async (refusal: DomainError): Promise<never> => {
+      this.d.refusals.refused(tabletId, deviceId, refusal.code);
+      await this.d.events.publish('command.denied', { tabletId, deviceId, command: kind, reason: refusal.message, code: refusal.code });
       throw refusal;
     };
     if (!(await this.d.locks.isHeldBy(tabletId, deviceId))) {
@@ -94,7 +96,7 @@ export class RecordingCommands {
     const settled =
       device.record.isRecording === expected ? { state: 'confirmed' as const, reason: 'already in the requested state' } : undefined;
     const recorded = await this.d.ledger.record({ ...base, expected, ...(settled ? { settled } : {}) });
-    if (!recorded.created) return answer(sameCommand(recorded.record, tabletId, deviceId), true);
+    if (!recorded.created) return retryOf(recorded.record);
     // Recorded first, so a confirmation however fast finds the record.
     await this.d.events.publish('command.dispatched', {
       deviceId,
@@ -161,10 +163,13 @@ export class RecordingCommands {
 /** What a command to several headsets answers (a session's start, pause or end carries it too). */
 export type CommandsAnswer = Awaited<ReturnType<RecordingCommands['sendAll']>>;
 
-/** A commandId names one command of one tablet to one headset: reusing it for another is refused. */
-function sameCommand(existing: CommandRecord, tabletId: string, deviceId: string): CommandRecord {
-  if (existing.issuedBy.id !== tabletId || existing.deviceId !== deviceId) {
-    throw new DomainError('conflict', `commandId ${existing.commandId} is already used for another command`);
+/**
+ * A commandId names one command (one action) of one tablet to one headset: a retry repeats all
+ * three; reusing the ID for anything else is refused (`command_id_reused`), never answered `ok`.
+ */
+function sameCommand(existing: CommandRecord, retry: { tabletId: string; deviceId: string; action: CommandAction }): CommandRecord {
+  if (existing.issuedBy.id !== retry.tabletId || existing.deviceId !== retry.deviceId || existing.action !== retry.action) {
+    throw new DomainError('command_id_reused', `commandId ${existing.commandId} is already used for another command`);
   }
   return existing;
 }

@@ -102,6 +102,10 @@ export const envSchema = z.object({
   MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
   MAX_WATCHES_PER_SOCKET: int(1, 100_000).default(256),
   SESSIONS_PER_TABLET: int(1, 1_000_000).default(1000),
+  // Recording command records one tablet has in the ledger at most; beyond, its own oldest leave first.
+  COMMANDS_PER_TABLET: int(10, 10_000_000).default(10_000),
+  // A page of a list (recordings, sessions) and of the recordings export in bytes at most; a cut page has a nextCursor.
+  PAGE_MAX_BYTES: int(64 * 1024, 256 * 1024 * 1024).default(1024 * 1024),
   SOCKET_CONNECT_TIMEOUT_MS: int(100, 45_000).default(10_000),
   // '*' allows every origin; a comma-separated list allows those; empty allows none. Default by NODE_ENV.
   CORS_ORIGINS: z.string().optional(),
@@ -135,6 +139,10 @@ export const envSchema = z.object({
   TIMELINE_ENABLED: bool.default(true),
   TIMELINE_RETENTION_DAYS: int(1, 3650).default(30),
   TIMELINE_MAX_ENTRIES: int(100, 10_000_000).default(10_000),
+  // The audit log keeps this many entries per actor (its own oldest go first), and an actor's refused
+  // (denied, failed) entries past this many a minute are one summary entry instead (per process).
+  AUDIT_MAX_ENTRIES_PER_ACTOR: int(10, 10_000_000).default(10_000),
+  AUDIT_REFUSALS_PER_ACTOR_PER_MINUTE: int(1, 100_000).default(30),
   SHUTDOWN_TIMEOUT_MS: int(100, 120_000).default(10_000),
   // How long a client has for its request headers, a control request's body, and a recording upload in all.
   HTTP_HEADERS_TIMEOUT_MS: int(100, 600_000).default(15_000),

@@ -152,6 +152,8 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
       maxWatchesPerSocket: e.MAX_WATCHES_PER_SOCKET,
       sessionsPerTablet: e.SESSIONS_PER_TABLET,
+      commandsPerTablet: e.COMMANDS_PER_TABLET,
+      pageMaxBytes: e.PAGE_MAX_BYTES,
       socketConnectTimeoutMs: e.SOCKET_CONNECT_TIMEOUT_MS,
     },
     ttl: {
@@ -201,7 +203,13 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
         deepArchive: e.S3_PRICE_DEEP_ARCHIVE_GB_MONTH,
       },
     },
-    timeline: { enabled: e.TIMELINE_ENABLED, retentionDays: e.TIMELINE_RETENTION_DAYS, maxEntries: e.TIMELINE_MAX_ENTRIES },
+    timeline: {
+      enabled: e.TIMELINE_ENABLED,
+      retentionDays: e.TIMELINE_RETENTION_DAYS,
+      maxEntries: e.TIMELINE_MAX_ENTRIES,
+      auditMaxEntriesPerActor: e.AUDIT_MAX_ENTRIES_PER_ACTOR,
+      auditRefusalsPerActorPerMinute: e.AUDIT_REFUSALS_PER_ACTOR_PER_MINUTE,
+    },
     alarms: {
       enabled: e.ALARMS_ENABLED,
       batteryLowPercent: e.ALARM_BATTERY_LOW_PERCENT,

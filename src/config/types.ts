@@ -94,6 +94,10 @@ export interface Config {
     maxWatchesPerSocket: number;
     /** Sessions one tablet may have in the store at once. */
     sessionsPerTablet: number;
+    /** Command records one tablet has in the ledger at most; beyond, its own oldest are forgotten. */
+    commandsPerTablet: number;
+    /** A list page (recordings, sessions, the recordings export's pages) in JSON bytes at most; a cut page has a nextCursor. */
+    pageMaxBytes: number;
     /**
      * How long an Engine.IO connection may stay without joining a namespace (Socket.IO's
      * connectTimeout). Until then it counts toward maxConnectionsPerIp.
@@ -169,8 +173,12 @@ export interface Config {
     enabled: boolean;
     /** Timeline entries and command records are kept this long. */
     retentionDays: number;
-    /** Entries each stream (a device's timeline, the audit log) keeps at most. */
+    /** Entries each stream (a device's timeline, a session's) keeps at most. */
     maxEntries: number;
+    /** Entries one actor keeps in the audit log at most (its own oldest go first; never another actor's). */
+    auditMaxEntriesPerActor: number;
+    /** Refused (denied or failed) audit entries one actor writes a minute, per process; the rest are summarized. */
+    auditRefusalsPerActorPerMinute: number;
   };
   alarms: AlarmConfig;
   webhooks: {

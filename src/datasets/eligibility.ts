@@ -1,4 +1,4 @@
-import type { RecordingRecord } from '../state';
+import type { RecordingSummary } from '../state';
 import type { DatasetFilter } from './types';
 
 /**
@@ -7,7 +7,7 @@ import type { DatasetFilter } from './types';
  * the dataset is requested and again when its step runs, since a take can be
  * discarded or re-verified in between.
  */
-export function exclusionReason(r: RecordingRecord, filter: DatasetFilter): string | undefined {
+export function exclusionReason(r: RecordingSummary, filter: DatasetFilter): string | undefined {
   if (r.purgedAt) return 'its files were deleted after it was discarded';
   if (r.state !== 'verified' && r.state !== 'rejected') return `not verified (state ${r.state})`;
   const verdict = r.verification?.verdict;
@@ -18,7 +18,7 @@ export function exclusionReason(r: RecordingRecord, filter: DatasetFilter): stri
 }
 
 /** Whether the take is in the filter's scope: its sessions, devices, tags and time. */
-export function inScope(r: RecordingRecord, filter: DatasetFilter): boolean {
+export function inScope(r: RecordingSummary, filter: DatasetFilter): boolean {
   if (filter.sessionIds && !(r.sessionId && filter.sessionIds.includes(r.sessionId))) return false;
   if (filter.deviceIds && !filter.deviceIds.includes(r.deviceId)) return false;
   if (filter.from && r.createdAt < filter.from) return false;

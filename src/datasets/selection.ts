@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors';
-import type { RecordingPage, RecordingQuery, RecordingRecord } from '../state';
+import type { RecordingPage, RecordingQuery, RecordingSummary } from '../state';
 import { MAX_EXCLUDED_LISTED, MAX_TAKES } from './dataset-store';
 import { exclusionReason, inScope } from './eligibility';
 import type { DatasetFilter, ExcludedTake } from './types';
@@ -10,7 +10,7 @@ const PAGE = 500;
 
 export interface Selection {
   /** The takes to build, oldest first (their order is the episodes'). */
-  takes: RecordingRecord[];
+  takes: RecordingSummary[];
   /** Takes in the filter's scope that the dataset does not take, with why (the first MAX_EXCLUDED_LISTED). */
   excluded: ExcludedTake[];
   excludedCount: number;
@@ -33,7 +33,7 @@ export async function selectTakes(list: (q: RecordingQuery) => Promise<Recording
       ? filter.deviceIds.map((deviceId) => ({ ...base, deviceId }))
       : [base];
   const seen = new Set<string>();
-  const takes: RecordingRecord[] = [];
+  const takes: RecordingSummary[] = [];
   const excluded: ExcludedTake[] = [];
   let excludedCount = 0;
   let scanned = 0;
@@ -60,7 +60,7 @@ export async function selectTakes(list: (q: RecordingQuery) => Promise<Recording
 }
 
 /** The most common frame rate among the takes (to 3 decimals; a tie goes to the earliest take's). */
-export function commonFps(takes: readonly RecordingRecord[]): number | undefined {
+export function commonFps(takes: readonly RecordingSummary[]): number | undefined {
   const counts = new Map<number, number>();
   for (const t of takes) {
     const fps = t.verification?.mp4?.fps;

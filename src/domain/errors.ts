@@ -38,6 +38,10 @@ export const ERROR_CODES = {
   device_offline: { status: 409, meaning: 'the device is not connected' },
   lock_held: { status: 409, meaning: 'another tablet holds the device' },
   key_conflict: { status: 409, meaning: 'another recording already owns that object key' },
+  command_id_reused: {
+    status: 409,
+    meaning: 'a commandId already names another command (another action, device or issuer); a retry must repeat the first exactly',
+  },
   // Time, size and rate
   request_timeout: { status: 408, meaning: 'a request body arrived too slowly; the connection is closed' },
   too_large: { status: 413, meaning: 'the body is over its limit' },

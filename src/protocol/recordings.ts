@@ -72,9 +72,17 @@ export const recordingViewSchema = z.object({
   note: z.string().optional(),
   discardedAt: z.string().optional(),
   purgedAt: z.string().optional(),
-  history: z.array(
-    z.object({ at: z.string(), actor: z.object({ kind: z.string(), id: z.string() }), change: z.string(), detail: z.unknown().optional() }),
-  ),
+  /** What changed, by whom, when: the newest 50 (at most 32 KiB), reviews as diffs. Only in one recording's answers, never in lists or exports. */
+  history: z
+    .array(
+      z.object({
+        at: z.string(),
+        actor: z.object({ kind: z.string(), id: z.string() }),
+        change: z.string(),
+        detail: z.unknown().optional(),
+      }),
+    )
+    .optional(),
 });
 export type RecordingView = z.infer<typeof recordingViewSchema>;
 

@@ -1,5 +1,5 @@
 import { csvField } from '../util/csv-field';
-import type { RecordingQuery, RecordingRecord } from '../state';
+import type { RecordingQuery, RecordingSummary } from '../state';
 import type { RecordingService } from './recording-service';
 
 /** One row per recording: the columns of the CSV, the fields of each JSON line. */
@@ -38,7 +38,7 @@ export const EXPORT_COLUMNS = [
 
 type Row = Record<(typeof EXPORT_COLUMNS)[number], string | number | null>;
 
-export function exportRow(r: RecordingRecord): Row {
+export function exportRow(r: RecordingSummary): Row {
   const v = r.verification;
   return {
     recordingId: r.recordingId,

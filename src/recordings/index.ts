@@ -55,7 +55,7 @@ export const recordings: FeatureFactory = (ctx) => {
   return {
     name: 'recordings',
     provides: { recordings: service },
-    routes: recordingRoutes(ctx.auth, service),
+    routes: recordingRoutes(ctx.auth, service, ctx.config.limits.pageMaxBytes),
     routeDocs: recordingRouteDocs,
     sockets: [recordingSocket(ctx.broadcast, ctx.events, service)],
     tasks: config.recordings.noticeWindowMs > 0 ? [sweep, notices] : [sweep],

@@ -16,7 +16,8 @@ export const recordingRouteDocs: RouteDoc[] = [
     path: '/api/recordings',
     tag: 'recordings',
     summary: 'Recordings, newest first, filtered (session, device, state, verdict, decision, tag, time) and paged',
-    description: 'States, checks and curation: docs/RECORDINGS.md.',
+    description:
+      'States, checks and curation: docs/RECORDINGS.md. Without history (GET one recording for it); a page holds `limit` recordings and at most PAGE_MAX_BYTES of them, with a nextCursor when either cuts it.',
     auth: ['dashboard', 'tablet'],
     query: listQuerySchema,
     answer: recordingPageSchema,
@@ -60,14 +61,14 @@ export const recordingRouteDocs: RouteDoc[] = [
  * (streamed JSON lines or CSV), GET and PATCH /api/recordings/:recordingId.
  * Dashboards and tablets (or the admin key).
  */
-export function recordingRoutes(auth: RestAuthDeps, service: RecordingService): Router {
+export function recordingRoutes(auth: RestAuthDeps, service: RecordingService, pageMaxBytes: number): Router {
   const router = Router();
   const allowed = requireAuth(auth, ['dashboard', 'tablet']);
   const json = express.json({ limit: '32kb' });
 
   router.get('/api/recordings', allowed, async (req, res) => {
     const { cursor, limit, ...filters } = parseOr400(listQuerySchema, req.query, 'query');
-    const page = await service.list({ ...filters, limit, ...(cursor ? { cursor } : {}) });
+    const page = await service.list({ ...filters, limit, maxBytes: pageMaxBytes, ...(cursor ? { cursor } : {}) });
     res.json({ ok: true, recordings: page.recordings.map(toView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
   });
 
@@ -76,7 +77,7 @@ export function recordingRoutes(auth: RestAuthDeps, service: RecordingService): 
     res.setHeader('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
     res.setHeader('content-disposition', `attachment; filename="recordings.${format}"`);
     try {
-      for await (const chunk of exportLines(service, filters, format)) {
+      for await (const chunk of exportLines(service, { ...filters, maxBytes: pageMaxBytes }, format)) {
         if (res.destroyed) return;
         // Back-pressure: a slow client holds at most one page in memory.
         if (!res.write(chunk)) await drainedOrClosed(res);

@@ -5,7 +5,7 @@ import { ADMIN_ACTOR, type Actor } from '../domain/actor';
 import { DomainError } from '../domain/errors';
 import type { DomainEventMap, DomainEvents } from '../domain/events';
 import { folderIsoTime, parseRecordingId, recordingIdOfKey, type RecordingFileType } from '../domain/layout';
-import type { RecordingQuery, RecordingRecord, Store } from '../state';
+import type { RecordingQuery, RecordingRecord, RecordingSummary, Store } from '../state';
 import type { ObjectStorage } from '../storage';
 import { analyseNpz, MemoryBudget } from '../quality';
 import type { RecordingMetrics } from './recording-gauges';
@@ -133,7 +133,7 @@ export class RecordingService {
   private async resumeStopped(deviceId: string, sessionId: string | undefined, at: Date): Promise<boolean> {
     if (!sessionId) return false;
     const [latest] = (await this.d.store.recordings.list({ deviceId, limit: 1 })).recordings;
-    const resumable = (r: RecordingRecord | null | undefined): r is RecordingRecord =>
+    const resumable = (r: RecordingSummary | null | undefined): r is RecordingSummary =>
       !!r && r.sessionId === sessionId && r.state === 'recording' && !!r.stoppedAt && Object.keys(r.files).length === 0;
     if (!resumable(latest)) return false;
     return this.d.store.recordings.update(latest.recordingId, (current) => {
@@ -345,7 +345,8 @@ export class RecordingService {
     if (!latest || latest.recordingId === recordingId || Object.keys(latest.files).length > 0) return undefined;
     if (latest.state !== 'recording' && latest.state !== 'incomplete') return undefined;
     if (!latest.startedAt || Math.abs(latest.startedAt.getTime() - folderTime) > ADOPT_WINDOW_MS) return undefined;
-    return latest;
+    // The list has no history; the adopted record keeps its own.
+    return (await this.d.store.recordings.get(latest.recordingId)) ?? undefined;
   }
 
   private fresh(recordingId: string, deviceId: string, at: Date, context: Context): RecordingRecord {

@@ -25,8 +25,29 @@ export function reviewed(current: RecordingRecord, req: ReviewRequest, actor: Ac
   if (req.decision === 'keep') delete next.discardedAt;
   if (req.outcome) next.outcome = req.outcome;
   if (req.note !== undefined) next.note = req.note;
+  const diff = reviewDiff(current, next);
+  // A review that changes nothing is answered, not kept: repeating one cannot push the real changes out.
+  if (Object.keys(diff).length === 0) return current;
   const change = req.decision ? (req.decision === 'discard' ? 'discarded' : 'kept') : 'reviewed';
-  return withHistory(next, entry(at, actor, change, { ...req }));
+  return withHistory(next, entry(at, actor, change, diff));
+}
+
+/**
+ * What a review changed, compactly: the decision and outcome as they became, each tag
+ * that changed (its new value, null when removed), and the note's new length (the note
+ * itself is the record's; its history does not copy it each time).
+ */
+export function reviewDiff(before: RecordingRecord, after: RecordingRecord): Record<string, unknown> {
+  const diff: Record<string, unknown> = {};
+  if (after.decision !== before.decision) diff.decision = after.decision;
+  if (after.outcome !== before.outcome) diff.outcome = after.outcome;
+  const tags: Record<string, string | null> = {};
+  for (const key of new Set([...Object.keys(before.tags), ...Object.keys(after.tags)])) {
+    if (before.tags[key] !== after.tags[key]) tags[key] = after.tags[key] ?? null;
+  }
+  if (Object.keys(tags).length > 0) diff.tags = tags;
+  if (after.note !== before.note) diff.noteChars = after.note?.length ?? 0;
+  return diff;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { RecordingFileRecord, RecordingRecord } from '../state';
+import type { RecordingFileRecord, RecordingRecord, RecordingSummary } from '../state';
 import type { RecordingView } from './schemas';
 
 const iso = (d: Date | undefined) => (d ? { value: d.toISOString() } : undefined);
@@ -15,14 +15,14 @@ function fileView(f: RecordingFileRecord | undefined) {
   };
 }
 
-export function filesView(r: RecordingRecord): RecordingView['files'] {
+export function filesView(r: RecordingSummary): RecordingView['files'] {
   const video = fileView(r.files.video);
   const data = fileView(r.files.data);
   return { ...(video ? { video } : {}), ...(data ? { data } : {}) };
 }
 
-/** A record as the API and the manifest show it. */
-export function toView(r: RecordingRecord): RecordingView {
+/** A record as the API and the manifest show it; with its history when it was read whole (one recording), not in lists. */
+export function toView(r: RecordingSummary | RecordingRecord): RecordingView {
   const v = r.verification;
   const opt = <K extends string, T>(key: K, value: T | undefined) => (value === undefined ? {} : ({ [key]: value } as Record<K, T>));
   return {
@@ -51,12 +51,14 @@ export function toView(r: RecordingRecord): RecordingView {
     ...opt('note', r.note),
     ...opt('discardedAt', iso(r.discardedAt)?.value),
     ...opt('purgedAt', iso(r.purgedAt)?.value),
-    history: r.history.map((h) => ({ at: h.at.toISOString(), actor: h.actor, change: h.change, ...opt('detail', h.detail) })),
+    ...('history' in r
+      ? { history: r.history.map((h) => ({ at: h.at.toISOString(), actor: h.actor, change: h.change, ...opt('detail', h.detail) })) }
+      : {}),
   };
 }
 
 /** Why a recording is incomplete: which file never arrived. */
-export function incompleteReasons(r: RecordingRecord): string[] {
+export function incompleteReasons(r: RecordingSummary): string[] {
   const missing = (['video', 'data'] as const).filter((t) => r.files[t]?.state !== 'complete');
   const names = { video: 'the video (recording.mp4)', data: 'the tracking data (session_data.npz)' };
   return missing.map((t) => `${names[t]} did not arrive in time after recording stopped`);

@@ -63,7 +63,7 @@ export const sessions: FeatureFactory = (ctx) => {
   return {
     name: 'sessions',
     provides: { sessions: service },
-    routes: sessionRoutes(ctx.auth, service, ctx.store),
+    routes: sessionRoutes(ctx.auth, service, ctx.store, ctx.config.limits.pageMaxBytes),
     routeDocs: sessionRouteDocs,
     sockets: [sessionSocket({ sessions: service, events, broadcast: ctx.broadcast, metrics: ctx.metrics })],
     registerGauges: (registry) => registerSessionGauges(registry, service),

@@ -37,6 +37,8 @@ export const sessionRouteDocs: RouteDoc[] = [
     path: '/api/sessions',
     tag: 'sessions',
     summary: 'Capture sessions, newest first, filtered and paged',
+    description:
+      'A page holds `limit` sessions and at most PAGE_MAX_BYTES of them (metadata included), with a nextCursor when either cuts it.',
     auth: ['dashboard', 'tablet'],
     query: listQuery,
     answer: listAnswerSchema,
@@ -55,13 +57,13 @@ export const sessionRouteDocs: RouteDoc[] = [
 ];
 
 /** GET /api/sessions (newest first, filtered, paged) and GET /api/sessions/:id. */
-export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, store: Store): Router {
+export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, store: Store, pageMaxBytes: number): Router {
   const router = Router();
   const dashboardOrTablet = requireAuth(auth, ['dashboard', 'tablet']);
 
   router.get('/api/sessions', dashboardOrTablet, async (req, res) => {
     const query = parseOr400(listQuery, req.query, 'query');
-    const page = await store.sessions.list(query);
+    const page = await store.sessions.list({ ...query, maxBytes: pageMaxBytes });
     const views = await sessions.views(page.sessions);
     res.json({
       ok: true,

@@ -15,6 +15,8 @@ export function createStore(config: Config, logger: Logger): Store {
     qaResultSeconds: config.quality.cacheTtlSeconds,
     timelineRetentionSeconds: config.timeline.retentionDays * 24 * 3600,
     timelineMaxEntries: config.timeline.maxEntries,
+    commandsPerIssuer: config.limits.commandsPerTablet,
+    auditMaxEntriesPerActor: config.timeline.auditMaxEntriesPerActor,
     alarmHistorySeconds: config.alarms.historySeconds,
     webhookMaxAgeSeconds: Math.ceil(config.webhooks.maxAgeMs / 1000),
   };

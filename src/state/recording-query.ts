@@ -1,5 +1,5 @@
 import { decodeOptionalCursor, encodeCursor } from '../domain/cursor';
-import type { RecordingQuery, RecordingRecord, RecordingCounts } from './recording-types';
+import type { RecordingQuery, RecordingRecord, RecordingCounts, RecordingSummary } from './recording-types';
 import { RECORDING_STATES, RECORDING_VERDICTS } from './recording-types';
 
 /**
@@ -25,7 +25,7 @@ export function decodeRecordingCursor(cursor: string | undefined): string | unde
   return position && orderKey({ createdAt: new Date(position.at), recordingId: position.id });
 }
 
-export function matches(record: RecordingRecord, q: RecordingQuery): boolean {
+export function matches(record: RecordingSummary, q: RecordingQuery): boolean {
   if (q.sessionId !== undefined && record.sessionId !== q.sessionId) return false;
   if (q.deviceId !== undefined && record.deviceId !== q.deviceId) return false;
   if (q.state !== undefined && record.state !== q.state) return false;
@@ -38,7 +38,7 @@ export function matches(record: RecordingRecord, q: RecordingQuery): boolean {
 }
 
 /** The time a record has been waiting for its files since, while it waits. */
-export function awaitingSince(record: RecordingRecord): Date | undefined {
+export function awaitingSince(record: RecordingSummary): Date | undefined {
   // A recording still under way is not late; one stopped, or whose files started arriving, may become so.
   if (record.state === 'recording') return record.stoppedAt;
   if (record.state === 'uploading') return record.stoppedAt ?? record.createdAt;
@@ -46,7 +46,7 @@ export function awaitingSince(record: RecordingRecord): Date | undefined {
 }
 
 /** A record whose files have not (all) arrived: recording, uploading or incomplete. A headset may hold a bounded number. */
-export function awaitsFiles(record: RecordingRecord): boolean {
+export function awaitsFiles(record: RecordingSummary): boolean {
   return record.state === 'recording' || record.state === 'uploading' || record.state === 'incomplete';
 }
 
@@ -54,13 +54,13 @@ export function awaitsFiles(record: RecordingRecord): boolean {
  * Since when a record has been left without its files for good, for the retention: an
  * incomplete one since it last changed, and one whose recording never stopped since it started.
  */
-export function staleSince(record: RecordingRecord): Date | undefined {
+export function staleSince(record: RecordingSummary): Date | undefined {
   if (record.state === 'incomplete') return record.updatedAt;
   if (record.state === 'recording' && !record.stoppedAt) return record.updatedAt;
   return undefined;
 }
 
-export function discardedSince(record: RecordingRecord): Date | undefined {
+export function discardedSince(record: RecordingSummary): Date | undefined {
   return record.decision === 'discard' && record.discardedAt && !record.purgedAt ? record.discardedAt : undefined;
 }
 

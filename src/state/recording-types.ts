@@ -106,7 +106,15 @@ export interface RecordingRecord {
 }
 
 /** The newest entries kept per recording (a runaway client cannot grow one without bound). */
-export const MAX_RECORDING_HISTORY = 100;
+export const MAX_RECORDING_HISTORY = 50;
+/** A recording's history in JSON at most: the oldest entries leave first (one entry always stays). */
+export const MAX_RECORDING_HISTORY_BYTES = 32 * 1024;
+
+/**
+ * A record as lists and exports read it: everything but its history, which both stores keep
+ * apart and read only for one recording (get, update).
+ */
+export type RecordingSummary = Omit<RecordingRecord, 'history'>;
 
 export interface RecordingQuery {
   sessionId?: string;
@@ -122,11 +130,14 @@ export interface RecordingQuery {
   limit: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;
+  /** The page's records in JSON at most (PAGE_MAX_BYTES); a page always holds one, and a cut page has a nextCursor. */
+  maxBytes?: number;
 }
 
 export interface RecordingPage {
-  recordings: RecordingRecord[];
-  /** Present when there may be more (a page can be short when a filter skipped much). */
+  /** Without their history (RecordingSummary): a list never reads it. */
+  recordings: RecordingSummary[];
+  /** Present when there may be more (a page can be short when a filter skipped much, or cut by maxBytes). */
   nextCursor?: string;
 }
 
@@ -151,7 +162,7 @@ export interface RecordingStore {
    * answers whether it was removed.
    */
   remove(recordingId: string, keep?: (current: RecordingRecord) => boolean): Promise<boolean>;
-  /** Newest first (by createdAt), filtered; pages through an index, never every record at once. */
+  /** Newest first (by createdAt), filtered, without history; pages through an index, never every record at once. */
   list(query: RecordingQuery): Promise<RecordingPage>;
   /** Recordings in state verifying, oldest first, at most `limit` (resumed after a restart). */
   verifying(limit: number): Promise<string[]>;

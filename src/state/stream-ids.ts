@@ -28,6 +28,9 @@ export const commandOrder = (a: { issuedAt: Date; commandId: string }, b: { issu
 export const isAfterCursor = (r: { issuedAt: Date; commandId: string }, c: ListPosition): boolean =>
   r.issuedAt.getTime() < c.at || (r.issuedAt.getTime() === c.at && r.commandId < c.id);
 
+/** The audit log's stream key. */
+export const AUDIT_STREAM = 'audit';
+
 export const streamKey = (stream: TimelineStream): string =>
   stream.kind === 'audit' ? 'audit' : stream.kind === 'session' ? `session:${stream.sessionId}` : `device:${stream.deviceId}`;
 

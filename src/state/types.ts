@@ -109,6 +109,8 @@ export interface SessionQuery {
   limit: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;
+  /** The page's sessions in JSON at most (PAGE_MAX_BYTES); a page always holds one, and a cut page has a nextCursor. */
+  maxBytes?: number;
 }
 
 export interface SessionPage {
@@ -316,6 +318,10 @@ export interface StoreTtls extends TtlConfig {
   timelineRetentionSeconds?: number;
   /** Entries one timeline stream keeps at most; DEFAULT_TIMELINE_MAX_ENTRIES when absent. */
   timelineMaxEntries?: number;
+  /** Entries one actor keeps in the audit log at most (AUDIT_MAX_ENTRIES_PER_ACTOR); DEFAULT_AUDIT_MAX_ENTRIES_PER_ACTOR when absent. */
+  auditMaxEntriesPerActor?: number;
+  /** Command records one issuer (a tablet) has in the ledger at most (COMMANDS_PER_TABLET); DEFAULT_COMMANDS_PER_ISSUER when absent. */
+  commandsPerIssuer?: number;
   /** Cleared alarms are kept this long (ALARM_HISTORY_DAYS); DEFAULT_ALARM_HISTORY_SECONDS when absent. */
   alarmHistorySeconds?: number;
   /** Webhook deliveries are given up and forgotten after this (WEBHOOK_MAX_AGE_HOURS); DEFAULT_WEBHOOK_MAX_AGE_SECONDS when absent. */
@@ -328,6 +334,8 @@ export const DEFAULT_WEBHOOK_MAX_AGE_SECONDS = 24 * 3600;
 export const DEFAULT_QA_RESULT_TTL_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_TIMELINE_RETENTION_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_TIMELINE_MAX_ENTRIES = 10_000;
+export const DEFAULT_COMMANDS_PER_ISSUER = 10_000;
+export const DEFAULT_AUDIT_MAX_ENTRIES_PER_ACTOR = 10_000;
 /** Telemetry history: one sample a minute for 24 hours, with room for a reconnect's extra samples. */
 export const TELEMETRY_HISTORY_SECONDS = 24 * 3600;
 export const TELEMETRY_HISTORY_MAX_SAMPLES = 2 * 24 * 60;

@@ -154,21 +154,27 @@ describe.each(STORE_KINDS)('device timeline and audit log on the %s store', (kin
     expect(minted.status).toBe(200);
     const refused = await fetch(`${server.url()}/chunked-upload/abort`, { method: 'POST', headers: key, body: '{}' });
     expect(refused.status).toBe(400);
-    await identifiedHeadset(server, 'H1');
+    const h = await identifiedHeadset(server, 'H1');
     const t = await tabletClient(server, 'TABLET_B');
+    // A command to a headset it does not hold is counted, not audited (issue 37); one to its own offline headset is.
+    await t.ask('tablet-start-recording', 'H1');
+    await t.ask('tablet-lock-device', 'H1');
+    h.close();
+    await t.next('on-device-disconnected');
     await t.ask('tablet-start-recording', 'H1');
     const audit = await entries(server, '/api/audit');
     expect(audit.map((e) => [e.kind, e.actor?.kind, e.outcome])).toEqual([
-      ['command.failed', 'tablet', 'denied'],
+      ['command.denied', 'tablet', 'denied'],
+      ['lock.locked', 'tablet', 'ok'],
       ['rest.write', 'admin', 'failed'],
       ['token.minted', 'admin', 'ok'],
     ]);
-    expect(audit[1]!.details).toEqual({ method: 'POST', route: '/chunked-upload/abort', status: 400 });
-    expect(audit[2]!.details).toEqual({ deviceId: 'QUEST_009', deviceType: 'headset' });
+    expect(audit[2]!.details).toEqual({ method: 'POST', route: '/chunked-upload/abort', status: 400 });
+    expect(audit[3]!.details).toEqual({ deviceId: 'QUEST_009', deviceType: 'headset' });
 
     // The store refuses the log: the action goes on, the loss is counted.
     server.store.timeline.append = () => Promise.reject(new Error('store down'));
-    expect(await t.ask('tablet-lock-device', 'H1')).toMatchObject({ ok: true });
+    expect(await t.ask('tablet-unlock-device', 'H1')).toMatchObject({ ok: true });
     await server.services.audit.drained();
     const metrics = await (await fetch(`${server.url()}/metrics`)).text();
     expect(metrics).toMatch(/turing_timeline_entries_total\{outcome="failed"\} [1-9]/);

@@ -52,6 +52,7 @@ describe.each(STORE_KINDS)('command ledger on the %s store', (kind) => {
     const other = await tabletClient(server, 'TABLET_B');
     expect(await other.ask('tablet-stop-recording', { deviceId: 'QUEST_001', commandId: 'cmd-1' })).toMatchObject({
       ok: false,
+      code: 'command_id_reused',
       error: 'commandId cmd-1 is already used for another command',
     });
     expect(await other.ask('tablet-stop-recording', { deviceId: 'QUEST_001', commandId: 'bad id!' })).toMatchObject({ ok: false });
@@ -80,8 +81,9 @@ describe.each(STORE_KINDS)('command ledger on the %s store', (kind) => {
     expect(byDevice).toEqual({
       H1: expect.objectContaining({ commandId: 'all-1.H1', action: 'start-all', state: 'sent', batchId: 'all-1' }),
       H2: expect.objectContaining({ commandId: 'all-1.H2', state: 'sent' }),
-      H3: expect.objectContaining({ commandId: 'all-1.H3', state: 'failed', reason: 'device H3 is offline' }),
     });
+    // A refusal is no record (issue 37): H3 is denied with its reason.
+    expect(answer.denied).toEqual([{ deviceId: 'H3', reason: 'device H3 is offline' }]);
     await h1.next('on-tablet-start-recording');
     await h1.ask('headset-recording-state', true);
     // H2 never answers: it expires, and the tablet hears which one did not start.
@@ -92,7 +94,7 @@ describe.each(STORE_KINDS)('command ledger on the %s store', (kind) => {
     await eventually(async () => expect((await server.store.commands.get('all-1.H1'))!.state).toBe('confirmed'));
     // A retry of the whole request sends nothing again.
     const retry = await t.ask('tablet-start-all-recording', { commandId: 'all-1' });
-    expect((retry.commands as Array<{ state: string }>).map((c) => c.state).sort()).toEqual(['confirmed', 'expired', 'failed']);
+    expect((retry.commands as Array<{ state: string }>).map((c) => c.state).sort()).toEqual(['confirmed', 'expired']);
     expect(h1.count('on-tablet-start-recording')).toBe(1);
   });
 

@@ -36,6 +36,8 @@ describe('loadConfig', () => {
       maxConnectionsPerIp: 200,
       maxWatchesPerSocket: 256,
       sessionsPerTablet: 1000,
+      commandsPerTablet: 10_000,
+      pageMaxBytes: 1024 * 1024,
       socketConnectTimeoutMs: 10_000,
     });
     expect(config.ttl).toEqual({

@@ -89,10 +89,10 @@ describe.each(STORE_KINDS)('recordings (%s store)', (kind) => {
       body: JSON.stringify({ decision: 'keep', outcome: 'success', tags: { site: 'lab a' }, note: 'clean' }),
     });
     expect(patched.status).toBe(200);
-    expect(patched.body.recording!.history.at(-1)).toMatchObject({ actor: { kind: 'admin', id: 'admin' }, change: 'kept' });
+    expect(patched.body.recording!.history!.at(-1)).toMatchObject({ actor: { kind: 'admin', id: 'admin' }, change: 'kept' });
     const undone = await api(server, '/api/recordings/20260206_150001_H2', { method: 'PATCH', body: JSON.stringify({ decision: 'keep' }) });
     expect(undone.body.recording!.discardedAt).toBeUndefined();
-    expect(undone.body.recording!.history.map((h) => `${h.change} ${h.actor.id}`)).toEqual(
+    expect(undone.body.recording!.history!.map((h) => `${h.change} ${h.actor.id}`)).toEqual(
       expect.arrayContaining(['discarded T9', 'kept admin']),
     );
     expect((await api(server, '/api/recordings/20260206_150000_H1', { method: 'PATCH', body: '{"decision":"maybe"}' })).status).toBe(400);

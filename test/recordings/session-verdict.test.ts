@@ -72,7 +72,11 @@ describe.each(STORE_KINDS)("a session's per-device verdicts (%s store)", (kind) 
     await new Promise((r) => setTimeout(r, 1_100));
     expect((await headset.ask('headset-recording-state', true)).ok).toBe(true);
     expect((await headset.ask('headset-recording-state', false)).ok).toBe(true);
-    const records = (await server.store.recordings.list({ deviceId: 'H1', limit: 5 })).recordings;
+    const records = await Promise.all(
+      (await server.store.recordings.list({ deviceId: 'H1', limit: 5 })).recordings.map(
+        async (r) => (await server.store.recordings.get(r.recordingId))!,
+      ),
+    );
     expect(records.map((r) => r.recordingId)).toEqual([first!.recordingId]);
     expect(records[0]!.history.map((h) => h.change)).toEqual([
       'recording started',

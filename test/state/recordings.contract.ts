@@ -119,6 +119,32 @@ export function recordingsContract(name: string, makeStore: StoreFactory): void 
       await expect(store.recordings.list({ limit: 5, cursor: 'garbage' })).rejects.toMatchObject({ code: 'invalid_cursor' });
     });
 
+    it('lists without history, in pages bounded in bytes whose cursors lose nothing; get and remove keep history with the record', async () => {
+      const note = 'n'.repeat(3_000);
+      const entry = { at: new Date(T0), actor: { kind: 'admin' as const, id: 'admin' }, change: 'reviewed' };
+      for (let i = 0; i < 6; i++) await put(recording(`20260206_14300${i}_H1`, T0 + i * 1000, { note, history: [entry] }));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.recordings.list({ limit: 50, maxBytes: 7_000, ...(cursor ? { cursor } : {}) });
+        expect(page.recordings.length).toBeGreaterThan(0);
+        expect(page.recordings.length).toBeLessThanOrEqual(2);
+        for (const r of page.recordings) expect('history' in r).toBe(false);
+        seen.push(...page.recordings.map((r) => r.recordingId));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor);
+      expect(pages).toBe(3);
+      expect(seen).toEqual(Array.from({ length: 6 }, (_, i) => `20260206_14300${5 - i}_H1`));
+      // One record larger than the bound is still a page of its own.
+      expect((await store.recordings.list({ limit: 50, maxBytes: 10 })).recordings).toHaveLength(1);
+      expect((await store.recordings.get('20260206_143000_H1'))!.history).toEqual([entry]);
+      expect(await store.recordings.remove('20260206_143000_H1')).toBe(true);
+      await put(recording('20260206_143000_H1', T0));
+      expect((await store.recordings.get('20260206_143000_H1'))!.history).toEqual([]);
+    });
+
     it('keeps the time queues: verifying, waiting for files, discarded; and counts by state and verdict', async () => {
       await put(recording('20260206_143000_H1', T0, { state: 'verifying', updatedAt: new Date(T0 + 5) }));
       await put(recording('20260206_143001_H1', T0 + 1000, { state: 'recording' }));

@@ -62,6 +62,19 @@ export function timelineContract(name: string, factory: StoreFactory): void {
       expect(read.map((e) => e.kind)).toEqual(['k7', 'k6', 'k5', 'k4', 'k3']);
     });
 
+    it("caps the audit log per actor: one actor's entries past its cap drop its own oldest, never another's", async () => {
+      const store = await make({ auditMaxEntriesPerActor: 3, timelineMaxEntries: 5 });
+      const admin = { actor: { kind: 'admin' as const, id: 'admin' }, outcome: 'ok' as const };
+      const flooder = { actor: { kind: 'dashboard' as const, id: 'DASH_1' }, outcome: 'denied' as const };
+      await store.timeline.append([entry('token.minted', [], admin)]);
+      await store.timeline.append(Array.from({ length: 8 }, (_, i) => entry(`f${i}`, [], flooder)));
+      for (let i = 8; i < 12; i++) await store.timeline.append([entry(`f${i}`, [], flooder)]);
+      const read = await store.timeline.read({ kind: 'audit' }, { limit: 50 });
+      expect(read.map((e) => e.kind)).toEqual(['f11', 'f10', 'f9', 'token.minted']);
+      const older = await store.timeline.read({ kind: 'audit' }, { limit: 50, before: read[1]!.id });
+      expect(older.map((e) => e.kind)).toEqual(['f9', 'token.minted']);
+    });
+
     it('drops entries older than the retention', async () => {
       const store = await make({ timelineRetentionSeconds: 1 });
       await store.timeline.append([entry('old', ['H1'])]);

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_COMMANDS_PER_ISSUER,
   DEFAULT_TIMELINE_RETENTION_SECONDS,
   type CommandCreation,
   type CommandResolution,
@@ -24,13 +25,17 @@ export class MemoryCommandStore implements CommandStore {
    * report and the sweep look only at these, not at up to 50,000 settled ones.
    */
   private readonly pending = new Set<string>();
+  /** Each issuer's record IDs in issue order, for its cap (COMMANDS_PER_TABLET). */
+  private readonly byIssuer = new Map<string, Set<string>>();
   private readonly retentionMs: number;
+  private readonly perIssuer: number;
 
   constructor(
     ttls: StoreTtls,
     private readonly maxRecords = MEMORY_MAX_COMMANDS,
   ) {
     this.retentionMs = (ttls.timelineRetentionSeconds ?? DEFAULT_TIMELINE_RETENTION_SECONDS) * 1000;
+    this.perIssuer = ttls.commandsPerIssuer ?? DEFAULT_COMMANDS_PER_ISSUER;
   }
 
   async create(record: CommandRecord): Promise<CommandCreation> {
@@ -38,6 +43,10 @@ export class MemoryCommandStore implements CommandStore {
     if (existing) return { outcome: 'exists', record: copy(existing) };
     this.records.set(record.commandId, copy(record));
     if (record.state === 'sent') this.pending.add(record.commandId);
+    const own = this.byIssuer.get(record.issuedBy.id) ?? new Set<string>();
+    this.byIssuer.set(record.issuedBy.id, own.add(record.commandId));
+    // One issuer's flood forgets its own oldest records, never another's.
+    while (own.size > this.perIssuer) this.forget(own.values().next().value!);
     while (this.records.size > this.maxRecords) this.forget(this.records.keys().next().value!);
     return { outcome: 'created', record: copy(record) };
   }
@@ -100,6 +109,10 @@ export class MemoryCommandStore implements CommandStore {
   }
 
   private forget(commandId: string): void {
+    const issuer = this.records.get(commandId)?.issuedBy.id;
+    const own = issuer === undefined ? undefined : this.byIssuer.get(issuer);
+    own?.delete(commandId);
+    if (own?.size === 0) this.byIssuer.delete(issuer!);
     this.records.delete(commandId);
     this.pending.delete(commandId);
   }

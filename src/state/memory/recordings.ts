@@ -1,4 +1,5 @@
-import type { RecordingCounts, RecordingPage, RecordingQuery, RecordingRecord, RecordingStore } from '../recording-types';
+import type { RecordingCounts, RecordingPage, RecordingQuery, RecordingRecord, RecordingStore, RecordingSummary } from '../recording-types';
+import { PageBytes } from '../page-bytes';
 import {
   awaitingSince,
   awaitsFiles,
@@ -19,26 +20,37 @@ const copy = <T>(value: T): T => structuredClone(value);
  * which is fine for the single-process deployments this store serves.
  */
 export class MemoryRecordingStore implements RecordingStore {
-  private readonly records = new Map<string, RecordingRecord>();
+  /** Without their history, which is kept apart (lists never copy it), as in the Redis store. */
+  private readonly records = new Map<string, RecordingSummary>();
+  private readonly histories = new Map<string, RecordingRecord['history']>();
 
   async get(recordingId: string): Promise<RecordingRecord | null> {
+    return this.whole(recordingId);
+  }
+
+  /** Synchronous, so an update reads and writes with no await between (atomic in one process). */
+  private whole(recordingId: string): RecordingRecord | null {
     const record = this.records.get(recordingId);
-    return record ? copy(record) : null;
+    return record ? copy({ ...record, history: this.histories.get(recordingId) ?? [] }) : null;
   }
 
   async update<T>(
     recordingId: string,
     change: (current: RecordingRecord | null) => { next: RecordingRecord | null; result: T },
   ): Promise<T> {
-    const current = this.records.get(recordingId);
-    const { next, result } = change(current ? copy(current) : null);
-    if (next) this.records.set(recordingId, copy({ ...next, recordingId }));
+    const { next, result } = change(this.whole(recordingId));
+    if (next) {
+      const { history, ...summary } = copy({ ...next, recordingId });
+      this.records.set(recordingId, summary);
+      this.histories.set(recordingId, history);
+    }
     return result;
   }
 
   async remove(recordingId: string, keep?: (current: RecordingRecord) => boolean): Promise<boolean> {
-    const current = this.records.get(recordingId);
-    if (!current || keep?.(copy(current))) return false;
+    const current = this.whole(recordingId);
+    if (!current || keep?.(current)) return false;
+    this.histories.delete(recordingId);
     return this.records.delete(recordingId);
   }
 
@@ -58,9 +70,14 @@ export class MemoryRecordingStore implements RecordingStore {
       .map((r) => ({ member: orderKey(r), record: r }))
       .filter((e) => after === undefined || e.member < after)
       .sort((a, b) => (a.member < b.member ? 1 : -1));
-    const recordings: RecordingRecord[] = [];
+    const recordings: RecordingSummary[] = [];
+    const bytes = new PageBytes(query.maxBytes);
     for (const [i, entry] of ordered.entries()) {
       if (!matches(entry.record, query)) continue;
+      // Full in bytes: the page ends after the previous record (the first always fits), the next one starts here.
+      if (!bytes.take(JSON.stringify(entry.record).length)) {
+        return { recordings, nextCursor: encodeRecordingCursor(orderKey(recordings.at(-1)!)) };
+      }
       recordings.push(copy(entry.record));
       if (recordings.length === query.limit) {
         return { recordings, ...(i < ordered.length - 1 ? { nextCursor: encodeRecordingCursor(entry.member) } : {}) };
@@ -90,7 +107,7 @@ export class MemoryRecordingStore implements RecordingStore {
     return counts;
   }
 
-  private oldest(since: (r: RecordingRecord) => Date | undefined, before: Date, limit: number): string[] {
+  private oldest(since: (r: RecordingSummary) => Date | undefined, before: Date, limit: number): string[] {
     return [...this.records.values()]
       .map((r) => ({ id: r.recordingId, at: since(r) }))
       .filter((e): e is { id: string; at: Date } => e.at !== undefined && e.at < before)

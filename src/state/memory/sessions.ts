@@ -1,3 +1,4 @@
+import { PageBytes } from '../page-bytes';
 import { EMPTY_DEVICE_STATUS } from '../types';
 import type {
   ActiveClaim,
@@ -113,11 +114,16 @@ export class MemorySessionStore implements SessionStore {
       .sort(newestFirst)
       .filter((s) => !after || isBefore(s, after))
       .filter((s) => sessionMatches(s, query));
-    const page = ordered.slice(0, query.limit).map(toRecord);
+    const bytes = new PageBytes(query.maxBytes);
+    const page: SessionRecord[] = [];
+    for (const { metadataJson, ...rest } of ordered.slice(0, query.limit)) {
+      if (!bytes.take(JSON.stringify(rest).length + (metadataJson?.length ?? 0))) break;
+      page.push(toRecord({ ...rest, ...(metadataJson !== undefined ? { metadataJson } : {}) }));
+    }
     const last = page[page.length - 1];
     return {
       sessions: page,
-      nextCursor: ordered.length > query.limit && last ? encodeSessionCursor(last) : undefined,
+      nextCursor: ordered.length > page.length && last ? encodeSessionCursor(last) : undefined,
     };
   }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  DEFAULT_AUDIT_MAX_ENTRIES_PER_ACTOR,
   DEFAULT_TIMELINE_MAX_ENTRIES,
   DEFAULT_TIMELINE_RETENTION_SECONDS,
   TELEMETRY_HISTORY_MAX_SAMPLES,
@@ -12,7 +13,7 @@ import {
   type TimelineStore,
   type TimelineStream,
 } from '../types';
-import { compareStreamIds, streamKey, streamKeys } from '../stream-ids';
+import { AUDIT_STREAM, compareStreamIds, streamKey, streamKeys } from '../stream-ids';
 
 /** Streams (device timelines, telemetry histories) kept at most; the least recently written goes first. */
 export const MEMORY_MAX_STREAMS = 5_000;
@@ -32,12 +33,18 @@ class Ring<T extends { id: string; at: Date }> {
   }
 }
 
+type Item = { id: string; at: Date; entry: Stored };
+
 /**
  * The timeline in this process: one bounded ring per stream, IDs made like
- * Redis Stream IDs (milliseconds, then a sequence), so both stores page alike.
+ * Redis Stream IDs (milliseconds, then a sequence, unique across streams), so
+ * both stores page alike. The audit log is one ring per actor, each capped on
+ * its own, read as their merge: one actor's flood drops only its own entries.
  */
 export class MemoryTimelineStore implements TimelineStore {
-  private readonly streams = new Map<string, Ring<{ id: string; at: Date; entry: Stored }>>();
+  private readonly streams = new Map<string, Ring<Item>>();
+  private readonly auditByActor = new Map<string, Ring<Item>>();
+  private readonly perActor: number;
   private readonly histories = new Map<string, Ring<{ id: string; at: Date; sample: TelemetrySample }>>();
   private readonly retentionMs: number;
   private readonly maxEntries: number;
@@ -50,6 +57,7 @@ export class MemoryTimelineStore implements TimelineStore {
   ) {
     this.retentionMs = (ttls.timelineRetentionSeconds ?? DEFAULT_TIMELINE_RETENTION_SECONDS) * 1000;
     this.maxEntries = ttls.timelineMaxEntries ?? DEFAULT_TIMELINE_MAX_ENTRIES;
+    this.perActor = ttls.auditMaxEntriesPerActor ?? DEFAULT_AUDIT_MAX_ENTRIES_PER_ACTOR;
   }
 
   async append(entries: readonly TimelineEntryInput[]): Promise<TimelineEntry[]> {
@@ -60,15 +68,27 @@ export class MemoryTimelineStore implements TimelineStore {
       for (const key of streamKeys(input)) {
         const id = this.nextId();
         first ??= id;
-        this.ring(this.streams, key, this.maxEntries).push({ id, at: new Date(), entry }, oldest);
+        const ring =
+          key === AUDIT_STREAM && input.actor
+            ? this.ring(this.auditByActor, `${input.actor.kind}:${input.actor.id}`, this.perActor)
+            : this.ring(this.streams, key, this.maxEntries);
+        ring.push({ id, at: new Date(), entry }, oldest);
       }
       return { ...structuredClone(entry), id: first ?? this.nextId() };
     });
   }
 
   async read(stream: TimelineStream, query: TimelineRead): Promise<TimelineEntry[]> {
+    if (stream.kind === 'audit') {
+      // Each actor's newest `limit`, merged: the page's entries are among them.
+      const merged = [...this.auditByActor.values()].flatMap((ring) => this.newest(ring, query));
+      return merged.sort((a, b) => compareStreamIds(b.id, a.id)).slice(0, query.limit);
+    }
     const ring = this.streams.get(streamKey(stream));
-    if (!ring) return [];
+    return ring ? this.newest(ring, query) : [];
+  }
+
+  private newest(ring: Ring<Item>, query: TimelineRead): TimelineEntry[] {
     const oldest = Math.max(Date.now() - this.retentionMs, query.from?.getTime() ?? 0);
     const out: TimelineEntry[] = [];
     for (let i = ring.items.length - 1; i >= 0 && out.length < query.limit; i--) {
@@ -106,6 +126,7 @@ export class MemoryTimelineStore implements TimelineStore {
       for (const [key, ring] of map) if ((ring.items.at(-1)?.at.getTime() ?? 0) < oldest) map.delete(key);
     };
     drop(this.streams, now - this.retentionMs);
+    drop(this.auditByActor, now - this.retentionMs);
     drop(this.histories, now - TELEMETRY_HISTORY_SECONDS * 1000);
   }
 

@@ -3,6 +3,7 @@ import { actorKindSchema } from '../../domain/actor';
 import { recordingStartSchema, type RecordingStart } from '../../domain/clock';
 import { commandActionSchema, commandStateSchema } from '../../domain/commands';
 import {
+  DEFAULT_COMMANDS_PER_ISSUER,
   DEFAULT_TIMELINE_RETENTION_SECONDS,
   type CommandCreation,
   type CommandResolution,
@@ -18,7 +19,8 @@ import { commandOrder, decodeCommandCursor, encodeCommandCursor, isAfterCursor }
 /**
  * command:{id} (hash, expiring after the retention), indexed by issue time in
  * commands:all, commands:device:{id} and commands:issuer:{id} (sorted sets
- * trimmed to the retention on every create); `sent` ones also in
+ * trimmed to the retention on every create, the issuer's also to its cap of
+ * records, COMMANDS_PER_TABLET, its oldest going first); `sent` ones also in
  * commands:sent (by deadline) and commands:pending:{deviceId} (by issue time).
  */
 const key = {
@@ -30,10 +32,13 @@ const key = {
   pending: (deviceId: string) => `commands:pending:${deviceId}`,
 };
 
-// KEYS: record, all, device, issuer, sent, pending. ARGV: ttl s, issuedAt ms, oldest ms, deadline ms, state, id, fields...
+// KEYS: record, all, device, issuer, sent, pending. ARGV: ttl s, issuedAt ms, oldest ms, deadline ms, state, id, per-issuer cap, fields...
+// Beyond the cap the issuer's own oldest records go: their record and their all, issuer and sent entries (KEYS[1]
+// without the new ID is the prefixed 'command:' the client wrote it under). Their device and pending entries are
+// left to the retention trim: a reader skips an entry whose record is gone.
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HGETALL', KEYS[1]) end
-redis.call('HSET', KEYS[1], unpack(ARGV, 7))
+redis.call('HSET', KEYS[1], unpack(ARGV, 8))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 for i = 2, 4 do
   redis.call('ZADD', KEYS[i], ARGV[2], ARGV[6])
@@ -44,6 +49,17 @@ if ARGV[5] == 'sent' then
   redis.call('ZADD', KEYS[5], ARGV[4], ARGV[6])
   redis.call('ZADD', KEYS[6], ARGV[2], ARGV[6])
   redis.call('EXPIRE', KEYS[6], ARGV[1])
+end
+local over = redis.call('ZCARD', KEYS[4]) - tonumber(ARGV[7])
+if over > 0 then
+  local base = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[6])
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[4], 0, over)) do
+    if over > 0 and id ~= ARGV[6] then
+      redis.call('DEL', base .. id)
+      for _, k in ipairs({ KEYS[2], KEYS[4], KEYS[5] }) do redis.call('ZREM', k, id) end
+      over = over - 1
+    end
+  end
 end
 return false`;
 
@@ -122,12 +138,14 @@ const MAX_SCAN_PER_PAGE = 5_000;
 
 export class RedisCommandStore implements CommandStore {
   private readonly retentionSeconds: number;
+  private readonly perIssuer: number;
 
   constructor(
     private readonly redis: Redis,
     ttls: StoreTtls,
   ) {
     this.retentionSeconds = ttls.timelineRetentionSeconds ?? DEFAULT_TIMELINE_RETENTION_SECONDS;
+    this.perIssuer = ttls.commandsPerIssuer ?? DEFAULT_COMMANDS_PER_ISSUER;
   }
 
   async create(record: CommandRecord): Promise<CommandCreation> {
@@ -146,6 +164,7 @@ export class RedisCommandStore implements CommandStore {
       String(record.deadline.getTime()),
       record.state,
       record.commandId,
+      String(this.perIssuer),
       ...encode(record),
     )) as string[] | null;
     if (!existing) return { outcome: 'created', record };

@@ -1,6 +1,7 @@
 import type Redis from 'ioredis';
 import { decodeJson } from './codec';
-import type { RecordingCounts, RecordingPage, RecordingQuery, RecordingRecord, RecordingStore } from '../recording-types';
+import type { RecordingCounts, RecordingPage, RecordingQuery, RecordingRecord, RecordingStore, RecordingSummary } from '../recording-types';
+import { PageBytes } from '../page-bytes';
 import { RECORDING_STATES, RECORDING_VERDICTS } from '../recording-types';
 import {
   MAX_SCANNED_PER_PAGE,
@@ -17,6 +18,8 @@ import {
 } from '../recording-query';
 
 const recordKey = (id: string) => `recording:${id}`;
+/** A record's history, apart from it: lists and exports MGET records only, never this. */
+const historyKey = (id: string) => `recording-history:${id}`;
 /** Lexically ordered (every score 0) by orderKey: createdAt then recordingId. */
 const ORDER_ALL = 'recordings:order';
 const orderBySession = (sessionId: string) => `recordings:order:session:${sessionId}`;
@@ -31,18 +34,21 @@ const awaitingOfDevice = (deviceId: string) => `recordings:awaiting:device:${dev
 const COUNTS = 'recordings:counts';
 
 /**
- * Compare-and-set of one record with its index changes, in one script: the
- * write happens only if the record is still what the caller read (ARGV[1], ''
- * for absent), so concurrent updates from several processes retry instead of
- * overwriting each other. ARGV[2] is the new JSON ('' deletes); then ops of 4 arguments:
- * 'A' k score member (ZADD), 'R' k _ member (ZREM), 'I' k delta field (HINCRBY),
- * where k numbers the index key in KEYS (passed as keys, so the client's prefix applies).
+ * Compare-and-set of one record and its history with its index changes, in one script:
+ * the write happens only if the record and its history are still what the caller read
+ * (ARGV[1] and ARGV[2], '' for absent), so concurrent updates from several processes
+ * retry instead of overwriting each other. ARGV[3] is the record's new JSON and ARGV[4]
+ * its history's ('' deletes); then ops of 4 arguments: 'A' k score member (ZADD),
+ * 'R' k _ member (ZREM), 'I' k delta field (HINCRBY), where k numbers the index key in
+ * KEYS (passed as keys, so the client's prefix applies). KEYS[1] record, KEYS[2] history.
  */
 const COMPARE_AND_SET = `
-local current = redis.call('GET', KEYS[1])
-if (current or '') ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
-local i = 3
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[1] then return 0 end
+if (redis.call('GET', KEYS[2]) or '') ~= ARGV[2] then return 0 end
+for k = 1, 2 do
+  if ARGV[k + 2] == '' then redis.call('DEL', KEYS[k]) else redis.call('SET', KEYS[k], ARGV[k + 2]) end
+end
+local i = 5
 while i <= #ARGV do
   local op, key = ARGV[i], KEYS[tonumber(ARGV[i + 1])]
   if op == 'A' then redis.call('ZADD', key, ARGV[i + 2], ARGV[i + 3])
@@ -65,13 +71,24 @@ function reviveDates(record: RecordingRecord): RecordingRecord {
   if (record.verifyClaim) record.verifyClaim.until = toDate(record.verifyClaim.until);
   if (record.verification) record.verification.verifiedAt = toDate(record.verification.verifiedAt);
   for (const file of Object.values(record.files ?? {})) if (file) file.updatedAt = toDate(file.updatedAt);
-  for (const h of record.history ?? []) h.at = toDate(h.at);
   return record;
 }
 
-function decode(raw: string | null): RecordingRecord | null {
+/** A stored record without its history (records written before the history moved to its own key carry it: dropped here). */
+function decodeSummary(raw: string | null): RecordingSummary | null {
   const value = decodeJson<RecordingRecord>(raw ?? undefined);
-  return typeof value?.recordingId === 'string' ? reviveDates(value) : null;
+  if (typeof value?.recordingId !== 'string') return null;
+  const { history: _inline, ...summary } = reviveDates(value);
+  return summary;
+}
+
+/** The whole record: its history from its own key, or (written before it had one) from inside the record. */
+function decode(raw: string | null, rawHistory: string | null): RecordingRecord | null {
+  const value = decodeJson<RecordingRecord>(raw ?? undefined);
+  if (typeof value?.recordingId !== 'string') return null;
+  const history = decodeJson<RecordingRecord['history']>(rawHistory ?? undefined) ?? value.history ?? [];
+  for (const h of history) h.at = toDate(h.at);
+  return { ...reviveDates(value), history };
 }
 
 interface IndexEntry {
@@ -81,7 +98,7 @@ interface IndexEntry {
 }
 
 /** Where a record appears: its order indexes and the time queues it is waiting in. */
-function entries(r: RecordingRecord): IndexEntry[] {
+function entries(r: RecordingSummary): IndexEntry[] {
   const member = orderKey(r);
   const out: IndexEntry[] = [
     { key: ORDER_ALL, score: 0, member },
@@ -99,7 +116,7 @@ function entries(r: RecordingRecord): IndexEntry[] {
   return out;
 }
 
-function counters(r: RecordingRecord | null): string[] {
+function counters(r: RecordingSummary | null): string[] {
   if (!r) return [];
   return [`state:${r.state}`, ...(r.verification ? [`verdict:${r.verification.verdict}`] : [])];
 }
@@ -108,7 +125,8 @@ export class RedisRecordingStore implements RecordingStore {
   constructor(private readonly redis: Redis) {}
 
   async get(recordingId: string): Promise<RecordingRecord | null> {
-    return decode(await this.redis.get(recordKey(recordingId)));
+    const [raw, rawHistory] = await this.redis.mget(recordKey(recordingId), historyKey(recordingId));
+    return decode(raw ?? null, rawHistory ?? null);
   }
 
   async update<T>(
@@ -116,14 +134,17 @@ export class RedisRecordingStore implements RecordingStore {
     change: (current: RecordingRecord | null) => { next: RecordingRecord | null; result: T },
   ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const raw = await this.redis.get(recordKey(recordingId));
-      const current = decode(raw);
+      const [raw, rawHistory] = await this.redis.mget(recordKey(recordingId), historyKey(recordingId));
+      const current = decode(raw ?? null, rawHistory ?? null);
       const { next, result } = change(current);
       if (!next) return result;
-      const written: RecordingRecord = { ...next, recordingId };
+      const { history, ...written } = { ...next, recordingId };
       const { keys, ops } = this.ops(current, written);
-      const args = [raw ?? '', JSON.stringify(written), ...ops];
-      if ((await this.redis.eval(COMPARE_AND_SET, keys.length + 1, recordKey(recordingId), ...keys, ...args)) === 1) return result;
+      const args = [raw ?? '', rawHistory ?? '', JSON.stringify(written), JSON.stringify(history), ...ops];
+      if (
+        (await this.redis.eval(COMPARE_AND_SET, keys.length + 2, recordKey(recordingId), historyKey(recordingId), ...keys, ...args)) === 1
+      )
+        return result;
       // Another writer got in between; read again. Contention on one recording is a handful of events at most.
       if (attempt >= 50) throw new Error(`recording ${recordingId}: too many concurrent updates`);
     }
@@ -131,11 +152,14 @@ export class RedisRecordingStore implements RecordingStore {
 
   async remove(recordingId: string, keep?: (current: RecordingRecord) => boolean): Promise<boolean> {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const raw = await this.redis.get(recordKey(recordingId));
-      const current = decode(raw);
+      const [raw, rawHistory] = await this.redis.mget(recordKey(recordingId), historyKey(recordingId));
+      const current = decode(raw ?? null, rawHistory ?? null);
       if (!current || keep?.(current)) return false;
       const { keys, ops } = this.ops(current, null);
-      if ((await this.redis.eval(COMPARE_AND_SET, keys.length + 1, recordKey(recordingId), ...keys, raw ?? '', '', ...ops)) === 1)
+      const args = [raw ?? '', rawHistory ?? '', '', '', ...ops];
+      if (
+        (await this.redis.eval(COMPARE_AND_SET, keys.length + 2, recordKey(recordingId), historyKey(recordingId), ...keys, ...args)) === 1
+      )
         return true;
     }
     return false;
@@ -152,7 +176,8 @@ export class RedisRecordingStore implements RecordingStore {
   async list(query: RecordingQuery): Promise<RecordingPage> {
     const index = query.sessionId ? orderBySession(query.sessionId) : query.deviceId ? orderByDevice(query.deviceId) : ORDER_ALL;
     let after = decodeRecordingCursor(query.cursor);
-    const recordings: RecordingRecord[] = [];
+    const recordings: RecordingSummary[] = [];
+    const bytes = new PageBytes(query.maxBytes);
     let scanned = 0;
     const batch = Math.min(500, Math.max(50, query.limit * 2));
     while (scanned < MAX_SCANNED_PER_PAGE) {
@@ -161,10 +186,16 @@ export class RedisRecordingStore implements RecordingStore {
       const raws = await this.redis.mget(members.map((m) => recordKey(recordingIdOfOrderKey(m))));
       for (const [i, member] of members.entries()) {
         scanned++;
-        after = member;
-        const record = decode(raws[i] ?? null);
-        if (!record || !matches(record, query)) continue;
+        const raw = raws[i] ?? null;
+        const record = decodeSummary(raw);
+        if (!record || !matches(record, query)) {
+          after = member;
+          continue;
+        }
+        // Full in bytes: the page ends before this record (the first always fits), and the next one starts at it.
+        if (!bytes.take(raw!.length)) return { recordings, nextCursor: encodeRecordingCursor(after!) };
         recordings.push(record);
+        after = member;
         if (recordings.length === query.limit) return { recordings, nextCursor: encodeRecordingCursor(member) };
       }
       if (members.length < batch) return { recordings };
@@ -193,13 +224,13 @@ export class RedisRecordingStore implements RecordingStore {
   }
 
   /** The index and counter changes from `before` to `after`, as COMPARE_AND_SET ops. */
-  private ops(before: RecordingRecord | null, after: RecordingRecord | null): { keys: string[]; ops: string[] } {
+  private ops(before: RecordingSummary | null, after: RecordingSummary | null): { keys: string[]; ops: string[] } {
     const keys: string[] = [];
-    /** KEYS position of an index key (KEYS[1] is the record). */
+    /** KEYS position of an index key (KEYS[1] is the record, KEYS[2] its history). */
     const k = (key: string) => {
       let i = keys.indexOf(key);
       if (i < 0) i = keys.push(key) - 1;
-      return String(i + 2);
+      return String(i + 3);
     };
     const ops: string[] = [];
     const next = after ? entries(after) : [];

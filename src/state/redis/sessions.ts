@@ -1,3 +1,4 @@
+import { PageBytes } from '../page-bytes';
 import type Redis from 'ioredis';
 import { ACTIVE_SESSION_STATUSES } from '../../domain/sessions';
 import type {
@@ -20,6 +21,8 @@ import { decodeDate, decodeJson, encodeDate, hsetArgs, isEmpty, pairsToFields, t
 const sessionKey = (id: string) => `session:${id}`;
 /** Metadata (up to 100 KB) lives beside the hash, so walking the index never reads it. */
 const metadataKey = (id: string) => `session-meta:${id}`;
+/** Sessions whose metadata a page reads in one round trip, while it fits in its bytes. */
+const METADATA_BATCH = 20;
 /** Sorted set of session IDs scored by createdAt (ms): the listing index. */
 const INDEX_KEY = 'sessions:by_created';
 /** The same, per tablet (a validated device ID): active() and the quota read only the tablet's sessions. */
@@ -253,9 +256,9 @@ export class RedisSessionStore implements SessionStore {
     }
     // Pruned after the walk so offsets stay valid during it.
     await pruneIndex(this.redis, { key: index, type: 'zset' }, sessionKey(''), expired);
-    const page = await this.withMetadata(found.slice(0, query.limit));
+    const page = await this.withMetadataWithin(found.slice(0, query.limit), query.maxBytes);
     const last = page[page.length - 1];
-    return { sessions: page, nextCursor: found.length > query.limit && last ? encodeSessionCursor(last) : undefined };
+    return { sessions: page, nextCursor: found.length > page.length && last ? encodeSessionCursor(last) : undefined };
   }
 
   async countActive(): Promise<number> {
@@ -293,6 +296,27 @@ export class RedisSessionStore implements SessionStore {
   async get(sessionId: string): Promise<SessionRecord | null> {
     const { sessions } = await this.getMany([sessionId]);
     return sessions[0] ? (await this.withMetadata(sessions))[0]! : null;
+  }
+
+  /**
+   * A page's sessions with their metadata, read a few at a time while the page fits in
+   * maxBytes (the first always does): a page of sessions with 100 KB of metadata each
+   * never loads them all. Answers the sessions that fit, in order.
+   */
+  private async withMetadataWithin(sessions: SessionRecord[], maxBytes: number | undefined): Promise<SessionRecord[]> {
+    const bytes = new PageBytes(maxBytes);
+    const out: SessionRecord[] = [];
+    for (let i = 0; i < sessions.length; i += METADATA_BATCH) {
+      const chunk = sessions.slice(i, i + METADATA_BATCH);
+      const raws = await this.redis.mget(chunk.map((s) => metadataKey(s.sessionId)));
+      for (const [j, s] of chunk.entries()) {
+        const raw = raws[j] ?? undefined;
+        if (!bytes.take(JSON.stringify(s).length + (raw?.length ?? 0))) return out;
+        const metadata = decodeJson<Record<string, unknown>>(raw);
+        out.push(metadata ? { ...s, metadata } : s);
+      }
+    }
+    return out;
   }
 
   /** Reads the metadata of the given sessions only (a page, one session), in one round trip. */

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
+import type { Actor } from '../../domain/actor';
 import {
+  DEFAULT_AUDIT_MAX_ENTRIES_PER_ACTOR,
   DEFAULT_TIMELINE_MAX_ENTRIES,
   DEFAULT_TIMELINE_RETENTION_SECONDS,
   TELEMETRY_HISTORY_MAX_SAMPLES,
@@ -14,23 +16,50 @@ import {
   type TimelineStream,
 } from '../types';
 import { decodeJson } from './codec';
-import { compareStreamIds, streamKey, streamKeys } from '../stream-ids';
+import { AUDIT_STREAM, compareStreamIds, streamKey, streamKeys } from '../stream-ids';
 
 /**
  * Redis Streams: timeline:device:{id}, timeline:audit and
  * telemetry-history:{id}, one JSON field `e` per entry. Each XADD trims by age
  * (MINID: Redis Stream IDs begin with the append time) and the stream is then
- * capped by length and set to expire after the retention, so a device that
+ * capped by length (the audit log per actor: AUDIT_ADD) and set to expire after the retention, so a device that
  * left leaves nothing behind. All of an append is one pipeline: one round trip.
  */
 const timelineKey = (stream: string) => `timeline:${stream}`;
 const historyKey = (deviceId: string) => `telemetry-history:${deviceId}`;
+/** One actor's entries in timeline:audit (sorted set of their zero-padded stream IDs), for its own cap. */
+const auditActorKey = (actor: Actor) => `timeline:audit-actor:${actor.kind}:${actor.id}`;
+
+/**
+ * The audit log is capped per actor, not as a whole: one actor's flood deletes only its own
+ * oldest entries (XDEL), never another's. KEYS: timeline:audit, the actor's index. ARGV: MINID
+ * (ms), the entry JSON, the actor's cap, the TTL (ms). Answers the entry's stream ID.
+ */
+const AUDIT_ADD = `
+local id = redis.call('XADD', KEYS[1], 'MINID', ARGV[1], '*', 'e', ARGV[2])
+local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+redis.call('ZADD', KEYS[2], 0, string.format('%015d-%010d', tonumber(ms), tonumber(seq)))
+redis.call('ZREMRANGEBYLEX', KEYS[2], '-', '(' .. string.format('%015d', tonumber(ARGV[1])))
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[3])
+if over > 0 then
+  local old = redis.call('ZRANGE', KEYS[2], 0, over - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
+  for i, member in ipairs(old) do
+    local a, b = string.match(member, '^(%d+)-(%d+)$')
+    old[i] = tonumber(a) .. '-' .. tonumber(b)
+  end
+  redis.call('XDEL', KEYS[1], unpack(old))
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return id`;
 
 type Reply = [id: string, fields: string[]];
 
 export class RedisTimelineStore implements TimelineStore {
   private readonly retentionMs: number;
   private readonly maxEntries: number;
+  private readonly perActor: number;
 
   constructor(
     private readonly redis: Redis,
@@ -38,6 +67,7 @@ export class RedisTimelineStore implements TimelineStore {
   ) {
     this.retentionMs = (ttls.timelineRetentionSeconds ?? DEFAULT_TIMELINE_RETENTION_SECONDS) * 1000;
     this.maxEntries = ttls.timelineMaxEntries ?? DEFAULT_TIMELINE_MAX_ENTRIES;
+    this.perActor = ttls.auditMaxEntriesPerActor ?? DEFAULT_AUDIT_MAX_ENTRIES_PER_ACTOR;
   }
 
   async append(entries: readonly TimelineEntryInput[]): Promise<TimelineEntry[]> {
@@ -47,16 +77,25 @@ export class RedisTimelineStore implements TimelineStore {
     const stored = entries.map((input) => {
       const entry = { ...input, uid: randomUUID() };
       const json = JSON.stringify(entry);
-      const keys = streamKeys(input).map(timelineKey);
-      for (const key of keys) this.add(pipeline, key, minId, this.maxEntries, this.retentionMs, json);
-      return { entry, streams: keys.length };
+      let commands = 0;
+      for (const stream of streamKeys(input)) {
+        const key = timelineKey(stream);
+        if (stream === AUDIT_STREAM && input.actor) {
+          pipeline.eval(AUDIT_ADD, 2, key, auditActorKey(input.actor), minId, json, String(this.perActor), String(this.retentionMs));
+          commands += 1;
+        } else {
+          this.add(pipeline, key, minId, this.maxEntries, this.retentionMs, json);
+          commands += 3;
+        }
+      }
+      return { entry, commands };
     });
     const replies = (await pipeline.exec()) ?? [];
     let reply = 0;
-    return stored.map(({ entry, streams }) => {
-      // The first stream's XADD answer is the entry's ID; each stream takes three commands.
+    return stored.map(({ entry, commands }) => {
+      // The first stream's answer (XADD, or the audit script) is the entry's ID.
       const [err, id] = replies[reply] ?? [new Error('no reply')];
-      reply += streams * 3;
+      reply += commands;
       if (err) throw err;
       return { ...structuredClone(entry), id: typeof id === 'string' ? id : '0-0' };
     });
