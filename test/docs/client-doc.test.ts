@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as client from '../../src/client';
-import * as clientNode from '../../src/client/node-http-fetch';
+import * as client from '@capture-backend/client';
+import * as clientNode from '@capture-backend/client/node';
 import { eventually } from '../helpers/clients';
 import { serverFactory, useTestRedis } from '../helpers/test-server';
 import { docExamples, type DocExample } from './client-examples';
@@ -12,8 +12,8 @@ import { docExamples, type DocExample } from './client-examples';
  */
 const examples = docExamples(path.resolve(__dirname, '../../docs/CLIENT.md'));
 const modules: Record<string, Record<string, unknown>> = {
-  'capture-backend/client': client,
-  'capture-backend/client/node': clientNode,
+  '@capture-backend/client': client,
+  '@capture-backend/client/node': clientNode,
 };
 const under = (heading: string): DocExample => {
   const found = examples.find((e) => e.heading === heading);

@@ -8,14 +8,14 @@ import type {
   ServerEventName,
   ServerToClientEvents,
   WireArgs,
-} from '../protocol';
+} from './protocol';
 
 /**
  * The Socket.IO half of the typed client. A CaptureSocket is socket.io-client's
  * own Socket typed with the protocol, so `socket.on(event, listener)` and
  * its emits are already checked against the event specs;
- * `ask` adds typed acknowledgements. Type-only imports of the protocol: nothing
- * of the server runs here.
+ * `ask` adds typed acknowledgements. The types are generated from the server's
+ * API documents: nothing of the server is imported.
  */
 export type CaptureSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
