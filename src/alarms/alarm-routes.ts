@@ -1,3 +1,4 @@
+import { pageTotalFields } from '../domain/page-total';
 import { Router } from 'express';
 import { z } from 'zod';
 import { actorOf } from '../domain/actor';
@@ -26,6 +27,7 @@ export const alarmListQuerySchema = z.strictObject({
 export const alarmListAnswerSchema = z.object({
   ok: z.literal(true),
   count: z.number().int(),
+  ...pageTotalFields,
   alarms: z.array(alarmViewSchema),
   nextCursor: z.string().optional(),
 });
@@ -70,6 +72,8 @@ export function alarmRoutes(auth: RestAuthDeps, alarms: AlarmService): Router {
     res.json({
       ok: true,
       count: page.alarms.length,
+      total: page.total,
+      totalExact: page.totalExact,
       alarms: page.alarms.map(alarmView),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     } satisfies z.input<typeof alarmListAnswerSchema>);

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import express, { Router } from 'express';
 import { actorOf } from '../domain/actor';
 import { DomainError } from '../domain/errors';
@@ -68,7 +69,14 @@ export function recordingRoutes(auth: RestAuthDeps, service: RecordingService): 
   router.get('/api/recordings', allowed, async (req, res) => {
     const { cursor, limit, ...filters } = parseOr400(listQuerySchema, req.query, 'query');
     const page = await service.list({ ...filters, limit, ...(cursor ? { cursor } : {}) });
-    res.json({ ok: true, recordings: page.recordings.map(toView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+    res.json({
+      ok: true,
+      count: page.recordings.length,
+      total: page.total,
+      totalExact: page.totalExact,
+      recordings: page.recordings.map(toView),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    } satisfies z.input<typeof recordingPageSchema>);
   });
 
   router.get('/api/recordings/export', allowed, async (req, res) => {

@@ -1,3 +1,4 @@
+import { pageTotalFields } from '../domain/page-total';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Store } from '../state/types';
@@ -21,6 +22,7 @@ const sessionIdParam = sessionIdSchema;
 const listAnswerSchema = z.object({
   ok: z.literal(true),
   count: z.number().int(),
+  ...pageTotalFields,
   sessions: z.array(sessionViewSchema),
   /** Pass as `cursor` for the next page; absent on the last page. */
   nextCursor: z.string().optional(),
@@ -66,6 +68,8 @@ export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, stor
     res.json({
       ok: true,
       count: views.length,
+      total: page.total,
+      totalExact: page.totalExact,
       sessions: views,
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     } satisfies z.input<typeof listAnswerSchema>);

@@ -1,3 +1,4 @@
+import type { PageTotal } from './page-total';
 import type { Actor } from '../domain/actor';
 import type { RecordingStart } from '../domain/clock';
 
@@ -124,7 +125,7 @@ export interface RecordingQuery {
   cursor?: string;
 }
 
-export interface RecordingPage {
+export interface RecordingPage extends PageTotal {
   recordings: RecordingRecord[];
   /** Present when there may be more (a page can be short when a filter skipped much). */
   nextCursor?: string;

@@ -32,6 +32,7 @@ describe('docs/CLIENT.md examples', () => {
       '## Refusals: branch on `code`',
       '## An upload',
       '## An upload',
+      '## REST',
     ]);
   });
 
@@ -110,7 +111,39 @@ describe('docs/CLIENT.md examples', () => {
         built.push(this);
       }
     };
-    await examples.at(-1)!.run({ url: server.url(), headsetToken: server.tokens.sign('QUEST_001', 'headset'), CaptureHttp }, modules);
+    await examples
+      .filter((e) => e.heading === '## An upload')
+      .at(-1)!
+      .run({ url: server.url(), headsetToken: server.tokens.sign('QUEST_001', 'headset'), CaptureHttp }, modules);
     expect((await built[0]!.send('GET', '/health')).status).toBe(200);
+  });
+
+  it('the REST example walks the recordings and sessions page by page, with the total beside each page', async () => {
+    const server = await start();
+    const { store } = server;
+    const at = Date.now();
+    for (const i of [1, 2, 3]) {
+      await store.sessions.save({
+        sessionId: `S${i}`,
+        tabletId: 'T1',
+        deviceIds: ['H1'],
+        status: 'completed',
+        createdAt: new Date(at + i),
+        deviceStatuses: {},
+      });
+    }
+    const logged: unknown[][] = [];
+    // The document's first block imports the client for all of them.
+    await under('## REST').run(
+      {
+        ...client,
+        url: server.url(),
+        adminKey: server.config.auth.adminApiKey,
+        sessionId: 'S2',
+        console: { log: (...a: unknown[]) => logged.push(a) },
+      },
+      modules,
+    );
+    expect(logged).toEqual([['3 of 3 sessions'], [0, 'completed']]);
   });
 });

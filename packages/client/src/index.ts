@@ -50,6 +50,17 @@ export {
   type TokenAnswer,
   type UploadRef,
 } from './http';
+export {
+  CommandRefusedError,
+  recordingControl,
+  serverTime,
+  type BatchOutcome,
+  type CommandOptions,
+  type CommandOutcome,
+  type CommandView,
+  type RecordingControl,
+  type StartOptions,
+} from './commands';
 export { pagedList, type ListFilter, type PagedList, type Resources } from './lists';
 export { UploadError, uploadFile, type PartBody, type UploadFileOptions, type UploadProgress, type UploadSource } from './upload';
 export type {

@@ -59,14 +59,15 @@ export class MemoryRecordingStore implements RecordingStore {
       .filter((e) => after === undefined || e.member < after)
       .sort((a, b) => (a.member < b.member ? 1 : -1));
     const recordings: RecordingRecord[] = [];
+    const total = { total: [...this.records.values()].filter((r) => matches(r, query)).length, totalExact: true };
     for (const [i, entry] of ordered.entries()) {
       if (!matches(entry.record, query)) continue;
       recordings.push(copy(entry.record));
       if (recordings.length === query.limit) {
-        return { recordings, ...(i < ordered.length - 1 ? { nextCursor: encodeRecordingCursor(entry.member) } : {}) };
+        return { recordings, ...total, ...(i < ordered.length - 1 ? { nextCursor: encodeRecordingCursor(entry.member) } : {}) };
       }
     }
-    return { recordings };
+    return { recordings, ...total };
   }
 
   async verifying(limit: number): Promise<string[]> {

@@ -117,6 +117,8 @@ export class MemorySessionStore implements SessionStore {
     const last = page[page.length - 1];
     return {
       sessions: page,
+      total: candidates.filter((s) => sessionMatches(s, query)).length,
+      totalExact: true,
       nextCursor: ordered.length > query.limit && last ? encodeSessionCursor(last) : undefined,
     };
   }

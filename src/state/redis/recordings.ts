@@ -153,11 +153,13 @@ export class RedisRecordingStore implements RecordingStore {
     const index = query.sessionId ? orderBySession(query.sessionId) : query.deviceId ? orderByDevice(query.deviceId) : ORDER_ALL;
     let after = decodeRecordingCursor(query.cursor);
     const recordings: RecordingRecord[] = [];
+    const narrowed = Object.entries(query).some(([k, v]) => v !== undefined && !['limit', 'cursor', 'sessionId', 'deviceId'].includes(k));
+    const total = { total: await this.redis.zcard(index), totalExact: !narrowed && !(query.sessionId && query.deviceId) };
     let scanned = 0;
     const batch = Math.min(500, Math.max(50, query.limit * 2));
     while (scanned < MAX_SCANNED_PER_PAGE) {
       const members = await this.redis.zrevrangebylex(index, after ? `(${after}` : '+', '-', 'LIMIT', 0, batch);
-      if (members.length === 0) return { recordings };
+      if (members.length === 0) return { recordings, ...total };
       const raws = await this.redis.mget(members.map((m) => recordKey(recordingIdOfOrderKey(m))));
       for (const [i, member] of members.entries()) {
         scanned++;
@@ -165,11 +167,11 @@ export class RedisRecordingStore implements RecordingStore {
         const record = decode(raws[i] ?? null);
         if (!record || !matches(record, query)) continue;
         recordings.push(record);
-        if (recordings.length === query.limit) return { recordings, nextCursor: encodeRecordingCursor(member) };
+        if (recordings.length === query.limit) return { recordings, ...total, nextCursor: encodeRecordingCursor(member) };
       }
-      if (members.length < batch) return { recordings };
+      if (members.length < batch) return { recordings, ...total };
     }
-    return { recordings, ...(after ? { nextCursor: encodeRecordingCursor(after) } : {}) };
+    return { recordings, ...total, ...(after ? { nextCursor: encodeRecordingCursor(after) } : {}) };
   }
 
   async verifying(limit: number): Promise<string[]> {

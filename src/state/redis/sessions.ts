@@ -255,7 +255,9 @@ export class RedisSessionStore implements SessionStore {
     await pruneIndex(this.redis, { key: index, type: 'zset' }, sessionKey(''), expired);
     const page = await this.withMetadata(found.slice(0, query.limit));
     const last = page[page.length - 1];
-    return { sessions: page, nextCursor: found.length > query.limit && last ? encodeSessionCursor(last) : undefined };
+    // The index counted (see PageTotal): exact unless a status filter applies.
+    const total = { total: await this.redis.zcard(index), totalExact: query.status === undefined };
+    return { sessions: page, ...total, nextCursor: found.length > query.limit && last ? encodeSessionCursor(last) : undefined };
   }
 
   async countActive(): Promise<number> {

@@ -209,6 +209,10 @@ export interface Routes {
     answer: {
       ok: true;
       count: number;
+      /** How many items match the filter across all pages (`count` is this page). */
+      total: number;
+      /** false when `total` is an upper bound: the store counted the index the list walks, and a filter beyond it applies. */
+      totalExact: boolean;
       alarms: {
         alarmId: string;
         deviceId: string;
@@ -283,6 +287,10 @@ export interface Routes {
     answer: {
       ok: true;
       count: number;
+      /** How many items match the filter across all pages (`count` is this page). */
+      total: number;
+      /** false when `total` is an upper bound: the store counted the index the list walks, and a filter beyond it applies. */
+      totalExact: boolean;
       commands: {
         commandId: string;
         action: 'start' | 'stop' | 'toggle' | 'start-all' | 'stop-all';
@@ -333,6 +341,10 @@ export interface Routes {
     answer: {
       ok: true;
       count: number;
+      /** How many items match the filter across all pages (`count` is this page). */
+      total: number;
+      /** false when `total` is an upper bound: the store counted the index the list walks, and a filter beyond it applies. */
+      totalExact: boolean;
       sessions: {
         sessionId: string;
         tabletId: string;
@@ -844,6 +856,11 @@ export interface Routes {
     body: never;
     answer: {
       ok: true;
+      count: number;
+      /** How many items match the filter across all pages (`count` is this page). */
+      total: number;
+      /** false when `total` is an upper bound: the store counted the index the list walks, and a filter beyond it applies. */
+      totalExact: boolean;
       recordings: {
         recordingId: string;
         deviceId: string;
