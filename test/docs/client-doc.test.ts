@@ -29,6 +29,7 @@ describe('docs/CLIENT.md examples', () => {
       '# The typed client',
       '## A headset',
       '## A tablet',
+      '## Recording commands, resolved on their outcome',
       '## Refusals: branch on `code`',
       '## An upload',
       '## An upload',
@@ -37,7 +38,7 @@ describe('docs/CLIENT.md examples', () => {
   });
 
   it('a headset identifies, a tablet that connects after it locks it and runs a session, another tablet hears why it cannot, and an upload completes', async () => {
-    const server = await start();
+    const server = await start({ RECORDING_ACK_TIMEOUT_MS: '300' });
     const url = server.url();
     const sign = (id: string, type: 'headset' | 'tablet') => server.tokens.sign(id, type);
     const timers: NodeJS.Timeout[] = [];
@@ -53,6 +54,12 @@ describe('docs/CLIENT.md examples', () => {
       },
     };
     const run = (heading: string, env: Record<string, unknown>) => under(heading).run({ ...imported, ...env }, modules);
+    /** Another connection of a tablet that holds QUEST_001 (the example's own tablet variable is its block's). */
+    const lockedBy = async (tabletId: string) => {
+      const socket = imported.connectSocket(url, { token: sign(tabletId, 'tablet'), reconnection: false });
+      await client.connected(socket);
+      return socket;
+    };
     try {
       await under('# The typed client').run({}, modules);
       // A tablet there before the headset hears its list broadcast; the tablet of the example comes after it.
@@ -70,6 +77,14 @@ describe('docs/CLIENT.md examples', () => {
       const shown: Array<[string, boolean]> = [];
       await run('## A tablet', { url, tabletToken: sign('TABLET_1', 'tablet'), show: (id: string, on: boolean) => shown.push([id, on]) });
       await eventually(() => expect(recording).toContain('start'));
+      // The headset of the example does not report its state: a command to it expires (RECORDING_ACK_TIMEOUT_MS, 300 ms here).
+      const told: unknown[][] = [];
+      await run('## Recording commands, resolved on their outcome', {
+        tablet: await lockedBy('TABLET_1'),
+        showOperator: (text: string) => told.push([text]),
+        console: { log: (...args: unknown[]) => told.push(args) },
+      });
+      expect(told).toEqual([['QUEST_001 did not start (expired)'], [['QUEST_001 expired'], []]]);
       const operator: string[] = [];
       const other = imported.connectSocket(url, { token: sign('TABLET_2', 'tablet'), reconnection: false });
       await client.connected(other);
