@@ -81,6 +81,7 @@ export default tseslint.config(
       'bench/scale/bare-server.cjs',
       'bench/tus-server.mjs',
       'eslint.config.mjs',
+      'scripts/build.mjs',
     ],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: globals.node },
