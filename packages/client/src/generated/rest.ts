@@ -60,7 +60,7 @@ export interface Routes {
       message: string;
       timestamp: string;
     };
-    errors: 'internal';
+    errors: 'request_timeout' | 'internal';
   };
   /** Readiness, with the store and storage probed — GET /health */
 
@@ -86,7 +86,7 @@ export interface Routes {
         fix?: string;
       };
     };
-    errors: 'internal';
+    errors: 'request_timeout' | 'internal';
   };
   /** Prometheus metrics — GET /metrics */
 
@@ -95,7 +95,7 @@ export interface Routes {
     query: {};
     body: never;
     answer: string;
-    errors: 'unauthenticated' | 'internal';
+    errors: 'unauthenticated' | 'request_timeout' | 'internal';
   };
   /** Every known device with its presence, telemetry and lock — GET /api/devices */
 
@@ -155,7 +155,7 @@ export interface Routes {
         } | null;
       }[];
     };
-    errors: 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors: 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** Fleet counts: online, stale, recording, low battery, locked — GET /api/fleet/summary */
 
@@ -178,7 +178,7 @@ export interface Routes {
         appVersions: string[];
       };
     };
-    errors: 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors: 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** Alarms (open and cleared), newest first, filtered and paged — GET /api/alarms */
 
@@ -235,7 +235,8 @@ export interface Routes {
       }[];
       nextCursor?: string;
     };
-    errors: 'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors:
+      'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** Acknowledges an alarm (records who and when); tablets acknowledge over their socket — POST /api/alarms/{alarmId}/ack */
 
@@ -268,7 +269,16 @@ export interface Routes {
         reopenCount?: number;
       };
     };
-    errors: 'invalid' | 'unauthenticated' | 'role' | 'not_found' | 'conflict' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors:
+      | 'invalid'
+      | 'unauthenticated'
+      | 'role'
+      | 'not_found'
+      | 'request_timeout'
+      | 'conflict'
+      | 'rate_limited'
+      | 'internal'
+      | 'store_unavailable';
   };
   /** Recording commands (the ledger), newest first, filtered and paged — GET /api/commands */
 
@@ -325,7 +335,8 @@ export interface Routes {
       }[];
       nextCursor?: string;
     };
-    errors: 'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors:
+      'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** Capture sessions, newest first, filtered and paged — GET /api/sessions */
 
@@ -375,7 +386,8 @@ export interface Routes {
       }[];
       nextCursor?: string;
     };
-    errors: 'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors:
+      'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** One capture session — GET /api/sessions/{sessionId} */
 
@@ -416,7 +428,7 @@ export interface Routes {
         startSpreadMs?: number;
       };
     };
-    errors: 'invalid' | 'unauthenticated' | 'role' | 'not_found' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors: 'invalid' | 'unauthenticated' | 'role' | 'not_found' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** Start a chunked upload: the plan of parts and the first part URLs — POST /chunked-upload/start */
 
@@ -522,6 +534,7 @@ export interface Routes {
       | 'unauthenticated'
       | 'role'
       | 'not_found'
+      | 'request_timeout'
       | 'rate_limited'
       | 'internal'
       | 'store_unavailable'
@@ -634,7 +647,13 @@ export interface Routes {
       timestamp: string;
       sessionId?: string;
       files: {
-        [key: string]: {
+        video?: {
+          key: string;
+          size: number;
+          etag: string;
+          location: string;
+        };
+        data?: {
           key: string;
           size: number;
           etag: string;
@@ -710,7 +729,7 @@ export interface Routes {
       };
       ok: true;
     };
-    errors: 'invalid' | 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'storage_unavailable';
+    errors: 'invalid' | 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'storage_unavailable';
   };
   /** Quality scores of one recording folder — GET /api/qa-metrics/{sessionId} */
 
@@ -756,7 +775,7 @@ export interface Routes {
       status: 'complete' | 'incomplete';
       ok: true;
     };
-    errors: 'invalid' | 'unauthenticated' | 'role' | 'not_found' | 'rate_limited' | 'internal' | 'storage_unavailable';
+    errors: 'invalid' | 'unauthenticated' | 'role' | 'not_found' | 'request_timeout' | 'rate_limited' | 'internal' | 'storage_unavailable';
   };
   /** What the recordings storage holds, and what it costs (the spec's S3Stats) — GET /api/s3-stats */
 
@@ -835,7 +854,7 @@ export interface Routes {
       };
       ok: true;
     };
-    errors: 'invalid' | 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'storage_unavailable';
+    errors: 'invalid' | 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'storage_unavailable';
   };
   /** Recordings, newest first, filtered (session, device, state, verdict, decision, tag, time) and paged — GET /api/recordings */
 
@@ -939,7 +958,8 @@ export interface Routes {
       }[];
       nextCursor?: string;
     };
-    errors: 'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors:
+      'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** Every recording the filters match, streamed as JSON lines or CSV — GET /api/recordings/export */
 
@@ -958,7 +978,7 @@ export interface Routes {
     };
     body: never;
     answer: string;
-    errors: 'invalid' | 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors: 'invalid' | 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** One recording: files, checks, verdict and reasons, decision, tags and history — GET /api/recordings/{recordingId} */
 
@@ -1047,7 +1067,7 @@ export interface Routes {
         }[];
       };
     };
-    errors: 'invalid' | 'unauthenticated' | 'role' | 'not_found' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors: 'invalid' | 'unauthenticated' | 'role' | 'not_found' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** Curates a recording: keep or discard (soft, undoable), outcome, tags, note — PATCH /api/recordings/{recordingId} */
 
@@ -1204,7 +1224,7 @@ export interface Routes {
         deleting?: boolean;
       }[];
     };
-    errors: 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors: 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** Requests a dataset (LeRobotDataset v3.0) from the takes a filter selects; the build runs as a job — POST /api/datasets */
 
@@ -1353,7 +1373,7 @@ export interface Routes {
         }[];
       };
     };
-    errors: 'invalid' | 'unauthenticated' | 'role' | 'not_found' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors: 'invalid' | 'unauthenticated' | 'role' | 'not_found' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** Deletes a dataset version and its objects (a build under way stops and removes them) — DELETE /api/datasets/{datasetId} */
 
@@ -1369,7 +1389,15 @@ export interface Routes {
       deleted: boolean;
     };
     errors:
-      'invalid' | 'unauthenticated' | 'role' | 'not_found' | 'rate_limited' | 'internal' | 'store_unavailable' | 'storage_unavailable';
+      | 'invalid'
+      | 'unauthenticated'
+      | 'role'
+      | 'not_found'
+      | 'request_timeout'
+      | 'rate_limited'
+      | 'internal'
+      | 'store_unavailable'
+      | 'storage_unavailable';
   };
   /** Recent webhook delivery attempts and failures, and how many deliveries wait per receiver — GET /api/webhooks/deliveries */
 
@@ -1401,7 +1429,7 @@ export interface Routes {
         durationMs: number;
       }[];
     };
-    errors: 'invalid' | 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors: 'invalid' | 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** A headset's timeline, newest first, paged (or CSV) — GET /api/devices/{deviceId}/timeline */
 
@@ -1419,7 +1447,8 @@ export interface Routes {
     };
     body: never;
     answer: string;
-    errors: 'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors:
+      'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** A capture session's timeline: its transitions and what touched its headsets while it ran — GET /api/sessions/{sessionId}/timeline */
 
@@ -1437,7 +1466,16 @@ export interface Routes {
     };
     body: never;
     answer: string;
-    errors: 'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'not_found' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors:
+      | 'invalid_cursor'
+      | 'invalid'
+      | 'unauthenticated'
+      | 'role'
+      | 'not_found'
+      | 'request_timeout'
+      | 'rate_limited'
+      | 'internal'
+      | 'store_unavailable';
   };
   /** Operator actions (the audit log), newest first, filtered by actor and action, paged (or CSV) — GET /api/audit */
 
@@ -1455,7 +1493,8 @@ export interface Routes {
     };
     body: never;
     answer: string;
-    errors: 'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors:
+      'invalid_cursor' | 'invalid' | 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** A headset's telemetry, one sample a minute, over the last 24 hours — GET /api/devices/{deviceId}/telemetry-history */
 
@@ -1479,7 +1518,7 @@ export interface Routes {
         };
       }[];
     };
-    errors: 'invalid' | 'unauthenticated' | 'role' | 'rate_limited' | 'internal' | 'store_unavailable';
+    errors: 'invalid' | 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
   /** Mint a device token — POST /auth/device-token */
 
@@ -1508,7 +1547,7 @@ export interface Routes {
     answer: {
       [key: string]: unknown;
     };
-    errors: 'internal';
+    errors: 'request_timeout' | 'internal';
   };
   /** The Socket.IO protocol as AsyncAPI 3: every event in both directions, with its roles and acknowledgement — GET /api/asyncapi.json */
 
@@ -1519,7 +1558,7 @@ export interface Routes {
     answer: {
       [key: string]: unknown;
     };
-    errors: 'internal';
+    errors: 'request_timeout' | 'internal';
   };
   /** A browsable reference of this document (Swagger UI) — GET /api/docs */
 
@@ -1528,7 +1567,7 @@ export interface Routes {
     query: {};
     body: never;
     answer: string;
-    errors: 'internal';
+    errors: 'request_timeout' | 'internal';
   };
   /** The reference page's start-up script — GET /api/docs/start.js */
 
@@ -1537,7 +1576,7 @@ export interface Routes {
     query: {};
     body: never;
     answer: string;
-    errors: 'internal';
+    errors: 'request_timeout' | 'internal';
   };
 }
 
