@@ -1,4 +1,4 @@
-import { pageTotalFields } from '../domain/page-total';
+import { pageCounts, pageTotalFields } from '../domain/page-total';
 import { Router } from 'express';
 import { z } from 'zod';
 import { actorOf } from '../domain/actor';
@@ -71,9 +71,7 @@ export function alarmRoutes(auth: RestAuthDeps, alarms: AlarmService): Router {
     const page = await alarms.list(query);
     res.json({
       ok: true,
-      count: page.alarms.length,
-      total: page.total,
-      totalExact: page.totalExact,
+      ...pageCounts(page.alarms.length, page),
       alarms: page.alarms.map(alarmView),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     } satisfies z.input<typeof alarmListAnswerSchema>);

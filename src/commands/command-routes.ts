@@ -1,4 +1,4 @@
-import { pageTotalFields } from '../domain/page-total';
+import { pageCounts, pageTotalFields } from '../domain/page-total';
 import { Router } from 'express';
 import { z } from 'zod';
 import { commandStateSchema } from '../domain/commands';
@@ -54,9 +54,7 @@ export function commandRoutes(auth: RestAuthDeps, store: Store): Router {
     const page = await store.commands.list(query);
     const answer: z.infer<typeof commandListAnswerSchema> = {
       ok: true,
-      count: page.commands.length,
-      total: page.total,
-      totalExact: page.totalExact,
+      ...pageCounts(page.commands.length, page),
       commands: page.commands.map(commandView),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     };

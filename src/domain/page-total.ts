@@ -11,3 +11,10 @@ export const pageTotalFields = {
     .boolean()
     .describe('false when `total` is an upper bound: the store counted the index the list walks, and a filter beyond it applies.'),
 };
+
+/** A paged answer's counts: the page's length and the store's total for the filter. */
+export const pageCounts = (count: number, page: { total: number; totalExact: boolean }) => ({
+  count,
+  total: page.total,
+  totalExact: page.totalExact,
+});

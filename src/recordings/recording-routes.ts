@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import express, { Router } from 'express';
 import { actorOf } from '../domain/actor';
 import { DomainError } from '../domain/errors';
+import { pageCounts } from '../domain/page-total';
 import { drainedOrClosed } from '../http/back-pressure';
 import { callerOf, requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
@@ -71,9 +72,7 @@ export function recordingRoutes(auth: RestAuthDeps, service: RecordingService): 
     const page = await service.list({ ...filters, limit, ...(cursor ? { cursor } : {}) });
     res.json({
       ok: true,
-      count: page.recordings.length,
-      total: page.total,
-      totalExact: page.totalExact,
+      ...pageCounts(page.recordings.length, page),
       recordings: page.recordings.map(toView),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     } satisfies z.input<typeof recordingPageSchema>);

@@ -1,4 +1,4 @@
-import { pageTotalFields } from '../domain/page-total';
+import { pageCounts, pageTotalFields } from '../domain/page-total';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Store } from '../state/types';
@@ -67,9 +67,7 @@ export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, stor
     const views = await sessions.views(page.sessions);
     res.json({
       ok: true,
-      count: views.length,
-      total: page.total,
-      totalExact: page.totalExact,
+      ...pageCounts(views.length, page),
       sessions: views,
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     } satisfies z.input<typeof listAnswerSchema>);
