@@ -54,13 +54,6 @@ module.exports = {
       from: { path: '^src/feature/' },
       to: { path: FEATURE_FOLDER },
     },
-    {
-      name: 'client-meets-features-at-their-index',
-      comment: 'The typed client takes types from a feature only through its index.ts.',
-      severity: 'error',
-      from: { path: '^src/client/' },
-      to: { path: FEATURE_FOLDER, pathNot: '^src/[^/]+/index\\.ts$' },
-    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

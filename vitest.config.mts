@@ -1,9 +1,18 @@
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /** The files that drive Chromium (test/dashboard/browser.ts): they share one browser per run. */
 const browserTests = ['test/dashboard/*.test.ts', 'test/protocol/api-docs-page.test.ts'];
 
 export default defineConfig({
+  // The client package from its source, as tsconfig.json's paths say (its dist is built only to pack it). Paths from the
+  // repository root, where vitest runs.
+  resolve: {
+    alias: [
+      { find: /^@capture-backend\/client\/node$/, replacement: path.resolve('packages/client/src/node-http-fetch.ts') },
+      { find: /^@capture-backend\/client$/, replacement: path.resolve('packages/client/src/index.ts') },
+    ],
+  },
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,

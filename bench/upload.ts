@@ -18,8 +18,8 @@ import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { cpuTimes, freePort, procStatus, waitUntil } from './lib/process';
-import { CaptureHttp, uploadFile } from '../src/client';
-import { nodeHttpFetch } from '../src/client/node-http-fetch';
+import { CaptureHttp, uploadFile } from '@capture-backend/client';
+import { nodeHttpFetch } from '@capture-backend/client/node';
 import { numberOption, textOption } from './lib/options';
 
 const MiB = 1024 * 1024;
@@ -28,7 +28,7 @@ const PARALLEL = numberOption('parallel', 4);
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
 /**
- * Both uploads send through node:http (src/client/node-http-fetch.ts): Node 20's built-in
+ * Both uploads send through node:http (packages/client/src/node-http-fetch.ts): Node 20's built-in
  * fetch took about ten times the CPU and wall time for the same PUTs, so the sender, not
  * the server under test, set the pace. `--client fetch` measures with the built-in fetch.
  */
@@ -86,7 +86,7 @@ async function startServer(dataDir: string, port: number): Promise<ChildProcess>
   return child;
 }
 
-/** The upload as a client makes it, through the typed client (src/client): PARALLEL parts in flight. */
+/** The upload as a client makes it, through the typed client (@capture-backend/client, packages/client): PARALLEL parts in flight. */
 async function chunkedUpload(base: string): Promise<number> {
   const began = process.hrtime.bigint();
   await uploadFile(new CaptureHttp({ baseUrl: base, credential: { apiKey: ADMIN_KEY }, fetch: clientFetch }), {

@@ -45,6 +45,8 @@ export const PRETTY_OPTIONS = {
   translateTime: 'SYS:HH:MM:ss.l',
   ignore: 'pid,hostname,service,version,reqId,method,path,status,ms,reason,ip',
   messageFormat: '{msg}{if reqId} [{reqId}]{end}{if reason} ({reason}){end}{if ip} from {ip}{end}',
+  // A domain event's fields on its own line, not one line per field: one line per event.
+  singleLine: true,
 };
 
 /**

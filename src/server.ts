@@ -7,6 +7,7 @@ import { installProcessGuards } from './hardening/process-guards';
 import { withSupportedAdapter } from './realtime/redis-version';
 import { devSecretsNotice, keepDevSecrets } from './dev-secrets';
 import { checkStorageAtStart } from './storage/start-check';
+import { dashboardUrl, startWarnings, SUPPORTED_NODE_MAJOR } from './config/start-warnings';
 
 /**
  * The composition root and the only place that reads the environment or
@@ -39,6 +40,9 @@ function listenProblem(err: unknown, host: string, port: number): string | undef
 
 async function main(): Promise<void> {
   loadEnvFile();
+  // The AWS SDK's own notice about an old Node takes nine lines at every start; startWarnings says it in one.
+  if (Number.parseInt(process.versions.node, 10) < SUPPORTED_NODE_MAJOR)
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   let loaded;
   try {
     loaded = loadConfig(process.env, packageVersion());
@@ -64,6 +68,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(loaded.config);
   installProcessGuards(process, logger);
+  for (const warning of startWarnings(loaded.config, process.version)) logger.warn(warning);
 
   const config = await withSupportedAdapter(loaded.config, logger);
   const server = createServer(config, { logger });
@@ -85,7 +90,7 @@ async function main(): Promise<void> {
       storage: `${server.storage.kind} ${server.storage.location}`,
       env: config.env,
     },
-    'capture backend listening',
+    `capture backend listening; dashboard at ${dashboardUrl(config.server.host, address.port)}`,
   );
   // PM2 (wait_ready in ecosystem.config.js) counts a new process as up from here.
   process.send?.('ready');

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { ask, connected, connectSocket, type CaptureSocket } from '../../src/client';
+import { ask, connected, connectSocket, type CaptureSocket } from '@capture-backend/client';
 import { TokenService } from '../../src/auth';
 import { percentile } from '../lib/process';
 import { flagOption, numberOption } from '../lib/options';
@@ -38,7 +38,7 @@ interface Result {
   cpuPct: number;
 }
 
-/** A device's connection through the typed client (src/client). */
+/** A device's connection through the typed client (@capture-backend/client, packages/client). */
 async function connect(url: string, deviceId: string, type: 'headset' | 'dashboard'): Promise<CaptureSocket> {
   const socket = connectSocket(url, { token: tokens.sign(deviceId, type), reconnection: false });
   await connected(socket);

@@ -1,7 +1,7 @@
-import { CaptureHttp, HttpCallError } from '../../src/client';
+import { CaptureHttp, HttpCallError } from '@capture-backend/client';
 import type { DeviceType } from '../../src/protocol';
 
-export type { Credential } from '../../src/client';
+export type { Credential } from '@capture-backend/client';
 
 export type MintToken = (deviceId: string, deviceType: DeviceType) => Promise<string>;
 

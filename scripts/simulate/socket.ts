@@ -1,10 +1,10 @@
-import { askUnchecked, connectSocket, type CaptureSocket, type LooseAnswer } from '../../src/client';
+import { askUnchecked, connectSocket, type CaptureSocket, type LooseAnswer } from '@capture-backend/client';
 import type { DeviceToken } from './device-token';
 
-/** The simulator's devices connect with the typed client (src/client); these keep the simulator's own names for it. */
+/** The simulator's devices connect with the typed client (@capture-backend/client, packages/client); these keep the simulator's own names for it. */
 export type DeviceSocket = CaptureSocket;
 export type AckAnswer = LooseAnswer;
-export { connected } from '../../src/client';
+export { connected } from '@capture-backend/client';
 
 /**
  * A device's connection: websocket only (as native clients), reconnecting after

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { CaptureHttp, uploadFile } from '../../src/client';
+import { CaptureHttp, uploadFile } from '@capture-backend/client';
 import type { Credential } from './http';
 
 /** Bytes start … end-1 of a file, as a stream. */

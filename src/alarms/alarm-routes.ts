@@ -1,3 +1,4 @@
+import { pageCounts, pageTotalFields } from '../domain/page-total';
 import { Router } from 'express';
 import { z } from 'zod';
 import { actorOf } from '../domain/actor';
@@ -26,6 +27,7 @@ export const alarmListQuerySchema = z.strictObject({
 export const alarmListAnswerSchema = z.object({
   ok: z.literal(true),
   count: z.number().int(),
+  ...pageTotalFields,
   alarms: z.array(alarmViewSchema),
   nextCursor: z.string().optional(),
 });
@@ -69,7 +71,7 @@ export function alarmRoutes(auth: RestAuthDeps, alarms: AlarmService): Router {
     const page = await alarms.list(query);
     res.json({
       ok: true,
-      count: page.alarms.length,
+      ...pageCounts(page.alarms.length, page),
       alarms: page.alarms.map(alarmView),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     } satisfies z.input<typeof alarmListAnswerSchema>);

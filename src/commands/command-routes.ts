@@ -1,3 +1,4 @@
+import { pageCounts, pageTotalFields } from '../domain/page-total';
 import { Router } from 'express';
 import { z } from 'zod';
 import { commandStateSchema } from '../domain/commands';
@@ -26,6 +27,7 @@ export const commandListQuerySchema = z.strictObject({
 export const commandListAnswerSchema = z.object({
   ok: z.literal(true),
   count: z.number(),
+  ...pageTotalFields,
   commands: z.array(commandViewSchema),
   nextCursor: z.string().optional(),
 });
@@ -52,7 +54,7 @@ export function commandRoutes(auth: RestAuthDeps, store: Store): Router {
     const page = await store.commands.list(query);
     const answer: z.infer<typeof commandListAnswerSchema> = {
       ok: true,
-      count: page.commands.length,
+      ...pageCounts(page.commands.length, page),
       commands: page.commands.map(commandView),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     };

@@ -14,6 +14,8 @@ export function dashboardSocket(ctx: FleetContext): SocketModule {
         await socket.leave(other);
         await socket.join([rooms.dashboards, wanted]);
         ctx.broadcast.emit(socket.id, 'on-fleet-status-updated', states);
+        // The state as it is now, not only its next change: a dashboard that came after the headsets sees them.
+        await ctx.notifier.sendHeadsetLists(socket.id);
         // The spec's answer is unchanged for a client that did not opt in.
         return { ok: true, devices: states.length, ...(telemetry === 'batched' ? { telemetry } : {}) };
       });

@@ -37,13 +37,21 @@ export class FleetNotifier implements PresenceListener {
   }
 
   async broadcastHeadsetLists(): Promise<void> {
+    await this.sendHeadsetLists([rooms.tablets, rooms.dashboards]);
+  }
+
+  /**
+   * The two headset lists to `to` (rooms or one socket's ID): to everyone when they change, and to a
+   * tablet as it connects or a dashboard as it subscribes, so a client that came after the headsets
+   * hears the lists without waiting for a change.
+   */
+  async sendHeadsetLists(to: string | string[]): Promise<void> {
     try {
       const { onlineIds, headsets } = await this.devices.headsetLists();
-      const to = [rooms.tablets, rooms.dashboards];
       this.broadcast.emit(to, 'on-headsets-updated', onlineIds);
       this.broadcast.emit(to, 'on-headsets-with-lock-status-updated', headsets);
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'could not broadcast headset lists');
+      this.logger.warn({ err: (err as Error).message }, 'could not send headset lists');
     }
   }
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ERROR_CODES, errorCodeTable, type ErrorCode } from '../domain/errors';
 import { errorBodySchema } from './errors';
+import { TAG_DESCRIPTIONS } from './openapi-tags';
+import { carriesRecordingBytes } from './request-timeouts';
 import { authErrors, type RouteDoc } from './route-doc';
 
 /**
@@ -54,8 +56,10 @@ function whoMay(auth: RouteDoc['auth']): string {
 function errorCodes(doc: RouteDoc): ErrorCode[] {
   const codes = new Set<ErrorCode>([...authErrors(doc.auth), ...(doc.errors ?? [])]);
   if (doc.params || doc.query || doc.body) codes.add('invalid');
-  // The JSON parser's refusals (over its limit; a charset or encoding it cannot read), and the control-request body timeout.
-  if (doc.body && 'json' in doc.body) for (const code of ['too_large', 'unsupported_type', 'request_timeout'] as const) codes.add(code);
+  // The JSON parser's refusals (over its limit; a charset or encoding it cannot read).
+  if (doc.body && 'json' in doc.body) for (const code of ['too_large', 'unsupported_type'] as const) codes.add(code);
+  // Every request but those carrying recording bytes must deliver its body (if any) within the control-request timeout.
+  if (!carriesRecordingBytes(doc.method.toUpperCase(), doc.path)) codes.add('request_timeout');
   codes.add('internal');
   return [...codes];
 }
@@ -152,12 +156,17 @@ export function openApiDocument(docs: readonly RouteDoc[], version: string): Rec
     if (path[doc.method]) throw new Error(`two RouteDocs for ${doc.method.toUpperCase()} ${doc.path}`);
     path[doc.method] = operation(doc, components);
   }
-  const tags = [...new Set(docs.map((d) => d.tag))].map((name) => ({ name }));
+  const tags = [...new Set(docs.map((d) => d.tag))].map((name) => ({
+    name,
+    ...(TAG_DESCRIPTIONS[name] ? { description: TAG_DESCRIPTIONS[name] } : {}),
+  }));
   return {
     openapi: '3.1.0',
     info: {
       title: 'Capture Backend REST API',
       version,
+      // package.json says UNLICENSED; SPDX names a license of one's own LicenseRef-*.
+      license: { name: 'Proprietary (UNLICENSED): for the lab and its partners', identifier: 'LicenseRef-UNLICENSED' },
       description:
         'Every REST route of the Capture Backend, generated from the zod schemas the routes validate with (src/http/route-doc.ts). ' +
         'Every refusal is `{ ok: false, code, error, details? }` with the HTTP status of its code: `code` is from the one ' +

@@ -26,10 +26,23 @@ export class LockNotices {
   }
 
   async broadcastLocks(): Promise<void> {
+    await this.sendLocks([rooms.tablets, rooms.dashboards]);
+  }
+
+  /**
+   * What a tablet hears as it connects, before any change: the headset lists and every lock
+   * (its own among them), so a tablet that came after the headsets knows them at once.
+   */
+  async sendStateTo(socketId: string): Promise<void> {
+    await this.fleet.sendHeadsetLists(socketId);
+    await this.sendLocks(socketId);
+  }
+
+  private async sendLocks(to: string | string[]): Promise<void> {
     try {
-      this.broadcast.emit([rooms.tablets, rooms.dashboards], 'on-device-locks-updated', await this.locks.statuses());
+      this.broadcast.emit(to, 'on-device-locks-updated', await this.locks.statuses());
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'could not broadcast lock statuses');
+      this.logger.warn({ err: (err as Error).message }, 'could not send lock statuses');
     }
   }
 

@@ -53,6 +53,7 @@ export class TabletPresence implements SocketModule {
   register(socket: CaptureSocket): void {
     if (!mayBeTablet(socket)) return;
     void socket.join([rooms.tablets, rooms.tablet(tabletIdOf(socket))]);
+    // Then the state as it is now (headset lists, locks): a tablet does not wait for a change to see them.
     this.connected(socket).catch((err: Error) => this.logger.warn({ err: err.message }, 'tablet reconnect handling failed'));
   }
 
@@ -60,6 +61,7 @@ export class TabletPresence implements SocketModule {
     const tabletId = tabletIdOf(socket);
     this.grace.tabletReturned(tabletId);
     await watching.tabletReturned(socket, await this.ctx.locks.heldBy(tabletId));
+    await this.ctx.notices.sendStateTo(socket.id);
   }
 
   async disconnected(socket: CaptureSocket): Promise<void> {

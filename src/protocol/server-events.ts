@@ -42,9 +42,18 @@ export const serverEvents = {
   'on-headset-recording-inactive': emits("To a headset's watchers: it stopped recording.", id),
 
   // Headset lists
-  'on-headsets-updated': emits('To tablets and dashboards: the online headsets.', z.array(id)),
-  'on-headsets-with-lock-status-updated': emits('To tablets and dashboards: headsets with their locks.', z.array(headsetListInfoSchema)),
-  'on-device-locks-updated': emits('To tablets and dashboards: every lock.', z.array(deviceLockStatusSchema)),
+  'on-headsets-updated': emits(
+    'To tablets and dashboards: the online headsets. Sent when they change, to a tablet as it connects and to a dashboard as it subscribes.',
+    z.array(id),
+  ),
+  'on-headsets-with-lock-status-updated': emits(
+    'To tablets and dashboards: headsets with their locks. Sent when they change, to a tablet as it connects and to a dashboard as it subscribes.',
+    z.array(headsetListInfoSchema),
+  ),
+  'on-device-locks-updated': emits(
+    'To tablets and dashboards: every lock. Sent when locks change and to a tablet as it connects.',
+    z.array(deviceLockStatusSchema),
+  ),
 
   // Lock answers
   'on-device-locked': emits('To the tablet: it holds the device.', deviceRef),

@@ -47,6 +47,25 @@ export function chooseAdapter(configured: AdapterMode, version: string | undefin
 
 /** Asks the server for its version with a short-lived connection; undefined if it cannot be reached. */
 export async function readRedisVersion(connection: RedisConnectionConfig, timeoutMs = 3_000): Promise<string | undefined> {
+  return (await probeRedis(connection, timeoutMs)).version;
+}
+
+/** Where the configured Redis is, as a person reads it: host:port of REDIS_URL, or the Sentinel primary's name. */
+function redisWhere(connection: RedisConnectionConfig): string {
+  if (connection.sentinel) return `the Sentinel primary "${connection.sentinel.name}"`;
+  try {
+    const url = new URL(connection.url ?? '');
+    return `${url.hostname}:${url.port || '6379'}`;
+  } catch {
+    return 'REDIS_URL';
+  }
+}
+
+/**
+ * The server's version, or what kept it from answering, said so a person can act on it:
+ * "connection refused at host:port; check REDIS_URL".
+ */
+export async function probeRedis(connection: RedisConnectionConfig, timeoutMs = 3_000): Promise<{ version?: string; problem?: string }> {
   // One question, asked once: the sentinels asked once each, and no reconnecting.
   const client = createRedisClient(
     connection,
@@ -61,20 +80,26 @@ export async function readRedisVersion(connection: RedisConnectionConfig, timeou
     },
     { reviveAfterEnd: false },
   );
-  client.on('error', () => undefined);
+  // The connection's own error (ECONNREFUSED...) comes here; connect() then rejects with "Connection is closed."
+  let seen: Error | undefined;
+  client.on('error', (err: Error) => (seen ??= err));
+  const where = redisWhere(connection);
+  const fix = connection.sentinel ? 'check REDIS_SENTINELS and REDIS_SENTINEL_NAME' : 'check REDIS_URL';
   // Bounded as a whole: a server that accepts and never answers must not hold the start.
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), timeoutMs);
+  const timeout = new Promise<{ problem: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ problem: `no answer from ${where} within ${timeoutMs} ms; ${fix}` }), timeoutMs);
   });
   try {
     const ask = async () => {
       await client.connect();
-      return parseRedisVersion(await client.info('server'));
+      return { version: parseRedisVersion(await client.info('server')) };
     };
     return await Promise.race([ask(), timeout]);
-  } catch {
-    return undefined;
+  } catch (err) {
+    const cause = (seen ?? err) as NodeJS.ErrnoException;
+    const what = cause.code === 'ECONNREFUSED' ? 'connection refused' : cause.code === 'ENOTFOUND' ? 'host not found' : cause.message;
+    return { problem: `${what} at ${where}; ${fix}` };
   } finally {
     clearTimeout(timer);
     await closeClient(client, 500);
@@ -88,7 +113,12 @@ export async function readRedisVersion(connection: RedisConnectionConfig, timeou
  */
 export async function withSupportedAdapter(config: Config, logger: Logger): Promise<Config> {
   if (!isRedisConfigured(config.redis) || config.redis.adapter === 'classic') return config;
-  const version = await readRedisVersion(config.redis);
+  const { version, problem } = await probeRedis(config.redis);
+  if (problem) {
+    // Not a version question: the store will say the same as it retries. No adapter advice here.
+    logger.warn({ adapter: config.redis.adapter }, `Redis unreachable: ${problem}`);
+    return config;
+  }
   const decision = chooseAdapter(config.redis.adapter, version);
   if (decision.warning) logger.warn({ redisVersion: version ?? 'unknown', adapter: decision.mode }, decision.warning);
   if (decision.mode === config.redis.adapter) return config;

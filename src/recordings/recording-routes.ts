@@ -1,6 +1,8 @@
+import type { z } from 'zod';
 import express, { Router } from 'express';
 import { actorOf } from '../domain/actor';
 import { DomainError } from '../domain/errors';
+import { pageCounts } from '../domain/page-total';
 import { drainedOrClosed } from '../http/back-pressure';
 import { callerOf, requireAuth, type RestAuthDeps } from '../http/require-auth';
 import { parseOr400 } from '../http/validate';
@@ -69,7 +71,12 @@ export function recordingRoutes(auth: RestAuthDeps, service: RecordingService, p
   router.get('/api/recordings', allowed, async (req, res) => {
     const { cursor, limit, ...filters } = parseOr400(listQuerySchema, req.query, 'query');
     const page = await service.list({ ...filters, limit, maxBytes: pageMaxBytes, ...(cursor ? { cursor } : {}) });
-    res.json({ ok: true, recordings: page.recordings.map(toView), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) });
+    res.json({
+      ok: true,
+      ...pageCounts(page.recordings.length, page),
+      recordings: page.recordings.map(toView),
+      ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    } satisfies z.input<typeof recordingPageSchema>);
   });
 
   router.get('/api/recordings/export', allowed, async (req, res) => {

@@ -1,3 +1,4 @@
+import { pageTotalFields } from '../domain/page-total';
 import { z } from 'zod';
 import { cursorQuerySchema } from '../domain/cursor';
 import { deviceIdSchema, sessionIdSchema } from '../domain/ids';
@@ -48,6 +49,9 @@ export const exportQuerySchema = recordingFiltersSchema.extend({ format: z.enum(
 
 export const recordingPageSchema = z.object({
   ok: z.literal(true),
+  /** This page's length (beyond the spec). */
+  count: z.number().int(),
+  ...pageTotalFields,
   recordings: z.array(recordingViewSchema),
   nextCursor: z.string().optional(),
 });

@@ -1,3 +1,4 @@
+import { pageCounts, pageTotalFields } from '../domain/page-total';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Store } from '../state/types';
@@ -21,6 +22,7 @@ const sessionIdParam = sessionIdSchema;
 const listAnswerSchema = z.object({
   ok: z.literal(true),
   count: z.number().int(),
+  ...pageTotalFields,
   sessions: z.array(sessionViewSchema),
   /** Pass as `cursor` for the next page; absent on the last page. */
   nextCursor: z.string().optional(),
@@ -67,7 +69,7 @@ export function sessionRoutes(auth: RestAuthDeps, sessions: SessionService, stor
     const views = await sessions.views(page.sessions);
     res.json({
       ok: true,
-      count: views.length,
+      ...pageCounts(views.length, page),
       sessions: views,
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
     } satisfies z.input<typeof listAnswerSchema>);

@@ -1,3 +1,4 @@
+import type { PageTotal } from './page-total';
 import type { Actor } from '../domain/actor';
 
 export type AlarmSeverity = 'warning' | 'critical';
@@ -86,7 +87,7 @@ export interface AlarmQuery {
   cursor?: string;
 }
 
-export interface AlarmPage {
+export interface AlarmPage extends PageTotal {
   alarms: AlarmRecord[];
   nextCursor?: string;
 }

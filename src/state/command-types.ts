@@ -1,3 +1,4 @@
+import type { PageTotal } from './page-total';
 import type { Actor } from '../domain/actor';
 import type { RecordingStart } from '../domain/clock';
 import type { CommandAction, CommandState } from '../domain/commands';
@@ -48,7 +49,7 @@ export interface CommandQuery {
   cursor?: string;
 }
 
-export interface CommandPage {
+export interface CommandPage extends PageTotal {
   commands: CommandRecord[];
   nextCursor?: string;
 }

@@ -1,3 +1,4 @@
+import type { PageTotal } from './page-total';
 import type { Actor } from '../domain/actor';
 import type { RecordingStart } from '../domain/clock';
 
@@ -134,7 +135,7 @@ export interface RecordingQuery {
   maxBytes?: number;
 }
 
-export interface RecordingPage {
+export interface RecordingPage extends PageTotal {
   /** Without their history (RecordingSummary): a list never reads it. */
   recordings: RecordingSummary[];
   /** Present when there may be more (a page can be short when a filter skipped much, or cut by maxBytes). */

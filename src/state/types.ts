@@ -8,6 +8,7 @@
  * by the domain modules from these.
  */
 
+import type { PageTotal } from './page-total';
 import type Redis from 'ioredis';
 
 export type { DeviceType } from '../domain/ids';
@@ -113,7 +114,7 @@ export interface SessionQuery {
   maxBytes?: number;
 }
 
-export interface SessionPage {
+export interface SessionPage extends PageTotal {
   sessions: SessionRecord[];
   nextCursor?: string;
 }

@@ -147,14 +147,15 @@ export const completeAnswerSchema = z.object({
 
 export const abortAnswerSchema = z.object({ ok: z.literal(true), uploadId: z.string(), s3Key: z.string(), aborted: z.literal(true) });
 
+/** One stored file of the legacy upload's answer. */
+const storedFileSchema = z.object({ key: z.string(), size: z.number().int(), etag: z.string(), location: z.string() });
+
 export const legacyAnswerSchema = z.object({
   ok: z.literal(true),
   timestamp: z.string(),
   sessionId: z.string().optional(),
-  files: z.record(
-    z.enum(['video', 'data']),
-    z.object({ key: z.string(), size: z.number().int(), etag: z.string(), location: z.string() }).optional(),
-  ),
+  /** The files sent: video, data, or both (either may be sent alone). */
+  files: z.object({ video: storedFileSchema.optional(), data: storedFileSchema.optional() }),
 });
 
 export type StartAnswer = z.output<typeof startAnswerSchema>;

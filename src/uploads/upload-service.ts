@@ -358,7 +358,8 @@ export class UploadService {
   }
 
   private storageFailed(err: unknown): DomainError {
-    this.o.logger.error({ err }, 'storage failed during an upload');
+    // The message only: the refusal carries the error as its cause, and the error middleware logs that with its stack (once).
+    this.o.logger.error({ err: (err as Error)?.message }, 'storage failed during an upload');
     // A full disk is 507 here as on the part and legacy routes.
     return storageWriteRefusal(err) ?? new DomainError('storage_unavailable', 'storage is unavailable; retry later', { cause: err });
   }

@@ -12,7 +12,7 @@ import {
   UploadError,
   uploadFile,
   type CaptureSocket,
-} from '../../src/client';
+} from '@capture-backend/client';
 import { MiB, randomFile, sha256 } from '../uploads/upload-client';
 import { serverFactory, useTestRedis } from '../helpers/test-server';
 import type { CaptureServer } from '../../src/app';
@@ -20,7 +20,7 @@ import type { CaptureServer } from '../../src/app';
 /** The URL a fetch was called with, as text. */
 const urlOf = (input: Parameters<typeof fetch>[0]) => (input instanceof Request ? input.url : input.toString());
 
-/** The typed client (src/client) against a real server: sockets with typed acks and listeners, REST, and the chunked upload. */
+/** The typed client (@capture-backend/client, packages/client) against a real server: sockets with typed acks and listeners, REST, and the chunked upload. */
 describe('typed client', () => {
   const start = serverFactory('memory', useTestRedis());
   const sockets: CaptureSocket[] = [];
@@ -60,9 +60,9 @@ describe('typed client', () => {
     expect(minted.deviceType).toBe('dashboard');
     const asDashboard = http.as({ token: minted.token });
     expect((await asDashboard.fleetSummary()).summary.totalDevices).toBe(0);
-    expect((await asDashboard.sessions({ limit: 5 })).sessions).toEqual([]);
+    expect(await asDashboard.sessions.list({ limit: 5 }).all()).toEqual([]);
     await expect(asDashboard.deviceToken('D2', 'dashboard')).rejects.toMatchObject({ status: 403 });
-    await expect(asDashboard.session('nope')).rejects.toMatchObject({ status: 404 });
+    await expect(asDashboard.sessions.get('nope')).rejects.toMatchObject({ status: 404 });
   });
 
   it('uploads in parallel with progress, signs parts beyond the start answer, and retries a failed part', async () => {
@@ -138,36 +138,5 @@ describe('typed client', () => {
     expect(puts[0]).toMatch(/\/3\?/);
     expect(progress).toEqual([2, 3]);
     expect(sha256(readFileSync(path.join(server.config.storage.dataDir, done.s3Key)))).toBe(sha256(file));
-  });
-});
-
-describe('the client as a package export', () => {
-  const root = path.join(__dirname, '..', '..');
-
-  it('is exported by package.json from the build (dist, with declarations) of src/client', () => {
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
-      exports: Record<string, { types: string; default: string }>;
-      dependencies: Record<string, string>;
-    };
-    const client = pkg.exports['./client']!;
-    expect(client).toEqual({ types: './dist/client/index.d.ts', default: './dist/client/index.js' });
-    // tsconfig.build.json compiles src/ to dist/ with declarations: the entry must exist in src.
-    const build = JSON.parse(readFileSync(path.join(root, 'tsconfig.build.json'), 'utf8')) as {
-      compilerOptions: { rootDir: string; outDir: string; declaration: boolean };
-    };
-    expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist', declaration: true });
-    expect(readFileSync(path.join(root, 'src', 'client', 'index.ts'), 'utf8')).toContain('uploadFile');
-    // What the client needs at run time is a dependency, not a devDependency.
-    expect(pkg.dependencies['socket.io-client']).toBeDefined();
-  });
-
-  it('runs nothing of the server: its only run-time imports are its own files and socket.io-client', () => {
-    const dir = path.join(root, 'src', 'client');
-    for (const file of ['index.ts', 'http.ts', 'socket.ts', 'upload.ts']) {
-      const source = readFileSync(path.join(dir, file), 'utf8');
-      for (const m of source.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms)) {
-        expect(m[1]!.startsWith('./') || m[1] === 'socket.io-client', `${file} imports ${m[1]} at run time`).toBe(true);
-      }
-    }
   });
 });

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CaptureHttp, uploadFile } from '../../src/client';
-import { nodeHttpFetch } from '../../src/client/node-http-fetch';
+import { CaptureHttp, uploadFile } from '@capture-backend/client';
+import { nodeHttpFetch } from '@capture-backend/client/node';
 import { MiB, randomFile, sha256 } from '../uploads/upload-client';
 import { serverFactory, useTestRedis } from '../helpers/test-server';
 
@@ -17,7 +17,7 @@ describe('nodeHttpFetch', () => {
     const minted = await http.deviceToken('D1', 'dashboard');
     expect(minted.deviceType).toBe('dashboard');
     const asDashboard = http.as({ token: minted.token });
-    await expect(asDashboard.session('nope')).rejects.toMatchObject({ status: 404 });
+    await expect(asDashboard.sessions.get('nope')).rejects.toMatchObject({ status: 404 });
     const answer = await http.send('GET', '/no-such-route');
     expect(answer.status).toBe(404);
     expect(answer.headers.get('content-type')).toMatch(/json/);

@@ -1,14 +1,14 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type CaptureServer } from '../../src/app';
-import { connected, connectSocket, type CaptureSocket } from '../../src/client';
+import { connected, connectSocket, type CaptureSocket } from '@capture-backend/client';
 import { testConfig } from '../../src/config';
 import { eventually } from '../helpers/clients';
 
 const silent = pino({ level: 'silent' });
 const withSecret = (secret: string) => createServer(testConfig({ JWT_SECRET: secret, SHUTDOWN_TIMEOUT_MS: '2000' }), { logger: silent });
 
-/** The typed client's token renewal (src/client/socket.ts): what a device does when a restarted server refuses its token. */
+/** The typed client's token renewal (packages/client/src/socket.ts): what a device does when a restarted server refuses its token. */
 describe('token renewal', () => {
   const servers: CaptureServer[] = [];
   const sockets: CaptureSocket[] = [];

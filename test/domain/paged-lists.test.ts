@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
+import { CaptureHttp } from '@capture-backend/client';
 import { encodeCursor } from '../../src/domain/cursor';
 import type { CommandRecord, RecordingRecord, SessionRecord } from '../../src/state';
 import { serverFactory, STORE_KINDS, useTestRedis } from '../helpers/test-server';
@@ -130,6 +131,28 @@ describe.each(STORE_KINDS)('paged lists and their cursors on the %s store', (kin
       expect(expected.length, list).toBeGreaterThanOrEqual(2);
       expect(keys, list).toEqual(expected);
     }
+  });
+
+  it('says beside each page (count) how many items match across all pages (total), and the typed client walks them all', async () => {
+    const server = await start();
+    await seed(server);
+    const counted = { sessions: 4, commands: 3, recordings: 3, alarms: 3 } as const;
+    for (const [list, total] of Object.entries(counted) as Array<[keyof typeof counted, number]>) {
+      const res = await api(server, withQuery(LISTS[list].path, 'limit=1'));
+      expect(res.body, list).toMatchObject({ count: 1, total, totalExact: true });
+    }
+    // A filter beyond the index the Redis store counts: an upper bound there, exact in memory.
+    const filtered = (await api(server, '/api/sessions?status=pending')).body;
+    expect(filtered).toMatchObject({ count: 0, totalExact: kind === 'memory' });
+    expect(filtered.total).toBe(kind === 'memory' ? 0 : 4);
+    const http = new CaptureHttp({ baseUrl: server.url(), credential: { apiKey: server.config.auth.adminApiKey } });
+    const ids: string[] = [];
+    for await (const rec of http.recordings.list({ limit: 1 })) ids.push(rec.recordingId);
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
+    const pages: number[] = [];
+    for await (const page of http.commands.list({ limit: 2 }).pages()) pages.push(page.count);
+    expect(pages).toEqual([2, 1]);
   });
 
   it('refuses garbage, a stream ID and every other list’s cursor with 400 invalid_cursor on every list', async () => {

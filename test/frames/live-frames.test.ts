@@ -23,7 +23,7 @@ async function counter(metric: { get(): Promise<{ values: Array<{ value: number 
 /** Sends frames at a steady pace, the way a headset's capture loop does. */
 async function stream(headset: TestClient, frames: unknown[], intervalMs: number): Promise<void> {
   for (const frame of frames) {
-    headset.socket.emit('headset-frame', frame as string);
+    headset.socket.emit('headset-frame', frame);
     await sleep(intervalMs);
   }
 }

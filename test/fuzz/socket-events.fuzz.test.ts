@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientToServerEvents } from '../../src/protocol';
-import { askUncheckedWithin } from '../../src/client';
+import { askUncheckedWithin } from '@capture-backend/client';
 import { connectClient, identifiedHeadset, type TestClient } from '../helpers/clients';
 import { serverFactory, STORE_KINDS, useTestRedis } from '../helpers/test-server';
 import { fuzzSettings, hostilePayload, hostileString, TRAVERSALS, VALID_HEADSETS, VALID_TABLET } from './arbitraries';

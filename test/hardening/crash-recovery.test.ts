@@ -2,7 +2,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { askUncheckedWithin, connected, connectSocket } from '../../src/client';
+import { askUncheckedWithin, connected, connectSocket } from '@capture-backend/client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/auth';
 import type { CaptureServer } from '../../src/app';

@@ -1,11 +1,11 @@
 import { io as connect } from 'socket.io-client';
 import type { CaptureServer } from '../../src/app';
-import { askUncheckedWithin, connected, connectSocket, type CaptureSocket, type LooseAnswer } from '../../src/client';
+import { askUncheckedWithin, connected, connectSocket, type CaptureSocket, type LooseAnswer } from '@capture-backend/client';
 import { clientEvents, type ClientToServerEvents, type DeviceType, type ServerToClientEvents } from '../../src/protocol';
 
 type Answer = LooseAnswer;
 
-/** Tests connect with the typed client (src/client), not reconnecting, so a refusal is final. */
+/** Tests connect with the typed client (@capture-backend/client, packages/client), not reconnecting, so a refusal is final. */
 export type Client = CaptureSocket;
 
 /** Collects every event a client receives, so tests can wait for or assert on them. */
@@ -39,6 +39,8 @@ export async function connectClient(
   const socket = connectSocket(server.url(), {
     token,
     reconnection: false,
+    // Tests answer the server's clock measurement themselves when they mean to (test/clock/skewed-headset.ts).
+    deviceClock: false,
     socket: { extraHeaders: options.headers, query: options.query },
   });
   openClients.add(socket);

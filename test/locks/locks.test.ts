@@ -138,6 +138,7 @@ describe.each(STORE_KINDS)('device locks on the %s store', (kind) => {
     await headset(server, 'QUEST_001');
     const gone = await tablet(server, 'TABLET_A');
     const watcher = await tablet(server, 'TABLET_B');
+    await watcher.next('on-device-locks-updated'); // the locks as TABLET_B connected: none held yet
     await gone.ask('tablet-lock-device', 'QUEST_001');
     await watcher.next('on-device-locks-updated', (l) => l.some((s) => s.isLocked));
     gone.close();

@@ -10,14 +10,14 @@ import { serverFactory, useTestRedis } from '../helpers/test-server';
 describe('GET /api/asyncapi.json', () => {
   const start = serverFactory('memory', useTestRedis());
 
-  it('serves an AsyncAPI 3 document that the AsyncAPI parser accepts without errors', async () => {
+  it('serves an AsyncAPI 3 document that the AsyncAPI parser accepts without errors or warnings', async () => {
     const server = await start();
     const res = await fetch(`${server.url()}/api/asyncapi.json`);
     expect(res.status).toBe(200);
     const text = await res.text();
     const { document, diagnostics } = await new Parser().parse(text);
-    // Severity 0 is an error; the parser returns no document when there is one.
-    expect(diagnostics.filter((d) => Number(d.severity) === 0).map((d) => `${d.path.join('.')}: ${d.message}`)).toEqual([]);
+    // Severity 0 is an error (the parser returns no document when there is one), 1 a warning; 2 and 3 are hints.
+    expect(diagnostics.filter((d) => Number(d.severity) <= 1).map((d) => `${d.path.join('.')}: ${d.message}`)).toEqual([]);
     expect(document).toBeDefined();
     expect(document!.info().version()).toBe(server.config.version);
   });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { LooseAnswer } from '../../src/client';
+import type { LooseAnswer } from '@capture-backend/client';
 import { DomainError, ERROR_CODES, errorCodeTable, type ErrorCode } from '../../src/domain/errors';
 import type { ErrorBody } from '../../src/http/errors';
 import type { Refusal, ServerEventArgs } from '../../src/protocol';

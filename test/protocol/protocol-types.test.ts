@@ -12,7 +12,7 @@ import {
 } from '../../src/protocol';
 import type { EventHandler, EventRouter } from '../../src/realtime/event-router';
 import { connectClient } from '../helpers/clients';
-import { askUncheckedWithin } from '../../src/client';
+import { askUncheckedWithin } from '@capture-backend/client';
 import { serverFactory, useTestRedis } from '../helpers/test-server';
 
 describe('the protocol types, derived from the event specs', () => {

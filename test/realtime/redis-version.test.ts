@@ -63,14 +63,19 @@ describe('detecting the version of a real redis-server', () => {
     expect(lines).toEqual([]);
   });
 
-  it('keeps the configured adapter and warns when Redis cannot be reached', async () => {
-    const url = `redis://127.0.0.1:${await freePort()}`;
+  it('keeps the configured adapter and says Redis cannot be reached, where, and what to check, without a Redis 6 hint', async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
     expect(await readRedisVersion({ url }, 500)).toBeUndefined();
     const { logger, lines } = recordingLogger();
     const effective = await withSupportedAdapter(testConfig({ REDIS_URL: url }), logger);
     expect(effective.redis.adapter).toBe('sharded');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ redisVersion: 'unknown', adapter: 'sharded' });
+    expect(lines[0]).toMatchObject({
+      adapter: 'sharded',
+      msg: `Redis unreachable: connection refused at 127.0.0.1:${port}; check REDIS_URL`,
+    });
+    expect(JSON.stringify(lines[0])).not.toContain('Redis 6');
   });
 });
 

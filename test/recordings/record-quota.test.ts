@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
-import { CaptureHttp } from '../../src/client';
+import { CaptureHttp } from '@capture-backend/client';
 import { connectClient, eventually, tokenFor } from '../helpers/clients';
 import { serverFactory, STORE_KINDS, useTestRedis } from '../helpers/test-server';
 import { startReceiver } from '../webhooks/receiver';

@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import { io as connect } from 'socket.io-client';
 import { describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
-import { CaptureHttp, HttpCallError, UploadError, connectionRefusalCode, uploadFile } from '../../src/client';
+import { CaptureHttp, HttpCallError, UploadError, connectionRefusalCode, uploadFile } from '@capture-backend/client';
 import { ERROR_CODES } from '../../src/domain/errors';
 import { errorBodySchema } from '../../src/http/errors';
 import { connectClient, identifiedHeadset, tabletClient, tokenFor } from '../helpers/clients';

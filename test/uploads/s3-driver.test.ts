@@ -14,6 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import pino from 'pino';
+import { captureLog } from '../helpers/log-capture';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/auth';
 import { createRestAuth } from '../../src/http/require-auth';
@@ -252,7 +253,7 @@ describe('chunked and legacy upload over HTTP with S3 storage', () => {
     }
   });
 
-  it('answers 503 when S3 is unreachable, and keeps serving', async () => {
+  it('answers 503 when S3 is unreachable, logs the failure with one stack, and keeps serving', async () => {
     const { freePort } = await import('../helpers/redis-server');
     const { S3Storage } = await import('../../src/storage');
     const dead = new S3Storage({
@@ -262,10 +263,13 @@ describe('chunked and legacy upload over HTTP with S3 storage', () => {
       forcePathStyle: true,
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
-    const { server, client } = await startUploadServer({}, { storage: dead });
+    const logs = captureLog();
+    const { server, client } = await startUploadServer({}, { storage: dead, logger: pino({ level: 'info' }, logs.stream) });
     try {
       const res = await client.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: 100 });
       expect(res).toEqual({ status: 503, body: { ok: false, code: 'storage_unavailable', error: 'storage is unavailable; retry later' } });
+      // One failure, one stack (issue 36: it was logged twice per request).
+      expect(logs.lines().filter((line) => JSON.stringify(line).includes('"stack"'))).toHaveLength(1);
       expect((await fetch(`${server.url()}/test`)).status).toBe(200);
     } finally {
       await server.close();

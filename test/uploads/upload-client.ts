@@ -6,7 +6,7 @@ import { TokenService } from '../../src/auth';
 import type { Env } from '../../src/config';
 import type { CaptureServer, ServerDeps } from '../../src/app';
 import { startServer } from '../helpers/start-server';
-import { CaptureHttp } from '../../src/client';
+import { CaptureHttp } from '@capture-backend/client';
 import type { StartAnswer as ServerStartAnswer } from '../../src/uploads/schemas';
 
 /** A real server on a free port with a private DATA_DIR, plus a headset token for it. */

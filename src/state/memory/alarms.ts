@@ -118,6 +118,8 @@ export class MemoryAlarmStore implements AlarmStore {
     const last = page.at(-1);
     return {
       alarms: page.map(copy),
+      total: sorted.filter((a) => matchesAlarm(query, a)).length,
+      totalExact: true,
       ...(matching.length > query.limit && last ? { nextCursor: encodeAlarmCursor(positionOf(last)) } : {}),
     };
   }

@@ -84,21 +84,21 @@ export class MemoryCommandStore implements CommandStore {
 
   async list(query: CommandQuery): Promise<CommandPage> {
     const cursor = decodeCommandCursor(query.cursor);
-    const matching = this.all()
-      .filter(
-        (r) =>
-          (query.deviceId === undefined || r.deviceId === query.deviceId) &&
-          (query.issuedBy === undefined || r.issuedBy.id === query.issuedBy) &&
-          (query.state === undefined || r.state === query.state) &&
-          (query.from === undefined || r.issuedAt >= query.from) &&
-          (query.to === undefined || r.issuedAt <= query.to) &&
-          (cursor === undefined || isAfterCursor(r, cursor)),
-      )
-      .sort(commandOrder);
+    const all = this.all().filter(
+      (r) =>
+        (query.deviceId === undefined || r.deviceId === query.deviceId) &&
+        (query.issuedBy === undefined || r.issuedBy.id === query.issuedBy) &&
+        (query.state === undefined || r.state === query.state) &&
+        (query.from === undefined || r.issuedAt >= query.from) &&
+        (query.to === undefined || r.issuedAt <= query.to),
+    );
+    const matching = all.filter((r) => cursor === undefined || isAfterCursor(r, cursor)).sort(commandOrder);
     const page = matching.slice(0, query.limit).map(copy);
     const last = page.at(-1);
     return {
       commands: page,
+      total: all.length,
+      totalExact: true,
       ...(matching.length > query.limit && last ? { nextCursor: encodeCommandCursor(last) } : {}),
     };
   }

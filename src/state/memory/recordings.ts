@@ -72,18 +72,19 @@ export class MemoryRecordingStore implements RecordingStore {
       .sort((a, b) => (a.member < b.member ? 1 : -1));
     const recordings: RecordingSummary[] = [];
     const bytes = new PageBytes(query.maxBytes);
+    const total = { total: [...this.records.values()].filter((r) => matches(r, query)).length, totalExact: true };
     for (const [i, entry] of ordered.entries()) {
       if (!matches(entry.record, query)) continue;
       // Full in bytes: the page ends after the previous record (the first always fits), the next one starts here.
       if (!bytes.take(JSON.stringify(entry.record).length)) {
-        return { recordings, nextCursor: encodeRecordingCursor(orderKey(recordings.at(-1)!)) };
+        return { recordings, ...total, nextCursor: encodeRecordingCursor(orderKey(recordings.at(-1)!)) };
       }
       recordings.push(copy(entry.record));
       if (recordings.length === query.limit) {
-        return { recordings, ...(i < ordered.length - 1 ? { nextCursor: encodeRecordingCursor(entry.member) } : {}) };
+        return { recordings, ...total, ...(i < ordered.length - 1 ? { nextCursor: encodeRecordingCursor(entry.member) } : {}) };
       }
     }
-    return { recordings };
+    return { recordings, ...total };
   }
 
   async verifying(limit: number): Promise<string[]> {

@@ -123,6 +123,8 @@ export class MemorySessionStore implements SessionStore {
     const last = page[page.length - 1];
     return {
       sessions: page,
+      total: candidates.filter((s) => sessionMatches(s, query)).length,
+      totalExact: true,
       nextCursor: ordered.length > page.length && last ? encodeSessionCursor(last) : undefined,
     };
   }

@@ -253,6 +253,8 @@ export class RedisAlarmStore implements AlarmStore {
     const max = cursor ? String(cursor.raisedAtMs) : query.to ? String(query.to.getTime()) : '+inf';
     const min = query.from ? String(query.from.getTime()) : '-inf';
     const alarms: AlarmRecord[] = [];
+    const narrowed = query.state !== undefined || query.deviceId !== undefined || query.type !== undefined || query.severity !== undefined;
+    const total = { total: await this.redis.zcount(ALL, min, query.to ? String(query.to.getTime()) : '+inf'), totalExact: !narrowed };
     let offset = 0;
     let scanned = 0;
     let last: AlarmRecord | undefined;
@@ -269,10 +271,10 @@ export class RedisAlarmStore implements AlarmStore {
         last = alarm;
         if (matchesAlarm(query, alarm)) alarms.push(alarm);
         if (alarms.length >= query.limit || scanned >= MAX_SCANNED) {
-          return { alarms, ...(last ? { nextCursor: encodeAlarmCursor(positionOf(last)) } : {}) };
+          return { alarms, ...total, ...(last ? { nextCursor: encodeAlarmCursor(positionOf(last)) } : {}) };
         }
       }
-      if (ids.length < SCAN_CHUNK) return { alarms };
+      if (ids.length < SCAN_CHUNK) return { alarms, ...total };
       // Entries removed above shift later ones down.
       offset -= gone.length;
     }

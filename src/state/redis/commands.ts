@@ -235,8 +235,11 @@ export class RedisCommandStore implements CommandStore {
     const page = found.sort(commandOrder).slice(0, query.limit);
     const last = page.at(-1);
     const more = found.length > query.limit || (scanned >= MAX_SCAN_PER_PAGE && last !== undefined);
+    const to = query.to?.getTime() ?? Number.MAX_SAFE_INTEGER;
     return {
       commands: page,
+      total: await this.redis.zcount(index, oldest, to),
+      totalExact: query.state === undefined && !(query.deviceId && query.issuedBy),
       ...(more && last ? { nextCursor: encodeCommandCursor(last) } : {}),
     };
   }

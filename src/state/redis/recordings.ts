@@ -178,11 +178,13 @@ export class RedisRecordingStore implements RecordingStore {
     let after = decodeRecordingCursor(query.cursor);
     const recordings: RecordingSummary[] = [];
     const bytes = new PageBytes(query.maxBytes);
+    const narrowed = Object.entries(query).some(([k, v]) => v !== undefined && !['limit', 'cursor', 'sessionId', 'deviceId'].includes(k));
+    const total = { total: await this.redis.zcard(index), totalExact: !narrowed && !(query.sessionId && query.deviceId) };
     let scanned = 0;
     const batch = Math.min(500, Math.max(50, query.limit * 2));
     while (scanned < MAX_SCANNED_PER_PAGE) {
       const members = await this.redis.zrevrangebylex(index, after ? `(${after}` : '+', '-', 'LIMIT', 0, batch);
-      if (members.length === 0) return { recordings };
+      if (members.length === 0) return { recordings, ...total };
       const raws = await this.redis.mget(members.map((m) => recordKey(recordingIdOfOrderKey(m))));
       for (const [i, member] of members.entries()) {
         scanned++;
@@ -193,14 +195,14 @@ export class RedisRecordingStore implements RecordingStore {
           continue;
         }
         // Full in bytes: the page ends before this record (the first always fits), and the next one starts at it.
-        if (!bytes.take(raw!.length)) return { recordings, nextCursor: encodeRecordingCursor(after!) };
+        if (!bytes.take(raw!.length)) return { recordings, ...total, nextCursor: encodeRecordingCursor(after!) };
         recordings.push(record);
         after = member;
-        if (recordings.length === query.limit) return { recordings, nextCursor: encodeRecordingCursor(member) };
+        if (recordings.length === query.limit) return { recordings, ...total, nextCursor: encodeRecordingCursor(member) };
       }
-      if (members.length < batch) return { recordings };
+      if (members.length < batch) return { recordings, ...total };
     }
-    return { recordings, ...(after ? { nextCursor: encodeRecordingCursor(after) } : {}) };
+    return { recordings, ...total, ...(after ? { nextCursor: encodeRecordingCursor(after) } : {}) };
   }
 
   async verifying(limit: number): Promise<string[]> {

@@ -258,7 +258,9 @@ export class RedisSessionStore implements SessionStore {
     await pruneIndex(this.redis, { key: index, type: 'zset' }, sessionKey(''), expired);
     const page = await this.withMetadataWithin(found.slice(0, query.limit), query.maxBytes);
     const last = page[page.length - 1];
-    return { sessions: page, nextCursor: found.length > page.length && last ? encodeSessionCursor(last) : undefined };
+    // The index counted (see PageTotal): exact unless a status filter applies.
+    const total = { total: await this.redis.zcard(index), totalExact: query.status === undefined };
+    return { sessions: page, ...total, nextCursor: found.length > page.length && last ? encodeSessionCursor(last) : undefined };
   }
 
   async countActive(): Promise<number> {

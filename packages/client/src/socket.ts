@@ -8,14 +8,14 @@ import type {
   ServerEventName,
   ServerToClientEvents,
   WireArgs,
-} from '../protocol';
+} from './protocol';
 
 /**
  * The Socket.IO half of the typed client. A CaptureSocket is socket.io-client's
  * own Socket typed with the protocol, so `socket.on(event, listener)` and
  * its emits are already checked against the event specs;
- * `ask` adds typed acknowledgements. Type-only imports of the protocol: nothing
- * of the server runs here.
+ * `ask` adds typed acknowledgements. The types are generated from the server's
+ * API documents: nothing of the server is imported.
  */
 export type CaptureSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -49,6 +49,12 @@ export interface ConnectOptions {
   reconnection?: boolean;
   /** Anything else for socket.io-client (extraHeaders, query, ...). Websocket only unless `transports` says otherwise. */
   socket?: Partial<ManagerOptions & SocketOptions>;
+  /**
+   * The device's clock (epoch ms) for the server's clock measurement: a headset answers each
+   * `on-time-sync { serverTime }` at once with `{ deviceTime }` read from it (docs/CLOCK.md).
+   * `Date.now` unless given (a Unity app's own clock, say); `false` leaves on-time-sync unanswered.
+   */
+  deviceClock?: (() => number) | false;
 }
 
 /** How long to wait before trying again when a new token cannot be minted (server down, key refused). */
@@ -73,6 +79,9 @@ export function connectSocket(url: string, options: ConnectOptions = {}): Captur
     ...options.socket,
   });
   if (options.renewToken) renewOnRefusal(socket, options.renewToken, options.renewRetryMs ?? RENEW_RETRY_MS, options.onProblem);
+  const clock = options.deviceClock ?? Date.now;
+  // Only headsets are asked; the answer is the clock read as the message is handled, nothing else in between.
+  if (clock) socket.on('on-time-sync', (_sync, ack) => ack({ deviceTime: clock() }));
   return socket;
 }
 

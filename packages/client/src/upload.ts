@@ -1,6 +1,6 @@
 import { HttpCallError, type CaptureHttp } from './http';
-import type { ErrorCode } from '../protocol';
-import type { CompleteAnswer } from '../uploads';
+import type { CompleteAnswer } from './http';
+import type { ErrorCode } from './protocol';
 
 /**
  * The chunked upload (docs/UPLOADS.md) as a client runs it: start (or resume
@@ -178,7 +178,8 @@ async function putPart(http: CaptureHttp, url: string, body: PartBody, length: n
   // A stream has no length of its own: say it, or fetch would send it chunked (S3 refuses that). `duplex` is not in RequestInit's type yet.
   const init: RequestInit & { duplex?: 'half' } = {
     method: 'PUT',
-    body,
+    // An async iterable is a body Node's fetch takes; the DOM's BodyInit does not name it.
+    body: body as RequestInit['body'],
     ...(streamed ? { headers: { 'content-length': String(length) }, duplex: 'half' } : {}),
     signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(120_000)]) : AbortSignal.timeout(120_000),
   };
