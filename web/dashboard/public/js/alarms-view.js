@@ -82,7 +82,7 @@ export class AlarmsView {
 
   render() {
     const alarms = this.sorted();
-    this.strip.hidden = alarms.length === 0;
+    showCount(alarms);
     const items = alarms.slice(0, MAX_SHOWN).map((alarm) => {
       const ack = el('button', { text: 'Acknowledge', className: 'alarm-ack', data: { alarmId: alarm.alarmId } });
       ack.type = 'button';
@@ -103,7 +103,9 @@ export class AlarmsView {
       );
     });
     const more = alarms.length > MAX_SHOWN ? [el('li', { className: 'muted', text: `and ${alarms.length - MAX_SHOWN} more` })] : [];
-    this.strip.replaceChildren(el('h2', { text: `Alarms (${alarms.length})` }), el('ul', { className: 'alarm-list' }, [...items, ...more]));
+    const heading = el('h2', { text: `Open alarms (${alarms.length})` });
+    heading.id = 'alarms-title';
+    this.strip.replaceChildren(heading, el('ul', { className: 'alarm-list' }, [...items, ...more]));
     this.onChange(this.byDevice());
   }
 
@@ -139,4 +141,14 @@ export function alarmBadge(badges, device) {
   const text = `${alarms.length} alarm${alarms.length === 1 ? '' : 's'}${critical ? ' (critical)' : ''}`;
   if (badge.textContent !== text) badge.textContent = text;
   badge.title = text;
+}
+
+/** The header's open-alarm count, coloured by the worst open severity (and said in its title). @param {Alarm[]} open */
+function showCount(open) {
+  const count = document.getElementById('alarm-count');
+  if (!count) return;
+  const worst = open.some((a) => a.severity === 'critical') ? 'critical' : open.length ? 'warning' : 'none';
+  count.textContent = String(open.length);
+  count.dataset.severity = worst;
+  count.title = open.length ? `${open.length} open alarm${open.length === 1 ? '' : 's'}, worst ${worst}` : 'no open alarms';
 }

@@ -18,7 +18,7 @@ import { trackingText } from './devices-view.js';
  */
 export class DeviceDetailView extends DetailDialog {
   /**
-   * @param {HTMLDialogElement} dialog
+   * @param {HTMLElement} dialog the device page
    * @param {{ sections: DetailSection[], context: DetailContext, onClose: () => void,
    *   onWatch: (deviceId: string) => void, onSession: (sessionId: string) => void }} options
    */
@@ -36,7 +36,7 @@ export class DeviceDetailView extends DetailDialog {
     this.sectionsNode.before(el('div', { className: 'detail-actions' }, [this.watchButton, this.sessionButton]));
   }
 
-  /** @param {FleetState} state @param {number} now @param {string | undefined} watched */
+  /** @param {FleetState} state @param {number} now @param {Set<string>} watched the headsets on the preview wall */
   update(state, now, watched) {
     if (!this.id) return;
     const d = state.devices.get(this.id);
@@ -125,9 +125,9 @@ export class DeviceDetailView extends DetailDialog {
     this.showActions(d, session?.sessionId, watched);
   }
 
-  /** @param {DeviceRow | undefined} d @param {string | undefined} sessionId @param {string | undefined} watched */
+  /** @param {DeviceRow | undefined} d @param {string | undefined} sessionId @param {Set<string>} watched */
   showActions(d, sessionId, watched) {
-    const watching = !!d && watched === d.deviceId;
+    const watching = !!d && watched.has(d.deviceId);
     const text = watching ? 'Stop watching' : 'Watch live preview';
     if (this.watchButton.textContent !== text) this.watchButton.textContent = text;
     this.watchButton.disabled = !d || (d.status === 'offline' && !watching);

@@ -43,7 +43,10 @@ const EXTENSIONS = {
       id: 'recordings',
       title: 'Recordings',
       render: (container, sessionId, { api }) =>
-        renderSessionRecordings(container, sessionId, api, (id) => recordingsCard?.showSession(id)),
+        renderSessionRecordings(container, sessionId, api, (id) => {
+          current?.router.go({ view: 'recordings' });
+          recordingsCard?.showSession(id);
+        }),
     },
     {
       id: 'timeline',
@@ -55,7 +58,7 @@ const EXTENSIONS = {
   onStart: (session) => {
     startAlarms(session);
     // The recordings card (verdicts, reasons, curation) under the fleet; stopped on sign-out.
-    const recordings = startRecordingsView(byId('app'), session.credential);
+    const recordings = startRecordingsView(byId('recordings-mount'), session.credential);
     recordingsCard = recordings;
     return () => {
       recordings.stop();
@@ -116,6 +119,7 @@ function begin(credential) {
   signInSection.hidden = true;
   appSection.hidden = false;
   signOut.hidden = false;
+  byId('views-nav').hidden = false;
   connection.textContent = 'connecting…';
   current = new DashboardSession(credential, EXTENSIONS, (what) => endSession(refusedMessage(what)));
   current.start();
@@ -129,6 +133,7 @@ function endSession(message) {
   appSection.hidden = true;
   signInSection.hidden = false;
   signOut.hidden = true;
+  byId('views-nav').hidden = true;
   connection.textContent = 'signed out';
   connection.className = 'pill pill-offline';
   signInError.textContent = message ?? '';
@@ -159,9 +164,7 @@ async function signIn() {
 
 signOut.addEventListener('click', () => endSession());
 byId('storage-refresh').addEventListener('click', () => void current?.refreshStorage(true));
-byId('preview-stop').addEventListener('click', () => {
-  if (current?.live.watched) current.watch(current.live.watched);
-});
+byId('preview-stop').addEventListener('click', () => current?.stopWatching());
 
 const saved = loadCredential();
 if (saved) begin(saved);
