@@ -330,6 +330,21 @@ describe('dashboard console (60 headsets)', () => {
     expect(await page.textContent(`${row} [data-field="tablet"]`)).toBe('T2');
     expect(await page.textContent(`${row} [data-field="started"]`)).toMatch(/\d:\d\d:\d\d/);
     expect(await page.textContent(`${row} [data-field="headsets"]`)).toBe('15 headsets, 15 recording');
+    // Named for people: label, then tablet and start time, never an ID suffix.
+    expect(await page.textContent(`${row} .session-id`)).toMatch(/^T2 · started \d/);
+    // Sorted by tablet, both ways, and filtered by tablet: kept in the URL.
+    await page.click('#sessions th[data-col="tablet"] button');
+    await page.waitForSelector('#sessions th[data-col="tablet"][aria-sort="ascending"]');
+    expect(await texts('#sessions tbody [data-field="tablet"]')).toEqual(['T1', 'T2']);
+    await page.click('#sessions th[data-col="tablet"] button');
+    await page.waitForFunction(() => document.querySelector('#sessions tbody [data-field="tablet"]')?.textContent === 'T2');
+    await page.fill('#sessions-tablet', 'T1');
+    await page.dispatchEvent('#sessions-tablet', 'change');
+    await page.waitForFunction(() => document.querySelectorAll('#sessions tbody tr').length === 1);
+    expect(new URL(page.url()).search).toBe('?tablet=T1&sort=tablet&dir=desc');
+    await page.fill('#sessions-tablet', '');
+    await page.dispatchEvent('#sessions-tablet', 'change');
+    await page.click('#views-nav a[data-nav="fleet"]');
   });
 
   it('names every control and never signals by colour alone', async () => {

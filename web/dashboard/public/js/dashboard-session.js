@@ -12,6 +12,7 @@ import { LinkStatus } from './link-status.js';
 import { PreviewWall } from './preview-wall.js';
 import { Router } from './router.js';
 import { SessionDetailView } from './session-detail.js';
+import { SessionsPage } from './sessions-page.js';
 import { SessionsView } from './sessions-view.js';
 
 /**
@@ -34,8 +35,7 @@ const QA_MS = 30_000;
 const STORAGE_FRESH_MS = 60_000;
 /** After a session event, wait this long so a burst of events makes one request. */
 const DEBOUNCE_MS = 500;
-/** The sessions table lists this many; active sessions are fetched in full for the fleet table. */
-const SESSIONS_LISTED = 20;
+/** Active sessions are fetched in full for the fleet table (the Sessions view pages through the rest). */
 const ACTIVE_FETCHED = 200;
 
 /** Everything that lives while signed in; stop() tears it down. */
@@ -71,9 +71,16 @@ export class DashboardSession {
         this.setQuery(key === this.query.sort ? { dir: this.query.dir === 'asc' ? 'desc' : 'asc' } : { sort: key, dir: 'asc' }),
       decorate: extensions.decorateDevice,
     });
-    this.sessions = new SessionsView(/** @type {HTMLTableElement} */ (byId('sessions')), byId('sessions-empty'), (id) =>
-      this.openDetail('session', id),
-    );
+    const sessionsTable = /** @type {HTMLTableElement} */ (byId('sessions'));
+    this.sessions = new SessionsView(sessionsTable, byId('sessions-empty'), (id) => this.openDetail('session', id));
+    this.sessionsPage = new SessionsPage(byId('sessions-controls'), /** @type {HTMLTableRowElement} */ (sessionsTable.tHead?.rows[0]), {
+      reload: () => void this.refreshSessions(),
+      resort: () => {
+        this.sessions.update(this.sessionsPage.sorted(this.sessions.sessions));
+        this.renderNow();
+      },
+      setSearch: (params) => this.router.route.view === 'sessions' && this.router.setSearch(params),
+    });
     this.deviceDetail = new DeviceDetailView(byId('device-detail'), {
       sections: extensions.deviceSections,
       context,
@@ -147,6 +154,10 @@ export class DashboardSession {
   showRoute(route) {
     if (route.view === 'device' && route.id) this.deviceDetail.open(route.id);
     else this.deviceDetail.close();
+    if (route.view === 'sessions') {
+      this.sessionsPage.show(location.search);
+      void this.refreshSessions();
+    }
     if (route.view === 'fleet') {
       this.query = parseQuery(location.search);
       this.controls.show(this.query);
@@ -333,8 +344,9 @@ export class DashboardSession {
         const active = ['recording', 'paused', 'pending'].map((status) =>
           api(`/api/sessions?status=${status}&limit=${ACTIVE_FETCHED}`, this.credential),
         );
-        const [listed, ...running] = await Promise.all([api(`/api/sessions?limit=${SESSIONS_LISTED}`, this.credential), ...active]);
-        return { listed: listed.sessions, running: running.flatMap((r) => r.sessions) };
+        const [listed, ...running] = await Promise.all([api(this.sessionsPage.path(), this.credential), ...active]);
+        this.sessionsPage.loaded(listed.nextCursor);
+        return { listed: this.sessionsPage.sorted(listed.sessions), running: running.flatMap((r) => r.sessions) };
       },
       ({ listed, running }) => {
         const byId = new Map([...running, ...listed].map((s) => [s.sessionId, s]));

@@ -4,7 +4,9 @@ import { api, clearCredential, isCredentialRefused, credentialFrom, loadCredenti
 import { byId, el } from './dom.js';
 import { DashboardSession } from './dashboard-session.js';
 import { renderDeviceHistory, renderSessionTimeline } from './device-history-view.js';
-import { renderSessionRecordings, startRecordingsView } from './recordings-view.js';
+import { startRecordingsView } from './recordings-view.js';
+import { renderSessionRecordings } from './session-recordings.js';
+import { startDatasetsView } from './datasets-view.js';
 
 /**
  * The page: sign-in, then a DashboardSession (live fleet state over
@@ -19,9 +21,6 @@ const input = /** @type {HTMLInputElement} */ (byId('credential'));
 const signInError = byId('sign-in-error');
 const signOut = byId('sign-out');
 const connection = byId('connection');
-
-/** The recordings card while signed in: the session view's recordings link to it. @type {import('./recordings-view.js').RecordingsView | undefined} */
-let recordingsCard;
 
 /**
  * Where other features plug in (docs/DASHBOARD.md, "Extending the dashboard"):
@@ -43,10 +42,9 @@ const EXTENSIONS = {
       id: 'recordings',
       title: 'Recordings',
       render: (container, sessionId, { api }) =>
-        renderSessionRecordings(container, sessionId, api, (id) => {
-          current?.router.go({ view: 'recordings' });
-          recordingsCard?.showSession(id);
-        }),
+        renderSessionRecordings(container, sessionId, api, (id) =>
+          current?.router.go({ view: 'recordings' }, `?session=${encodeURIComponent(id)}`),
+        ),
     },
     {
       id: 'timeline',
@@ -57,12 +55,21 @@ const EXTENSIONS = {
   decorateDevice: alarmBadge,
   onStart: (session) => {
     startAlarms(session);
-    // The recordings card (verdicts, reasons, curation) under the fleet; stopped on sign-out.
-    const recordings = startRecordingsView(byId('recordings-mount'), session.credential);
-    recordingsCard = recordings;
+    // The Recordings view (verdicts, reasons, curation, export) and the Datasets view; stopped on sign-out.
+    const datasets = startDatasetsView(byId('datasets'), session.credential, session.live.socket);
+    const recordings = startRecordingsView(byId('recordings-mount'), {
+      credential: session.credential,
+      state: session.state,
+      setSearch: (params) => session.router.route.view === 'recordings' && session.router.setSearch(params),
+      onDataset: () => void datasets.refresh(),
+    });
+    session.onRoute((route) => {
+      if (route.view === 'recordings') recordings.show(location.search);
+      if (route.view === 'datasets') void datasets.refresh();
+    });
     return () => {
       recordings.stop();
-      if (recordingsCard === recordings) recordingsCard = undefined;
+      datasets.stop();
     };
   },
 };
