@@ -17,9 +17,12 @@ import { launchBrowser } from './browser';
  */
 const ADMIN_KEY = 'test-admin-api-key-0123456789';
 // The browser's document, for the functions page.waitForFunction runs in the page (the test program has no DOM types).
+interface Row {
+  getAttribute(n: string): string | null;
+}
 declare const document: {
-  querySelectorAll(s: string): { length: number };
-  querySelector(s: string): { getAttribute(n: string): string | null } | null;
+  querySelectorAll(s: string): ArrayLike<Row>;
+  querySelector(s: string): Row | null;
 };
 
 describe('dashboard recordings view', () => {
@@ -77,8 +80,12 @@ describe('dashboard recordings view', () => {
   it('names takes by time and headset, sorts them and pages through the whole list', async () => {
     await page.goto(`${server.url()}/dashboard/recordings?size=2&sort=headset&dir=asc`);
     await page.waitForSelector('#recordings tbody tr[data-recording-id]');
-    const ids = () =>
-      page.$$eval('#recordings tbody tr[data-recording-id]', (rows) => rows.map((r) => r.getAttribute('data-recording-id')));
+    const ids = (): Promise<string[]> =>
+      page.evaluate(() =>
+        Array.from(document.querySelectorAll('#recordings tbody tr[data-recording-id]')).map(
+          (r) => r.getAttribute('data-recording-id') ?? '',
+        ),
+      );
     // Newest first from the server, two a page; the page sorted by headset.
     const first = await ids();
     expect(first).toHaveLength(2);
@@ -88,7 +95,8 @@ describe('dashboard recordings view', () => {
     expect(recorded).not.toContain('20260206_');
     await page.click('.pager button:has-text("Older")');
     await page.waitForFunction(
-      (before) => document.querySelector('#recordings tbody tr[data-recording-id]')?.getAttribute('data-recording-id') !== before[0],
+      (before: string[]) =>
+        document.querySelector('#recordings tbody tr[data-recording-id]')?.getAttribute('data-recording-id') !== before[0],
       first,
     );
     const second = await ids();
