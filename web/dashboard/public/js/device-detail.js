@@ -3,6 +3,7 @@ import { el } from './dom.js';
 import { DetailDialog } from './detail-dialog.js';
 import { ago, batteryState, celsius, clock, gigabytes, percent, sessionLabel, span, wifiQuality } from './format.js';
 import { trackingText } from './devices-view.js';
+import { DeviceActions } from './device-actions.js';
 
 /**
  * @typedef {import('./fleet-state.js').FleetState} FleetState
@@ -33,7 +34,11 @@ export class DeviceDetailView extends DetailDialog {
     this.sessionButton = el('button', { text: 'Open its session' });
     this.sessionButton.type = 'button';
     this.sessionButton.addEventListener('click', () => this.sessionId && options.onSession(this.sessionId));
-    this.sectionsNode.before(el('div', { className: 'detail-actions' }, [this.watchButton, this.sessionButton]));
+    this.actions = new DeviceActions(options.context);
+    this.sectionsNode.before(
+      el('div', { className: 'detail-actions' }, [this.watchButton, this.sessionButton, ...this.actions.nodes()]),
+      this.actions.status,
+    );
   }
 
   /** @param {FleetState} state @param {number} now @param {Set<string>} watched the headsets on the preview wall */
@@ -134,6 +139,7 @@ export class DeviceDetailView extends DetailDialog {
     this.watchButton.title = d && this.watchButton.disabled ? `${d.deviceId} is offline: no live preview` : '';
     this.sessionId = sessionId;
     this.sessionButton.hidden = !sessionId;
+    this.actions.update(d);
   }
 }
 

@@ -377,7 +377,8 @@ export function startRecordingsView(container, deps) {
       };
       // Any page size from 1 to 100 a bookmark asks for; the menu offers the usual ones.
       const wanted = String(Math.min(100, Math.max(1, Math.floor(Number(p.get('size') ?? PAGE_SIZE) || Number(PAGE_SIZE)))));
-      if (![...size.options].some((o) => o.value === wanted)) size.append(Object.assign(el('option', { text: `${wanted} a page` }), { value: wanted }));
+      if (![...size.options].some((o) => o.value === wanted))
+        size.append(Object.assign(el('option', { text: `${wanted} a page` }), { value: wanted }));
       size.value = wanted;
       cursors = [undefined];
       void refresh();
