@@ -143,10 +143,11 @@ export function subscribeTimeline(events: DomainEvents, sink: TimelineSink, now:
       }),
     ),
     events.on('alarm.changed', (a) => {
-      if (a.change === 'updated') return; // repeats and re-notifications are the alarm's business, not the timeline's
+      // Repeats and re-notifications are the alarm's business, not the timeline's; an escalation is news.
+      if (a.change === 'updated' && !a.escalated) return;
       device(
         a.deviceId,
-        `alarm.${a.change}`,
+        a.escalated ? 'alarm.escalated' : `alarm.${a.change}`,
         { alarmId: a.alarmId, type: a.type, severity: a.severity },
         a.actor ? { actor: a.actor, outcome: 'ok' } : {},
       );
