@@ -54,7 +54,7 @@ const EXTENSIONS = {
   ],
   decorateDevice: alarmBadge,
   onStart: (session) => {
-    startAlarms(session);
+    const stopAlarms = startAlarms(session);
     // The Recordings view (verdicts, reasons, curation, export) and the Datasets view; stopped on sign-out.
     const datasets = startDatasetsView(byId('datasets'), session.credential, session.live.socket);
     const recordings = startRecordingsView(byId('recordings-mount'), {
@@ -68,6 +68,7 @@ const EXTENSIONS = {
       if (route.view === 'datasets') void datasets.refresh();
     });
     return () => {
+      stopAlarms();
       recordings.stop();
       datasets.stop();
     };
@@ -78,7 +79,7 @@ const EXTENSIONS = {
  * The alarms strip, and each device's open alarms on the fleet state (the alarm
  * filter, the badges and the device detail read them). A full fleet update can
  * bring devices the alarms were not yet set on, so they are set again after it.
- * @param {DashboardSession} session
+ * @param {DashboardSession} session @returns {() => void} stops its timer
  */
 function startAlarms(session) {
   /** @type {Map<string, import('./alarms-view.js').Alarm[]>} */
@@ -87,14 +88,22 @@ function startAlarms(session) {
     for (const device of session.state.all()) session.state.setAlarms(device.deviceId, latest.get(device.deviceId) ?? []);
     session.scheduleRender();
   };
-  const alarms = new AlarmsView(byId('alarms'), session.credential, (byDevice) => {
-    latest = byDevice;
-    apply();
-  });
+  const alarms = new AlarmsView(
+    byId('alarms'),
+    session.credential,
+    (byDevice) => {
+      latest = byDevice;
+      apply();
+    },
+    (params) => session.router.route.view === 'alarms' && session.router.setSearch(params),
+  );
   const socket = session.live.socket;
   alarms.bind(socket);
   socket.on('on-fleet-status-updated', apply);
   void alarms.start();
+  session.onRoute((route) => route.view === 'alarms' && alarms.show(location.search));
+  const ages = setInterval(() => alarms.tick(), 1_000);
+  return () => clearInterval(ages);
 }
 
 /** A section that loads asynchronously says so when it cannot. @param {HTMLElement} container @param {Promise<void>} loading */
