@@ -150,6 +150,8 @@ export class DevicesView {
     entry.watch.classList.toggle('watching', on);
     setText(entry.watch, on ? 'Stop' : 'Watch', on ? 'watch watching' : 'watch');
     entry.watch.setAttribute('aria-pressed', String(on));
+    // The accessible name starts with the visible word (Watch / Stop), as speech control users say it.
+    entry.watch.setAttribute('aria-label', `${on ? 'Stop' : 'Watch'} ${id} live preview`);
   }
 
   /** @param {string} deviceId @returns {RowEntry} */

@@ -90,9 +90,17 @@ export class PreviewWall {
   layout() {
     const n = this.tiles.size;
     this.nodes.panel.hidden = n === 0;
+    this.pad();
     this.nodes.tiles.dataset.count = String(n);
     this.nodes.tiles.style.setProperty('--columns', String(Math.max(1, Math.ceil(Math.sqrt(n)))));
     this.nodes.label.textContent = n >= MAX_WATCHED ? `Watching ${n}, the most at once.` : `Watching ${n} of up to ${MAX_WATCHED}.`;
+  }
+
+  /** The page can scroll its last rows out from under the docked wall: room below them as tall as the wall. */
+  pad() {
+    queueMicrotask(() => {
+      document.body.style.paddingBottom = this.tiles.size === 0 ? '' : `${this.nodes.panel.offsetHeight + 16}px`;
+    });
   }
 
   /** @param {unknown} frame @param {unknown} deviceId */
@@ -121,7 +129,10 @@ export class PreviewWall {
     const previous = tile.objectUrl;
     tile.objectUrl = url.startsWith('blob:') ? url : undefined;
     tile.image.src = url;
-    tile.image.hidden = false;
+    if (tile.image.hidden) {
+      tile.image.hidden = false;
+      this.pad();
+    }
     tile.image.classList.remove('frozen');
     if (previous) {
       // Revoke only once the new frame is decoded, or the image could flash empty.

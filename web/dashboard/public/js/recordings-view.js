@@ -105,8 +105,8 @@ export function startRecordingsView(container, deps) {
     el('div', { className: 'card-head' }, [
       el('h2', { text: 'Recordings ' }, [count]),
       el('span', { className: 'toolbar' }, [
-        button('Export CSV', () => void exportAs('csv'), { label: 'Export the recordings of this filter as CSV' }),
-        button('Export JSON lines', () => void exportAs('jsonl'), { label: 'Export the recordings of this filter as JSON lines' }),
+        button('Export CSV', () => void exportAs('csv'), { label: 'Export CSV of the recordings this filter shows' }),
+        button('Export JSON lines', () => void exportAs('jsonl'), { label: 'Export JSON lines of the recordings this filter shows' }),
       ]),
     ]),
     form,
@@ -115,7 +115,7 @@ export function startRecordingsView(container, deps) {
       button('Keep', () => void bulk({ decision: 'keep' }), { label: 'Keep the selected recordings' }),
       button('Discard', () => discard([...selected]), { label: 'Discard the selected recordings' }),
       bulkTags,
-      button('Tag', () => bulkTag(), { label: 'Add these tags to the selected recordings' }),
+      button('Tag', () => bulkTag(), { label: 'Tag the selected recordings with these tags' }),
       el('span', { className: 'spacer' }),
       datasetName,
       button('Build a dataset from these', () => void buildDataset()),
