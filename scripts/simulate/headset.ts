@@ -88,15 +88,7 @@ export class SimulatedHeadset {
         .catch((err: Error) => stats.error(`${this.deviceId} identify: ${err.message}`));
     });
     socket.on('disconnect', () => stats.headsetsOnline--);
-    // A well-behaved headset (a normal day is quiet): it lets the server measure its clock, starts a
-    // synchronized start at the time it is given, and reports when it really started in its own clock,
-    // so a session's starts are measured where they happen, not as the confirmations reach a busy server.
-    socket.on('on-time-sync', (_ask, answer) => answer({ deviceTime: Date.now() }));
-    socket.on('on-tablet-start-recording', (timed) => {
-      const wait = timed ? timed.startAtDeviceTime - Date.now() : 0;
-      if (wait > 0) this.timers.push(setTimeout(() => this.setRecording(true), wait));
-      else this.setRecording(true);
-    });
+    socket.on('on-tablet-start-recording', () => this.setRecording(true));
     socket.on('on-tablet-stop-recording', () => this.setRecording(false));
     socket.on('on-tablet-recording-toggled', () => this.setRecording(!this.recording));
     socket.on('on-session-created', ({ sessionId, deviceIds }) => {
@@ -164,8 +156,7 @@ export class SimulatedHeadset {
       this.capture.segmentStartedAt = undefined;
     }
     // Confirm even a repeated command: the server waits for this to clear its timeout.
-    const segment = this.capture?.segmentStartedAt;
-    socket.emit('headset-recording-state', this.recording && segment !== undefined ? { isRecording: true, startedAtDeviceTime: segment } : this.recording);
+    socket.emit('headset-recording-state', this.recording);
     this.sendTelemetry();
     // A recording outside a session is one capture: upload it now. In a session, pauses continue it.
     if (!active && !this.capture?.sessionId) this.finishCapture();

@@ -62,7 +62,7 @@ describe('console views at three sizes', () => {
     const ids = headsets.slice(0, 12).map((_, k) => id(k + 1));
     await tablet.ask('tablet-lock-devices', ids);
     const created = await tablet.ask('tablet-create-session', { deviceIds: ids, metadata: { participant: 'P1', task: 'pour' } });
-    await tablet.ask('tablet-start-session', created.sessionId as string);
+    await tablet.ask('tablet-start-session', created.sessionId);
     await server.services.alarms.raise('V02', 'overheating', 47, 'running at 47 °C');
     browser = await launchBrowser();
     page = await browser.context.newPage();
