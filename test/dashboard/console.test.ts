@@ -379,6 +379,9 @@ describe('dashboard console (60 headsets)', () => {
       /Last update from the server at \d.+\. What is shown below may be out of date\.$/,
     );
     expect(await page.textContent('#connection')).toContain('disconnected');
+    // The live figures themselves say they are stale, not only the banner: the summary and the alarm count.
+    expect(await page.textContent('.summary-row [data-stale-mark]')).toMatch(/^stale, as of \d/);
+    expect(await page.isVisible('#alarm-link [data-stale-mark]')).toBe(true);
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-disconnected.png') });
   });
 });
