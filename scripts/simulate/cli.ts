@@ -15,7 +15,8 @@ const USAGE = `usage: npm run simulate -- --url http://localhost:3200 --headsets
   --api-key   the server's ADMIN_API_KEY (or set ADMIN_API_KEY); mints the devices' tokens
   --duration  stop after this many seconds (default: run until Ctrl-C)
   --fps       preview frames per headset per second (0: none)
-  --broken-share  share of recordings deliberately broken (short video, truncated, hands out of frame)
+  --broken-share  share of recordings deliberately broken (short video, truncated, hands out of frame);
+              default 0 (a normal day), ${FLEET_DEFAULTS.brokenShare} with --chaos
   --video-mb  size of the placeholder video when ffmpeg is not installed (real MP4s are made with ffmpeg)
   --chaos     provoke alarms: every 20 s drain a battery, drop hand tracking, or kill a headset (docs/ALARMS.md)`;
 
@@ -33,7 +34,8 @@ const argsSchema = z.object({
     .positive()
     .max(10_240)
     .default(FLEET_DEFAULTS.videoBytes / 1024 / 1024),
-  'broken-share': z.coerce.number().min(0).max(1).default(FLEET_DEFAULTS.brokenShare),
+  // A normal day breaks no take; --chaos breaks FLEET_DEFAULTS.brokenShare of them unless told otherwise.
+  'broken-share': z.coerce.number().min(0).max(1).optional(),
   prefix: z
     .string()
     .regex(/^[a-zA-Z0-9_-]{1,40}$/, { message: '--prefix: up to 40 of a-z A-Z 0-9 _ -' })
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
     fps: args.fps,
     sessionSeconds: args['session-seconds'],
     videoBytes: Math.round(args['video-mb'] * 1024 * 1024),
-    brokenShare: args['broken-share'],
+    brokenShare: args['broken-share'] ?? (raw.chaos === true ? FLEET_DEFAULTS.brokenShare : 0),
     idPrefix: args.prefix,
     chaos: raw.chaos === true,
     log,

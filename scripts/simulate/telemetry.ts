@@ -2,6 +2,15 @@ import type { DeviceTelemetry } from '../../src/protocol';
 import { clamp, Random } from './random';
 
 const GiB = 1024 ** 3;
+/**
+ * A normal day is quiet (issue 35): operators put a headset on its charger at 30 % (above the
+ * server's 20 % low-battery alarm), temperatures settle where a Quest does (about 38 °C recording,
+ * 35 °C idle) and hands are lost only briefly. Faults (a battery held low, hands lost for seconds,
+ * a headset killed) come from --chaos (chaos.ts) and nowhere else.
+ */
+const CHARGE_AT = 0.3;
+const TEMP_RECORDING_C = 38;
+const TEMP_IDLE_C = 35;
 /** What a minute of recording adds to storage (video + arrays), roughly a Quest 3 capture. */
 const RECORDING_BYTES_PER_SECOND = 1.2 * 1024 * 1024;
 
@@ -34,7 +43,7 @@ export class TelemetryDrift {
     private readonly drainPerSecond = 0.0005,
     private readonly storageTotal = 128 * GiB,
   ) {
-    this.battery = random.between(0.35, 1);
+    this.battery = random.between(0.45, 1);
     this.storageUsed = random.between(0.2, 0.6) * storageTotal;
     this.wifi = random.between(-70, -40);
     this.confidence = random.between(0.8, 0.95);
@@ -61,7 +70,7 @@ export class TelemetryDrift {
       if (this.battery >= 0.97) this.charging = false;
     } else {
       this.battery -= (recording.active ? 2 : 1) * this.drainPerSecond * seconds * r.between(0.5, 1.5);
-      if (this.battery <= 0.12 && Date.now() >= this.holdLowUntil) this.charging = true;
+      if (this.battery <= CHARGE_AT && Date.now() >= this.holdLowUntil) this.charging = true;
     }
     this.battery = clamp(this.battery, 0, 1);
     if (recording.active) {
@@ -70,11 +79,14 @@ export class TelemetryDrift {
     }
     this.wifi = clamp(this.wifi + r.between(-2, 2), -90, -30);
     this.confidence = clamp(this.confidence + r.between(-0.03, 0.03) + (0.88 - this.confidence) * 0.1, 0, 1);
-    if (r.chance(0.1)) this.left = !this.left || r.chance(0.3);
-    if (r.chance(0.1)) this.right = !this.right || r.chance(0.3);
+    // A hand leaves the view now and then and comes back within a second or two.
+    this.left = this.left ? !r.chance(0.02) : r.chance(0.6);
+    this.right = this.right ? !r.chance(0.02) : r.chance(0.6);
     if (r.chance(0.05)) this.body = !this.body || r.chance(0.5);
     const handsLost = Date.now() < this.handsLostUntil;
-    this.cpuTemp = clamp(this.cpuTemp + r.between(-0.5, 0.5) + (recording.active ? 0.1 : -0.05), 30, 80);
+    // Settles towards where a working headset sits (warmer while recording), with a little noise: no runaway heat.
+    const settle = (recording.active ? TEMP_RECORDING_C : TEMP_IDLE_C) - this.cpuTemp;
+    this.cpuTemp = clamp(this.cpuTemp + settle * 0.05 * seconds + r.between(-0.3, 0.3), 30, 80);
     return {
       deviceId: this.deviceId,
       deviceName: 'Quest 3 (simulated)',

@@ -17,6 +17,8 @@ export interface AlarmChange {
   actor?: Actor;
   /** An `updated` that re-announces an acknowledged critical alarm still active. */
   renotified?: boolean;
+  /** An `updated` whose warning persisted and became critical. */
+  escalated?: boolean;
   /** A `raised` that is the same alarm back from cleared (within ALARM_REOPEN_DWELL_MS). */
   reopened?: boolean;
 }
@@ -28,8 +30,11 @@ export type AlarmListener = (change: AlarmChange) => void | Promise<void>;
 const MAX_QUEUED_PER_DEVICE = 50;
 
 export interface AlarmServiceDeps {
-  /** Flapping: the reopen dwell and the per-device raise budget (ALARM_REOPEN_DWELL_MS, ALARM_RAISES_PER_DEVICE_PER_MINUTE). */
-  flapping: { reopenDwellMs: number; raisesPerDevicePerMinute: number };
+  /**
+   * Flapping: the reopen dwell and the per-device raise budget (ALARM_REOPEN_DWELL_MS, ALARM_RAISES_PER_DEVICE_PER_MINUTE);
+   * escalation of a persisting warning (ALARM_ESCALATE_AFTER_MS, ALARM_ESCALATE_REPEATS).
+   */
+  flapping: { reopenDwellMs: number; raisesPerDevicePerMinute: number; escalateAfterMs: number; escalateRepeats: number };
   store: Store;
   events: DomainEvents;
   logger: Logger;
@@ -50,6 +55,7 @@ export class AlarmService {
   private readonly raisedTotal: Counter<'type'>;
   private readonly reopenedTotal: Counter<'type'>;
   private readonly suppressedTotal: Counter<'type'>;
+  private readonly escalatedTotal: Counter<'type'>;
   private readonly failures: Counter<'operation'>;
   private readonly budget: RaiseBudget;
   private readonly deferred = new DeferredRaises((deviceId, decision) => this.apply(deviceId, [decision]));
@@ -68,6 +74,12 @@ export class AlarmService {
     this.suppressedTotal = new Counter({
       name: 'turing_alarms_suppressed_total',
       help: "Raises not made because the headset's raise budget for the minute was spent (tried again at its next reading), by type",
+      labelNames: ['type'],
+      registers,
+    });
+    this.escalatedTotal = new Counter({
+      name: 'turing_alarms_escalated_total',
+      help: 'Warnings that persisted (ALARM_ESCALATE_AFTER_MS, ALARM_ESCALATE_REPEATS) and became critical, by type',
       labelNames: ['type'],
       registers,
     });
@@ -127,26 +139,30 @@ export class AlarmService {
    * null when none was open and the device's raise budget for the minute is spent.
    */
   async raise(deviceId: string, type: AlarmType, value: number | null, message: string): Promise<AlarmRecord | null> {
-    const { severity } = ALARM_RULES[type];
+    const { severity, escalates } = ALARM_RULES[type];
+    const { reopenDwellMs, escalateAfterMs, escalateRepeats } = this.deps.flapping;
     const result = await this.deps.store.alarms.raise({ deviceId, type, severity, message, value, at: new Date() }, randomUUID(), {
-      reopenWithinMs: this.deps.flapping.reopenDwellMs,
+      reopenWithinMs: reopenDwellMs,
       mayOpen: this.budget.available(deviceId),
+      ...(escalates ? { escalate: { afterMs: escalateAfterMs, repeats: escalateRepeats } } : {}),
     });
     if (result.outcome === 'suppressed') {
       this.suppressed(deviceId, type);
       return null;
     }
-    if (result.outcome !== 'updated') this.budget.spend(deviceId);
+    const repeat = result.outcome === 'updated' || result.outcome === 'escalated';
+    if (!repeat) this.budget.spend(deviceId);
     if (result.outcome === 'raised') this.raisedTotal.inc({ type });
     if (result.outcome === 'reopened') this.reopenedTotal.inc({ type });
+    if (result.outcome === 'escalated') this.escalatedTotal.inc({ type });
     if (result.outcome !== 'updated') {
       this.deps.logger.info({ deviceId, type, alarmId: result.alarm.alarmId, value }, `alarm ${result.outcome}`);
     }
-    const reopened = result.outcome === 'reopened';
     await this.announce({
-      change: result.outcome === 'updated' ? 'updated' : 'raised',
+      change: repeat ? 'updated' : 'raised',
       alarm: result.alarm,
-      ...(reopened ? { reopened } : {}),
+      ...(result.outcome === 'reopened' ? { reopened: true } : {}),
+      ...(result.outcome === 'escalated' ? { escalated: true } : {}),
     });
     return result.alarm;
   }
@@ -250,6 +266,7 @@ export class AlarmService {
         ...(change.actor ? { actor: change.actor } : {}),
         ...(change.renotified ? { renotified: true } : {}),
         ...(change.reopened ? { reopened: true } : {}),
+        ...(change.escalated ? { escalated: true } : {}),
       });
     } catch (err) {
       this.failed('announce', err, { alarmId: alarm.alarmId });

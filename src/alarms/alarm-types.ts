@@ -16,19 +16,24 @@ export const ALARM_TYPES = [
 ] as const;
 export type AlarmType = (typeof ALARM_TYPES)[number];
 
-/** Each type's severity, and whether acknowledging it clears it (no condition of its own ever clears it). */
-export const ALARM_RULES: Record<AlarmType, { severity: AlarmSeverity; clearsOnAck: boolean }> = {
-  battery_low_recording: { severity: 'warning', clearsOnAck: false },
-  battery_critical: { severity: 'critical', clearsOnAck: false },
-  storage_low: { severity: 'warning', clearsOnAck: false },
-  overheating: { severity: 'warning', clearsOnAck: false },
-  tracking_lost: { severity: 'warning', clearsOnAck: false },
-  offline_while_locked: { severity: 'critical', clearsOnAck: false },
-  upload_stalled: { severity: 'warning', clearsOnAck: false },
-  recording_rejected: { severity: 'warning', clearsOnAck: true },
-  command_unconfirmed: { severity: 'warning', clearsOnAck: false },
-  clock_unsynced: { severity: 'warning', clearsOnAck: false },
-  start_spread: { severity: 'warning', clearsOnAck: true },
+/**
+ * Each type's severity, whether acknowledging it clears it (no condition of its own ever clears it), and
+ * whether a warning of it that persists escalates to critical (open ALARM_ESCALATE_AFTER_MS, or seen
+ * ALARM_ESCALATE_REPEATS times): a condition that worsens the longer it lasts (heat, a draining battery
+ * while recording, storage filling, tracking gone, an upload stuck). One-off events do not.
+ */
+export const ALARM_RULES: Record<AlarmType, { severity: AlarmSeverity; clearsOnAck: boolean; escalates: boolean }> = {
+  battery_low_recording: { severity: 'warning', clearsOnAck: false, escalates: true },
+  battery_critical: { severity: 'critical', clearsOnAck: false, escalates: false },
+  storage_low: { severity: 'warning', clearsOnAck: false, escalates: true },
+  overheating: { severity: 'warning', clearsOnAck: false, escalates: true },
+  tracking_lost: { severity: 'warning', clearsOnAck: false, escalates: true },
+  offline_while_locked: { severity: 'critical', clearsOnAck: false, escalates: false },
+  upload_stalled: { severity: 'warning', clearsOnAck: false, escalates: true },
+  recording_rejected: { severity: 'warning', clearsOnAck: true, escalates: false },
+  command_unconfirmed: { severity: 'warning', clearsOnAck: false, escalates: false },
+  clock_unsynced: { severity: 'warning', clearsOnAck: false, escalates: false },
+  start_spread: { severity: 'warning', clearsOnAck: true, escalates: false },
 };
 
 export const isAlarmType = (t: string): t is AlarmType => (ALARM_TYPES as readonly string[]).includes(t);

@@ -18,5 +18,6 @@ export function alarmView(a: AlarmRecord): AlarmView {
     ...(a.acknowledgedBy ? { acknowledgedBy: { kind: a.acknowledgedBy.kind, id: a.acknowledgedBy.id } } : {}),
     ...(a.clearedAt ? { clearedAt: a.clearedAt.toISOString() } : {}),
     ...(a.reopenedAt ? { reopenedAt: a.reopenedAt.toISOString(), reopenCount: a.reopenCount ?? 1 } : {}),
+    ...(a.escalatedAt ? { escalatedAt: a.escalatedAt.toISOString() } : {}),
   };
 }

@@ -15,6 +15,8 @@ declare module '../domain/events' {
       renotified?: boolean;
       /** A `raised` that is the same alarm back from cleared within ALARM_REOPEN_DWELL_MS (its record, count and ID kept). */
       reopened?: boolean;
+      /** An `updated` whose warning persisted (ALARM_ESCALATE_AFTER_MS, ALARM_ESCALATE_REPEATS) and is now critical. */
+      escalated?: boolean;
     };
   }
 }

@@ -61,8 +61,11 @@ export function subscribeTimeline(events: DomainEvents, sink: TimelineSink, now:
       if (status === 'offline') return; // device.disconnected says it
       device(deviceId, status === 'stale' ? 'device.stale' : 'device.responsive', { lastSeen: lastSeen.toISOString() });
     }),
-    events.on('lock.changed', ({ deviceId, tabletId, change }) =>
-      device(deviceId, change === 'locked' ? 'lock.locked' : 'lock.unlocked', undefined, { actor: tablet(tabletId), outcome: 'ok' }),
+    events.on('lock.changed', ({ deviceId, tabletId, change, by }) =>
+      device(deviceId, change === 'locked' ? 'lock.locked' : 'lock.unlocked', by ? { tabletId } : undefined, {
+        actor: by ?? tablet(tabletId),
+        outcome: 'ok',
+      }),
     ),
     events.on('device.recording-changed', ({ deviceId, isRecording }) => {
       const commandId = confirmedBy.get(deviceId);
@@ -147,10 +150,11 @@ export function subscribeTimeline(events: DomainEvents, sink: TimelineSink, now:
       }),
     ),
     events.on('alarm.changed', (a) => {
-      if (a.change === 'updated') return; // repeats and re-notifications are the alarm's business, not the timeline's
+      // Repeats and re-notifications are the alarm's business, not the timeline's; an escalation is news.
+      if (a.change === 'updated' && !a.escalated) return;
       device(
         a.deviceId,
-        `alarm.${a.change}`,
+        a.escalated ? 'alarm.escalated' : `alarm.${a.change}`,
         { alarmId: a.alarmId, type: a.type, severity: a.severity },
         a.actor ? { actor: a.actor, outcome: 'ok' } : {},
       );

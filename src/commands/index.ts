@@ -46,7 +46,7 @@ export const commands: FeatureFactory = (ctx) => {
   return {
     name: 'commands',
     provides: { commands: ledger, recordingCommands },
-    routes: commandRoutes(ctx.auth, ctx.store),
+    routes: commandRoutes(ctx.auth, ctx.store, recordingCommands),
     routeDocs: commandRouteDocs,
     sockets: [
       recordingCommandSocket({ commands: recordingCommands, clock, ledger, locks, devices, events, broadcast }),

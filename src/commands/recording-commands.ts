@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Actor } from '../domain/actor';
 import { DomainError, isDomainError } from '../domain/errors';
 import type { DomainEvents } from '../domain/events';
 import type { DeviceService } from '../fleet';
@@ -105,6 +106,29 @@ export class RecordingCommands {
       ...(await this.when(deviceId, options.startAt)),
     });
     return answer(recorded.record, false);
+  }
+
+  /**
+   * An operator stops a headset's recording from the console, whichever tablet holds it (or none): a ledger
+   * record issued by the operator, sent to the headset like a tablet's stop. A headset not recording is
+   * answered confirmed at once (nothing to stop); an unknown or offline one is refused.
+   */
+  async stopAsOperator(actor: Actor, deviceId: string) {
+    const device = await this.d.devices.snapshot(deviceId);
+    if (!device) throw new DomainError('unknown_device', `device ${deviceId} is unknown (it has never connected)`);
+    if (!device.record.isOnline) throw new DomainError('device_offline', `device ${deviceId} is offline`);
+    const commandId = randomUUID();
+    const settled = device.record.isRecording ? undefined : { state: 'confirmed' as const, reason: 'it was not recording' };
+    const { record } = await this.d.ledger.record({
+      commandId,
+      action: 'stop',
+      deviceId,
+      issuedBy: actor,
+      expected: false,
+      ...(settled ? { settled } : {}),
+    });
+    if (!settled) await this.d.events.publish('command.dispatched', { deviceId, command: 'stop', commandId });
+    return { ok: true as const, deviceId, commandId, state: record.state, record: commandView(record) };
   }
 
   /**

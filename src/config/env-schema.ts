@@ -220,6 +220,10 @@ export const envSchema = z.object({
   // headset raises (or reopens) at most this many alarms a minute, per process.
   ALARM_REOPEN_DWELL_MS: int(0, 24 * 3600 * 1000).default(300_000),
   ALARM_RAISES_PER_DEVICE_PER_MINUTE: int(1, 10_000).default(10),
+  // Escalation: a warning of a type that escalates (ALARM_RULES) becomes critical once open this long,
+  // or once seen this many times while open (0: never by count).
+  ALARM_ESCALATE_AFTER_MS: int(1_000, 7 * 24 * 3600 * 1000).default(600_000),
+  ALARM_ESCALATE_REPEATS: int(0, 1_000_000).default(30),
 
   // Webhooks (docs/ALARMS.md): comma-separated http(s) URLs, signed with WEBHOOK_SECRET.
   WEBHOOK_URLS: z.string().default(''),

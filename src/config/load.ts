@@ -229,6 +229,8 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       historySeconds: Math.max(1, Math.round(e.ALARM_HISTORY_DAYS * 24 * 3600)),
       reopenDwellMs: e.ALARM_REOPEN_DWELL_MS,
       raisesPerDevicePerMinute: e.ALARM_RAISES_PER_DEVICE_PER_MINUTE,
+      escalateAfterMs: e.ALARM_ESCALATE_AFTER_MS,
+      escalateRepeats: e.ALARM_ESCALATE_REPEATS,
     },
     webhooks: {
       urls: webhookUrls,

@@ -246,6 +246,10 @@ export interface AlarmConfig {
   reopenDwellMs: number;
   /** Alarms a headset may raise (or reopen) per minute, per process. */
   raisesPerDevicePerMinute: number;
+  /** A warning that escalates becomes critical once open this long (ALARM_ESCALATE_AFTER_MS)... */
+  escalateAfterMs: number;
+  /** ...or once seen this many times while open (ALARM_ESCALATE_REPEATS; 0: never by count). */
+  escalateRepeats: number;
 }
 
 export interface LoadedConfig {

@@ -11,6 +11,9 @@ const DASHBOARD_DIR = path.resolve(__dirname, '..', '..', 'web', 'dashboard', 'p
  */
 const securityHeaders = strictPageHeaders('blob: data:');
 
+/** The paths of the console's views (web/dashboard/public/js/router.js); a device ID as the server accepts them. */
+const VIEW_PATHS = /^\/dashboard\/(?:sessions|recordings|alarms|datasets|devices\/[A-Za-z0-9_-]{1,64})\/?$/;
+
 /**
  * GET /dashboard: the fleet dashboard, static files only. It holds no data
  * and no secrets: the page signs in against the REST API and Socket.IO like
@@ -19,6 +22,15 @@ const securityHeaders = strictPageHeaders('blob: data:');
  */
 export function dashboardRoutes(dir: string = DASHBOARD_DIR): Router {
   const router = Router();
+  // The console's views have URLs of their own (js/router.js): each is the same page, which shows the view.
+  // Static pages like the files below, so middleware rather than an API route (the OpenAPI document lists those).
+  router.use((req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || !VIEW_PATHS.test(req.path)) return next();
+    securityHeaders(req, res, () => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile('index.html', { root: dir, dotfiles: 'ignore' });
+    });
+  });
   router.use(
     '/dashboard',
     securityHeaders,

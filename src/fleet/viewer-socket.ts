@@ -20,7 +20,7 @@ export interface ViewerLimits {
 export function viewerSocket(devices: DeviceService, limits: ViewerLimits): SocketModule {
   return {
     register(socket, router) {
-      const join = async (deviceId: string) => {
+      const admit = async (deviceId: string) => {
         if (!socket.rooms.has(rooms.viewers(deviceId))) {
           if (viewedCount(socket) >= limits.maxWatchesPerSocket) {
             throw new DomainError('watch_limit', `this connection already views ${limits.maxWatchesPerSocket} devices; unwatch one first`);
@@ -29,8 +29,16 @@ export function viewerSocket(devices: DeviceService, limits: ViewerLimits): Sock
             throw new DomainError('unknown_device', `device ${deviceId} is unknown (it has never connected)`);
           }
         }
+      };
+      const join = async (deviceId: string) => {
+        await admit(deviceId);
         await watching.viewerJoined(socket, deviceId);
         return { ok: true as const, deviceId };
+      };
+      const preview = async ({ deviceId, fps }: { deviceId: string; fps: number }) => {
+        await admit(deviceId);
+        await watching.previewJoined(socket, deviceId, fps);
+        return { ok: true as const, deviceId, fps };
       };
       const leave = async (deviceId: string) => {
         await watching.viewerLeft(socket, deviceId);
@@ -39,6 +47,7 @@ export function viewerSocket(devices: DeviceService, limits: ViewerLimits): Sock
       router.on('tablet-connect-headset', join);
       router.on('tablet-disconnect-headset', leave);
       router.on('dashboard-watch-device', join);
+      router.on('dashboard-watch-preview', preview);
       router.on('dashboard-unwatch-device', leave);
     },
   };

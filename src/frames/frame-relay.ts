@@ -82,9 +82,9 @@ export class FrameRelay<F> {
     return undefined;
   }
 
-  /** Frees a headset's state (it disconnected); queued frames are dropped unsent. */
-  forget(deviceId: string, source: string): void {
-    if (this.streams.get(deviceId)?.source === source) this.streams.delete(deviceId);
+  /** Frees a headset's state (it disconnected); queued frames are dropped unsent. Answers whether it was this source's. */
+  forget(deviceId: string, source: string): boolean {
+    return this.streams.get(deviceId)?.source === source && this.streams.delete(deviceId);
   }
 
   /** Headsets with state held (for tests and diagnostics). */

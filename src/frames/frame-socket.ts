@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import { frameBytes } from './frame-payload';
 import { FrameRelay, type FrameDropReason, type FrameRelayLimits } from './frame-relay';
+import { PreviewRates } from './preview-rates';
 import type { Metrics } from '../metrics';
 import type { FramePayload } from '../protocol';
 import { DomainError, type ErrorCode } from '../domain/errors';
 import type { SocketModule } from '../realtime/socket-module';
-import { watchersOf } from '../realtime/rooms';
+import { rooms, watchersOf } from '../realtime/rooms';
 import type { CaptureIo } from '../realtime/types';
 
 export interface FrameLimits extends FrameRelayLimits {
@@ -46,10 +47,14 @@ export function frameSocket(
 ): FrameSocket {
   // The labelled child is looked up once, not per frame.
   const sentMessages = metrics.socketMessages.labels({ event_type: 'on-headset-frame-updated', direction: 'out' });
+  const previews = new PreviewRates();
   const relay = new FrameRelay<FramePayload>(limits, {
     deliver(deviceId, frame, bytes) {
       // One broadcast, encoded once for every viewer; volatile, so a slow viewer loses frames instead of queueing them.
       io.to(watchersOf(deviceId)).volatile.emit('on-headset-frame-updated', frame, deviceId);
+      // Preview viewers get the frames their rate allows: one broadcast per rate due, never per viewer.
+      const due = previews.due(deviceId, Date.now());
+      if (due.length) io.to(due.map((fps) => rooms.preview(deviceId, fps))).volatile.emit('on-headset-frame-updated', frame, deviceId);
       metrics.framesRelayed.inc();
       metrics.frameBytesRelayed.inc(bytes);
       sentMessages.inc();
@@ -89,7 +94,7 @@ export function frameSocket(
       );
       socket.on('disconnect', () => {
         const deviceId = socket.data.identifiedDeviceId;
-        if (deviceId) relay.forget(deviceId, socket.id);
+        if (deviceId && relay.forget(deviceId, socket.id)) previews.forget(deviceId);
       });
     },
     stop: () => relay.stop(),

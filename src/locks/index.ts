@@ -4,7 +4,9 @@ import { PeriodicTask } from '../util/periodic-task';
 import { LockNotices } from './lock-notices';
 import { lockRecovery, sweepOrphanedTablets } from './lock-recovery';
 import { LockService } from './lock-service';
+import { lockRouteDocs, lockRoutes } from './lock-routes';
 import { lockSocket } from './lock-socket';
+import { watching } from '../realtime/watching';
 import type { LocksContext } from './locks-context';
 import { TabletPresence } from './tablet-presence';
 import './events';
@@ -55,9 +57,20 @@ export const locks: FeatureFactory = (ctx) => {
       if (holder) broadcast.emit(rooms.tablet(holder), 'on-device-disconnected', { deviceId });
     }),
   ];
+  const isTabletConnected = async (tabletId: string) => (await ctx.io.in(rooms.tablet(tabletId)).fetchSockets()).length > 0;
+  const releaseAsOperator = lockRoutes(ctx.auth, async (deviceId, by, force) => {
+    const { tabletId, connected } = await service.releaseAsOperator(deviceId, by, force, isTabletConnected);
+    // As when the grace period ends: the tablet stops following the headset and is told.
+    watching.lockReleased(ctx.io, tabletId, deviceId);
+    broadcast.emit(rooms.tablet(tabletId), 'on-all-devices-unlocked', { unlocked: [deviceId] });
+    notices.locksChanged();
+    return { ok: true as const, deviceId, releasedFrom: tabletId, tabletConnected: connected };
+  });
   return {
     name: 'locks',
     provides: { locks: service },
+    routes: releaseAsOperator,
+    routeDocs: lockRouteDocs,
     sockets: [tablets, lockSocket(locksCtx)],
     tasks: [orphanSweep],
     stop() {

@@ -1,3 +1,4 @@
+import type { Actor } from '../domain/actor';
 import { DomainError } from '../domain/errors';
 import type { DeviceLockStatus } from '../protocol';
 import type { AcquireResult, Store } from '../state/types';
@@ -37,6 +38,30 @@ export class LockService {
     const holder = await this.store.locks.get(deviceId);
     if (holder) throw new DomainError('lock_held', `device ${deviceId} is locked by another tablet (${holder.tabletId})`);
     throw new DomainError('conflict', `device ${deviceId} is not locked`);
+  }
+
+  /**
+   * An operator releases whichever tablet holds the device: refused while that tablet is connected unless
+   * `force`. Answers which tablet lost it, and whether it was connected.
+   */
+  async releaseAsOperator(
+    deviceId: string,
+    by: Actor,
+    force: boolean,
+    isTabletConnected: (tabletId: string) => Promise<boolean>,
+  ): Promise<{ tabletId: string; connected: boolean }> {
+    const holder = await this.store.locks.get(deviceId);
+    if (!holder) throw new DomainError('conflict', `device ${deviceId} is not locked`);
+    const connected = await isTabletConnected(holder.tabletId);
+    if (connected && !force) {
+      throw new DomainError(
+        'lock_held',
+        `tablet ${holder.tabletId} holds ${deviceId} and is connected: ask its operator, or release with force`,
+      );
+    }
+    if (!(await this.store.locks.release(deviceId, holder.tabletId))) throw new DomainError('conflict', `device ${deviceId} is not locked`);
+    await this.events.publish('lock.changed', { deviceId, tabletId: holder.tabletId, change: 'unlocked', by });
+    return { tabletId: holder.tabletId, connected };
   }
 
   async unlockAll(tabletId: string): Promise<string[]> {

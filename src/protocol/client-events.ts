@@ -42,6 +42,13 @@ const commandsShape = {
 };
 const deviceAnswer = answer({ deviceId: z.string() });
 
+/** The frame rates a preview viewer may ask for (src/frames/preview-rates.ts sends each at most that often). */
+export const PREVIEW_RATES = [1, 2, 5, 10, 15] as const;
+const previewWatchSchema = z.strictObject({
+  deviceId: deviceIdSchema,
+  fps: z.literal([...PREVIEW_RATES], { message: `fps is one of ${PREVIEW_RATES.join(', ')}` }),
+});
+
 /**
  * Every event a client may send: who may send it, its arguments and its
  * answer. The single definition of the client half of the protocol.
@@ -131,6 +138,12 @@ export const clientEvents = {
   'dashboard-unsubscribe': { roles: viewer, args: none, ack: okAnswer },
   /** Beyond the spec: receive a headset's live frames. */
   'dashboard-watch-device': { roles: viewer, args: one(deviceIdSchema), ack: deviceAnswer },
+  /**
+   * Beyond the spec: receive a headset's live frames at most `fps` a second (a preview wall). The server drops
+   * frames for this viewer down to that rate; the headset sends as before. Replaces an earlier watch of the same
+   * headset by this connection (at another rate, or dashboard-watch-device's every frame).
+   */
+  'dashboard-watch-preview': { roles: viewer, args: one(previewWatchSchema), ack: answer({ deviceId: z.string(), fps: z.number() }) },
   'dashboard-unwatch-device': { roles: viewer, args: one(deviceIdSchema), ack: deviceAnswer },
 
   // Anyone

@@ -138,5 +138,7 @@ export const alarmViewSchema = z.object({
   /** When it last came back from cleared (raised again within ALARM_REOPEN_DWELL_MS), and how many times it has. */
   reopenedAt: isoTime.optional(),
   reopenCount: z.number().int().optional(),
+  /** Beyond the issue: when this warning, open too long or seen too often, became critical (docs/ALARMS.md, escalation). */
+  escalatedAt: isoTime.optional(),
 });
 export type AlarmView = z.infer<typeof alarmViewSchema>;

@@ -15,6 +15,8 @@ export const rooms = {
    * the sharded adapter that is one channel, heard only by processes with watchers.
    */
   watch: (deviceId: string) => `watch:${deviceId}`,
+  /** Preview viewers of a headset that asked for at most `fps` frames a second (dashboard-watch-preview). */
+  preview: (deviceId: string, fps: number) => `preview:${deviceId}:${fps}`,
   /** Every socket of one tablet identity, across reconnects. */
   tablet: (tabletId: string) => `tablet:${tabletId}`,
   /** All tablets: headset lists and lock updates. */

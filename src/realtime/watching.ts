@@ -8,10 +8,22 @@ import type { CaptureIo, CaptureSocket } from './types';
  */
 export const watching = {
   async viewerJoined(socket: CaptureSocket, deviceId: string): Promise<void> {
+    await leavePreviews(socket, deviceId);
     await socket.join([rooms.viewers(deviceId), rooms.watch(deviceId)]);
   },
 
+  /**
+   * A preview viewer at a frame rate: in the viewers room (it counts toward the watch limit) and the rate's
+   * preview room, not the watch room (which has every frame) unless its tablet holds the headset.
+   */
+  async previewJoined(socket: CaptureSocket, deviceId: string, fps: number): Promise<void> {
+    await leavePreviews(socket, deviceId, rooms.preview(deviceId, fps));
+    if (!socket.rooms.has(rooms.holder(deviceId))) await socket.leave(rooms.watch(deviceId));
+    await socket.join([rooms.viewers(deviceId), rooms.preview(deviceId, fps)]);
+  },
+
   async viewerLeft(socket: CaptureSocket, deviceId: string): Promise<void> {
+    await leavePreviews(socket, deviceId);
     await socket.leave(rooms.viewers(deviceId));
     if (!socket.rooms.has(rooms.holder(deviceId))) await socket.leave(rooms.watch(deviceId));
   },
@@ -32,3 +44,9 @@ export const watching = {
     io.in(rooms.tablet(tabletId)).socketsLeave(rooms.holder(deviceId));
   },
 };
+
+/** Leaves the headset's preview rooms (a socket is in at most one), except `keep`. */
+async function leavePreviews(socket: CaptureSocket, deviceId: string, keep?: string): Promise<void> {
+  const prefix = rooms.preview(deviceId, 0).slice(0, -1);
+  for (const room of [...socket.rooms]) if (room.startsWith(prefix) && room !== keep) await socket.leave(room);
+}

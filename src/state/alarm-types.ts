@@ -27,6 +27,8 @@ export interface AlarmRecord {
   /** When it last went back from cleared to active (raised again within the reopen dwell), and how often it has. */
   reopenedAt?: Date;
   reopenCount?: number;
+  /** When a warning that persisted became critical (RaiseOptions.escalate). */
+  escalatedAt?: Date;
 }
 
 export interface AlarmRaise {
@@ -61,7 +63,7 @@ export function newAlarm(input: AlarmRaise, alarmId: string): AlarmRecord {
  * `reopened`: the one of (deviceId, type) cleared within the dwell is active again, the same record;
  * `suppressed`: none was open and the caller may not open one now (nothing written).
  */
-export type RaiseResult = { outcome: 'raised' | 'updated' | 'reopened'; alarm: AlarmRecord } | { outcome: 'suppressed' };
+export type RaiseResult = { outcome: 'raised' | 'updated' | 'reopened' | 'escalated'; alarm: AlarmRecord } | { outcome: 'suppressed' };
 
 /** How a raise may go beyond repeating an open alarm. */
 export interface RaiseOptions {
@@ -69,6 +71,11 @@ export interface RaiseOptions {
   reopenWithinMs?: number;
   /** False: only an open alarm is repeated; none is raised or reopened (the device's raise budget is spent). */
   mayOpen?: boolean;
+  /**
+   * A warning repeated while open becomes critical (outcome `escalated`: severity critical, active again,
+   * escalatedAt and notifiedAt now) once it has been open `afterMs`, or seen `repeats` times (0: not by count).
+   */
+  escalate?: { afterMs: number; repeats: number };
 }
 
 export type AckResult = { outcome: 'acknowledged' | 'cleared' | 'unchanged' | 'not-open'; alarm: AlarmRecord } | { outcome: 'not-found' };

@@ -128,16 +128,19 @@ describe('dashboard console (60 headsets)', () => {
     await server?.close().catch(() => undefined);
   }, 60_000);
 
+  /** Headset rows an operator sees without scrolling, per size (issue 35: the fleet first). */
+  const ROWS_ABOVE_FOLD: Record<number, number> = { 1440: 10, 1024: 10, 820: 12 };
+
   for (const [width, height] of [
-    [1400, 900],
+    [1440, 900],
     [1024, 768],
     [820, 1180],
   ] as const) {
-    it(`keeps the device ID, status, battery, recording and actions on screen at ${width}×${height}`, async () => {
+    it(`shows the fleet first at ${width}×${height}: ${ROWS_ABOVE_FOLD[width]}+ rows above the fold, the summary on one row, nothing sideways`, async () => {
       await page.setViewportSize({ width, height });
       // The layout settles in a frame; bounding boxes are read after it.
       await page.waitForFunction((w) => window.innerWidth === w, width);
-      await page.screenshot({ path: path.join(ARTIFACTS, `console-${width}x${height}.png`) });
+      await page.screenshot({ path: path.join(ARTIFACTS, `console-fleet-${width}x${height}.png`) });
       const layout = await page.evaluate(() => {
         const box = (selector: string) => {
           const { left, right, top, bottom } = document.querySelector(selector)!.getBoundingClientRect();
@@ -152,33 +155,34 @@ describe('dashboard console (60 headsets)', () => {
           'button.watch',
         ];
         const wrap = document.querySelector('.devices .table-wrap')!;
-        const qa = document.querySelector('#qa-sessions')!;
+        const rows = Array.from(document.querySelectorAll('#devices tbody tr[data-device-id]'));
         return {
           viewport: window.innerWidth,
           page: document.documentElement.scrollWidth,
           tableOverflow: wrap.scrollWidth - wrap.clientWidth,
-          qaOverflow: qa.getBoundingClientRect().right - qa.closest('.card')!.getBoundingClientRect().right,
           keys: keys.map((k) => ({ key: k, ...box(`#devices tbody tr[data-device-id="H01"] ${k}`) })),
-          table: box('.card.devices'),
-          preview: box('.card.preview'),
+          rowsAbove: rows.filter((r) => r.getBoundingClientRect().bottom <= window.innerHeight).length,
+          statTops: Array.from(document.querySelectorAll('#fleet-summary .stat')).map((n) => n.getBoundingClientRect().top),
+          alarmCount: box('#alarm-count'),
         };
       });
       expect(layout.page).toBeLessThanOrEqual(layout.viewport);
       // No sideways scrolling of the fleet table: columns collapse instead.
       expect(layout.tableOverflow).toBeLessThanOrEqual(0);
-      expect(layout.qaOverflow).toBeLessThanOrEqual(0);
       for (const k of layout.keys) {
         expect(k.left, k.key).toBeGreaterThanOrEqual(0);
         expect(k.right, k.key).toBeLessThanOrEqual(width);
       }
-      // The preview sits beside the table on a wide screen, below it under 1200 px.
-      if (width >= 1200) expect(layout.preview.left).toBeGreaterThanOrEqual(layout.table.right);
-      else expect(layout.preview.top).toBeGreaterThanOrEqual(layout.table.bottom);
+      expect(layout.rowsAbove).toBeGreaterThanOrEqual(ROWS_ABOVE_FOLD[width]!);
+      expect(new Set(layout.statTops).size).toBe(1);
+      // The open-alarm count is in the header, in view.
+      expect(layout.alarmCount.right).toBeLessThanOrEqual(width);
+      expect(layout.alarmCount.bottom).toBeLessThanOrEqual(80);
     });
   }
 
   it('sorts by any column, both ways, and says so (aria-sort and the URL)', async () => {
-    await page.setViewportSize({ width: 1400, height: 900 });
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page.click('#devices th[data-col="battery"] button');
     await page.waitForSelector('#devices th[data-col="battery"][aria-sort="ascending"]');
     const online = Array.from({ length: HEADSETS }, (_, k) => k + 1);
@@ -281,13 +285,13 @@ describe('dashboard console (60 headsets)', () => {
     expect(await page.textContent('[data-stat="offline"] .stat-value')).toBe(String(OFFLINE.length));
     // A watched headset that sends no frames says so, rather than a frozen frame rate.
     await page.click(`${rowsSelector}[data-device-id="H03"] button.watch`);
-    await page.waitForSelector('#preview-stats:has-text("no frames for")');
+    await page.waitForSelector('#preview-tiles .tile[data-device-id="H03"] .tile-stats:has-text("no frames for")');
     await page.click(`${rowsSelector}[data-device-id="H03"] button.watch`);
   });
 
   it('opens a device detail with everything collected, units spelled out, in the URL', async () => {
     await page.click(`${rowsSelector}[data-device-id="H07"] button.details`);
-    await page.waitForSelector('#device-detail[open] [data-fact="ssid"]:has-text("capture-lab")');
+    await page.waitForSelector('#view-device:not([hidden]) [data-fact="ssid"]:has-text("capture-lab")');
     const fact = (name: string) => page.textContent(`#device-detail [data-fact="${name}"]`);
     expect(await page.textContent('#device-detail-title')).toBe('Headset H07');
     expect(await fact('cpu-temp')).toBe('41.5 °C');
@@ -298,7 +302,7 @@ describe('dashboard console (60 headsets)', () => {
     expect(await fact('storage-free')).toBe('110 GB');
     expect(await fact('battery-state')).toBe('discharging');
     expect(await fact('session')).toBe('P1 · pour water (recording)');
-    expect(page.url()).toContain('device=H07');
+    expect(new URL(page.url()).pathname).toBe('/dashboard/devices/H07');
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-device-detail.png') });
     // From the device to its session.
     await page.click('#device-detail button:has-text("Open its session")');
@@ -307,20 +311,40 @@ describe('dashboard console (60 headsets)', () => {
     expect(await page.textContent('#session-detail [data-fact="tablet"]')).toBe('T1');
     expect(await attrs('#session-detail tbody tr[data-device-id]', 'data-device-id')).toHaveLength(15);
     expect(page.url()).toContain('session=');
-    expect(page.url()).not.toContain('device=');
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-session-detail.png') });
     await page.keyboard.press('Escape');
     await page.waitForSelector('#session-detail', { state: 'hidden' });
-    await page.waitForFunction(() => document.getElementById('device-detail')!.getAttribute('open') === null);
     expect(new URL(page.url()).search).toBe('');
+    // Back returns to the fleet, as it was.
+    await page.goBack();
+    await page.waitForSelector('#view-fleet:not([hidden])');
+    expect(new URL(page.url()).pathname).toBe('/dashboard/');
   });
 
   it('lists sessions with participant, task, start time and per-headset status', async () => {
+    await page.click('#views-nav a[data-nav="sessions"]');
+    await page.waitForSelector('#view-sessions:not([hidden])');
+    expect(new URL(page.url()).pathname).toBe('/dashboard/sessions');
     const row = '#sessions tbody tr:has-text("P2 · pour water")';
     await page.waitForSelector(row);
     expect(await page.textContent(`${row} [data-field="tablet"]`)).toBe('T2');
     expect(await page.textContent(`${row} [data-field="started"]`)).toMatch(/\d:\d\d:\d\d/);
     expect(await page.textContent(`${row} [data-field="headsets"]`)).toBe('15 headsets, 15 recording');
+    // Named for people: label, then tablet and start time, never an ID suffix.
+    expect(await page.textContent(`${row} .session-id`)).toMatch(/^T2 · started \d/);
+    // Sorted by tablet, both ways, and filtered by tablet: kept in the URL.
+    await page.click('#sessions th[data-col="tablet"] button');
+    await page.waitForSelector('#sessions th[data-col="tablet"][aria-sort="ascending"]');
+    expect(await texts('#sessions tbody [data-field="tablet"]')).toEqual(['T1', 'T2']);
+    await page.click('#sessions th[data-col="tablet"] button');
+    await page.waitForFunction(() => document.querySelector('#sessions tbody [data-field="tablet"]')?.textContent === 'T2');
+    await page.fill('#sessions-tablet', 'T1');
+    await page.dispatchEvent('#sessions-tablet', 'change');
+    await page.waitForFunction(() => document.querySelectorAll('#sessions tbody tr').length === 1);
+    expect(new URL(page.url()).search).toBe('?tablet=T1&sort=tablet&dir=desc');
+    await page.fill('#sessions-tablet', '');
+    await page.dispatchEvent('#sessions-tablet', 'change');
+    await page.click('#views-nav a[data-nav="fleet"]');
   });
 
   it('names every control and never signals by colour alone', async () => {
@@ -355,6 +379,9 @@ describe('dashboard console (60 headsets)', () => {
       /Last update from the server at \d.+\. What is shown below may be out of date\.$/,
     );
     expect(await page.textContent('#connection')).toContain('disconnected');
+    // The live figures themselves say they are stale, not only the banner: the summary and the alarm count.
+    expect(await page.textContent('.summary-row [data-stale-mark]')).toMatch(/^stale, as of \d/);
+    expect(await page.isVisible('#alarm-link [data-stale-mark]')).toBe(true);
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-disconnected.png') });
   });
 });

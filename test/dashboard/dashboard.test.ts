@@ -116,14 +116,24 @@ describe('dashboard page', () => {
     expect(wifi).toMatch(/^-\d+ dBm (strong|good|fair|weak)$/);
   });
 
-  it('shows sessions, recording headsets and their lock holder', async () => {
-    await page.waitForSelector('#sessions tbody tr [data-field="status"]');
+  it('shows sessions, recording headsets and their lock holder, each view at its own URL', async () => {
     await page.waitForSelector(`#devices [data-field="tablet"]:has-text("${fleet.tabletIds[0]}")`);
+    await page.click('#views-nav a[data-nav="sessions"]');
+    await page.waitForSelector('#sessions tbody tr [data-field="status"]');
     await page.waitForSelector('#sessions tbody tr [data-field="status"]:has-text("completed")', { timeout: 20_000 });
+    expect(new URL(page.url()).pathname).toBe('/dashboard/sessions');
+    // Back returns to the fleet view; forward to the sessions again.
+    await page.goBack();
+    await page.waitForSelector('#view-fleet:not([hidden])');
+    await page.goForward();
+    await page.waitForSelector('#view-sessions:not([hidden])');
+    expect(await page.isHidden('#view-fleet')).toBe(true);
+    await page.click('#views-nav a[data-nav="fleet"]');
   });
 
   it('summarises the fleet, capture quality and storage', async () => {
     await page.waitForSelector('[data-stat="online"] .stat-value:has-text("3")');
+    await page.click('#views-nav a[data-nav="recordings"]');
     // Uploads finish after each session; the QA panel refreshes when they do.
     await page.waitForFunction(() => Number(document.querySelector('[data-fact="qa-total"]')?.textContent) > 0, undefined, {
       timeout: 30_000,
@@ -143,6 +153,7 @@ describe('dashboard page', () => {
       .catch(() => undefined);
     const score = Number(await page.textContent('#qa-sessions tbody tr td:nth-child(2)'));
     expect(score).toBeGreaterThan(80);
+    await page.click('#views-nav a[data-nav="fleet"]');
   });
 
   it('previews the chosen headset: asks to watch it and renders the frames it receives', async () => {
@@ -157,23 +168,24 @@ describe('dashboard page', () => {
     // Binary frames (as the relay forwards a headset's Buffer) become Blob URLs.
     server.io.to(viewer.id).emit('on-headset-frame-updated', renderFrame({ colour: 1, index: 0, recording: false }), target);
     await page.waitForFunction(() => {
-      const img = document.querySelector('#preview-image');
+      const img = document.querySelector('#preview-tiles img');
       return !!img && !img.hidden && img.src.startsWith('blob:') && img.complete && img.naturalWidth === 160;
     });
-    const firstSrc = await page.getAttribute('#preview-image', 'src');
+    const firstSrc = await page.getAttribute('#preview-tiles img', 'src');
     server.io.to(viewer.id).emit('on-headset-frame-updated', renderFrame({ colour: 1, index: 5, recording: true }), target);
-    await page.waitForFunction((before) => document.querySelector('#preview-image')!.src !== before, firstSrc);
+    await page.waitForFunction((before) => document.querySelector('#preview-tiles img')!.src !== before, firstSrc);
     // Base64 strings (the other frame form) become data: URLs.
     server.io
       .to(viewer.id)
       .emit('on-headset-frame-updated', renderFrame({ colour: 2, index: 3, recording: false }).toString('base64'), target);
-    await page.waitForFunction(() => document.querySelector('#preview-image')!.src.startsWith('data:image/jpeg;base64,'));
+    await page.waitForFunction(() => document.querySelector('#preview-tiles img')!.src.startsWith('data:image/jpeg;base64,'));
     // Another headset's frames are not drawn.
-    const src = await page.getAttribute('#preview-image', 'src');
+    const src = await page.getAttribute('#preview-tiles img', 'src');
     server.io.to(viewer.id).emit('on-headset-frame-updated', renderFrame({ colour: 3, index: 1, recording: false }), fleet.headsetIds[0]!);
     await new Promise((r) => setTimeout(r, 300));
-    expect(await page.getAttribute('#preview-image', 'src')).toBe(src);
-    expect(await page.textContent('#preview-stats')).toMatch(/^3 frames/);
+    expect(await page.getAttribute('#preview-tiles img', 'src')).toBe(src);
+    expect(await page.textContent('#preview-tiles .tile-stats')).toMatch(/^3 frames/);
+    await page.click(`#devices tr[data-device-id="${target}"] button.watch`);
   });
 
   it('previews live frames a headset sends through the relay', async () => {
@@ -186,11 +198,12 @@ describe('dashboard page', () => {
     for (let i = 0; i < 20 && seen.size < 3; i++) {
       live.socket.emit('headset-frame', renderFrame({ colour: 2, index: i, recording: i % 2 === 0 }));
       await new Promise((r) => setTimeout(r, 100));
-      const src = await page.getAttribute('#preview-image', 'src');
+      const src = await page.getAttribute('#preview-tiles img', 'src');
       if (src?.startsWith('blob:')) seen.add(src);
     }
     // The image kept changing as frames arrived from the headset, through the server's relay.
     expect(seen.size).toBeGreaterThanOrEqual(3);
+    await page.click(watch);
     live.close();
   });
 

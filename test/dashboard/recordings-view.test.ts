@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -16,6 +16,14 @@ import { launchBrowser } from './browser';
  * recordings card filtered to it.
  */
 const ADMIN_KEY = 'test-admin-api-key-0123456789';
+// The browser's document, for the functions page.waitForFunction runs in the page (the test program has no DOM types).
+interface Row {
+  getAttribute(n: string): string | null;
+}
+declare const document: {
+  querySelectorAll(s: string): ArrayLike<Row>;
+  querySelector(s: string): Row | null;
+};
 
 describe('dashboard recordings view', () => {
   let server: CaptureServer;
@@ -57,6 +65,7 @@ describe('dashboard recordings view', () => {
     await page.goto(`${server.url()}/dashboard`);
     await page.fill('#credential', ADMIN_KEY);
     await page.click('#sign-in-form button[type=submit]');
+    await page.click('#views-nav a[data-nav="recordings"]');
     const failed = '#recordings tr[data-recording-id="20260206_143052_H1"]';
     await page.waitForSelector(`${failed} li:has-text("video has 60 frames, tracking data 90")`);
     expect(await page.textContent(`${failed} .pill`)).toBe('fail');
@@ -64,9 +73,80 @@ describe('dashboard recordings view', () => {
     await page.selectOption('#recordings-verdict', 'fail');
     await page.waitForSelector('#recordings tr[data-recording-id="20260206_143052_H2"]', { state: 'detached' });
     expect(await page.isVisible(failed)).toBe(true);
+    expect(new URL(page.url()).search).toBe('?verdict=fail');
+    await page.selectOption('#recordings-verdict', '');
+  });
+
+  it('names takes by time and headset, sorts them and pages through the whole list', async () => {
+    await page.goto(`${server.url()}/dashboard/recordings?size=2&sort=headset&dir=asc`);
+    await page.waitForSelector('#recordings tbody tr[data-recording-id]');
+    const ids = (): Promise<string[]> =>
+      page.evaluate(() =>
+        Array.from(document.querySelectorAll('#recordings tbody tr[data-recording-id]')).map(
+          (r) => r.getAttribute('data-recording-id') ?? '',
+        ),
+      );
+    // Newest first from the server, two a page; the page sorted by headset.
+    const first = await ids();
+    expect(first).toHaveLength(2);
+    expect(first).toEqual([...first].sort());
+    expect(await page.getAttribute('#recordings th[data-col="headset"]', 'aria-sort')).toBe('ascending');
+    const recorded = await page.textContent('#recordings tbody tr [data-field="recorded"]');
+    expect(recorded).not.toContain('20260206_');
+    await page.click('.pager button:has-text("Older")');
+    await page.waitForFunction(
+      (before: string[]) =>
+        document.querySelector('#recordings tbody tr[data-recording-id]')?.getAttribute('data-recording-id') !== before[0],
+      first,
+    );
+    const second = await ids();
+    expect(second).toHaveLength(1);
+    expect([...first, ...second].sort()).toEqual(['20260206_143052_H1', '20260206_143052_H2', '20260206_150000_H3']);
+    expect(await page.isDisabled('.pager button:has-text("Older")')).toBe(true);
+    await page.click('.pager button:has-text("Newer")');
+    await page.waitForFunction(() => document.querySelectorAll('#recordings tbody tr[data-recording-id]').length === 2);
+  });
+
+  it('keeps, discards (with an undo), tags and notes a take, and exports the filter', async () => {
+    await page.goto(`${server.url()}/dashboard/recordings`);
+    const row = (id: string) => `#recordings tr[data-recording-id="${id}"]`;
+    await page.waitForSelector(row('20260206_143052_H2'));
+    await page.click(`${row('20260206_143052_H2')} button.keep`);
+    await page.waitForSelector(`${row('20260206_143052_H2')} [data-field="decision"]:has-text("kept")`);
+    expect((await server.store.recordings.get('20260206_143052_H2'))?.decision).toBe('keep');
+    // A discard waits for its undo; undone, nothing reaches the server.
+    await page.click(`${row('20260206_150000_H3')} button.discard`);
+    await page.waitForSelector(`${row('20260206_150000_H3')} [data-field="decision"]:has-text("discarding")`);
+    await page.click(`${row('20260206_150000_H3')} button.undo`);
+    await page.waitForSelector(`${row('20260206_150000_H3')} [data-field="decision"]:has-text("undecided")`);
+    expect((await server.store.recordings.get('20260206_150000_H3'))?.decision).toBeUndefined();
+    // Tags and a note through the row's editor.
+    await page.click(`${row('20260206_143052_H2')} button.edit`);
+    await page.fill('#edit-tags-20260206_143052_H2', 'scene=kitchen, take=2');
+    await page.fill('#edit-note-20260206_143052_H2', 'good light');
+    await page.click('tr.edit-row button:has-text("Save")');
+    await page.waitForSelector(`${row('20260206_143052_H2')} [data-field="tags"]:has-text("scene=kitchen, take=2 · good light")`);
+    const saved = await server.store.recordings.get('20260206_143052_H2');
+    expect(saved?.tags).toEqual({ scene: 'kitchen', take: '2' });
+    expect(saved?.note).toBe('good light');
+    // The tag filter, then an export of exactly that filter.
+    await page.fill('#recordings-tag', 'scene:kitchen');
+    await page.dispatchEvent('#recordings-tag', 'change');
+    await page.waitForFunction(() => document.querySelectorAll('#recordings tbody tr[data-recording-id]').length === 1);
+    const downloading = page.waitForEvent('download');
+    await page.click('button:has-text("Export CSV")');
+    const file = await downloading;
+    expect(file.suggestedFilename()).toBe('recordings.csv');
+    const saved2 = path.join(mkdtempSync(path.join(os.tmpdir(), 'capture-export-')), 'recordings.csv');
+    await file.saveAs(saved2);
+    const csv = readFileSync(saved2, 'utf8');
+    expect(csv.trim().split('\n')).toHaveLength(2);
+    expect(csv).toContain('20260206_143052_H2');
+    expect(problems).toEqual([]);
   });
 
   it("lists a session's recordings in its detail view, each with its headset and verdict, and links to the filtered list", async () => {
+    await page.click('#views-nav a[data-nav="sessions"]');
     await page.click(`#sessions tr[data-session-id="${sessionId}"] button.details`);
     const section = '#session-detail [data-section="recordings"]';
     const failed = `${section} tr[data-recording-id="20260206_143052_H1"]`;

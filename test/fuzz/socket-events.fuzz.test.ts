@@ -46,6 +46,7 @@ const EVENT_SET: Record<keyof ClientToServerEvents, true> = {
   'dashboard-subscribe': true,
   'dashboard-unsubscribe': true,
   'dashboard-watch-device': true,
+  'dashboard-watch-preview': true,
   'dashboard-unwatch-device': true,
   'server-time': true,
 };

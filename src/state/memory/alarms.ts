@@ -30,7 +30,13 @@ export class MemoryAlarmStore implements AlarmStore {
     const open = current ? this.alarms.get(current) : undefined;
     if (open) {
       Object.assign(open, { lastSeenAt: input.at, count: open.count + 1, value: input.value, message: input.message });
-      return { outcome: 'updated', alarm: copy(open) };
+      const e = options.escalate;
+      const due = e && (input.at.getTime() - open.raisedAt.getTime() >= e.afterMs || (e.repeats > 0 && open.count >= e.repeats));
+      if (open.severity !== 'warning' || !due) return { outcome: 'updated', alarm: copy(open) };
+      delete open.acknowledgedAt;
+      delete open.acknowledgedBy;
+      Object.assign(open, { severity: 'critical', state: 'active', escalatedAt: input.at, notifiedAt: input.at });
+      return { outcome: 'escalated', alarm: copy(open) };
     }
     if (options.mayOpen === false) return { outcome: 'suppressed' };
     const cleared = this.alarms.get(this.lastCleared.get(key) ?? '');

@@ -29,7 +29,8 @@ const SCAN_CHUNK = 200;
 const MAX_SCANNED = 5_000;
 
 // KEYS: open pointer, open set, all set, prefixed 'alarm:' stem, last-cleared pointer. ARGV: new ID,
-// new record JSON, at, value JSON, message, score, '1' if it may open one, cleared-since (ISO, '' for no reopening).
+// new record JSON, at, value JSON, message, score, '1' if it may open one, cleared-since (ISO, '' for no reopening),
+// escalate-if-raised-by (ISO, '' for no escalation), escalate-at-count (0: not by count).
 // ISO 8601 UTC strings of one format compare as times.
 const RAISE = `
 local id = redis.call('GET', KEYS[1])
@@ -41,9 +42,19 @@ if id then
     a.count = a.count + 1
     a.value = cjson.decode(ARGV[4])
     a.message = ARGV[5]
+    local outcome = 'updated'
+    if a.severity == 'warning' and ARGV[9] ~= '' and (a.raisedAt <= ARGV[9] or (tonumber(ARGV[10]) > 0 and a.count >= tonumber(ARGV[10]))) then
+      a.severity = 'critical'
+      a.state = 'active'
+      a.acknowledgedAt = nil
+      a.acknowledgedBy = nil
+      a.escalatedAt = ARGV[3]
+      a.notifiedAt = ARGV[3]
+      outcome = 'escalated'
+    end
     local out = cjson.encode(a)
     redis.call('SET', KEYS[4] .. id, out)
-    return {'updated', out}
+    return {outcome, out}
   end
 end
 if ARGV[7] ~= '1' then return {'suppressed'} end
@@ -131,8 +142,12 @@ local out = cjson.encode(a)
 redis.call('SET', KEYS[1], out)
 return out`;
 
-type StoredAlarm = Omit<AlarmRecord, 'raisedAt' | 'lastSeenAt' | 'acknowledgedAt' | 'clearedAt' | 'notifiedAt' | 'reopenedAt'> & {
+type StoredAlarm = Omit<
+  AlarmRecord,
+  'raisedAt' | 'lastSeenAt' | 'acknowledgedAt' | 'clearedAt' | 'notifiedAt' | 'reopenedAt' | 'escalatedAt'
+> & {
   reopenedAt?: string;
+  escalatedAt?: string;
   raisedAt: string;
   lastSeenAt: string;
   notifiedAt: string;
@@ -158,8 +173,10 @@ function decode(raw: string | null | undefined): AlarmRecord | null {
       acknowledgedAt: s.acknowledgedAt ? new Date(s.acknowledgedAt) : undefined,
       clearedAt: s.clearedAt ? new Date(s.clearedAt) : undefined,
       reopenedAt: s.reopenedAt ? new Date(s.reopenedAt) : undefined,
+      escalatedAt: s.escalatedAt ? new Date(s.escalatedAt) : undefined,
     };
     if (!alarm.reopenedAt) delete alarm.reopenedAt;
+    if (!alarm.escalatedAt) delete alarm.escalatedAt;
     if (alarm.reopenCount === undefined) delete alarm.reopenCount;
     if (!alarm.acknowledgedAt) delete alarm.acknowledgedAt;
     if (!alarm.clearedAt) delete alarm.clearedAt;
@@ -195,7 +212,9 @@ export class RedisAlarmStore implements AlarmStore {
       String(input.at.getTime()),
       options.mayOpen === false ? '0' : '1',
       dwell > 0 ? new Date(input.at.getTime() - dwell).toISOString() : '',
-    )) as ['raised' | 'updated' | 'reopened', string] | ['suppressed'];
+      options.escalate ? new Date(input.at.getTime() - options.escalate.afterMs).toISOString() : '',
+      String(options.escalate?.repeats ?? 0),
+    )) as ['raised' | 'updated' | 'reopened' | 'escalated', string] | ['suppressed'];
     if (outcome === 'suppressed') return { outcome };
     if (outcome === 'raised') void this.pruneHistory();
     return { outcome, alarm: decode(raw) ?? fresh };

@@ -825,6 +825,7 @@ export interface ClientEvents {
         clearedAt?: string;
         reopenedAt?: string;
         reopenCount?: number;
+        escalatedAt?: string;
       };
     };
   };
@@ -862,6 +863,21 @@ export interface ClientEvents {
     ack: {
       ok: true;
       deviceId: string;
+    };
+  };
+  /** dashboard-watch-preview, from dashboard or tablet. Sent by: dashboard, tablet. */
+
+  'dashboard-watch-preview': {
+    args: [
+      {
+        deviceId: string;
+        fps: 1 | 2 | 5 | 10 | 15;
+      },
+    ];
+    ack: {
+      ok: true;
+      deviceId: string;
+      fps: number;
     };
   };
   /** dashboard-unwatch-device, from dashboard or tablet. Sent by: dashboard, tablet. */
@@ -1555,6 +1571,7 @@ export interface ServerEvents {
         clearedAt?: string;
         reopenedAt?: string;
         reopenCount?: number;
+        escalatedAt?: string;
       },
     ];
     answer: never;
@@ -1582,6 +1599,7 @@ export interface ServerEvents {
         clearedAt?: string;
         reopenedAt?: string;
         reopenCount?: number;
+        escalatedAt?: string;
       },
     ];
     answer: never;
@@ -1609,6 +1627,7 @@ export interface ServerEvents {
         clearedAt?: string;
         reopenedAt?: string;
         reopenCount?: number;
+        escalatedAt?: string;
       },
     ];
     answer: never;

@@ -181,6 +181,35 @@ export interface Routes {
     };
     errors: 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
   };
+  /** Releases a headset's lock from the console (a tablet that is gone, or with force any tablet) — POST /api/devices/{deviceId}/unlock */
+
+  postApiDevicesDeviceIdUnlock: {
+    params: {
+      deviceId: string;
+    };
+    query: {};
+    body: {
+      force?: boolean;
+    };
+    answer: {
+      ok: true;
+      deviceId: string;
+      releasedFrom: string;
+      tabletConnected: boolean;
+    };
+    errors:
+      | 'invalid'
+      | 'unauthenticated'
+      | 'role'
+      | 'request_timeout'
+      | 'conflict'
+      | 'lock_held'
+      | 'too_large'
+      | 'unsupported_type'
+      | 'rate_limited'
+      | 'internal'
+      | 'store_unavailable';
+  };
   /** Alarms (open and cleared), newest first, filtered and paged — GET /api/alarms */
 
   getApiAlarms: {
@@ -233,6 +262,7 @@ export interface Routes {
         clearedAt?: string;
         reopenedAt?: string;
         reopenCount?: number;
+        escalatedAt?: string;
       }[];
       nextCursor?: string;
     };
@@ -268,6 +298,7 @@ export interface Routes {
         clearedAt?: string;
         reopenedAt?: string;
         reopenCount?: number;
+        escalatedAt?: string;
       };
     };
     errors:
@@ -277,6 +308,65 @@ export interface Routes {
       | 'not_found'
       | 'request_timeout'
       | 'conflict'
+      | 'rate_limited'
+      | 'internal'
+      | 'store_unavailable';
+  };
+  /** Stops a headset's recording from the console, whichever tablet holds it — POST /api/devices/{deviceId}/stop-recording */
+
+  postApiDevicesDeviceIdStopRecording: {
+    params: {
+      deviceId: string;
+    };
+    query: {};
+    body: {};
+    answer: {
+      ok: true;
+      deviceId: string;
+      commandId: string;
+      state: 'sent' | 'confirmed' | 'failed' | 'expired';
+      record: {
+        commandId: string;
+        action: 'start' | 'stop' | 'toggle' | 'start-all' | 'stop-all';
+        deviceId: string;
+        issuedBy: {
+          kind: 'tablet' | 'headset' | 'dashboard' | 'admin' | 'system';
+          id: string;
+        };
+        issuedAt: string;
+        state: 'sent' | 'confirmed' | 'failed' | 'expired';
+        updatedAt: string;
+        reason?: string;
+        batchId?: string;
+        sessionId?: string;
+        startAt?: number;
+        start?: {
+          commandId?: string;
+          batchId?: string;
+          startAt?: number;
+          startedAt: number;
+          startedAtDeviceTime?: number;
+          startErrorMs?: number;
+          clock?: {
+            offsetMs: number;
+            rttMs: number;
+            uncertaintyMs: number;
+            driftPpm: number;
+            measuredAt: number;
+            samples: number;
+          };
+        };
+      };
+    };
+    errors:
+      | 'invalid'
+      | 'unauthenticated'
+      | 'role'
+      | 'unknown_device'
+      | 'request_timeout'
+      | 'device_offline'
+      | 'too_large'
+      | 'unsupported_type'
       | 'rate_limited'
       | 'internal'
       | 'store_unavailable';
@@ -1588,8 +1678,10 @@ export const routes = {
   getMetrics: { method: 'GET', path: '/metrics', body: 'none', answer: 'text' },
   getApiDevices: { method: 'GET', path: '/api/devices', body: 'none', answer: 'json' },
   getApiFleetSummary: { method: 'GET', path: '/api/fleet/summary', body: 'none', answer: 'json' },
+  postApiDevicesDeviceIdUnlock: { method: 'POST', path: '/api/devices/{deviceId}/unlock', body: 'json', answer: 'json' },
   getApiAlarms: { method: 'GET', path: '/api/alarms', body: 'none', answer: 'json' },
   postApiAlarmsAlarmIdAck: { method: 'POST', path: '/api/alarms/{alarmId}/ack', body: 'none', answer: 'json' },
+  postApiDevicesDeviceIdStopRecording: { method: 'POST', path: '/api/devices/{deviceId}/stop-recording', body: 'json', answer: 'json' },
   getApiCommands: { method: 'GET', path: '/api/commands', body: 'none', answer: 'json' },
   getApiSessions: { method: 'GET', path: '/api/sessions', body: 'none', answer: 'json' },
   getApiSessionsSessionId: { method: 'GET', path: '/api/sessions/{sessionId}', body: 'none', answer: 'json' },

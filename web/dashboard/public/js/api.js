@@ -123,3 +123,21 @@ export async function socketToken(credential, options = {}) {
   sessionStorage.setItem(MINTED_KEY, answer.token);
   return answer.token;
 }
+
+/**
+ * Downloads what an authenticated GET answers (an export) as a file: fetched with the credential, which a
+ * plain link could not carry, then saved through a short-lived Blob URL.
+ * @param {string} path @param {Credential} credential @param {string} filename
+ */
+export async function download(path, credential, filename) {
+  const res = await fetch(path, { headers: authHeaders(credential), cache: 'no-store' });
+  if (!res.ok) throw new ApiError(res.status, `${res.status} ${res.statusText}`);
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -6,11 +6,13 @@ import { DevicesView } from './devices-view.js';
 import { FleetControls } from './fleet-controls.js';
 import { applyQuery, parseQuery, queryToSearch } from './fleet-query.js';
 import { FleetState } from './fleet-state.js';
-import { clock } from './format.js';
 import { LiveConnection } from './live.js';
 import { renderFleetSummary, renderQa, renderStorage } from './panels-view.js';
-import { PreviewView } from './preview.js';
+import { LinkStatus } from './link-status.js';
+import { PreviewWall } from './preview-wall.js';
+import { Router } from './router.js';
 import { SessionDetailView } from './session-detail.js';
+import { SessionsPage } from './sessions-page.js';
 import { SessionsView } from './sessions-view.js';
 
 /**
@@ -33,8 +35,7 @@ const QA_MS = 30_000;
 const STORAGE_FRESH_MS = 60_000;
 /** After a session event, wait this long so a burst of events makes one request. */
 const DEBOUNCE_MS = 500;
-/** The sessions table lists this many; active sessions are fetched in full for the fleet table. */
-const SESSIONS_LISTED = 20;
+/** Active sessions are fetched in full for the fleet table (the Sessions view pages through the rest). */
 const ACTIVE_FETCHED = 200;
 
 /** Everything that lives while signed in; stop() tears it down. */
@@ -58,12 +59,8 @@ export class DashboardSession {
     this.lastResubscribe = 0;
     this.socketLive = false;
     this.lastFreshStorage = 0;
-    /** When the page last heard from the server (any event or REST answer), and when its live link went down. */
-    this.lastUpdate = 0;
-    /** @type {number | undefined} */
-    this.linkDownSince = undefined;
-    /** @type {import('./live.js').LinkState} */
-    this.link = 'connecting';
+    this.link = new LinkStatus();
+    this.router = new Router((route) => this.showRoute(route));
     const context = { api: (/** @type {string} */ path, /** @type {any} */ options) => api(path, credential, options), state: this.state };
 
     this.controls = new FleetControls((change) => this.setQuery(change));
@@ -74,13 +71,20 @@ export class DashboardSession {
         this.setQuery(key === this.query.sort ? { dir: this.query.dir === 'asc' ? 'desc' : 'asc' } : { sort: key, dir: 'asc' }),
       decorate: extensions.decorateDevice,
     });
-    this.sessions = new SessionsView(/** @type {HTMLTableElement} */ (byId('sessions')), byId('sessions-empty'), (id) =>
-      this.openDetail('session', id),
-    );
-    this.deviceDetail = new DeviceDetailView(/** @type {HTMLDialogElement} */ (byId('device-detail')), {
+    const sessionsTable = /** @type {HTMLTableElement} */ (byId('sessions'));
+    this.sessions = new SessionsView(sessionsTable, byId('sessions-empty'), (id) => this.openDetail('session', id));
+    this.sessionsPage = new SessionsPage(byId('sessions-controls'), /** @type {HTMLTableRowElement} */ (sessionsTable.tHead?.rows[0]), {
+      reload: () => void this.refreshSessions(),
+      resort: () => {
+        this.sessions.update(this.sessionsPage.sorted(this.sessions.sessions));
+        this.renderNow();
+      },
+      setSearch: (params) => this.router.route.view === 'sessions' && this.router.setSearch(params),
+    });
+    this.deviceDetail = new DeviceDetailView(byId('device-detail'), {
       sections: extensions.deviceSections,
       context,
-      onClose: () => this.detailClosed('device'),
+      onClose: () => undefined,
       onWatch: (id) => this.watch(id),
       onSession: (id) => this.openDetail('session', id),
     });
@@ -90,12 +94,9 @@ export class DashboardSession {
       onClose: () => this.detailClosed('session'),
       onDevice: (id) => this.openDetail('device', id),
     });
-    this.preview = new PreviewView({
-      image: /** @type {HTMLImageElement} */ (byId('preview-image')),
-      label: byId('preview-device'),
-      stats: byId('preview-stats'),
-      stop: byId('preview-stop'),
-    });
+    this.preview = new PreviewWall({ panel: byId('preview-wall'), tiles: byId('preview-tiles'), label: byId('preview-device') }, (id) =>
+      this.watch(id),
+    );
     this.live = new LiveConnection(
       credential,
       (socket) => this.bind(socket),
@@ -104,6 +105,8 @@ export class DashboardSession {
     this.extensions = extensions;
     /** @type {Array<() => void>} what the extensions started, stopped on sign-out */
     this.cleanups = [];
+    /** @type {Array<(route: import('./router.js').Route) => void>} views other modules show (recordings, alarms, ...) */
+    this.routeListeners = [];
   }
 
   start() {
@@ -112,8 +115,10 @@ export class DashboardSession {
     const params = new URLSearchParams(location.search);
     const device = params.get('device');
     const session = params.get('session');
-    if (device && device.length <= 100) this.openDetail('device', device);
-    else if (session && session.length <= 200) this.openDetail('session', session);
+    // A bookmark from before the device page (?device=ID) opens it.
+    if (device && device.length <= 64) history.replaceState(null, '', `/dashboard/devices/${encodeURIComponent(device)}`);
+    this.router.start();
+    if (session && session.length <= 200) this.openDetail('session', session);
     // The refresh methods never reject: load() shows a failure in the page.
     void this.refreshDevicesFallback();
     void this.refreshSessions();
@@ -132,16 +137,40 @@ export class DashboardSession {
     for (const t of this.timers) clearInterval(t);
     for (const t of this.debounced.values()) clearTimeout(t);
     this.live.close();
-    this.preview.show(undefined);
+    this.preview.clear();
+    this.router.stop();
     this.deviceDetail.close();
     this.sessionDetail.close();
-    byId('app').classList.remove('disconnected');
-    byId('connection-banner').hidden = true;
+    this.link.clear();
+  }
+
+  /** A module with a view of its own follows the route (called now with the current one). @param {(route: import('./router.js').Route) => void} listener */
+  onRoute(listener) {
+    this.routeListeners.push(listener);
+    listener(this.router.route);
+  }
+
+  /** The URL changed (a link, back or forward, a start): the view follows. @param {import('./router.js').Route} route */
+  showRoute(route) {
+    if (route.view === 'device' && route.id) this.deviceDetail.open(route.id);
+    else this.deviceDetail.close();
+    if (route.view === 'sessions') {
+      this.sessionsPage.show(location.search);
+      void this.refreshSessions();
+    }
+    if (route.view === 'fleet') {
+      this.query = parseQuery(location.search);
+      this.controls.show(this.query);
+      this.devices.setSort(this.query.sort, this.query.dir);
+    }
+    for (const listener of this.routeListeners) listener(route);
+    document.title = `${route.view === 'device' ? `Headset ${route.id}` : route.view[0]?.toUpperCase() + route.view.slice(1)} · Capture fleet`;
+    this.renderNow();
   }
 
   /** @param {import('./live.js').DashboardSocket} socket */
   bind(socket) {
-    socket.onAny(() => (this.lastUpdate = Date.now()));
+    socket.onAny(() => (this.link.lastUpdate = Date.now()));
     socket.on('on-fleet-status-updated', (states) => {
       this.state.replaceAll(states);
       this.scheduleRender();
@@ -178,6 +207,7 @@ export class DashboardSession {
       this.soon('storage', () => void this.refreshStorage(true), wait);
     });
     socket.on('on-headset-frame-updated', (frame, deviceId) => this.preview.frame(frame, deviceId));
+    byId('preview-rate').addEventListener('change', (e) => this.live.setRate(Number(/** @type {HTMLSelectElement} */ (e.target).value)));
   }
 
   /**
@@ -190,14 +220,23 @@ export class DashboardSession {
     this.scheduleRender();
   }
 
-  /** @param {string} deviceId */
+  /** Watch toggles a headset on the preview wall (at most MAX_WATCHED). @param {string} deviceId */
   watch(deviceId) {
-    const next = this.live.watched === deviceId ? undefined : deviceId;
-    if (next && this.state.devices.get(next)?.status === 'offline') return;
-    this.live.watch(next);
-    this.preview.show(next);
-    this.devices.setWatched(next);
+    if (this.live.watched.has(deviceId)) {
+      this.live.unwatch(deviceId);
+      this.preview.remove(deviceId);
+    } else {
+      if (this.state.devices.get(deviceId)?.status === 'offline') return;
+      this.preview.add(deviceId);
+      if (!this.preview.tiles.has(deviceId)) return;
+      this.live.watch(deviceId);
+    }
+    this.devices.setWatched(this.live.watched);
     this.scheduleRender();
+  }
+
+  stopWatching() {
+    for (const id of this.preview.watched) this.watch(id);
   }
 
   /** A device this page has not seen: ask for the whole list, at most every 2 s. */
@@ -210,38 +249,38 @@ export class DashboardSession {
   /** Changes the fleet table's view and records it in the URL (replaceState: no history entry per keystroke). @param {Partial<FleetQuery>} change */
   setQuery(change) {
     this.query = { ...this.query, ...change };
-    history.replaceState(history.state, '', `${location.pathname}${queryToSearch(this.query, location.search)}`);
+    this.router.setSearch(new URLSearchParams(queryToSearch(this.query, location.search)));
     this.controls.show(this.query);
     this.devices.setSort(this.query.sort, this.query.dir);
     this.scheduleRender();
   }
 
-  /** @param {'device' | 'session'} kind @param {string} id */
+  /** A device opens its page (a history entry); a session its dialog over the current view (?session=ID). @param {'device' | 'session'} kind @param {string} id */
   openDetail(kind, id) {
+    if (kind === 'device') {
+      this.sessionDetail.close();
+      this.router.go({ view: 'device', id });
+      return;
+    }
     const params = new URLSearchParams(location.search);
-    params.delete(kind === 'device' ? 'session' : 'device');
-    params.set(kind, id);
-    history.replaceState(history.state, '', `${location.pathname}?${params}`);
-    // One dialog at a time: the other closes (its close handler leaves the URL to this one).
-    (kind === 'device' ? this.sessionDetail : this.deviceDetail).close();
-    (kind === 'device' ? this.deviceDetail : this.sessionDetail).open(id);
+    params.set('session', id);
+    this.router.setSearch(params);
+    this.sessionDetail.open(id);
     this.renderNow();
   }
 
   /** @param {'device' | 'session'} kind */
   detailClosed(kind) {
+    if (kind !== 'session') return;
     const params = new URLSearchParams(location.search);
-    const other = kind === 'device' ? this.sessionDetail : this.deviceDetail;
-    params.delete(kind);
-    if (!other.id) params.delete(kind === 'device' ? 'session' : 'device');
-    const search = params.toString();
-    history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}`);
+    params.delete('session');
+    this.router.setSearch(params);
   }
 
   tick() {
     this.scheduleRender();
     this.preview.tick();
-    this.showBanner();
+    this.link.show();
   }
 
   /** Redraws at most once per animation frame, however many events arrive. */
@@ -282,38 +321,9 @@ export class DashboardSession {
 
   /** @param {import('./live.js').LinkState} state @param {string} [detail] */
   linkState(state, detail) {
-    const labels = {
-      connecting: ['connecting…', 'pill-stale'],
-      live: ['live', 'pill-online'],
-      reconnecting: ['disconnected, reconnecting…', 'pill-error'],
-      refused: ['refused', 'pill-error'],
-    };
-    const [text, cls] = labels[state];
-    this.link = state;
     this.socketLive = state === 'live';
-    if (state === 'live') this.linkDownSince = undefined;
-    else if (state !== 'connecting') this.linkDownSince ??= Date.now();
-    const connection = byId('connection');
-    connection.textContent = text;
-    connection.className = `pill ${cls}`;
-    connection.title = detail ?? '';
-    this.showBanner();
+    this.link.set(state, detail);
     if (state === 'refused' && this.credential.kind === 'token') this.onRefused(`the token (${detail ?? 'unknown reason'})`);
-  }
-
-  /** While the live link is down: a banner saying since when, and everything that came from the server greyed. */
-  showBanner() {
-    const down = this.linkDownSince !== undefined;
-    const banner = byId('connection-banner');
-    byId('app').classList.toggle('disconnected', down);
-    banner.hidden = !down;
-    if (!down) return;
-    // Wall-clock times only: the banner is an alert, and a ticking "N s ago" would be announced every second.
-    const updated = this.lastUpdate
-      ? `Last update from the server at ${clock(new Date(this.lastUpdate).toISOString())}.`
-      : 'Nothing received from the server yet.';
-    const text = `No live connection to the server since ${clock(new Date(/** @type {number} */ (this.linkDownSince)).toISOString())}; reconnecting. ${updated} What is shown below may be out of date.`;
-    if (banner.textContent !== text) banner.textContent = text;
   }
 
   /** Without the socket (not connected yet, or down) the table follows the fleet by REST on this timer. */
@@ -334,8 +344,9 @@ export class DashboardSession {
         const active = ['recording', 'paused', 'pending'].map((status) =>
           api(`/api/sessions?status=${status}&limit=${ACTIVE_FETCHED}`, this.credential),
         );
-        const [listed, ...running] = await Promise.all([api(`/api/sessions?limit=${SESSIONS_LISTED}`, this.credential), ...active]);
-        return { listed: listed.sessions, running: running.flatMap((r) => r.sessions) };
+        const [listed, ...running] = await Promise.all([api(this.sessionsPage.path(), this.credential), ...active]);
+        this.sessionsPage.loaded(listed.nextCursor);
+        return { listed: this.sessionsPage.sorted(listed.sessions), running: running.flatMap((r) => r.sessions) };
       },
       ({ listed, running }) => {
         const byId = new Map([...running, ...listed].map((s) => [s.sessionId, s]));
@@ -377,7 +388,7 @@ export class DashboardSession {
     try {
       show(await fetchIt());
       if (errorNode) errorNode.textContent = '';
-      this.lastUpdate = Date.now();
+      this.link.lastUpdate = Date.now();
       byId('updated').textContent = `Updated ${new Date().toLocaleTimeString()}`;
     } catch (err) {
       if (isCredentialRefused(err)) return this.onRefused('the saved credential');

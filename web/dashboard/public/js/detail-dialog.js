@@ -15,13 +15,15 @@ import { el, setFacts } from './dom.js';
  */
 
 /**
- * A modal <dialog> showing one thing (a device, a session): facts that follow
- * the live state, then the plugged-in sections. Escape, the Close button or a
- * click outside closes it; the page keeps the open one in its URL.
+ * One thing (a device, a session) shown in full: facts that follow the live
+ * state, then the plugged-in sections. In a modal <dialog> (the session):
+ * Escape, the Close button or a click outside closes it. In a page of its own
+ * (the device page, any other element): the router opens and closes it as the
+ * URL comes and goes.
  */
 export class DetailDialog {
   /**
-   * @param {HTMLDialogElement} dialog with a heading [data-title], a Close button, [data-body] and [data-sections]
+   * @param {HTMLElement} dialog a <dialog> or a page's element, with a heading [data-title], a Close button, [data-body] and [data-sections]
    * @param {{ sections: DetailSection[], context: DetailContext, onClose: () => void }} options
    */
   constructor(dialog, options) {
@@ -36,17 +38,26 @@ export class DetailDialog {
     this.cleanups = [];
     /** Facts last drawn, so a 1 s refresh with nothing new leaves the DOM alone. */
     this.drawn = '';
-    dialog.querySelector('[data-close]')?.addEventListener('click', () => this.dialog.close());
+    /** @type {HTMLDialogElement | undefined} */
+    this.modal = dialog instanceof HTMLDialogElement ? dialog : undefined;
+    const modal = this.modal;
+    if (!modal) return;
+    modal.querySelector('[data-close]')?.addEventListener('click', () => modal.close());
     // A click on the backdrop (outside the dialog's box) lands on the dialog itself.
-    dialog.addEventListener('click', (event) => {
-      if (event.target === dialog) dialog.close();
+    modal.addEventListener('click', (event) => {
+      if (event.target === modal) modal.close();
     });
-    dialog.addEventListener('close', () => this.closed());
+    modal.addEventListener('close', () => this.closed());
+  }
+
+  /** Whether it shows something now. */
+  get isOpen() {
+    return this.modal ? this.modal.open : this.id !== undefined;
   }
 
   /** @param {string} id */
   open(id) {
-    if (this.id === id && this.dialog.open) return;
+    if (this.id === id && this.isOpen) return;
     this.stopSections();
     this.id = id;
     this.drawn = '';
@@ -66,11 +77,12 @@ export class DetailDialog {
         return node;
       }),
     );
-    if (!this.dialog.open) this.dialog.showModal();
+    if (this.modal && !this.modal.open) this.modal.showModal();
   }
 
   close() {
-    if (this.dialog.open) this.dialog.close();
+    if (this.modal?.open) this.modal.close();
+    else if (!this.modal && this.id !== undefined) this.closed();
   }
 
   closed() {

@@ -3,6 +3,7 @@ import { el } from './dom.js';
 import { DetailDialog } from './detail-dialog.js';
 import { ago, batteryState, celsius, clock, gigabytes, percent, sessionLabel, span, wifiQuality } from './format.js';
 import { trackingText } from './devices-view.js';
+import { DeviceActions } from './device-actions.js';
 
 /**
  * @typedef {import('./fleet-state.js').FleetState} FleetState
@@ -18,7 +19,7 @@ import { trackingText } from './devices-view.js';
  */
 export class DeviceDetailView extends DetailDialog {
   /**
-   * @param {HTMLDialogElement} dialog
+   * @param {HTMLElement} dialog the device page
    * @param {{ sections: DetailSection[], context: DetailContext, onClose: () => void,
    *   onWatch: (deviceId: string) => void, onSession: (sessionId: string) => void }} options
    */
@@ -33,10 +34,14 @@ export class DeviceDetailView extends DetailDialog {
     this.sessionButton = el('button', { text: 'Open its session' });
     this.sessionButton.type = 'button';
     this.sessionButton.addEventListener('click', () => this.sessionId && options.onSession(this.sessionId));
-    this.sectionsNode.before(el('div', { className: 'detail-actions' }, [this.watchButton, this.sessionButton]));
+    this.actions = new DeviceActions(options.context);
+    this.sectionsNode.before(
+      el('div', { className: 'detail-actions' }, [this.watchButton, this.sessionButton, ...this.actions.nodes()]),
+      this.actions.status,
+    );
   }
 
-  /** @param {FleetState} state @param {number} now @param {string | undefined} watched */
+  /** @param {FleetState} state @param {number} now @param {Set<string>} watched the headsets on the preview wall */
   update(state, now, watched) {
     if (!this.id) return;
     const d = state.devices.get(this.id);
@@ -125,15 +130,16 @@ export class DeviceDetailView extends DetailDialog {
     this.showActions(d, session?.sessionId, watched);
   }
 
-  /** @param {DeviceRow | undefined} d @param {string | undefined} sessionId @param {string | undefined} watched */
+  /** @param {DeviceRow | undefined} d @param {string | undefined} sessionId @param {Set<string>} watched */
   showActions(d, sessionId, watched) {
-    const watching = !!d && watched === d.deviceId;
+    const watching = !!d && watched.has(d.deviceId);
     const text = watching ? 'Stop watching' : 'Watch live preview';
     if (this.watchButton.textContent !== text) this.watchButton.textContent = text;
     this.watchButton.disabled = !d || (d.status === 'offline' && !watching);
     this.watchButton.title = d && this.watchButton.disabled ? `${d.deviceId} is offline: no live preview` : '';
     this.sessionId = sessionId;
     this.sessionButton.hidden = !sessionId;
+    this.actions.update(d);
   }
 }
 

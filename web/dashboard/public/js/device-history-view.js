@@ -1,5 +1,6 @@
 // @ts-check
 import { el } from './dom.js';
+import { commandIssuers, sentence } from './timeline-words.js';
 
 /**
  * A headset's history (battery and storage charts from the telemetry history,
@@ -16,7 +17,7 @@ import { el } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const CHART_WIDTH = 480;
-const CHART_HEIGHT = 90;
+const CHART_HEIGHT = 80;
 const ENTRIES = 100;
 
 /**
@@ -41,8 +42,8 @@ export async function renderDeviceHistory(container, deviceId, api) {
     return { at: Date.parse(s.at), value: used !== undefined && total ? used / total : undefined };
   });
   container.replaceChildren(
-    el('h4', { text: 'Battery and storage' }),
-    chart('Battery', battery, 'battery'),
+    el('h4', { text: 'Battery and storage, last 24 hours' }),
+    chart('Battery level', battery, 'battery'),
     chart('Storage used', storage, 'storage'),
     el('h4', { text: 'Timeline' }),
     entryList(timeline.entries ?? [], 'device-timeline'),
@@ -67,7 +68,9 @@ function num(v) {
 }
 
 /**
- * A line chart of fractions (0..1) over time, drawn as SVG elements (no markup strings).
+ * A line chart of fractions (0..1) over time, drawn as SVG elements (no markup strings), with its axes:
+ * 0, 50 and 100 % up the side, the first, middle and last sample's clock time along the bottom.
+ * The caption names the series only: the current value is the device page's one figure above.
  * @param {string} title
  * @param {Array<{ at: number, value: number | undefined }>} points
  * @param {string} name
@@ -75,39 +78,63 @@ function num(v) {
 function chart(title, points, name) {
   const known = points.filter((p) => p.value !== undefined);
   const figure = el('figure', { className: 'history-chart', data: { chart: name } });
-  const last = known.at(-1);
-  figure.append(el('figcaption', { text: last ? `${title}: ${Math.round((last.value ?? 0) * 100)} %` : `${title}: no samples yet` }));
+  figure.append(el('figcaption', { text: known.length ? `${title} (%)` : `${title}: no samples yet` }));
   if (known.length === 0) return figure;
-  const svg = document.createElementNS(SVG, 'svg');
-  svg.setAttribute('viewBox', `0 0 ${CHART_WIDTH} ${CHART_HEIGHT}`);
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', `${title} over the last 24 hours`);
-  const start = known[0].at;
-  const span = Math.max(1, (last?.at ?? start) - start);
-  const line = document.createElementNS(SVG, 'polyline');
-  line.setAttribute(
-    'points',
-    known
-      .map(
-        (p) =>
-          `${(((p.at - start) / span) * CHART_WIDTH).toFixed(1)},${((1 - Math.min(1, Math.max(0, p.value ?? 0))) * CHART_HEIGHT).toFixed(1)}`,
-      )
-      .join(' '),
-  );
-  line.setAttribute('fill', 'none');
-  line.setAttribute('stroke', 'currentColor');
-  line.setAttribute('stroke-width', '2');
+  const start = /** @type {{ at: number }} */ (known[0]).at;
+  const end = /** @type {{ at: number }} */ (known.at(-1)).at;
+  const span = Math.max(1, end - start);
+  const x = (/** @type {number} */ at) => LEFT + ((at - start) / span) * (CHART_WIDTH - LEFT - RIGHT);
+  const y = (/** @type {number} */ v) => TOP + (1 - Math.min(1, Math.max(0, v))) * CHART_HEIGHT;
+  const svg = svgNode('svg', { viewBox: `0 0 ${CHART_WIDTH} ${TOP + CHART_HEIGHT + BOTTOM}`, role: 'img' });
+  svg.setAttribute('aria-label', `${title} from ${hhmm(start)} to ${hhmm(end)}`);
+  for (const v of [0, 0.5, 1]) {
+    svg.append(svgNode('line', { x1: LEFT, x2: CHART_WIDTH - RIGHT, y1: y(v), y2: y(v), class: 'grid' }));
+    svg.append(svgNode('text', { x: LEFT - 4, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, `${v * 100}`));
+  }
+  for (const [at, anchor] of /** @type {Array<[number, string]>} */ ([
+    [start, 'start'],
+    [start + span / 2, 'middle'],
+    [end, 'end'],
+  ])) {
+    svg.append(svgNode('text', { x: x(at), y: TOP + CHART_HEIGHT + 14, 'text-anchor': anchor, class: 'axis' }, hhmm(at)));
+  }
+  const line = svgNode('polyline', {
+    points: known.map((p) => `${x(p.at).toFixed(1)},${y(p.value ?? 0).toFixed(1)}`).join(' '),
+    fill: 'none',
+    stroke: 'currentColor',
+    'stroke-width': 2,
+  });
   svg.append(line);
   figure.append(svg);
   return figure;
 }
 
+const LEFT = 30;
+const RIGHT = 8;
+const TOP = 6;
+const BOTTOM = 18;
+
+/** @param {number} at */
+function hhmm(at) {
+  return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+/** @param {string} tag @param {Record<string, string | number>} attrs @param {string} [text] */
+function svgNode(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
 /**
+ * The entries in words, newest first, each with its time (the kind stays in a data attribute).
  * @param {Entry[]} entries newest first
  * @param {string} name
  */
 function entryList(entries, name) {
   if (entries.length === 0) return el('p', { className: 'muted', text: 'Nothing recorded yet.' });
+  const issuers = commandIssuers(entries);
   return el(
     'ol',
     { className: 'timeline', data: { list: name } },
@@ -115,20 +142,11 @@ function entryList(entries, name) {
       el('li', { data: { kind: e.kind } }, [
         el('time', { text: new Date(e.at).toLocaleString() }),
         ' ',
-        el('strong', { text: e.kind }),
-        ' ',
-        el('span', { className: 'muted', text: describe(e) }),
+        el('span', { text: sentence(e, issuers) }),
+        ...(name === 'session-timeline' && e.deviceIds.length
+          ? [' ', el('span', { className: 'muted', text: e.deviceIds.join(', ') })]
+          : []),
       ]),
     ),
   );
-}
-
-/** @param {Entry} e */
-function describe(e) {
-  const parts = [];
-  if (e.deviceIds.length > 0) parts.push(e.deviceIds.join(', '));
-  if (e.actor) parts.push(`by ${e.actor.kind} ${e.actor.id}`);
-  if (e.outcome && e.outcome !== 'ok') parts.push(e.outcome);
-  for (const [key, value] of Object.entries(e.details ?? {})) parts.push(`${key}: ${String(value)}`);
-  return parts.join(' · ');
 }

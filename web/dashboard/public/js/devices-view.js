@@ -50,8 +50,8 @@ export class DevicesView {
     this.rows = new Map();
     /** @type {Map<string, { row: HTMLTableRowElement, cell: HTMLTableCellElement }>} */
     this.groupRows = new Map();
-    /** @type {string | undefined} */
-    this.watched = undefined;
+    /** @type {Set<string>} the headsets on the preview wall */
+    this.watched = new Set();
     /** @type {Record<string, HTMLTableCellElement>} */
     this.headers = {};
     this.buildHead();
@@ -137,19 +137,21 @@ export class DevicesView {
     return g;
   }
 
-  /** @param {string | undefined} deviceId */
-  setWatched(deviceId) {
-    this.watched = deviceId;
+  /** @param {Iterable<string>} deviceIds the headsets on the preview wall */
+  setWatched(deviceIds) {
+    this.watched = new Set(deviceIds);
     for (const [id, entry] of this.rows) this.showWatch(entry, id);
   }
 
   /** @param {RowEntry} entry @param {string} id */
   showWatch(entry, id) {
-    const on = id === this.watched;
+    const on = this.watched.has(id);
     entry.row.classList.toggle('selected', on);
     entry.watch.classList.toggle('watching', on);
     setText(entry.watch, on ? 'Stop' : 'Watch', on ? 'watch watching' : 'watch');
     entry.watch.setAttribute('aria-pressed', String(on));
+    // The accessible name starts with the visible word (Watch / Stop), as speech control users say it.
+    entry.watch.setAttribute('aria-label', `${on ? 'Stop' : 'Watch'} ${id} live preview`);
   }
 
   /** @param {string} deviceId @returns {RowEntry} */
@@ -174,7 +176,7 @@ export class DevicesView {
       row.append(cells[c.key]);
     }
     cells.device.classList.add('sticky-start');
-    cells.device.append(el('span', { text: deviceId, className: 'device-id' }), name, badges);
+    cells.device.append(el('span', { className: 'device-line' }, [el('span', { text: deviceId, className: 'device-id' }), badges]), name);
     cells.status.append(el('span', { className: 'pill' }), seen);
     row.append(el('td', { className: 'p0 sticky-end actions', data: { field: 'actions' } }, [details, watch]));
     const entry = { row, cells, name, badges, seen, watch };
@@ -233,7 +235,7 @@ export class DevicesView {
     cells.app.title = t?.appVersion ?? '';
 
     // No live preview from a headset that is not connected.
-    entry.watch.disabled = offline && this.watched !== d.deviceId;
+    entry.watch.disabled = offline && !this.watched.has(d.deviceId);
     entry.watch.title = entry.watch.disabled ? `${d.deviceId} is offline: no live preview` : '';
   }
 }

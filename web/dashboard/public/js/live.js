@@ -24,8 +24,10 @@ export class LiveConnection {
   constructor(credential, bind, onState) {
     this.credential = credential;
     this.onState = onState;
-    /** @type {string | undefined} */
-    this.watched = undefined;
+    /** The headsets the preview wall watches. @type {Set<string>} */
+    this.watched = new Set();
+    /** The frame rate this page asks the server for (0: every frame the relay passes). */
+    this.fps = 5;
     this.freshToken = false;
     /** @type {DashboardSocket} */
     this.socket = io({
@@ -46,7 +48,7 @@ export class LiveConnection {
     this.socket.on('connect', () => {
       this.onState('live');
       this.socket.emit('dashboard-subscribe', SUBSCRIPTION);
-      if (this.watched) this.socket.emit('dashboard-watch-device', this.watched);
+      for (const deviceId of this.watched) this.emitWatch(deviceId);
     });
     this.socket.on('disconnect', () => this.onState('reconnecting'));
     this.socket.on('connect_error', (err) => {
@@ -68,12 +70,29 @@ export class LiveConnection {
     });
   }
 
-  /** Switches the preview to a headset (undefined: none). @param {string | undefined} deviceId */
+  /** Adds a headset to the preview wall's frames. @param {string} deviceId */
   watch(deviceId) {
-    if (this.watched === deviceId) return;
-    if (this.watched) this.socket.emit('dashboard-unwatch-device', this.watched);
-    this.watched = deviceId;
-    if (deviceId && this.socket.connected) this.socket.emit('dashboard-watch-device', deviceId);
+    if (this.watched.has(deviceId)) return;
+    this.watched.add(deviceId);
+    if (this.socket.connected) this.emitWatch(deviceId);
+  }
+
+  /** @param {string} deviceId */
+  unwatch(deviceId) {
+    if (!this.watched.delete(deviceId)) return;
+    if (this.socket.connected) this.socket.emit('dashboard-unwatch-device', deviceId);
+  }
+
+  /** A new frame rate for every watched headset: the server drops frames for this page down to it. @param {number} fps */
+  setRate(fps) {
+    this.fps = fps;
+    if (this.socket.connected) for (const deviceId of this.watched) this.emitWatch(deviceId);
+  }
+
+  /** @param {string} deviceId */
+  emitWatch(deviceId) {
+    if (this.fps > 0) this.socket.emit('dashboard-watch-preview', { deviceId, fps: /** @type {1 | 2 | 5 | 10 | 15} */ (this.fps) });
+    else this.socket.emit('dashboard-watch-device', deviceId);
   }
 
   /** Asks for the whole fleet again (a device appeared that this page has not seen). */

@@ -4,7 +4,9 @@ import { api, clearCredential, isCredentialRefused, credentialFrom, loadCredenti
 import { byId, el } from './dom.js';
 import { DashboardSession } from './dashboard-session.js';
 import { renderDeviceHistory, renderSessionTimeline } from './device-history-view.js';
-import { renderSessionRecordings, startRecordingsView } from './recordings-view.js';
+import { startRecordingsView } from './recordings-view.js';
+import { renderSessionRecordings } from './session-recordings.js';
+import { startDatasetsView } from './datasets-view.js';
 
 /**
  * The page: sign-in, then a DashboardSession (live fleet state over
@@ -19,9 +21,6 @@ const input = /** @type {HTMLInputElement} */ (byId('credential'));
 const signInError = byId('sign-in-error');
 const signOut = byId('sign-out');
 const connection = byId('connection');
-
-/** The recordings card while signed in: the session view's recordings link to it. @type {import('./recordings-view.js').RecordingsView | undefined} */
-let recordingsCard;
 
 /**
  * Where other features plug in (docs/DASHBOARD.md, "Extending the dashboard"):
@@ -43,7 +42,9 @@ const EXTENSIONS = {
       id: 'recordings',
       title: 'Recordings',
       render: (container, sessionId, { api }) =>
-        renderSessionRecordings(container, sessionId, api, (id) => recordingsCard?.showSession(id)),
+        renderSessionRecordings(container, sessionId, api, (id) =>
+          current?.router.go({ view: 'recordings' }, `?session=${encodeURIComponent(id)}`),
+        ),
     },
     {
       id: 'timeline',
@@ -53,13 +54,23 @@ const EXTENSIONS = {
   ],
   decorateDevice: alarmBadge,
   onStart: (session) => {
-    startAlarms(session);
-    // The recordings card (verdicts, reasons, curation) under the fleet; stopped on sign-out.
-    const recordings = startRecordingsView(byId('app'), session.credential);
-    recordingsCard = recordings;
+    const stopAlarms = startAlarms(session);
+    // The Recordings view (verdicts, reasons, curation, export) and the Datasets view; stopped on sign-out.
+    const datasets = startDatasetsView(byId('datasets'), session.credential, session.live.socket);
+    const recordings = startRecordingsView(byId('recordings-mount'), {
+      credential: session.credential,
+      state: session.state,
+      setSearch: (params) => session.router.route.view === 'recordings' && session.router.setSearch(params),
+      onDataset: () => void datasets.refresh(),
+    });
+    session.onRoute((route) => {
+      if (route.view === 'recordings') recordings.show(location.search);
+      if (route.view === 'datasets') void datasets.refresh();
+    });
     return () => {
+      stopAlarms();
       recordings.stop();
-      if (recordingsCard === recordings) recordingsCard = undefined;
+      datasets.stop();
     };
   },
 };
@@ -68,7 +79,7 @@ const EXTENSIONS = {
  * The alarms strip, and each device's open alarms on the fleet state (the alarm
  * filter, the badges and the device detail read them). A full fleet update can
  * bring devices the alarms were not yet set on, so they are set again after it.
- * @param {DashboardSession} session
+ * @param {DashboardSession} session @returns {() => void} stops its timer
  */
 function startAlarms(session) {
   /** @type {Map<string, import('./alarms-view.js').Alarm[]>} */
@@ -77,14 +88,22 @@ function startAlarms(session) {
     for (const device of session.state.all()) session.state.setAlarms(device.deviceId, latest.get(device.deviceId) ?? []);
     session.scheduleRender();
   };
-  const alarms = new AlarmsView(byId('alarms'), session.credential, (byDevice) => {
-    latest = byDevice;
-    apply();
-  });
+  const alarms = new AlarmsView(
+    byId('alarms'),
+    session.credential,
+    (byDevice) => {
+      latest = byDevice;
+      apply();
+    },
+    (params) => session.router.route.view === 'alarms' && session.router.setSearch(params),
+  );
   const socket = session.live.socket;
   alarms.bind(socket);
   socket.on('on-fleet-status-updated', apply);
   void alarms.start();
+  session.onRoute((route) => route.view === 'alarms' && alarms.show(location.search));
+  const ages = setInterval(() => alarms.tick(), 1_000);
+  return () => clearInterval(ages);
 }
 
 /** A section that loads asynchronously says so when it cannot. @param {HTMLElement} container @param {Promise<void>} loading */
@@ -116,6 +135,7 @@ function begin(credential) {
   signInSection.hidden = true;
   appSection.hidden = false;
   signOut.hidden = false;
+  byId('views-nav').hidden = false;
   connection.textContent = 'connecting…';
   current = new DashboardSession(credential, EXTENSIONS, (what) => endSession(refusedMessage(what)));
   current.start();
@@ -129,6 +149,7 @@ function endSession(message) {
   appSection.hidden = true;
   signInSection.hidden = false;
   signOut.hidden = true;
+  byId('views-nav').hidden = true;
   connection.textContent = 'signed out';
   connection.className = 'pill pill-offline';
   signInError.textContent = message ?? '';
@@ -159,9 +180,7 @@ async function signIn() {
 
 signOut.addEventListener('click', () => endSession());
 byId('storage-refresh').addEventListener('click', () => void current?.refreshStorage(true));
-byId('preview-stop').addEventListener('click', () => {
-  if (current?.live.watched) current.watch(current.live.watched);
-});
+byId('preview-stop').addEventListener('click', () => current?.stopWatching());
 
 const saved = loadCredential();
 if (saved) begin(saved);

@@ -17,13 +17,13 @@ export function renderFleetSummary(container, summary) {
   /** @type {Array<[string, string, string, boolean?]>} */
   const stats = [
     ['online', 'Online', String(summary.online)],
-    ['stale', 'Stale (silent)', String(summary.stale), summary.stale > 0],
+    ['stale', 'Stale', String(summary.stale), summary.stale > 0],
     ['offline', 'Offline', String(summary.offline)],
     ['recording', 'Recording', String(summary.recording)],
-    ['low-battery', 'Low battery (online)', String(summary.lowBattery), summary.lowBattery > 0],
-    ['locked', 'Held by a tablet', String(summary.locked)],
-    ['avg-battery', 'Avg battery (online)', summary.avgBattery === undefined ? '–' : percent(summary.avgBattery)],
-    ['versions', 'App versions (online)', summary.appVersions.join(', ') || '–'],
+    ['low-battery', 'Low battery', String(summary.lowBattery), summary.lowBattery > 0],
+    ['locked', 'Held by tablets', String(summary.locked)],
+    ['avg-battery', 'Avg battery', summary.avgBattery === undefined ? '–' : percent(summary.avgBattery)],
+    ['versions', 'Apps', summary.appVersions.join(', ') || '–'],
   ];
   container.replaceChildren(
     ...stats.map(([name, label, value, alert]) =>

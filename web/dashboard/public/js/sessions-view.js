@@ -1,6 +1,6 @@
 // @ts-check
 import { el, setText } from './dom.js';
-import { clock, duration, sessionLabel, shortId } from './format.js';
+import { clock, duration, sessionLabel } from './format.js';
 
 /**
  * @typedef {import('../../../../src/protocol').SessionView} SessionView
@@ -71,7 +71,8 @@ export class SessionsView {
       row.append(cells[f.key]);
     }
     const name = el('span', { className: 'session-name' });
-    const id = el('span', { className: 'session-id muted', text: shortId(sessionId), title: sessionId });
+    // Named for people (participant · task, then tablet and start time); the ID is in the title and the detail.
+    const id = el('span', { className: 'session-id muted', title: sessionId });
     cells.session.append(name, id);
     cells.status.append(el('span', { className: 'pill' }));
     const details = el('button', { text: 'Details', className: 'details' });
@@ -85,12 +86,13 @@ export class SessionsView {
   }
 
   /** @param {SessionRow} entry @param {SessionView} s @param {FleetState} state @param {number} elapsed */
-  fill({ cells, name }, s, state, elapsed) {
+  fill({ cells, name, id }, s, state, elapsed) {
     /** A cell's text and state class; its priority class (which collapses it on narrow screens) stays. @type {(key: string, text: string, className?: string) => void} */
     const put = (key, text, className = '') => setText(cells[key], text, `p${PRIORITY[key]}${className ? ` ${className}` : ''}`);
     const running = s.status === 'recording' || s.status === 'paused';
     const seconds = s.duration === undefined ? undefined : s.duration + (running ? elapsed : 0);
-    setText(name, sessionLabel(s) || 'no participant or task', sessionLabel(s) ? 'session-name' : 'session-name muted');
+    setText(name, sessionLabel(s) || `Session on ${s.tabletId}`, 'session-name');
+    setText(id, `${s.tabletId} · ${s.startedAt ? `started ${clock(s.startedAt)}` : `created ${clock(s.createdAt)}`}`, 'session-id muted');
     put('tablet', s.tabletId);
     setText(/** @type {HTMLElement} */ (cells.status.firstChild), s.status, `pill ${statusClass(s.status)}`);
     put('started', s.startedAt ? clock(s.startedAt) : 'not started', 'num');
