@@ -7,6 +7,7 @@ export const TAG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   health: 'Liveness (/test), readiness with the state of Redis and storage (/health), and Prometheus metrics.',
   fleet: 'The headsets the server knows: their state, telemetry and presence, and the fleet summary.',
   alarms: 'Operator alarms raised from telemetry and events, their acknowledgement, and the webhook deliveries that carry them.',
+  locks: "Operators' actions on a headset's control: releasing a stale tablet's lock and stopping a recording from the console.",
   commands: 'The command ledger: every recording command sent to a headset and how it ended (confirmed, failed, expired).',
   sessions: 'Capture sessions: a tablet, its headsets, and the takes recorded together.',
   uploads: "Recordings' files: the chunked upload (start, signed parts, complete, abort) and the legacy single-request upload.",
