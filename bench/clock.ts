@@ -1,0 +1,257 @@
+/**
+ * npm run bench:clock [-- --min-samples 20 --lead-ms 1000 --fleets 1,20,200]
+ *
+ * How well the server knows its headsets' clocks (issue 33, docs/CLOCK.md).
+ * A real server (embedded defaults: memory store, CLOCK_* defaults, port 0)
+ * runs in this process beside simulated headsets (scripts/simulate) whose
+ * clocks are off by up to ±2 s and drift by up to ±50 ppm; each headset's
+ * true offset is known, so each estimate's error is: the estimate's offsetMs
+ * minus the headset's true offset at the estimate's measuredAt. Fleets of 1,
+ * 20 and 200 headsets, each on the bare loopback and with the lab-Wi-Fi
+ * jitter (2-20 ms added to each round trip, each way drawn on its own), are
+ * measured after the burst at identify; a fleet of one is connected again
+ * until there are --min-samples estimates. Printed beside each: the round
+ * trips the estimates rest on, and whether any error exceeded half its round
+ * trip (the bound the method promises) or the stated uncertainty.
+ *
+ * Then a synchronized start of 20 headsets (a tablet's start-all with startAt
+ * = server time + --lead-ms) in a session: the spread of the starts the
+ * server recorded (the ledger's startedAt, the session's startSpreadMs), and
+ * the true spread (when the headsets really started, in the reference time).
+ *
+ * Targets (loopback): error p99 ≤ 2 ms and never above half the round trip;
+ * start spread ≤ 10 ms. The server and the headsets share this process and
+ * its event loop, as they share the machine: queueing in either widens the
+ * round trips (and so the bounds), it does not hide an error.
+ */
+import os from 'node:os';
+import type { CaptureServer } from '../src/app';
+import { TokenService } from '../src/auth';
+import { WallClock } from '../src/util/wall-clock';
+import { SimulatedFleet, type ClockOptions } from '../scripts/simulate';
+import { startServer } from '../test/helpers/start-server';
+import { percentile } from './lib/process';
+import { numberOption, textOption } from './lib/options';
+
+const MIN_SAMPLES = numberOption('min-samples', 20);
+const LEAD_MS = numberOption('lead-ms', 1_000);
+const FLEETS = textOption('fleets', '1,20,200').split(',').map(Number);
+const SPREAD_HEADSETS = 20;
+const LINKS = [
+  { name: 'loopback', jitter: { minJitterMs: 0, maxJitterMs: 0 } },
+  { name: 'jitter 2-20 ms', jitter: { minJitterMs: 2, maxJitterMs: 20 } },
+] as const;
+const TARGET_P99_MS = 2;
+const TARGET_SPREAD_MS = 10;
+/** How long a fleet may take to be measured, or a start to be reported. */
+const WAIT_MS = 120_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fmt = (n: number, digits = 3) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+async function until<T>(what: string, get: () => Promise<T | undefined>): Promise<T> {
+  const giveUpAt = Date.now() + WAIT_MS;
+  for (;;) {
+    const got = await get();
+    if (got !== undefined) return got;
+    if (Date.now() > giveUpAt) throw new Error(`gave up waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** One estimate against the truth. */
+interface Sample {
+  errorMs: number;
+  rttMs: number;
+  uncertaintyMs: number;
+}
+
+interface StartFigures {
+  ledgerSpreadMs: number;
+  sessionSpreadMs: number | undefined;
+  trueSpreadMs: number;
+  maxStartErrorMs: number;
+}
+
+function fleetFor(server: CaptureServer, headsets: number, jitter: Pick<ClockOptions, 'minJitterMs' | 'maxJitterMs'>, prefix: string) {
+  const tokens = new TokenService(server.config.auth.jwtSecret, '1h');
+  return new SimulatedFleet({
+    url: server.url(),
+    mintToken: async (deviceId, type) => tokens.sign(deviceId, type),
+    headsets,
+    tablets: headsets === SPREAD_HEADSETS ? 1 : 0,
+    tabletSessions: false,
+    fps: 0,
+    idPrefix: prefix,
+    clock: { maxOffsetMs: 2_000, maxDriftPpm: 50, ...jitter },
+  });
+}
+
+/** Every headset's first estimate (after its burst), against its true offset. */
+async function measure(server: CaptureServer, fleet: SimulatedFleet): Promise<Sample[]> {
+  const estimates = await until(`${fleet.headsetIds.length} estimates`, async () => {
+    const got = await server.services.clock.estimates(fleet.headsetIds);
+    return got.size === fleet.headsetIds.length ? got : undefined;
+  });
+  return fleet.headsets.map((h) => {
+    const e = estimates.get(h.deviceId)!;
+    return { errorMs: e.offsetMs - h.clock.trueOffset(e.measuredAt), rttMs: e.rttMs, uncertaintyMs: e.uncertaintyMs };
+  });
+}
+
+/** A tablet's synchronized start of the fleet in a session, and how far apart the headsets started. */
+async function synchronizedStart(server: CaptureServer, fleet: SimulatedFleet, commandId: string): Promise<StartFigures> {
+  const tablet = fleet.tablets[0]!;
+  await until('the tablet to hold every headset', async () =>
+    (await tablet.lock()).length === fleet.headsetIds.length ? true : undefined,
+  );
+  const sessionId = await tablet.openSession(fleet.headsetIds);
+  const { startAt, answer } = await tablet.startAllAt(LEAD_MS, commandId);
+  if (!answer.ok) throw new Error(`start-all refused: ${answer.error}`);
+  const starts = await until('every start reported', async () => {
+    const got = await Promise.all(fleet.headsetIds.map(async (id) => (await server.store.commands.get(`${commandId}.${id}`))?.start));
+    return got.every((s) => s !== undefined) ? got.map((s) => s!) : undefined;
+  });
+  const trueStarts = fleet.headsets.map((h, i) => h.clock.referenceTimeOf(starts[i]!.startedAtDeviceTime!));
+  return {
+    ledgerSpreadMs: spreadOf(starts.map((s) => s.startedAt)),
+    sessionSpreadMs: sessionId ? await sessionStartSpread(server, sessionId) : undefined,
+    trueSpreadMs: spreadOf(trueStarts),
+    maxStartErrorMs: Math.max(...starts.map((s) => Math.abs(s.startErrorMs ?? Number.NaN))),
+  };
+}
+
+/** The session's startSpreadMs as GET /api/sessions/:id shows it. */
+async function sessionStartSpread(server: CaptureServer, sessionId: string): Promise<number | undefined> {
+  const res = await fetch(`${server.url()}/api/sessions/${sessionId}`, { headers: { 'x-api-key': server.config.auth.adminApiKey } });
+  const body = (await res.json()) as { session?: { startSpreadMs?: number } };
+  return body.session?.startSpreadMs;
+}
+
+const spreadOf = (values: number[]) => Math.max(...values) - Math.min(...values);
+
+/** Two WallClocks of this process (the simulator's reference and the server's) calibrate each on its own: how far apart fresh ones read. */
+function calibrationDisagreementMs(): number {
+  const reads = Array.from({ length: 5 }, () => {
+    const a = new WallClock();
+    const b = new WallClock();
+    a.now();
+    b.now();
+    const t1 = a.now();
+    const t2 = b.now();
+    const t3 = a.now();
+    return Math.abs(t2 - (t1 + t3) / 2);
+  });
+  return Math.max(...reads);
+}
+
+interface RunResult {
+  headsets: number;
+  link: string;
+  samples: Sample[];
+  start?: StartFigures;
+}
+
+async function run(headsets: number, link: (typeof LINKS)[number]): Promise<RunResult> {
+  const server = await startServer();
+  const samples: Sample[] = [];
+  let start: StartFigures | undefined;
+  try {
+    const rounds = Math.max(1, Math.ceil(MIN_SAMPLES / headsets));
+    for (let r = 0; r < rounds; r++) {
+      const fleet = fleetFor(server, headsets, link.jitter, `R${r}`);
+      try {
+        await fleet.start();
+        samples.push(...(await measure(server, fleet)));
+        if (headsets === SPREAD_HEADSETS && r === 0) start = await synchronizedStart(server, fleet, `bench-start-${r}`);
+      } finally {
+        await fleet.stop(0);
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  return { headsets, link: link.name, samples, start };
+}
+
+function report(result: RunResult): string {
+  const { samples } = result;
+  const errors = samples.map((s) => Math.abs(s.errorMs)).sort((a, b) => a - b);
+  const rtts = samples.map((s) => s.rttMs).sort((a, b) => a - b);
+  const overHalf = samples.filter((s) => Math.abs(s.errorMs) > s.rttMs / 2).length;
+  const overBound = samples.filter((s) => Math.abs(s.errorMs) > s.uncertaintyMs).length;
+  return [
+    String(result.headsets).padStart(8),
+    result.link.padEnd(15),
+    String(samples.length).padStart(9),
+    fmt(percentile(errors, 50)).padStart(8),
+    fmt(percentile(errors, 99)).padStart(8),
+    fmt(errors.at(-1)!).padStart(8),
+    fmt(percentile(rtts, 50)).padStart(8),
+    fmt(percentile(rtts, 99)).padStart(8),
+    `${overHalf}`.padStart(10),
+    `${overBound}`.padStart(10),
+  ].join('  ');
+}
+
+async function main(): Promise<void> {
+  const log = (line = '') => process.stdout.write(`${line}\n`);
+  log(`bench:clock  node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()} (1, 5, 15 min)`);
+  log(`reference: two fresh WallClocks of this process disagree by up to ${fmt(calibrationDisagreementMs())} ms`);
+  log(`clocks: offsets up to ±2 s, drift up to ±50 ppm; each estimate after the burst of 8 exchanges at identify`);
+  log();
+  log('headsets  link             estimates  |err| ms: p50       p99      max  rtt ms: p50      p99  >rtt/2  >uncertainty');
+  const results: RunResult[] = [];
+  for (const link of LINKS) {
+    for (const headsets of FLEETS) {
+      const result = await run(headsets, link);
+      results.push(result);
+      log(report(result));
+    }
+  }
+  log();
+  for (const r of results.filter((r) => r.start)) {
+    const s = r.start!;
+    log(
+      `synchronized start, ${r.headsets} headsets, ${r.link}, lead ${LEAD_MS} ms: spread recorded ${fmt(s.ledgerSpreadMs, 0)} ms (ledger), ` +
+        `${s.sessionSpreadMs === undefined ? '-' : fmt(s.sessionSpreadMs, 0)} ms (session startSpreadMs), true ${fmt(s.trueSpreadMs)} ms; ` +
+        `largest |startErrorMs| ${fmt(s.maxStartErrorMs, 0)} ms`,
+    );
+  }
+  log();
+  log(`load average after: ${loadAverage()}`);
+  for (const line of verdicts(results)) log(line);
+}
+
+function verdicts(results: RunResult[]): string[] {
+  const lines: string[] = [];
+  const verdict = (ok: boolean, text: string) => lines.push(`${ok ? 'PASS' : 'MISS'}  ${text}`);
+  for (const r of results.filter((r) => r.link === 'loopback')) {
+    const p99 = percentile(
+      r.samples.map((s) => Math.abs(s.errorMs)).sort((a, b) => a - b),
+      99,
+    );
+    verdict(p99 <= TARGET_P99_MS, `error p99 ≤ ${TARGET_P99_MS} ms on loopback at ${r.headsets} headsets: ${fmt(p99)} ms`);
+  }
+  const all = results.flatMap((r) => r.samples);
+  const worst = Math.max(...all.map((s) => Math.abs(s.errorMs) - s.rttMs / 2));
+  verdict(worst <= 0, `error never above half the round trip (${all.length} estimates): worst margin ${fmt(-worst)} ms`);
+  for (const r of results.filter((r) => r.start)) {
+    const spread = r.start!.sessionSpreadMs ?? r.start!.ledgerSpreadMs;
+    verdict(spread <= TARGET_SPREAD_MS, `start spread ≤ ${TARGET_SPREAD_MS} ms, ${r.headsets} headsets, ${r.link}: ${fmt(spread, 0)} ms`);
+  }
+  return lines;
+}
+
+main().then(
+  () => process.exit(0),
+  (err: Error) => {
+    process.stderr.write(`bench:clock: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);
