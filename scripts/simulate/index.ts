@@ -3,7 +3,7 @@ export { SimulatedFleet, FLEET_DEFAULTS, type FleetOptions } from './fleet';
 export { SimulatedHeadset, CAPTURE_FPS, type HeadsetOptions } from './headset';
 export { SimulatedTablet, type TabletOptions, type SynchronizedStart } from './tablet';
 export { DeviceClock, CLOCK_DEFAULTS, randomClockProfile, referenceNow, type ClockOptions, type ClockProfile } from './device-clock';
-export { answerTimeSync, scheduleStart, type StartPlan } from './clock-link';
+export { answerTimeSync, scheduleStart, startLateness, type StartPlan } from './clock-link';
 export { FleetStats, progressLine } from './stats';
 export { FrameBank, renderFrame } from './jpeg';
 export { buildNpz, type NpzOptions } from './npz';

@@ -74,6 +74,15 @@ describe('scheduleStart', () => {
     expect(started).toBeGreaterThanOrEqual(startAt);
   });
 
+  it('starts headsets planned for one instant each when its own clock reaches its time', async () => {
+    const other = new DeviceClock({ ...profile, offsetMs: 1_200, driftPpm: -45 }, { seed: 3 });
+    const plans = [clock, other, clock].map((c, i) => ({ c, startAt: c.now() + 40 + i }));
+    const started = await Promise.all(
+      plans.map(({ c, startAt }) => new Promise<number>((resolve) => scheduleStart(c, { startAtDeviceTime: startAt }, resolve))),
+    );
+    for (const [i, { startAt }] of plans.entries()) expect(started[i]).toBeGreaterThanOrEqual(startAt);
+  });
+
   it('forgets a start cancelled before its time', async () => {
     const started: number[] = [];
     const pending = scheduleStart(clock, { startAtDeviceTime: clock.now() + 30 }, (t) => started.push(t));
