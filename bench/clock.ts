@@ -12,7 +12,10 @@
  * measured after the burst at identify; a fleet of one is connected again
  * until there are --min-samples estimates. Printed beside each: the round
  * trips the estimates rest on, and whether any error exceeded half its round
- * trip (the bound the method promises) or the stated uncertainty.
+ * trip (the bound the method promises) or the stated uncertainty. The 20
+ * headsets with jitter are also measured after --settle-seconds of one
+ * exchange a second (CLOCK_SYNC_INTERVAL_MS=1000): what the periodic
+ * exchanges and the fitted drift add to the burst.
  *
  * The 20-headset fleets also make --starts synchronized starts (a tablet's
  * start-all with startAt = server time + --lead-ms, in a session; each fleet
@@ -28,7 +31,6 @@
 import os from 'node:os';
 import type { CaptureServer } from '../src/app';
 import { TokenService } from '../src/auth';
-import { WallClock } from '../src/util/wall-clock';
 import { SimulatedFleet, startLateness, type ClockOptions } from '../scripts/simulate';
 import { startServer } from '../test/helpers/start-server';
 import { percentile } from './lib/process';
@@ -36,14 +38,16 @@ import { numberOption, textOption } from './lib/options';
 
 const MIN_SAMPLES = numberOption('min-samples', 20);
 const LEAD_MS = numberOption('lead-ms', 1_000);
+/** The 20 headsets with jitter are also measured after this long of one exchange a second (the drift is fitted after a minute). */
+const SETTLE_SECONDS = numberOption('settle-seconds', 75);
 /** Synchronized starts per link, each with a fleet of its own (a new burst, new clocks). */
 const STARTS = numberOption('starts', 5);
 const FLEETS = textOption('fleets', '1,20,200').split(',').map(Number);
 const SPREAD_HEADSETS = 20;
-const LINKS = [
+const LINKS: ReadonlyArray<{ name: string; jitter: Pick<ClockOptions, 'minJitterMs' | 'maxJitterMs'> }> = [
   { name: 'loopback', jitter: { minJitterMs: 0, maxJitterMs: 0 } },
   { name: 'jitter 2-20 ms', jitter: { minJitterMs: 2, maxJitterMs: 20 } },
-] as const;
+];
 const TARGET_P99_MS = 2;
 const TARGET_SPREAD_MS = 10;
 /** How long a fleet may take to be measured, or a start to be reported. */
@@ -72,6 +76,8 @@ interface Sample {
   errorMs: number;
   rttMs: number;
   uncertaintyMs: number;
+  /** The fitted drift's error; undefined while not fitted. */
+  driftErrorPpm?: number;
 }
 
 interface StartFigures {
@@ -100,7 +106,7 @@ function fleetFor(server: CaptureServer, headsets: number, jitter: Pick<ClockOpt
   });
 }
 
-/** Every headset's first estimate (after its burst), against its true offset. */
+/** Every headset's latest estimate (the first: after its burst), against its true offset. */
 async function measure(server: CaptureServer, fleet: SimulatedFleet): Promise<Sample[]> {
   const estimates = await until(`${fleet.headsetIds.length} estimates`, async () => {
     const got = await server.services.clock.estimates(fleet.headsetIds);
@@ -108,7 +114,12 @@ async function measure(server: CaptureServer, fleet: SimulatedFleet): Promise<Sa
   });
   return fleet.headsets.map((h) => {
     const e = estimates.get(h.deviceId)!;
-    return { errorMs: e.offsetMs - h.clock.trueOffset(e.measuredAt), rttMs: e.rttMs, uncertaintyMs: e.uncertaintyMs };
+    return {
+      errorMs: e.offsetMs - h.clock.trueOffset(e.measuredAt),
+      rttMs: e.rttMs,
+      uncertaintyMs: e.uncertaintyMs,
+      driftErrorPpm: e.driftPpm === 0 ? undefined : e.driftPpm - h.clock.profile.driftPpm,
+    };
   });
 }
 
@@ -148,26 +159,26 @@ async function sessionStartSpread(server: CaptureServer, sessionId: string): Pro
 
 const spreadOf = (values: number[]) => Math.max(...values) - Math.min(...values);
 
-/** Two WallClocks of this process (the simulator's reference and the server's) calibrate each on its own: how far apart fresh ones read. */
-function calibrationDisagreementMs(): number {
-  const reads = Array.from({ length: 5 }, () => {
-    const a = new WallClock();
-    const b = new WallClock();
-    a.now();
-    b.now();
-    const t1 = a.now();
-    const t2 = b.now();
-    const t3 = a.now();
-    return Math.abs(t2 - (t1 + t3) / 2);
-  });
-  return Math.max(...reads);
-}
-
 interface RunResult {
   headsets: number;
   link: string;
   samples: Sample[];
   starts: StartFigures[];
+}
+
+/** A fleet measured for SETTLE_SECONDS more, one exchange a second: what the periodic exchanges add to the burst. */
+async function settled(link: (typeof LINKS)[number]): Promise<RunResult> {
+  const server = await startServer({ env: { CLOCK_SYNC_INTERVAL_MS: '1000' } });
+  const fleet = fleetFor(server, SPREAD_HEADSETS, link.jitter, 'S');
+  try {
+    await fleet.start();
+    await measure(server, fleet);
+    await sleep(SETTLE_SECONDS * 1000);
+    return { headsets: SPREAD_HEADSETS, link: `${link.name}, ${SETTLE_SECONDS} s`, samples: await measure(server, fleet), starts: [] };
+  } finally {
+    await fleet.stop(0);
+    await server.close();
+  }
 }
 
 async function run(headsets: number, link: (typeof LINKS)[number]): Promise<RunResult> {
@@ -200,7 +211,7 @@ function report(result: RunResult): string {
   const overBound = samples.filter((s) => Math.abs(s.errorMs) > s.uncertaintyMs).length;
   return [
     String(result.headsets).padStart(8),
-    result.link.padEnd(15),
+    result.link.padEnd(21),
     String(samples.length).padStart(9),
     fmt(percentile(errors, 50)).padStart(8),
     fmt(percentile(errors, 99)).padStart(8),
@@ -215,10 +226,10 @@ function report(result: RunResult): string {
 async function main(): Promise<void> {
   const log = (line = '') => process.stdout.write(`${line}\n`);
   log(`bench:clock  node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()} (1, 5, 15 min)`);
-  log(`reference: two fresh WallClocks of this process disagree by up to ${fmt(calibrationDisagreementMs())} ms`);
+  log('reference: the server’s own wall clock (WallClocks share the process’s calibration), so each true offset is exact');
   log(`clocks: offsets up to ±2 s, drift up to ±50 ppm; each estimate after the burst of 8 exchanges at identify`);
   log();
-  log('headsets  link             estimates  |err| ms: p50       p99      max  rtt ms: p50      p99  >rtt/2  >uncertainty');
+  log('headsets  link                   estimates  |err| ms: p50       p99      max  rtt ms: p50      p99  >rtt/2  >uncertainty');
   const results: RunResult[] = [];
   for (const link of LINKS) {
     for (const headsets of FLEETS) {
@@ -226,6 +237,15 @@ async function main(): Promise<void> {
       results.push(result);
       log(report(result));
     }
+  }
+  if (SETTLE_SECONDS > 0) {
+    const result = await settled(LINKS[1]!);
+    results.push(result);
+    log(report(result));
+    const drifts = result.samples.flatMap((s) => (s.driftErrorPpm === undefined ? [] : [Math.abs(s.driftErrorPpm)])).sort((a, b) => a - b);
+    log(
+      `  after ${SETTLE_SECONDS} s: drift fitted for ${drifts.length} of ${result.samples.length} headsets, |error| p50 ${fmt(percentile(drifts, 50), 1)} ppm, max ${fmt(drifts.at(-1) ?? Number.NaN, 1)} ppm`,
+    );
   }
   log();
   for (const r of results.filter((r) => r.starts.length > 0)) {
