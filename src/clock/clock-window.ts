@@ -79,8 +79,8 @@ export class ClockWindow {
 /**
  * The least-squares slope of the slices' best offsets over time (ms per ms), and how wrong it may
  * be: each point is known to ± half its round trip, so the slope to about the largest of those
- * over the span. While the points span too little to tell a drift from noise, no drift, known to
- * UNFITTED_DRIFT_PER_MS.
+ * over the span. While the points span too little to tell a drift from noise, or the fit would be
+ * known less well than that, no drift, known to UNFITTED_DRIFT_PER_MS.
  */
 function fitDrift(points: readonly ClockSample[]): { perMs: number; errorPerMs: number } {
   const span = points.length > 0 ? midOf(points.at(-1)!) - midOf(points[0]!) : 0;
@@ -95,7 +95,10 @@ function fitDrift(points: readonly ClockSample[]): { perMs: number; errorPerMs: 
     num += (xs[i]! - mx) * (ys[i]! - my);
     den += (xs[i]! - mx) ** 2;
   }
-  return { perMs: den === 0 ? 0 : num / den, errorPerMs: Math.max(...points.map(rttOf)) / span };
+  const errorPerMs = Math.max(...points.map(rttOf)) / span;
+  // A fit less sure than the drift assumed without one (jittery round trips over a short span) would only add its noise.
+  if (den === 0 || errorPerMs >= UNFITTED_DRIFT_PER_MS) return { perMs: 0, errorPerMs: UNFITTED_DRIFT_PER_MS };
+  return { perMs: num / den, errorPerMs };
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
