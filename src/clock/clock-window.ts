@@ -26,8 +26,9 @@ const offsetOf = (s: ClockSample) => s.deviceTime - midOf(s);
  * bounds the device's offset to its midpoint estimate ± half its round trip
  * (the device answered somewhere between send and receive), so the window
  * keeps the lowest-round-trip samples as what it knows: the drift is fitted
- * to the best sample of each slice of time, and the estimate rests on the
- * sample whose bound, carried to now along the drift, is the tightest.
+ * to the best sample of each slice of time, and the estimate is the middle of
+ * what every sample's bounds, carried to now along the drift, leave open
+ * (within the tightest sample's bound).
  */
 export class ClockWindow {
   private samples: ClockSample[] = [];
@@ -48,14 +49,26 @@ export class ClockWindow {
     const drift = fitDrift(this.sliceBests());
     let anchor = this.samples[0]!;
     let bound = Number.POSITIVE_INFINITY;
+    // Each exchange also bounds the offset on its own side: the device read its clock after the send and
+    // before the receive. Carried to now along the drift, their intersection is at least as tight as the
+    // best exchange's (whose interval it is inside), tighter when delays fell on different ways.
+    let low = Number.NEGATIVE_INFINITY;
+    let high = Number.POSITIVE_INFINITY;
     for (const s of this.samples) {
-      const b = rttOf(s) / 2 + drift.errorPerMs * Math.abs(now - midOf(s));
+      const age = Math.abs(now - midOf(s));
+      const b = rttOf(s) / 2 + drift.errorPerMs * age;
       if (b < bound) [anchor, bound] = [s, b];
+      const carried = drift.perMs * (now - midOf(s));
+      const widened = drift.errorPerMs * (age + rttOf(s) / 2);
+      low = Math.max(low, s.deviceTime - s.receivedAt + carried - widened);
+      high = Math.min(high, s.deviceTime - s.sentAt + carried + widened);
     }
+    // An empty intersection (a stepped device clock, a drift beyond the assumed) leaves the best exchange alone.
+    const together = low <= high && (high - low) / 2 < bound;
     return {
-      offsetMs: round3(offsetOf(anchor) + drift.perMs * (now - midOf(anchor))),
+      offsetMs: round3(together ? (low + high) / 2 : offsetOf(anchor) + drift.perMs * (now - midOf(anchor))),
       rttMs: round3(rttOf(anchor)),
-      uncertaintyMs: round3(bound),
+      uncertaintyMs: round3(together ? (high - low) / 2 : bound),
       driftPpm: round3(drift.perMs * 1e6),
       measuredAt: Math.round(now),
       samples: this.samples.length,

@@ -73,6 +73,19 @@ describe('ClockWindow', () => {
     expect(after.rttMs).toBeLessThan(5);
   });
 
+  it('bounds the offset by every exchange together: delays on different ways pin it', () => {
+    const start = 1_700_000_000_000;
+    const window = new ClockWindow();
+    // Two 10 ms round trips: the first answered as it arrived (all its delay on the way back), the
+    // second just before its answer left (all on the way there). Alone, each is off by 5 ms.
+    window.add({ sentAt: start, receivedAt: start + 10, deviceTime: start + 250 });
+    window.add({ sentAt: start + 20, receivedAt: start + 30, deviceTime: start + 30 + 250 });
+    const estimate = window.estimate(start + 30)!;
+    expect(Math.abs(estimate.offsetMs - 250)).toBeLessThan(0.01);
+    expect(estimate.uncertaintyMs).toBeLessThan(0.01);
+    expect(estimate.rttMs).toBe(10);
+  });
+
   it('forgets exchanges older than its window', () => {
     const window = new ClockWindow();
     window.add({ sentAt: 0, receivedAt: 2, deviceTime: 101 });
