@@ -50,8 +50,6 @@ describe.each(STORE_KINDS)('simulated headset clocks (%s store)', (kind) => {
         expect(Math.abs(headset.clock.profile.offsetMs)).toBeGreaterThan(10);
         const error = estimate.offsetMs - headset.clock.trueOffset(estimate.measuredAt);
         expect(Math.abs(error), JSON.stringify(estimate)).toBeLessThanOrEqual(estimate.uncertaintyMs + ROUNDING_MS);
-        // The link's jitter is in every round trip: at least 1 ms each way.
-        expect(estimate.rttMs).toBeGreaterThanOrEqual(2);
       }
 
       const tablet = fleet.tablets[0]!;
@@ -59,7 +57,6 @@ describe.each(STORE_KINDS)('simulated headset clocks (%s store)', (kind) => {
       const sessionId = await tablet.openSession(fleet.headsetIds);
       const { startAt, answer } = await tablet.startAllAt(700, 'sim-sync');
       expect(answer).toMatchObject({ ok: true, denied: [] });
-      expect(startAt - Date.now()).toBeGreaterThan(500);
 
       for (const headset of fleet.headsets) {
         const start = await eventually(async () => {
