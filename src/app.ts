@@ -23,7 +23,7 @@ import { requestLogging } from './http/request-logging';
 import { createRestAuth } from './http/require-auth';
 import { createLogger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
-import { attachRealtime } from './realtime';
+import { attachRealtime, type Realtime } from './realtime';
 import { Broadcaster } from './realtime/broadcaster';
 import { createClusterAdapter, type ClusterAdapter } from './realtime/cluster-adapter';
 import { preEncodingParser } from './realtime/pre-encoded';
@@ -53,6 +53,8 @@ export interface CaptureServer {
   readonly events: DomainEvents;
   /** What the features provide (devices, locks, sessions, recordings, alarms, audit, ...), by name. */
   readonly services: FeatureServices;
+  /** The Socket.IO transport (what it handles is read by the API documents' tests). */
+  readonly realtime: Realtime;
   /** This process's identity in the cluster. */
   readonly instanceId: string;
   readonly httpServer: http.Server;
@@ -208,6 +210,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
     tokens,
     events,
     services: features.services,
+    realtime,
     instanceId,
     httpServer,
     async listen(port = config.server.port, host = config.server.host) {

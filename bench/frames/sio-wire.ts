@@ -7,16 +7,20 @@
  *
  * Packets: engine.io "0" open, "2" ping (answered "3"), "4" message; inside a
  * message Socket.IO "0" connect, "2" event, "3" ack, "4" connect error,
- * "5" binary event ("51-[...]" followed by one binary WebSocket message).
+ * "5" binary event ("51-[...]" followed by one binary WebSocket message). An event
+ * the server asks an answer to carries its ack id after the type ("421[...]"), and the
+ * answer goes back as "431[...]".
  */
 import WebSocket from 'ws';
 
 type Listener = (args: unknown[], attachment?: Buffer) => void;
+type Answerer = (args: unknown[]) => unknown;
 
 export class WireClient {
   private nextAckId = 0;
   private readonly acks = new Map<number, (args: unknown[]) => void>();
   private readonly listeners = new Map<string, Listener>();
+  private readonly answerers = new Map<string, Answerer>();
   /** A binary event whose attachment is the next binary message. */
   private awaiting?: unknown[];
 
@@ -50,6 +54,11 @@ export class WireClient {
 
   on(event: string, listener: Listener): void {
     this.listeners.set(event, listener);
+  }
+
+  /** Answers an event the server sends with an acknowledgement (a headset answers on-time-sync). */
+  answer(event: string, answerer: Answerer): void {
+    this.answerers.set(event, answerer);
   }
 
   emit(event: string, ...args: unknown[]): void {
@@ -89,7 +98,13 @@ export class WireClient {
     if (!text.startsWith('4')) return;
     const type = text[1];
     if (type === '2') {
-      const [event, ...args] = JSON.parse(text.slice(2)) as [string, ...unknown[]];
+      const asked = /^42(\d+)/.exec(text);
+      const [event, ...args] = JSON.parse(text.slice(2 + (asked?.[1]!.length ?? 0))) as [string, ...unknown[]];
+      if (asked) {
+        const answerer = this.answerers.get(event);
+        if (answerer) this.ws.send(`43${asked[1]}${JSON.stringify([answerer(args)])}`);
+        return;
+      }
       this.listeners.get(event)?.(args);
     } else if (type === '3') {
       const match = /^43(\d+)(.*)$/s.exec(text);

@@ -9,6 +9,7 @@
  * Environment: PORT, HOST, REDIS_URL, JWT_SECRET, TELEMETRY_BATCH_MS.
  */
 const http = require('node:http');
+const { createSecretKey } = require('node:crypto');
 const path = require('node:path');
 const jwt = require('jsonwebtoken');
 const Redis = require('ioredis');
@@ -18,7 +19,8 @@ const ROOT = path.resolve(__dirname, '../..');
 const { telemetryPayloadSchema } = require(path.join(ROOT, 'dist', 'protocol', 'telemetry.js'));
 
 const batchMs = Number(process.env.TELEMETRY_BATCH_MS ?? 500);
-const secret = process.env.JWT_SECRET;
+// A KeyObject, as src/auth.ts keeps it: given a string, jsonwebtoken tries it as a public key on every verify.
+const secret = createSecretKey(Buffer.from(process.env.JWT_SECRET ?? ''));
 const redis = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1 });
 redis.on('error', () => undefined);
 
@@ -54,7 +56,10 @@ io.on('connection', (socket) => {
     socket.data.identified = deviceId;
     ack?.({ ok: true, deviceId });
   });
-  socket.on('dashboard-subscribe', (options, ack) => {
+  socket.on('dashboard-subscribe', (...args) => {
+    // The spec's event has no payload: the acknowledgement is then the only argument.
+    const ack = typeof args.at(-1) === 'function' ? args.pop() : undefined;
+    const options = args[0];
     const batched = options?.telemetry === 'batched';
     void socket.join(batched ? 'dashboards:batched' : 'dashboards');
     ack?.({ ok: true, devices: 0, ...(batched ? { telemetry: 'batched' } : {}) });

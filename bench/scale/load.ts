@@ -143,6 +143,8 @@ export async function runScale(shape: RunShape): Promise<RunResult> {
     const headsets = await inBatches(devices, async (h) => {
       const id = `BENCH_${h}`;
       const client = await WireClient.connect(servers[h % processes]!.url, tokens.sign(id, 'headset'));
+      // A headset answers the server's clock measurement, as a real one does.
+      client.answer('on-time-sync', () => ({ deviceTime: Date.now() }));
       clients.push(client);
       await expectOk(client.ask('headset-identify', id), `identify ${id}`);
       return { client, id };

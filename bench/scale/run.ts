@@ -3,6 +3,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runScale, type RunResult, type RunShape, type Subscription } from './load';
 import { flagOption, numberOption, textOption } from '../lib/options';
+import { cpuPerUpdate, HEADER, passes, ratio, row, writesPerUpdate } from './report';
 
 /**
  * npm run bench:scale [-- --steps 1000,2000,4000,7000,10000 --dashboards 4 --seconds 10 --batch-ms 500
@@ -52,22 +53,9 @@ const ONLY = textOption('only', '');
 const PROCESSES = numberOption('processes', 1);
 /** The generator holds every client socket; the host's open-file limit (20,000 here) bounds a run. */
 const MAX_DEVICES = numberOption('max-devices', 18_000);
-const P99_BUDGET_MS = 250;
 const began = performance.now();
 const elapsed = () => (performance.now() - began) / 1000;
 const load = () => os.loadavg()[0]!.toFixed(1);
-
-const passes = (r: RunResult) => r.deliveredPct >= 95 && r.p99 < P99_BUDGET_MS + (r.subscription === 'batched' ? r.batchMs : 0);
-
-const HEADER =
-  '| processes | devices | subscription | dashboard msgs/s (each) | updates delivered/s | delivered | p50 | p99 | server CPU | CPU per update | writes per update | peak RSS | KB per device | generator lag p99 | generator CPU | Redis CPU | load avg | pass |\n' +
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|';
-/** Server CPU time per telemetry update sent: less sensitive to a busy machine than latency is. */
-const cpuPerUpdate = (r: RunResult) => (r.sent === 0 ? Number.NaN : ((r.cpuPct / 100) * r.seconds * 1e6) / r.sent);
-/** Write syscalls per telemetry update sent: an exact count, so it shows how writes are grouped even when CPU time is noise. */
-const writesPerUpdate = (r: RunResult) => (r.sent === 0 ? Number.NaN : r.serverWrites / r.sent);
-const row = (r: RunResult, loadAvg: string) =>
-  `| ${r.processes} | ${r.devices} | ${r.subscription} | ${r.messagesPerSecond.toFixed(0)} | ${r.perSecond.toFixed(0)} | ${r.deliveredPct.toFixed(1)} % | ${r.p50} ms | ${r.p99} ms | ${r.cpuPct.toFixed(0)} % | ${cpuPerUpdate(r).toFixed(0)} µs | ${writesPerUpdate(r).toFixed(2)} | ${r.peakRssMiB.toFixed(0)} MiB | ${r.kbPerDevice.toFixed(0)} | ${r.generatorLagP99.toFixed(0)} ms | ${r.generatorCpuPct.toFixed(0)} % | ${r.redisCpuPct.toFixed(0)} % | ${loadAvg} | ${passes(r) ? '✓' : '✗'} |`;
 
 /** A run of this command line's dashboards, window and batch interval. */
 const withOptions = (shape: Omit<RunShape, 'dashboards' | 'seconds' | 'batchMs'>): RunShape => ({
@@ -82,8 +70,6 @@ async function measure(shape: Omit<RunShape, 'dashboards' | 'seconds' | 'batchMs
   console.log(row(r, load()));
   return r;
 }
-
-const ratio = (a: number, b: number) => (b === 0 ? 'n/a' : (a / b).toFixed(2));
 
 const AGAINST_FLAGS = (process.env.BENCH_AGAINST_FLAGS ?? process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
 

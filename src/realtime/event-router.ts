@@ -42,6 +42,8 @@ interface IncomingCounters {
  */
 export class EventCounters {
   private readonly cache = new Map<string, IncomingCounters>();
+  /** Every event some connection's router has a handler for (the API documents are checked against it). */
+  readonly handled = new Set<string>();
 
   constructor(private readonly metrics: Metrics) {}
 
@@ -60,6 +62,22 @@ export class EventCounters {
 
 type AckFn = (answer: Ack<ClientEventName>) => void;
 
+interface ControlRoute {
+  event: ControlEventName;
+  hot: false;
+  handler: EventHandler<ControlEventName>;
+  counters: IncomingCounters;
+}
+interface HotRoute {
+  event: HotEventName;
+  hot: true;
+  handler: (...raw: unknown[]) => Ack<HotEventName> | void;
+  /** False while a headset-identify is in flight: frames then wait behind it. */
+  ready: () => boolean;
+  counters: IncomingCounters;
+}
+type Route = ControlRoute | HotRoute;
+
 const REJECTION_NOTICE_INTERVAL_MS = 1_000;
 /** Control events of one socket waiting for the one before them; the rate limit keeps this far from full. */
 const MAX_QUEUED_EVENTS = 100;
@@ -73,7 +91,13 @@ const MAX_QUEUED_EVENTS = 100;
  * and nothing it throws can escape to the process.
  */
 export class EventRouter {
-  private readonly registered = new Set<string>();
+  /**
+   * This socket's events and their handlers, dispatched from the socket's one onAny listener by
+   * receive() rather than each wrapped in closures and registered with socket.on: at a few
+   * hundred bytes per event and connection, the wrappers were a good part of what a headset's
+   * connection held beyond a bare Socket.IO server's (issue 38).
+   */
+  private readonly routes = new Map<string, Route>();
   private readonly limiter: TokenBucket;
   private readonly queue = new SerialQueue(MAX_QUEUED_EVENTS);
   private lastNotice = 0;
@@ -84,7 +108,8 @@ export class EventRouter {
   ) {
     this.limiter = new TokenBucket(deps.rateLimit.perSecond, deps.rateLimit.burst);
     socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (typeof event === 'string' && this.registered.has(event)) return;
+      const route = typeof event === 'string' ? this.routes.get(event) : undefined;
+      if (route) return this.receive(route, args);
       // Hot events are registered for every role (their handler refuses non-headsets itself), so only control events get here.
       if (typeof event === 'string' && Object.hasOwn(clientEvents, event)) {
         // An event of the protocol this socket's role may not send: not registered (see allowed()), refused as before.
@@ -110,24 +135,11 @@ export class EventRouter {
   on<E extends ControlEventName>(event: E, handler: EventHandler<E>): void {
     const spec = clientEvents[event];
     if (!this.allowed(spec.roles)) return;
-    this.listen(event, (raw, ack) => {
-      // Checked on arrival, so a flood or a forbidden event never waits in the queue.
-      this.authorize(event, spec.roles);
-      if (!this.limiter.take()) {
-        throw new DomainError('rate_limited', 'rate limit exceeded');
-      }
-      const parsed = spec.args.safeParse(raw);
-      // The first path element is the argument index, not the client's field.
-      if (!parsed.success) throw new DomainError('invalid', `invalid payload: ${describeZodError(parsed.error, 1)}`);
-      const queued = this.queue.add(async () => {
-        try {
-          const result = await handler(parsed.data as Payload<E>);
-          ack?.(result ?? { ok: true });
-        } catch (err) {
-          this.reject(event, err, ack);
-        }
-      });
-      if (!queued) throw new DomainError('rate_limited', 'too many events waiting; slow down');
+    this.route({
+      event,
+      hot: false, // The route keeps its own event's handler; receiveControl gives it that event's parsed payload only.
+      handler: handler as unknown as EventHandler<ControlEventName>,
+      counters: this.deps.counters.of(event),
     });
   }
 
@@ -138,19 +150,7 @@ export class EventRouter {
    * behind the control events instead of being refused.
    */
   onHot(event: HotEventName, handler: (...raw: unknown[]) => Ack<HotEventName> | void, ready: () => boolean): void {
-    const run = (raw: unknown[], ack?: AckFn) => {
-      try {
-        // Not `ack?.(handler())`: optional chaining would skip the handler when there is no ack.
-        const result = handler(...raw);
-        ack?.(result ?? { ok: true });
-      } catch (err) {
-        this.reject(event, err, ack);
-      }
-    };
-    this.listen(event, (raw, ack) => {
-      if (ready() || this.queue.size === 0) return run(raw, ack);
-      if (!this.queue.add(() => run(raw, ack))) throw new DomainError('rate_limited', 'too many events waiting; slow down');
-    });
+    this.route({ event, hot: true, handler, ready, counters: this.deps.counters.of(event) });
   }
 
   /**
@@ -169,23 +169,59 @@ export class EventRouter {
     if (!this.queue.add(task)) void task();
   }
 
-  private listen(event: ClientEventName, receive: (raw: unknown[], ack?: AckFn) => void): void {
-    this.registered.add(event);
-    // The labelled counters are looked up once per server and event, not per message (frames arrive at 30 fps).
-    const { received, messagesIn } = this.deps.counters.of(event);
-    const listener = (...raw: unknown[]): void => {
-      received.inc();
-      messagesIn.inc();
-      const ack = typeof raw[raw.length - 1] === 'function' ? (raw.pop() as AckFn) : undefined;
+  private route(route: Route): void {
+    this.routes.set(route.event, route);
+    this.deps.counters.handled.add(route.event);
+  }
+
+  private receive(route: Route, raw: unknown[]): void {
+    route.counters.received.inc();
+    route.counters.messagesIn.inc();
+    const ack = typeof raw[raw.length - 1] === 'function' ? (raw.pop() as AckFn) : undefined;
+    try {
+      this.checkToken();
+      if (route.hot) this.receiveHot(route, raw, ack);
+      else this.receiveControl(route, raw, ack);
+    } catch (err) {
+      this.reject(route.event, err, ack);
+    }
+  }
+
+  private receiveControl(route: ControlRoute, raw: unknown[], ack?: AckFn): void {
+    const { event, handler } = route;
+    const spec = clientEvents[event];
+    // Checked on arrival, so a flood or a forbidden event never waits in the queue.
+    this.authorize(event, spec.roles);
+    if (!this.limiter.take()) {
+      throw new DomainError('rate_limited', 'rate limit exceeded');
+    }
+    const parsed = spec.args.safeParse(raw);
+    // The first path element is the argument index, not the client's field.
+    if (!parsed.success) throw new DomainError('invalid', `invalid payload: ${describeZodError(parsed.error, 1)}`);
+    const queued = this.queue.add(async () => {
       try {
-        this.checkToken();
-        receive(raw, ack);
+        const result = await handler(parsed.data);
+        ack?.(result ?? { ok: true });
       } catch (err) {
         this.reject(event, err, ack);
       }
-    };
-    // Socket.IO types a listener per event; this one takes any event's arguments and checks them itself.
-    (this.socket as unknown as { on(event: string, listener: (...raw: unknown[]) => void): void }).on(event, listener);
+    });
+    if (!queued) throw new DomainError('rate_limited', 'too many events waiting; slow down');
+  }
+
+  private receiveHot(route: HotRoute, raw: unknown[], ack?: AckFn): void {
+    if (route.ready() || this.queue.size === 0) return this.runHot(route, raw, ack);
+    if (!this.queue.add(() => this.runHot(route, raw, ack))) throw new DomainError('rate_limited', 'too many events waiting; slow down');
+  }
+
+  private runHot({ event, handler }: HotRoute, raw: unknown[], ack?: AckFn): void {
+    try {
+      // Not `ack?.(handler())`: optional chaining would skip the handler when there is no ack.
+      const result = handler(...raw);
+      ack?.(result ?? { ok: true });
+    } catch (err) {
+      this.reject(event, err, ack);
+    }
   }
 
   /** A token that expired while the socket stayed open grants nothing, even before its expiry timer closes the socket. */

@@ -20,6 +20,8 @@ export interface RealtimeOptions {
 }
 
 export interface Realtime {
+  /** The client events some connection has had a handler for. */
+  handledEvents(): ReadonlySet<string>;
   stop(): void;
 }
 
@@ -64,6 +66,7 @@ export function attachRealtime(options: RealtimeOptions): Realtime {
   });
 
   return {
+    handledEvents: () => counters.handled,
     stop() {
       for (const module of modules) module.stop?.();
     },

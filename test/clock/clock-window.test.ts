@@ -92,4 +92,19 @@ describe('ClockWindow', () => {
     expect(window.estimate(10)?.offsetMs).toBe(100);
     expect(window.estimate(31 * 60_000)).toBeNull();
   });
+
+  it('keeps the latest 64 exchanges in order, and drops only the old ones when some age out', () => {
+    const window = new ClockWindow();
+    // 100 exchanges a second apart; the offset steps from 100 to 500 at the 70th, the round trip stays 2.
+    for (let i = 0; i < 100; i++)
+      window.add({ sentAt: i * 1_000, receivedAt: i * 1_000 + 2, deviceTime: i * 1_000 + 1 + (i < 70 ? 100 : 500) });
+    expect(window.size).toBe(64);
+    const now = 99_001;
+    const all = window.estimate(now)!;
+    expect(all.samples).toBe(64);
+    // 30 minutes after the 89th was sent, the ones before it have aged out: only offsets of 500 remain.
+    const later = window.estimate(89_000 + 30 * 60_000)!;
+    expect(later.samples).toBe(11);
+    expect(later.offsetMs).toBeCloseTo(500, 0);
+  });
 });

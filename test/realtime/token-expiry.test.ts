@@ -32,6 +32,18 @@ describe('an expired token on an open socket', () => {
     expect(other.socket.connected).toBe(true);
   });
 
+  it('closes every socket whose token expires in the same second, and leaves those that disconnected before alone', async () => {
+    const server = await start();
+    const shortLived = new TokenService(server.config.auth.jwtSecret, '2s');
+    const [a, b, gone] = await Promise.all(
+      ['TABLET_A', 'TABLET_B', 'TABLET_C'].map((id) => connectClient(server, { token: shortLived.sign(id, 'tablet') })),
+    );
+    gone!.socket.disconnect();
+    const notices = await Promise.all([a!.next('on-token-expired', undefined, 5_000), b!.next('on-token-expired', undefined, 5_000)]);
+    expect(notices.map(([n]) => n.reason)).toEqual(['token expired', 'token expired']);
+    expect(gone!.socket.connected).toBe(false);
+  });
+
   it('refuses every event of a socket whose token has expired, before any handler runs', async () => {
     const server = await start();
     await identifiedHeadset(server, 'QUEST_001');
