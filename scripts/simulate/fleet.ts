@@ -6,6 +6,8 @@ import { FleetStats } from './stats';
 import { SimulatedTablet } from './tablet';
 import { TimestampAllocator } from './timestamps';
 import { Chaos } from './chaos';
+import { CLOCK_DEFAULTS, randomClockProfile, type ClockOptions } from './device-clock';
+import { Random } from './random';
 
 export interface FleetOptions {
   /** The server, e.g. http://localhost:3200. */
@@ -19,6 +21,8 @@ export interface FleetOptions {
   /** Preview frames per headset per second (default 30; 0 sends none). */
   fps?: number;
   telemetryIntervalMs?: number;
+  /** Whether tablets run capture sessions in a loop (default true); without, they wait to be driven (SimulatedTablet.startAllAt). */
+  tabletSessions?: boolean;
   /** Recording time of each session (default 20 s). */
   sessionSeconds?: number;
   /** Pause between sessions (default 5 s). */
@@ -34,8 +38,10 @@ export interface FleetOptions {
   batteryDrainPerSecond?: number;
   /** Device IDs are {prefix}_H01… and {prefix}_T1… (default SIM). */
   idPrefix?: string;
-  /** Makes telemetry reproducible. */
+  /** Makes telemetry and clocks reproducible. */
   seed?: number;
+  /** The headsets' clocks and links (CLOCK_DEFAULTS: up to ±2 s off, ±50 ppm, 2-20 ms added to a round trip). */
+  clock?: Partial<ClockOptions>;
   /** Provoke alarms (--chaos): drain batteries, drop tracking, kill headsets, one act per interval. */
   chaos?: boolean;
   /** Time between chaos acts (default 20 s). */
@@ -57,6 +63,8 @@ export const FLEET_DEFAULTS = {
   idPrefix: 'SIM',
   chaos: false,
   chaosIntervalMs: 20_000,
+  clock: CLOCK_DEFAULTS,
+  tabletSessions: true,
 };
 
 /**
@@ -70,8 +78,8 @@ export class SimulatedFleet {
   readonly tablets: SimulatedTablet[] = [];
   readonly headsetIds: string[];
   readonly tabletIds: string[];
-  private readonly options: Required<Omit<FleetOptions, 'apiKey' | 'mintToken' | 'seed' | 'log' | 'onUploaded'>> &
-    Pick<FleetOptions, 'seed' | 'log' | 'onUploaded'>;
+  private readonly options: Required<Omit<FleetOptions, 'apiKey' | 'mintToken' | 'seed' | 'log' | 'onUploaded' | 'clock'>> &
+    Pick<FleetOptions, 'seed' | 'log' | 'onUploaded'> & { clock: ClockOptions };
   private readonly mint: MintToken;
   private readonly frames = new FrameBank();
   private readonly timestamps = new TimestampAllocator();
@@ -79,7 +87,7 @@ export class SimulatedFleet {
   private readonly chaos?: Chaos;
 
   constructor(options: FleetOptions) {
-    this.options = { ...FLEET_DEFAULTS, ...options };
+    this.options = { ...FLEET_DEFAULTS, ...options, clock: { ...CLOCK_DEFAULTS, ...options.clock } };
     const log = options.log;
     if (options.mintToken) this.mint = options.mintToken;
     else if (options.apiKey) {
@@ -111,11 +119,14 @@ export class SimulatedFleet {
         sessionSeconds: o.sessionSeconds,
         gapSeconds: o.gapSeconds,
         stats: this.stats,
+        sessions: o.tabletSessions,
       });
       this.tablets.push(tablet);
       await tablet.start();
     }
+    const clocks = new Random(o.seed === undefined ? undefined : o.seed + 0xc10c);
     for (const [i, deviceId] of this.headsetIds.entries()) {
+      const clock = randomClockProfile(clocks, o.clock);
       const token = await this.token(deviceId, 'headset');
       if (token === undefined) return;
       const headset = new SimulatedHeadset({
@@ -132,6 +143,7 @@ export class SimulatedFleet {
         timestamps: this.timestamps,
         stats: this.stats,
         seed: o.seed === undefined ? undefined : o.seed + i,
+        clock,
         onUploaded: o.onUploaded,
       });
       this.headsets.push(headset);

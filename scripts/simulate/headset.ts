@@ -1,3 +1,5 @@
+import { answerTimeSync, scheduleStart, type PendingStart, type StartPlan } from './clock-link';
+import { DeviceClock, randomClockProfile, type ClockProfile } from './device-clock';
 import { buildNpz } from './npz';
 import type { FrameBank } from './jpeg';
 import { Random } from './random';
@@ -32,6 +34,8 @@ export interface HeadsetOptions {
   timestamps: TimestampAllocator;
   stats: FleetStats;
   seed?: number;
+  /** Its clock and link (default: drawn from CLOCK_DEFAULTS): answers the server's clock measurement and honours synchronized starts. */
+  clock?: ClockProfile;
   /** Told of every object whose upload completed (the soak checks each is whole). */
   onUploaded?: (object: { key: string; size: number }) => void;
 }
@@ -51,7 +55,13 @@ interface Capture {
  */
 export class SimulatedHeadset {
   readonly deviceId: string;
+  /** Its own clock, off the simulator's by a known offset and drift. */
+  readonly clock: DeviceClock;
+  /** When it last started recording, in its own clock (what it reported). */
+  lastStartedAtDeviceTime?: number;
   private socket?: DeviceSocket;
+  /** A synchronized start still to come. */
+  private pendingStart?: PendingStart;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly drift: TelemetryDrift;
   private readonly uploads = new Set<Promise<void>>();
@@ -67,6 +77,8 @@ export class SimulatedHeadset {
     this.deviceId = options.deviceId;
     const appVersion = options.index % 5 === 4 ? '2.3.1' : '2.4.0';
     this.drift = new TelemetryDrift(options.deviceId, appVersion, new Random(options.seed), options.batteryDrainPerSecond);
+    const clockSeed = options.seed === undefined ? undefined : options.seed + 0x5eed;
+    this.clock = new DeviceClock(options.clock ?? randomClockProfile(new Random(clockSeed)), { seed: clockSeed });
   }
 
   get recording(): boolean {
@@ -88,7 +100,9 @@ export class SimulatedHeadset {
         .catch((err: Error) => stats.error(`${this.deviceId} identify: ${err.message}`));
     });
     socket.on('disconnect', () => stats.headsetsOnline--);
-    socket.on('on-tablet-start-recording', () => this.setRecording(true));
+    answerTimeSync(socket, this.clock);
+    // At once, or a synchronized start at its time. (Commands are not delayed: they would overtake each other.)
+    socket.on('on-tablet-start-recording', (plan) => this.startAt(plan));
     socket.on('on-tablet-stop-recording', () => this.setRecording(false));
     socket.on('on-tablet-recording-toggled', () => this.setRecording(!this.recording));
     socket.on('on-session-created', ({ sessionId, deviceIds }) => {
@@ -136,6 +150,7 @@ export class SimulatedHeadset {
   async stop(graceMs = 15_000): Promise<void> {
     this.stopped = true;
     for (const t of this.timers.splice(0)) clearInterval(t);
+    this.pendingStart?.cancel();
     if (this.recording) this.setRecording(false);
     this.finishCapture();
     const pending = Promise.allSettled([...this.uploads]);
@@ -143,20 +158,39 @@ export class SimulatedHeadset {
     this.socket?.disconnect();
   }
 
-  private setRecording(active: boolean): void {
+  /** A start command: at once, or at the plan's time in this headset's clock (a later command replaces it). */
+  private startAt(plan: StartPlan): void {
+    this.pendingStart?.cancel();
+    this.pendingStart = scheduleStart(this.clock, plan, (startedAtDeviceTime) => {
+      this.pendingStart = undefined;
+      this.setRecording(true, startedAtDeviceTime);
+    });
+  }
+
+  private setRecording(active: boolean, startedAtDeviceTime?: number): void {
     const socket = this.socket;
     if (!socket) return;
     this.options.stats.recordingCommands++;
+    if (!active) {
+      this.pendingStart?.cancel();
+      this.pendingStart = undefined;
+    }
     const now = Date.now();
+    let started = false;
     if (active && !this.recording && !this.stopped) {
       this.capture ??= { startedAt: new Date(now), recordedMs: 0, sessionId: this.sessionId };
       this.capture.segmentStartedAt = now;
+      this.lastStartedAtDeviceTime = startedAtDeviceTime ?? this.clock.now();
+      started = true;
     } else if (!active && this.capture?.segmentStartedAt !== undefined) {
       this.capture.recordedMs += now - this.capture.segmentStartedAt;
       this.capture.segmentStartedAt = undefined;
     }
-    // Confirm even a repeated command: the server waits for this to clear its timeout.
-    socket.emit('headset-recording-state', this.recording);
+    // Confirm even a repeated command: the server waits for this to clear its timeout. A start says when, in this headset's clock.
+    socket.emit(
+      'headset-recording-state',
+      started ? { isRecording: true, startedAtDeviceTime: this.lastStartedAtDeviceTime! } : this.recording,
+    );
     this.sendTelemetry();
     // A recording outside a session is one capture: upload it now. In a session, pauses continue it.
     if (!active && !this.capture?.sessionId) this.finishCapture();

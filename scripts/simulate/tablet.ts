@@ -1,6 +1,7 @@
 import { ask, connectDevice, connected, pause, type DeviceSocket } from './socket';
 import type { FleetStats } from './stats';
 import type { DeviceToken } from './device-token';
+import { referenceNow } from './device-clock';
 
 /** A session step met with 'store unavailable' is tried this many times, this far apart. */
 const STEP_ATTEMPTS = 10;
@@ -21,6 +22,14 @@ export interface TabletOptions {
   /** Idle time between sessions, while the headsets upload. */
   gapSeconds: number;
   stats: FleetStats;
+  /** Whether it runs capture sessions in a loop (default true); without, it only does what it is asked (startAllAt). */
+  sessions?: boolean;
+}
+
+/** A synchronized start as the tablet sent it: the server's answer and the planned start (server epoch ms). */
+export interface SynchronizedStart {
+  startAt: number;
+  answer: Awaited<ReturnType<typeof ask>>;
 }
 
 /**
@@ -52,6 +61,7 @@ export class SimulatedTablet {
       for (const id of ids) this.online.add(id);
     });
     await connected(socket);
+    if (this.options.sessions === false) return;
     this.loop = this.run().catch((err: Error) => stats.error(`${this.deviceId}: ${err.message}`));
   }
 
@@ -104,6 +114,42 @@ export class SimulatedTablet {
       await pause(gapSeconds * 1000, signal);
     }
     // stop() ends a session the loop left running.
+  }
+
+  /**
+   * The server's clock now, as a tablet app learns it: `server-time`, read at
+   * the middle of the round trip (docs/CLOCK.md), carried to now.
+   */
+  async serverTime(): Promise<number> {
+    if (!this.socket) throw new Error(`${this.deviceId} is not started`);
+    const sentAt = referenceNow();
+    const answer = await ask(this.socket, 'server-time');
+    const receivedAt = referenceNow();
+    if (!answer.ok || typeof answer.serverTime !== 'number') throw new Error(`${this.deviceId} server-time: ${answer.error}`);
+    return answer.serverTime + (referenceNow() - (sentAt + receivedAt) / 2);
+  }
+
+  /**
+   * A synchronized start of every headset this tablet holds: startAt is the
+   * server's clock plus `leadMs` (at least the server's CLOCK_MIN_LEAD_MS), and
+   * each headset starts then by its own clock.
+   */
+  async startAllAt(leadMs: number, commandId?: string): Promise<SynchronizedStart> {
+    if (!this.socket) throw new Error(`${this.deviceId} is not started`);
+    const startAt = Math.round((await this.serverTime()) + leadMs);
+    const answer = await ask(this.socket, 'tablet-start-all-recording', { startAt, ...(commandId ? { commandId } : {}) });
+    return { startAt, answer };
+  }
+
+  /** Locks the tablet's headsets that are online; answers those it holds. */
+  lock(): Promise<string[]> {
+    return this.lockAvailable();
+  }
+
+  /** A session of the headsets it holds, not started (a synchronized start then records in it); its ID. */
+  async openSession(deviceIds: readonly string[]): Promise<string | undefined> {
+    const created = await this.step('tablet-create-session', { deviceIds, metadata: { simulated: true } });
+    return created ? String(created.sessionId) : undefined;
   }
 
   /** A session left running by an earlier run of this tablet (the server keeps it) would block creating one. */

@@ -26,8 +26,9 @@ const FIRST_CAPACITY = 8;
  * bounds the device's offset to its midpoint estimate ± half its round trip
  * (the device answered somewhere between send and receive), so the window
  * keeps the lowest-round-trip samples as what it knows: the drift is fitted
- * to the best sample of each slice of time, and the estimate rests on the
- * sample whose bound, carried to now along the drift, is the tightest.
+ * to the best sample of each slice of time, and the estimate is the middle of
+ * what every sample's bounds, carried to now along the drift, leave open
+ * (within the tightest sample's bound).
  *
  * Samples live in one Float64Array, grown by doubling up to MAX_SAMPLES: a
  * window is kept per connected headset, and as objects of three boxed numbers
@@ -61,14 +62,27 @@ export class ClockWindow {
     const drift = this.fitDrift(this.sliceBests());
     let anchor = 0;
     let bound = Number.POSITIVE_INFINITY;
+    // Each exchange also bounds the offset on its own side: the device read its clock after the send and
+    // before the receive. Carried to now along the drift, their intersection is at least as tight as the
+    // best exchange's (whose interval it is inside), tighter when delays fell on different ways.
+    let low = Number.NEGATIVE_INFINITY;
+    let high = Number.POSITIVE_INFINITY;
     for (let i = 0; i < this.count; i++) {
-      const b = this.rtt(i) / 2 + drift.errorPerMs * Math.abs(now - this.mid(i));
+      const age = Math.abs(now - this.mid(i));
+      const b = this.rtt(i) / 2 + drift.errorPerMs * age;
       if (b < bound) [anchor, bound] = [i, b];
+      const carried = drift.perMs * (now - this.mid(i));
+      const widened = drift.errorPerMs * (age + this.rtt(i) / 2);
+      const deviceTime = this.data[i * WIDTH + 2]!;
+      low = Math.max(low, deviceTime - this.data[i * WIDTH + 1]! + carried - widened);
+      high = Math.min(high, deviceTime - this.data[i * WIDTH]! + carried + widened);
     }
+    // An empty intersection (a stepped device clock, a drift beyond the assumed) leaves the best exchange alone.
+    const together = low <= high && (high - low) / 2 < bound;
     return {
-      offsetMs: round3(this.offset(anchor) + drift.perMs * (now - this.mid(anchor))),
+      offsetMs: round3(together ? (low + high) / 2 : this.offset(anchor) + drift.perMs * (now - this.mid(anchor))),
       rttMs: round3(this.rtt(anchor)),
-      uncertaintyMs: round3(bound),
+      uncertaintyMs: round3(together ? (high - low) / 2 : bound),
       driftPpm: round3(drift.perMs * 1e6),
       measuredAt: Math.round(now),
       samples: this.count,
@@ -114,8 +128,8 @@ export class ClockWindow {
   /**
    * The least-squares slope of the slices' best offsets over time (ms per ms), and how wrong it may
    * be: each point is known to ± half its round trip, so the slope to about the largest of those
-   * over the span. While the points span too little to tell a drift from noise, no drift, known to
-   * UNFITTED_DRIFT_PER_MS.
+   * over the span. While the points span too little to tell a drift from noise, or the fit would be
+   * known less well than that, no drift, known to UNFITTED_DRIFT_PER_MS.
    */
   private fitDrift(points: readonly number[]): { perMs: number; errorPerMs: number } {
     const span = points.length > 0 ? this.mid(points.at(-1)!) - this.mid(points[0]!) : 0;
@@ -130,7 +144,10 @@ export class ClockWindow {
       num += (xs[i]! - mx) * (ys[i]! - my);
       den += (xs[i]! - mx) ** 2;
     }
-    return { perMs: den === 0 ? 0 : num / den, errorPerMs: Math.max(...points.map((i) => this.rtt(i))) / span };
+    const errorPerMs = Math.max(...points.map((i) => this.rtt(i))) / span;
+    // A fit less sure than the drift assumed without one (jittery round trips over a short span) would only add its noise.
+    if (den === 0 || errorPerMs >= UNFITTED_DRIFT_PER_MS) return { perMs: 0, errorPerMs: UNFITTED_DRIFT_PER_MS };
+    return { perMs: num / den, errorPerMs };
   }
 }
 

@@ -42,6 +42,23 @@ describe('ClockWindow', () => {
     expect(last.measuredAt).toBe(Math.round(t));
   });
 
+  it('assumes no drift while a fit over jittery round trips would be less sure than that', () => {
+    // Every round trip 8 ms; the first half answered at its start, the second at its end: fitted, the
+    // slope would be about -130 ppm against the true 40, known only to 8 ms over a minute (127 ppm).
+    const start = 1_700_000_000_000;
+    const trueOffset = (t: number) => 700 + (40 * (t - start)) / 1e6;
+    const window = new ClockWindow();
+    for (let i = 0; i < 64; i++) {
+      const sentAt = start + i * 1_000;
+      const handled = i < 32 ? sentAt : sentAt + 8;
+      window.add({ sentAt, receivedAt: sentAt + 8, deviceTime: handled + trueOffset(handled) });
+    }
+    const now = start + 64_000;
+    const estimate = window.estimate(now)!;
+    expect(estimate.driftPpm).toBe(0);
+    expect(Math.abs(estimate.offsetMs - trueOffset(now))).toBeLessThanOrEqual(estimate.uncertaintyMs);
+  });
+
   it('rests on the lowest round trips: one congested exchange does not move the estimate', () => {
     const start = 1_700_000_000_000;
     const headset = fakeHeadset(500, 0, start);
@@ -54,6 +71,19 @@ describe('ClockWindow', () => {
     expect(Math.abs(after.offsetMs - 500)).toBeLessThanOrEqual(after.uncertaintyMs);
     expect(Math.abs(after.offsetMs - before.offsetMs)).toBeLessThan(2);
     expect(after.rttMs).toBeLessThan(5);
+  });
+
+  it('bounds the offset by every exchange together: delays on different ways pin it', () => {
+    const start = 1_700_000_000_000;
+    const window = new ClockWindow();
+    // Two 10 ms round trips: the first answered as it arrived (all its delay on the way back), the
+    // second just before its answer left (all on the way there). Alone, each is off by 5 ms.
+    window.add({ sentAt: start, receivedAt: start + 10, deviceTime: start + 250 });
+    window.add({ sentAt: start + 20, receivedAt: start + 30, deviceTime: start + 30 + 250 });
+    const estimate = window.estimate(start + 30)!;
+    expect(Math.abs(estimate.offsetMs - 250)).toBeLessThan(0.01);
+    expect(estimate.uncertaintyMs).toBeLessThan(0.01);
+    expect(estimate.rttMs).toBe(10);
   });
 
   it('forgets exchanges older than its window', () => {

@@ -53,10 +53,12 @@ describe('npm run simulate', () => {
   }, 30_000);
 
   it('explains bad arguments and a missing admin key', async () => {
-    const bad = simulate(['--url', 'not a url', '--headsets=-3', '--api-key', 'k']);
+    const bad = simulate(['--url', 'not a url', '--headsets=-3', '--api-key', 'k', '--jitter-ms', '20-2', '--max-drift-ppm=-1']);
     expect(await bad.exited).toBe(1);
     expect(bad.output()).toMatch(/--url must be a URL/);
     expect(bad.output()).toMatch(/--headsets: Too small/);
+    expect(bad.output()).toMatch(/--jitter-ms: MIN must not exceed MAX/);
+    expect(bad.output()).toMatch(/--max-drift-ppm: Too small/);
     expect(bad.output()).toMatch(/usage: npm run simulate/);
     const noKey = simulate(['--url', 'http://127.0.0.1:9']);
     expect(await noKey.exited).toBe(1);
