@@ -216,8 +216,9 @@ export class SessionService implements SessionUploads {
 
   /**
    * A device of an active session started or stopped. A start of a command batch (a session's start,
-   * a start-all) is kept with its time, and once two or more of the batch's headsets started, their
-   * spread is checked against SYNC_MAX_SPREAD_MS (startSpread, the sessions feature raises the alarm).
+   * a start-all) is kept with its time, and once two or more of the batch's headsets started, the
+   * spread of a synchronized one is checked against SYNC_MAX_SPREAD_MS (startSpread, the sessions
+   * feature raises the alarm).
    */
   private async deviceRecordingChanged(deviceId: string, isRecording: boolean, start?: RecordingStart): Promise<void> {
     const sessionId = (await this.store.devices.get(deviceId))?.activeSessionId;
@@ -232,7 +233,10 @@ export class SessionService implements SessionUploads {
       startBatchId: start.batchId,
     });
     const spread = session ? latestStartSpread(session.deviceStatuses) : undefined;
-    if (session && spread && spread.deviceIds.length > 1 && spread.spreadMs > (this.options.maxSpreadMs ?? Infinity)) {
+    // Only a synchronized start (startAt) promises starting together: the headsets of a plain start
+    // start as its messages arrive, tens of milliseconds apart on Wi-Fi, which is no fault to raise.
+    const synchronized = start.startAt !== undefined;
+    if (synchronized && session && spread && spread.deviceIds.length > 1 && spread.spreadMs > (this.options.maxSpreadMs ?? Infinity)) {
       await this.options.startSpread?.(session, spread);
     }
   }

@@ -80,7 +80,7 @@ describe.each(STORE_KINDS)('synchronized starts (%s store)', (kind) => {
     expect(take?.start).toEqual(start2);
   });
 
-  it('keeps each headset’s start and the spread on the session, and raises start_spread when it is too wide', async () => {
+  it('keeps each headset’s start and the spread on the session; a plain start raises no start_spread', async () => {
     const server = await make({ SYNC_MAX_SPREAD_MS: '50' });
     const h1 = await skewedHeadset(server, 'H1', { offsetMs: 800 });
     const h2 = await skewedHeadset(server, 'H2', { offsetMs: -1_200 });
@@ -89,11 +89,12 @@ describe.each(STORE_KINDS)('synchronized starts (%s store)', (kind) => {
     expect((await tablet.ask('tablet-lock-devices', ['H1', 'H2'])).ok).toBe(true);
     const sessionId = (await tablet.ask('tablet-create-session', { deviceIds: ['H1', 'H2'] })).sessionId as string;
     // H1 starts as soon as it is told; H2 a tenth of a second later than H1 would have.
+    const reports: Array<Promise<unknown>> = [];
     h1.client.socket.on('on-tablet-start-recording', () => {
-      h1.client.ask('headset-recording-state', { isRecording: true, startedAtDeviceTime: h1.deviceNow() }).catch(() => undefined);
+      reports.push(h1.client.ask('headset-recording-state', { isRecording: true, startedAtDeviceTime: h1.deviceNow() }));
     });
     h2.client.socket.on('on-tablet-start-recording', () => {
-      h2.client.ask('headset-recording-state', { isRecording: true, startedAtDeviceTime: h2.deviceNow() + 120 }).catch(() => undefined);
+      reports.push(h2.client.ask('headset-recording-state', { isRecording: true, startedAtDeviceTime: h2.deviceNow() + 120 }));
     });
     expect((await tablet.ask('tablet-start-session', sessionId)).ok).toBe(true);
 
@@ -108,6 +109,22 @@ describe.each(STORE_KINDS)('synchronized starts (%s store)', (kind) => {
     expect(view.deviceStatuses.H1?.startBatchId).toBe(view.deviceStatuses.H2?.startBatchId);
     const rest = await fetch(`${server.url()}/api/sessions/${sessionId}`, { headers: { 'x-api-key': server.config.auth.adminApiKey } });
     expect(((await rest.json()) as { session: SessionView }).session.startSpreadMs).toBe(view.startSpreadMs);
+    // Both reports answered: each was handled in full, the spread checked or not.
+    await Promise.all(reports);
+    expect(await server.services.alarms.open(['H1', 'H2'])).toEqual([]);
+  });
+
+  it('raises start_spread on the headsets of a synchronized start that started too far apart', async () => {
+    const server = await make({ SYNC_MAX_SPREAD_MS: '50' });
+    const h1 = await skewedHeadset(server, 'H1', { offsetMs: 800 });
+    const h2 = await skewedHeadset(server, 'H2', { offsetMs: -1_200 });
+    await Promise.all([measured(server, 'H1'), measured(server, 'H2')]);
+    startsWhenTold(h1, 0);
+    startsWhenTold(h2, 120);
+    const tablet = await tabletClient(server, 'T1');
+    expect((await tablet.ask('tablet-lock-devices', ['H1', 'H2'])).ok).toBe(true);
+    expect((await tablet.ask('tablet-create-session', { deviceIds: ['H1', 'H2'] })).ok).toBe(true);
+    expect((await tablet.ask('tablet-start-all-recording', { startAt: Date.now() + 600, commandId: 'sync-2' })).ok).toBe(true);
     await eventually(async () => {
       const open = await server.services.alarms.open(['H1', 'H2']);
       expect(open.map((a) => [a.deviceId, a.type]).sort()).toEqual([
