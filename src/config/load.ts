@@ -18,6 +18,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** A bearer token for /metrics shorter than this is refused in production (it could be guessed). */
+export const METRICS_TOKEN_MIN_LENGTH = 24;
+
 const GENERATE_HINT =
   'Generate them with:\n' + '    JWT_SECRET=$(openssl rand -base64 48)\n' + '    ADMIN_API_KEY=$(openssl rand -base64 32)';
 
@@ -43,6 +46,12 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
     }
     if (!e.AUTH_REQUIRED) {
       throw new ConfigError(['AUTH_REQUIRED=false is for development only and is refused when NODE_ENV=production']);
+    }
+    if (e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < METRICS_TOKEN_MIN_LENGTH) {
+      throw new ConfigError([
+        `METRICS_TOKEN must be at least ${METRICS_TOKEN_MIN_LENGTH} characters when NODE_ENV=production (a short one is guessed): ` +
+          'generate one with  openssl rand -base64 32',
+      ]);
     }
   }
   if (e.REDIS_URL && e.REDIS_SENTINELS) {

@@ -73,6 +73,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', ...secrets }).generatedSecrets).toEqual([]);
   });
 
+  it('refuses a METRICS_TOKEN shorter than 24 characters in production, saying how to generate one (issue 37)', () => {
+    const [problem] = problemsOf({ NODE_ENV: 'production', ...secrets, METRICS_TOKEN: 'short-token' });
+    expect(problem).toContain('METRICS_TOKEN must be at least 24 characters');
+    expect(problem).toContain('openssl rand -base64 32');
+    expect(problem).not.toContain('short-token');
+    expect(loadConfig({ NODE_ENV: 'production', ...secrets, METRICS_TOKEN: 'x'.repeat(24) }).config.auth.metricsToken).toHaveLength(24);
+  });
+
   it('refuses AUTH_REQUIRED=false in production', () => {
     expect(problemsOf({ NODE_ENV: 'production', ...secrets, AUTH_REQUIRED: 'false' })[0]).toContain('AUTH_REQUIRED');
     expect(loadConfig({ AUTH_REQUIRED: 'false' }).config.auth.required).toBe(false);
