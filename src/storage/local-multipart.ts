@@ -54,10 +54,16 @@ export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
     this.pathOf(key);
     const uploadId = randomBytes(16).toString('hex');
     const dir = this.dirOf(uploadId);
-    await mkdir(path.join(dir, 'parts'), { recursive: true });
-    await writeFile(path.join(dir, 'data'), '');
-    const meta: UploadMeta = { key, ...options, initiated: new Date().toISOString() };
-    await writeFile(path.join(dir, 'meta.json'), JSON.stringify(meta));
+    try {
+      await mkdir(path.join(dir, 'parts'), { recursive: true });
+      await writeFile(path.join(dir, 'data'), '');
+      const meta: UploadMeta = { key, ...options, initiated: new Date().toISOString() };
+      await writeFile(path.join(dir, 'meta.json'), JSON.stringify(meta));
+    } catch (err) {
+      // A full disk (507) or a failing one: the start is refused, so nothing of it stays behind.
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
     return uploadId;
   }
 
