@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       socketEventsPerSecond: 20,
       socketEventBurst: 40,
       maxConnectionsPerIp: 200,
+      maxEngineConnectionsPerIp: 220,
       maxWatchesPerSocket: 256,
       sessionsPerTablet: 1000,
       socketConnectTimeoutMs: 10_000,
