@@ -178,6 +178,37 @@ export class UploadService {
     const record = await this.owned(req, uploader);
     if (record.status === 'completed') return this.completedAnswer(record, true);
     const parts = this.checkNumbering(record, req.parts);
+    try {
+      return await this.completeParts(record, parts);
+    } catch (err) {
+      if (!isDomainError(err) || err.code !== 'not_found') throw err;
+      return this.completedMeanwhile(record);
+    }
+  }
+
+  /**
+   * Storage no longer holds the multipart upload. A complete that storage finished but whose
+   * process died before saving the record (a SIGKILL, a restart) leaves the object whole and
+   * the record in progress: the client's retry finishes the record, so the recording and its
+   * session move on. A concurrent complete answers as the repeat it is. Otherwise it is gone.
+   */
+  private async completedMeanwhile(record: UploadRecord): Promise<CompleteAnswer> {
+    const again = await this.o.store.uploads.get(record.uploadId);
+    if (again?.status === 'completed') return this.completedAnswer(again, true);
+    const object = await this.o.storage.headObject(record.key).catch((err: unknown) => {
+      throw this.storageFailed(err);
+    });
+    if (object?.size !== record.fileSize) {
+      throw new DomainError('not_found', 'storage no longer holds this upload (aborted or expired); start a new one');
+    }
+    this.o.logger.warn(
+      { uploadId: record.uploadId, key: record.key },
+      'upload completed in storage before a restart; its record is finished now',
+    );
+    return this.completedAnswer(await this.finished(record, object.etag), true);
+  }
+
+  private async completeParts(record: UploadRecord, parts: CompleteRequest['parts']): Promise<CompleteAnswer> {
     const stored = new Map((await this.storedParts(record)).map((p) => [p.partNumber, p]));
     let total = 0;
     for (const given of parts) {
@@ -201,16 +232,15 @@ export class UploadService {
         parts.map((p) => ({ partNumber: p.partNumber, etag: stored.get(p.partNumber)!.etag })),
       ));
     } catch (err) {
-      // Storage refusals come as DomainErrors (invalid_parts: S3 refused the parts); anything else is storage failing.
+      // Storage refusals come as DomainErrors (invalid_parts: S3 refused the parts; not_found: see completedMeanwhile).
       if (!isDomainError(err)) throw this.storageFailed(err);
-      if (err.code !== 'not_found') throw err;
-      // A concurrent complete may have just finished it: answer as the repeat it is.
-      const again = await this.o.store.uploads.get(record.uploadId);
-      if (again?.status === 'completed') return this.completedAnswer(again, true);
-      const object = await this.o.storage.headObject(record.key);
-      if (object?.size === record.fileSize) return this.completedAnswer({ ...record, etag: object.etag }, true);
-      throw new DomainError('not_found', 'storage no longer holds this upload (aborted or expired); start a new one');
+      throw err;
     }
+    return this.completedAnswer(await this.finished(record, etag), false);
+  }
+
+  /** Saves a completed upload and tells the session, the gauges and the domain. */
+  private async finished(record: UploadRecord, etag: string): Promise<UploadRecord> {
     const done: UploadRecord = { ...record, status: 'completed', completedAt: new Date(), etag };
     await this.o.store.uploads.save(done);
     this.recordFinished(record.fileType, record.fileSize, (Date.now() - record.startedAt.getTime()) / 1000);
@@ -218,7 +248,7 @@ export class UploadService {
     await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'completed', uploadProgress: 100 });
     await this.refreshInProgress();
     await this.announce(uploadEvent(done, 'completed'));
-    return this.completedAnswer(done, false);
+    return done;
   }
 
   async abort(ref: UploadRef, uploader: Uploader): Promise<AbortAnswer> {

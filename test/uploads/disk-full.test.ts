@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import { testConfig } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -11,20 +11,6 @@ import { captureLog } from '../helpers/log-capture';
 import { MiB, randomFile, startUploadServer } from './upload-client';
 
 /** Disk full or failing while recordings arrive (issue 17, 12). */
-
-/** While set, creating a multipart upload's files fails as a full disk does (fs writes under DATA_DIR/.multipart). */
-const fsFull = vi.hoisted(() => ({ on: false }));
-vi.mock('node:fs/promises', async (original) => {
-  const fs = await original<typeof import('node:fs/promises')>();
-  const writeFile: typeof fs.writeFile = async (file, ...rest) => {
-    if (fsFull.on && typeof file === 'string' && file.includes(`${path.sep}.multipart${path.sep}`)) {
-      const { diskError } = await import('../helpers/failing-disk');
-      throw diskError('ENOSPC');
-    }
-    return fs.writeFile(file, ...rest);
-  };
-  return { ...fs, writeFile, default: { ...fs, writeFile } };
-});
 
 const servers: CaptureServer[] = [];
 afterEach(async () => {
@@ -68,19 +54,12 @@ describe('a full or failing disk', () => {
   });
 
   it('answers a start hitting ENOSPC with 507 and leaves no folder under .multipart (issue 37)', async () => {
-    const { client, dataDir } = await setup();
-    fsFull.on = true;
-    try {
-      const refused = await client.call('POST', '/chunked-upload/start', {
-        timestamp: '20260206_143052',
-        fileType: 'video',
-        fileSize: MiB,
-      });
-      expect(refused.status).toBe(507);
-      expect(refused.body).toMatchObject({ ok: false, code: 'storage_full' });
-    } finally {
-      fsFull.on = false;
-    }
+    const { client, dataDir, disk } = await setup();
+    disk.failing = 'ENOSPC';
+    const refused = await client.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: MiB });
+    expect(refused.status).toBe(507);
+    expect(refused.body).toMatchObject({ ok: false, code: 'storage_full' });
+    disk.failing = undefined;
     expect(readdirSync(path.join(dataDir, '.multipart'))).toEqual([]);
     // With space again the same start works.
     expect((await client.start(MiB)).uploadId).toMatch(/^[0-9a-f]{32}$/);
