@@ -31,6 +31,8 @@ export const sessions: FeatureFactory = (ctx) => {
     events,
     expiryMs: config.timing.sessionExpiryMs,
     maxPerTablet: config.limits.sessionsPerTablet,
+    // Every socket is in a room of its own ID, on whichever process holds it.
+    isConnected: async (connectionId) => (await ctx.io.in(connectionId).fetchSockets()).length > 0,
     logger,
     maxSpreadMs: config.clock.maxSpreadMs,
     // Each headset of a synchronized start that started too far apart from the others gets start_spread.

@@ -36,6 +36,11 @@ export interface SessionServiceDeps {
   /** SYNC_MAX_SPREAD_MS: headsets of one synchronized start further apart than this are reported to startSpread. */
   maxSpreadMs?: number;
   startSpread?: (session: SessionRecord, spread: StartSpread) => Promise<void>;
+  /**
+   * Whether a tablet connection (socket ID) is connected anywhere in the cluster. A create on a
+   * new connection ends the tablet's active session when the connection that created it is gone.
+   */
+  isConnected?: (connectionId: string) => Promise<boolean>;
   /** Sessions one tablet may have in the store at once (they leave it with SESSION_TTL_SECONDS); unset: no limit. */
   maxPerTablet?: number;
   now?: () => number;
@@ -105,7 +110,9 @@ export class SessionService implements SessionUploads {
     metadata?: Record<string, unknown>,
   ): Promise<{ session: SessionRecord; unavailable: string[] }> {
     const active = await this.active(tabletId);
-    if (active) throw new DomainError('conflict', `this tablet already has an active session (${active.sessionId}); end it first`);
+    if (active && !(await this.supersedes(active, connectionId))) {
+      throw new DomainError('conflict', `this tablet already has an active session (${active.sessionId}); end it first`);
+    }
     const quota = this.options.maxPerTablet;
     // Each session may carry 100 KB of metadata: one tablet cannot fill the store with them.
     if (quota !== undefined && (await this.store.sessions.countForTablet(tabletId)) >= quota) {
@@ -129,6 +136,7 @@ export class SessionService implements SessionUploads {
       deviceIds: available,
       status: 'pending',
       createdAt,
+      connectionId,
       ...(metadata ? { metadata } : {}),
       deviceStatuses: Object.fromEntries(available.map((id) => [id, { ...EMPTY_DEVICE_STATUS }])),
     };
@@ -163,15 +171,46 @@ export class SessionService implements SessionUploads {
     return { session, ...commands };
   }
 
-  /** Ends the session; a running one's headsets are commanded to stop. */
+  /** Ends the session; its recording headsets are commanded to stop. */
   async end(tabletId: string, sessionId: string): Promise<SessionMove> {
-    const before = await this.get(tabletId, sessionId);
-    const session = await this.finish(tabletId, sessionId);
-    // Only a running session has headsets to stop.
-    const commands =
-      before.status === 'recording' ? await this.options.commands.sendAll(tabletId, session.deviceIds, 'stop', { sessionId }) : NO_COMMANDS;
+    return this.endWith(await this.get(tabletId, sessionId));
+  }
+
+  /**
+   * A running session's headsets are commanded to stop, and so are those of a paused one that
+   * still record (the stop of its pause was lost: the headset was away, or the server restarted).
+   */
+  private async endWith(before: SessionRecord, reason?: string): Promise<SessionMove> {
+    const { tabletId, sessionId } = before;
+    const session = await this.finish(tabletId, sessionId, reason);
+    const recording =
+      before.status === 'recording' ? before.deviceIds : before.deviceIds.filter((id) => before.deviceStatuses[id]?.isRecording);
+    const commands = recording.length > 0 ? await this.options.commands.sendAll(tabletId, recording, 'stop', { sessionId }) : NO_COMMANDS;
     await this.events.publish('session.changed', { session, change: 'ended' });
     return { session, ...commands };
+  }
+
+  /**
+   * A tablet creating a session while one it created on another connection is still active,
+   * that connection being gone: the end it sent was lost (a server restart, a network cut), so
+   * that session is ended now (reason "superseded", announced) instead of refusing the create.
+   * The same connection, or one still connected, keeps the refusal: that is a real double create.
+   */
+  private async supersedes(active: SessionRecord, connectionId: string): Promise<boolean> {
+    const previous = active.connectionId;
+    if (!previous || previous === connectionId || !this.options.isConnected) return false;
+    if (await this.options.isConnected(previous).catch(() => true)) return false;
+    try {
+      await this.endWith(active, 'superseded');
+    } catch (err) {
+      // Ended meanwhile (its tablet's end arrived after all): nothing is in the way.
+      if (!(err instanceof DomainError) || err.code === 'store_unavailable') throw err;
+    }
+    this.options.logger?.warn(
+      { sessionId: active.sessionId, tabletId: active.tabletId },
+      'session ended: its tablet created another on a new connection (the end it sent was lost)',
+    );
+    return true;
   }
 
   /**
