@@ -21,18 +21,12 @@ export interface UnavailableDevices {
   unavailable: string[];
 }
 
-/** Stale sessions ended per store read, and reads per run (the next run goes on). */
-const EXPIRY_BATCH = 100;
-const MAX_EXPIRY_BATCHES = 100;
-
 export interface SessionServiceDeps {
   store: Store;
   locks: LockService;
   /** The recording commands a session's start, pause and end send its headsets. */
   commands: RecordingCommands;
   events: DomainEvents;
-  /** Sessions not completed this long after creation are ended by the cleanup. */
-  expiryMs: number;
   /** SYNC_MAX_SPREAD_MS: headsets of one synchronized start further apart than this are reported to startSpread. */
   maxSpreadMs?: number;
   startSpread?: (session: SessionRecord, spread: StartSpread) => Promise<void>;
@@ -56,9 +50,14 @@ export interface SessionUploads {
 }
 
 type Action = 'start' | 'pause' | 'end';
+/**
+ * A start of a recording session and a pause of a paused one are a tablet's retry (its first
+ * attempt moved the session, then the answer was lost or a later step met a store outage): they
+ * move nothing and send the headsets their command again, so none is left without it.
+ */
 const ALLOWED_FROM: Record<Action, readonly SessionStatus[]> = {
-  start: ['pending', 'paused'],
-  pause: ['recording'],
+  start: ['pending', 'paused', 'recording'],
+  pause: ['recording', 'paused'],
   end: ['pending', 'recording', 'paused'],
 };
 
@@ -317,26 +316,19 @@ export class SessionService implements SessionUploads {
     }
   }
 
-  /** Ends sessions created more than `expiryMs` ago that never completed. */
-  async expireStale(): Promise<SessionRecord[]> {
-    const cutoff = new Date(this.now() - this.options.expiryMs);
-    const expired: SessionRecord[] = [];
-    // Reads only the active sessions, oldest first; an ended one leaves that index, so each batch moves on.
-    for (let batch = 0; batch < MAX_EXPIRY_BATCHES; batch++) {
-      const stale = await this.store.sessions.activeCreatedBefore(cutoff, EXPIRY_BATCH);
-      for (const s of stale) {
-        try {
-          const session = await this.finish(s.tabletId, s.sessionId, 'expired');
-          await this.events.publish('session.changed', { session, change: 'ended' });
-          expired.push(session);
-        } catch (err) {
-          // Ended by its tablet meanwhile: nothing left to expire.
-          if (!(err instanceof DomainError) || err.code === 'store_unavailable') throw err;
-        }
-      }
-      if (stale.length < EXPIRY_BATCH) break;
+  /**
+   * Ends a session on the server's own account (expiry, an orphan), announcing why; its recording
+   * headsets are told to stop. False when it was ended meanwhile.
+   */
+  async endByServer(s: SessionRecord, reason: 'expired' | 'orphaned'): Promise<boolean> {
+    try {
+      await this.endWith(s, reason);
+      return true;
+    } catch (err) {
+      // Ended by its tablet meanwhile: nothing left to end.
+      if (!(err instanceof DomainError) || err.code === 'store_unavailable') throw err;
+      return false;
     }
-    return expired;
   }
 
   /** A count the store keeps as sessions change: a /metrics scrape walks nothing. */

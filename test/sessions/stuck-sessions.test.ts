@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CaptureServer } from '../../src/app';
 import { serverFactory, STORE_KINDS, useTestRedis } from '../helpers/test-server';
 import { createSession } from './create-session';
+import { EMPTY_DEVICE_STATUS } from '../../src/domain/sessions';
 import { eventually, identifiedHeadset, tabletClient, type TestClient } from '../helpers/clients';
 
 /**
@@ -76,5 +77,42 @@ describe.each(STORE_KINDS)('stuck sessions on the %s store', (kind) => {
     await eventually(() => {
       if (headsets.get('H1')!.count('on-tablet-stop-recording') <= stopsBefore) throw new Error('no stop yet');
     });
+  });
+
+  it('the cleanup ends a session a create left without its tablet (saved, never claimed) once a minute old, not a claimed one', async () => {
+    const server = await start({ SESSION_CLEANUP_INTERVAL_MS: '200' });
+    const { tablet } = await lab(server, ['H1', 'H2']);
+    const old = new Date(Date.now() - 120_000);
+    const record = (sessionId: string, deviceId: string) => ({
+      sessionId,
+      tabletId: 'TABLET_A',
+      deviceIds: [deviceId],
+      status: 'pending' as const,
+      createdAt: old,
+      deviceStatuses: { [deviceId]: { ...EMPTY_DEVICE_STATUS } },
+    });
+    // What a create that died between saving and claiming leaves, and a claimed session as old.
+    await server.store.sessions.save(record('session_orphan', 'H1'));
+    await server.store.sessions.save(record('session_claimed', 'H2'));
+    expect((await server.store.sessions.claimActive('TABLET_A', 'session_claimed')).outcome).not.toBe('held');
+
+    const [ended] = await tablet.next('on-session-ended', (e) => e.sessionId === 'session_orphan');
+    expect(ended.reason).toBe('orphaned');
+    expect(await server.store.sessions.get('session_orphan')).toMatchObject({ status: 'completed', endReason: 'orphaned' });
+    expect((await server.store.sessions.get('session_claimed'))!.status).toBe('pending');
+  });
+
+  it("answers a retried start (its first attempt went through) ok and sends the headsets' start again", async () => {
+    const server = await start();
+    const { tablet, headsets } = await lab(server, ['H1']);
+    const sessionId = await createSession(tablet, { deviceIds: ['H1'] });
+    expect(await tablet.ask('tablet-start-session', sessionId)).toMatchObject({ ok: true, sent: ['H1'] });
+    const again = await tablet.ask('tablet-start-session', sessionId);
+    expect(again).toMatchObject({ ok: true, sent: ['H1'] });
+    await eventually(() => {
+      if (headsets.get('H1')!.count('on-tablet-start-recording') < 2) throw new Error('one start so far');
+    });
+    expect(await tablet.ask('tablet-pause-session', sessionId)).toMatchObject({ ok: true });
+    expect(await tablet.ask('tablet-pause-session', sessionId)).toMatchObject({ ok: true, sent: ['H1'] });
   });
 });
