@@ -49,12 +49,11 @@ export interface SessionUploads {
   uploadProgress(sessionId: string | undefined, deviceId: string | undefined, status: UploadProgress): Promise<void>;
 }
 
+/** Seconds an upload's final status is tried again when the store was away (see uploadProgress). */
+const UPLOAD_STATUS_RETRIES = 30;
+
 type Action = 'start' | 'pause' | 'end';
-/**
- * A start of a recording session and a pause of a paused one are a tablet's retry (its first
- * attempt moved the session, then the answer was lost or a later step met a store outage): they
- * move nothing and send the headsets their command again, so none is left without it.
- */
+/** A start of a recording session, a pause of a paused one: a tablet's retry (its first attempt's answer was lost); commands go again. */
 const ALLOWED_FROM: Record<Action, readonly SessionStatus[]> = {
   start: ['pending', 'paused', 'recording'],
   pause: ['recording', 'paused'],
@@ -288,19 +287,33 @@ export class SessionService implements SessionUploads {
    */
   async uploadProgress(sessionId: string | undefined, deviceId: string | undefined, status: UploadProgress): Promise<void> {
     if (!sessionId || !deviceId) return;
+    if (await this.tryUploadProgress(sessionId, deviceId, status)) return;
+    // An upload's end met a store outage (the session would show it uploading for good): tried again, once a second.
+    if (status.uploadStatus !== 'completed' && status.uploadStatus !== 'failed') return;
+    void (async () => {
+      for (let i = 0; i < UPLOAD_STATUS_RETRIES; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+        if (await this.tryUploadProgress(sessionId, deviceId, status)) return;
+      }
+    })();
+  }
+
+  private async tryUploadProgress(sessionId: string, deviceId: string, status: UploadProgress): Promise<boolean> {
     try {
       const session = await this.store.sessions.get(sessionId);
-      if (!session || !session.deviceIds.includes(deviceId)) return;
+      if (!session || !session.deviceIds.includes(deviceId)) return true;
       let updated = await this.store.sessions.updateDeviceStatus(sessionId, deviceId, status);
-      if (!updated) return;
+      if (!updated) return true;
       const arriving = Object.values(updated.deviceStatuses).some((s) => s.uploadStatus === 'uploading');
       const move = arriving
         ? await this.store.sessions.transition(sessionId, ['completed'], { status: 'uploading' })
         : await this.store.sessions.transition(sessionId, ['uploading'], { status: 'completed' });
       if (move.outcome === 'done') updated = move.session;
       await this.events.publish('session.upload-changed', { session: updated });
+      return true;
     } catch (err) {
       this.options.logger?.warn({ err, sessionId, deviceId }, 'could not update the session upload status');
+      return false;
     }
   }
 

@@ -22,10 +22,9 @@ import { storageWriteRefusal } from '../storage';
 import { KeyClaims } from './key-claims';
 import { StartGuards, type StartGuard } from './start-guards';
 
-export type { Uploader } from './uploader';
 import { uploaderFor, type Uploader } from './uploader';
 import type { DomainEventMap, DomainEvents } from '../domain/events';
-
+export type { Uploader } from './uploader';
 /** The uploader an upload record belongs to (an operator may act on a headset's upload). */
 const ownerOf = (record: UploadRecord): Uploader => (record.deviceId ? { deviceId: record.deviceId } : {});
 
@@ -167,7 +166,15 @@ export class UploadService {
       chunkSize: record.partSize,
     };
     if (record.status === 'completed') return { ...base, parts: [] as StoredPart[], bytesStored: record.fileSize };
-    const parts = await this.storedParts(record);
+    let parts: StoredPart[];
+    try {
+      parts = await this.storedParts(record);
+    } catch (err) {
+      // A complete that storage finished before a restart: the retry's resume learns it is done.
+      if (!isDomainError(err) || err.code !== 'not_found') throw err;
+      await this.completedMeanwhile(record);
+      return { ...base, status: 'completed' as const, parts: [] as StoredPart[], bytesStored: record.fileSize };
+    }
     const bytesStored = parts.reduce((sum, p) => sum + p.size, 0);
     const progress = Math.min(99, Math.floor((bytesStored / record.fileSize) * 100));
     await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'uploading', uploadProgress: progress });
@@ -178,19 +185,16 @@ export class UploadService {
     const record = await this.owned(req, uploader);
     if (record.status === 'completed') return this.completedAnswer(record, true);
     const parts = this.checkNumbering(record, req.parts);
-    try {
-      return await this.completeParts(record, parts);
-    } catch (err) {
+    return this.completeParts(record, parts).catch((err: unknown) => {
       if (!isDomainError(err) || err.code !== 'not_found') throw err;
       return this.completedMeanwhile(record);
-    }
+    });
   }
 
   /**
-   * Storage no longer holds the multipart upload. A complete that storage finished but whose
-   * process died before saving the record (a SIGKILL, a restart) leaves the object whole and
-   * the record in progress: the client's retry finishes the record, so the recording and its
-   * session move on. A concurrent complete answers as the repeat it is. Otherwise it is gone.
+   * Storage no longer holds the multipart upload. A complete that storage finished before its process died
+   * (SIGKILL, restart) left the object whole and the record in progress: the client's retry finishes the
+   * record, so the recording and its session move on. A concurrent complete is a repeat. Otherwise it is gone.
    */
   private async completedMeanwhile(record: UploadRecord): Promise<CompleteAnswer> {
     const again = await this.o.store.uploads.get(record.uploadId);

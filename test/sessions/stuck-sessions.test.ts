@@ -4,6 +4,8 @@ import { serverFactory, STORE_KINDS, useTestRedis } from '../helpers/test-server
 import { createSession } from './create-session';
 import { EMPTY_DEVICE_STATUS } from '../../src/domain/sessions';
 import { eventually, identifiedHeadset, tabletClient, type TestClient } from '../helpers/clients';
+import { randomFile, UploadClient } from '../uploads/upload-client';
+import { StoreUnavailableError } from '../../src/domain/errors';
 
 /**
  * Sessions whose tablet's end, or whose headsets' stop, was lost (a restart, a cut connection)
@@ -114,5 +116,29 @@ describe.each(STORE_KINDS)('stuck sessions on the %s store', (kind) => {
     });
     expect(await tablet.ask('tablet-pause-session', sessionId)).toMatchObject({ ok: true });
     expect(await tablet.ask('tablet-pause-session', sessionId)).toMatchObject({ ok: true, sent: ['H1'] });
+  });
+
+  it("shows an upload's end in its session although the store failed that write (tried again)", async () => {
+    const server = await start();
+    const { tablet } = await lab(server, ['H1']);
+    const sessionId = await createSession(tablet, { deviceIds: ['H1'] });
+    const uploader = new UploadClient(server, server.tokens.sign('H1', 'headset'));
+    const file = randomFile(256 * 1024);
+    const started = await uploader.start(file.length, { sessionId });
+    const parts = await uploader.putAll(started, file);
+    // The store is away for the session's write of the upload's end (a Redis restart).
+    const sessions = server.store.sessions;
+    const update = sessions.updateDeviceStatus.bind(sessions);
+    let failed = 0;
+    sessions.updateDeviceStatus = async (...args: Parameters<typeof update>) => {
+      if (args[2].uploadStatus === 'completed' && failed++ === 0) throw new StoreUnavailableError(new Error('connection lost'));
+      return update(...args);
+    };
+    expect((await uploader.complete(started, parts)).status).toBe(200);
+    expect(failed).toBeGreaterThan(0);
+    await eventually(async () => {
+      const s = await server.store.sessions.get(sessionId);
+      if (s?.deviceStatuses.H1?.uploadStatus !== 'completed') throw new Error(`still ${s?.deviceStatuses.H1?.uploadStatus}`);
+    });
   });
 });
