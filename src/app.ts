@@ -159,6 +159,7 @@ export function createServer(config: Config, deps: ServerDeps = {}): CaptureServ
   // After attachRealtime's authentication, so a bad token is refused for what it is.
   limitConnectionsPerAddress(io, {
     maxPerAddress: config.limits.maxConnectionsPerIp,
+    maxEnginePerAddress: config.limits.maxEngineConnectionsPerIp,
     trustProxy: app.get('trust proxy fn') as ConnectionLimitOptions['trustProxy'],
     metrics,
     logger: logger.child({ component: 'connection-limit' }),

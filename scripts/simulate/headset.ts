@@ -111,6 +111,8 @@ export class SimulatedHeadset {
     socket.on('on-session-ended', ({ sessionId }) => {
       if (sessionId !== this.sessionId) return;
       this.sessionId = undefined;
+      // Its stop was lost on the way (a restart): a session that ended records nothing more.
+      if (this.recording) this.setRecording(false);
       this.finishCapture();
     });
     await connected(socket);
@@ -233,6 +235,7 @@ export class SimulatedHeadset {
       seed: capture.startedAt.getTime(),
     });
     const credential = { token: token.value };
+    let retried = false;
     const uploaded = await chunkedUpload(baseUrl, credential, {
       ...common,
       fileType: 'video',
@@ -240,6 +243,7 @@ export class SimulatedHeadset {
       source: video ? bufferSource(video) : mp4Source(videoBytes),
       fileName: 'recording.mp4',
     });
+    retried ||= uploaded.attempts > 1;
     stats.bytesUploaded += videoBytes;
     this.options.onUploaded?.({ key: uploaded.s3Key, size: uploaded.size });
     const data = await chunkedUpload(baseUrl, credential, {
@@ -249,9 +253,11 @@ export class SimulatedHeadset {
       source: bufferSource(npz),
       fileName: 'session_data.npz',
     });
+    retried ||= data.attempts > 1;
     stats.bytesUploaded += npz.length;
     this.options.onUploaded?.({ key: data.s3Key, size: data.size });
     stats.uploadsCompleted++;
+    if (retried) stats.uploadsRetried++;
   }
 
   private sendTelemetry(): void {

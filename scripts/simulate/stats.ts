@@ -9,17 +9,28 @@ export class FleetStats {
   sessionsEnded = 0;
   uploadsCompleted = 0;
   uploadsFailed = 0;
+  /** Uploads that needed more than one attempt (a restart met them) and then completed. */
+  uploadsRetried = 0;
   bytesUploaded = 0;
   errors = 0;
   lastError?: string;
+  /** Errors by kind: the message with device, session and upload IDs and numbers taken out (at most 50 kinds). */
+  readonly errorKinds = new Map<string, number>();
 
   error(message: string): void {
     this.errors++;
     this.lastError = message;
+    const kind = message
+      .replace(/\b[A-Z]+_[A-Z]?\d+\b/g, '<device>')
+      .replace(/session_\d+_[\w-]+/g, '<session>')
+      .replace(/\d+/g, 'N')
+      .slice(0, 160);
+    if (this.errorKinds.has(kind) || this.errorKinds.size < 50) this.errorKinds.set(kind, (this.errorKinds.get(kind) ?? 0) + 1);
   }
 
   snapshot() {
-    return { ...this };
+    const { errorKinds: _, ...counts } = this;
+    return { ...counts };
   }
 }
 

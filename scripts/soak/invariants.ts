@@ -6,7 +6,7 @@ import type { SessionStatus } from '../../src/state/types';
 export interface InvariantReport {
   /** Devices held by more than one tablet at once. */
   doublyLocked: string[];
-  /** Sessions still pending, recording or paused after every tablet ended its sessions. */
+  /** Sessions still pending, recording, paused or uploading after every tablet ended its sessions and every upload finished. */
   stuckSessions: Array<{ sessionId: string; status: SessionStatus }>;
   sessionsByStatus: Record<string, number>;
   /** Completed uploads whose object is missing or of another size. */
@@ -14,7 +14,7 @@ export interface InvariantReport {
   objectsChecked: number;
 }
 
-const TRANSIENT: readonly SessionStatus[] = ['pending', 'recording', 'paused'];
+const TRANSIENT: readonly SessionStatus[] = ['pending', 'recording', 'paused', 'uploading'];
 
 export async function checkInvariants(
   store: Store,

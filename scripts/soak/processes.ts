@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -47,7 +47,7 @@ export function killAll(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
-function restartable(name: string, spawnIt: () => ChildProcess, ready: () => Promise<boolean>): Restartable {
+function restartable(name: string, spawnIt: () => ChildProcess, ready: () => Promise<boolean>, readyWithinMs = 30_000): Restartable {
   let child: ChildProcess | undefined;
   return {
     name,
@@ -55,7 +55,7 @@ function restartable(name: string, spawnIt: () => ChildProcess, ready: () => Pro
       const c = (child = spawnIt());
       running.add(c);
       c.once('exit', () => running.delete(c));
-      await waitUntil(ready, name);
+      await waitUntil(ready, name, readyWithinMs);
     },
     async kill() {
       const c = child;
@@ -100,12 +100,17 @@ export function redisProcess(port: number, dir: string): Restartable {
   );
 }
 
-/** The real entry point (src/server.ts) in its own process, on loopback. */
-export function serverProcess(port: number, env: Record<string, string>): Restartable {
+/**
+ * The real entry point (src/server.ts) in its own process, on loopback. Its stderr goes to
+ * `stderrFile` (appended), to read when a start fails. On a busy machine a start (tsx compiling
+ * src/) can take a while: it gets two minutes.
+ */
+export function serverProcess(port: number, env: Record<string, string>, stderrFile: string): Restartable {
   return restartable(
     'server',
-    () =>
-      spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    () => {
+      const stderr = openSync(stderrFile, 'a');
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
         cwd: ROOT,
         env: {
           PATH: process.env.PATH ?? '',
@@ -115,8 +120,12 @@ export function serverProcess(port: number, env: Record<string, string>): Restar
           PORT: String(port),
           HOST: '127.0.0.1',
         },
-        stdio: 'ignore',
-      }),
+        stdio: ['ignore', 'ignore', stderr],
+      });
+      // The child has its own copy.
+      closeSync(stderr);
+      return child;
+    },
     async () => {
       try {
         return (await fetch(`http://127.0.0.1:${port}/health`)).status === 200;
@@ -124,5 +133,6 @@ export function serverProcess(port: number, env: Record<string, string>): Restar
         return false;
       }
     },
+    120_000,
   );
 }

@@ -100,6 +100,11 @@ export const envSchema = z.object({
   SOCKET_EVENT_BURST: int(1, 10_000).default(40),
   TOKEN_REQUESTS_PER_MINUTE: int(1, 100_000).default(20),
   MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
+  // Engine.IO connections (joined or not) one address may hold; past it the handshake is refused. Unset: MAX_CONNECTIONS_PER_IP + 20.
+  MAX_ENGINE_CONNECTIONS_PER_IP: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    int(1, 1_000_000).optional(),
+  ),
   MAX_WATCHES_PER_SOCKET: int(1, 100_000).default(256),
   SESSIONS_PER_TABLET: int(1, 1_000_000).default(1000),
   // Recording command records one tablet has in the ledger at most; beyond, its own oldest leave first.

@@ -18,6 +18,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** Raw Engine.IO connections an address may hold beyond MAX_CONNECTIONS_PER_IP, so a refusal with a reason can still reach it. */
+const ENGINE_CONNECTION_HEADROOM = 20;
+
+/** A bearer token for /metrics shorter than this is refused in production (it could be guessed). */
+export const METRICS_TOKEN_MIN_LENGTH = 24;
+
 const GENERATE_HINT =
   'Generate them with:\n' + '    JWT_SECRET=$(openssl rand -base64 48)\n' + '    ADMIN_API_KEY=$(openssl rand -base64 32)';
 
@@ -44,6 +50,12 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
     if (!e.AUTH_REQUIRED) {
       throw new ConfigError(['AUTH_REQUIRED=false is for development only and is refused when NODE_ENV=production']);
     }
+    if (e.METRICS_TOKEN !== undefined && e.METRICS_TOKEN.length < METRICS_TOKEN_MIN_LENGTH) {
+      throw new ConfigError([
+        `METRICS_TOKEN must be at least ${METRICS_TOKEN_MIN_LENGTH} characters when NODE_ENV=production (a short one is guessed): ` +
+          'generate one with  openssl rand -base64 32',
+      ]);
+    }
   }
   if (e.REDIS_URL && e.REDIS_SENTINELS) {
     throw new ConfigError([
@@ -57,6 +69,11 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
     throw new ConfigError(['AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together']);
   }
 
+  if (e.MAX_ENGINE_CONNECTIONS_PER_IP !== undefined && e.MAX_ENGINE_CONNECTIONS_PER_IP < e.MAX_CONNECTIONS_PER_IP) {
+    throw new ConfigError([
+      'MAX_ENGINE_CONNECTIONS_PER_IP must be at least MAX_CONNECTIONS_PER_IP: past the first a client gets no reason for its refusal',
+    ]);
+  }
   const webhookUrls = parseWebhookUrls(e.WEBHOOK_URLS);
   if (webhookUrls.length > 0 && !e.WEBHOOK_SECRET) {
     throw new ConfigError(['WEBHOOK_SECRET must be set when WEBHOOK_URLS is: receivers verify the signature with it']);
@@ -150,6 +167,7 @@ export function loadConfig(rawEnv: Env, version = '0.0.0'): LoadedConfig {
       socketEventsPerSecond: e.SOCKET_EVENTS_PER_SECOND,
       socketEventBurst: e.SOCKET_EVENT_BURST,
       maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
+      maxEngineConnectionsPerIp: e.MAX_ENGINE_CONNECTIONS_PER_IP ?? e.MAX_CONNECTIONS_PER_IP + ENGINE_CONNECTION_HEADROOM,
       maxWatchesPerSocket: e.MAX_WATCHES_PER_SOCKET,
       sessionsPerTablet: e.SESSIONS_PER_TABLET,
       commandsPerTablet: e.COMMANDS_PER_TABLET,

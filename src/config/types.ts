@@ -90,6 +90,11 @@ export interface Config {
     socketEventBurst: number;
     /** Socket.IO connections one client address may hold at once (per process). */
     maxConnectionsPerIp: number;
+    /**
+     * Engine.IO connections one client address may hold at once, joined to a namespace or
+     * not (per process): past it a new handshake is refused (HTTP 403) before a socket exists.
+     */
+    maxEngineConnectionsPerIp: number;
     /** Headsets one Socket.IO connection may view (watch or connect to) at once. */
     maxWatchesPerSocket: number;
     /** Sessions one tablet may have in the store at once. */

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Metrics } from '../metrics';
@@ -9,6 +9,7 @@ import { storageFix } from '../storage/start-check';
 import { z } from 'zod';
 import type { RouteDoc } from './route-doc';
 import { errorBody } from './errors';
+import { markFailedAdminKey, wrongSecretLimiter } from './admin-key-limiter';
 
 const liveAnswerSchema = z.object({ ok: z.literal(true), message: z.string(), timestamp: z.string() });
 const dependency = { reachable: z.boolean(), error: z.string().optional() };
@@ -125,19 +126,26 @@ export function healthRoutes({ config, store, storage, metrics, startedAt, logge
     } satisfies z.input<typeof healthAnswerSchema>);
   });
 
-  router.get('/metrics', async (req, res) => {
+  // Wrong METRICS_TOKENs per client address: TOKEN_REQUESTS_PER_MINUTE, then 429 (the right token too) for the minute.
+  const wrongTokens = config.auth.metricsToken
+    ? wrongSecretLimiter(config.auth.tokenRequestsPerMinute, 'too many wrong metrics tokens from this address; try again in a minute')
+    : undefined;
+  const metricsHandler: RequestHandler = async (req, res) => {
     const token = config.auth.metricsToken;
     if (token) {
       const header = req.headers.authorization ?? '';
       const given = header.startsWith('Bearer ') ? header.slice(7) : '';
       if (!secretsEqual(given, token)) {
+        markFailedAdminKey(res);
         res.status(401).json(errorBody('unauthenticated', 'metrics require the METRICS_TOKEN bearer token'));
         return;
       }
     }
     res.setHeader('Content-Type', metrics.registry.contentType);
     res.send(await metrics.registry.metrics());
-  });
+  };
+  if (wrongTokens) router.get('/metrics', wrongTokens, metricsHandler);
+  else router.get('/metrics', metricsHandler);
 
   return router;
 }

@@ -47,8 +47,8 @@ export interface RouteDoc {
 /** The error codes of what a route's auth can refuse. */
 export function authErrors(auth: RouteDoc['auth']): ErrorCode[] {
   if (auth === 'open') return [];
-  // Only when METRICS_TOKEN is set and the bearer token is not it.
-  if (auth === 'metrics') return ['unauthenticated'];
+  // Only when METRICS_TOKEN is set and the bearer token is not it; wrong ones count against a limiter (429).
+  if (auth === 'metrics') return ['unauthenticated', 'rate_limited'];
   if (auth === 'signed-url') return ['expired_url', 'bad_signature'];
   // A wrong admin key counts against the shared limiter (429); a valid token of another role is a 403.
   return ['unauthenticated', 'role', 'rate_limited'];

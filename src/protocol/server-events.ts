@@ -110,7 +110,9 @@ export const serverEvents = {
   'on-session-started': emits("To the session's audience.", z.object({ sessionId: id, startedAt: z.string() })),
   'on-session-paused': emits("To the session's audience.", z.object({ sessionId: id })),
   'on-session-ended': emits(
-    'To the session\'s audience; `reason` is "expired" when the server ended it.',
+    'To the session\'s audience; `reason` says why when the server ended it: "expired" (past SESSION_EXPIRY_MS), ' +
+      '"superseded" (its tablet, on a new connection, created another session: the end it sent was lost, e.g. in a restart), ' +
+      '"orphaned" (a create interrupted after saving it left it without its tablet; ended by the next session cleanup once a minute old).',
     z.object({ sessionId: id, endedAt: z.string(), duration: z.number(), reason: z.string().optional() }),
   ),
   'on-session-error': emits(

@@ -34,8 +34,12 @@ export interface RecordingServiceDeps {
   now?: () => number;
 }
 
-/** A verification claim lasts this long unless renewed; a dead process's claim lapses and the sweep resumes it. */
-export const VERIFY_CLAIM_MS = 60_000;
+/**
+ * A verification claim lasts this long unless renewed (every third of it); a dead process's claim
+ * lapses and the sweep resumes it. Below the sweep lease's takeover (at most 40 s, see PeriodicTask),
+ * so the process that takes the sweep over after a SIGKILL finds the claim lapsed on its first run.
+ */
+export const VERIFY_CLAIM_MS = 30_000;
 /** How far a headset's folder timestamp may be from the start the server saw and still be that recording. */
 const ADOPT_WINDOW_MS = 10 * 60_000;
 

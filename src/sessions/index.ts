@@ -3,6 +3,7 @@ import { PeriodicTask } from '../util/periodic-task';
 import { registerSessionGauges } from './session-gauges';
 import { sessionRouteDocs, sessionRoutes } from './session-routes';
 import { SessionService } from './session-service';
+import { sweepSessions } from './session-sweep';
 import { sessionSocket } from './session-socket';
 import './events';
 
@@ -29,8 +30,9 @@ export const sessions: FeatureFactory = (ctx) => {
     locks: ctx.services.get('locks'),
     commands: ctx.services.get('recordingCommands'),
     events,
-    expiryMs: config.timing.sessionExpiryMs,
     maxPerTablet: config.limits.sessionsPerTablet,
+    // Every socket is in a room of its own ID, on whichever process holds it.
+    isConnected: async (connectionId) => (await ctx.io.in(connectionId).fetchSockets()).length > 0,
     logger,
     maxSpreadMs: config.clock.maxSpreadMs,
     // Each headset of a synchronized start that started too far apart from the others gets start_spread.
@@ -39,11 +41,11 @@ export const sessions: FeatureFactory = (ctx) => {
       for (const id of deviceIds) await alarms.raise(id, 'start_spread', spreadMs, message);
     },
   });
-  // Sessions left running for longer than SESSION_EXPIRY_MS are ended; their audience is told (session.changed).
+  // Sessions left running for longer than SESSION_EXPIRY_MS, and orphans, are ended; their audience is told (session.changed).
   const expiry = new PeriodicTask(
     'session-cleanup',
     config.timing.sessionCleanupIntervalMs,
-    async () => void (await service.expireStale()),
+    async () => void (await sweepSessions({ store: ctx.store, sessions: service, expiryMs: config.timing.sessionExpiryMs, logger })),
     logger.child({ component: 'realtime' }),
     ctx.lease,
   );

@@ -21,21 +21,20 @@ export interface UnavailableDevices {
   unavailable: string[];
 }
 
-/** Stale sessions ended per store read, and reads per run (the next run goes on). */
-const EXPIRY_BATCH = 100;
-const MAX_EXPIRY_BATCHES = 100;
-
 export interface SessionServiceDeps {
   store: Store;
   locks: LockService;
   /** The recording commands a session's start, pause and end send its headsets. */
   commands: RecordingCommands;
   events: DomainEvents;
-  /** Sessions not completed this long after creation are ended by the cleanup. */
-  expiryMs: number;
   /** SYNC_MAX_SPREAD_MS: headsets of one synchronized start further apart than this are reported to startSpread. */
   maxSpreadMs?: number;
   startSpread?: (session: SessionRecord, spread: StartSpread) => Promise<void>;
+  /**
+   * Whether a tablet connection (socket ID) is connected anywhere in the cluster. A create on a
+   * new connection ends the tablet's active session when the connection that created it is gone.
+   */
+  isConnected?: (connectionId: string) => Promise<boolean>;
   /** Sessions one tablet may have in the store at once (they leave it with SESSION_TTL_SECONDS); unset: no limit. */
   maxPerTablet?: number;
   now?: () => number;
@@ -50,10 +49,14 @@ export interface SessionUploads {
   uploadProgress(sessionId: string | undefined, deviceId: string | undefined, status: UploadProgress): Promise<void>;
 }
 
+/** Seconds an upload's final status is tried again when the store was away (see uploadProgress). */
+const UPLOAD_STATUS_RETRIES = 30;
+
 type Action = 'start' | 'pause' | 'end';
+/** A start of a recording session, a pause of a paused one: a tablet's retry (its first attempt's answer was lost); commands go again. */
 const ALLOWED_FROM: Record<Action, readonly SessionStatus[]> = {
-  start: ['pending', 'paused'],
-  pause: ['recording'],
+  start: ['pending', 'paused', 'recording'],
+  pause: ['recording', 'paused'],
   end: ['pending', 'recording', 'paused'],
 };
 
@@ -105,7 +108,9 @@ export class SessionService implements SessionUploads {
     metadata?: Record<string, unknown>,
   ): Promise<{ session: SessionRecord; unavailable: string[] }> {
     const active = await this.active(tabletId);
-    if (active) throw new DomainError('conflict', `this tablet already has an active session (${active.sessionId}); end it first`);
+    if (active && !(await this.supersedes(active, connectionId))) {
+      throw new DomainError('conflict', `this tablet already has an active session (${active.sessionId}); end it first`);
+    }
     const quota = this.options.maxPerTablet;
     // Each session may carry 100 KB of metadata: one tablet cannot fill the store with them.
     if (quota !== undefined && (await this.store.sessions.countForTablet(tabletId)) >= quota) {
@@ -129,6 +134,7 @@ export class SessionService implements SessionUploads {
       deviceIds: available,
       status: 'pending',
       createdAt,
+      connectionId,
       ...(metadata ? { metadata } : {}),
       deviceStatuses: Object.fromEntries(available.map((id) => [id, { ...EMPTY_DEVICE_STATUS }])),
     };
@@ -163,15 +169,46 @@ export class SessionService implements SessionUploads {
     return { session, ...commands };
   }
 
-  /** Ends the session; a running one's headsets are commanded to stop. */
+  /** Ends the session; its recording headsets are commanded to stop. */
   async end(tabletId: string, sessionId: string): Promise<SessionMove> {
-    const before = await this.get(tabletId, sessionId);
-    const session = await this.finish(tabletId, sessionId);
-    // Only a running session has headsets to stop.
-    const commands =
-      before.status === 'recording' ? await this.options.commands.sendAll(tabletId, session.deviceIds, 'stop', { sessionId }) : NO_COMMANDS;
+    return this.endWith(await this.get(tabletId, sessionId));
+  }
+
+  /**
+   * A running session's headsets are commanded to stop, and so are those of a paused one that
+   * still record (the stop of its pause was lost: the headset was away, or the server restarted).
+   */
+  private async endWith(before: SessionRecord, reason?: string): Promise<SessionMove> {
+    const { tabletId, sessionId } = before;
+    const session = await this.finish(tabletId, sessionId, reason);
+    const recording =
+      before.status === 'recording' ? before.deviceIds : before.deviceIds.filter((id) => before.deviceStatuses[id]?.isRecording);
+    const commands = recording.length > 0 ? await this.options.commands.sendAll(tabletId, recording, 'stop', { sessionId }) : NO_COMMANDS;
     await this.events.publish('session.changed', { session, change: 'ended' });
     return { session, ...commands };
+  }
+
+  /**
+   * A tablet creating a session while one it created on another connection is still active,
+   * that connection being gone: the end it sent was lost (a server restart, a network cut), so
+   * that session is ended now (reason "superseded", announced) instead of refusing the create.
+   * The same connection, or one still connected, keeps the refusal: that is a real double create.
+   */
+  private async supersedes(active: SessionRecord, connectionId: string): Promise<boolean> {
+    const previous = active.connectionId;
+    if (!previous || previous === connectionId || !this.options.isConnected) return false;
+    if (await this.options.isConnected(previous).catch(() => true)) return false;
+    try {
+      await this.endWith(active, 'superseded');
+    } catch (err) {
+      // Ended meanwhile (its tablet's end arrived after all): nothing is in the way.
+      if (!(err instanceof DomainError) || err.code === 'store_unavailable') throw err;
+    }
+    this.options.logger?.warn(
+      { sessionId: active.sessionId, tabletId: active.tabletId },
+      'session ended: its tablet created another on a new connection (the end it sent was lost)',
+    );
+    return true;
   }
 
   /**
@@ -254,19 +291,33 @@ export class SessionService implements SessionUploads {
    */
   async uploadProgress(sessionId: string | undefined, deviceId: string | undefined, status: UploadProgress): Promise<void> {
     if (!sessionId || !deviceId) return;
+    if (await this.tryUploadProgress(sessionId, deviceId, status)) return;
+    // An upload's end met a store outage (the session would show it uploading for good): tried again, once a second.
+    if (status.uploadStatus !== 'completed' && status.uploadStatus !== 'failed') return;
+    void (async () => {
+      for (let i = 0; i < UPLOAD_STATUS_RETRIES; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000).unref());
+        if (await this.tryUploadProgress(sessionId, deviceId, status)) return;
+      }
+    })();
+  }
+
+  private async tryUploadProgress(sessionId: string, deviceId: string, status: UploadProgress): Promise<boolean> {
     try {
       const session = await this.store.sessions.get(sessionId);
-      if (!session || !session.deviceIds.includes(deviceId)) return;
+      if (!session || !session.deviceIds.includes(deviceId)) return true;
       let updated = await this.store.sessions.updateDeviceStatus(sessionId, deviceId, status);
-      if (!updated) return;
+      if (!updated) return true;
       const arriving = Object.values(updated.deviceStatuses).some((s) => s.uploadStatus === 'uploading');
       const move = arriving
         ? await this.store.sessions.transition(sessionId, ['completed'], { status: 'uploading' })
         : await this.store.sessions.transition(sessionId, ['uploading'], { status: 'completed' });
       if (move.outcome === 'done') updated = move.session;
       await this.events.publish('session.upload-changed', { session: updated });
+      return true;
     } catch (err) {
       this.options.logger?.warn({ err, sessionId, deviceId }, 'could not update the session upload status');
+      return false;
     }
   }
 
@@ -282,26 +333,19 @@ export class SessionService implements SessionUploads {
     }
   }
 
-  /** Ends sessions created more than `expiryMs` ago that never completed. */
-  async expireStale(): Promise<SessionRecord[]> {
-    const cutoff = new Date(this.now() - this.options.expiryMs);
-    const expired: SessionRecord[] = [];
-    // Reads only the active sessions, oldest first; an ended one leaves that index, so each batch moves on.
-    for (let batch = 0; batch < MAX_EXPIRY_BATCHES; batch++) {
-      const stale = await this.store.sessions.activeCreatedBefore(cutoff, EXPIRY_BATCH);
-      for (const s of stale) {
-        try {
-          const session = await this.finish(s.tabletId, s.sessionId, 'expired');
-          await this.events.publish('session.changed', { session, change: 'ended' });
-          expired.push(session);
-        } catch (err) {
-          // Ended by its tablet meanwhile: nothing left to expire.
-          if (!(err instanceof DomainError) || err.code === 'store_unavailable') throw err;
-        }
-      }
-      if (stale.length < EXPIRY_BATCH) break;
+  /**
+   * Ends a session on the server's own account (expiry, an orphan), announcing why; its recording
+   * headsets are told to stop. False when it was ended meanwhile.
+   */
+  async endByServer(s: SessionRecord, reason: 'expired' | 'orphaned'): Promise<boolean> {
+    try {
+      await this.endWith(s, reason);
+      return true;
+    } catch (err) {
+      // Ended by its tablet meanwhile: nothing left to end.
+      if (!(err instanceof DomainError) || err.code === 'store_unavailable') throw err;
+      return false;
     }
-    return expired;
   }
 
   /** A count the store keeps as sessions change: a /metrics scrape walks nothing. */

@@ -62,7 +62,7 @@ function announce(d: SessionSocketDeps, { session, change, unavailable }: Domain
       const duration = d.sessions.durationSeconds(session);
       d.metrics.sessionDuration.observe(duration);
       const ended = { sessionId, endedAt: session.endedAt!.toISOString(), duration };
-      return d.broadcast.emit(to, 'on-session-ended', session.endReason === 'expired' ? { ...ended, reason: 'expired' } : ended);
+      return d.broadcast.emit(to, 'on-session-ended', session.endReason ? { ...ended, reason: session.endReason } : ended);
     }
   }
 }

@@ -99,6 +99,8 @@ export interface SessionRecord {
   startedAt?: Date;
   endedAt?: Date;
   endReason?: string;
+  /** The tablet connection (socket ID) that created it: a create from another one may end it once that one is gone. */
+  connectionId?: string;
   metadata?: Record<string, unknown>;
   deviceStatuses: Record<string, DeviceSessionStatus>;
 }

@@ -54,11 +54,22 @@ export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
     this.pathOf(key);
     const uploadId = randomBytes(16).toString('hex');
     const dir = this.dirOf(uploadId);
-    await mkdir(path.join(dir, 'parts'), { recursive: true });
-    await writeFile(path.join(dir, 'data'), '');
-    const meta: UploadMeta = { key, ...options, initiated: new Date().toISOString() };
-    await writeFile(path.join(dir, 'meta.json'), JSON.stringify(meta));
+    try {
+      await mkdir(path.join(dir, 'parts'), { recursive: true });
+      await this.writeUploadFile(path.join(dir, 'data'), '');
+      const meta: UploadMeta = { key, ...options, initiated: new Date().toISOString() };
+      await this.writeUploadFile(path.join(dir, 'meta.json'), JSON.stringify(meta));
+    } catch (err) {
+      // A full disk (507) or a failing one: the start is refused, so nothing of it stays behind.
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      throw err;
+    }
     return uploadId;
+  }
+
+  /** Writes one of a new upload's files (a method, so the disk-failure tests can make it fail as a full disk does). */
+  async writeUploadFile(file: string, content: string): Promise<void> {
+    await writeFile(file, content);
   }
 
   async presignPartUrl(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string> {
@@ -151,7 +162,12 @@ export class LocalMultipart implements MultipartUploads, LocalPartReceiver {
         total += stored.size;
       }
       const data = path.join(dir, 'data');
-      const handle = await open(data, 'r+');
+      const handle = await open(data, 'r+').catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        // A complete that moved the data into place and died before removing the folder: the upload is done.
+        await rm(dir, { recursive: true, force: true });
+        throw new UploadNotFoundError(uploadId);
+      });
       try {
         await handle.truncate(total);
         await handle.sync();

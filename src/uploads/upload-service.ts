@@ -22,10 +22,9 @@ import { storageWriteRefusal } from '../storage';
 import { KeyClaims } from './key-claims';
 import { StartGuards, type StartGuard } from './start-guards';
 
-export type { Uploader } from './uploader';
 import { uploaderFor, type Uploader } from './uploader';
 import type { DomainEventMap, DomainEvents } from '../domain/events';
-
+export type { Uploader } from './uploader';
 /** The uploader an upload record belongs to (an operator may act on a headset's upload). */
 const ownerOf = (record: UploadRecord): Uploader => (record.deviceId ? { deviceId: record.deviceId } : {});
 
@@ -167,7 +166,15 @@ export class UploadService {
       chunkSize: record.partSize,
     };
     if (record.status === 'completed') return { ...base, parts: [] as StoredPart[], bytesStored: record.fileSize };
-    const parts = await this.storedParts(record);
+    let parts: StoredPart[];
+    try {
+      parts = await this.storedParts(record);
+    } catch (err) {
+      // A complete that storage finished before a restart: the retry's resume learns it is done.
+      if (!isDomainError(err) || err.code !== 'not_found') throw err;
+      await this.completedMeanwhile(record);
+      return { ...base, status: 'completed' as const, parts: [] as StoredPart[], bytesStored: record.fileSize };
+    }
     const bytesStored = parts.reduce((sum, p) => sum + p.size, 0);
     const progress = Math.min(99, Math.floor((bytesStored / record.fileSize) * 100));
     await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'uploading', uploadProgress: progress });
@@ -178,6 +185,34 @@ export class UploadService {
     const record = await this.owned(req, uploader);
     if (record.status === 'completed') return this.completedAnswer(record, true);
     const parts = this.checkNumbering(record, req.parts);
+    return this.completeParts(record, parts).catch((err: unknown) => {
+      if (!isDomainError(err) || err.code !== 'not_found') throw err;
+      return this.completedMeanwhile(record);
+    });
+  }
+
+  /**
+   * Storage no longer holds the multipart upload. A complete that storage finished before its process died
+   * (SIGKILL, restart) left the object whole and the record in progress: the client's retry finishes the
+   * record, so the recording and its session move on. A concurrent complete is a repeat. Otherwise it is gone.
+   */
+  private async completedMeanwhile(record: UploadRecord): Promise<CompleteAnswer> {
+    const again = await this.o.store.uploads.get(record.uploadId);
+    if (again?.status === 'completed') return this.completedAnswer(again, true);
+    const object = await this.o.storage.headObject(record.key).catch((err: unknown) => {
+      throw this.storageFailed(err);
+    });
+    if (object?.size !== record.fileSize) {
+      throw new DomainError('not_found', 'storage no longer holds this upload (aborted or expired); start a new one');
+    }
+    this.o.logger.warn(
+      { uploadId: record.uploadId, key: record.key },
+      'upload completed in storage before a restart; its record is finished now',
+    );
+    return this.completedAnswer(await this.finished(record, object.etag), true);
+  }
+
+  private async completeParts(record: UploadRecord, parts: CompleteRequest['parts']): Promise<CompleteAnswer> {
     const stored = new Map((await this.storedParts(record)).map((p) => [p.partNumber, p]));
     let total = 0;
     for (const given of parts) {
@@ -201,16 +236,15 @@ export class UploadService {
         parts.map((p) => ({ partNumber: p.partNumber, etag: stored.get(p.partNumber)!.etag })),
       ));
     } catch (err) {
-      // Storage refusals come as DomainErrors (invalid_parts: S3 refused the parts); anything else is storage failing.
+      // Storage refusals come as DomainErrors (invalid_parts: S3 refused the parts; not_found: see completedMeanwhile).
       if (!isDomainError(err)) throw this.storageFailed(err);
-      if (err.code !== 'not_found') throw err;
-      // A concurrent complete may have just finished it: answer as the repeat it is.
-      const again = await this.o.store.uploads.get(record.uploadId);
-      if (again?.status === 'completed') return this.completedAnswer(again, true);
-      const object = await this.o.storage.headObject(record.key);
-      if (object?.size === record.fileSize) return this.completedAnswer({ ...record, etag: object.etag }, true);
-      throw new DomainError('not_found', 'storage no longer holds this upload (aborted or expired); start a new one');
+      throw err;
     }
+    return this.completedAnswer(await this.finished(record, etag), false);
+  }
+
+  /** Saves a completed upload and tells the session, the gauges and the domain. */
+  private async finished(record: UploadRecord, etag: string): Promise<UploadRecord> {
     const done: UploadRecord = { ...record, status: 'completed', completedAt: new Date(), etag };
     await this.o.store.uploads.save(done);
     this.recordFinished(record.fileType, record.fileSize, (Date.now() - record.startedAt.getTime()) / 1000);
@@ -218,7 +252,7 @@ export class UploadService {
     await this.o.sessions.uploadProgress(record.sessionId, record.deviceId, { uploadStatus: 'completed', uploadProgress: 100 });
     await this.refreshInProgress();
     await this.announce(uploadEvent(done, 'completed'));
-    return this.completedAnswer(done, false);
+    return done;
   }
 
   async abort(ref: UploadRef, uploader: Uploader): Promise<AbortAnswer> {

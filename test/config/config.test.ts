@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       socketEventsPerSecond: 20,
       socketEventBurst: 40,
       maxConnectionsPerIp: 200,
+      maxEngineConnectionsPerIp: 220,
       maxWatchesPerSocket: 256,
       sessionsPerTablet: 1000,
       commandsPerTablet: 10_000,
@@ -73,6 +74,14 @@ describe('loadConfig', () => {
     expect(problem).toContain('openssl rand -base64 32');
     expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: secrets.JWT_SECRET })[0]).toMatch(/^ADMIN_API_KEY must/);
     expect(loadConfig({ NODE_ENV: 'production', ...secrets }).generatedSecrets).toEqual([]);
+  });
+
+  it('refuses a METRICS_TOKEN shorter than 24 characters in production, saying how to generate one (issue 37)', () => {
+    const [problem] = problemsOf({ NODE_ENV: 'production', ...secrets, METRICS_TOKEN: 'short-token' });
+    expect(problem).toContain('METRICS_TOKEN must be at least 24 characters');
+    expect(problem).toContain('openssl rand -base64 32');
+    expect(problem).not.toContain('short-token');
+    expect(loadConfig({ NODE_ENV: 'production', ...secrets, METRICS_TOKEN: 'x'.repeat(24) }).config.auth.metricsToken).toHaveLength(24);
   });
 
   it('refuses AUTH_REQUIRED=false in production', () => {

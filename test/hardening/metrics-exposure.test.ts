@@ -33,3 +33,19 @@ describe('an open /metrics is said loudly in production (issue 17, 16)', () => {
     expect(openWarning(development)).toEqual([]);
   });
 });
+
+describe('wrong METRICS_TOKENs are limited per address (issue 37)', () => {
+  it('answers 429 once TOKEN_REQUESTS_PER_MINUTE wrong tokens were tried, the right one included; a right token never counts', async () => {
+    const token = 'a-metrics-token-0123456789';
+    const server = await startServer({ env: { METRICS_TOKEN: token, TOKEN_REQUESTS_PER_MINUTE: '3' } });
+    servers.push(server);
+    const get = (bearer: string) => fetch(`${server.url()}/metrics`, { headers: { authorization: `Bearer ${bearer}` } });
+    // Right tokens do not use up the budget.
+    for (let i = 0; i < 5; i++) expect((await get(token)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await get(`guess-${i}`)).status).toBe(401);
+    const refused = await get('guess-4');
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ ok: false, code: 'rate_limited' });
+    expect((await get(token)).status).toBe(429);
+  });
+});

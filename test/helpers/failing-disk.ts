@@ -10,7 +10,7 @@ export function diskError(code: 'ENOSPC' | 'EIO'): NodeJS.ErrnoException {
 
 /**
  * Makes a LocalStorage's writes fail as a full or failing disk does, while `disk.failing` is
- * set: part PUTs and whole-object writes stream their body into a file stream that errors on
+ * set: an upload's files at its start, part PUTs and whole-object writes stream their body into a file stream that errors on
  * its first write. That destroys the request body too, exactly as a real ENOSPC does.
  */
 export function injectDiskFailures(storage: LocalStorage): { failing?: 'ENOSPC' | 'EIO' } {
@@ -27,6 +27,13 @@ export function injectDiskFailures(storage: LocalStorage): { failing?: 'ENOSPC' 
     if (!disk.failing) return writePart(key, uploadId, partNumber, body);
     await pipeline(body, failingSink(disk.failing));
     throw new Error('unreachable: the sink fails');
+  };
+  // Creating an upload: its folder is made, then its first file fails to write, as on a full disk.
+  const multipart = storage.multipart;
+  const writeUploadFile = multipart.writeUploadFile.bind(multipart);
+  multipart.writeUploadFile = async (file: string, content: string) => {
+    if (disk.failing) throw diskError(disk.failing);
+    return writeUploadFile(file, content);
   };
   const putObjectStream = storage.putObjectStream.bind(storage);
   storage.putObjectStream = async (key: string, body: Readable, contentType: string) => {

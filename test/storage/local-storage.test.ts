@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LocalStorage, ObjectNotFoundError, UploadNotFoundError, isSafeKey } from '../../src/storage';
@@ -77,5 +78,23 @@ describe('local storage driver (read side)', () => {
       await storage.multipart.abortMultipartUpload('', id);
     }
     expect(readFileSync(path.join(root, 'keep.txt'), 'utf8')).toBe('outside the multipart area');
+  });
+
+  it('finishes a complete that moved the data into place and died before removing its folder: not found, folder gone (issue 37)', async () => {
+    const key = 'sessions/20260206_143052/recording.mp4';
+    const uploadId = await storage.multipart.createMultipartUpload(key, { contentType: 'video/mp4', partSize: 5 });
+    const { etag } = await storage.multipart.writePart(key, uploadId, 1, Readable.from([Buffer.from('hello')]));
+    const dir = path.join(root, '.multipart', uploadId);
+    const saved = mkdtempSync(path.join(os.tmpdir(), 'capture-local-saved-'));
+    cpSync(dir, saved, { recursive: true });
+    await storage.multipart.completeMultipartUpload(key, uploadId, [{ partNumber: 1, etag }]);
+    // The folder as a SIGKILL between the rename and the removal leaves it: everything but the data.
+    cpSync(saved, dir, { recursive: true });
+    rmSync(path.join(dir, 'data'));
+    await expect(storage.multipart.completeMultipartUpload(key, uploadId, [{ partNumber: 1, etag }])).rejects.toBeInstanceOf(
+      UploadNotFoundError,
+    );
+    expect(existsSync(dir)).toBe(false);
+    expect(readFileSync(path.join(root, key), 'utf8')).toBe('hello');
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, statfsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,6 +51,18 @@ describe('a full or failing disk', () => {
     disk.failing = undefined;
     const parts = await client.putAll(start, file);
     expect((await client.complete(start, parts)).status).toBe(200);
+  });
+
+  it('answers a start hitting ENOSPC with 507 and leaves no folder under .multipart (issue 37)', async () => {
+    const { client, dataDir, disk } = await setup();
+    disk.failing = 'ENOSPC';
+    const refused = await client.call('POST', '/chunked-upload/start', { timestamp: '20260206_143052', fileType: 'video', fileSize: MiB });
+    expect(refused.status).toBe(507);
+    expect(refused.body).toMatchObject({ ok: false, code: 'storage_full' });
+    disk.failing = undefined;
+    expect(readdirSync(path.join(dataDir, '.multipart'))).toEqual([]);
+    // With space again the same start works.
+    expect((await client.start(MiB)).uploadId).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('answers a part PUT hitting EIO with 503', async () => {

@@ -83,6 +83,7 @@ function encode(s: SessionRecord): Record<string, string | undefined> {
     startedAt: s.startedAt && encodeDate(s.startedAt),
     endedAt: s.endedAt && encodeDate(s.endedAt),
     endReason: s.endReason,
+    connectionId: s.connectionId,
     ...Object.fromEntries(
       Object.entries(s.deviceStatuses).map(([deviceId, status]) => [DEVICE_STATUS_FIELD + deviceId, JSON.stringify(status)]),
     ),
@@ -113,6 +114,7 @@ function decode(f: Fields): SessionRecord | null {
     startedAt: decodeDate(f.startedAt),
     endedAt: decodeDate(f.endedAt),
     endReason: f.endReason || undefined,
+    ...(f.connectionId ? { connectionId: f.connectionId } : {}),
     // Sessions saved before metadata moved to its own key still carry it here.
     metadata: decodeJson<Record<string, unknown>>(f.metadata),
     deviceStatuses: decodeDeviceStatuses(f),
