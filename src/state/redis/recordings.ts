@@ -178,7 +178,9 @@ export class RedisRecordingStore implements RecordingStore {
     let after = decodeRecordingCursor(query.cursor);
     const recordings: RecordingSummary[] = [];
     const bytes = new PageBytes(query.maxBytes);
-    const narrowed = Object.entries(query).some(([k, v]) => v !== undefined && !['limit', 'cursor', 'sessionId', 'deviceId'].includes(k));
+    const narrowed = Object.entries(query).some(
+      ([k, v]) => v !== undefined && !['limit', 'cursor', 'maxBytes', 'sessionId', 'deviceId'].includes(k),
+    );
     const total = { total: await this.redis.zcard(index), totalExact: !narrowed && !(query.sessionId && query.deviceId) };
     let scanned = 0;
     const batch = Math.min(500, Math.max(50, query.limit * 2));

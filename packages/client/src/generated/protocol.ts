@@ -1239,7 +1239,7 @@ export interface ServerEvents {
     ];
     answer: never;
   };
-  /** To the session's audience; `reason` is "expired" when the server ended it. */
+  /** To the session's audience; `reason` says why when the server ended it: "expired" (past SESSION_EXPIRY_MS), "superseded" (its tablet, on a new connection, created another session: the end it sent was lost, e.g. in a restart), "orphaned" (a create interrupted after saving it left it without its tablet; ended by the next session cleanup once a minute old). */
 
   'on-session-ended': {
     args: [

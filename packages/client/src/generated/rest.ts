@@ -96,7 +96,7 @@ export interface Routes {
     query: {};
     body: never;
     answer: string;
-    errors: 'unauthenticated' | 'request_timeout' | 'internal';
+    errors: 'unauthenticated' | 'request_timeout' | 'rate_limited' | 'internal';
   };
   /** Every known device with its presence, telemetry and lock — GET /api/devices */
 
