@@ -308,11 +308,15 @@ export class SessionService implements SessionUploads {
       if (!session || !session.deviceIds.includes(deviceId)) return true;
       let updated = await this.store.sessions.updateDeviceStatus(sessionId, deviceId, status);
       if (!updated) return true;
-      const arriving = Object.values(updated.deviceStatuses).some((s) => s.uploadStatus === 'uploading');
-      const move = arriving
-        ? await this.store.sessions.transition(sessionId, ['completed'], { status: 'uploading' })
-        : await this.store.sessions.transition(sessionId, ['uploading'], { status: 'completed' });
-      if (move.outcome === 'done') updated = move.session;
+      // Settled against what was just read, until it holds: two headsets' ends at once, each deciding
+      // from its own snapshot, could leave a session uploading with every upload done (soak, seed 3).
+      for (let i = 0; i < 3 && updated; i++) {
+        const arriving = Object.values(updated.deviceStatuses).some((s) => s.uploadStatus === 'uploading');
+        const [from, to] = arriving ? (['completed', 'uploading'] as const) : (['uploading', 'completed'] as const);
+        if (updated.status !== from) break;
+        const move = await this.store.sessions.transition(sessionId, [from], { status: to });
+        updated = move.outcome === 'done' ? move.session : ((await this.store.sessions.get(sessionId)) ?? updated);
+      }
       await this.events.publish('session.upload-changed', { session: updated });
       return true;
     } catch (err) {
