@@ -13,7 +13,7 @@ import {
   type Store,
 } from '../state/types';
 import { durationSeconds, sessionView } from './session-view';
-import { latestStartSpread, type StartSpread } from './start-spread';
+import { tooWideStart, type StartSpread } from './start-spread';
 import type { RecordingStart } from '../domain/clock';
 
 /** A session request refused because of its devices carries which were unavailable. */
@@ -269,13 +269,8 @@ export class SessionService implements SessionUploads {
       startedAt: start.startedAt,
       startBatchId: start.batchId,
     });
-    const spread = session ? latestStartSpread(session.deviceStatuses) : undefined;
-    // Only a synchronized start (startAt) promises starting together: the headsets of a plain start
-    // start as its messages arrive, tens of milliseconds apart on Wi-Fi, which is no fault to raise.
-    const synchronized = start.startAt !== undefined;
-    if (synchronized && session && spread && spread.deviceIds.length > 1 && spread.spreadMs > (this.options.maxSpreadMs ?? Infinity)) {
-      await this.options.startSpread?.(session, spread);
-    }
+    const spread = session ? tooWideStart(session, start, this.options.maxSpreadMs) : undefined;
+    if (session && spread) await this.options.startSpread?.(session, spread);
   }
 
   private async deviceFrameCount(deviceId: string, sessionId: string, frameCount: number): Promise<void> {

@@ -24,3 +24,19 @@ export function latestStartSpread(statuses: Readonly<Record<string, DeviceSessio
   const starts = batch.map(([, s]) => s.startedAt!);
   return { batchId: latest.batchId, deviceIds: batch.map(([id]) => id), spreadMs: Math.max(...starts) - Math.min(...starts) };
 }
+
+/**
+ * The spread of the session's latest start when it should raise start_spread: a synchronized
+ * start (startAt) of two or more headsets further apart than `maxSpreadMs`. Only a synchronized
+ * start promises starting together: the headsets of a plain start start as its messages arrive,
+ * tens of milliseconds apart on Wi-Fi, which is no fault to raise.
+ */
+export function tooWideStart(
+  session: { deviceStatuses: Readonly<Record<string, DeviceSessionStatus>> },
+  start: { startAt?: number },
+  maxSpreadMs = Number.POSITIVE_INFINITY,
+): StartSpread | undefined {
+  if (start.startAt === undefined) return undefined;
+  const spread = latestStartSpread(session.deviceStatuses);
+  return spread && spread.deviceIds.length > 1 && spread.spreadMs > maxSpreadMs ? spread : undefined;
+}
