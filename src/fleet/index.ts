@@ -7,6 +7,7 @@ import { DeviceService } from './device-service';
 import type { FleetContext } from './fleet-context';
 import { registerFleetGauges } from './fleet-gauges';
 import { FleetNotifier } from './fleet-notifier';
+import { deviceNameStores, type DeviceNameStore } from './device-names';
 import { fleetRouteDocs, fleetRoutes } from './fleet-routes';
 import { FrameActivity } from './frame-activity';
 import { headsetRecovery, sweepOrphanedHeadsets } from './headset-recovery';
@@ -30,6 +31,8 @@ declare module '../feature/services' {
     fleet: FleetNotifier;
     /** Where a live frame's sign of life goes (the frames feature notes each one). */
     frameActivity: FrameActivity;
+    /** Operators' names for devices (the console's rename). */
+    deviceNames: DeviceNameStore;
   }
 }
 
@@ -42,6 +45,8 @@ export const fleet: FeatureFactory = (ctx) => {
   const { config, events, metrics, broadcast, recovery } = ctx;
   const logger = ctx.logger.child({ component: 'realtime' });
   const devices = new DeviceService(ctx.store, events, { staleMs: config.timing.deviceStaleMs });
+  const names = ctx.store.extend(deviceNameStores);
+  devices.extendStates(async (ids) => new Map([...(await names.getMany(ids))].map(([id, name]) => [id, { name }])));
   const notifier = new FleetNotifier(broadcast, devices, logger, config.limits.telemetryBatchMs);
   // Often enough that a device going stale is noticed within a third of DEVICE_STALE_MS.
   const checkIntervalMs = Math.max(250, Math.min(5_000, Math.floor(config.timing.deviceStaleMs / 3)));
@@ -77,8 +82,8 @@ export const fleet: FeatureFactory = (ctx) => {
   ];
   return {
     name: 'fleet',
-    provides: { devices, fleet: notifier, frameActivity },
-    routes: fleetRoutes(ctx.auth, devices),
+    provides: { devices, fleet: notifier, frameActivity, deviceNames: names },
+    routes: fleetRoutes(ctx.auth, devices, names),
     routeDocs: fleetRouteDocs,
     sockets: [
       headsetSocket(fleetCtx),

@@ -31,6 +31,8 @@ export const deviceStateViewSchema = z.object({
   isLocked: z.boolean(),
   lockedByTabletId: z.string().optional(),
   lockedAt: isoTime.optional(),
+  /** Beyond the spec: the name an operator gave the device in the console (POST /api/devices/:deviceId/name). */
+  name: z.string().optional(),
   /** Beyond the spec: the headset's clock as the server measured it; null until (or unless) it answers on-time-sync (docs/CLOCK.md). */
   clock: clockEstimateSchema.nullable().optional(),
 });

@@ -28,6 +28,7 @@ describe('the feature list', () => {
         'clock',
         'commands',
         'datasets',
+        'deviceNames',
         'devices',
         'fleet',
         'frameActivity',

@@ -1413,6 +1413,7 @@ export interface ServerEvents {
         isLocked: boolean;
         lockedByTabletId?: string;
         lockedAt?: string;
+        name?: string;
         clock?: {
           offsetMs: number;
           rttMs: number;

@@ -146,6 +146,7 @@ export interface Routes {
         isLocked: boolean;
         lockedByTabletId?: string;
         lockedAt?: string;
+        name?: string;
         clock?: {
           offsetMs: number;
           rttMs: number;
@@ -180,6 +181,33 @@ export interface Routes {
       };
     };
     errors: 'unauthenticated' | 'role' | 'request_timeout' | 'rate_limited' | 'internal' | 'store_unavailable';
+  };
+  /** Names a device for operators (null removes the name) — POST /api/devices/{deviceId}/name */
+
+  postApiDevicesDeviceIdName: {
+    params: {
+      deviceId: string;
+    };
+    query: {};
+    body: {
+      name: string | null;
+    };
+    answer: {
+      ok: true;
+      deviceId: string;
+      name: string | null;
+    };
+    errors:
+      | 'invalid'
+      | 'unauthenticated'
+      | 'role'
+      | 'request_timeout'
+      | 'too_large'
+      | 'unsupported_type'
+      | 'rate_limited'
+      | 'quota_exceeded'
+      | 'internal'
+      | 'store_unavailable';
   };
   /** Releases a headset's lock from the console (a tablet that is gone, or with force any tablet) — POST /api/devices/{deviceId}/unlock */
 
@@ -1678,6 +1706,7 @@ export const routes = {
   getMetrics: { method: 'GET', path: '/metrics', body: 'none', answer: 'text' },
   getApiDevices: { method: 'GET', path: '/api/devices', body: 'none', answer: 'json' },
   getApiFleetSummary: { method: 'GET', path: '/api/fleet/summary', body: 'none', answer: 'json' },
+  postApiDevicesDeviceIdName: { method: 'POST', path: '/api/devices/{deviceId}/name', body: 'json', answer: 'json' },
   postApiDevicesDeviceIdUnlock: { method: 'POST', path: '/api/devices/{deviceId}/unlock', body: 'json', answer: 'json' },
   getApiAlarms: { method: 'GET', path: '/api/alarms', body: 'none', answer: 'json' },
   postApiAlarmsAlarmIdAck: { method: 'POST', path: '/api/alarms/{alarmId}/ack', body: 'none', answer: 'json' },

@@ -8,6 +8,8 @@ import { button } from './form-controls.js';
  * control of it (POST /api/devices/:id/unlock). Each answers in words in the
  * page's status line. Releasing from a tablet that is still connected is
  * refused by the server (lock_held); the page then offers "Release anyway".
+ * Rename gives the headset the name operators know it by
+ * (POST /api/devices/:id/name; an empty name removes it).
  * Both are audited by the server with this page's credential as the actor.
  * @typedef {import('./detail-dialog.js').DetailContext} DetailContext
  * @typedef {import('./fleet-state.js').DeviceRow} DeviceRow
@@ -22,13 +24,17 @@ export class DeviceActions {
     this.release = button('Release tablet control', () => void this.unlock(false), { className: 'release-lock' });
     this.force = button('Release anyway', () => void this.unlock(true), { className: 'release-force' });
     this.force.hidden = true;
+    this.nameInput = /** @type {HTMLInputElement} */ (el('input', { className: 'device-name' }));
+    this.nameInput.setAttribute('aria-label', 'Name for this headset');
+    this.nameInput.maxLength = 60;
+    this.rename = button('Rename', () => void this.renameDevice(), { className: 'rename-device' });
     this.status = el('p', { className: 'status', data: { action: 'result' } });
     this.status.setAttribute('role', 'status');
   }
 
   /** The nodes to place on the page. */
   nodes() {
-    return [this.stop, this.release, this.force];
+    return [this.stop, this.release, this.force, this.nameInput, this.rename];
   }
 
   /** Follows the device's live state: which actions apply now. @param {DeviceRow | undefined} d */
@@ -37,6 +43,7 @@ export class DeviceActions {
       this.deviceId = d?.deviceId;
       this.force.hidden = true;
       this.status.textContent = '';
+      this.nameInput.value = d?.name ?? '';
     }
     this.stop.hidden = !d?.isRecording;
     this.stop.disabled = d?.status === 'offline';
@@ -51,6 +58,15 @@ export class DeviceActions {
     if (!id) return;
     await this.run(`/api/devices/${encodeURIComponent(id)}/stop-recording`, {}, (a) =>
       a.state === 'confirmed' ? `${id} was not recording.` : `Stop sent to ${id}; it confirms when it has stopped.`,
+    );
+  }
+
+  async renameDevice() {
+    const id = this.deviceId;
+    if (!id) return;
+    const name = this.nameInput.value.trim();
+    await this.run(`/api/devices/${encodeURIComponent(id)}/name`, { name: name || null }, (a) =>
+      a.name ? `${id} is now called “${a.name}”.` : `${id} has no name now.`,
     );
   }
 

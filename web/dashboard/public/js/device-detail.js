@@ -63,7 +63,7 @@ export class DeviceDetailView extends DetailDialog {
     /** @type {(v: boolean | undefined, yes: string, no: string) => string} */
     const yesNo = (v, yes, no) => (v === undefined ? '–' : v ? yes : no);
 
-    this.draw(`Headset ${d.deviceId}`, [
+    this.draw(d.name ? `${d.name} (headset ${d.deviceId})` : `Headset ${d.deviceId}`, [
       {
         heading: 'Status',
         facts: [
