@@ -139,7 +139,8 @@ describe('ecosystem.config.js', () => {
         ADMIN_API_KEY: 'pm2-test-admin-api-key-0123456789',
         SHUTDOWN_TIMEOUT_MS: '2000',
       };
-    }, 60_000);
+      // A whole tsc compile of src/: 16 CPU-seconds, over a minute of wall time on a busy 2-core machine.
+    }, 180_000);
 
     afterAll(async () => {
       for (const client of clients) client.close();
