@@ -314,6 +314,8 @@ describe('dashboard console (60 headsets)', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'console-session-detail.png') });
     await page.keyboard.press('Escape');
     await page.waitForSelector('#session-detail', { state: 'hidden' });
+    // The dialog's close event updates the address after it hides: wait for it rather than read it at once.
+    await page.waitForURL((url) => url.search === '');
     expect(new URL(page.url()).search).toBe('');
     // Back returns to the fleet, as it was.
     await page.goBack();
