@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import {
   NPY_PREAMBLE_BYTES,
-  NpyFormatError,
+  asFormatError,
   NpzFormatError,
   RATIO_CHECK_FLOOR,
   elementCount,
@@ -168,21 +168,4 @@ async function readHeader(zip: ZipFile, entry: Entry): Promise<NpyHeader> {
   } finally {
     reader.close();
   }
-}
-
-/** Zip and .npy problems are the content's fault: NpzFormatError. */
-async function asFormatError<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise;
-  } catch (err) {
-    if (err instanceof NpzFormatError) throw err;
-    if (err instanceof NpyFormatError || isZipError(err)) throw new NpzFormatError((err as Error).message);
-    throw err;
-  }
-}
-
-function isZipError(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === undefined || code.startsWith('Z_') || code.startsWith('ERR_ZLIB');
 }

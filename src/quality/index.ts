@@ -7,7 +7,7 @@ export { analyseNpz } from './analyse';
 export { MemoryBudget } from './memory-budget';
 export type { NpzScore } from './qa-score';
 // The NPZ's parts for readers that stream it array by array (datasets turn per-frame arrays into Parquet columns).
-export { NpzFormatError, spoolNpz, RATIO_CHECK_FLOOR, type NpzLimits } from './npz-reader';
+export { NpzFormatError, asFormatError, spoolNpz, RATIO_CHECK_FLOOR, type NpzLimits } from './npz-reader';
 export { NPY_PREAMBLE_BYTES, NpyFormatError, elementCount, npyDataOffset, parseNpyHeader, type NpyHeader } from './npy';
 
 declare module '../feature/services' {

@@ -197,7 +197,7 @@ async function decodeEntryStream(stream: Readable, entrySize: number, name: stri
 }
 
 /** Zip and .npy problems are the content's fault: report them as NpzFormatError. */
-async function asFormatError<T>(promise: Promise<T>): Promise<T> {
+export async function asFormatError<T>(promise: Promise<T>): Promise<T> {
   try {
     return await promise;
   } catch (err) {
